@@ -1,0 +1,34 @@
+import { loadSpec, SpecError } from '../platform/loader';
+import { resolvePlatform } from '../platform/model';
+import { renderPlatform } from '../lib/pipeline';
+import { writeTreeAtomically } from '../lib/writer';
+import { PolicyError } from '../policy/gate';
+
+export const DEFAULT_SPEC = 'platform.yaml';
+export const DEFAULT_OUTDIR = 'dist';
+
+export interface SynthOptions {
+  /** Platform spec file. @default $PLATFORM_SPEC or platform.yaml */
+  readonly spec?: string;
+  /** Output directory. @default $CDK8S_OUTDIR or dist */
+  readonly outdir?: string;
+}
+
+/** spec → model → render → atomic write. Returns the process exit code. */
+export function synth(opts: SynthOptions = {}): number {
+  const spec = opts.spec ?? process.env.PLATFORM_SPEC ?? DEFAULT_SPEC;
+  const outdir = opts.outdir ?? process.env.CDK8S_OUTDIR ?? DEFAULT_OUTDIR;
+  try {
+    const model = resolvePlatform(loadSpec(spec));
+    const { files, charts } = renderPlatform(model);
+    writeTreeAtomically(outdir, files);
+    const objects = charts.reduce((n, c) => n + c.objects.length, 0);
+    console.log(`synth: ${spec} → ${outdir}/ (${model.environments.length} environments, ${files.size} files, ${objects} objects)`);
+    return 0;
+  } catch (e) {
+    if (e instanceof SpecError || e instanceof PolicyError) console.error(e.message);
+    else console.error(`synth failed: ${(e as Error).stack ?? String(e)}`);
+    console.error(`${outdir}/ was left as it was.`);
+    return 1;
+  }
+}

@@ -1,0 +1,82 @@
+/**
+ * One place that makes names, labels, selectors and metadata for every object
+ * (the role of Bitnami's `common` chart). Nothing else builds label maps.
+ */
+export const MANAGED_BY = 'platform-gen';
+
+export const LABEL = {
+  name: 'app.kubernetes.io/name',
+  instance: 'app.kubernetes.io/instance',
+  component: 'app.kubernetes.io/component',
+  partOf: 'app.kubernetes.io/part-of',
+  version: 'app.kubernetes.io/version',
+  managedBy: 'app.kubernetes.io/managed-by',
+} as const;
+
+export const ANNOTATION = {
+  syncWave: 'argocd.argoproj.io/sync-wave',
+  syncOptions: 'argocd.argoproj.io/sync-options',
+  hook: 'argocd.argoproj.io/hook',
+  hookDeletePolicy: 'argocd.argoproj.io/hook-delete-policy',
+  configChecksum: 'checksum/config',
+} as const;
+
+/** Who an object belongs to. `instance` is unique per workload in a namespace. */
+export interface Identity {
+  /** `app.kubernetes.io/name`: the application (service name, `postgresql`, `redis`…). */
+  readonly name: string;
+  /** `app.kubernetes.io/instance`: the workload, unique in its namespace and stable across releases. */
+  readonly instance: string;
+  /** `app.kubernetes.io/component`: its role (`server`, `primary`, `namespace`…). */
+  readonly component: string;
+  /** `app.kubernetes.io/part-of`: the platform. */
+  readonly partOf: string;
+  /** `app.kubernetes.io/version`: release of what runs (image tag); never in selectors. */
+  readonly version: string;
+}
+
+export function labels(id: Identity, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    [LABEL.name]: id.name,
+    [LABEL.instance]: id.instance,
+    [LABEL.component]: id.component,
+    [LABEL.partOf]: id.partOf,
+    [LABEL.version]: labelValue(id.version),
+    [LABEL.managedBy]: MANAGED_BY,
+    ...extra,
+  };
+}
+
+/**
+ * The pod selector of a workload: name + instance only. Never the version and
+ * never a construct path, so selectors stay valid across releases and refactors.
+ */
+export function selector(id: Pick<Identity, 'name' | 'instance'>): Record<string, string> {
+  return { [LABEL.name]: id.name, [LABEL.instance]: id.instance };
+}
+
+/** Label values are at most 63 characters of `[A-Za-z0-9._-]`, alphanumeric at both ends. */
+export function labelValue(v: string): string {
+  const cleaned = v.replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 63);
+  return cleaned.replace(/^[^A-Za-z0-9]+|[^A-Za-z0-9]+$/g, '');
+}
+
+export interface MetaOptions {
+  readonly name: string;
+  /** Omit only for cluster-scoped kinds. */
+  readonly namespace?: string;
+  readonly id: Identity;
+  /** Argo CD sync wave (see lib/waves.ts). */
+  readonly wave: number;
+  readonly labels?: Record<string, string>;
+  readonly annotations?: Record<string, string>;
+}
+
+export function meta(o: MetaOptions) {
+  return {
+    name: o.name,
+    ...(o.namespace !== undefined ? { namespace: o.namespace } : {}),
+    labels: labels(o.id, o.labels),
+    annotations: { [ANNOTATION.syncWave]: String(o.wave), ...o.annotations },
+  };
+}

@@ -1,0 +1,49 @@
+import { k8s } from 'cdk8s-plus-28';
+import type { EnvironmentModel } from '../platform/model';
+
+/** A NetworkPolicy peer: pods with `labels` in `namespace` (always namespace-qualified). */
+export function podsIn(namespace: string, labels: Readonly<Record<string, string>>) {
+  return {
+    namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': namespace } },
+    podSelector: { matchLabels: { ...labels } },
+  };
+}
+
+export function tcp(...ports: number[]): k8s.NetworkPolicyPort[] {
+  return ports.map((port) => ({ protocol: 'TCP', port: k8s.IntOrString.fromNumber(port) }));
+}
+
+/** Egress to the cluster DNS (kube-dns / CoreDNS in kube-system). */
+export function dnsEgress() {
+  return {
+    to: [podsIn('kube-system', { 'k8s-app': 'kube-dns' })],
+    ports: [
+      { protocol: 'UDP', port: k8s.IntOrString.fromNumber(53) },
+      { protocol: 'TCP', port: k8s.IntOrString.fromNumber(53) },
+    ],
+  };
+}
+
+/** Egress every meshed pod needs: its sidecar talks to istiod (xDS and certificates). */
+export function meshControlPlaneEgress(env: Pick<EnvironmentModel, 'addons'>) {
+  return { to: [podsIn(env.addons.meshNamespace, { app: 'istiod' })], ports: tcp(15012) };
+}
+
+/** Egress to the environment's OpenTelemetry collector (OTLP gRPC and HTTP). */
+export function telemetryEgress(env: Pick<EnvironmentModel, 'telemetry'>) {
+  const t = env.telemetry;
+  return { to: [podsIn(t.namespace, t.podLabels)], ports: tcp(t.otlpGrpcPort, t.otlpHttpPort) };
+}
+
+/** Ingress from the Istio ingress gateway. */
+export function gatewayPeer(env: Pick<EnvironmentModel, 'addons'>) {
+  return podsIn(env.addons.ingressGateway.namespace, { app: env.addons.ingressGateway.name });
+}
+
+/** Ingress from Prometheus (kube-prometheus-stack) for scrapes. */
+export function prometheusPeer(env: Pick<EnvironmentModel, 'addons'>) {
+  return podsIn(env.addons.monitoringNamespace, { 'app.kubernetes.io/name': 'prometheus' });
+}
+
+/** Ports of the Istio sidecar that Prometheus scrapes (merged app + Envoy metrics, Envoy stats). */
+export const SIDECAR_METRICS_PORTS = [15020, 15090] as const;

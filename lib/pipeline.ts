@@ -1,0 +1,17 @@
+import { buildPlatformApp } from '../charts';
+import { enforcePolicies } from '../policy/gate';
+import type { PlatformModel } from '../platform/model';
+import { serializeCharts, synthCharts, type RenderedChart } from './synth';
+
+export interface RenderResult {
+  readonly charts: readonly RenderedChart[];
+  /** Output path (relative to the output directory) → file content. */
+  readonly files: ReadonlyMap<string, string>;
+}
+
+/** model → charts → policy gate → file contents. Pure: reads and writes nothing. */
+export function renderPlatform(model: PlatformModel): RenderResult {
+  const charts = synthCharts(buildPlatformApp(model));
+  enforcePolicies(charts);
+  return { charts, files: serializeCharts(charts) };
+}

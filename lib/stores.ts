@@ -1,0 +1,74 @@
+import type { DataStoreName } from '../platform/schema';
+
+/**
+ * What the rest of the platform needs to know about each data store: the pod
+ * labels its clients' NetworkPolicies and AuthorizationPolicies select, the
+ * Services and ports they connect to, and the Secrets that hold credentials.
+ * The data-layer charts render exactly these names; service charts only read them.
+ */
+export interface StoreEndpoint {
+  /** `app.kubernetes.io/name` of every pod of the store. */
+  readonly appName: string;
+  /** Client-facing Service (read-write). */
+  readonly service: string;
+  /** Ports clients connect to (named). */
+  readonly clientPorts: readonly { readonly name: string; readonly port: number }[];
+  /** ServiceAccount of the store's pods (mesh principal). */
+  readonly serviceAccount: string;
+}
+
+export const STORE_ENDPOINTS: Readonly<Record<DataStoreName, StoreEndpoint>> = {
+  postgres: { appName: 'postgresql', service: 'postgres', clientPorts: [{ name: 'tcp-postgresql', port: 5432 }], serviceAccount: 'postgres' },
+  redis: {
+    appName: 'redis',
+    service: 'redis',
+    clientPorts: [
+      { name: 'tcp-redis', port: 6379 },
+      { name: 'tcp-sentinel', port: 26379 },
+    ],
+    serviceAccount: 'redis',
+  },
+  kafka: { appName: 'kafka', service: 'kafka', clientPorts: [{ name: 'tcp-kafka', port: 9092 }], serviceAccount: 'kafka' },
+  zookeeper: { appName: 'zookeeper', service: 'zookeeper', clientPorts: [{ name: 'tcp-client', port: 2181 }], serviceAccount: 'zookeeper' },
+};
+
+/** A Secret an operator must create (e.g. as a SealedSecret) before the workloads start. */
+export interface SecretRef {
+  readonly name: string;
+  readonly key: string;
+}
+
+/** Credentials the services receive for each store, by Secret reference (never by value). */
+export const STORE_CLIENT_SECRETS: Readonly<Partial<Record<DataStoreName, Readonly<Record<string, SecretRef>>>>> = {
+  postgres: {
+    POSTGRES_USER: { name: 'postgres-app-credentials', key: 'username' },
+    POSTGRES_PASSWORD: { name: 'postgres-app-credentials', key: 'password' },
+  },
+  redis: { REDIS_PASSWORD: { name: 'redis-credentials', key: 'password' } },
+};
+
+/** Connection settings a service receives in its ConfigMap for a store in `namespace`. */
+export function storeConnectionEnv(store: DataStoreName, namespace: string, serviceName: string): Record<string, string> {
+  const host = (svc: string) => `${svc}.${namespace}.svc.cluster.local`;
+  switch (store) {
+    case 'postgres':
+      return {
+        POSTGRES_HOST: host('postgres'),
+        POSTGRES_READ_HOST: host('postgres-read'),
+        POSTGRES_PORT: '5432',
+        POSTGRES_DB: serviceName.replace(/-/g, '_'),
+        POSTGRES_SSLMODE: 'disable',
+      };
+    case 'redis':
+      return {
+        REDIS_SENTINEL_ADDRS: `${host('redis')}:26379`,
+        REDIS_SENTINEL_MASTER: 'mymaster',
+        REDIS_HOST: host('redis'),
+        REDIS_PORT: '6379',
+      };
+    case 'kafka':
+      return { KAFKA_BOOTSTRAP_SERVERS: `${host('kafka')}:9092`, KAFKA_CLIENT_ID: serviceName };
+    case 'zookeeper':
+      return { ZOOKEEPER_CONNECT: `${host('zookeeper')}:2181` };
+  }
+}

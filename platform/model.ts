@@ -1,0 +1,271 @@
+import { DATA_STORES, DEPENDABLE_STORES, type DataStoreName, type PlatformSpec, type ServiceSpec, type Tier } from './schema';
+import { TIER_RESOURCES, type ResourcePreset } from '../lib/resources';
+import { storeConnectionEnv } from '../lib/stores';
+
+/**
+ * The resolved, per-environment model: defaults applied, tiers turned into
+ * resources, the dependency graph computed once. Charts are pure functions of it.
+ */
+export interface PlatformModel {
+  readonly name: string;
+  readonly version: string;
+  readonly gitops: PlatformSpec['gitops'];
+  readonly cluster: PlatformSpec['cluster'];
+  readonly environments: readonly EnvironmentModel[];
+}
+
+export interface AutoscalingModel {
+  readonly minReplicas: number;
+  readonly maxReplicas: number;
+  readonly targetCPUUtilization: number;
+  readonly targetMemoryUtilization?: number;
+}
+
+export interface EnvironmentModel {
+  readonly platform: string;
+  /** Platform release, the version label of objects that run no image. */
+  readonly version: string;
+  /** Where the services send traces and metrics (the environment's OpenTelemetry collector). */
+  readonly telemetry: TelemetryEndpoint;
+  readonly name: string;
+  /** Namespace of the services. */
+  readonly namespace: string;
+  /** Namespace of the data stores (may equal `namespace`). */
+  readonly dataNamespace: string;
+  /** Every namespace this environment owns, services' first. */
+  readonly namespaces: readonly string[];
+  readonly zones: readonly string[];
+  readonly cluster: { readonly name: string; readonly server: string };
+  readonly host?: string;
+  readonly services: readonly ServiceModel[];
+  /** Services by name. */
+  readonly serviceIndex: ReadonlyMap<string, ServiceModel>;
+  readonly stores: readonly StoreModel[];
+  readonly topics: readonly TopicModel[];
+  readonly graph: DependencyGraph;
+  /** Add-on locations (gateway, mesh, telemetry, monitoring). */
+  readonly addons: PlatformSpec['cluster'];
+}
+
+export interface ServiceModel {
+  readonly name: string;
+  readonly runtime: ServiceSpec['runtime'];
+  readonly image: string;
+  /** Image tag (or digest), for `app.kubernetes.io/version`. */
+  readonly version: string;
+  readonly port: number;
+  readonly metrics: { readonly path: string; readonly port: number };
+  readonly health: { readonly readiness: string; readonly liveness: string; readonly startup: string };
+  readonly tier: Tier;
+  readonly resources: ResourcePreset;
+  /** Fixed replicas, or the floor when `autoscaling` is set. */
+  readonly replicas: number;
+  readonly autoscaling?: AutoscalingModel;
+  /**
+   * Who sets the replica count: the Deployment (`fixed`), a CPU/memory HPA
+   * (`hpa`), or a KEDA ScaledObject on Kafka consumer lag (`keda`, which then
+   * owns the HPA). Never two of them.
+   */
+  readonly scaler: 'fixed' | 'hpa' | 'keda';
+  readonly kafkaLagThreshold: number;
+  /** The highest number of pods that can run (quota and PDB arithmetic). */
+  readonly maxReplicas: number;
+  readonly route?: { readonly path: string; readonly host: string };
+  readonly dependsOn: { readonly services: readonly string[]; readonly stores: readonly DataStoreName[] };
+  /** Services whose `dependsOn` names this one, sorted. */
+  readonly callers: readonly string[];
+  readonly produces: readonly string[];
+  readonly consumes: readonly string[];
+  /** ConfigMap data: the spec's env, then derived connection settings. */
+  readonly config: Readonly<Record<string, string>>;
+  readonly shutdown: { readonly preStopSeconds: number; readonly gracePeriodSeconds: number };
+  readonly namespace: string;
+}
+
+export interface StoreModel {
+  readonly kind: DataStoreName;
+  readonly version: string;
+  readonly tier: Tier;
+  readonly resources: ResourcePreset;
+  readonly replicas: number;
+  readonly storage: string;
+  readonly storageClass?: string;
+  readonly namespace: string;
+  /** Services whose `dependsOn` names this store, sorted (Kafka's clients for ZooKeeper are the brokers). */
+  readonly clients: readonly string[];
+}
+
+export interface TopicModel {
+  readonly name: string;
+  readonly producers: readonly string[];
+  readonly consumers: readonly string[];
+}
+
+export interface TelemetryEndpoint {
+  readonly namespace: string;
+  /** Name of the OpenTelemetryCollector resource; the operator names its Service `<name>-collector`. */
+  readonly collectorName: string;
+  readonly service: string;
+  readonly otlpGrpcPort: number;
+  readonly otlpHttpPort: number;
+  /** Labels the operator puts on collector pods. */
+  readonly podLabels: Readonly<Record<string, string>>;
+}
+
+/** Who calls whom, once per platform. */
+export interface DependencyGraph {
+  callersOf(name: string): readonly string[];
+  /** Every edge caller → callee (services and stores), in spec order. */
+  readonly edges: readonly { readonly from: string; readonly to: string }[];
+}
+
+function buildGraph(services: readonly ServiceSpec[]): DependencyGraph {
+  const callers = new Map<string, string[]>();
+  const edges: { from: string; to: string }[] = [];
+  for (const s of services) {
+    for (const dep of new Set(s.dependsOn)) {
+      edges.push({ from: s.name, to: dep });
+      const list = callers.get(dep) ?? [];
+      list.push(s.name);
+      callers.set(dep, list);
+    }
+  }
+  for (const list of callers.values()) list.sort();
+  const empty: readonly string[] = [];
+  return { edges, callersOf: (name) => callers.get(name) ?? empty };
+}
+
+function imageVersion(image: string): string {
+  const at = image.indexOf('@sha256:');
+  if (at >= 0) return image.slice(at + 8, at + 8 + 12);
+  return image.slice(image.lastIndexOf(':') + 1);
+}
+
+const isStore = (d: string): d is DataStoreName => (DEPENDABLE_STORES as readonly string[]).includes(d);
+
+export function resolvePlatform(spec: PlatformSpec): PlatformModel {
+  const graph = buildGraph(spec.services);
+  const environments = Object.keys(spec.environments)
+    .map((envName) => resolveEnvironment(spec, envName, graph));
+  return { name: spec.name, version: spec.version, gitops: spec.gitops, cluster: spec.cluster, environments };
+}
+
+function resolveEnvironment(spec: PlatformSpec, envName: string, graph: DependencyGraph): EnvironmentModel {
+  const env = spec.environments[envName]!;
+  const namespace = env.namespace;
+  const dataNamespace = env.dataNamespace ?? env.namespace;
+  const telemetry: TelemetryEndpoint = {
+    namespace,
+    collectorName: 'otel',
+    service: 'otel-collector',
+    otlpGrpcPort: 4317,
+    otlpHttpPort: 4318,
+    podLabels: { 'app.kubernetes.io/component': 'opentelemetry-collector', 'app.kubernetes.io/name': 'otel-collector' },
+  };
+  const byName = new Map(spec.services.map((s) => [s.name, s]));
+
+  const services = spec.services.map((s): ServiceModel => {
+    const tier = env.resourceTier ?? s.tier;
+    const autoscaling = env.autoscaling
+      ? {
+          minReplicas: env.autoscaling.minReplicas,
+          maxReplicas: env.autoscaling.maxReplicas,
+          targetCPUUtilization: env.autoscaling.targetCPUUtilization,
+          ...(env.autoscaling.targetMemoryUtilization !== undefined ? { targetMemoryUtilization: env.autoscaling.targetMemoryUtilization } : {}),
+        }
+      : undefined;
+    const deps = [...new Set(s.dependsOn)];
+    const depServices = deps.filter((d) => byName.has(d));
+    const depStores = deps.filter(isStore);
+    const config: Record<string, string> = {
+      ...s.env,
+      SERVICE_NAME: s.name,
+      PORT: String(s.port),
+      PLATFORM_ENVIRONMENT: envName,
+      OTEL_SERVICE_NAME: s.name,
+      OTEL_EXPORTER_OTLP_ENDPOINT: `http://${telemetry.service}.${telemetry.namespace}.svc.cluster.local:${telemetry.otlpGrpcPort}`,
+      OTEL_RESOURCE_ATTRIBUTES: `deployment.environment=${envName},service.namespace=${spec.name}`,
+    };
+    for (const dep of depServices) {
+      const target = byName.get(dep)!;
+      config[`${dep.toUpperCase().replace(/-/g, '_')}_URL`] = `http://${dep}.${namespace}.svc.cluster.local:${target.port}`;
+    }
+    for (const store of depStores) Object.assign(config, storeConnectionEnv(store, dataNamespace, s.name));
+    if (s.produces.length) config.KAFKA_PRODUCE_TOPICS = s.produces.join(',');
+    if (s.consumes.length) {
+      config.KAFKA_CONSUME_TOPICS = s.consumes.join(',');
+      config.KAFKA_CONSUMER_GROUP = s.name;
+    }
+    return {
+      name: s.name,
+      runtime: s.runtime,
+      image: s.image,
+      version: imageVersion(s.image),
+      port: s.port,
+      metrics: { path: s.metrics.path, port: s.metrics.port ?? s.port },
+      health: { readiness: s.health.readiness, liveness: s.health.liveness, startup: s.health.startup ?? s.health.liveness },
+      tier,
+      resources: TIER_RESOURCES[tier],
+      replicas: autoscaling ? autoscaling.minReplicas : env.replicas,
+      ...(autoscaling ? { autoscaling } : {}),
+      scaler: !autoscaling ? 'fixed' : s.scaleOn === 'kafka-lag' ? 'keda' : 'hpa',
+      kafkaLagThreshold: s.kafkaLagThreshold,
+      maxReplicas: autoscaling ? autoscaling.maxReplicas : env.replicas,
+      ...(s.route ? { route: { path: s.route.path, host: s.route.host ?? env.host! } } : {}),
+      dependsOn: { services: depServices, stores: depStores },
+      callers: graph.callersOf(s.name),
+      produces: s.produces,
+      consumes: s.consumes,
+      config,
+      shutdown: s.shutdown,
+      namespace,
+    };
+  });
+
+  const stores = DATA_STORES.flatMap((kind): StoreModel[] => {
+    const store = spec.dataStores[kind];
+    if (!store) return [];
+    const perEnv = store.environments[envName]!;
+    const clients = kind === 'zookeeper' ? ['kafka'] : graph.callersOf(kind);
+    return [
+      {
+        kind,
+        version: store.version,
+        tier: store.tier,
+        resources: TIER_RESOURCES[store.tier],
+        replicas: perEnv.replicas,
+        storage: perEnv.storage,
+        ...(perEnv.storageClass ? { storageClass: perEnv.storageClass } : {}),
+        namespace: dataNamespace,
+        clients,
+      },
+    ];
+  });
+
+  const topicMap = new Map<string, { producers: string[]; consumers: string[] }>();
+  const topic = (name: string) => topicMap.get(name) ?? topicMap.set(name, { producers: [], consumers: [] }).get(name)!;
+  for (const s of spec.services) {
+    for (const t of new Set(s.produces)) topic(t).producers.push(s.name);
+    for (const t of new Set(s.consumes)) topic(t).consumers.push(s.name);
+  }
+  const topics = [...topicMap.keys()].sort().map((name) => ({ name, ...topicMap.get(name)! }));
+
+  return {
+    platform: spec.name,
+    version: spec.version,
+    telemetry,
+    name: envName,
+    namespace,
+    dataNamespace,
+    namespaces: [...new Set([namespace, dataNamespace])],
+    zones: env.zones,
+    cluster: env.cluster,
+    ...(env.host ? { host: env.host } : {}),
+    services,
+    serviceIndex: new Map(services.map((s) => [s.name, s])),
+    stores,
+    topics,
+    graph,
+    addons: spec.cluster,
+  };
+}

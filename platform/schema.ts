@@ -1,0 +1,263 @@
+import { z } from 'zod';
+
+/**
+ * The platform spec: the one schema that validates `platform.yaml` and is the
+ * TypeScript type the model is built from. `platform.schema.json` is generated
+ * from it (`npm run schema`) so editors can complete the file.
+ */
+
+/** DNS-1123 label, at most 52 characters (leaves room for suffixes such as `-read`, `-headless`). */
+export const MAX_NAME_LENGTH = 52;
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+export const dnsName = (what = 'name') =>
+  z.string().check((ctx) => {
+    const v = ctx.value;
+    if (!DNS_LABEL.test(v)) {
+      ctx.issues.push({ code: 'custom', input: v, message: `${what} must be a DNS-1123 label (lower-case letters, digits and '-', starting and ending alphanumeric), got '${v}'` });
+    } else if (v.length > MAX_NAME_LENGTH) {
+      ctx.issues.push({ code: 'custom', input: v, message: `${what} must be at most ${MAX_NAME_LENGTH} characters, got ${v.length} ('${v}')` });
+    }
+  });
+
+const port = z.number().check((ctx) => {
+  const v = ctx.value;
+  if (!Number.isInteger(v) || v < 1 || v > 65535) {
+    ctx.issues.push({ code: 'custom', input: v, message: `must be 1–65535, got ${v}` });
+  }
+});
+
+/** `registry/repo:tag` (or pinned by digest); never `latest`, never untagged. */
+const image = z.string().check((ctx) => {
+  const v = ctx.value;
+  const digest = v.includes('@sha256:');
+  const lastSlash = v.lastIndexOf('/');
+  const tagAt = v.lastIndexOf(':');
+  const tag = tagAt > lastSlash ? v.slice(tagAt + 1) : '';
+  if (!digest && tag === '') {
+    ctx.issues.push({ code: 'custom', input: v, message: `image must be registry/repo:tag with an explicit tag, got '${v}'` });
+  } else if (!digest && tag === 'latest') {
+    ctx.issues.push({ code: 'custom', input: v, message: `image tag 'latest' is not allowed (pin a version), got '${v}'` });
+  } else if (!/^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)+(:[\w][\w.-]{0,127})?(@sha256:[a-f0-9]{64})?$/.test(v)) {
+    ctx.issues.push({ code: 'custom', input: v, message: `image must look like registry/repo:tag, got '${v}'` });
+  }
+});
+
+const quantity = (what: string) =>
+  z.string().regex(/^[0-9]+(\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|m|k|M|G|T)?$/, { message: `${what} must be a Kubernetes quantity such as 10Gi` });
+
+const httpPath = z.string().regex(/^\/[\x21-\x7e]*$/, { message: "must be an absolute HTTP path starting with '/'" });
+
+export const TIERS = ['small', 'medium', 'large', 'xlarge'] as const;
+export const tier = z.enum(TIERS);
+export type Tier = z.infer<typeof tier>;
+
+export const DATA_STORES = ['postgres', 'redis', 'kafka', 'zookeeper'] as const;
+export type DataStoreName = (typeof DATA_STORES)[number];
+/** The data stores a service may name in `dependsOn` (ZooKeeper is Kafka's, not the services'). */
+export const DEPENDABLE_STORES = ['postgres', 'redis', 'kafka'] as const;
+
+export const RUNTIMES = ['nodejs', 'go', 'python', 'java', 'dotnet'] as const;
+
+const percent = z.number().int().min(1).max(100);
+
+const autoscaling = z
+  .strictObject({
+    minReplicas: z.number().int().min(1).describe('Lower bound of the HorizontalPodAutoscaler.'),
+    maxReplicas: z.number().int().min(1).describe('Upper bound of the HorizontalPodAutoscaler.'),
+    targetCPUUtilization: percent.default(70).describe('Average CPU utilisation target, % of requests.'),
+    targetMemoryUtilization: percent.optional().describe('Average memory utilisation target, % of requests; absent = CPU only.'),
+  })
+  .check((ctx) => {
+    if (ctx.value.minReplicas > ctx.value.maxReplicas) {
+      ctx.issues.push({ code: 'custom', input: ctx.value, path: ['minReplicas'], message: `autoscaling minReplicas (${ctx.value.minReplicas}) must not exceed maxReplicas (${ctx.value.maxReplicas})` });
+    }
+  });
+
+const environment = z.strictObject({
+  namespace: dnsName('namespace').describe('Namespace of the services of this environment.'),
+  dataNamespace: dnsName('namespace').optional().describe('Namespace of the data stores; @default the same as `namespace`.'),
+  replicas: z.number().int().min(1).max(100).describe('Replicas per service when autoscaling is off; the floor when it is on.'),
+  resourceTier: tier.optional().describe('Forces every service to this tier (e.g. small in dev); @default each service’s own tier.'),
+  autoscaling: autoscaling.optional().describe('HorizontalPodAutoscaler bounds; absent = fixed replicas.'),
+  zones: z.array(z.string().min(1)).default([]).describe('Availability zones pods are spread over; empty = no zone spread.'),
+  cluster: z
+    .strictObject({
+      name: dnsName('cluster name').default('in-cluster'),
+      server: z.url().default('https://kubernetes.default.svc'),
+    })
+    .default({ name: 'in-cluster', server: 'https://kubernetes.default.svc' })
+    .describe('Where Argo CD deploys this environment.'),
+  host: z.string().regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, { message: 'must be a DNS host name' }).optional().describe('Public host of the ingress gateway in this environment.'),
+});
+
+const route = z.strictObject({
+  path: httpPath.describe('Path prefix routed from the ingress gateway.'),
+  host: z.string().optional().describe('Host, when it differs from the environment’s host.'),
+});
+
+const health = z
+  .strictObject({
+    readiness: httpPath.default('/ready'),
+    liveness: httpPath.default('/healthz'),
+    startup: httpPath.optional().describe('@default the liveness path'),
+  })
+  .default({ readiness: '/ready', liveness: '/healthz' });
+
+const envVarName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { message: 'must be an environment variable name' });
+
+const topic = z.string().regex(/^[a-zA-Z0-9._-]{1,249}$/, { message: 'must be a Kafka topic name' });
+
+export const service = z.strictObject({
+  name: dnsName('service name'),
+  runtime: z.enum(RUNTIMES).describe('Language runtime; selects the auto-instrumentation.'),
+  image: image,
+  port: port.describe('HTTP port the container listens on.'),
+  dependsOn: z.array(z.string()).default([]).describe('Services and data stores (postgres, redis, kafka) this service calls.'),
+  health,
+  tier: tier.default('small'),
+  env: z.record(envVarName, z.string()).default({}).describe('12-factor configuration, rendered into the service’s ConfigMap.'),
+  route: route.optional().describe('Public route through the ingress gateway; absent = internal only.'),
+  metrics: z
+    .strictObject({ path: httpPath.default('/metrics'), port: port.optional().describe('@default the service port') })
+    .default({ path: '/metrics' }),
+  produces: z.array(topic).default([]).describe('Kafka topics this service writes.'),
+  consumes: z.array(topic).default([]).describe('Kafka topics this service reads.'),
+  scaleOn: z
+    .enum(['cpu', 'kafka-lag'])
+    .default('cpu')
+    .describe('What autoscaling follows where the environment autoscales: CPU/memory (HPA) or Kafka consumer lag (KEDA ScaledObject instead of the HPA).'),
+  kafkaLagThreshold: z.number().int().min(1).default(10).describe('Target consumer lag per replica when scaleOn is kafka-lag.'),
+  shutdown: z
+    .strictObject({
+      preStopSeconds: z.number().int().min(0).max(60).default(5).describe('Delay before SIGTERM so endpoints drain.'),
+      gracePeriodSeconds: z.number().int().min(1).max(600).default(30),
+    })
+    .default({ preStopSeconds: 5, gracePeriodSeconds: 30 }),
+});
+
+const storeEnvironment = z.strictObject({
+  replicas: z.number().int().min(1).max(15),
+  storage: quantity('storage'),
+  storageClass: z.string().optional().describe('@default the cluster’s default StorageClass'),
+});
+
+const dataStore = z.strictObject({
+  version: z.string().regex(/^[0-9][0-9A-Za-z.-]*$/, { message: 'must be a version such as 16.4' }),
+  tier: tier.default('medium'),
+  environments: z.record(z.string(), storeEnvironment).describe('Per environment: replicas and storage.'),
+});
+
+export const platformSpec = z
+  .strictObject({
+    $schema: z.string().optional(),
+    name: dnsName('platform name'),
+    version: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, { message: 'must be a label-safe version such as 1.0.0' }).default('1.0.0').describe('Release of the platform; `app.kubernetes.io/version` of objects that run no image.'),
+    gitops: z
+      .strictObject({
+        repoURL: z.string().min(1).default('https://github.com/example/platform.git'),
+        targetRevision: z.string().min(1).default('main'),
+      })
+      .default({ repoURL: 'https://github.com/example/platform.git', targetRevision: 'main' })
+      .describe('Where Argo CD reads dist/ from.'),
+    cluster: z
+      .strictObject({
+        ingressGateway: z
+          .strictObject({ namespace: dnsName('namespace').default('istio-ingress'), name: z.string().default('istio-ingressgateway') })
+          .default({ namespace: 'istio-ingress', name: 'istio-ingressgateway' }),
+        meshNamespace: dnsName('namespace').default('istio-system'),
+        telemetryNamespace: dnsName('namespace').default('observability'),
+        monitoringNamespace: dnsName('namespace').default('monitoring'),
+      })
+      .default({
+        ingressGateway: { namespace: 'istio-ingress', name: 'istio-ingressgateway' },
+        meshNamespace: 'istio-system',
+        telemetryNamespace: 'observability',
+        monitoringNamespace: 'monitoring',
+      })
+      .describe('Where the cluster add-ons live (network policies and mesh policies point at them).'),
+    environments: z.record(dnsName('environment name'), environment).check((ctx) => {
+      if (Object.keys(ctx.value).length === 0) ctx.issues.push({ code: 'custom', input: ctx.value, message: 'at least one environment is required' });
+    }),
+    services: z.array(service),
+    dataStores: z
+      .strictObject({
+        postgres: dataStore.optional(),
+        redis: dataStore.optional(),
+        kafka: dataStore.optional(),
+        zookeeper: dataStore.optional(),
+      })
+      .default({}),
+  })
+  // `when` makes the cross-field rules run even when single fields failed, so one
+  // run reports every problem at once.
+  .superRefine((spec, ctx) => crossCheck(spec, (path, message) => ctx.addIssue({ code: 'custom', path, message })), { when: () => true });
+
+export type PlatformSpec = z.infer<typeof platformSpec>;
+export type PlatformSpecInput = z.input<typeof platformSpec>;
+export type ServiceSpec = z.infer<typeof service>;
+export type EnvironmentSpec = z.infer<typeof environment>;
+export type DataStoreSpec = z.infer<typeof dataStore>;
+
+/**
+ * Rules that span several fields: names unique, references resolvable. It also
+ * runs on input that failed elsewhere, so it only trusts what it checks itself.
+ */
+function crossCheck(raw: PlatformSpec, push: (path: (string | number)[], message: string) => void): void {
+  const obj = (v: unknown): Record<string, any> => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, any>) : {});
+  const arr = (v: unknown): any[] => (Array.isArray(v) ? v : []);
+  const spec = {
+    services: arr(raw.services).map((s): Record<string, any> => ({ ...obj(s), dependsOn: arr(obj(s).dependsOn), produces: arr(obj(s).produces), consumes: arr(obj(s).consumes) })),
+    dataStores: obj(raw.dataStores),
+    environments: obj(raw.environments),
+  };
+  const names = new Map<string, number>();
+  spec.services.forEach((s, i) => {
+    const first = names.get(s.name);
+    if (first !== undefined) push(['services', i, 'name'], `duplicate service name '${s.name}' (also services[${first}])`);
+    else names.set(s.name, i);
+    if ((DATA_STORES as readonly string[]).includes(s.name)) push(['services', i, 'name'], `'${s.name}' is reserved for the data store`);
+  });
+  const stores = new Set(Object.keys(spec.dataStores).filter((k) => spec.dataStores[k]));
+  spec.services.forEach((s, i) => {
+    s.dependsOn.forEach((dep: unknown, j: number) => {
+      if (typeof dep !== 'string') return;
+      if (dep === s.name) push(['services', i, 'dependsOn', j], `'${s.name}' cannot depend on itself`);
+      else if ((DEPENDABLE_STORES as readonly string[]).includes(dep)) {
+        if (!stores.has(dep)) push(['services', i, 'dependsOn', j], `'${dep}' is not declared in dataStores`);
+      } else if (!names.has(dep)) push(['services', i, 'dependsOn', j], `'${dep}' names no service or data store`);
+    });
+    if (s.scaleOn === 'kafka-lag' && s.consumes.length === 0) push(['services', i, 'scaleOn'], `kafka-lag scaling needs topics in consumes`);
+    if ((s.produces.length > 0 || s.consumes.length > 0) && !s.dependsOn.includes('kafka')) {
+      push(['services', i, 'dependsOn'], `produces/consumes Kafka topics, so dependsOn must include 'kafka'`);
+    }
+  });
+  if (stores.has('kafka') && !stores.has('zookeeper')) push(['dataStores', 'kafka'], 'kafka runs in ZooKeeper mode and needs dataStores.zookeeper');
+  const envNames = Object.keys(spec.environments);
+  for (const store of stores) {
+    const perEnv = obj(obj(spec.dataStores[store]).environments);
+    for (const env of envNames) {
+      if (!perEnv[env]) push(['dataStores', store, 'environments'], `missing environment '${env}'`);
+    }
+    for (const env of Object.keys(perEnv)) {
+      if (!spec.environments[env]) push(['dataStores', store, 'environments', env], `'${env}' is not an environment`);
+    }
+  }
+  const namespaces = new Map<string, string>();
+  for (const [envName, e] of Object.entries(spec.environments)) {
+    const env = obj(e);
+    if (typeof env.namespace !== 'string') continue;
+    for (const ns of new Set([env.namespace, env.dataNamespace ?? env.namespace])) {
+      const other = namespaces.get(ns);
+      if (other) push(['environments', envName, 'namespace'], `namespace '${ns}' is already used by environment '${other}'`);
+      else namespaces.set(ns, envName);
+    }
+    const hpa = obj(env.autoscaling);
+    if (typeof hpa.minReplicas === 'number' && typeof env.replicas === 'number' && hpa.minReplicas < env.replicas) {
+      push(['environments', envName, 'autoscaling', 'minReplicas'], `must be at least replicas (${env.replicas}), got ${hpa.minReplicas}`);
+    }
+    if (spec.services.some((s) => obj(s.route).path && !obj(s.route).host) && !env.host) {
+      push(['environments', envName, 'host'], 'required: services declare public routes without their own host');
+    }
+  }
+}

@@ -1,0 +1,157 @@
+import type { KubeObject } from '../lib/synth';
+import { LABEL } from '../lib/meta';
+import { CLUSTER_SCOPED_KINDS, WORKLOAD_KINDS } from './kinds';
+
+/**
+ * The rule pack every rendered object must pass before anything is written
+ * (cdk-nag style: ids, one concern each, suppressions need a reason).
+ */
+export interface Rule {
+  readonly id: string;
+  readonly description: string;
+  /** Problems found in `obj`, as human-readable sentences. */
+  check(obj: KubeObject): string[];
+}
+
+type Container = {
+  name: string;
+  image?: string;
+  securityContext?: Record<string, any>;
+  resources?: { requests?: Record<string, unknown>; limits?: Record<string, unknown> };
+  readinessProbe?: unknown;
+  livenessProbe?: unknown;
+  restartPolicy?: string;
+};
+type PodSpec = {
+  containers: Container[];
+  initContainers?: Container[];
+  securityContext?: Record<string, any>;
+  hostNetwork?: boolean;
+  hostPID?: boolean;
+  hostIPC?: boolean;
+  volumes?: Record<string, unknown>[];
+  automountServiceAccountToken?: boolean;
+};
+
+export function podSpecOf(obj: KubeObject): PodSpec | undefined {
+  const spec = obj.spec as any;
+  if (!spec || !WORKLOAD_KINDS.has(obj.kind)) return undefined;
+  if (obj.kind === 'CronJob') return spec.jobTemplate?.spec?.template?.spec;
+  return spec.template?.spec;
+}
+
+const allContainers = (p: PodSpec) => [...(p.initContainers ?? []), ...p.containers];
+const isLongRunning = (obj: KubeObject) => obj.kind !== 'Job' && obj.kind !== 'CronJob';
+
+const podRule = (id: string, description: string, f: (pod: PodSpec, obj: KubeObject) => string[]): Rule => ({
+  id,
+  description,
+  check: (obj) => {
+    const pod = podSpecOf(obj);
+    return pod ? f(pod, obj) : [];
+  },
+});
+
+export const RULES: readonly Rule[] = [
+  {
+    id: 'META-NAMESPACE',
+    description: 'Every namespaced object names its namespace explicitly.',
+    check: (o) => (CLUSTER_SCOPED_KINDS.has(o.kind) ? (o.metadata.namespace ? ['cluster-scoped object must not set a namespace'] : []) : o.metadata.namespace ? [] : ['metadata.namespace is missing']),
+  },
+  {
+    id: 'META-LABELS',
+    description: 'Every object carries the six app.kubernetes.io labels.',
+    check: (o) => Object.values(LABEL).filter((l) => !o.metadata.labels?.[l]).map((l) => `label ${l} is missing`),
+  },
+  {
+    id: 'SELECTOR-STABLE',
+    description: 'Selectors use stable labels only: never the version, never a cdk8s construct address.',
+    check: (o) => {
+      const sel = ((o.spec as any)?.selector?.matchLabels ?? (o.kind === 'Service' ? (o.spec as any)?.selector : undefined)) as Record<string, string> | undefined;
+      if (!sel) return [];
+      return Object.keys(sel)
+        .filter((k) => k === LABEL.version || k.startsWith('cdk8s.io/'))
+        .map((k) => `selector uses unstable label ${k}`);
+    },
+  },
+  {
+    id: 'SECRET-NO-DATA',
+    description: 'Credentials are never rendered: Secrets are referenced by name, not shipped in git.',
+    check: (o) => (o.kind === 'Secret' && (o.data || o.stringData) ? ['Secret carries data in git'] : []),
+  },
+  podRule('PSS-HOST', 'No host namespaces or hostPath volumes (PSS baseline).', (p) => [
+    ...(p.hostNetwork ? ['hostNetwork is set'] : []),
+    ...(p.hostPID ? ['hostPID is set'] : []),
+    ...(p.hostIPC ? ['hostIPC is set'] : []),
+    ...(p.volumes ?? []).filter((v) => 'hostPath' in v).map((v) => `volume ${String(v.name)} is a hostPath`),
+  ]),
+  podRule('PSS-NONROOT', 'Pods and containers run as non-root (PSS restricted).', (p) =>
+    allContainers(p)
+      .filter((c) => !(c.securityContext?.runAsNonRoot ?? p.securityContext?.runAsNonRoot))
+      .map((c) => `container ${c.name} may run as root (runAsNonRoot not true)`)
+      .concat(allContainers(p).filter((c) => (c.securityContext?.runAsUser ?? p.securityContext?.runAsUser) === 0).map((c) => `container ${c.name} runs as UID 0`)),
+  ),
+  podRule('PSS-SECCOMP', 'Seccomp profile RuntimeDefault (PSS restricted).', (p) =>
+    allContainers(p)
+      .filter((c) => !['RuntimeDefault', 'Localhost'].includes(c.securityContext?.seccompProfile?.type ?? p.securityContext?.seccompProfile?.type))
+      .map((c) => `container ${c.name} has no RuntimeDefault seccomp profile`),
+  ),
+  podRule('PSS-CAPABILITIES', 'Containers drop ALL capabilities, add none but NET_BIND_SERVICE (PSS restricted).', (p) =>
+    allContainers(p).flatMap((c) => {
+      const caps = c.securityContext?.capabilities ?? {};
+      const out: string[] = [];
+      if (!(caps.drop ?? []).includes('ALL')) out.push(`container ${c.name} does not drop ALL capabilities`);
+      for (const a of caps.add ?? []) if (a !== 'NET_BIND_SERVICE') out.push(`container ${c.name} adds capability ${a}`);
+      return out;
+    }),
+  ),
+  podRule('PSS-ESCALATION', 'No privilege escalation, no privileged containers (PSS restricted).', (p) =>
+    allContainers(p).flatMap((c) => [
+      ...(c.securityContext?.allowPrivilegeEscalation !== false ? [`container ${c.name} allows privilege escalation`] : []),
+      ...(c.securityContext?.privileged ? [`container ${c.name} is privileged`] : []),
+    ]),
+  ),
+  podRule('READONLY-ROOT', 'Root filesystems are read-only; writable paths are volumes.', (p) =>
+    allContainers(p)
+      .filter((c) => c.securityContext?.readOnlyRootFilesystem !== true)
+      .map((c) => `container ${c.name} has a writable root filesystem`),
+  ),
+  podRule('RESOURCES', 'Every container has CPU and memory requests and limits.', (p) =>
+    allContainers(p).flatMap((c) =>
+      (['requests', 'limits'] as const).flatMap((k) =>
+        (['cpu', 'memory'] as const).filter((r) => c.resources?.[k]?.[r] === undefined).map((r) => `container ${c.name} has no ${k}.${r}`),
+      ),
+    ),
+  ),
+  podRule('PROBES', 'Long-running containers have readiness and liveness probes.', (p, o) =>
+    isLongRunning(o)
+      ? p.containers.flatMap((c) => [
+          ...(c.readinessProbe ? [] : [`container ${c.name} has no readinessProbe`]),
+          ...(c.livenessProbe ? [] : [`container ${c.name} has no livenessProbe`]),
+        ])
+      : [],
+  ),
+  podRule('IMAGE-PINNED', 'Images carry an explicit tag or digest, never latest.', (p) =>
+    allContainers(p)
+      .filter((c) => !c.image || /:latest$/.test(c.image) || !/[:@]/.test(c.image.slice(c.image.lastIndexOf('/') + 1)))
+      .map((c) => `container ${c.name} image ${c.image ?? '(none)'} is not pinned`),
+  ),
+  podRule('SA-TOKEN', 'Pods do not mount a ServiceAccount token unless they call the API server.', (p) =>
+    p.automountServiceAccountToken === false ? [] : ['automountServiceAccountToken is not false'],
+  ),
+];
+
+/** Per-object suppressions: `ID: reason` entries separated by `;`. */
+export const SUPPRESS_ANNOTATION = 'policy.platform-gen.dev/suppress';
+
+export function suppressionsOf(obj: KubeObject): Map<string, string> {
+  const raw = obj.metadata.annotations?.[SUPPRESS_ANNOTATION];
+  const out = new Map<string, string>();
+  if (!raw) return out;
+  for (const part of raw.split(';')) {
+    const at = part.indexOf(':');
+    if (at < 0) continue;
+    out.set(part.slice(0, at).trim(), part.slice(at + 1).trim());
+  }
+  return out;
+}

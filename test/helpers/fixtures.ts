@@ -1,0 +1,34 @@
+import type { PlatformSpecInput } from '../../platform/schema';
+
+/**
+ * A small platform built for tests: a public API calling an internal worker,
+ * both on postgres; the worker produces to Kafka, a consumer scales on lag.
+ * Two environments: `dev` (1 replica, no autoscaling) and `prod` (HPA, 3 zones).
+ */
+export function smallPlatform(): PlatformSpecInput {
+  return {
+    name: 'acme',
+    environments: {
+      dev: { namespace: 'acme-dev', replicas: 1, resourceTier: 'small', host: 'dev.acme.test' },
+      prod: {
+        namespace: 'acme-prod',
+        dataNamespace: 'acme-prod-data',
+        replicas: 3,
+        autoscaling: { minReplicas: 3, maxReplicas: 6, targetCPUUtilization: 70, targetMemoryUtilization: 80 },
+        zones: ['z1', 'z2', 'z3'],
+        host: 'acme.test',
+      },
+    },
+    services: [
+      { name: 'api', runtime: 'nodejs', image: 'registry.test/acme/api:1.0.0', port: 8080, dependsOn: ['worker', 'postgres'], route: { path: '/api' }, tier: 'medium', env: { LOG_LEVEL: 'debug' } },
+      { name: 'worker', runtime: 'go', image: 'registry.test/acme/worker:2.1.0', port: 9000, dependsOn: ['postgres', 'kafka'], produces: ['jobs'] },
+      { name: 'mailer', runtime: 'python', image: 'registry.test/acme/mailer:0.3.1', port: 8000, dependsOn: ['kafka', 'redis'], consumes: ['jobs'], scaleOn: 'kafka-lag' },
+    ],
+    dataStores: {
+      postgres: { version: '16.4', environments: { dev: { replicas: 1, storage: '1Gi' }, prod: { replicas: 3, storage: '50Gi' } } },
+      redis: { version: '7.4.1', environments: { dev: { replicas: 1, storage: '1Gi' }, prod: { replicas: 3, storage: '5Gi' } } },
+      kafka: { version: '3.9.0', environments: { dev: { replicas: 1, storage: '1Gi' }, prod: { replicas: 3, storage: '100Gi' } } },
+      zookeeper: { version: '3.9.3', tier: 'small', environments: { dev: { replicas: 1, storage: '1Gi' }, prod: { replicas: 3, storage: '5Gi' } } },
+    },
+  };
+}
