@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import * as yaml from 'js-yaml';
 import type { z } from 'zod';
-import { platformSpec, type PlatformSpec } from './schema';
+import { crossCheck, platformSpec, type PlatformSpec } from './schema';
 
 /** A spec that cannot be rendered: every problem, each with its path, in one message. */
 export class SpecError extends Error {
@@ -30,7 +30,8 @@ function describeIssue(issue: z.core.$ZodIssue): string {
     case 'unrecognized_keys':
       return issue.keys.map((k) => `${formatPath([...issue.path, k])}: unknown field`).join('\n  - ');
     case 'invalid_type':
-      return issue.input === undefined ? `${where}: required (${issue.expected})` : `${where}: expected ${issue.expected}, got ${describeValue(issue.input)}`;
+      if (issue.input === undefined) return `${where}: required (${issue.expected})`;
+      return issue.message.startsWith('Invalid input') ? `${where}: expected ${issue.expected}, got ${describeValue(issue.input)}` : `${where}: ${issue.message}`;
     case 'invalid_value':
       return `${where}: must be one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}, got ${describeValue(issue.input)}`;
     default:
@@ -46,10 +47,13 @@ function describeValue(v: unknown): string {
 }
 
 /** Validates an already-parsed document. Throws SpecError listing every problem. */
-export function parseSpec(doc: unknown, source = 'platform spec'): PlatformSpec {
-  const result = platformSpec.safeParse(doc);
+export function parseSpec(doc: unknown, source = 'spec'): PlatformSpec {
+  const result = platformSpec.safeParse(doc, { reportInput: true });
   if (result.success) return result.data;
   const problems = result.error.issues.map(describeIssue);
+  // zod skips refinements once a field failed with a type error; run the
+  // cross-field rules on the raw document too so one run reports everything.
+  crossCheck(doc as PlatformSpec, (path, message) => problems.push(`${formatPath(path)}: ${message}`));
   throw new SpecError(source, [...new Set(problems)]);
 }
 

@@ -11,21 +11,13 @@ export const MAX_NAME_LENGTH = 52;
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
 export const dnsName = (what = 'name') =>
-  z.string().check((ctx) => {
-    const v = ctx.value;
-    if (!DNS_LABEL.test(v)) {
-      ctx.issues.push({ code: 'custom', input: v, message: `${what} must be a DNS-1123 label (lower-case letters, digits and '-', starting and ending alphanumeric), got '${v}'` });
-    } else if (v.length > MAX_NAME_LENGTH) {
-      ctx.issues.push({ code: 'custom', input: v, message: `${what} must be at most ${MAX_NAME_LENGTH} characters, got ${v.length} ('${v}')` });
-    }
-  });
+  z
+    .string()
+    .regex(DNS_LABEL, { error: (iss) => `${what} must be a DNS-1123 label (lower-case letters, digits and '-', starting and ending alphanumeric), got '${String(iss.input)}'` })
+    .max(MAX_NAME_LENGTH, { error: (iss) => `${what} must be at most ${MAX_NAME_LENGTH} characters, got ${String(iss.input).length} ('${String(iss.input)}')` });
 
-const port = z.number().check((ctx) => {
-  const v = ctx.value;
-  if (!Number.isInteger(v) || v < 1 || v > 65535) {
-    ctx.issues.push({ code: 'custom', input: v, message: `must be 1–65535, got ${v}` });
-  }
-});
+const portError = { error: (iss: { input?: unknown }) => `must be 1–65535, got ${String(iss.input)}` };
+const port = z.number().int(portError).min(1, portError).max(65535, portError);
 
 /** `registry/repo:tag` (or pinned by digest); never `latest`, never untagged. */
 const image = z.string().check((ctx) => {
@@ -203,7 +195,7 @@ export type DataStoreSpec = z.infer<typeof dataStore>;
  * Rules that span several fields: names unique, references resolvable. It also
  * runs on input that failed elsewhere, so it only trusts what it checks itself.
  */
-function crossCheck(raw: PlatformSpec, push: (path: (string | number)[], message: string) => void): void {
+export function crossCheck(raw: PlatformSpec, push: (path: (string | number)[], message: string) => void): void {
   const obj = (v: unknown): Record<string, any> => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, any>) : {});
   const arr = (v: unknown): any[] => (Array.isArray(v) ? v : []);
   const spec = {

@@ -1,0 +1,58 @@
+/**
+ * npm run bench [-- --sizes 100,500,1000 --runs 3]
+ *
+ * Renders the reference platform and generated platforms of N services × 3
+ * environments, each in a fresh process exactly as `npm run synth` runs, and
+ * prints a Markdown table: wall time (median of runs, process start to exit),
+ * the in-process phases, objects per second and peak memory (max RSS).
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
+import { dump } from 'js-yaml';
+import { generatePlatform } from './generate-spec';
+
+const { values } = parseArgs({ options: { sizes: { type: 'string', default: '100,500,1000' }, runs: { type: 'string', default: '3' } } });
+const sizes = values.sizes!.split(',').map(Number);
+const runs = Number(values.runs);
+const root = resolve(__dirname, '..');
+const work = mkdtempSync(join(tmpdir(), 'bench-'));
+
+interface Sample { wallMs: number; objects: number; files: number; loadMs: number; renderMs: number; writeMs: number; maxRssMiB: number }
+
+function runOnce(spec: string): Sample {
+  const start = performance.now();
+  const out = execFileSync(process.execPath, [join(root, 'scripts', 'run.cjs'), 'cli/bench-worker.ts', spec, join(work, 'out')], { cwd: root, encoding: 'utf8' });
+  const wallMs = performance.now() - start;
+  return { wallMs, ...JSON.parse(out.trim().split('\n').pop()!) };
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+try {
+  runOnce(join(root, 'platform.yaml')); // warm the bundle cache
+  const cases: { label: string; spec: string; services: number }[] = [{ label: 'reference platform.yaml', spec: join(root, 'platform.yaml'), services: 9 }];
+  for (const n of sizes) {
+    const file = join(work, `platform-${n}.yaml`);
+    writeFileSync(file, dump(generatePlatform(n)));
+    cases.push({ label: `generated`, spec: file, services: n });
+  }
+  const rows: string[] = [];
+  for (const c of cases) {
+    const samples = Array.from({ length: runs }, () => runOnce(c.spec));
+    const m = (k: keyof Sample) => median(samples.map((s) => s[k]));
+    const wall = m('wallMs');
+    rows.push(
+      `| ${c.label} | ${c.services} × 3 | ${m('objects')} | ${(wall / 1000).toFixed(2)} s | ${m('loadMs').toFixed(0)} / ${m('renderMs').toFixed(0)} / ${m('writeMs').toFixed(0)} ms | ${Math.round(m('objects') / (wall / 1000)).toLocaleString('en-US')} | ${m('maxRssMiB').toFixed(0)} MiB |`,
+    );
+    console.error(`done: ${c.label} ${c.services}`);
+  }
+  console.log(`| platform | services × envs | objects | wall (median of ${runs}) | load / render / write | objects/s (wall) | peak RSS |`);
+  console.log('|---|---|---|---|---|---|---|');
+  for (const r of rows) console.log(r);
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}

@@ -1,0 +1,144 @@
+import { describe, expect, test } from 'vitest';
+import { LABEL } from '../../lib/meta';
+import type { KubeObject } from '../../lib/synth';
+import { podSpecOf } from '../../policy/rules';
+import { CLUSTER_SCOPED_KINDS } from '../../policy/kinds';
+import { schemaErrors } from '../helpers/kube-schema';
+import { platformsUnderTest } from '../helpers/platforms';
+
+const matches = (selector: Record<string, string>, labels: Record<string, string> = {}) =>
+  Object.entries(selector).every(([k, v]) => labels[k] === v);
+const templateLabels = (o: KubeObject) => (o.spec as any)?.template?.metadata?.labels as Record<string, string> | undefined;
+const id = (o: KubeObject) => `${o.kind} ${o.metadata.namespace ?? ''}/${o.metadata.name}`;
+
+describe.each(platformsUnderTest())('$name', ({ rendered }) => {
+  const { objects } = rendered;
+  const workloads = objects.filter((o) => podSpecOf(o));
+  const pods = (namespace: string | undefined) => workloads.filter((w) => w.metadata.namespace === namespace);
+
+  test('every object is valid against its Kubernetes / CRD schema', () => {
+    const failures = objects.map((o) => ({ o: id(o), errors: schemaErrors(o) })).filter((f) => f.errors.length);
+    expect(failures).toEqual([]);
+  });
+
+  test('every namespaced object names its namespace; cluster-scoped ones do not', () => {
+    for (const o of objects) {
+      if (CLUSTER_SCOPED_KINDS.has(o.kind)) expect(o.metadata.namespace, id(o)).toBeUndefined();
+      else expect(o.metadata.namespace, id(o)).toMatch(/^[a-z0-9-]+$/);
+    }
+  });
+
+  test('every object carries the app.kubernetes.io labels and an explicit, hash-free name', () => {
+    for (const o of objects) {
+      for (const l of Object.values(LABEL)) expect(o.metadata.labels?.[l], `${id(o)} ${l}`).toBeTruthy();
+      expect(o.metadata.name, id(o)).not.toMatch(/-c8[0-9a-f]{6}$/);
+    }
+  });
+
+  test('object names are unique per kind and namespace', () => {
+    const seen = new Set<string>();
+    for (const o of objects) {
+      const key = `${o.apiVersion}/${id(o)}`;
+      expect(seen.has(key), key).toBe(false);
+      seen.add(key);
+    }
+  });
+
+  test('pods are Pod Security "restricted" with a read-only root and a writable /tmp or other volume', () => {
+    for (const w of workloads) {
+      const pod = podSpecOf(w)!;
+      expect(pod.securityContext?.runAsNonRoot, id(w)).toBe(true);
+      expect(pod.securityContext?.seccompProfile?.type, id(w)).toBe('RuntimeDefault');
+      for (const c of [...(pod.initContainers ?? []), ...pod.containers]) {
+        const sc = c.securityContext ?? {};
+        expect(sc.allowPrivilegeEscalation, `${id(w)} ${c.name}`).toBe(false);
+        expect(sc.capabilities?.drop, `${id(w)} ${c.name}`).toContain('ALL');
+        expect(sc.readOnlyRootFilesystem, `${id(w)} ${c.name}`).toBe(true);
+        expect(sc.privileged ?? false, `${id(w)} ${c.name}`).toBe(false);
+        expect(sc.runAsUser ?? pod.securityContext?.runAsUser, `${id(w)} ${c.name}`).not.toBe(0);
+      }
+      expect(pod.hostNetwork ?? false).toBe(false);
+      expect((pod.volumes ?? []).filter((v: any) => v.hostPath)).toEqual([]);
+    }
+  });
+
+  test('every container has requests and limits; long-running ones have probes', () => {
+    for (const w of workloads) {
+      const pod = podSpecOf(w)!;
+      for (const c of [...(pod.initContainers ?? []), ...pod.containers]) {
+        for (const k of ['requests', 'limits'] as const) for (const r of ['cpu', 'memory']) expect(c.resources?.[k]?.[r], `${id(w)} ${c.name} ${k}.${r}`).toBeDefined();
+      }
+      if (w.kind === 'Deployment' || w.kind === 'StatefulSet') {
+        for (const c of pod.containers) {
+          expect(c.readinessProbe, `${id(w)} ${c.name} readiness`).toBeDefined();
+          expect(c.livenessProbe, `${id(w)} ${c.name} liveness`).toBeDefined();
+        }
+      }
+    }
+  });
+
+  test('workload selectors match their pod template labels and use only name + instance', () => {
+    for (const w of workloads.filter((o) => o.kind === 'Deployment' || o.kind === 'StatefulSet')) {
+      const sel = (w.spec as any).selector.matchLabels as Record<string, string>;
+      expect(Object.keys(sel).sort(), id(w)).toEqual([LABEL.instance, LABEL.name]);
+      expect(matches(sel, templateLabels(w)), id(w)).toBe(true);
+    }
+  });
+
+  test('each Service with a selector selects the pods of exactly one workload in its namespace', () => {
+    for (const s of objects.filter((o) => o.kind === 'Service' && (o.spec as any).selector)) {
+      const sel = (s.spec as any).selector as Record<string, string>;
+      const selected = pods(s.metadata.namespace).filter((w) => matches(sel, templateLabels(w)) && w.kind !== 'Job');
+      expect(selected.length, `${id(s)} selects ${selected.map(id).join(', ') || 'nothing'}`).toBeGreaterThanOrEqual(1);
+      const named = (s.spec as any).ports.filter((p: any) => typeof p.targetPort === 'string');
+      for (const p of named) {
+        const declared = selected.flatMap((w) => podSpecOf(w)!.containers.flatMap((c: any) => (c.ports ?? []).map((cp: any) => cp.name)));
+        expect(declared, `${id(s)} targetPort ${p.targetPort}`).toContain(p.targetPort);
+      }
+    }
+  });
+
+  test('every PodDisruptionBudget selects pods of a workload with more than one replica or an autoscaler', () => {
+    for (const pdb of objects.filter((o) => o.kind === 'PodDisruptionBudget')) {
+      const sel = (pdb.spec as any).selector.matchLabels;
+      const selected = pods(pdb.metadata.namespace).filter((w) => matches(sel, templateLabels(w)));
+      expect(selected.length, id(pdb)).toBe(1);
+    }
+  });
+
+  test('each HPA targets an existing Deployment that leaves replicas to it', () => {
+    for (const hpa of objects.filter((o) => o.kind === 'HorizontalPodAutoscaler')) {
+      const ref = (hpa.spec as any).scaleTargetRef;
+      const target = objects.find((o) => o.kind === ref.kind && o.metadata.name === ref.name && o.metadata.namespace === hpa.metadata.namespace);
+      expect(target, id(hpa)).toBeDefined();
+      expect((target!.spec as any).replicas, `${id(target!)} must not set replicas`).toBeUndefined();
+      expect((hpa.spec as any).minReplicas).toBeLessThanOrEqual((hpa.spec as any).maxReplicas);
+    }
+  });
+
+  test('no Secret is rendered with data', () => {
+    for (const s of objects.filter((o) => o.kind === 'Secret')) {
+      expect(s.data ?? s.stringData, id(s)).toBeUndefined();
+    }
+  });
+
+  test('every namespace is PSS restricted, meshed, and denies all traffic by default', () => {
+    const namespaces = objects.filter((o) => o.kind === 'Namespace');
+    expect(namespaces.length).toBeGreaterThan(0);
+    for (const ns of namespaces) {
+      expect(ns.metadata.labels?.['pod-security.kubernetes.io/enforce']).toBe('restricted');
+      expect(ns.metadata.labels?.['istio-injection']).toBe('enabled');
+      const deny = objects.find((o) => o.kind === 'NetworkPolicy' && o.metadata.namespace === ns.metadata.name && Object.keys((o.spec as any).podSelector).length === 0);
+      expect(deny, `default deny in ${ns.metadata.name}`).toBeDefined();
+      expect((deny!.spec as any).policyTypes).toEqual(['Ingress', 'Egress']);
+      expect((deny!.spec as any).ingress).toBeUndefined();
+      expect((deny!.spec as any).egress).toBeUndefined();
+      for (const kind of ['ResourceQuota', 'LimitRange']) {
+        expect(objects.some((o) => o.kind === kind && o.metadata.namespace === ns.metadata.name), `${kind} in ${ns.metadata.name}`).toBe(true);
+      }
+    }
+    for (const o of objects) {
+      if (!CLUSTER_SCOPED_KINDS.has(o.kind)) expect(namespaces.map((n) => n.metadata.name), `${id(o)}'s namespace is rendered`).toContain(o.metadata.namespace);
+    }
+  });
+});

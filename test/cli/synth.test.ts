@@ -1,0 +1,102 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { afterAll, describe, expect, test } from 'vitest';
+import { dump } from 'js-yaml';
+import { synth } from '../../cli/synth';
+import { smallPlatform } from '../helpers/fixtures';
+
+const work = mkdtempSync(join(tmpdir(), 'synth-test-'));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+function tree(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const walk = (d: string) => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      const p = join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else out[relative(dir, p)] = readFileSync(p, 'utf8');
+    }
+  };
+  if (existsSync(dir)) walk(dir);
+  return out;
+}
+
+const quiet = <T>(f: () => T): T => {
+  const log = console.log;
+  const error = console.error;
+  console.log = console.error = () => {};
+  try {
+    return f();
+  } finally {
+    console.log = log;
+    console.error = error;
+  }
+};
+
+const specFile = join(work, 'platform.yaml');
+writeFileSync(specFile, dump(smallPlatform()));
+
+describe('synth', () => {
+  test('output is byte-identical across runs, in stable per-chart files without numeric prefixes', () => {
+    const a = join(work, 'a');
+    const b = join(work, 'b');
+    expect(quiet(() => synth({ spec: specFile, outdir: a }))).toBe(0);
+    expect(quiet(() => synth({ spec: specFile, outdir: b }))).toBe(0);
+    const ta = tree(a);
+    expect(ta).toEqual(tree(b));
+    expect(Object.keys(ta)).toContain('prod/services/api.yaml');
+    expect(Object.keys(ta)).toContain('dev/base/environment.yaml');
+    for (const f of Object.keys(ta)) expect(f).not.toMatch(/(^|\/)\d+[-.]/);
+  });
+
+  test('a synth removes files that no longer belong', () => {
+    const out = join(work, 'stale');
+    quiet(() => synth({ spec: specFile, outdir: out }));
+    writeFileSync(join(out, 'prod', 'services', 'retired-service.yaml'), 'kind: Gone\n');
+    expect(quiet(() => synth({ spec: specFile, outdir: out }))).toBe(0);
+    expect(existsSync(join(out, 'prod', 'services', 'retired-service.yaml'))).toBe(false);
+  });
+
+  test('a bad spec exits non-zero and leaves the output directory exactly as it was', () => {
+    const out = join(work, 'keep');
+    quiet(() => synth({ spec: specFile, outdir: out }));
+    const before = tree(out);
+    const bad = join(work, 'bad.yaml');
+    const spec: any = smallPlatform();
+    spec.services[0].port = 70000;
+    spec.services[1].image = 'registry.test/acme/worker:latest';
+    writeFileSync(bad, dump(spec));
+    const errors: string[] = [];
+    const error = console.error;
+    console.error = (m: string) => errors.push(m);
+    try {
+      expect(synth({ spec: bad, outdir: out })).toBe(1);
+    } finally {
+      console.error = error;
+    }
+    expect(tree(out)).toEqual(before);
+    expect(errors[0]).toContain('services[0].port: must be 1–65535, got 70000');
+    expect(errors[0]).toContain("services[1].image: image tag 'latest' is not allowed");
+    expect(readdirSync(work).filter((f) => f.includes('staging'))).toEqual([]);
+  });
+
+  test('npm run synth honours PLATFORM_SPEC and CDK8S_OUTDIR, and fails with exit code 1 on bad input', () => {
+    const out = join(work, 'cli');
+    const root = join(__dirname, '..', '..');
+    execFileSync(process.execPath, ['scripts/run.cjs', 'main.ts'], { cwd: root, env: { ...process.env, PLATFORM_SPEC: specFile, CDK8S_OUTDIR: out }, stdio: 'pipe' });
+    expect(tree(out)).toEqual(tree(join(work, 'a')));
+    const broken = join(work, 'broken.yaml');
+    writeFileSync(broken, 'name: [unclosed\n');
+    const res = spawnSync(process.execPath, ['scripts/run.cjs', 'main.ts'], { cwd: root, env: { ...process.env, PLATFORM_SPEC: broken, CDK8S_OUTDIR: out }, encoding: 'utf8' });
+    expect(res.status).toBe(1);
+    expect(res.stderr).toMatch(/YAML syntax error at line \d+, column \d+/);
+    expect(tree(out)).toEqual(tree(join(work, 'a')));
+  });
+
+  test('the committed platform.schema.json is the schema of the current spec type', async () => {
+    const { platformJsonSchema } = await import('../../platform/json-schema');
+    expect(readFileSync(join(__dirname, '..', '..', 'platform.schema.json'), 'utf8')).toBe(platformJsonSchema());
+  });
+});

@@ -1,0 +1,77 @@
+import { describe, expect, test } from 'vitest';
+import { parseSpec, parseSpecText, SpecError } from '../../platform/loader';
+import { smallPlatform } from '../helpers/fixtures';
+
+/** The problems a spec produces (empty when it is valid). */
+function problems(mutate: (spec: any) => void): string[] {
+  const spec: any = smallPlatform();
+  mutate(spec);
+  try {
+    parseSpec(spec);
+    return [];
+  } catch (e) {
+    expect(e).toBeInstanceOf(SpecError);
+    return (e as SpecError).problems;
+  }
+}
+
+describe('platform spec validation', () => {
+  test('the fixture and the reference platform are valid', () => {
+    expect(problems(() => {})).toEqual([]);
+  });
+
+  test.each([
+    ['unknown field', (s: any) => (s.services[0].replicaz = 2), 'services[0].replicaz: unknown field'],
+    ['unknown top-level field', (s: any) => (s.servics = []), 'servics: unknown field'],
+    ['missing image', (s: any) => delete s.services[1].image, 'services[1].image: required'],
+    ['latest tag', (s: any) => (s.services[0].image = 'registry.test/acme/api:latest'), "services[0].image: image tag 'latest' is not allowed"],
+    ['untagged image', (s: any) => (s.services[0].image = 'registry.test/acme/api'), 'services[0].image: image must be registry/repo:tag with an explicit tag'],
+    ['port above 65535', (s: any) => (s.services[2].port = 70000), 'services[2].port: must be 1–65535, got 70000'],
+    ['port 0', (s: any) => (s.services[2].port = 0), 'services[2].port: must be 1–65535, got 0'],
+    ['duplicate service name', (s: any) => (s.services[2].name = 'api'), "services[2].name: duplicate service name 'api' (also services[0])"],
+    ['dependsOn naming nothing', (s: any) => s.services[0].dependsOn.push('billing'), "services[0].dependsOn[2]: 'billing' names no service or data store"],
+    ['dependsOn an undeclared store', (s: any) => { delete s.dataStores.redis; }, "services[2].dependsOn[1]: 'redis' is not declared in dataStores"],
+    ['name not a DNS-1123 label', (s: any) => (s.services[1].name = 'Worker_1'), "services[1].name: service name must be a DNS-1123 label"],
+    ['name longer than 52 characters', (s: any) => (s.services[1].name = 'w'.repeat(53)), 'services[1].name: service name must be at most 52 characters, got 53'],
+    ['autoscaling min > max', (s: any) => (s.environments.prod.autoscaling.minReplicas = 8), 'environments.prod.autoscaling.minReplicas: autoscaling minReplicas (8) must not exceed maxReplicas (6)'],
+    ['wrong type', (s: any) => (s.environments.dev.replicas = 'one'), 'environments.dev.replicas: expected number, got "one"'],
+    ['unknown runtime', (s: any) => (s.services[0].runtime = 'cobol'), 'services[0].runtime: must be one of'],
+    ['store without an environment', (s: any) => delete s.dataStores.kafka.environments.prod, "dataStores.kafka.environments: missing environment 'prod'"],
+  ])('%s', (_name, mutate, expected) => {
+    const found = problems(mutate);
+    expect(found.some((p) => p.startsWith(expected)), `expected a problem starting with\n  ${expected}\ngot\n  ${found.join('\n  ')}`).toBe(true);
+  });
+
+  test('every problem is reported at once, each with its path, in one message', () => {
+    const spec: any = smallPlatform();
+    spec.services[0].port = 70000;
+    spec.services[1].image = 'registry.test/acme/worker:latest';
+    spec.services[2].name = 'api';
+    spec.services[0].dependsOn.push('nowhere');
+    spec.environments.prod.autoscaling.minReplicas = 9;
+    let error: SpecError | undefined;
+    try {
+      parseSpec(spec, 'platform.yaml');
+    } catch (e) {
+      error = e as SpecError;
+    }
+    expect(error).toBeInstanceOf(SpecError);
+    expect(error!.problems).toHaveLength(5);
+    expect(error!.message).toMatch(/^platform\.yaml: 5 problems in the platform spec:/);
+    for (const path of ['services[0].port', 'services[1].image', 'services[2].name', 'services[0].dependsOn[2]', 'environments.prod.autoscaling.minReplicas']) {
+      expect(error!.message).toContain(`  - ${path}: `);
+    }
+  });
+
+  test('a YAML syntax error names its line and column', () => {
+    expect(() => parseSpecText('name: shop\nservices: [\n  - name: a\n', 'broken.yaml')).toThrowError(/broken\.yaml: 1 problem.*\n  - YAML syntax error at line \d+, column \d+/);
+  });
+
+  test('an empty file is an error, not an empty platform', () => {
+    expect(() => parseSpecText('', 'empty.yaml')).toThrowError(/the file is empty/);
+  });
+
+  test('kafka-lag scaling requires consumed topics', () => {
+    expect(problems((s) => (s.services[0].scaleOn = 'kafka-lag'))).toContain('services[0].scaleOn: kafka-lag scaling needs topics in consumes');
+  });
+});

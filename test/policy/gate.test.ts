@@ -1,0 +1,61 @@
+import { describe, expect, test } from 'vitest';
+import type { KubeObject, RenderedChart } from '../../lib/synth';
+import { checkPolicies, PolicyError, enforcePolicies } from '../../policy/gate';
+import { SUPPRESS_ANNOTATION } from '../../policy/rules';
+import { smallPlatform } from '../helpers/fixtures';
+import { render } from '../helpers/render';
+
+const rendered = render(smallPlatform());
+const deployment = () => structuredClone(rendered.get('Deployment', 'api', { env: 'prod' })) as any;
+const chart = (...objects: KubeObject[]): RenderedChart[] => [{ file: 'prod/services/api.yaml', objects }];
+const ruleIds = (o: KubeObject) => checkPolicies(chart(o)).map((v) => v.rule);
+
+describe('policy gate', () => {
+  test('the rendered platform passes every rule', () => {
+    expect(checkPolicies(rendered.charts)).toEqual([]);
+  });
+
+  test.each([
+    ['PSS-NONROOT', (d: any) => { d.spec.template.spec.securityContext.runAsNonRoot = false; d.spec.template.spec.containers[0].securityContext.runAsNonRoot = false; }],
+    ['PSS-ESCALATION', (d: any) => (d.spec.template.spec.containers[0].securityContext.allowPrivilegeEscalation = true)],
+    ['PSS-CAPABILITIES', (d: any) => (d.spec.template.spec.containers[0].securityContext.capabilities = { add: ['NET_ADMIN'], drop: ['ALL'] })],
+    ['PSS-SECCOMP', (d: any) => { delete d.spec.template.spec.securityContext.seccompProfile; delete d.spec.template.spec.containers[0].securityContext.seccompProfile; }],
+    ['PSS-HOST', (d: any) => (d.spec.template.spec.hostNetwork = true)],
+    ['READONLY-ROOT', (d: any) => (d.spec.template.spec.containers[0].securityContext.readOnlyRootFilesystem = false)],
+    ['RESOURCES', (d: any) => delete d.spec.template.spec.containers[0].resources.limits],
+    ['PROBES', (d: any) => delete d.spec.template.spec.containers[0].livenessProbe],
+    ['IMAGE-PINNED', (d: any) => (d.spec.template.spec.containers[0].image = 'registry.test/acme/api:latest')],
+    ['SA-TOKEN', (d: any) => delete d.spec.template.spec.automountServiceAccountToken],
+    ['META-NAMESPACE', (d: any) => delete d.metadata.namespace],
+    ['META-LABELS', (d: any) => delete d.metadata.labels['app.kubernetes.io/part-of']],
+    ['SELECTOR-STABLE', (d: any) => (d.spec.selector.matchLabels['app.kubernetes.io/version'] = '1.0.0')],
+  ])('%s catches its violation', (rule, mutate) => {
+    const d = deployment();
+    mutate(d);
+    expect(ruleIds(d)).toContain(rule);
+  });
+
+  test('a Secret with data never reaches git', () => {
+    const secret = { apiVersion: 'v1', kind: 'Secret', metadata: { ...deployment().metadata, name: 'creds' }, data: { password: 'aHVudGVyMg==' } };
+    expect(ruleIds(secret as KubeObject)).toContain('SECRET-NO-DATA');
+  });
+
+  test('a violation stops the render with every violation listed', () => {
+    const d = deployment();
+    d.spec.template.spec.containers[0].securityContext.readOnlyRootFilesystem = false;
+    delete d.spec.template.spec.containers[0].readinessProbe;
+    expect(() => enforcePolicies(chart(d))).toThrowError(PolicyError);
+    expect(() => enforcePolicies(chart(d))).toThrowError(/2 violations; nothing was written:\n.*READONLY-ROOT.*\n.*PROBES/);
+  });
+
+  test('a suppression silences one rule on one object, and only with a reason', () => {
+    const d = deployment();
+    d.spec.template.spec.containers[0].securityContext.readOnlyRootFilesystem = false;
+    d.metadata.annotations[SUPPRESS_ANNOTATION] = 'READONLY-ROOT: the vendor image rewrites its config at start';
+    expect(ruleIds(d)).toEqual([]);
+    d.metadata.annotations[SUPPRESS_ANNOTATION] = 'READONLY-ROOT: needed';
+    expect(ruleIds(d)).toEqual(['SUPPRESSION']);
+    d.metadata.annotations[SUPPRESS_ANNOTATION] = 'NO-SUCH-RULE: a reason that is long enough here';
+    expect(ruleIds(d)).toContain('SUPPRESSION');
+  });
+});
