@@ -4,6 +4,7 @@ import type { KubeObject } from '../../lib/synth';
 import { podSpecOf } from '../../policy/rules';
 import { CLUSTER_SCOPED_KINDS } from '../../policy/kinds';
 import { schemaErrors } from '../helpers/kube-schema';
+import { isBuiltInGroup, k8s128Errors } from '../helpers/k8s-strict';
 import { platformsUnderTest } from '../helpers/platforms';
 
 const matches = (selector: Record<string, string>, labels: Record<string, string> = {}) =>
@@ -18,6 +19,16 @@ describe.each(platformsUnderTest())('$name', ({ rendered }) => {
 
   test('every object is valid against its Kubernetes / CRD schema', () => {
     const failures = objects.map((o) => ({ o: id(o), errors: schemaErrors(o) })).filter((f) => f.errors.length);
+    expect(failures).toEqual([]);
+  });
+
+  test('every built-in object is valid for Kubernetes 1.28 exactly: no unknown or newer fields', () => {
+    const failures: string[] = [];
+    for (const o of objects.filter((x) => isBuiltInGroup(x.apiVersion))) {
+      const errors = k8s128Errors(o);
+      if (errors === null) failures.push(`${id(o)}: ${o.apiVersion} ${o.kind} is not a Kubernetes 1.28 kind covered by test/schemas`);
+      else if (errors.length) failures.push(`${id(o)}: ${errors.join('; ')}`);
+    }
     expect(failures).toEqual([]);
   });
 
