@@ -1,13 +1,16 @@
 import type { App } from 'cdk8s';
-import type { Footprint } from '../lib/quota';
+import { addFootprints, type Footprint } from '../lib/quota';
 import type { EnvironmentModel, StoreModel } from '../platform/model';
-import type { DataStoreName } from '../platform/schema';
 import * as postgres from './postgres';
 import * as redis from './redis';
+import * as zookeeper from './zookeeper';
+import * as kafka from './kafka';
+import * as topics from './kafka-topics';
 
 /**
  * The data layer of one environment: one chart per store in `env.stores`
- * (`<env>/data/<store>.yaml`) plus the Kafka topics (`<env>/data/kafka-topics.yaml`).
+ * (`<env>/data/<store>.yaml`) plus, when services declare topics, the Kafka
+ * topic Job (`<env>/data/kafka-topics.yaml`).
  */
 export function addDataCharts(app: App, env: EnvironmentModel): void {
   for (const store of env.stores) {
@@ -19,21 +22,38 @@ export function addDataCharts(app: App, env: EnvironmentModel): void {
       case 'redis':
         new redis.RedisChart(app, id, { env, store });
         break;
-      default:
+      case 'zookeeper':
+        new zookeeper.ZooKeeperChart(app, id, { env, store });
+        break;
+      case 'kafka':
+        new kafka.KafkaChart(app, id, { env, store, zookeeper: zookeeperOf(env) });
+        if (env.topics.length > 0) new topics.KafkaTopicsChart(app, `${env.name}-data-kafka-topics`, { env, store });
         break;
     }
   }
 }
 
-const FOOTPRINTS: Partial<Record<DataStoreName, (store: StoreModel) => Footprint>> = {
-  postgres: postgres.footprint,
-  redis: redis.footprint,
-};
+function zookeeperOf(env: EnvironmentModel): StoreModel {
+  const zk = env.stores.find((s) => s.kind === 'zookeeper');
+  if (!zk) throw new Error(`environment ${env.name}: kafka runs in ZooKeeper mode and needs dataStores.zookeeper`);
+  return zk;
+}
 
-/** What the data layer can claim, per namespace, for the ResourceQuota. */
+/** What one store can claim at its largest (every container incl. exporters, the mesh sidecar, its claims). */
+export function storeFootprint(env: EnvironmentModel, store: StoreModel): Footprint {
+  switch (store.kind) {
+    case 'postgres':
+      return postgres.footprint(store);
+    case 'redis':
+      return redis.footprint(store);
+    case 'zookeeper':
+      return zookeeper.footprint(store);
+    case 'kafka':
+      return addFootprints([kafka.footprint(store), ...(env.topics.length > 0 ? [topics.footprint()] : [])]);
+  }
+}
+
+/** What the data layer can claim, per store, for the ResourceQuota of its namespace. */
 export function dataFootprints(env: EnvironmentModel): { namespace: string; footprint: Footprint }[] {
-  return env.stores.flatMap((store) => {
-    const f = FOOTPRINTS[store.kind];
-    return f ? [{ namespace: store.namespace, footprint: f(store) }] : [];
-  });
+  return env.stores.map((store) => ({ namespace: store.namespace, footprint: storeFootprint(env, store) }));
 }
