@@ -81,7 +81,7 @@ export function storeService(scope: Construct, id: string, p: StoreServiceProps)
     metadata: metaFor(p.id, p.namespace)(p.name, WAVE.data, undefined, p.component),
     spec: {
       type: 'ClusterIP',
-      ...(p.headless ? { clusterIP: 'None', publishNotReadyAddresses: true } : {}),
+      ...(p.headless ? { clusterIp: 'None', publishNotReadyAddresses: true } : {}),
       selector: sel,
       ports: servicePorts(p.ports),
     },
