@@ -74,7 +74,7 @@ export function redisConf(store: StoreModel): string {
 /** Both containers ask the running Sentinels for the master; with none answering, pod 0 is the master. */
 const FIND_MASTER = `HEADLESS="${REDIS_HEADLESS}.$POD_NAMESPACE.svc.cluster.local"
 MY_HOST="$POD_NAME.$HEADLESS"
-MASTER="$(timeout 5 redis-cli --no-auth-warning -a "$REDIS_PASSWORD" -h "$SENTINEL_HOST" -p ${SENTINEL_PORT} sentinel get-master-addr-by-name ${SENTINEL_MASTER} 2>/dev/null | head -n 1 || true)"
+MASTER="$(timeout 5 redis-cli -h "$SENTINEL_HOST" -p ${SENTINEL_PORT} sentinel get-master-addr-by-name ${SENTINEL_MASTER} 2>/dev/null | head -n 1 || true)"
 if [ -z "$MASTER" ]; then MASTER="${REDIS_NAME}-0.$HEADLESS"; fi
 `;
 
@@ -117,7 +117,7 @@ exec redis-sentinel "$CONF"
 const PRE_STOP = `#!/bin/bash
 HEADLESS="${REDIS_HEADLESS}.$POD_NAMESPACE.svc.cluster.local"
 MY_HOST="$POD_NAME.$HEADLESS"
-cli() { redis-cli --no-auth-warning -a "$REDIS_PASSWORD" "$@"; }
+cli() { redis-cli "$@"; }
 if [ "$(cli -h 127.0.0.1 -p ${REDIS_PORT} role | head -n 1)" != "master" ]; then exit 0; fi
 cli -h "$SENTINEL_HOST" -p ${SENTINEL_PORT} sentinel failover ${SENTINEL_MASTER} || exit 0
 for i in $(seq 1 30); do
@@ -157,10 +157,12 @@ export class RedisChart extends PlatformChart {
     const env_ = [
       ...podEnv(),
       secretEnv('REDIS_PASSWORD', REDIS_SECRET, 'password'),
+      // redis-cli reads the password from the environment, never from its (visible) arguments.
+      secretEnv('REDISCLI_AUTH', REDIS_SECRET, 'password'),
       { name: 'SENTINEL_HOST', value: serviceDns(REDIS_NAME, ns) },
       { name: 'SENTINEL_QUORUM', value: String(sentinelQuorum(store.replicas)) },
     ];
-    const cli = (port: number) => `redis-cli --no-auth-warning -a "$REDIS_PASSWORD" -h 127.0.0.1 -p ${port} ping`;
+    const cli = (port: number) => `redis-cli -h 127.0.0.1 -p ${port} ping`;
     const redisConfDir = scratch('redis-config', '/etc/redis');
     const sentinelConfDir = scratch('sentinel-config', '/etc/sentinel');
     const tmp = scratch('tmp', '/tmp');
