@@ -2,6 +2,7 @@ import { App } from 'cdk8s';
 import type { PlatformModel } from '../platform/model';
 import { EnvironmentChart } from './environment';
 import { ServiceChart } from './service';
+import { addDataCharts, dataFootprints } from './data';
 
 /**
  * Adds every chart of the platform to `app`: per environment its foundation,
@@ -11,8 +12,9 @@ import { ServiceChart } from './service';
  */
 export function addPlatformCharts(app: App, model: PlatformModel): void {
   for (const env of model.environments) {
-    new EnvironmentChart(app, `${env.name}-environment`, { env });
+    new EnvironmentChart(app, `${env.name}-environment`, { env, extraFootprints: dataFootprints(env) });
     for (const service of env.services) new ServiceChart(app, `${env.name}-${service.name}`, { env, service });
+    addDataCharts(app, env);
   }
 }
 

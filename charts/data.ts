@@ -1,0 +1,59 @@
+import type { App } from 'cdk8s';
+import { addFootprints, type Footprint } from '../lib/quota';
+import type { EnvironmentModel, StoreModel } from '../platform/model';
+import * as postgres from './postgres';
+import * as redis from './redis';
+import * as zookeeper from './zookeeper';
+import * as kafka from './kafka';
+import * as topics from './kafka-topics';
+
+/**
+ * The data layer of one environment: one chart per store in `env.stores`
+ * (`<env>/data/<store>.yaml`) plus, when services declare topics, the Kafka
+ * topic Job (`<env>/data/kafka-topics.yaml`).
+ */
+export function addDataCharts(app: App, env: EnvironmentModel): void {
+  for (const store of env.stores) {
+    const id = `${env.name}-data-${store.kind}`;
+    switch (store.kind) {
+      case 'postgres':
+        new postgres.PostgresChart(app, id, { env, store });
+        break;
+      case 'redis':
+        new redis.RedisChart(app, id, { env, store });
+        break;
+      case 'zookeeper':
+        new zookeeper.ZooKeeperChart(app, id, { env, store });
+        break;
+      case 'kafka':
+        new kafka.KafkaChart(app, id, { env, store, zookeeper: zookeeperOf(env) });
+        if (env.topics.length > 0) new topics.KafkaTopicsChart(app, `${env.name}-data-kafka-topics`, { env, store });
+        break;
+    }
+  }
+}
+
+function zookeeperOf(env: EnvironmentModel): StoreModel {
+  const zk = env.stores.find((s) => s.kind === 'zookeeper');
+  if (!zk) throw new Error(`environment ${env.name}: kafka runs in ZooKeeper mode and needs dataStores.zookeeper`);
+  return zk;
+}
+
+/** What one store can claim at its largest (every container incl. exporters, the mesh sidecar, its claims). */
+export function storeFootprint(env: EnvironmentModel, store: StoreModel): Footprint {
+  switch (store.kind) {
+    case 'postgres':
+      return postgres.footprint(store);
+    case 'redis':
+      return redis.footprint(store);
+    case 'zookeeper':
+      return zookeeper.footprint(store);
+    case 'kafka':
+      return addFootprints([kafka.footprint(store), ...(env.topics.length > 0 ? [topics.footprint()] : [])]);
+  }
+}
+
+/** What the data layer can claim, per store, for the ResourceQuota of its namespace. */
+export function dataFootprints(env: EnvironmentModel): { namespace: string; footprint: Footprint }[] {
+  return env.stores.map((store) => ({ namespace: store.namespace, footprint: storeFootprint(env, store) }));
+}

@@ -1,0 +1,267 @@
+import { k8s } from 'cdk8s-plus-28';
+import type { Construct } from 'constructs';
+import { containerSecurityContext, podSecurityContext } from '../lib/security';
+import { statefulPlacement } from '../lib/scheduling';
+import { contentHash } from '../lib/hash';
+import { ANNOTATION } from '../lib/meta';
+import { SIDECAR_RESOURCES } from '../lib/resources';
+import { footprint as podFootprint, toMi, type Footprint } from '../lib/quota';
+import {
+  DATA_VOLUME,
+  disruptionBudget,
+  memoryShare,
+  metaFor,
+  metricsService,
+  podEnv,
+  resources,
+  scratch,
+  statefulWorkload,
+  storeIdentity,
+  storeNetworkPolicy,
+  storeService,
+  storeServiceAccount,
+} from '../lib/stateful';
+import type { EnvironmentModel, StoreModel } from '../platform/model';
+import { PlatformChart } from './platform-chart';
+import { ZK_CLIENT_PORT, zookeeperConnect } from './zookeeper';
+
+/** Apache Kafka's official JVM image (Alpine, user `appuser` = UID/GID 1000); the tag is the spec's version (3.x: ZooKeeper mode). */
+export const kafkaImage = (version: string) => `docker.io/apache/kafka:${version}`;
+/**
+ * Donor of the Prometheus JMX exporter java agent: Strimzi's Kafka image ships
+ * `/opt/kafka/libs/jmx_prometheus_javaagent-<v>.jar`; an init container copies
+ * it into an emptyDir. (The Bitnami jmx-exporter image moved to the legacy
+ * registry; Prometheus publishes the agent only as a jar.)
+ */
+export const JMX_AGENT_DONOR_IMAGE = 'quay.io/strimzi/kafka:0.45.0-kafka-3.9.0';
+export const KAFKA_UID = 1000;
+export const KAFKA_PORT = 9092;
+export const KAFKA_METRICS_PORT = 9404;
+export const KAFKA_NAME = 'kafka';
+export const KAFKA_HEADLESS = 'kafka-headless';
+export const KAFKA_LOG_DIRS = '/var/lib/kafka/data/logs';
+
+export interface KafkaProps {
+  readonly env: EnvironmentModel;
+  /** The `kafka` store of this environment. */
+  readonly store: StoreModel;
+  /** The `zookeeper` store of the same environment (the ensemble Kafka registers in). */
+  readonly zookeeper: StoreModel;
+}
+
+/** Replication of topics (and internal topics): up to 3, never more than the brokers. */
+export const replicationFactor = (brokers: number) => Math.min(3, brokers);
+/** min.insync.replicas: 2 from 3 brokers on (one broker may be down), 1 below. */
+export const minInSyncReplicas = (brokers: number) => Math.max(1, Math.min(2, brokers - 1));
+
+export function serverProperties(store: StoreModel, zookeeper: StoreModel): string {
+  const rf = replicationFactor(store.replicas);
+  const isr = minInSyncReplicas(store.replicas);
+  return [
+    '# broker.id and advertised.listeners are appended per pod at start.',
+    `listeners=PLAINTEXT://:${KAFKA_PORT}`,
+    'listener.security.protocol.map=PLAINTEXT:PLAINTEXT',
+    'inter.broker.listener.name=PLAINTEXT',
+    `log.dirs=${KAFKA_LOG_DIRS}`,
+    `zookeeper.connect=${zookeeperConnect(zookeeper)}`,
+    'zookeeper.connection.timeout.ms=18000',
+    'zookeeper.session.timeout.ms=18000',
+    'auto.create.topics.enable=false',
+    `default.replication.factor=${rf}`,
+    `min.insync.replicas=${isr}`,
+    `offsets.topic.replication.factor=${rf}`,
+    `transaction.state.log.replication.factor=${rf}`,
+    `transaction.state.log.min.isr=${isr}`,
+    `num.partitions=${Math.max(3, store.replicas)}`,
+    'unclean.leader.election.enable=false',
+    'controlled.shutdown.enable=true',
+    'auto.leader.rebalance.enable=true',
+    'log.retention.hours=168',
+    'log.segment.bytes=1073741824',
+    'num.network.threads=3',
+    'num.io.threads=8',
+    'group.initial.rebalance.delay.ms=3000',
+    '',
+  ].join('\n');
+}
+
+const LOG4J = [
+  'log4j.rootLogger=INFO, stdout',
+  'log4j.appender.stdout=org.apache.log4j.ConsoleAppender',
+  'log4j.appender.stdout.layout=org.apache.log4j.PatternLayout',
+  'log4j.appender.stdout.layout.ConversionPattern=[%d] %p %m (%c)%n',
+  'log4j.logger.kafka.request.logger=WARN',
+  'log4j.logger.kafka.authorizer.logger=WARN',
+  'log4j.logger.org.apache.zookeeper=WARN',
+  '',
+].join('\n');
+
+/** JMX exporter rules: broker, request, replica-manager and controller metrics with the usual kafka_* names. */
+const JMX_RULES = `lowercaseOutputName: true
+lowercaseOutputLabelNames: true
+rules:
+  - pattern: kafka.server<type=(.+), name=(.+), clientId=(.+), topic=(.+), partition=(.*)><>Value
+    name: kafka_server_$1_$2
+    type: GAUGE
+    labels: { clientId: "$3", topic: "$4", partition: "$5" }
+  - pattern: kafka.server<type=(.+), name=(.+), clientId=(.+), brokerHost=(.+), brokerPort=(.+)><>Value
+    name: kafka_server_$1_$2
+    type: GAUGE
+    labels: { clientId: "$3", broker: "$4:$5" }
+  - pattern: kafka.(\\w+)<type=(.+), name=(.+)PerSec\\w*, topic=(.+)><>Count
+    name: kafka_$1_$2_$3_total
+    type: COUNTER
+    labels: { topic: "$4" }
+  - pattern: kafka.(\\w+)<type=(.+), name=(.+)PerSec\\w*><>Count
+    name: kafka_$1_$2_$3_total
+    type: COUNTER
+  - pattern: kafka.(\\w+)<type=(.+), name=(.+), topic=(.+), partition=(.+)><>Value
+    name: kafka_$1_$2_$3
+    type: GAUGE
+    labels: { topic: "$4", partition: "$5" }
+  - pattern: kafka.(\\w+)<type=(.+), name=(.+)><>(Count|Value)
+    name: kafka_$1_$2_$3
+  - pattern: kafka.(\\w+)<type=(.+), name=(.+), (\\w+)=(.+)><>(Count|Value)
+    name: kafka_$1_$2_$3
+    labels: { "$4": "$5" }
+  - pattern: kafka.(\\w+)<type=(.+), name=(.+)><>(\\d+)thPercentile
+    name: kafka_$1_$2_$3
+    type: GAUGE
+    labels: { quantile: "0.$4" }
+`;
+
+/**
+ * broker.id = pod ordinal, unless the volume's meta.properties already has one
+ * (a persisted id wins); each broker advertises its own pod DNS name.
+ */
+const START = `#!/bin/bash
+set -euo pipefail
+ORDINAL="\${POD_NAME##*-}"
+mkdir -p "${KAFKA_LOG_DIRS}"
+BROKER_ID="$ORDINAL"
+if [ -f "${KAFKA_LOG_DIRS}/meta.properties" ]; then
+  PERSISTED="$(sed -n 's/^broker\\.id=//p' "${KAFKA_LOG_DIRS}/meta.properties")"
+  if [ -n "$PERSISTED" ]; then BROKER_ID="$PERSISTED"; fi
+fi
+CONF=/opt/kafka/config-rendered/server.properties
+cp /config/server.properties "$CONF"
+cat >> "$CONF" <<EOF
+broker.id=$BROKER_ID
+advertised.listeners=PLAINTEXT://$POD_NAME.${KAFKA_HEADLESS}.$POD_NAMESPACE.svc.cluster.local:${KAFKA_PORT}
+EOF
+echo "broker.id=$BROKER_ID"
+exec /opt/kafka/bin/kafka-server-start.sh "$CONF"
+`;
+
+/** Kafka 4 removed ZooKeeper mode; this layer runs Kafka 3.x (3.9 is the last line with ZooKeeper). */
+export function assertZooKeeperMode(version: string): void {
+  const major = Number(version.split('.')[0]);
+  if (!(major >= 2 && major <= 3)) throw new Error(`dataStores.kafka.version ${version}: Kafka runs in ZooKeeper mode, which needs Kafka 2.x/3.x (3.9 is the last line with ZooKeeper)`);
+}
+
+/**
+ * Kafka brokers in ZooKeeper mode: StatefulSet (Parallel), `zookeeper.connect`
+ * listing every ZooKeeper pod, per-pod advertised listeners through
+ * `kafka-headless`, replication sized to the broker count, the Prometheus
+ * JMX exporter as a java agent behind `kafka-metrics`, the `kafka` bootstrap
+ * Service, a disruption budget and the NetworkPolicy.
+ */
+export class KafkaChart extends PlatformChart {
+  constructor(scope: Construct, id: string, props: KafkaProps) {
+    const { env, store, zookeeper } = props;
+    super(scope, id, { file: `${env.name}/data/kafka.yaml` });
+    assertZooKeeperMode(store.version);
+    const ns = store.namespace;
+    const brokerId = storeIdentity(env, store, KAFKA_NAME, 'broker');
+    const m = metaFor(brokerId, ns);
+
+    storeServiceAccount(this, { kind: 'kafka', namespace: ns, id: brokerId });
+    const config = { 'server.properties': serverProperties(store, zookeeper), 'log4j.properties': LOG4J, 'jmx-exporter.yaml': JMX_RULES, 'start.sh': START };
+    new k8s.KubeConfigMap(this, 'config', { metadata: m('kafka-config'), data: config });
+
+    const ports = [{ name: 'tcp-kafka', port: KAFKA_PORT }];
+    storeService(this, 'service', { name: KAFKA_NAME, namespace: ns, id: brokerId, ports });
+    storeService(this, 'headless', { name: KAFKA_HEADLESS, namespace: ns, id: brokerId, ports, headless: true });
+    metricsService(this, { store, id: brokerId, port: KAFKA_METRICS_PORT });
+
+    const jmx = scratch('jmx-agent', '/opt/jmx-exporter');
+    const rendered = scratch('config-rendered', '/opt/kafka/config-rendered');
+    const logs = scratch('logs', '/opt/kafka/logs', { sizeLimit: '512Mi' });
+    const tmp = scratch('tmp', '/tmp', { sizeLimit: '256Mi' });
+    const heap = memoryShare(store.resources.milli.limitMemMi, 0.5);
+    const tcpProbe = (periodSeconds: number, failureThreshold: number) => ({ tcpSocket: { port: k8s.IntOrString.fromString('tcp-kafka') }, periodSeconds, failureThreshold, timeoutSeconds: 5 });
+
+    statefulWorkload(this, 'statefulset', {
+      name: KAFKA_NAME,
+      namespace: ns,
+      id: brokerId,
+      serviceName: KAFKA_HEADLESS,
+      replicas: store.replicas,
+      podManagementPolicy: 'Parallel',
+      store,
+      podAnnotations: { [ANNOTATION.configChecksum]: contentHash(config) },
+      podSpec: {
+        serviceAccountName: 'kafka',
+        automountServiceAccountToken: false,
+        enableServiceLinks: false,
+        // Controlled shutdown moves partition leadership away before the broker stops.
+        terminationGracePeriodSeconds: 120,
+        securityContext: podSecurityContext({ runAsUser: KAFKA_UID, fsGroup: KAFKA_UID }),
+        ...statefulPlacement(env, { 'app.kubernetes.io/name': brokerId.name, 'app.kubernetes.io/instance': brokerId.instance }, store.replicas),
+        initContainers: [
+          {
+            name: 'jmx-agent',
+            image: JMX_AGENT_DONOR_IMAGE,
+            imagePullPolicy: 'IfNotPresent',
+            command: ['bash', '-c', `cp /opt/kafka/libs/jmx_prometheus_javaagent-*.jar ${jmx.mount.mountPath}/jmx_prometheus_javaagent.jar`],
+            resources: resources(SIDECAR_RESOURCES),
+            securityContext: containerSecurityContext(),
+            volumeMounts: [jmx.mount],
+          },
+        ],
+        containers: [
+          {
+            name: 'kafka',
+            image: kafkaImage(store.version),
+            imagePullPolicy: 'IfNotPresent',
+            command: ['bash', '/config/start.sh'],
+            ports: [
+              { name: 'tcp-kafka', containerPort: KAFKA_PORT, protocol: 'TCP' },
+              { name: 'http-metrics', containerPort: KAFKA_METRICS_PORT, protocol: 'TCP' },
+            ],
+            env: [
+              ...podEnv(),
+              { name: 'KAFKA_HEAP_OPTS', value: `-Xmx${heap}m -Xms${heap}m` },
+              { name: 'KAFKA_OPTS', value: `-javaagent:${jmx.mount.mountPath}/jmx_prometheus_javaagent.jar=${KAFKA_METRICS_PORT}:/config/jmx-exporter.yaml -XX:+ExitOnOutOfMemoryError` },
+              { name: 'KAFKA_LOG4J_OPTS', value: '-Dlog4j.configuration=file:/config/log4j.properties' },
+              { name: 'LOG_DIR', value: logs.mount.mountPath },
+            ],
+            resources: resources(store.resources),
+            startupProbe: tcpProbe(5, 120),
+            readinessProbe: tcpProbe(10, 3),
+            livenessProbe: tcpProbe(10, 6),
+            securityContext: containerSecurityContext(),
+            volumeMounts: [{ name: DATA_VOLUME, mountPath: '/var/lib/kafka/data' }, { name: 'config', mountPath: '/config' }, jmx.mount, rendered.mount, logs.mount, tmp.mount],
+          },
+        ],
+        volumes: [{ name: 'config', configMap: { name: 'kafka-config', defaultMode: 0o555 } }, jmx.volume, rendered.volume, logs.volume, tmp.volume],
+      },
+    });
+    disruptionBudget(this, 'pdb', { name: KAFKA_NAME, namespace: ns, id: brokerId });
+    storeNetworkPolicy(this, {
+      env,
+      store,
+      id: brokerId,
+      clientPorts: [KAFKA_PORT],
+      peerPorts: [KAFKA_PORT],
+      metricsPort: KAFKA_METRICS_PORT,
+      extraClients: [{ namespace: ns, labels: { 'app.kubernetes.io/name': 'kafka-topics' }, ports: [KAFKA_PORT] }],
+      extraEgress: [{ namespace: zookeeper.namespace, labels: { 'app.kubernetes.io/name': 'zookeeper' }, ports: [ZK_CLIENT_PORT] }],
+    });
+  }
+}
+
+/** Every broker: kafka (JMX exporter runs in its JVM) + mesh sidecar, one claim. */
+export function footprint(store: StoreModel): Footprint {
+  return podFootprint(store.replicas, [store.resources], toMi(store.storage));
+}

@@ -1,0 +1,281 @@
+import { k8s } from 'cdk8s-plus-28';
+import type { Construct } from 'constructs';
+import { podSecurityContext, containerSecurityContext } from '../lib/security';
+import { statefulPlacement } from '../lib/scheduling';
+import { contentHash } from '../lib/hash';
+import { ANNOTATION, type Identity } from '../lib/meta';
+import { SIDECAR_RESOURCES } from '../lib/resources';
+import { footprint as podFootprint, toMi, type Footprint, addFootprints } from '../lib/quota';
+import {
+  DATA_VOLUME,
+  disruptionBudget,
+  execProbe,
+  exporterContainer,
+  memoryShare,
+  metaFor,
+  metricsService,
+  podEnv,
+  resources,
+  scratch,
+  secretEnv,
+  serviceDns,
+  statefulWorkload,
+  storeIdentity,
+  storeNetworkPolicy,
+  storeService,
+  storeServiceAccount,
+} from '../lib/stateful';
+import type { EnvironmentModel, StoreModel } from '../platform/model';
+import { PlatformChart } from './platform-chart';
+
+/** Official PostgreSQL image (Debian bookworm, user `postgres` = UID/GID 999); the tag is the spec's version. */
+export const postgresImage = (version: string) => `docker.io/library/postgres:${version}-bookworm`;
+export const POSTGRES_EXPORTER_IMAGE = 'quay.io/prometheuscommunity/postgres-exporter:v0.17.1';
+export const POSTGRES_UID = 999;
+export const POSTGRES_PORT = 5432;
+export const POSTGRES_EXPORTER_PORT = 9187;
+
+/** Secrets (in the data namespace) the PostgreSQL pods read; see docs/data-stores.md. */
+export const POSTGRES_SECRETS = {
+  /** `postgres-password` (superuser, also used by the exporter over localhost) and `replication-password` (role `replicator`). */
+  admin: 'postgres-credentials',
+  /** `username` / `password` of the application role that owns the services' databases (same values as the services' copy). */
+  app: 'postgres-app-credentials',
+} as const;
+
+/** Workload names (they are also the pods' `app.kubernetes.io/instance`). */
+export const POSTGRES_PRIMARY = 'postgres-primary';
+export const POSTGRES_READ = 'postgres-read';
+
+export interface PostgresProps {
+  readonly env: EnvironmentModel;
+  /** The `postgres` store of this environment. */
+  readonly store: StoreModel;
+}
+
+/** Read replicas: every replica of the spec beyond the primary (prod 3 → primary + 2). */
+export const readReplicas = (store: Pick<StoreModel, 'replicas'>) => Math.max(0, store.replicas - 1);
+
+/** The databases the application role owns: one per client service (`api` → `api`, `order-service` → `order_service`). */
+export const databasesOf = (store: Pick<StoreModel, 'clients'>) => store.clients.map((c) => c.replace(/-/g, '_'));
+
+/** Server settings shared by primary and replicas (a hot standby needs max_connections etc. ≥ the primary's). */
+export function postgresSettings(store: StoreModel): Record<string, string> {
+  const limitMi = store.resources.milli.limitMemMi;
+  return {
+    listen_addresses: '*',
+    max_connections: '200',
+    shared_buffers: `${memoryShare(limitMi, 0.25)}MB`,
+    effective_cache_size: `${memoryShare(limitMi, 0.5)}MB`,
+    wal_level: 'replica',
+    max_wal_senders: '10',
+    max_replication_slots: '10',
+    // WAL kept for replicas that fall behind or re-sync: 5 % of the volume, between 256 MB and 4 GB.
+    wal_keep_size: `${Math.min(4096, Math.max(256, Math.floor(toMi(store.storage) * 0.05)))}MB`,
+    hot_standby: 'on',
+    hot_standby_feedback: 'on',
+    password_encryption: 'scram-sha-256',
+    unix_socket_directories: '/var/run/postgresql',
+    log_destination: 'stderr',
+    log_min_duration_statement: '1000',
+  };
+}
+
+const settingsArgs = (s: Record<string, string>) => Object.entries(s).flatMap(([k, v]) => ['-c', `${k}=${v}`]);
+
+/** First start of the primary (docker-entrypoint-initdb.d): replication role, its pg_hba line, app role and databases. */
+const INITDB_SCRIPT = `#!/bin/bash
+# Runs once, when the official entrypoint initialises an empty PGDATA.
+set -euo pipefail
+echo "host replication replicator all scram-sha-256" >> "$PGDATA/pg_hba.conf"
+psql -v ON_ERROR_STOP=1 -v pw="$POSTGRES_REPLICATION_PASSWORD" --username "$POSTGRES_USER" --dbname postgres <<'EOSQL'
+CREATE ROLE replicator WITH REPLICATION LOGIN PASSWORD :'pw';
+EOSQL
+/scripts/provision.sh
+`;
+
+/** Idempotent: the application role and one database per client service. Safe to re-run (kubectl exec) after adding a service. */
+const PROVISION_SCRIPT = `#!/bin/bash
+set -euo pipefail
+psql -v ON_ERROR_STOP=1 -v app_user="$APP_USER" -v app_pw="$APP_PASSWORD" \\
+  --username "\${POSTGRES_USER:-postgres}" --dbname postgres <<'EOSQL'
+SELECT format('CREATE ROLE %I LOGIN PASSWORD %L', :'app_user', :'app_pw')
+  WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = :'app_user') \\gexec
+EOSQL
+for db in $APP_DATABASES; do
+  psql -v ON_ERROR_STOP=1 -v db="$db" -v app_user="$APP_USER" --username "\${POSTGRES_USER:-postgres}" --dbname postgres <<'EOSQL'
+SELECT format('CREATE DATABASE %I OWNER %I', :'db', :'app_user')
+  WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = :'db') \\gexec
+EOSQL
+done
+`;
+
+/**
+ * Read replica: on an empty volume clone the primary with pg_basebackup
+ * (through the \`postgres\` Service, i.e. whoever is primary), mark it a standby,
+ * then stream from the same Service. An existing PGDATA is reused as is.
+ */
+const REPLICA_SCRIPT = `#!/bin/bash
+set -euo pipefail
+export PGPASSWORD="$POSTGRES_REPLICATION_PASSWORD"
+if [ ! -s "$PGDATA/PG_VERSION" ]; then
+  until pg_isready -q -h "$PRIMARY_HOST" -p ${POSTGRES_PORT} -U replicator; do
+    echo "waiting for primary $PRIMARY_HOST"; sleep 2
+  done
+  rm -rf "$PGDATA.clone"
+  pg_basebackup -h "$PRIMARY_HOST" -p ${POSTGRES_PORT} -U replicator -D "$PGDATA.clone" -X stream -c fast --no-password
+  touch "$PGDATA.clone/standby.signal"
+  rm -rf "$PGDATA"
+  mv "$PGDATA.clone" "$PGDATA"
+fi
+chmod 0700 "$PGDATA"
+exec postgres "$@" -c "primary_conninfo=host=$PRIMARY_HOST port=${POSTGRES_PORT} user=replicator application_name=$POD_NAME"
+`;
+
+/**
+ * PostgreSQL with streaming replication: a primary StatefulSet (1 pod) and a
+ * read-replica StatefulSet (spec replicas − 1), Services `postgres`
+ * (read-write → primary) and `postgres-read` (read-only → replicas, or the
+ * primary while there are none), headless governing Services, disruption
+ * budgets, the postgres-exporter sidecar behind `postgres-metrics`, and the
+ * NetworkPolicy that admits the services depending on postgres.
+ */
+export class PostgresChart extends PlatformChart {
+  constructor(scope: Construct, id: string, props: PostgresProps) {
+    const { env, store } = props;
+    super(scope, id, { file: `${env.name}/data/postgres.yaml` });
+    const ns = store.namespace;
+    const primaryId = storeIdentity(env, store, POSTGRES_PRIMARY, 'primary');
+    const readId = storeIdentity(env, store, POSTGRES_READ, 'read-replica');
+    const replicas = readReplicas(store);
+    const m = metaFor(primaryId, ns);
+
+    storeServiceAccount(this, { kind: 'postgres', namespace: ns, id: primaryId });
+
+    const scripts = { 'initdb.sh': INITDB_SCRIPT, 'provision.sh': PROVISION_SCRIPT, 'replica.sh': REPLICA_SCRIPT };
+    new k8s.KubeConfigMap(this, 'scripts', { metadata: m('postgres-scripts'), data: scripts });
+
+    const clientPort = [{ name: 'tcp-postgresql', port: POSTGRES_PORT }];
+    storeService(this, 'primary-service', { name: 'postgres', namespace: ns, id: primaryId, ports: clientPort });
+    storeService(this, 'read-service', { name: 'postgres-read', namespace: ns, id: replicas > 0 ? readId : primaryId, ports: clientPort });
+    storeService(this, 'primary-headless', { name: `${POSTGRES_PRIMARY}-headless`, namespace: ns, id: primaryId, ports: clientPort, headless: true });
+    metricsService(this, { store, id: primaryId, port: POSTGRES_EXPORTER_PORT });
+
+    const settings = postgresSettings(store);
+    const pgdata = '/var/lib/postgresql/data/pgdata';
+    const common = (identity: Identity, role: 'primary' | 'replica'): k8s.PodSpec => {
+      const run = scratch('run', '/var/run/postgresql');
+      const tmp = scratch('tmp', '/tmp', { sizeLimit: '256Mi' });
+      const shm = scratch('dshm', '/dev/shm', { memory: true, sizeLimit: '256Mi' });
+      const scriptVol = { name: 'scripts', configMap: { name: 'postgres-scripts', defaultMode: 0o555 } };
+      const pgReady = 'exec pg_isready -q -h 127.0.0.1 -p 5432 -U postgres -d postgres';
+      return {
+        serviceAccountName: 'postgres',
+        automountServiceAccountToken: false,
+        enableServiceLinks: false,
+        terminationGracePeriodSeconds: 120,
+        securityContext: podSecurityContext({ runAsUser: POSTGRES_UID, fsGroup: POSTGRES_UID }),
+        ...statefulPlacement(env, { 'app.kubernetes.io/name': identity.name, 'app.kubernetes.io/instance': identity.instance }, role === 'primary' ? 1 : replicas),
+        containers: [
+          {
+            name: 'postgresql',
+            image: postgresImage(store.version),
+            imagePullPolicy: 'IfNotPresent',
+            ...(role === 'primary'
+              ? { args: ['postgres', ...settingsArgs(settings)] }
+              : { command: ['bash', '/scripts/replica.sh'], args: settingsArgs(settings) }),
+            ports: [{ name: 'tcp-postgresql', containerPort: POSTGRES_PORT, protocol: 'TCP' }],
+            env: [
+              ...podEnv(),
+              { name: 'PGDATA', value: pgdata },
+              { name: 'POSTGRES_USER', value: 'postgres' },
+              secretEnv('POSTGRES_PASSWORD', POSTGRES_SECRETS.admin, 'postgres-password'),
+              secretEnv('POSTGRES_REPLICATION_PASSWORD', POSTGRES_SECRETS.admin, 'replication-password'),
+              ...(role === 'primary'
+                ? [
+                    { name: 'POSTGRES_INITDB_ARGS', value: '--data-checksums' },
+                    secretEnv('APP_USER', POSTGRES_SECRETS.app, 'username'),
+                    secretEnv('APP_PASSWORD', POSTGRES_SECRETS.app, 'password'),
+                    { name: 'APP_DATABASES', value: databasesOf(store).join(' ') },
+                  ]
+                : [{ name: 'PRIMARY_HOST', value: serviceDns('postgres', ns) }]),
+            ],
+            resources: resources(store.resources),
+            // initdb, crash recovery or a base backup may take long: up to 30 min before liveness applies.
+            startupProbe: execProbe(pgReady, { periodSeconds: 10, failureThreshold: 180 }),
+            readinessProbe: execProbe(pgReady, { periodSeconds: 10, failureThreshold: 3 }),
+            livenessProbe: execProbe(pgReady, { periodSeconds: 10, failureThreshold: 6 }),
+            // Fast shutdown (SIGINT) so a checkpoint completes inside the grace period.
+            lifecycle: { preStop: { exec: { command: ['bash', '-c', 'pg_ctl stop -D "$PGDATA" -m fast -w -t 100 || true'] } } },
+            securityContext: containerSecurityContext(),
+            volumeMounts: [
+              { name: DATA_VOLUME, mountPath: '/var/lib/postgresql/data' },
+              run.mount,
+              tmp.mount,
+              shm.mount,
+              ...(role === 'primary'
+                ? [
+                    { name: 'initdb', mountPath: '/docker-entrypoint-initdb.d' },
+                    { name: 'scripts', mountPath: '/scripts' },
+                  ]
+                : [{ name: 'scripts', mountPath: '/scripts' }]),
+            ],
+          },
+          exporterContainer({
+            name: 'metrics',
+            image: POSTGRES_EXPORTER_IMAGE,
+            port: POSTGRES_EXPORTER_PORT,
+            env: [
+              { name: 'DATA_SOURCE_URI', value: `127.0.0.1:${POSTGRES_PORT}/postgres?sslmode=disable` },
+              { name: 'DATA_SOURCE_USER', value: 'postgres' },
+              secretEnv('DATA_SOURCE_PASS', POSTGRES_SECRETS.admin, 'postgres-password'),
+            ],
+          }),
+        ],
+        volumes: [
+          run.volume,
+          tmp.volume,
+          shm.volume,
+          scriptVol,
+          ...(role === 'primary' ? [{ name: 'initdb', configMap: { name: 'postgres-scripts', defaultMode: 0o555, items: [{ key: 'initdb.sh', path: 'initdb.sh' }] } }] : []),
+        ],
+      };
+    };
+
+    const checksum = { [ANNOTATION.configChecksum]: contentHash({ scripts, settings }) };
+    statefulWorkload(this, 'primary', {
+      name: POSTGRES_PRIMARY,
+      namespace: ns,
+      id: primaryId,
+      serviceName: `${POSTGRES_PRIMARY}-headless`,
+      replicas: 1,
+      podManagementPolicy: 'OrderedReady',
+      store,
+      podAnnotations: checksum,
+      podSpec: common(primaryId, 'primary'),
+    });
+    disruptionBudget(this, 'primary-pdb', { name: POSTGRES_PRIMARY, namespace: ns, id: primaryId });
+
+    // The replica StatefulSet exists even at 0 replicas, so scaling is a replica-count change only.
+    storeService(this, 'read-headless', { name: `${POSTGRES_READ}-headless`, namespace: ns, id: readId, ports: clientPort, headless: true });
+    statefulWorkload(this, 'read', {
+      name: POSTGRES_READ,
+      namespace: ns,
+      id: readId,
+      serviceName: `${POSTGRES_READ}-headless`,
+      replicas,
+      podManagementPolicy: 'OrderedReady',
+      store,
+      podAnnotations: checksum,
+      podSpec: common(readId, 'replica'),
+    });
+    if (replicas > 0) disruptionBudget(this, 'read-pdb', { name: POSTGRES_READ, namespace: ns, id: readId });
+
+    storeNetworkPolicy(this, { env, store, id: primaryId, clientPorts: [POSTGRES_PORT], peerPorts: [POSTGRES_PORT], metricsPort: POSTGRES_EXPORTER_PORT });
+  }
+}
+
+/** What PostgreSQL can claim: primary + replicas, each postgres + exporter (+ mesh sidecar) and one data claim. */
+export function footprint(store: StoreModel): Footprint {
+  return addFootprints([podFootprint(1 + readReplicas(store), [store.resources, SIDECAR_RESOURCES], toMi(store.storage))]);
+}

@@ -1,0 +1,234 @@
+import { k8s } from 'cdk8s-plus-28';
+import type { Construct } from 'constructs';
+import { containerSecurityContext, podSecurityContext } from '../lib/security';
+import { statefulPlacement } from '../lib/scheduling';
+import { contentHash } from '../lib/hash';
+import { ANNOTATION } from '../lib/meta';
+import { SIDECAR_RESOURCES } from '../lib/resources';
+import { footprint as podFootprint, toMi, type Footprint } from '../lib/quota';
+import {
+  DATA_VOLUME,
+  disruptionBudget,
+  execProbe,
+  exporterContainer,
+  memoryShare,
+  metaFor,
+  metricsService,
+  podEnv,
+  resources,
+  scratch,
+  secretEnv,
+  serviceDns,
+  statefulWorkload,
+  storeIdentity,
+  storeNetworkPolicy,
+  storeService,
+  storeServiceAccount,
+} from '../lib/stateful';
+import type { EnvironmentModel, StoreModel } from '../platform/model';
+import { PlatformChart } from './platform-chart';
+
+/** Official Redis image (Debian bookworm, user `redis` = UID/GID 999); the tag is the spec's version. */
+export const redisImage = (version: string) => `docker.io/library/redis:${version}-bookworm`;
+export const REDIS_EXPORTER_IMAGE = 'docker.io/oliver006/redis_exporter:v1.81.0';
+export const REDIS_UID = 999;
+export const REDIS_PORT = 6379;
+export const SENTINEL_PORT = 26379;
+export const REDIS_EXPORTER_PORT = 9121;
+/** Sentinel master group name; services receive it as REDIS_SENTINEL_MASTER. */
+export const SENTINEL_MASTER = 'mymaster';
+/** Secret (data namespace) with key `password`: requirepass/masterauth of Redis and Sentinel. */
+export const REDIS_SECRET = 'redis-credentials';
+export const REDIS_NAME = 'redis';
+export const REDIS_HEADLESS = 'redis-headless';
+
+/** Sentinels that must agree a master is down: a majority of the nodes. */
+export const sentinelQuorum = (nodes: number) => Math.floor(nodes / 2) + 1;
+
+export interface RedisProps {
+  readonly env: EnvironmentModel;
+  /** The `redis` store of this environment. */
+  readonly store: StoreModel;
+}
+
+export function redisConf(store: StoreModel): string {
+  return [
+    'bind * -::*',
+    // Auth is on (requirepass is appended at start from the Secret), so protected mode adds nothing.
+    'protected-mode no',
+    `port ${REDIS_PORT}`,
+    'dir /data',
+    'appendonly yes',
+    'appendfsync everysec',
+    'save 900 1 300 10 60 10000',
+    // Room for copy-on-write during AOF rewrite / RDB save inside the memory limit.
+    `maxmemory ${memoryShare(store.resources.milli.limitMemMi, 0.6)}mb`,
+    'maxmemory-policy noeviction',
+    'replica-read-only yes',
+    'replica-serve-stale-data yes',
+    'tcp-keepalive 60',
+    '',
+  ].join('\n');
+}
+
+/** Both containers ask the running Sentinels for the master; with none answering, pod 0 is the master. */
+const FIND_MASTER = `HEADLESS="${REDIS_HEADLESS}.$POD_NAMESPACE.svc.cluster.local"
+MY_HOST="$POD_NAME.$HEADLESS"
+MASTER="$(timeout 5 redis-cli -h "$SENTINEL_HOST" -p ${SENTINEL_PORT} sentinel get-master-addr-by-name ${SENTINEL_MASTER} 2>/dev/null | head -n 1 || true)"
+if [ -z "$MASTER" ]; then MASTER="${REDIS_NAME}-0.$HEADLESS"; fi
+`;
+
+const REDIS_START = `#!/bin/bash
+set -euo pipefail
+${FIND_MASTER}
+CONF=/etc/redis/redis.conf
+cp /scripts/redis.conf "$CONF"
+{
+  echo "replica-announce-ip $MY_HOST"
+  echo "requirepass $REDIS_PASSWORD"
+  echo "masterauth $REDIS_PASSWORD"
+  if [ "$MASTER" != "$MY_HOST" ]; then echo "replicaof $MASTER ${REDIS_PORT}"; fi
+} >> "$CONF"
+echo "starting as $([ "$MASTER" = "$MY_HOST" ] && echo master || echo "replica of $MASTER")"
+exec redis-server "$CONF"
+`;
+
+const SENTINEL_START = `#!/bin/bash
+set -euo pipefail
+${FIND_MASTER}
+CONF=/etc/sentinel/sentinel.conf
+cat > "$CONF" <<EOF
+port ${SENTINEL_PORT}
+dir /tmp
+sentinel resolve-hostnames yes
+sentinel announce-hostnames yes
+sentinel announce-ip $MY_HOST
+sentinel monitor ${SENTINEL_MASTER} $MASTER ${REDIS_PORT} $SENTINEL_QUORUM
+sentinel down-after-milliseconds ${SENTINEL_MASTER} 10000
+sentinel failover-timeout ${SENTINEL_MASTER} 60000
+sentinel parallel-syncs ${SENTINEL_MASTER} 1
+sentinel auth-pass ${SENTINEL_MASTER} $REDIS_PASSWORD
+requirepass $REDIS_PASSWORD
+EOF
+exec redis-sentinel "$CONF"
+`;
+
+/** Before a master stops: ask the Sentinels to fail over and wait (bounded) until another node is master. */
+const PRE_STOP = `#!/bin/bash
+HEADLESS="${REDIS_HEADLESS}.$POD_NAMESPACE.svc.cluster.local"
+MY_HOST="$POD_NAME.$HEADLESS"
+cli() { redis-cli "$@"; }
+if [ "$(cli -h 127.0.0.1 -p ${REDIS_PORT} role | head -n 1)" != "master" ]; then exit 0; fi
+cli -h "$SENTINEL_HOST" -p ${SENTINEL_PORT} sentinel failover ${SENTINEL_MASTER} || exit 0
+for i in $(seq 1 30); do
+  MASTER="$(cli -h "$SENTINEL_HOST" -p ${SENTINEL_PORT} sentinel get-master-addr-by-name ${SENTINEL_MASTER} | head -n 1)"
+  if [ -n "$MASTER" ] && [ "$MASTER" != "$MY_HOST" ]; then echo "failed over to $MASTER"; exit 0; fi
+  sleep 1
+done
+`;
+
+/**
+ * Redis with Sentinel: one StatefulSet whose pods each run redis-server
+ * (master or replica, AOF on the claim) and a Sentinel (quorum = majority),
+ * both announcing their stable pod DNS names through the headless Service;
+ * the `redis` Service (6379 + Sentinel 26379), a disruption budget,
+ * redis_exporter behind `redis-metrics`, and the NetworkPolicy.
+ */
+export class RedisChart extends PlatformChart {
+  constructor(scope: Construct, id: string, props: RedisProps) {
+    const { env, store } = props;
+    super(scope, id, { file: `${env.name}/data/redis.yaml` });
+    const ns = store.namespace;
+    const nodeId = storeIdentity(env, store, REDIS_NAME, 'node');
+    const m = metaFor(nodeId, ns);
+
+    storeServiceAccount(this, { kind: 'redis', namespace: ns, id: nodeId });
+    const scripts = { 'redis.conf': redisConf(store), 'start-redis.sh': REDIS_START, 'start-sentinel.sh': SENTINEL_START, 'prestop-redis.sh': PRE_STOP };
+    new k8s.KubeConfigMap(this, 'scripts', { metadata: m('redis-scripts'), data: scripts });
+
+    const ports = [
+      { name: 'tcp-redis', port: REDIS_PORT },
+      { name: 'tcp-sentinel', port: SENTINEL_PORT },
+    ];
+    storeService(this, 'service', { name: REDIS_NAME, namespace: ns, id: nodeId, ports });
+    storeService(this, 'headless', { name: REDIS_HEADLESS, namespace: ns, id: nodeId, ports, headless: true });
+    metricsService(this, { store, id: nodeId, port: REDIS_EXPORTER_PORT });
+
+    const env_ = [
+      ...podEnv(),
+      secretEnv('REDIS_PASSWORD', REDIS_SECRET, 'password'),
+      // redis-cli reads the password from the environment, never from its (visible) arguments.
+      secretEnv('REDISCLI_AUTH', REDIS_SECRET, 'password'),
+      { name: 'SENTINEL_HOST', value: serviceDns(REDIS_NAME, ns) },
+      { name: 'SENTINEL_QUORUM', value: String(sentinelQuorum(store.replicas)) },
+    ];
+    const cli = (port: number) => `redis-cli -h 127.0.0.1 -p ${port} ping`;
+    const redisConfDir = scratch('redis-config', '/etc/redis');
+    const sentinelConfDir = scratch('sentinel-config', '/etc/sentinel');
+    const tmp = scratch('tmp', '/tmp');
+    const scriptsMount = { name: 'scripts', mountPath: '/scripts' };
+
+    statefulWorkload(this, 'statefulset', {
+      name: REDIS_NAME,
+      namespace: ns,
+      id: nodeId,
+      serviceName: REDIS_HEADLESS,
+      replicas: store.replicas,
+      podManagementPolicy: 'OrderedReady',
+      store,
+      podAnnotations: { [ANNOTATION.configChecksum]: contentHash(scripts) },
+      podSpec: {
+        serviceAccountName: 'redis',
+        automountServiceAccountToken: false,
+        enableServiceLinks: false,
+        terminationGracePeriodSeconds: 60,
+        securityContext: podSecurityContext({ runAsUser: REDIS_UID, fsGroup: REDIS_UID }),
+        ...statefulPlacement(env, { 'app.kubernetes.io/name': nodeId.name, 'app.kubernetes.io/instance': nodeId.instance }, store.replicas),
+        containers: [
+          {
+            name: 'redis',
+            image: redisImage(store.version),
+            imagePullPolicy: 'IfNotPresent',
+            command: ['bash', '/scripts/start-redis.sh'],
+            ports: [{ name: 'tcp-redis', containerPort: REDIS_PORT, protocol: 'TCP' }],
+            env: env_,
+            resources: resources(store.resources),
+            startupProbe: execProbe(`${cli(REDIS_PORT)} | grep -Eq 'PONG|LOADING'`, { periodSeconds: 5, failureThreshold: 120 }),
+            readinessProbe: execProbe(`${cli(REDIS_PORT)} | grep -q PONG`, { periodSeconds: 5, failureThreshold: 3 }),
+            livenessProbe: execProbe(`${cli(REDIS_PORT)} | grep -Eq 'PONG|LOADING|MASTERDOWN'`, { periodSeconds: 10, failureThreshold: 6 }),
+            lifecycle: { preStop: { exec: { command: ['bash', '/scripts/prestop-redis.sh'] } } },
+            securityContext: containerSecurityContext(),
+            volumeMounts: [{ name: DATA_VOLUME, mountPath: '/data' }, redisConfDir.mount, tmp.mount, scriptsMount],
+          },
+          {
+            name: 'sentinel',
+            image: redisImage(store.version),
+            imagePullPolicy: 'IfNotPresent',
+            command: ['bash', '/scripts/start-sentinel.sh'],
+            ports: [{ name: 'tcp-sentinel', containerPort: SENTINEL_PORT, protocol: 'TCP' }],
+            env: env_,
+            resources: resources(SIDECAR_RESOURCES),
+            readinessProbe: execProbe(`${cli(SENTINEL_PORT)} | grep -q PONG`, { periodSeconds: 5, failureThreshold: 3 }),
+            livenessProbe: execProbe(`${cli(SENTINEL_PORT)} | grep -q PONG`, { periodSeconds: 10, failureThreshold: 6 }),
+            securityContext: containerSecurityContext(),
+            volumeMounts: [sentinelConfDir.mount, scriptsMount],
+          },
+          exporterContainer({
+            name: 'metrics',
+            image: REDIS_EXPORTER_IMAGE,
+            port: REDIS_EXPORTER_PORT,
+            env: [{ name: 'REDIS_ADDR', value: `redis://127.0.0.1:${REDIS_PORT}` }, secretEnv('REDIS_PASSWORD', REDIS_SECRET, 'password')],
+          }),
+        ],
+        volumes: [redisConfDir.volume, sentinelConfDir.volume, tmp.volume, { name: 'scripts', configMap: { name: 'redis-scripts', defaultMode: 0o555 } }],
+      },
+    });
+    disruptionBudget(this, 'pdb', { name: REDIS_NAME, namespace: ns, id: nodeId });
+    storeNetworkPolicy(this, { env, store, id: nodeId, clientPorts: [REDIS_PORT, SENTINEL_PORT], peerPorts: [REDIS_PORT, SENTINEL_PORT], metricsPort: REDIS_EXPORTER_PORT });
+  }
+}
+
+/** Every node: redis + sentinel + exporter (+ mesh sidecar) and one claim. */
+export function footprint(store: StoreModel): Footprint {
+  return podFootprint(store.replicas, [store.resources, SIDECAR_RESOURCES, SIDECAR_RESOURCES], toMi(store.storage));
+}

@@ -1,0 +1,203 @@
+import { k8s } from 'cdk8s-plus-28';
+import type { Construct } from 'constructs';
+import { containerSecurityContext, podSecurityContext } from '../lib/security';
+import { statefulPlacement } from '../lib/scheduling';
+import { contentHash } from '../lib/hash';
+import { ANNOTATION } from '../lib/meta';
+import { footprint as podFootprint, toMi, type Footprint } from '../lib/quota';
+import {
+  DATA_VOLUME,
+  disruptionBudget,
+  execProbe,
+  memoryShare,
+  metaFor,
+  metricsService,
+  podDns,
+  podEnv,
+  resources,
+  scratch,
+  statefulWorkload,
+  storeIdentity,
+  storeNetworkPolicy,
+  storeService,
+  storeServiceAccount,
+} from '../lib/stateful';
+import type { EnvironmentModel, StoreModel } from '../platform/model';
+import { PlatformChart } from './platform-chart';
+
+/** Official ZooKeeper image (eclipse-temurin JRE, user `zookeeper` = UID/GID 1000); the tag is the spec's version. */
+export const zookeeperImage = (version: string) => `docker.io/library/zookeeper:${version}`;
+export const ZOOKEEPER_UID = 1000;
+export const ZK_CLIENT_PORT = 2181;
+export const ZK_FOLLOWER_PORT = 2888;
+export const ZK_ELECTION_PORT = 3888;
+/** ZooKeeper's built-in Prometheus metrics provider. */
+export const ZK_METRICS_PORT = 7000;
+export const ZOOKEEPER_NAME = 'zookeeper';
+export const ZOOKEEPER_HEADLESS = 'zookeeper-headless';
+
+export interface ZooKeeperProps {
+  readonly env: EnvironmentModel;
+  /** The `zookeeper` store of this environment. */
+  readonly store: StoreModel;
+}
+
+/** `server.<id>=<pod dns>:2888:3888;2181`, one per replica; id = ordinal + 1. */
+export function zookeeperServers(store: Pick<StoreModel, 'replicas' | 'namespace'>): string[] {
+  return Array.from({ length: store.replicas }, (_, i) => `server.${i + 1}=${podDns(ZOOKEEPER_NAME, i, ZOOKEEPER_HEADLESS, store.namespace)}:${ZK_FOLLOWER_PORT}:${ZK_ELECTION_PORT};${ZK_CLIENT_PORT}`);
+}
+
+/** Every ZooKeeper pod's client address (Kafka's `zookeeper.connect`). */
+export function zookeeperConnect(store: Pick<StoreModel, 'replicas' | 'namespace'>): string {
+  return Array.from({ length: store.replicas }, (_, i) => `${podDns(ZOOKEEPER_NAME, i, ZOOKEEPER_HEADLESS, store.namespace)}:${ZK_CLIENT_PORT}`).join(',');
+}
+
+/** Heap: half the memory limit (the rest is metaspace, threads, page cache for snapshots). */
+export const zookeeperHeapMi = (store: Pick<StoreModel, 'resources'>) => memoryShare(store.resources.milli.limitMemMi, 0.5);
+
+export function zooCfg(store: StoreModel): string {
+  return [
+    'dataDir=/data',
+    'tickTime=2000',
+    'initLimit=10',
+    'syncLimit=5',
+    'maxClientCnxns=60',
+    'autopurge.snapRetainCount=5',
+    'autopurge.purgeInterval=24',
+    '4lw.commands.whitelist=srvr,mntr,ruok',
+    'admin.enableServer=false',
+    // Bind quorum ports on all addresses: the pod's own DNS name may not resolve yet at start.
+    'quorumListenOnAllIPs=true',
+    'reconfigEnabled=false',
+    'standaloneEnabled=true',
+    'metricsProvider.className=org.apache.zookeeper.metrics.prometheus.PrometheusMetricsProvider',
+    `metricsProvider.httpPort=${ZK_METRICS_PORT}`,
+    'metricsProvider.exportJvmInfo=true',
+    ...zookeeperServers(store),
+    '',
+  ].join('\n');
+}
+
+/**
+ * Config dir in an emptyDir (the root filesystem is read-only): the image's
+ * logback.xml plus our zoo.cfg. myid = ordinal + 1, unless the volume already
+ * has one (a persisted id wins).
+ */
+const START = `#!/bin/bash
+set -euo pipefail
+cp /conf/logback.xml "$ZOOCFGDIR/logback.xml"
+cp /config/zoo.cfg "$ZOOCFGDIR/zoo.cfg"
+ORDINAL="\${POD_NAME##*-}"
+if [ ! -s /data/myid ]; then echo "$((ORDINAL + 1))" > /data/myid; fi
+echo "myid $(cat /data/myid)"
+exec zkServer.sh start-foreground
+`;
+
+/**
+ * A ZooKeeper ensemble for Kafka: StatefulSet (Parallel start, so a quorum can
+ * form), the static server list from the headless Service's pod names, the
+ * `zookeeper` client Service, Prometheus metrics on 7000 behind
+ * `zookeeper-metrics`, a disruption budget and the NetworkPolicy (Kafka brokers
+ * and the peers only).
+ */
+export class ZooKeeperChart extends PlatformChart {
+  constructor(scope: Construct, id: string, props: ZooKeeperProps) {
+    const { env, store } = props;
+    super(scope, id, { file: `${env.name}/data/zookeeper.yaml` });
+    const ns = store.namespace;
+    const zkId = storeIdentity(env, store, ZOOKEEPER_NAME, 'server');
+    const m = metaFor(zkId, ns);
+
+    storeServiceAccount(this, { kind: 'zookeeper', namespace: ns, id: zkId });
+    const config = { 'zoo.cfg': zooCfg(store), 'start.sh': START };
+    new k8s.KubeConfigMap(this, 'config', { metadata: m('zookeeper-config'), data: config });
+
+    storeService(this, 'service', { name: ZOOKEEPER_NAME, namespace: ns, id: zkId, ports: [{ name: 'tcp-client', port: ZK_CLIENT_PORT }] });
+    storeService(this, 'headless', {
+      name: ZOOKEEPER_HEADLESS,
+      namespace: ns,
+      id: zkId,
+      headless: true,
+      ports: [
+        { name: 'tcp-client', port: ZK_CLIENT_PORT },
+        { name: 'tcp-follower', port: ZK_FOLLOWER_PORT },
+        { name: 'tcp-election', port: ZK_ELECTION_PORT },
+      ],
+    });
+    metricsService(this, { store, id: zkId, port: ZK_METRICS_PORT });
+
+    const confDir = scratch('conf', '/opt/zookeeper-conf');
+    const logs = scratch('logs', '/logs', { sizeLimit: '256Mi' });
+    const tmp = scratch('tmp', '/tmp', { sizeLimit: '128Mi' });
+    const ruok = `[ "$(echo ruok | timeout 3 nc -w 2 127.0.0.1 ${ZK_CLIENT_PORT})" = "imok" ]`;
+
+    statefulWorkload(this, 'statefulset', {
+      name: ZOOKEEPER_NAME,
+      namespace: ns,
+      id: zkId,
+      serviceName: ZOOKEEPER_HEADLESS,
+      replicas: store.replicas,
+      podManagementPolicy: 'Parallel',
+      store,
+      podAnnotations: {
+        [ANNOTATION.configChecksum]: contentHash(config),
+        // Quorum traffic goes pod to pod by DNS before the peers are ready and is
+        // only ever between ZooKeeper pods (NetworkPolicy): it bypasses the sidecar.
+        'traffic.sidecar.istio.io/excludeInboundPorts': `${ZK_FOLLOWER_PORT},${ZK_ELECTION_PORT}`,
+        'traffic.sidecar.istio.io/excludeOutboundPorts': `${ZK_FOLLOWER_PORT},${ZK_ELECTION_PORT}`,
+      },
+      podSpec: {
+        serviceAccountName: 'zookeeper',
+        automountServiceAccountToken: false,
+        enableServiceLinks: false,
+        terminationGracePeriodSeconds: 60,
+        securityContext: podSecurityContext({ runAsUser: ZOOKEEPER_UID, fsGroup: ZOOKEEPER_UID }),
+        ...statefulPlacement(env, { 'app.kubernetes.io/name': zkId.name, 'app.kubernetes.io/instance': zkId.instance }, store.replicas),
+        containers: [
+          {
+            name: 'zookeeper',
+            image: zookeeperImage(store.version),
+            imagePullPolicy: 'IfNotPresent',
+            command: ['bash', '/config/start.sh'],
+            ports: [
+              { name: 'tcp-client', containerPort: ZK_CLIENT_PORT, protocol: 'TCP' },
+              { name: 'tcp-follower', containerPort: ZK_FOLLOWER_PORT, protocol: 'TCP' },
+              { name: 'tcp-election', containerPort: ZK_ELECTION_PORT, protocol: 'TCP' },
+              { name: 'http-metrics', containerPort: ZK_METRICS_PORT, protocol: 'TCP' },
+            ],
+            env: [
+              ...podEnv(),
+              { name: 'ZOOCFGDIR', value: confDir.mount.mountPath },
+              { name: 'ZOO_LOG_DIR', value: '/logs' },
+              { name: 'ZK_SERVER_HEAP', value: String(zookeeperHeapMi(store)) },
+              { name: 'SERVER_JVMFLAGS', value: '-XX:+ExitOnOutOfMemoryError' },
+            ],
+            resources: resources(store.resources),
+            startupProbe: execProbe(ruok, { periodSeconds: 5, failureThreshold: 60 }),
+            readinessProbe: execProbe(ruok, { periodSeconds: 10, failureThreshold: 3 }),
+            livenessProbe: execProbe(ruok, { periodSeconds: 10, failureThreshold: 6 }),
+            securityContext: containerSecurityContext(),
+            volumeMounts: [{ name: DATA_VOLUME, mountPath: '/data' }, { name: 'config', mountPath: '/config' }, confDir.mount, logs.mount, tmp.mount],
+          },
+        ],
+        volumes: [{ name: 'config', configMap: { name: 'zookeeper-config', defaultMode: 0o555 } }, confDir.volume, logs.volume, tmp.volume],
+      },
+    });
+    disruptionBudget(this, 'pdb', { name: ZOOKEEPER_NAME, namespace: ns, id: zkId });
+    storeNetworkPolicy(this, {
+      env,
+      store,
+      id: zkId,
+      clientPorts: [ZK_CLIENT_PORT],
+      peerPorts: [ZK_CLIENT_PORT, ZK_FOLLOWER_PORT, ZK_ELECTION_PORT],
+      metricsPort: ZK_METRICS_PORT,
+      // ZooKeeper's clients are the Kafka brokers (same data namespace).
+      extraClients: [{ namespace: ns, labels: { 'app.kubernetes.io/name': 'kafka' }, ports: [ZK_CLIENT_PORT] }],
+    });
+  }
+}
+
+/** Every server: one container (metrics are built in) + mesh sidecar, one claim. */
+export function footprint(store: StoreModel): Footprint {
+  return podFootprint(store.replicas, [store.resources], toMi(store.storage));
+}

@@ -1,0 +1,317 @@
+import { k8s } from 'cdk8s-plus-28';
+import type { Construct } from 'constructs';
+import { ANNOTATION, meta, selector, type Identity } from './meta';
+import { WAVE } from './waves';
+import { containerSecurityContext } from './security';
+import { sidecarAnnotations } from './quota';
+import { SIDECAR_RESOURCES, type ResourcePreset } from './resources';
+import { dnsEgress, meshControlPlaneEgress, podsIn, prometheusPeer, SIDECAR_METRICS_PORTS, tcp } from './network';
+import { STORE_ENDPOINTS } from './stores';
+import type { EnvironmentModel, StoreModel } from '../platform/model';
+import type { DataStoreName } from '../platform/schema';
+
+/**
+ * Building blocks every data store is made of (the role of Bitnami's common
+ * templates for stateful charts): identities, governing/client/metrics Services,
+ * the disruption budget, claim templates that survive GitOps, the exporter
+ * sidecar and the store's NetworkPolicy. The four store charts only add what is
+ * specific to their software.
+ */
+
+/** Argo CD never prunes these objects and never deletes them with the Application. */
+export const KEEP_DATA_SYNC_OPTIONS = 'Prune=false,Delete=false';
+
+/** Annotations of objects that hold or own data (StatefulSets, claim templates). */
+export function keepDataAnnotations(): Record<string, string> {
+  return { [ANNOTATION.syncOptions]: KEEP_DATA_SYNC_OPTIONS };
+}
+
+/** Claims outlive both the StatefulSet and scale-down: data is only ever deleted by a person. */
+export const RETAIN_CLAIMS = { whenDeleted: 'Retain', whenScaled: 'Retain' } as const;
+
+/** Name of the claim template (and volume) that holds a store's data. */
+export const DATA_VOLUME = 'data';
+
+/** The identity of one workload (StatefulSet) of a store. `instance` is the workload name. */
+export function storeIdentity(env: Pick<EnvironmentModel, 'platform'>, store: Pick<StoreModel, 'kind' | 'version'>, instance: string, component: string): Identity {
+  return { name: STORE_ENDPOINTS[store.kind].appName, instance, component, partOf: env.platform, version: store.version };
+}
+
+/** Metadata helper bound to one identity and namespace. */
+export function metaFor(id: Identity, namespace: string) {
+  return (name: string, wave: number = WAVE.data, annotations?: Record<string, string>, component?: string) =>
+    meta({ name, namespace, id: component ? { ...id, component } : id, wave, ...(annotations ? { annotations } : {}) });
+}
+
+export interface NamedPort {
+  readonly name: string;
+  readonly port: number;
+  /** @default 'tcp' (Istio protocol selection uses the name prefix; `http-*` for HTTP). */
+  readonly appProtocol?: string;
+}
+
+function servicePorts(ports: readonly NamedPort[]) {
+  return ports.map((p) => ({
+    name: p.name,
+    port: p.port,
+    targetPort: k8s.IntOrString.fromString(p.name),
+    protocol: 'TCP',
+    appProtocol: p.appProtocol ?? 'tcp',
+  }));
+}
+
+export interface StoreServiceProps {
+  readonly name: string;
+  readonly namespace: string;
+  /** Identity of the pods the Service selects (selector = name + instance). */
+  readonly id: Identity;
+  readonly ports: readonly NamedPort[];
+  /** Governing (headless) Service: no cluster IP, DNS per pod, not-ready pods published so peers find each other. */
+  readonly headless?: boolean;
+  /** Select every pod of the store (`app.kubernetes.io/name` only) instead of one workload. @default false */
+  readonly allInstances?: boolean;
+  /** @default the identity's component */
+  readonly component?: string;
+}
+
+/** A client, headless or metrics Service of a store. */
+export function storeService(scope: Construct, id: string, p: StoreServiceProps): k8s.KubeService {
+  const sel = p.allInstances ? { 'app.kubernetes.io/name': p.id.name } : selector(p.id);
+  return new k8s.KubeService(scope, id, {
+    metadata: metaFor(p.id, p.namespace)(p.name, WAVE.data, undefined, p.component),
+    spec: {
+      type: 'ClusterIP',
+      ...(p.headless ? { clusterIp: 'None', publishNotReadyAddresses: true } : {}),
+      selector: sel,
+      ports: servicePorts(p.ports),
+    },
+  });
+}
+
+/** The named port Prometheus (ServiceMonitor) scrapes on every store's metrics Service. */
+export const METRICS_PORT_NAME = 'http-metrics';
+
+/** `<store>-metrics` Service: the exporter's `http-metrics` port on every pod of the store. */
+export function metricsService(scope: Construct, p: { store: StoreModel; id: Identity; port: number }) {
+  return storeService(scope, 'metrics-service', {
+    name: `${STORE_ENDPOINTS[p.store.kind].service}-metrics`,
+    namespace: p.store.namespace,
+    id: p.id,
+    ports: [{ name: METRICS_PORT_NAME, port: p.port, appProtocol: 'http' }],
+    allInstances: true,
+    component: 'metrics',
+  });
+}
+
+/** PodDisruptionBudget: at most one pod of the workload voluntarily down at a time. */
+export function disruptionBudget(scope: Construct, id: string, p: { name: string; namespace: string; id: Identity }) {
+  return new k8s.KubePodDisruptionBudget(scope, id, {
+    metadata: metaFor(p.id, p.namespace)(p.name),
+    spec: {
+      maxUnavailable: k8s.IntOrString.fromNumber(1),
+      selector: { matchLabels: selector(p.id) },
+      // A crash-looping pod must not block node drains forever.
+      unhealthyPodEvictionPolicy: 'AlwaysAllow',
+    },
+  });
+}
+
+/**
+ * The claim template of a store's data volume. Only stable values: the
+ * selector labels (never the version), the size class and access mode. The
+ * size is read from the spec but, like every template field, only applies to
+ * new claims (resize existing ones through the PVCs; see docs/data-stores.md).
+ */
+export function dataClaimTemplate(id: Identity, store: Pick<StoreModel, 'storage' | 'storageClass'>): k8s.KubePersistentVolumeClaimProps {
+  return {
+    metadata: { name: DATA_VOLUME, labels: selector(id), annotations: keepDataAnnotations() },
+    spec: {
+      accessModes: ['ReadWriteOnce'],
+      ...(store.storageClass ? { storageClassName: store.storageClass } : {}),
+      resources: { requests: { storage: k8s.Quantity.fromString(store.storage) } },
+    },
+  };
+}
+
+export interface StatefulWorkloadProps {
+  readonly name: string;
+  readonly namespace: string;
+  readonly id: Identity;
+  /** The governing headless Service. */
+  readonly serviceName: string;
+  readonly replicas: number;
+  /** `Parallel` for quorum systems whose peers must start together; fixed per store (immutable). */
+  readonly podManagementPolicy: 'OrderedReady' | 'Parallel';
+  readonly store: StoreModel;
+  /** Pod template annotations besides the mesh ones (e.g. config checksums). */
+  readonly podAnnotations?: Record<string, string>;
+  readonly podSpec: k8s.PodSpec;
+}
+
+/**
+ * A store's StatefulSet: claims from the template and retained, Argo CD never
+ * prunes or deletes it, mesh sidecar sized for the quota and holding the app
+ * until the proxy is up (stores open connections at start).
+ */
+export function statefulWorkload(scope: Construct, id: string, p: StatefulWorkloadProps): k8s.KubeStatefulSet {
+  const match = selector(p.id);
+  return new k8s.KubeStatefulSet(scope, id, {
+    metadata: metaFor(p.id, p.namespace)(p.name, WAVE.data, keepDataAnnotations()),
+    spec: {
+      serviceName: p.serviceName,
+      replicas: p.replicas,
+      podManagementPolicy: p.podManagementPolicy,
+      selector: { matchLabels: match },
+      updateStrategy: { type: 'RollingUpdate', rollingUpdate: { partition: 0 } },
+      persistentVolumeClaimRetentionPolicy: { ...RETAIN_CLAIMS },
+      revisionHistoryLimit: 10,
+      minReadySeconds: 10,
+      template: {
+        metadata: {
+          labels: meta({ name: p.name, id: p.id, wave: WAVE.data }).labels,
+          annotations: {
+            'kubectl.kubernetes.io/default-container': p.podSpec.containers[0]!.name,
+            'proxy.istio.io/config': '{"holdApplicationUntilProxyStarts":true}',
+            ...sidecarAnnotations(),
+            ...p.podAnnotations,
+          },
+        },
+        spec: p.podSpec,
+      },
+      volumeClaimTemplates: [dataClaimTemplate(p.id, p.store)],
+    },
+  });
+}
+
+/** Requests/limits of a preset as Kubernetes quantities. */
+export function resources(preset: ResourcePreset): k8s.ResourceRequirements {
+  const q = (m: { cpu: string; memory: string }) => ({ cpu: k8s.Quantity.fromString(m.cpu), memory: k8s.Quantity.fromString(m.memory) });
+  return { requests: q(preset.requests), limits: q(preset.limits) };
+}
+
+/** An emptyDir volume with its mount (writable paths under a read-only root filesystem). */
+export function scratch(name: string, mountPath: string, o: { sizeLimit?: string; memory?: boolean } = {}) {
+  return {
+    volume: { name, emptyDir: { ...(o.memory ? { medium: 'Memory' } : {}), sizeLimit: k8s.Quantity.fromString(o.sizeLimit ?? '64Mi') } },
+    mount: { name, mountPath },
+  };
+}
+
+export interface ExporterProps {
+  readonly name: string;
+  readonly image: string;
+  readonly port: number;
+  readonly args?: string[];
+  readonly env?: k8s.EnvVar[];
+}
+
+/** A Prometheus exporter sidecar: small fixed resources, `http-metrics` port, TCP probes, read-only. */
+export function exporterContainer(p: ExporterProps): k8s.Container {
+  const probe = (periodSeconds: number) => ({ tcpSocket: { port: k8s.IntOrString.fromString(METRICS_PORT_NAME) }, periodSeconds, timeoutSeconds: 2, failureThreshold: 3 });
+  return {
+    name: p.name,
+    image: p.image,
+    imagePullPolicy: 'IfNotPresent',
+    ...(p.args ? { args: p.args } : {}),
+    ...(p.env ? { env: p.env } : {}),
+    ports: [{ name: METRICS_PORT_NAME, containerPort: p.port, protocol: 'TCP' }],
+    resources: resources(SIDECAR_RESOURCES),
+    readinessProbe: probe(10),
+    livenessProbe: probe(20),
+    securityContext: containerSecurityContext(),
+  };
+}
+
+/** `POD_NAME`, `POD_NAMESPACE` from the downward API. */
+export function podEnv(): k8s.EnvVar[] {
+  return [
+    { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+    { name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
+  ];
+}
+
+export function secretEnv(name: string, secret: string, key: string): k8s.EnvVar {
+  return { name, valueFrom: { secretKeyRef: { name: secret, key } } };
+}
+
+/** An exec probe running `script` with bash. */
+export function execProbe(script: string, o: { periodSeconds: number; failureThreshold: number; timeoutSeconds?: number; initialDelaySeconds?: number }): k8s.Probe {
+  return {
+    exec: { command: ['bash', '-c', script] },
+    periodSeconds: o.periodSeconds,
+    failureThreshold: o.failureThreshold,
+    timeoutSeconds: o.timeoutSeconds ?? 5,
+    ...(o.initialDelaySeconds ? { initialDelaySeconds: o.initialDelaySeconds } : {}),
+  };
+}
+
+/** Fully qualified DNS name of pod `ordinal` of StatefulSet `sts` behind headless Service `headless`. */
+export function podDns(sts: string, ordinal: number, headless: string, namespace: string): string {
+  return `${sts}-${ordinal}.${headless}.${namespace}.svc.cluster.local`;
+}
+
+export function serviceDns(service: string, namespace: string): string {
+  return `${service}.${namespace}.svc.cluster.local`;
+}
+
+export interface StorePolicyProps {
+  readonly env: EnvironmentModel;
+  readonly store: StoreModel;
+  /** Ports the clients (services whose dependsOn names the store) connect to. */
+  readonly clientPorts: readonly number[];
+  /** Ports the store's own pods use among themselves (replication, quorum, gossip). */
+  readonly peerPorts: readonly number[];
+  /** Exporter port Prometheus scrapes. */
+  readonly metricsPort: number;
+  /** Extra client pods (peer → ports), e.g. Kafka for ZooKeeper, the topic Job for Kafka. */
+  readonly extraClients?: readonly { readonly namespace: string; readonly labels: Record<string, string>; readonly ports: readonly number[] }[];
+  /** Extra egress (e.g. Kafka → ZooKeeper). */
+  readonly extraEgress?: readonly { readonly namespace: string; readonly labels: Record<string, string>; readonly ports: readonly number[] }[];
+  readonly id: Identity;
+}
+
+/**
+ * The NetworkPolicy of a store: selects every pod of the store (by
+ * `app.kubernetes.io/name`, which is what the clients' egress rules target) and
+ * admits only the services whose `dependsOn` names it, the store's own peers,
+ * and Prometheus on the exporter and sidecar metrics ports. Egress: peers, DNS, istiod.
+ */
+export function storeNetworkPolicy(scope: Construct, p: StorePolicyProps): k8s.KubeNetworkPolicy {
+  const ep = STORE_ENDPOINTS[p.store.kind];
+  const own = { 'app.kubernetes.io/name': ep.appName };
+  const ns = p.store.namespace;
+  const clientRules = p.store.kind === 'zookeeper' ? [] : p.store.clients.map((c) => ({ from: [podsIn(p.env.namespace, selector({ name: c, instance: c }))], ports: tcp(...p.clientPorts) }));
+  const extra = (p.extraClients ?? []).map((c) => ({ from: [podsIn(c.namespace, c.labels)], ports: tcp(...c.ports) }));
+  return new k8s.KubeNetworkPolicy(scope, 'network-policy', {
+    metadata: metaFor(p.id, ns)(ep.service, WAVE.foundation),
+    spec: {
+      podSelector: { matchLabels: own },
+      policyTypes: ['Ingress', 'Egress'],
+      ingress: [
+        ...clientRules,
+        ...extra,
+        { from: [podsIn(ns, own)], ports: tcp(...new Set([...p.peerPorts, ...p.clientPorts])) },
+        { from: [prometheusPeer(p.env)], ports: tcp(p.metricsPort, ...SIDECAR_METRICS_PORTS) },
+      ],
+      egress: [
+        { to: [podsIn(ns, own)], ports: tcp(...new Set([...p.peerPorts, ...p.clientPorts])) },
+        ...(p.extraEgress ?? []).map((e) => ({ to: [podsIn(e.namespace, e.labels)], ports: tcp(...e.ports) })),
+        dnsEgress(),
+        meshControlPlaneEgress(p.env),
+      ],
+    },
+  });
+}
+
+/** The ServiceAccount of a store's pods (mesh identity); no API token. */
+export function storeServiceAccount(scope: Construct, p: { kind: DataStoreName; namespace: string; id: Identity }) {
+  return new k8s.KubeServiceAccount(scope, 'service-account', {
+    metadata: metaFor(p.id, p.namespace)(STORE_ENDPOINTS[p.kind].serviceAccount, WAVE.foundation),
+    automountServiceAccountToken: false,
+  });
+}
+
+/** Megabytes of a memory limit (MiB) given to a heap/cache: `fraction` of it, rounded down to 16 MiB. */
+export function memoryShare(limitMi: number, fraction: number): number {
+  return Math.max(64, Math.floor((limitMi * fraction) / 16) * 16);
+}

@@ -1,0 +1,283 @@
+import { describe, expect, it } from 'vitest';
+import { render, type Rendered } from '../helpers/render';
+import { smallPlatform } from '../helpers/fixtures';
+import { schemaErrors } from '../helpers/kube-schema';
+import type { KubeObject } from '../../lib/synth';
+import type { PlatformSpecInput } from '../../platform/schema';
+import { sentinelQuorum } from '../../charts/redis';
+
+const rendered: Rendered = render(smallPlatform());
+const DATA_KINDS = ['StatefulSet', 'Service', 'PodDisruptionBudget', 'NetworkPolicy', 'ConfigMap', 'ServiceAccount', 'Job'];
+const dataObjects = (r: Rendered, env: string) => r.charts.filter((c) => c.file.startsWith(`${env}/data/`)).flatMap((c) => c.objects);
+const sts = (r: Rendered, name: string, env = 'prod') => r.get('StatefulSet', name, { env }) as any;
+const container = (o: any, name: string) => o.spec.template.spec.containers.find((c: any) => c.name === name);
+const envOf = (c: any) => Object.fromEntries((c.env ?? []).filter((e: any) => 'value' in e).map((e: any) => [e.name, e.value]));
+const configData = (r: Rendered, name: string, env = 'prod') => (r.get('ConfigMap', name, { env }) as any).data as Record<string, string>;
+const matches = (sel: Record<string, string>, labels: Record<string, string>) => Object.entries(sel).every(([k, v]) => labels[k] === v);
+const podLabels = (o: any): Record<string, string> => o.spec.template.metadata.labels;
+
+describe('data layer: files and schema', () => {
+  it('renders one file per store per environment plus the topic Job', () => {
+    for (const env of ['dev', 'prod']) {
+      for (const f of ['postgres', 'redis', 'kafka', 'zookeeper', 'kafka-topics']) expect(rendered.files.has(`${env}/data/${f}.yaml`)).toBe(true);
+    }
+  });
+
+  it('every data object is valid against the Kubernetes schema', () => {
+    const errors = ['dev', 'prod'].flatMap((env) => dataObjects(rendered, env).flatMap((o) => schemaErrors(o).map((e) => `${o.kind}/${o.metadata.name}: ${e}`)));
+    expect(errors).toEqual([]);
+  });
+
+  it('only known kinds, all namespaced in the data namespace, and no Secret is rendered', () => {
+    const objs = dataObjects(rendered, 'prod');
+    expect(objs.map((o) => o.kind).filter((k) => !DATA_KINDS.includes(k))).toEqual([]);
+    expect(new Set(objs.map((o) => o.metadata.namespace))).toEqual(new Set(['acme-prod-data']));
+  });
+
+  it('store pods carry the contract app.kubernetes.io/name and a component', () => {
+    const expected: Record<string, [string, string]> = {
+      'postgres-primary': ['postgresql', 'primary'],
+      'postgres-read': ['postgresql', 'read-replica'],
+      redis: ['redis', 'node'],
+      kafka: ['kafka', 'broker'],
+      zookeeper: ['zookeeper', 'server'],
+    };
+    for (const [name, [app, component]] of Object.entries(expected)) {
+      const labels = podLabels(sts(rendered, name));
+      expect(labels['app.kubernetes.io/name']).toBe(app);
+      expect(labels['app.kubernetes.io/instance']).toBe(name);
+      expect(labels['app.kubernetes.io/component']).toBe(component);
+    }
+  });
+});
+
+describe('data layer: GitOps never loses data', () => {
+  const all = rendered.find('StatefulSet');
+  it('StatefulSets and claim templates forbid prune/delete and claims are retained', () => {
+    expect(all.length).toBe(10);
+    for (const o of all as any[]) {
+      expect(o.metadata.annotations['argocd.argoproj.io/sync-options']).toBe('Prune=false,Delete=false');
+      expect(o.spec.persistentVolumeClaimRetentionPolicy).toEqual({ whenDeleted: 'Retain', whenScaled: 'Retain' });
+      for (const t of o.spec.volumeClaimTemplates) expect(t.metadata.annotations['argocd.argoproj.io/sync-options']).toBe('Prune=false,Delete=false');
+      expect(o.metadata.annotations['argocd.argoproj.io/sync-wave']).toBe('1');
+    }
+  });
+
+  it('credentials only by Secret reference', () => {
+    for (const o of all as any[]) {
+      for (const c of [...(o.spec.template.spec.initContainers ?? []), ...o.spec.template.spec.containers]) {
+        for (const e of c.env ?? []) expect(/PASS|SECRET|AUTH/.test(e.name) ? e.valueFrom?.secretKeyRef?.name : 'n/a').toBeTruthy();
+      }
+    }
+  });
+
+  it('fsGroup makes the claim writable and storage comes from the spec', () => {
+    const pg = sts(rendered, 'postgres-primary');
+    expect(pg.spec.template.spec.securityContext.fsGroup).toBe(999);
+    expect(pg.spec.volumeClaimTemplates[0].spec.resources.requests.storage).toBe('50Gi');
+    expect(sts(rendered, 'kafka').spec.volumeClaimTemplates[0].spec.resources.requests.storage).toBe('100Gi');
+  });
+});
+
+describe('data layer: wiring', () => {
+  it('ZooKeeper server list has exactly one entry per replica, by headless pod DNS', () => {
+    for (const [env, n] of [['dev', 1], ['prod', 3]] as const) {
+      const cfg = configData(rendered, 'zookeeper-config', env)['zoo.cfg']!;
+      const servers = cfg.split('\n').filter((l) => l.startsWith('server.'));
+      const ns = env === 'prod' ? 'acme-prod-data' : 'acme-dev';
+      expect(servers).toEqual(Array.from({ length: n }, (_, i) => `server.${i + 1}=zookeeper-${i}.zookeeper-headless.${ns}.svc.cluster.local:2888:3888;2181`));
+      expect(cfg).toContain('4lw.commands.whitelist=srvr,mntr,ruok');
+      expect(sts(rendered, 'zookeeper', env).spec.replicas).toBe(n);
+    }
+  });
+
+  it('ZooKeeper heap fits inside the memory limit', () => {
+    const zk = container(sts(rendered, 'zookeeper'), 'zookeeper');
+    const heap = Number(envOf(zk).ZK_SERVER_HEAP);
+    expect(heap).toBeGreaterThan(0);
+    expect(heap).toBeLessThan(512); // small tier: 512Mi limit
+  });
+
+  it("Kafka's zookeeper.connect names every ZooKeeper pod and each broker advertises its own pod DNS name", () => {
+    const props = configData(rendered, 'kafka-config')['server.properties']!;
+    const connect = /^zookeeper\.connect=(.*)$/m.exec(props)![1]!.split(',');
+    expect(connect).toEqual([0, 1, 2].map((i) => `zookeeper-${i}.zookeeper-headless.acme-prod-data.svc.cluster.local:2181`));
+    const start = configData(rendered, 'kafka-config')['start.sh']!;
+    expect(start).toContain('advertised.listeners=PLAINTEXT://$POD_NAME.kafka-headless.$POD_NAMESPACE.svc.cluster.local:9092');
+    expect(start).toContain('BROKER_ID="$ORDINAL"');
+    expect(start).toMatch(/meta\.properties/);
+    const kafka = sts(rendered, 'kafka');
+    expect(kafka.spec.serviceName).toBe('kafka-headless');
+    expect(rendered.get('Service', 'kafka-headless', { env: 'prod' }).spec).toMatchObject({ clusterIP: 'None', publishNotReadyAddresses: true });
+    // Replication sized to the brokers.
+    expect(props).toMatch(/^default\.replication\.factor=3$/m);
+    expect(props).toMatch(/^min\.insync\.replicas=2$/m);
+    expect(props).toMatch(/^auto\.create\.topics\.enable=false$/m);
+    const dev = configData(rendered, 'kafka-config', 'dev')['server.properties']!;
+    expect(dev).toMatch(/^offsets\.topic\.replication\.factor=1$/m);
+    expect(dev).toMatch(/^min\.insync\.replicas=1$/m);
+  });
+
+  it('read replicas stream from the primary Service; dev has none', () => {
+    const read = sts(rendered, 'postgres-read');
+    expect(read.spec.replicas).toBe(2);
+    expect(envOf(container(read, 'postgresql')).PRIMARY_HOST).toBe('postgres.acme-prod-data.svc.cluster.local');
+    expect(configData(rendered, 'postgres-scripts')['replica.sh']).toContain('primary_conninfo=host=$PRIMARY_HOST');
+    const primaryService = rendered.get('Service', 'postgres', { env: 'prod' }) as any;
+    expect(matches(primaryService.spec.selector, podLabels(sts(rendered, 'postgres-primary')))).toBe(true);
+    expect(sts(rendered, 'postgres-read', 'dev').spec.replicas).toBe(0);
+    expect(sts(rendered, 'postgres-primary').spec.replicas).toBe(1);
+  });
+
+  it('postgres probes use pg_isready and /dev/shm is a memory emptyDir', () => {
+    const pg = sts(rendered, 'postgres-primary');
+    const c = container(pg, 'postgresql');
+    expect(c.readinessProbe.exec.command.join(' ')).toContain('pg_isready');
+    expect(c.volumeMounts).toContainEqual({ name: 'dshm', mountPath: '/dev/shm' });
+    expect(pg.spec.template.spec.volumes.find((v: any) => v.name === 'dshm').emptyDir.medium).toBe('Memory');
+    expect(envOf(c).PGDATA).toBe('/var/lib/postgresql/data/pgdata');
+  });
+
+  it('Sentinel quorum is a majority and never exceeds the nodes', () => {
+    for (let n = 1; n <= 15; n++) {
+      expect(sentinelQuorum(n)).toBeLessThanOrEqual(n);
+      expect(sentinelQuorum(n)).toBeGreaterThan(n / 2);
+    }
+    for (const [env, n] of [['dev', 1], ['prod', 3]] as const) {
+      const redis = sts(rendered, 'redis', env);
+      const q = Number(envOf(container(redis, 'sentinel')).SENTINEL_QUORUM);
+      expect(q).toBeLessThanOrEqual(redis.spec.replicas);
+      expect(redis.spec.replicas).toBe(n);
+    }
+    const scripts = configData(rendered, 'redis-scripts');
+    expect(scripts['start-sentinel.sh']).toContain('sentinel announce-hostnames yes');
+    expect(scripts['start-redis.sh']).toContain('replica-announce-ip $MY_HOST');
+    expect(scripts['redis.conf']).toContain('appendonly yes');
+    expect(scripts['prestop-redis.sh']).toContain('sentinel failover mymaster');
+  });
+
+  it('every PDB, Service and StatefulSet selector selects the pods it is meant for', () => {
+    const workloads = rendered.find('StatefulSet', { env: 'prod' }).filter((o) => o.metadata.namespace === 'acme-prod-data') as any[];
+    const selected = (sel: Record<string, string>) => workloads.filter((w) => matches(sel, podLabels(w))).map((w) => w.metadata.name).sort();
+    for (const w of workloads) expect(selected(w.spec.selector.matchLabels)).toEqual([w.metadata.name]);
+    const pdbs = Object.fromEntries(rendered.find('PodDisruptionBudget', { env: 'prod', namespace: 'acme-prod-data' }).map((p: any) => [p.metadata.name, selected(p.spec.selector.matchLabels)]));
+    expect(pdbs).toEqual({ 'postgres-primary': ['postgres-primary'], 'postgres-read': ['postgres-read'], redis: ['redis'], kafka: ['kafka'], zookeeper: ['zookeeper'] });
+    for (const p of rendered.find('PodDisruptionBudget', { env: 'prod', namespace: 'acme-prod-data' }) as any[]) expect(p.spec.maxUnavailable).toBe(1);
+    const services = Object.fromEntries(rendered.find('Service', { env: 'prod', namespace: 'acme-prod-data' }).map((s: any) => [s.metadata.name, selected(s.spec.selector)]));
+    expect(services).toEqual({
+      postgres: ['postgres-primary'],
+      'postgres-read': ['postgres-read'],
+      'postgres-primary-headless': ['postgres-primary'],
+      'postgres-read-headless': ['postgres-read'],
+      'postgres-metrics': ['postgres-primary', 'postgres-read'],
+      redis: ['redis'],
+      'redis-headless': ['redis'],
+      'redis-metrics': ['redis'],
+      kafka: ['kafka'],
+      'kafka-headless': ['kafka'],
+      'kafka-metrics': ['kafka'],
+      zookeeper: ['zookeeper'],
+      'zookeeper-headless': ['zookeeper'],
+      'zookeeper-metrics': ['zookeeper'],
+    });
+    // dev has no read replica: postgres-read falls back to the primary.
+    expect((rendered.get('Service', 'postgres-read', { env: 'dev' }) as any).spec.selector['app.kubernetes.io/instance']).toBe('postgres-primary');
+  });
+
+  it('every Service port targets a named container port of the selected pods; metrics ports are http-metrics', () => {
+    const workloads = rendered.find('StatefulSet', { env: 'prod' }) as any[];
+    for (const s of rendered.find('Service', { env: 'prod', namespace: 'acme-prod-data' }) as any[]) {
+      const pods = workloads.filter((w) => matches(s.spec.selector, podLabels(w)));
+      for (const port of s.spec.ports) {
+        for (const w of pods) {
+          const names = w.spec.template.spec.containers.flatMap((c: any) => (c.ports ?? []).map((p: any) => p.name));
+          expect(names, `${s.metadata.name} → ${w.metadata.name}`).toContain(port.targetPort);
+        }
+      }
+      if (s.metadata.name.endsWith('-metrics')) expect(s.spec.ports.map((p: any) => p.name)).toEqual(['http-metrics']);
+    }
+  });
+
+  it('NetworkPolicies admit exactly the services whose dependsOn names the store, plus peers and Prometheus', () => {
+    const from = (name: string) => {
+      const np = rendered.get('NetworkPolicy', name, { env: 'prod', namespace: 'acme-prod-data' }) as any;
+      return np;
+    };
+    const callers = (np: any) =>
+      np.spec.ingress
+        .flatMap((r: any) => r.from)
+        .filter((p: any) => p.namespaceSelector.matchLabels['kubernetes.io/metadata.name'] === 'acme-prod')
+        .map((p: any) => p.podSelector.matchLabels['app.kubernetes.io/name'])
+        .sort();
+    expect(callers(from('postgres'))).toEqual(['api', 'worker']);
+    expect(callers(from('redis'))).toEqual(['mailer']);
+    expect(callers(from('kafka'))).toEqual(['mailer', 'worker']);
+    expect(callers(from('zookeeper'))).toEqual([]);
+    for (const [name, app] of [['postgres', 'postgresql'], ['redis', 'redis'], ['kafka', 'kafka'], ['zookeeper', 'zookeeper']]) {
+      const np = from(name!);
+      expect(np.spec.podSelector.matchLabels).toEqual({ 'app.kubernetes.io/name': app });
+      const peers = np.spec.ingress.flatMap((r: any) => r.from).map((p: any) => p.podSelector.matchLabels['app.kubernetes.io/name']);
+      expect(peers).toContain(app);
+      expect(peers).toContain('prometheus');
+    }
+    const zkFrom = from('zookeeper').spec.ingress.flatMap((r: any) => r.from).map((p: any) => p.podSelector.matchLabels['app.kubernetes.io/name']);
+    expect(zkFrom).toContain('kafka');
+  });
+
+  it('the topic Job is a Sync hook in the topics wave and creates every declared topic idempotently', () => {
+    const job = rendered.get('Job', 'kafka-topics', { env: 'prod' }) as any;
+    expect(job.metadata.annotations).toMatchObject({
+      'argocd.argoproj.io/hook': 'Sync',
+      'argocd.argoproj.io/hook-delete-policy': 'BeforeHookCreation,HookSucceeded',
+      'argocd.argoproj.io/sync-wave': '2',
+    });
+    const script = job.spec.template.spec.containers[0].command.join(' ');
+    expect(script).toContain('--if-not-exists');
+    expect(script).toContain("create 'jobs' 6 3 2"); // 6 = mailer's max replicas in prod, rf 3, min ISR 2
+    const devScript = (rendered.get('Job', 'kafka-topics', { env: 'dev' }) as any).spec.template.spec.containers[0].command.join(' ');
+    expect(devScript).toContain("create 'jobs' 3 1 1");
+  });
+
+  it('the data namespace quota counts the stores (exporters and claims included)', () => {
+    const quota = rendered.get('ResourceQuota', 'platform-quota', { env: 'prod', namespace: 'acme-prod-data' }) as any;
+    // Claims: postgres 3 + redis 3 + kafka 3 + zookeeper 3 = 12 (+20 % headroom → 15).
+    expect(quota.spec.hard.persistentvolumeclaims).toBe('15');
+    // 150Gi + 15Gi + 300Gi + 15Gi = 480Gi (+20 %).
+    expect(quota.spec.hard['requests.storage']).toBe('576Gi');
+  });
+});
+
+function bump(spec: PlatformSpecInput): PlatformSpecInput {
+  const s = structuredClone(spec) as any;
+  s.dataStores.postgres.version = '17.2';
+  s.dataStores.redis.version = '7.4.2';
+  s.dataStores.kafka.version = '3.8.1';
+  s.dataStores.zookeeper.version = '3.9.4';
+  for (const store of Object.values(s.dataStores) as any[]) {
+    for (const e of Object.values(store.environments) as any[]) e.replicas += 2;
+  }
+  s.dataStores.kafka.tier = 'large';
+  return s;
+}
+
+describe('data layer: upgrades must not break', () => {
+  it('immutable StatefulSet fields are byte-identical across versions and replica counts', () => {
+    const after = render(bump(smallPlatform()));
+    const immutable = (o: KubeObject) => {
+      const spec = o.spec as any;
+      return JSON.stringify({ selector: spec.selector, serviceName: spec.serviceName, volumeClaimTemplates: spec.volumeClaimTemplates, podManagementPolicy: spec.podManagementPolicy });
+    };
+    const before = rendered.find('StatefulSet');
+    expect(before.length).toBeGreaterThan(0);
+    for (const o of before) {
+      const env = o.metadata.namespace === 'acme-prod-data' ? 'prod' : 'dev';
+      const other = after.get('StatefulSet', o.metadata.name, { env });
+      // The render really changed…
+      if (o.metadata.name !== 'postgres-primary') expect((other.spec as any).replicas).not.toBe((o.spec as any).replicas);
+      expect(other.metadata.labels!['app.kubernetes.io/version']).not.toBe(o.metadata.labels!['app.kubernetes.io/version']);
+      // …and the immutable fields did not.
+      expect(immutable(other)).toBe(immutable(o));
+      expect(immutable(o)).not.toMatch(/version/);
+    }
+  });
+});
