@@ -18,7 +18,7 @@ describe('service chart', () => {
     const d = r.get('Deployment', 'api', { env: 'dev' });
     expect(spec(d).replicas).toBe(1);
     expect(r.find('HorizontalPodAutoscaler', { env: 'dev' })).toEqual([]);
-    expect(r.find('PodDisruptionBudget', { env: 'dev' })).toEqual([]);
+    expect(r.find('PodDisruptionBudget', { env: 'dev', name: 'api' })).toEqual([]);
     expect(pod(d).topologySpreadConstraints).toBeUndefined();
   });
 
