@@ -2,6 +2,7 @@ import { App } from 'cdk8s';
 import type { PlatformModel } from '../platform/model';
 import { EnvironmentChart } from './environment';
 import { ServiceChart } from './service';
+import { addArgoCdCharts } from './argocd';
 
 /**
  * Adds every chart of the platform to `app`: per environment its foundation,
@@ -20,5 +21,7 @@ export function buildPlatformApp(model: PlatformModel): App {
   // outdir is never used: files are written by lib/writer.ts.
   const app = new App({ outdir: '.cdk8s-unused' });
   addPlatformCharts(app, model);
+  // Last: the Argo CD project is derived from what every other chart renders.
+  addArgoCdCharts(app, model);
   return app;
 }
