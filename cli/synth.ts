@@ -31,12 +31,10 @@ export function synth(opts: SynthOptions = {}): number {
     writeTreeAtomically(outdir, files);
     const defaultOutdir = opts.outdir === undefined && process.env.CDK8S_OUTDIR === undefined;
     const docsOut = opts.docsOut ?? process.env.PLATFORM_DOCS_OUT ?? (defaultOutdir ? ARCHITECTURE_DOC : false);
-    if (docsOut) {
-      writeFileAtomically(docsOut, architectureMarkdown(model));
-      console.log(`synth: architecture diagram → ${docsOut}`);
-    }
+    if (docsOut) writeFileAtomically(docsOut, architectureMarkdown(model));
     const objects = charts.reduce((n, c) => n + c.objects.length, 0);
     console.log(`synth: ${spec} → ${outdir}/ (${model.environments.length} environments, ${files.size} files, ${objects} objects)`);
+    if (docsOut) console.log(`synth: architecture diagram → ${docsOut}`);
     return 0;
   } catch (e) {
     if (e instanceof SpecError || e instanceof PolicyError) console.error(e.message);
