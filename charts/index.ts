@@ -3,6 +3,7 @@ import type { PlatformModel } from '../platform/model';
 import { EnvironmentChart } from './environment';
 import { ServiceChart } from './service';
 import { addDataCharts, dataFootprints } from './data';
+import { addArgoCdCharts } from './argocd';
 
 /**
  * Adds every chart of the platform to `app`: per environment its foundation,
@@ -22,5 +23,7 @@ export function buildPlatformApp(model: PlatformModel): App {
   // outdir is never used: files are written by lib/writer.ts.
   const app = new App({ outdir: '.cdk8s-unused' });
   addPlatformCharts(app, model);
+  // Last: the Argo CD project is derived from what every other chart renders.
+  addArgoCdCharts(app, model);
   return app;
 }

@@ -1,7 +1,8 @@
 import { loadSpec, SpecError } from '../platform/loader';
 import { resolvePlatform } from '../platform/model';
 import { renderPlatform } from '../lib/pipeline';
-import { writeTreeAtomically } from '../lib/writer';
+import { writeFileAtomically, writeTreeAtomically } from '../lib/writer';
+import { architectureMarkdown, ARCHITECTURE_DOC } from '../lib/diagram';
 import { PolicyError } from '../policy/gate';
 
 export const DEFAULT_SPEC = 'platform.yaml';
@@ -12,6 +13,12 @@ export interface SynthOptions {
   readonly spec?: string;
   /** Output directory. @default $CDK8S_OUTDIR or dist */
   readonly outdir?: string;
+  /**
+   * Where the architecture document (Mermaid diagram) goes; `false`: not written.
+   * Never inside the output directory, and not moved by CDK8S_OUTDIR.
+   * @default $PLATFORM_DOCS_OUT, else docs/architecture.md when rendering to the default outdir, else not written
+   */
+  readonly docsOut?: string | false;
 }
 
 /** spec → model → render → atomic write. Returns the process exit code. */
@@ -22,8 +29,12 @@ export function synth(opts: SynthOptions = {}): number {
     const model = resolvePlatform(loadSpec(spec));
     const { files, charts } = renderPlatform(model);
     writeTreeAtomically(outdir, files);
+    const defaultOutdir = opts.outdir === undefined && process.env.CDK8S_OUTDIR === undefined;
+    const docsOut = opts.docsOut ?? process.env.PLATFORM_DOCS_OUT ?? (defaultOutdir ? ARCHITECTURE_DOC : false);
+    if (docsOut) writeFileAtomically(docsOut, architectureMarkdown(model));
     const objects = charts.reduce((n, c) => n + c.objects.length, 0);
     console.log(`synth: ${spec} → ${outdir}/ (${model.environments.length} environments, ${files.size} files, ${objects} objects)`);
+    if (docsOut) console.log(`synth: architecture diagram → ${docsOut}`);
     return 0;
   } catch (e) {
     if (e instanceof SpecError || e instanceof PolicyError) console.error(e.message);

@@ -2,6 +2,7 @@ import { buildPlatformApp } from '../charts';
 import { enforcePolicies } from '../policy/gate';
 import type { PlatformModel } from '../platform/model';
 import { serializeCharts, synthCharts, type RenderedChart } from './synth';
+import { kustomizationFiles } from './kustomization';
 
 export interface RenderResult {
   readonly charts: readonly RenderedChart[];
@@ -13,5 +14,8 @@ export interface RenderResult {
 export function renderPlatform(model: PlatformModel): RenderResult {
   const charts = synthCharts(buildPlatformApp(model));
   enforcePolicies(charts);
-  return { charts, files: serializeCharts(charts) };
+  const files = serializeCharts(charts);
+  // Each environment directory also gets a kustomization.yaml listing its files.
+  for (const [path, text] of kustomizationFiles(model.environments.map((e) => e.name), files.keys())) files.set(path, text);
+  return { charts, files };
 }

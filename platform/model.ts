@@ -1,6 +1,7 @@
 import { DATA_STORES, DEPENDABLE_STORES, type DataStoreName, type PlatformSpec, type ServiceSpec, type Tier } from './schema';
 import { TIER_RESOURCES, type ResourcePreset } from '../lib/resources';
 import { storeConnectionEnv } from '../lib/stores';
+import { resolveAddons, type AddonSettings } from '../lib/addons';
 
 /**
  * The resolved, per-environment model: defaults applied, tiers turned into
@@ -12,6 +13,15 @@ export interface PlatformModel {
   readonly gitops: PlatformSpec['gitops'];
   readonly cluster: PlatformSpec['cluster'];
   readonly environments: readonly EnvironmentModel[];
+  /** Cluster add-ons: enabled or not, pinned chart version. */
+  readonly addons: AddonSettings;
+}
+
+/** A Kubernetes cluster Argo CD deploys to. */
+export interface ClusterModel {
+  readonly name: string;
+  readonly server: string;
+  readonly region?: string;
 }
 
 export interface AutoscalingModel {
@@ -36,6 +46,11 @@ export interface EnvironmentModel {
   readonly namespaces: readonly string[];
   readonly zones: readonly string[];
   readonly cluster: { readonly name: string; readonly server: string };
+  /**
+   * Every cluster that runs this environment: `clusters` from the spec, or the
+   * one `cluster`. More than one renders an ApplicationSet.
+   */
+  readonly clusters: readonly ClusterModel[];
   readonly host?: string;
   readonly services: readonly ServiceModel[];
   /** Services by name. */
@@ -147,7 +162,7 @@ export function resolvePlatform(spec: PlatformSpec): PlatformModel {
   const graph = buildGraph(spec.services);
   const environments = Object.keys(spec.environments)
     .map((envName) => resolveEnvironment(spec, envName, graph));
-  return { name: spec.name, version: spec.version, gitops: spec.gitops, cluster: spec.cluster, environments };
+  return { name: spec.name, version: spec.version, gitops: spec.gitops, cluster: spec.cluster, environments, addons: resolveAddons(spec.gitops.addons) };
 }
 
 function resolveEnvironment(spec: PlatformSpec, envName: string, graph: DependencyGraph): EnvironmentModel {
@@ -260,6 +275,9 @@ function resolveEnvironment(spec: PlatformSpec, envName: string, graph: Dependen
     namespaces: [...new Set([namespace, dataNamespace])],
     zones: env.zones,
     cluster: env.cluster,
+    clusters: env.clusters
+      ? env.clusters.map((c) => ({ name: c.name, server: c.server, ...(c.region ? { region: c.region } : {}) }))
+      : [{ name: env.cluster.name, server: env.cluster.server }],
     ...(env.host ? { host: env.host } : {}),
     services,
     serviceIndex: new Map(services.map((s) => [s.name, s])),

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ADDON_NAMES } from '../lib/addons';
 
 /**
  * The platform spec: the one schema that validates `platform.yaml` and is the
@@ -80,6 +81,17 @@ const environment = z.strictObject({
     })
     .default({ name: 'in-cluster', server: 'https://kubernetes.default.svc' })
     .describe('Where Argo CD deploys this environment.'),
+  clusters: z
+    .array(
+      z.strictObject({
+        name: dnsName('cluster name').describe('Name of the cluster as registered in Argo CD; part of the generated Application name.'),
+        server: z.url().describe('API server URL of the cluster (as in `argocd cluster list`).'),
+        region: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, { message: 'must be a region name such as eu-west-1' }).optional().describe('Region label of the cluster, for the ApplicationSet and the diagram.'),
+      }),
+    )
+    .min(1)
+    .optional()
+    .describe('Several clusters (regions) that all run this environment: rendered as one Argo CD ApplicationSet with a list generator instead of one Application; replaces `cluster`. @default one cluster, `cluster`'),
   host: z.string().regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, { message: 'must be a DNS host name' }).optional().describe('Public host of the ingress gateway in this environment.'),
 });
 
@@ -149,8 +161,20 @@ export const platformSpec = z
       .strictObject({
         repoURL: z.string().min(1).default('https://github.com/example/platform.git'),
         targetRevision: z.string().min(1).default('main'),
+        path: z.string().regex(/^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/, { message: 'must be a relative path such as dist' }).default('dist').describe('Where the rendered tree lives in the repository.'),
+        argocdNamespace: dnsName('namespace').default('argocd').describe('Namespace Argo CD runs in (Applications and AppProjects live there).'),
+        addons: z
+          .partialRecord(
+            z.enum(ADDON_NAMES),
+            z.strictObject({
+              enabled: z.boolean().default(true).describe('false = the add-on is managed outside this repository.'),
+              version: z.string().regex(/^v?[0-9][0-9A-Za-z.+-]*$/, { message: 'must be a chart version such as 1.2.3' }).optional().describe('Helm chart version; @default the pinned version in lib/addons.ts.'),
+            }),
+          )
+          .default({})
+          .describe('Cluster add-ons rendered as Argo CD Applications of their upstream Helm charts.'),
       })
-      .default({ repoURL: 'https://github.com/example/platform.git', targetRevision: 'main' })
+      .default({ repoURL: 'https://github.com/example/platform.git', targetRevision: 'main', path: 'dist', argocdNamespace: 'argocd', addons: {} })
       .describe('Where Argo CD reads dist/ from.'),
     cluster: z
       .strictObject({
@@ -244,6 +268,13 @@ export function crossCheck(raw: PlatformSpec, push: (path: (string | number)[], 
       if (other) push(['environments', envName, 'namespace'], `namespace '${ns}' is already used by environment '${other}'`);
       else namespaces.set(ns, envName);
     }
+    const clusterNames = new Set<string>();
+    arr(env.clusters).forEach((c: unknown, i: number) => {
+      const n = obj(c).name;
+      if (typeof n !== 'string') return;
+      if (clusterNames.has(n)) push(['environments', envName, 'clusters', i, 'name'], `duplicate cluster name '${n}'`);
+      clusterNames.add(n);
+    });
     const hpa = obj(env.autoscaling);
     if (typeof hpa.minReplicas === 'number' && typeof env.replicas === 'number' && hpa.minReplicas < env.replicas) {
       push(['environments', envName, 'autoscaling', 'minReplicas'], `must be at least replicas (${env.replicas}), got ${hpa.minReplicas}`);

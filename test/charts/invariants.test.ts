@@ -148,8 +148,14 @@ describe.each(platformsUnderTest())('$name', ({ rendered }) => {
         expect(objects.some((o) => o.kind === kind && o.metadata.namespace === ns.metadata.name), `${kind} in ${ns.metadata.name}`).toBe(true);
       }
     }
-    for (const o of objects) {
-      if (!CLUSTER_SCOPED_KINDS.has(o.kind)) expect(namespaces.map((n) => n.metadata.name), `${id(o)}'s namespace is rendered`).toContain(o.metadata.namespace);
+    // Environment files only ever write into namespaces the platform renders; the Argo CD
+    // objects (dist/argocd) live in Argo CD's own namespace.
+    for (const chart of rendered.charts) {
+      for (const o of chart.objects) {
+        if (CLUSTER_SCOPED_KINDS.has(o.kind)) continue;
+        if (chart.file.startsWith('argocd/')) expect(o.metadata.namespace, id(o)).toBe(rendered.model.gitops.argocdNamespace);
+        else expect(namespaces.map((n) => n.metadata.name), `${id(o)}'s namespace is rendered`).toContain(o.metadata.namespace);
+      }
     }
   });
 });

@@ -1,0 +1,278 @@
+import { ApiObject, type App } from 'cdk8s';
+import type { Construct } from 'constructs';
+import { Application, type ApplicationSpec, type ApplicationSpecIgnoreDifferences } from '../imports/argocd-application-argoproj.io';
+import { ApplicationSet } from '../imports/argocd-applicationset-argoproj.io';
+import { AppProject, type AppProjectSpecDestinations } from '../imports/argocd-appproject-argoproj.io';
+import { ADDON_CHARTS } from '../lib/addons';
+import { meta } from '../lib/meta';
+import { APP_WAVE } from '../lib/waves';
+import type { EnvironmentModel, PlatformModel } from '../platform/model';
+import { addonDestinationNamespaces, AddonsChart } from './argocd-addons';
+import {
+  addonsProjectName,
+  ARGOCD_APPS_DIR,
+  ARGOCD_DIR,
+  argoIdentity,
+  CLUSTER_LABEL,
+  REGION_LABEL,
+  ENVIRONMENT_LABEL,
+  environmentAppName,
+  IN_CLUSTER,
+  INJECTED_CA_BUNDLES,
+  platformClusters,
+  projectName,
+  RETRY,
+  rootAppName,
+} from './argocd-common';
+import { PlatformChart } from './platform-chart';
+
+/** Sync wave of the AppProjects in the root app: before every Application that names them. */
+export const PROJECT_WAVE = APP_WAVE.addons - 3;
+
+/** A group/kind pair as AppProject whitelists spell it. */
+export interface GroupKind {
+  readonly group: string;
+  readonly kind: string;
+}
+
+/** What the environment charts render, read back from the construct tree. */
+export interface RenderedInventory {
+  /** Kinds without a namespace (Namespace, …), for the project's cluster-resource whitelist. */
+  readonly clusterKinds: readonly GroupKind[];
+  /** Namespaced kinds, for the project's namespace-resource whitelist. */
+  readonly namespacedKinds: readonly GroupKind[];
+  /** Per environment: every namespace its objects live in (its own plus any add-on namespace it writes to). */
+  readonly namespaces: ReadonlyMap<string, readonly string[]>;
+}
+
+const groupOf = (apiVersion: string) => (apiVersion.includes('/') ? apiVersion.split('/')[0]! : '');
+const byGroupKind = (a: GroupKind, b: GroupKind) => (a.group + '/' + a.kind < b.group + '/' + b.kind ? -1 : a.group + '/' + a.kind > b.group + '/' + b.kind ? 1 : 0);
+
+/** Reads kinds and namespaces from every chart already in `app` (files `<env>/…`). */
+export function inventory(app: App, model: PlatformModel): RenderedInventory {
+  const envNames = new Set(model.environments.map((e) => e.name));
+  const cluster = new Map<string, GroupKind>();
+  const namespaced = new Map<string, GroupKind>();
+  const namespaces = new Map<string, Set<string>>(model.environments.map((e) => [e.name, new Set(e.namespaces)]));
+  for (const chart of app.node.children) {
+    if (!PlatformChart.isPlatformChart(chart)) continue;
+    const env = chart.file.split('/')[0]!;
+    if (!envNames.has(env)) continue;
+    for (const node of chart.node.findAll()) {
+      if (!(node instanceof ApiObject)) continue;
+      const gk = { group: groupOf(node.apiVersion), kind: node.kind };
+      const key = `${gk.group}/${gk.kind}`;
+      const ns = node.metadata.namespace;
+      if (ns === undefined) cluster.set(key, gk);
+      else {
+        namespaced.set(key, gk);
+        namespaces.get(env)!.add(ns);
+      }
+    }
+  }
+  return {
+    clusterKinds: [...cluster.values()].sort(byGroupKind),
+    namespacedKinds: [...namespaced.values()].sort(byGroupKind),
+    namespaces: new Map([...namespaces].map(([env, set]) => [env, [...set].sort()])),
+  };
+}
+
+/**
+ * Everything Argo CD needs, under `dist/argocd/`: the root app-of-apps
+ * (`root.yaml`, applied once by hand) and what it syncs from `apps/`: the
+ * AppProjects, the add-on Applications per cluster and one Application (or,
+ * for several clusters, one ApplicationSet) per environment.
+ *
+ * Call it after every other chart was added: the platform project's
+ * whitelists and destinations are read from what the other charts render.
+ */
+export function addArgoCdCharts(app: App, model: PlatformModel): void {
+  const inv = inventory(app, model);
+  new ProjectsChart(app, 'argocd-projects', { model, inventory: inv });
+  for (const cluster of platformClusters(model)) new AddonsChart(app, `argocd-addons-${cluster.name}`, { model, cluster });
+  for (const env of model.environments) new EnvironmentAppChart(app, `argocd-env-${env.name}`, { model, env });
+  new RootAppChart(app, 'argocd-root', { model });
+}
+
+export interface ProjectsProps {
+  readonly model: PlatformModel;
+  /** Kinds and namespaces the environments render. */
+  readonly inventory: RenderedInventory;
+}
+
+/**
+ * Two AppProjects. The platform's own is least-privilege: only this repo, only
+ * the environments' namespaces on their clusters, only the kinds the charts
+ * actually render (a new kind must show up here, in review, before it can
+ * sync). The add-ons' project allows any kind (operators install CRDs,
+ * webhooks and cluster roles) but only the upstream chart repositories and
+ * the add-on namespaces.
+ */
+export class ProjectsChart extends PlatformChart {
+  constructor(scope: Construct, id: string, props: ProjectsProps) {
+    const { model, inventory: inv } = props;
+    super(scope, id, { file: `${ARGOCD_APPS_DIR}/projects.yaml` });
+    const ns = model.gitops.argocdNamespace;
+
+    const destinations: AppProjectSpecDestinations[] = model.environments.flatMap((env) =>
+      env.clusters.flatMap((c) => (inv.namespaces.get(env.name) ?? env.namespaces).map((namespace) => ({ server: c.server, namespace }))),
+    );
+    const platform = projectName(model);
+    new AppProject(this, 'platform', {
+      metadata: meta({ name: platform, namespace: ns, id: argoIdentity(model, platform, 'project'), wave: PROJECT_WAVE }),
+      spec: {
+        description: `${model.name}: the environments rendered from platform.yaml`,
+        sourceRepos: [model.gitops.repoURL],
+        destinations: dedupe(destinations),
+        clusterResourceWhitelist: inv.clusterKinds.map((k) => ({ group: k.group, kind: k.kind })),
+        namespaceResourceWhitelist: inv.namespacedKinds.map((k) => ({ group: k.group, kind: k.kind })),
+      },
+    });
+
+    const addons = addonsProjectName(model);
+    const enabled = ADDON_CHARTS.filter((c) => model.addons[c.addon].enabled);
+    new AppProject(this, 'addons', {
+      metadata: meta({ name: addons, namespace: ns, id: argoIdentity(model, addons, 'project'), wave: PROJECT_WAVE }),
+      spec: {
+        description: `${model.name}: cluster add-ons from their upstream Helm charts`,
+        sourceRepos: [...new Set(enabled.map((c) => c.repoURL))].sort(),
+        destinations: platformClusters(model).flatMap((c) => addonDestinationNamespaces(model).map((namespace) => ({ server: c.server, namespace }))),
+        clusterResourceWhitelist: [{ group: '*', kind: '*' }],
+      },
+    });
+  }
+}
+
+function dedupe(list: AppProjectSpecDestinations[]): AppProjectSpecDestinations[] {
+  const seen = new Set<string>();
+  return list.filter((d) => {
+    const k = `${d.server} ${d.namespace}`;
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}
+
+export interface EnvironmentAppProps {
+  readonly model: PlatformModel;
+  readonly env: EnvironmentModel;
+}
+
+/** Sync options of an environment's Application. */
+export const ENVIRONMENT_SYNC_OPTIONS = [
+  // Namespaces are rendered (with Pod Security labels); Argo CD must not invent them.
+  'CreateNamespace=false',
+  'ServerSideApply=true',
+  // Ignored fields (autoscaled replicas, injected CA bundles) stay as the controllers set them.
+  'RespectIgnoreDifferences=true',
+  // Deletions after everything new is healthy.
+  'PruneLast=true',
+  // Never silently take over an object another Application manages.
+  'FailOnSharedResource=true',
+] as const;
+
+/** The spec of an environment's Application on one cluster (`server` may be an ApplicationSet template). */
+export function environmentAppSpec(model: PlatformModel, env: EnvironmentModel, server: string): ApplicationSpec {
+  const autoscaled: ApplicationSpecIgnoreDifferences[] = env.services
+    .filter((s) => s.scaler !== 'fixed')
+    .map((s) => ({ group: 'apps', kind: 'Deployment', name: s.name, namespace: s.namespace, jsonPointers: ['/spec/replicas'] }));
+  return {
+    project: projectName(model),
+    source: { repoUrl: model.gitops.repoURL, targetRevision: model.gitops.targetRevision, path: `${model.gitops.path}/${env.name}` },
+    destination: { server, namespace: env.namespace },
+    syncPolicy: {
+      automated: { prune: true, selfHeal: true },
+      syncOptions: [...ENVIRONMENT_SYNC_OPTIONS],
+      retry: RETRY,
+    },
+    ignoreDifferences: [...autoscaled, ...INJECTED_CA_BUNDLES],
+    revisionHistoryLimit: 10,
+  };
+}
+
+/**
+ * One environment: an Application syncing `dist/<env>` to its cluster, or,
+ * when the environment lists several clusters, an ApplicationSet whose list
+ * generator stamps out one such Application per cluster.
+ *
+ * Neither carries the resources finalizer: deleting (or renaming) an
+ * Application orphans its objects instead of deleting StatefulSets and their
+ * volumes; a removed object inside an Application is still pruned.
+ */
+export class EnvironmentAppChart extends PlatformChart {
+  constructor(scope: Construct, id: string, props: EnvironmentAppProps) {
+    const { model, env } = props;
+    super(scope, id, { file: `${ARGOCD_APPS_DIR}/environments/${env.name}.yaml` });
+    const name = environmentAppName(model, env.name);
+    const metadata = meta({
+      name,
+      namespace: model.gitops.argocdNamespace,
+      id: argoIdentity(model, name, 'environment'),
+      wave: APP_WAVE.platform,
+      labels: { [ENVIRONMENT_LABEL]: env.name },
+    });
+
+    if (env.clusters.length === 1) {
+      new Application(this, 'application', { metadata, spec: environmentAppSpec(model, env, env.clusters[0]!.server) });
+      return;
+    }
+    const template = environmentAppSpec(model, env, '{{.server}}');
+    new ApplicationSet(this, 'application-set', {
+      metadata,
+      spec: {
+        goTemplate: true,
+        goTemplateOptions: ['missingkey=error'],
+        generators: [
+          {
+            list: {
+              elements: env.clusters.map((c) => ({ cluster: c.name, server: c.server, region: c.region ?? '' })),
+            },
+          },
+        ],
+        // Removing a cluster from the list removes its Application, never the workloads in that cluster.
+        syncPolicy: { preserveResourcesOnDeletion: true },
+        template: {
+          metadata: {
+            name: `${name}-{{.cluster}}`,
+            labels: { ...metadata.labels, [ENVIRONMENT_LABEL]: env.name, [CLUSTER_LABEL]: '{{.cluster}}', [REGION_LABEL]: '{{.region}}' },
+          },
+          spec: template,
+        },
+      },
+    });
+  }
+}
+
+export interface RootAppProps {
+  readonly model: PlatformModel;
+}
+
+/**
+ * The app-of-apps: the one object applied by hand
+ * (`kubectl apply -n argocd -f dist/argocd/root.yaml`). It syncs
+ * `dist/argocd/apps/`, so projects, add-ons and environments are GitOps-managed
+ * from then on, in wave order: projects, add-ons (three stages), environments.
+ */
+export class RootAppChart extends PlatformChart {
+  constructor(scope: Construct, id: string, props: RootAppProps) {
+    const { model } = props;
+    super(scope, id, { file: `${ARGOCD_DIR}/root.yaml` });
+    const name = rootAppName(model);
+    new Application(this, 'root', {
+      metadata: meta({ name, namespace: model.gitops.argocdNamespace, id: argoIdentity(model, name, 'app-of-apps'), wave: APP_WAVE.platform }),
+      spec: {
+        // The platform's projects do not exist before this app created them.
+        project: 'default',
+        source: {
+          repoUrl: model.gitops.repoURL,
+          targetRevision: model.gitops.targetRevision,
+          path: `${model.gitops.path}/${ARGOCD_APPS_DIR}`,
+          directory: { recurse: true },
+        },
+        destination: { server: IN_CLUSTER, namespace: model.gitops.argocdNamespace },
+        syncPolicy: { automated: { prune: true, selfHeal: true }, retry: RETRY },
+        revisionHistoryLimit: 10,
+      },
+    });
+  }
+}

@@ -1,0 +1,123 @@
+import type { EnvironmentModel, PlatformModel } from '../platform/model';
+
+/** Default location of the generated architecture document (outside dist/: Argo CD never reads it). */
+export const ARCHITECTURE_DOC = 'docs/architecture.md';
+
+/** A Mermaid label in double quotes (quotes and markup characters escaped). */
+function label(text: string): string {
+  return `"${text.replace(/&/g, '#amp;').replace(/"/g, '#quot;').replace(/</g, '#lt;').replace(/>/g, '#gt;')}"`;
+}
+const br = '<br/>';
+/** Labels may contain our own line breaks; everything else is escaped. */
+const lines = (...parts: string[]) => `"${parts.map((p) => label(p).slice(1, -1)).join(br)}"`;
+
+const svcId = (i: number) => `svc${i}`;
+const storeId = (kind: string) => `store_${kind}`;
+const topicId = (i: number) => `topic${i}`;
+
+/**
+ * The platform as a Mermaid flowchart: users → ingress gateway → services →
+ * data stores and Kafka topics, and the observability flow. The topology is
+ * the same in every environment (environments differ in size, listed below
+ * the diagram), so the first environment draws it.
+ */
+export function architectureDiagram(model: PlatformModel): string {
+  const env = model.environments[0]!;
+  const out: string[] = ['flowchart LR'];
+  const svcIndex = new Map(env.services.map((s, i) => [s.name, svcId(i)]));
+  const routed = env.services.filter((s) => s.route);
+  const gw = model.cluster.ingressGateway;
+
+  if (routed.length) {
+    out.push(`  users([${label('Users')}])`);
+    out.push(`  gateway[${lines('Istio ingress gateway', `${gw.namespace}/${gw.name}`)}]`);
+    out.push(`  users -->|${label('HTTPS')}| gateway`);
+  }
+  out.push(`  subgraph services[${label(`Services (namespace per environment)`)}]`);
+  env.services.forEach((s, i) => out.push(`    ${svcId(i)}[${lines(s.name, `${s.runtime} · :${s.port}`)}]`));
+  out.push('  end');
+  if (env.stores.length) {
+    out.push(`  subgraph data[${label('Data stores')}]`);
+    for (const st of env.stores) out.push(`    ${storeId(st.kind)}[(${lines(st.kind, st.version)})]`);
+    out.push('  end');
+  }
+  if (env.topics.length) {
+    out.push(`  subgraph topics[${label('Kafka topics')}]`);
+    env.topics.forEach((t, i) => out.push(`    ${topicId(i)}[[${label(t.name)}]]`));
+    out.push('  end');
+  }
+
+  for (const s of routed) out.push(`  gateway -->|${label(s.route!.path)}| ${svcIndex.get(s.name)}`);
+  for (const s of env.services) {
+    const from = svcIndex.get(s.name)!;
+    for (const dep of s.dependsOn.services) out.push(`  ${from} --> ${svcIndex.get(dep)}`);
+    for (const store of s.dependsOn.stores) if (store !== 'kafka' || (s.produces.length === 0 && s.consumes.length === 0)) out.push(`  ${from} --> ${storeId(store)}`);
+  }
+  env.topics.forEach((t, i) => {
+    for (const p of t.producers) out.push(`  ${svcIndex.get(p)} -->|${label('produces')}| ${topicId(i)}`);
+    for (const c of t.consumers) out.push(`  ${topicId(i)} -->|${label('consumes')}| ${svcIndex.get(c)}`);
+  });
+  const hasStore = (k: string) => env.stores.some((s) => s.kind === k);
+  if (env.topics.length && hasStore('kafka')) out.push(`  topics -.-|${label('stored in')}| ${storeId('kafka')}`);
+  if (hasStore('kafka') && hasStore('zookeeper')) out.push(`  ${storeId('kafka')} --- ${storeId('zookeeper')}`);
+
+  const addons = model.addons;
+  out.push(`  subgraph observability[${label('Observability')}]`);
+  out.push(`    otel[${lines('OpenTelemetry collector', `${env.telemetry.service} in each environment`)}]`);
+  if (addons.jaeger.enabled) out.push(`    jaeger[${lines('Jaeger', model.cluster.telemetryNamespace)}]`);
+  if (addons.kubePrometheusStack.enabled) {
+    out.push(`    prometheus[${lines('Prometheus', model.cluster.monitoringNamespace)}]`);
+    out.push(`    grafana[${label('Grafana')}]`);
+  }
+  out.push('  end');
+  out.push(`  services -.->|${label('OTLP traces and metrics')}| otel`);
+  if (addons.jaeger.enabled) out.push(`  otel -.->|${label('traces')}| jaeger`);
+  if (addons.kubePrometheusStack.enabled) {
+    out.push(`  prometheus -.->|${label('scrapes /metrics')}| services`);
+    out.push(`  grafana -.-> prometheus`);
+    if (addons.jaeger.enabled) out.push(`  grafana -.-> jaeger`);
+  }
+  return out.join('\n');
+}
+
+function environmentRow(env: EnvironmentModel): string {
+  const scaling = env.services[0]?.autoscaling;
+  const replicas = scaling ? `${scaling.minReplicas}–${scaling.maxReplicas} (autoscaled)` : String(env.services[0]?.replicas ?? '–');
+  const clusters = env.clusters.map((c) => `${c.name}${c.region ? ` (${c.region})` : ''}`).join(', ');
+  const ns = env.namespaces.map((n) => `\`${n}\``).join(', ');
+  return `| ${env.name} | ${ns} | ${clusters} | ${replicas} | ${env.host ?? '–'} | ${env.zones.length ? env.zones.join(', ') : '–'} |`;
+}
+
+/** `docs/architecture.md`: the diagram plus what differs per environment. Deterministic. */
+export function architectureMarkdown(model: PlatformModel): string {
+  const parts: string[] = [
+    '<!-- Generated by `npm run synth` from the platform spec. Do not edit: change platform.yaml. -->',
+    `# Architecture of \`${model.name}\` ${model.version}`,
+    '',
+    'Requests enter through the Istio ingress gateway and reach the services with public routes; services call each other, ' +
+      'the data stores and Kafka topics they declare in `dependsOn`, `produces` and `consumes`. Traces and metrics go to each ' +
+      "environment's OpenTelemetry collector; Prometheus scrapes every service.",
+    '',
+    '```mermaid',
+    architectureDiagram(model),
+    '```',
+    '',
+    '## Environments',
+    '',
+    '| environment | namespaces | clusters | replicas per service | host | zones |',
+    '|---|---|---|---|---|---|',
+    ...model.environments.map(environmentRow),
+  ];
+  const stores = model.environments[0]?.stores ?? [];
+  if (stores.length) {
+    parts.push('', '## Data stores', '', `| store | version | ${model.environments.map((e) => e.name).join(' | ')} |`, `|---|---|${model.environments.map(() => '---|').join('')}`);
+    for (const st of stores) {
+      const cells = model.environments.map((e) => {
+        const s = e.stores.find((x) => x.kind === st.kind)!;
+        return `${s.replicas} × ${s.storage}${s.storageClass ? ` (${s.storageClass})` : ''}`;
+      });
+      parts.push(`| ${st.kind} | ${st.version} | ${cells.join(' | ')} |`);
+    }
+  }
+  return `${parts.join('\n')}\n`;
+}

@@ -1,0 +1,71 @@
+import { diffValues, type FieldChange } from './compare';
+import { treeObjects, type JsonObject, type ObjectKey } from './objects';
+import { RISK_FLAGS, riskFlags, type RiskFlag, type RiskFlagName } from './risk';
+
+export interface ObjectDiff {
+  readonly key: ObjectKey;
+  readonly id: string;
+  readonly status: 'added' | 'removed' | 'changed';
+  /** File in the new tree (or the old one, when removed). */
+  readonly file: string;
+  /** Field changes (changed objects only). */
+  readonly changes: readonly FieldChange[];
+  readonly flags: readonly RiskFlag[];
+  /** The object itself, for added and removed objects. */
+  readonly object?: JsonObject;
+}
+
+export interface DiffResult {
+  /** Sorted by environment, kind, namespace, name. */
+  readonly objects: readonly ObjectDiff[];
+  readonly summary: {
+    readonly added: number;
+    readonly removed: number;
+    readonly changed: number;
+    /** Objects carrying each flag. */
+    readonly flags: Readonly<Record<RiskFlagName, number>>;
+  };
+}
+
+const compareKeys = (a: ObjectKey, b: ObjectKey) => {
+  for (const k of ['env', 'kind', 'namespace', 'name', 'group'] as const) {
+    if (a[k] !== b[k]) return a[k] < b[k] ? -1 : 1;
+  }
+  return 0;
+};
+
+/**
+ * Object-level diff of two rendered trees (relative path → YAML text): which
+ * objects were added, removed or changed, the changed fields, and the risk
+ * flags reviewers must see first. Files moving around is no change; only
+ * objects count.
+ */
+export function diffTrees(base: ReadonlyMap<string, string>, head: ReadonlyMap<string, string>): DiffResult {
+  const before = treeObjects(base);
+  const after = treeObjects(head);
+  const out: ObjectDiff[] = [];
+  for (const id of new Set([...before.keys(), ...after.keys()])) {
+    const b = before.get(id);
+    const a = after.get(id);
+    if (b && a) {
+      const changes = diffValues(b.obj, a.obj);
+      if (changes.length === 0) continue;
+      out.push({ key: a.key, id, status: 'changed', file: a.file, changes, flags: riskFlags(a.key, b.obj, a.obj, changes) });
+    } else if (a) {
+      out.push({ key: a.key, id, status: 'added', file: a.file, changes: [], flags: riskFlags(a.key, undefined, a.obj, []), object: a.obj });
+    } else if (b) {
+      out.push({ key: b.key, id, status: 'removed', file: b.file, changes: [], flags: riskFlags(b.key, b.obj, undefined, []), object: b.obj });
+    }
+  }
+  out.sort((x, y) => compareKeys(x.key, y.key));
+  const flags = Object.fromEntries(RISK_FLAGS.map((f) => [f, out.filter((o) => o.flags.some((x) => x.flag === f)).length])) as Record<RiskFlagName, number>;
+  return {
+    objects: out,
+    summary: {
+      added: out.filter((o) => o.status === 'added').length,
+      removed: out.filter((o) => o.status === 'removed').length,
+      changed: out.filter((o) => o.status === 'changed').length,
+      flags,
+    },
+  };
+}

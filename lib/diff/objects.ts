@@ -1,0 +1,68 @@
+import { parseYamlDocuments } from '../yaml';
+
+/** A rendered object as plain JSON. */
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+export type JsonObject = { [key: string]: Json };
+
+/** What identifies an object across two renders: where it lands, not which file holds it. */
+export interface ObjectKey {
+  /** First directory of the output tree: the environment, or `argocd`. */
+  readonly env: string;
+  /** API group without version (`apps`, `''` for core), so a version bump is a change, not remove + add. */
+  readonly group: string;
+  readonly kind: string;
+  /** `''` for cluster-scoped objects. */
+  readonly namespace: string;
+  readonly name: string;
+}
+
+export interface TreeObject {
+  readonly key: ObjectKey;
+  /** `env|group|kind|namespace|name`, the map key. */
+  readonly id: string;
+  /** File the object was found in (relative to the tree root). */
+  readonly file: string;
+  readonly obj: JsonObject;
+}
+
+export const objectId = (k: ObjectKey) => `${k.env}|${k.group}|${k.kind}|${k.namespace}|${k.name}`;
+
+const isObject = (v: unknown): v is JsonObject => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * Every Kubernetes object of a tree (file path → YAML text). Documents that are
+ * not objects (kustomization.yaml, which only lists files) are skipped.
+ */
+export function treeObjects(files: ReadonlyMap<string, string>): Map<string, TreeObject> {
+  const out = new Map<string, TreeObject>();
+  for (const [file, text] of [...files].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    if (!/\.ya?ml$/.test(file)) continue;
+    let docs: unknown[];
+    try {
+      docs = parseYamlDocuments(text);
+    } catch (e) {
+      throw new Error(`${file}: not valid YAML: ${(e as Error).message}`);
+    }
+    for (const doc of docs) {
+      if (!isObject(doc) || typeof doc.kind !== 'string' || typeof doc.apiVersion !== 'string') continue;
+      const metadata = doc.metadata;
+      if (!isObject(metadata) || typeof metadata.name !== 'string') continue;
+      const apiVersion = doc.apiVersion;
+      const key: ObjectKey = {
+        env: file.includes('/') ? file.slice(0, file.indexOf('/')) : '',
+        group: apiVersion.includes('/') ? apiVersion.slice(0, apiVersion.indexOf('/')) : '',
+        kind: doc.kind,
+        namespace: typeof metadata.namespace === 'string' ? metadata.namespace : '',
+        name: metadata.name,
+      };
+      const id = objectId(key);
+      out.set(id, { key, id, file, obj: doc });
+    }
+  }
+  return out;
+}
+
+/** `Deployment acme-prod/api` */
+export function describeKey(k: ObjectKey): string {
+  return `${k.kind} ${k.namespace ? `${k.namespace}/` : ''}${k.name}`;
+}

@@ -1,0 +1,212 @@
+import type { FieldChange } from './compare';
+import type { Json, JsonObject, ObjectKey } from './objects';
+
+/**
+ * What a reviewer must look at first:
+ * - REPLACE: the API server will refuse the update (immutable field); Argo CD fails or must replace.
+ * - DATA: persistent data can be lost (StatefulSet, claim template, PVC or Namespace removed).
+ * - SECURITY: something is opened up (network or mesh policy, security context, public route, RBAC).
+ * - CAPACITY: replicas, autoscaling bounds, resources, quotas change.
+ */
+export const RISK_FLAGS = ['REPLACE', 'DATA', 'SECURITY', 'CAPACITY'] as const;
+export type RiskFlagName = (typeof RISK_FLAGS)[number];
+
+export interface RiskFlag {
+  readonly flag: RiskFlagName;
+  readonly reason: string;
+}
+
+const isObject = (v: unknown): v is JsonObject => typeof v === 'object' && v !== null && !Array.isArray(v);
+const get = (o: Json | undefined, ...path: string[]): Json | undefined => {
+  let cur: Json | undefined = o;
+  for (const p of path) cur = isObject(cur) ? cur[p] : undefined;
+  return cur;
+};
+const isHook = (o: JsonObject | undefined) => !!o && isObject(get(o, 'metadata', 'annotations')) && get(o, 'metadata', 'annotations', 'argocd.argoproj.io/hook') !== undefined;
+const starts = (c: FieldChange, prefix: string) => c.pattern === prefix || c.pattern.startsWith(`${prefix}.`) || c.pattern.startsWith(`${prefix}[`);
+const fmt = (v: Json | undefined) => (v === undefined ? '(none)' : typeof v === 'string' ? v : JSON.stringify(v));
+
+/** StatefulSet spec fields the API server lets you update; everything else is immutable. */
+const STATEFULSET_MUTABLE = ['replicas', 'template', 'updateStrategy', 'persistentVolumeClaimRetentionPolicy', 'minReadySeconds', 'ordinals', 'revisionHistoryLimit'];
+const PUBLIC_SERVICE_TYPES = ['LoadBalancer', 'NodePort'];
+
+/** Flags of an added object. */
+function addedFlags(key: ObjectKey, obj: JsonObject): RiskFlag[] {
+  const out: RiskFlag[] = [];
+  const spec = get(obj, 'spec');
+  switch (key.kind) {
+    case 'NetworkPolicy':
+      for (const dir of ['ingress', 'egress'] as const) {
+        const rules = get(spec, dir);
+        if (Array.isArray(rules) && rules.some((r) => allowsAnyone(r, dir === 'ingress' ? 'from' : 'to'))) out.push({ flag: 'SECURITY', reason: `new NetworkPolicy allows ${dir} from/to anywhere` });
+      }
+      break;
+    case 'AuthorizationPolicy': {
+      const action = get(spec, 'action') ?? 'ALLOW';
+      const rules = get(spec, 'rules');
+      if (action === 'ALLOW' && Array.isArray(rules) && rules.some((r) => get(r, 'from') === undefined)) out.push({ flag: 'SECURITY', reason: 'new AuthorizationPolicy allows requests from any source' });
+      break;
+    }
+    case 'VirtualService': {
+      const gateways = get(spec, 'gateways');
+      if (Array.isArray(gateways) && gateways.some((g) => g !== 'mesh')) out.push({ flag: 'SECURITY', reason: `new public route: hosts ${fmt(get(spec, 'hosts'))} via ${fmt(gateways)}` });
+      break;
+    }
+    case 'Gateway':
+    case 'Ingress':
+    case 'HTTPRoute':
+      out.push({ flag: 'SECURITY', reason: `new ${key.kind}: a new public entry point` });
+      break;
+    case 'Service':
+      if (PUBLIC_SERVICE_TYPES.includes(String(get(spec, 'type')))) out.push({ flag: 'SECURITY', reason: `new ${String(get(spec, 'type'))} Service is reachable from outside the cluster` });
+      break;
+    case 'ClusterRoleBinding':
+    case 'RoleBinding':
+      out.push({ flag: 'SECURITY', reason: `new ${key.kind} grants ${fmt(get(obj, 'roleRef', 'name'))}` });
+      break;
+    case 'HorizontalPodAutoscaler':
+    case 'ScaledObject':
+    case 'ResourceQuota':
+      out.push({ flag: 'CAPACITY', reason: `new ${key.kind}` });
+      break;
+  }
+  return out;
+}
+
+/** A NetworkPolicy rule without peers (or with an all-namespaces peer / 0.0.0.0/0) admits everyone. */
+function allowsAnyone(rule: Json, peers: 'from' | 'to'): boolean {
+  const list = get(rule, peers);
+  if (!Array.isArray(list) || list.length === 0) return true;
+  return list.some((p) => {
+    const ns = get(p, 'namespaceSelector');
+    const pods = get(p, 'podSelector');
+    const empty = (s: Json | undefined) => isObject(s) && Object.keys(s).every((k) => { const v = s[k]; return (isObject(v) && Object.keys(v).length === 0) || (Array.isArray(v) && v.length === 0); });
+    return get(p, 'ipBlock', 'cidr') === '0.0.0.0/0' || (empty(ns) && (pods === undefined || empty(pods)));
+  });
+}
+
+/** Flags of a removed object. */
+function removedFlags(key: ObjectKey, obj: JsonObject): RiskFlag[] {
+  const out: RiskFlag[] = [];
+  const spec = get(obj, 'spec');
+  if (key.kind === 'StatefulSet') out.push({ flag: 'DATA', reason: 'StatefulSet removed: its pods and the data they serve go away' });
+  else if (Array.isArray(get(spec, 'volumeClaimTemplates'))) out.push({ flag: 'DATA', reason: `${key.kind} with volume claim templates removed` });
+  if (key.kind === 'PersistentVolumeClaim') out.push({ flag: 'DATA', reason: 'PersistentVolumeClaim removed: its volume may be deleted' });
+  if (key.kind === 'Namespace') out.push({ flag: 'DATA', reason: 'Namespace removed: everything in it is deleted, volumes included' });
+  if (key.kind === 'NetworkPolicy') {
+    const types = get(spec, 'policyTypes');
+    const denies = Array.isArray(types) && types.some((t) => { const rules = get(spec, String(t).toLowerCase()); return !Array.isArray(rules) || rules.length === 0; });
+    if (denies) out.push({ flag: 'SECURITY', reason: 'a deny NetworkPolicy is removed: traffic it blocked is allowed' });
+  }
+  if (key.kind === 'AuthorizationPolicy') out.push({ flag: 'SECURITY', reason: 'AuthorizationPolicy removed: the workload may accept requests it refused' });
+  if (key.kind === 'PeerAuthentication') out.push({ flag: 'SECURITY', reason: 'PeerAuthentication removed: mTLS may no longer be required' });
+  if (key.kind === 'HorizontalPodAutoscaler' || key.kind === 'ScaledObject' || key.kind === 'ResourceQuota') out.push({ flag: 'CAPACITY', reason: `${key.kind} removed` });
+  return out;
+}
+
+/** Is `c` a security-context (or pod-level isolation) change that weakens it? */
+function weakens(c: FieldChange): string | undefined {
+  const leaf = c.segments.length ? c.segments[c.segments.length - 1]! : undefined;
+  const last = leaf && 'key' in leaf ? leaf.key : '';
+  const inContext = c.pattern.includes('securityContext');
+  if (inContext) {
+    if (last === 'securityContext' && c.op === 'remove') return 'security context removed';
+    if ((last === 'runAsNonRoot' || last === 'readOnlyRootFilesystem') && c.old === true && c.new !== true) return `${last} no longer true`;
+    if (last === 'privileged' && c.new === true) return 'container becomes privileged';
+    if (last === 'allowPrivilegeEscalation' && c.old === false && c.new !== false) return 'privilege escalation allowed';
+    if ((last === 'runAsUser' || last === 'runAsGroup') && c.new === 0) return `${last} 0 (root)`;
+    if (c.pattern.endsWith('capabilities.add') || (c.pattern.includes('capabilities.add') && c.op !== 'remove')) {
+      const before = new Set(Array.isArray(c.old) ? c.old : []);
+      const added = (Array.isArray(c.new) ? c.new : c.new !== undefined ? [c.new] : []).filter((x) => !before.has(x));
+      if (added.length) return `capabilities added: ${added.join(', ')}`;
+    }
+    if (c.pattern.endsWith('capabilities.drop') && Array.isArray(c.old) && c.old.includes('ALL') && !(Array.isArray(c.new) && c.new.includes('ALL'))) return 'no longer drops ALL capabilities';
+    if (c.pattern.endsWith('seccompProfile.type') || last === 'seccompProfile') {
+      const t = last === 'seccompProfile' ? get(c.new, 'type') : c.new;
+      if (t === undefined || t === 'Unconfined') return 'seccomp profile removed or Unconfined';
+    }
+    if (c.op === 'remove' && ['runAsNonRoot', 'readOnlyRootFilesystem', 'capabilities', 'seccompProfile', 'allowPrivilegeEscalation'].includes(last)) return `${last} removed from the security context`;
+  }
+  if (['hostNetwork', 'hostPID', 'hostIPC'].includes(last) && c.new === true) return `${last} enabled`;
+  if (last === 'automountServiceAccountToken' && c.old === false && c.new !== false) return 'ServiceAccount token mounted';
+  if (c.pattern.endsWith('spec.volumes[]') && c.op === 'add' && get(c.new, 'hostPath') !== undefined) return 'hostPath volume added';
+  return undefined;
+}
+
+const CAPACITY_FIELDS = [/(^|\.)replicas$/, /^spec\.(minReplicas|maxReplicas|metrics|behavior)\b/, /^spec\.(minReplicaCount|maxReplicaCount|triggers)\b/, /\.resources\.(requests|limits)\b/, /\.resources$/, /^spec\.hard\b/];
+
+/** Flags of a changed object, from its field changes. */
+function changedFlags(key: ObjectKey, before: JsonObject, after: JsonObject, changes: readonly FieldChange[]): RiskFlag[] {
+  const out: RiskFlag[] = [];
+  const add = (flag: RiskFlagName, reason: string) => out.push({ flag, reason });
+  for (const c of changes) {
+    // REPLACE: immutable fields.
+    if (['Deployment', 'ReplicaSet', 'DaemonSet'].includes(key.kind) && starts(c, 'spec.selector')) add('REPLACE', `${c.path} is immutable`);
+    if (key.kind === 'StatefulSet' && c.pattern.startsWith('spec.')) {
+      const field = c.pattern.slice(5).split(/[.[]/)[0]!;
+      if (!STATEFULSET_MUTABLE.includes(field)) add('REPLACE', `${c.path}: StatefulSet ${field} is immutable`);
+    }
+    if (key.kind === 'Job' && !isHook(before) && !isHook(after) && (starts(c, 'spec.template') || starts(c, 'spec.selector'))) add('REPLACE', `${c.path}: a Job's template is immutable`);
+    if (key.kind === 'Service' && (starts(c, 'spec.clusterIP') || starts(c, 'spec.clusterIPs') || starts(c, 'spec.type'))) add('REPLACE', `${c.path}: ${fmt(c.old)} → ${fmt(c.new)}`);
+    if (key.kind === 'PersistentVolumeClaim' && c.pattern.startsWith('spec.') && c.pattern !== 'spec.resources.requests.storage') add('REPLACE', `${c.path} of a PersistentVolumeClaim is immutable`);
+
+    // DATA: claim templates removed, retention switched to Delete.
+    if (c.pattern === 'spec.volumeClaimTemplates[]' && c.op === 'remove') add('DATA', `${c.path} removed`);
+    if (c.pattern === 'spec.volumeClaimTemplates' && c.op === 'remove') add('DATA', 'all volume claim templates removed');
+    if (starts(c, 'spec.persistentVolumeClaimRetentionPolicy') && JSON.stringify(c.new ?? '').includes('Delete')) add('DATA', `${c.path} → ${fmt(c.new)}: claims are deleted with their pods`);
+
+    // SECURITY
+    const weak = weakens(c);
+    if (weak) add('SECURITY', `${c.path}: ${weak}`);
+    if (key.kind === 'NetworkPolicy') {
+      if ((starts(c, 'spec.ingress') || starts(c, 'spec.egress')) && c.op !== 'remove') add('SECURITY', `${c.path}: NetworkPolicy admits more (${c.op})`);
+      if (starts(c, 'spec.podSelector')) add('SECURITY', `${c.path}: NetworkPolicy selects different pods`);
+      if (c.pattern === 'spec.policyTypes') add('SECURITY', `${c.path}: ${fmt(c.old)} → ${fmt(c.new)}`);
+    }
+    if (key.kind === 'AuthorizationPolicy' && c.pattern.startsWith('spec') && !(c.op === 'remove' && starts(c, 'spec.rules') && (get(after, 'spec', 'action') ?? 'ALLOW') === 'ALLOW')) {
+      add('SECURITY', `${c.path}: AuthorizationPolicy changed`);
+    }
+    if (key.kind === 'PeerAuthentication' && (starts(c, 'spec.mtls') || starts(c, 'spec.portLevelMtls')) && c.new !== 'STRICT') add('SECURITY', `${c.path}: ${fmt(c.old)} → ${fmt(c.new)}`);
+    if (key.kind === 'VirtualService') {
+      const gateways = get(after, 'spec', 'gateways');
+      const publicRoute = Array.isArray(gateways) && gateways.some((g) => g !== 'mesh');
+      if (publicRoute && c.op !== 'remove' && (starts(c, 'spec.hosts') || starts(c, 'spec.gateways') || /^spec\.http\[\]\.match\b/.test(c.pattern) || c.pattern === 'spec.http[]')) {
+        add('SECURITY', `${c.path}: public route changed`);
+      }
+    }
+    if (key.kind === 'Gateway' && starts(c, 'spec.servers') && c.op !== 'remove') add('SECURITY', `${c.path}: gateway listener changed`);
+    if (key.kind === 'Service' && c.pattern === 'spec.type' && PUBLIC_SERVICE_TYPES.includes(String(c.new))) add('SECURITY', `${c.path}: Service becomes reachable from outside the cluster`);
+    if (['Role', 'ClusterRole'].includes(key.kind) && starts(c, 'rules') && c.op !== 'remove') add('SECURITY', `${c.path}: permissions widened`);
+    if (['RoleBinding', 'ClusterRoleBinding'].includes(key.kind) && (starts(c, 'subjects') || starts(c, 'roleRef')) && c.op !== 'remove') add('SECURITY', `${c.path}: binding changed`);
+    if (key.kind === 'AppProject' && c.op !== 'remove' && ['spec.sourceRepos', 'spec.destinations', 'spec.clusterResourceWhitelist', 'spec.namespaceResourceWhitelist'].some((p) => starts(c, p))) {
+      add('SECURITY', `${c.path}: Argo CD project allows more`);
+    }
+
+    // CAPACITY
+    if (c.pattern.startsWith('spec') && CAPACITY_FIELDS.some((re) => re.test(c.pattern))) add('CAPACITY', `${c.path}: ${fmt(c.old)} → ${fmt(c.new)}`);
+    if (key.kind === 'PodDisruptionBudget' && (starts(c, 'spec.minAvailable') || starts(c, 'spec.maxUnavailable'))) add('CAPACITY', `${c.path}: ${fmt(c.old)} → ${fmt(c.new)}`);
+    if (key.kind === 'LimitRange' && starts(c, 'spec.limits')) add('CAPACITY', `${c.path}: ${fmt(c.old)} → ${fmt(c.new)}`);
+    if (/^spec\.volumeClaimTemplates\[\]\.spec\.resources\.requests\.storage$/.test(c.pattern) || (key.kind === 'PersistentVolumeClaim' && c.pattern === 'spec.resources.requests.storage')) {
+      add('CAPACITY', `${c.path}: ${fmt(c.old)} → ${fmt(c.new)}`);
+    }
+  }
+  return dedupe(out);
+}
+
+function dedupe(flags: RiskFlag[]): RiskFlag[] {
+  const seen = new Set<string>();
+  return flags.filter((f) => {
+    const k = `${f.flag} ${f.reason}`;
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}
+
+/** The risk flags of one object's change. */
+export function riskFlags(key: ObjectKey, before: JsonObject | undefined, after: JsonObject | undefined, changes: readonly FieldChange[]): RiskFlag[] {
+  if (!before && after) return addedFlags(key, after);
+  if (before && !after) return removedFlags(key, before);
+  if (before && after) return changedFlags(key, before, after, changes);
+  return [];
+}

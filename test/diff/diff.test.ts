@@ -1,0 +1,236 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as yaml from 'js-yaml';
+import { afterAll, describe, expect, it } from 'vitest';
+import { diffTrees, type ObjectDiff } from '../../lib/diff/diff';
+import { diffValues } from '../../lib/diff/compare';
+import { runDiff, EXIT } from '../../lib/diff/command';
+import { formatMarkdown } from '../../lib/diff/report';
+import { toYamlDocuments } from '../../lib/yaml';
+import { writeTreeAtomically } from '../../lib/writer';
+import type { PlatformSpecInput } from '../../platform/schema';
+import { render } from '../helpers/render';
+import { smallPlatform } from '../helpers/fixtures';
+
+type Any = any; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+const tree = (spec: PlatformSpecInput) => render(spec).files;
+function variant(mutate: (s: Any) => void): PlatformSpecInput {
+  const s = smallPlatform() as Any;
+  mutate(s);
+  return s;
+}
+const base = tree(smallPlatform());
+const flagsOf = (o: ObjectDiff | undefined) => [...new Set((o?.flags ?? []).map((f) => f.flag))].sort();
+const find = (objects: readonly ObjectDiff[], env: string, kind: string, name: string) => objects.find((o) => o.key.env === env && o.key.kind === kind && o.key.name === name);
+
+/** A one-file tree from plain objects (hand-written kinds the fixture does not render). */
+const objTree = (...objs: object[]) => new Map([['prod/data/store.yaml', toYamlDocuments(objs)]]);
+const sts = (over: Any = {}) => ({
+  apiVersion: 'apps/v1',
+  kind: 'StatefulSet',
+  metadata: { name: 'postgres', namespace: 'acme-prod-data' },
+  spec: {
+    serviceName: 'postgres-headless',
+    replicas: 3,
+    selector: { matchLabels: { 'app.kubernetes.io/name': 'postgresql' } },
+    podManagementPolicy: 'OrderedReady',
+    template: { spec: { containers: [{ name: 'postgres', image: 'postgres:16.4', securityContext: { runAsNonRoot: true, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } } }] } },
+    volumeClaimTemplates: [{ metadata: { name: 'data' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '50Gi' } } } }],
+    ...over,
+  },
+});
+
+describe('diffTrees on pairs of specs', () => {
+  it('finds nothing between two renders of the same spec', () => {
+    const r = diffTrees(base, tree(smallPlatform()));
+    expect(r.objects).toEqual([]);
+    expect(formatMarkdown(r)).toContain('No changes');
+  });
+
+  it('reports an image bump per object, with name-keyed container paths and no risk flag', () => {
+    const r = diffTrees(base, tree(variant((s) => (s.services[0].image = 'registry.test/acme/api:1.1.0'))));
+    const dep = find(r.objects, 'prod', 'Deployment', 'api')!;
+    expect(dep.status).toBe('changed');
+    expect(dep.changes.map((c) => c.path)).toContain('spec.template.spec.containers[name=api].image');
+    const image = dep.changes.find((c) => c.path.endsWith('.image'))!;
+    expect([image.old, image.new]).toEqual(['registry.test/acme/api:1.0.0', 'registry.test/acme/api:1.1.0']);
+    expect(r.objects.every((o) => o.flags.length === 0)).toBe(true);
+  });
+
+  it('flags CAPACITY for replica, autoscaling and resource changes', () => {
+    const r = diffTrees(base, tree(variant((s) => {
+      s.environments.dev.replicas = 2;
+      s.environments.prod.autoscaling.maxReplicas = 12;
+      s.services[1].tier = 'large';
+    })));
+    expect(flagsOf(find(r.objects, 'dev', 'Deployment', 'api'))).toEqual(['CAPACITY']);
+    expect(find(r.objects, 'dev', 'Deployment', 'api')!.flags[0]!.reason).toBe('spec.replicas: 1 → 2');
+    expect(flagsOf(find(r.objects, 'prod', 'HorizontalPodAutoscaler', 'api'))).toEqual(['CAPACITY']);
+    const worker = find(r.objects, 'prod', 'Deployment', 'worker')!;
+    expect(worker.flags.some((f) => f.flag === 'CAPACITY' && f.reason.includes('containers[name=worker].resources'))).toBe(true);
+    expect(flagsOf(find(r.objects, 'prod', 'ResourceQuota', 'platform-quota'))).toEqual(['CAPACITY']);
+  });
+
+  it('flags SECURITY when a new public route opens a service to the ingress gateway', () => {
+    const r = diffTrees(base, tree(variant((s) => (s.services[1].route = { path: '/work' }))));
+    const np = find(r.objects, 'prod', 'NetworkPolicy', 'worker')!;
+    expect(flagsOf(np)).toEqual(['SECURITY']);
+    expect(np.flags[0]!.reason).toMatch(/^spec\.ingress\[\d\].*admits more/);
+  });
+
+  it('flags DATA when an environment (its Namespaces) is removed', () => {
+    const r = diffTrees(base, tree(variant((s) => {
+      delete s.environments.dev;
+      for (const st of Object.values(s.dataStores) as Any[]) delete st.environments.dev;
+    })));
+    const ns = find(r.objects, 'dev', 'Namespace', 'acme-dev')!;
+    expect(ns.status).toBe('removed');
+    expect(flagsOf(ns)).toEqual(['DATA']);
+    expect(r.summary.removed).toBeGreaterThan(10);
+    expect(find(r.objects, 'argocd', 'Application', 'acme-dev')!.status).toBe('removed');
+  });
+
+  it('does not flag removing a service’s allow policy (it tightens), only a removed deny policy', () => {
+    const r = diffTrees(base, tree(variant((s) => {
+      s.services = s.services.filter((x: Any) => x.name !== 'mailer');
+    })));
+    expect(find(r.objects, 'prod', 'NetworkPolicy', 'mailer')!.status).toBe('removed');
+    expect(flagsOf(find(r.objects, 'prod', 'NetworkPolicy', 'mailer'))).toEqual([]);
+  });
+});
+
+describe('risk flags on hand-written objects', () => {
+  it('REPLACE: StatefulSet serviceName, podManagementPolicy and claim templates are immutable', () => {
+    const r = diffTrees(objTree(sts()), objTree(sts({ serviceName: 'pg', podManagementPolicy: 'Parallel' })));
+    const reasons = r.objects[0]!.flags.filter((f) => f.flag === 'REPLACE').map((f) => f.reason);
+    expect(reasons).toEqual(['spec.podManagementPolicy: StatefulSet podManagementPolicy is immutable', 'spec.serviceName: StatefulSet serviceName is immutable']);
+    const grown = diffTrees(objTree(sts()), objTree(sts({ volumeClaimTemplates: [{ metadata: { name: 'data' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '100Gi' } } } }] })));
+    expect(flagsOf(grown.objects[0])).toEqual(['CAPACITY', 'REPLACE']);
+    expect(grown.objects[0]!.changes[0]!.path).toBe('spec.volumeClaimTemplates[metadata.name=data].spec.resources.requests.storage');
+  });
+
+  it('REPLACE: Deployment selector, Service clusterIP/type; not for a hook Job', () => {
+    const dep = (app: string) => ({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'api', namespace: 'n' }, spec: { selector: { matchLabels: { app } } } });
+    expect(flagsOf(diffTrees(objTree(dep('a')), objTree(dep('b'))).objects[0])).toEqual(['REPLACE']);
+    const svc = (type: string, clusterIP?: string) => ({ apiVersion: 'v1', kind: 'Service', metadata: { name: 's', namespace: 'n' }, spec: { type, ...(clusterIP ? { clusterIP } : {}) } });
+    expect(flagsOf(diffTrees(objTree(svc('ClusterIP')), objTree(svc('ClusterIP', 'None'))).objects[0])).toEqual(['REPLACE']);
+    expect(flagsOf(diffTrees(objTree(svc('ClusterIP')), objTree(svc('LoadBalancer'))).objects[0])).toEqual(['REPLACE', 'SECURITY']);
+    const job = (image: string, hook: boolean) => ({
+      apiVersion: 'batch/v1',
+      kind: 'Job',
+      metadata: { name: 'topics', namespace: 'n', ...(hook ? { annotations: { 'argocd.argoproj.io/hook': 'Sync' } } : {}) },
+      spec: { template: { spec: { containers: [{ name: 'c', image }] } } },
+    });
+    expect(flagsOf(diffTrees(objTree(job('a:1', false)), objTree(job('a:2', false))).objects[0])).toEqual(['REPLACE']);
+    expect(flagsOf(diffTrees(objTree(job('a:1', true)), objTree(job('a:2', true))).objects[0])).toEqual([]);
+  });
+
+  it('DATA: removing a StatefulSet, a claim template or a PVC', () => {
+    expect(flagsOf(diffTrees(objTree(sts()), new Map()).objects[0])).toEqual(['DATA']);
+    const noClaims = diffTrees(objTree(sts()), objTree(sts({ volumeClaimTemplates: [] })));
+    expect(flagsOf(noClaims.objects[0])).toEqual(['DATA', 'REPLACE']);
+    const pvc = { apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'x', namespace: 'n' }, spec: {} };
+    expect(flagsOf(diffTrees(objTree(pvc), new Map()).objects[0])).toEqual(['DATA']);
+  });
+
+  it('SECURITY: weakened security contexts, mesh policies, public routes', () => {
+    const weak = sts({ template: { spec: { hostNetwork: true, containers: [{ name: 'postgres', image: 'postgres:16.4', securityContext: { runAsNonRoot: false, allowPrivilegeEscalation: true, capabilities: { drop: ['ALL'], add: ['NET_ADMIN'] } } }] } } });
+    const reasons = diffTrees(objTree(sts()), objTree(weak)).objects[0]!.flags.filter((f) => f.flag === 'SECURITY').map((f) => f.reason);
+    expect(reasons).toEqual(expect.arrayContaining([
+      'spec.template.spec.containers[name=postgres].securityContext.runAsNonRoot: runAsNonRoot no longer true',
+      'spec.template.spec.containers[name=postgres].securityContext.allowPrivilegeEscalation: privilege escalation allowed',
+      'spec.template.spec.containers[name=postgres].securityContext.capabilities.add: capabilities added: NET_ADMIN',
+      'spec.template.spec.hostNetwork: hostNetwork enabled',
+    ]));
+    // Tightening is not flagged.
+    expect(flagsOf(diffTrees(objTree(weak), objTree(sts())).objects[0])).toEqual([]);
+
+    const pa = (mode: string) => ({ apiVersion: 'security.istio.io/v1', kind: 'PeerAuthentication', metadata: { name: 'default', namespace: 'n' }, spec: { mtls: { mode } } });
+    expect(flagsOf(diffTrees(objTree(pa('STRICT')), objTree(pa('PERMISSIVE'))).objects[0])).toEqual(['SECURITY']);
+    expect(flagsOf(diffTrees(objTree(pa('PERMISSIVE')), objTree(pa('STRICT'))).objects[0])).toEqual([]);
+    const authz = { apiVersion: 'security.istio.io/v1', kind: 'AuthorizationPolicy', metadata: { name: 'api', namespace: 'n' }, spec: { action: 'ALLOW', rules: [{ from: [{ source: { principals: ['a'] } }] }] } };
+    expect(flagsOf(diffTrees(objTree(authz), new Map()).objects[0])).toEqual(['SECURITY']);
+    const vs = { apiVersion: 'networking.istio.io/v1', kind: 'VirtualService', metadata: { name: 'api', namespace: 'n' }, spec: { hosts: ['acme.test'], gateways: ['istio-ingress/public'], http: [{ match: [{ uri: { prefix: '/api' } }] }] } };
+    expect(diffTrees(new Map(), objTree(vs)).objects[0]!.flags).toEqual([{ flag: 'SECURITY', reason: 'new public route: hosts ["acme.test"] via ["istio-ingress/public"]' }]);
+    expect(flagsOf(diffTrees(new Map(), objTree({ ...vs, spec: { ...vs.spec, gateways: ['mesh'] } })).objects[0])).toEqual([]);
+  });
+});
+
+describe('diffValues', () => {
+  it('matches named list items by name, so a reorder is no change', () => {
+    const a = { env: [{ name: 'A', value: '1' }, { name: 'B', value: '2' }] };
+    const b = { env: [{ name: 'B', value: '2' }, { name: 'A', value: '1' }] };
+    expect(diffValues(a, b)).toEqual([]);
+    expect(diffValues(a, { env: [{ name: 'A', value: '3' }] }).map((c) => `${c.op} ${c.path}`)).toEqual(['change env[name=A].value', 'remove env[name=B]']);
+    expect(diffValues({ args: ['a', 'b'] }, { args: ['b', 'a'] }).map((c) => c.path)).toEqual(['args']);
+  });
+});
+
+describe('npm run diff (runDiff)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'platform-diff-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const baseDir = join(dir, 'base');
+  const headDir = join(dir, 'head');
+  writeTreeAtomically(baseDir, base);
+  writeTreeAtomically(headDir, tree(variant((s) => {
+    delete s.environments.dev;
+    for (const st of Object.values(s.dataStores) as Any[]) delete st.environments.dev;
+  })));
+  const run = (...args: string[]) => {
+    let out = '';
+    let err = '';
+    const code = runDiff(args, { out: (t) => (out += t), err: (t) => (err += t), cwd: dir, env: {} });
+    return { code, out, err };
+  };
+
+  it('exits 0 without gate, 1 when a --fail-on flag is found, 3 for changes with --exit-code', () => {
+    expect(run('--base-dir', baseDir, '--head-dir', headDir).code).toBe(EXIT.ok);
+    const gated = run('--base-dir', baseDir, '--head-dir', headDir, '--fail-on', 'REPLACE,DATA');
+    expect(gated.code).toBe(EXIT.gated);
+    expect(gated.err).toContain('DATA');
+    expect(run('--base-dir', baseDir, '--head-dir', headDir, '--fail-on', 'REPLACE', '--exit-code').code).toBe(EXIT.changed);
+    expect(run('--base-dir', baseDir, '--head-dir', baseDir, '--fail-on', 'all', '--exit-code').code).toBe(EXIT.ok);
+  });
+
+  it('exits 2 on usage errors and on an invalid spec', () => {
+    expect(run('--fail-on', 'BOGUS').code).toBe(EXIT.error);
+    expect(run('--format', 'html').code).toBe(EXIT.error);
+    writeFileSync(join(dir, 'bad.yaml'), 'name: Bad_Name\n');
+    const bad = run('--spec', 'bad.yaml', '--base-dir', baseDir);
+    expect(bad.code).toBe(EXIT.error);
+    expect(bad.err).toMatch(/problem/);
+  });
+
+  it('prints a PR-ready markdown report grouped by environment and kind, and JSON', () => {
+    const md = run('--base-dir', baseDir, '--head-dir', headDir, '--format', 'markdown').out;
+    expect(md).toMatch(/^## Manifest diff\n/);
+    expect(md).toContain('| **DATA** | dev | `Namespace acme-dev` |');
+    expect(md).toContain('### dev');
+    expect(md).toContain('**Deployment**');
+    const json = JSON.parse(run('--base-dir', baseDir, '--head-dir', headDir, '--format', 'json').out);
+    expect(json.summary.flags.DATA).toBeGreaterThan(0);
+    expect(json.objects.find((o: Any) => o.kind === 'Namespace' && o.name === 'acme-dev').status).toBe('removed');
+  });
+
+  it('compares with dist/ as committed at a git ref (--base)', () => {
+    const repo = join(dir, 'repo');
+    writeTreeAtomically(join(repo, 'dist'), base);
+    writeFileSync(join(repo, 'platform.yaml'), yaml.dump(variant((s) => (s.environments.dev.replicas = 2))));
+    const git = (...a: string[]) => execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', ...a], { cwd: repo, stdio: 'pipe' });
+    git('init', '-q');
+    git('add', '.');
+    git('commit', '-qm', 'base');
+    const { code, out } = (() => {
+      let o = '';
+      const c = runDiff(['--base', 'HEAD', '--fail-on', 'CAPACITY'], { out: (t) => (o += t), err: () => {}, cwd: repo, env: {} });
+      return { code: c, out: o };
+    })();
+    expect(code).toBe(EXIT.gated);
+    expect(out).toContain('CAPACITY');
+    expect(out).toContain('spec.replicas: 1 → 2');
+    expect(runDiff(['--base', 'no-such-ref'], { out: () => {}, err: () => {}, cwd: repo, env: {} })).toBe(EXIT.error);
+  });
+});

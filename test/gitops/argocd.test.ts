@@ -1,0 +1,169 @@
+import { describe, expect, it } from 'vitest';
+import { render } from '../helpers/render';
+import { smallPlatform } from '../helpers/fixtures';
+import { schemaErrors } from '../helpers/kube-schema';
+import type { KubeObject } from '../../lib/synth';
+import type { PlatformSpecInput } from '../../platform/schema';
+import { ADDON_CHARTS } from '../../lib/addons';
+
+type Any = any; // eslint-disable-line @typescript-eslint/no-explicit-any
+const spec = (o: KubeObject) => o.spec as Any;
+const wave = (o: KubeObject) => Number(o.metadata.annotations?.['argocd.argoproj.io/sync-wave']);
+
+function withEnv(mutate: (s: PlatformSpecInput) => void): PlatformSpecInput {
+  const s = smallPlatform();
+  mutate(s);
+  return s;
+}
+
+describe('Argo CD objects', () => {
+  const r = render({ ...smallPlatform(), gitops: { repoURL: 'https://git.test/acme/platform.git', targetRevision: 'release-1' } });
+  const argo = r.charts.filter((c) => c.file.startsWith('argocd/'));
+  const argoObjects = argo.flatMap((c) => c.objects);
+
+  it('renders into dist/argocd: root.yaml outside the synced apps/ directory', () => {
+    expect(argo.map((c) => c.file).sort()).toEqual([
+      'argocd/apps/addons/in-cluster.yaml',
+      'argocd/apps/environments/dev.yaml',
+      'argocd/apps/environments/prod.yaml',
+      'argocd/apps/projects.yaml',
+      'argocd/root.yaml',
+    ]);
+  });
+
+  it('validates every Argo CD object against the Argo CD schemas', () => {
+    for (const o of argoObjects) expect(schemaErrors(o), `${o.kind} ${o.metadata.name}`).toEqual([]);
+    expect(argoObjects.every((o) => o.metadata.namespace === 'argocd')).toBe(true);
+  });
+
+  it('gives each environment an Application syncing dist/<env> with prune, selfHeal, SSA and retries', () => {
+    const prod = r.get('Application', 'acme-prod');
+    expect(spec(prod).source).toEqual({ repoURL: 'https://git.test/acme/platform.git', targetRevision: 'release-1', path: 'dist/prod' });
+    expect(spec(prod).destination).toEqual({ server: 'https://kubernetes.default.svc', namespace: 'acme-prod' });
+    expect(spec(prod).project).toBe('acme');
+    expect(spec(prod).syncPolicy.automated).toEqual({ prune: true, selfHeal: true });
+    expect(spec(prod).syncPolicy.syncOptions).toEqual(expect.arrayContaining(['CreateNamespace=false', 'ServerSideApply=true', 'RespectIgnoreDifferences=true']));
+    expect(spec(prod).syncPolicy.retry.backoff).toMatchObject({ duration: '10s', factor: 2 });
+    // Deleting an environment's Application must orphan, never delete, its StatefulSets and volumes.
+    expect(prod.metadata).not.toHaveProperty('finalizers');
+  });
+
+  it('ignores replicas exactly of the Deployments an autoscaler owns', () => {
+    const replicas = (app: KubeObject) =>
+      (spec(app).ignoreDifferences as Any[]).filter((d) => d.kind === 'Deployment' && d.jsonPointers?.includes('/spec/replicas')).map((d) => d.name);
+    // prod autoscales every service (HPA for api and worker, KEDA for mailer); dev runs fixed replicas.
+    expect(replicas(r.get('Application', 'acme-prod'))).toEqual(['api', 'worker', 'mailer']);
+    expect(replicas(r.get('Application', 'acme-dev'))).toEqual([]);
+    for (const name of ['api', 'worker', 'mailer']) expect(spec(r.get('Deployment', name, { env: 'prod' }))).not.toHaveProperty('replicas');
+    const caBundles = (spec(r.get('Application', 'acme-prod')).ignoreDifferences as Any[]).filter((d) => JSON.stringify(d).includes('caBundle'));
+    expect(caBundles.map((d) => d.kind)).toEqual(expect.arrayContaining(['MutatingWebhookConfiguration', 'ValidatingWebhookConfiguration']));
+  });
+
+  it('restricts the platform AppProject to this repo, the environments’ namespaces and the kinds actually rendered', () => {
+    const project = r.get('AppProject', 'acme');
+    expect(spec(project).sourceRepos).toEqual(['https://git.test/acme/platform.git']);
+    const envObjects = r.charts.filter((c) => !c.file.startsWith('argocd/')).flatMap((c) => c.objects);
+    const destinations = new Set((spec(project).destinations as Any[]).map((d) => `${d.server} ${d.namespace}`));
+    for (const o of envObjects.filter((x) => x.metadata.namespace)) expect(destinations.has(`https://kubernetes.default.svc ${o.metadata.namespace}`), o.metadata.namespace).toBe(true);
+    expect([...destinations].sort()).toEqual(['acme-dev', 'acme-prod', 'acme-prod-data'].map((n) => `https://kubernetes.default.svc ${n}`));
+
+    const gk = (o: KubeObject) => `${o.apiVersion.includes('/') ? o.apiVersion.split('/')[0] : ''}/${o.kind}`;
+    const allowedCluster = new Set((spec(project).clusterResourceWhitelist as Any[]).map((k) => `${k.group}/${k.kind}`));
+    const allowedNamespaced = new Set((spec(project).namespaceResourceWhitelist as Any[]).map((k) => `${k.group}/${k.kind}`));
+    for (const o of envObjects) expect((o.metadata.namespace ? allowedNamespaced : allowedCluster).has(gk(o)), gk(o)).toBe(true);
+    // Nothing cluster-wide beyond what is rendered: no wildcards, no RBAC, no CRDs.
+    expect([...allowedCluster]).toEqual(['/Namespace']);
+  });
+
+  it('installs every add-on from its upstream chart at a pinned version, in the add-ons project', () => {
+    const addons = r.find('Application').filter((a) => a.metadata.labels?.['platform.example.com/addon']);
+    expect(addons.map((a) => a.metadata.labels!['platform.example.com/addon']).sort()).toEqual(ADDON_CHARTS.map((c) => c.id).sort());
+    for (const a of addons) {
+      expect(spec(a).project).toBe('acme-addons');
+      expect(spec(a).source.targetRevision, a.metadata.name).toMatch(/^v?\d+\.\d+\.\d+$/);
+      expect(spec(a).source.chart).toBeTruthy();
+    }
+    const byId = (id: string) => addons.find((a) => a.metadata.labels!['platform.example.com/addon'] === id)!;
+    expect(spec(byId('istiod')).source).toMatchObject({ repoURL: 'https://istio-release.storage.googleapis.com/charts', chart: 'istiod', targetRevision: '1.30.3' });
+    expect(spec(byId('cert-manager')).source).toMatchObject({ repoURL: 'https://charts.jetstack.io', targetRevision: 'v1.21.1' });
+    expect(spec(byId('cert-manager')).source.helm.valuesObject.crds.enabled).toBe(true);
+    expect(spec(byId('keda')).source.targetRevision).toBe('2.20.2');
+    // The gateway release name gives its pods the `app` label the services' NetworkPolicies admit.
+    expect(spec(byId('istio-ingress')).source.helm.releaseName).toBe('istio-ingressgateway');
+    expect(spec(byId('istio-ingress')).destination.namespace).toBe('istio-ingress');
+    // Grafana's dashboard sidecar and Prometheus selecting monitors without a Helm release label.
+    const kps = spec(byId('kube-prometheus-stack')).source.helm.valuesObject;
+    expect(kps.grafana.sidecar.dashboards.enabled).toBe(true);
+    expect(kps.prometheus.prometheusSpec.serviceMonitorSelectorNilUsesHelmValues).toBe(false);
+    const addonsProject = r.get('AppProject', 'acme-addons');
+    expect(new Set(spec(addonsProject).sourceRepos)).toEqual(new Set(addons.map((a) => spec(a).source.repoURL)));
+  });
+
+  it('orders the root app’s waves: projects, CRD add-ons, controllers, gateway, then environments', () => {
+    const w = (name: string) => wave(argoObjects.find((o) => o.metadata.name === name)!);
+    expect(w('acme')).toBeLessThan(w('istio-base-in-cluster'));
+    expect(w('istio-base-in-cluster')).toBeLessThan(w('istiod-in-cluster'));
+    expect(w('istiod-in-cluster')).toBeLessThan(w('istio-ingress-in-cluster'));
+    expect(w('cert-manager-in-cluster')).toBeLessThan(w('opentelemetry-operator-in-cluster'));
+    expect(w('kube-prometheus-stack-in-cluster')).toBeLessThan(w('acme-prod'));
+    expect(w('istio-ingress-in-cluster')).toBeLessThan(w('acme-dev'));
+    const addonWaves = r.find('Application').filter((a) => a.metadata.labels?.['platform.example.com/addon']).map(wave);
+    expect(Math.max(...addonWaves)).toBeLessThan(0);
+  });
+
+  it('roots everything in one app-of-apps that syncs dist/argocd/apps', () => {
+    const root = r.get('Application', 'acme-root');
+    expect(spec(root).source).toEqual({ repoURL: 'https://git.test/acme/platform.git', targetRevision: 'release-1', path: 'dist/argocd/apps', directory: { recurse: true } });
+    expect(spec(root).project).toBe('default');
+    expect(r.files.get('argocd/root.yaml')!.match(/^kind: /gm)).toHaveLength(1);
+  });
+
+  it('matches the reviewed Argo CD snapshots', async () => {
+    for (const c of argo) await expect(r.files.get(c.file)).toMatchFileSnapshot(`../../__snapshots__/argocd/${c.file.slice('argocd/'.length)}`);
+  });
+});
+
+describe('Argo CD spec options', () => {
+  it('renders an ApplicationSet with a list generator for an environment on several clusters', () => {
+    const r = render(
+      withEnv((s) => {
+        (s.environments as Any).prod.clusters = [
+          { name: 'prod-eu', server: 'https://eu.k8s.test', region: 'eu-west-1' },
+          { name: 'prod-us', server: 'https://us.k8s.test', region: 'us-east-1' },
+        ];
+      }),
+    );
+    const set = r.get('ApplicationSet', 'acme-prod');
+    expect(schemaErrors(set)).toEqual([]);
+    expect(spec(set).generators[0].list.elements).toEqual([
+      { cluster: 'prod-eu', server: 'https://eu.k8s.test', region: 'eu-west-1' },
+      { cluster: 'prod-us', server: 'https://us.k8s.test', region: 'us-east-1' },
+    ]);
+    expect(spec(set).template.metadata.name).toBe('acme-prod-{{.cluster}}');
+    expect(spec(set).template.spec.destination.server).toBe('{{.server}}');
+    expect(spec(set).template.spec.source.path).toBe('dist/prod');
+    expect(spec(set).goTemplateOptions).toEqual(['missingkey=error']);
+    expect(spec(set).syncPolicy.preserveResourcesOnDeletion).toBe(true);
+    expect(r.find('Application', { name: 'acme-prod' })).toHaveLength(0);
+    // Both clusters get add-ons and are valid destinations of the project.
+    expect(r.files.has('argocd/apps/addons/prod-eu.yaml') && r.files.has('argocd/apps/addons/prod-us.yaml') && r.files.has('argocd/apps/addons/in-cluster.yaml')).toBe(true);
+    const dest = (spec(r.get('AppProject', 'acme')).destinations as Any[]).map((d) => `${d.server} ${d.namespace}`);
+    expect(dest).toEqual(expect.arrayContaining(['https://eu.k8s.test acme-prod-data', 'https://us.k8s.test acme-prod']));
+  });
+
+  it('rejects duplicate cluster names in an environment', () => {
+    expect(() =>
+      render(withEnv((s) => ((s.environments as Any).prod.clusters = [{ name: 'a', server: 'https://a.test' }, { name: 'a', server: 'https://b.test' }]))),
+    ).toThrow(/environments\.prod\.clusters\[1\]\.name: duplicate cluster name 'a'/);
+  });
+
+  it('honours add-on overrides: a disabled add-on is not rendered, a version is moved', () => {
+    const r = render({ ...smallPlatform(), gitops: { addons: { jaeger: { enabled: false }, keda: { version: '2.21.1' } }, path: 'deploy/rendered', argocdNamespace: 'gitops' } });
+    expect(r.find('Application', { name: 'jaeger-in-cluster' })).toHaveLength(0);
+    expect(spec(r.get('Application', 'keda-in-cluster')).source.targetRevision).toBe('2.21.1');
+    expect(spec(r.get('AppProject', 'acme-addons')).sourceRepos).not.toContain('https://jaegertracing.github.io/helm-charts');
+    expect(spec(r.get('Application', 'acme-dev')).source.path).toBe('deploy/rendered/dev');
+    expect(spec(r.get('Application', 'acme-root')).source.path).toBe('deploy/rendered/argocd/apps');
+    expect(r.get('Application', 'acme-root').metadata.namespace).toBe('gitops');
+  });
+});

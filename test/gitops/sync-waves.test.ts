@@ -1,0 +1,99 @@
+import { describe, expect, it } from 'vitest';
+import { render } from '../helpers/render';
+import { smallPlatform } from '../helpers/fixtures';
+import { APP_WAVE, WAVE } from '../../lib/waves';
+import type { KubeObject } from '../../lib/synth';
+
+const wave = (o: KubeObject) => Number(o.metadata.annotations?.['argocd.argoproj.io/sync-wave']);
+const isHook = (o: KubeObject) => o.metadata.annotations?.['argocd.argoproj.io/hook'] !== undefined;
+
+/**
+ * The wave(s) each kind may use inside an environment's Application. A kind
+ * that is not listed fails the test: a new kind must be classified here.
+ * Kinds with several roles (a ServiceAccount of a data store or of a service)
+ * list each role's wave.
+ */
+const EXPECTED: Record<string, readonly number[]> = {
+  // foundation: the ground everything stands on, and the policies that must exist before pods start
+  Namespace: [WAVE.foundation],
+  ResourceQuota: [WAVE.foundation],
+  LimitRange: [WAVE.foundation],
+  NetworkPolicy: [WAVE.foundation],
+  PeerAuthentication: [WAVE.foundation],
+  AuthorizationPolicy: [WAVE.foundation],
+  Sidecar: [WAVE.foundation],
+  Role: [WAVE.foundation],
+  RoleBinding: [WAVE.foundation],
+  SealedSecret: [WAVE.foundation],
+  Issuer: [WAVE.foundation],
+  Certificate: [WAVE.foundation],
+  Instrumentation: [WAVE.foundation],
+  OpenTelemetryCollector: [WAVE.foundation],
+  Telemetry: [WAVE.foundation],
+  ServiceAccount: [WAVE.foundation, WAVE.data, WAVE.services],
+  ConfigMap: [WAVE.foundation, WAVE.data, WAVE.services],
+  // data stores
+  StatefulSet: [WAVE.data],
+  PersistentVolumeClaim: [WAVE.data],
+  // the Kafka topic Job (a Sync hook: after the brokers, before the services)
+  Job: [WAVE.topics],
+  // services
+  Deployment: [WAVE.services],
+  HorizontalPodAutoscaler: [WAVE.services],
+  ScaledObject: [WAVE.services],
+  Service: [WAVE.data, WAVE.services],
+  PodDisruptionBudget: [WAVE.data, WAVE.services],
+  ServiceMonitor: [WAVE.data, WAVE.services],
+  PodMonitor: [WAVE.data, WAVE.services],
+  PrometheusRule: [WAVE.data, WAVE.services],
+  // mesh routing, last
+  Gateway: [WAVE.routing],
+  VirtualService: [WAVE.routing],
+  DestinationRule: [WAVE.routing],
+};
+
+describe('sync waves', () => {
+  const r = render(smallPlatform());
+  const envCharts = r.charts.filter((c) => !c.file.startsWith('argocd/'));
+  const envObjects = envCharts.flatMap((c) => c.objects.map((o) => ({ file: c.file, o })));
+
+  it('puts every rendered object of an environment in the wave its kind belongs to', () => {
+    const problems: string[] = [];
+    for (const { file, o } of envObjects) {
+      const id = `${file}: ${o.kind} ${o.metadata.namespace}/${o.metadata.name}`;
+      const w = o.metadata.annotations?.['argocd.argoproj.io/sync-wave'];
+      if (w === undefined || !/^-?\d+$/.test(w)) problems.push(`${id} has no sync-wave`);
+      else if (!EXPECTED[o.kind]) problems.push(`${id}: kind ${o.kind} is not classified in test/gitops/sync-waves.test.ts`);
+      else if (!EXPECTED[o.kind]!.includes(Number(w))) problems.push(`${id}: wave ${w}, expected ${EXPECTED[o.kind]!.join(' or ')}`);
+    }
+    expect(problems).toEqual([]);
+  });
+
+  it('orders foundation < data stores < topic job < services < routing wherever they exist', () => {
+    const waves = (kinds: string[], filter: (o: KubeObject) => boolean = () => true) =>
+      envObjects.filter(({ o }) => kinds.includes(o.kind) && filter(o)).map(({ o }) => wave(o));
+    const stages = [
+      waves(['Namespace', 'ResourceQuota', 'LimitRange']),
+      waves(['StatefulSet']),
+      waves(['Job'], isHook),
+      waves(['Deployment']),
+      waves(['VirtualService', 'Gateway', 'DestinationRule']),
+    ].filter((s) => s.length > 0);
+    expect(stages.length).toBeGreaterThanOrEqual(2);
+    for (let i = 1; i < stages.length; i++) expect(Math.max(...stages[i - 1]!)).toBeLessThan(Math.min(...stages[i]!));
+    // Namespaces come first in every environment: nothing namespaced can sync before them.
+    const nsWave = Math.max(...waves(['Namespace']));
+    expect(envObjects.filter(({ o }) => o.kind !== 'Namespace').every(({ o }) => wave(o) >= nsWave)).toBe(true);
+  });
+
+  it('syncs Argo CD projects, then add-ons, then the environments', () => {
+    const argo = r.charts.filter((c) => c.file.startsWith('argocd/apps/')).flatMap((c) => c.objects);
+    const projects = argo.filter((o) => o.kind === 'AppProject').map(wave);
+    const addons = argo.filter((o) => o.metadata.labels?.['app.kubernetes.io/component'] === 'addon').map(wave);
+    const envs = argo.filter((o) => o.metadata.labels?.['app.kubernetes.io/component'] === 'environment').map(wave);
+    expect(Math.max(...projects)).toBeLessThan(Math.min(...addons));
+    expect(Math.max(...addons)).toBeLessThanOrEqual(APP_WAVE.addons);
+    expect(Math.max(...addons)).toBeLessThan(Math.min(...envs));
+    expect(new Set(envs)).toEqual(new Set([APP_WAVE.platform]));
+  });
+});
