@@ -4,7 +4,7 @@ import { EnvironmentChart } from './environment';
 import { ServiceChart } from './service';
 import { MeshChart } from './mesh';
 import { MeshSecurityChart } from './mesh-security';
-import { TelemetryChart } from './telemetry';
+import { TelemetryChart, telemetryFootprints } from './telemetry';
 import { MonitoringChart } from './monitoring';
 import { DashboardsChart } from './dashboards';
 import { KedaChart, kedaServices } from './keda';
@@ -17,7 +17,7 @@ import { KedaChart, kedaServices } from './keda';
  */
 export function addPlatformCharts(app: App, model: PlatformModel): void {
   for (const env of model.environments) {
-    new EnvironmentChart(app, `${env.name}-environment`, { env });
+    new EnvironmentChart(app, `${env.name}-environment`, { env, extraFootprints: [...telemetryFootprints(env)] });
     for (const service of env.services) new ServiceChart(app, `${env.name}-${service.name}`, { env, service });
     new MeshSecurityChart(app, `${env.name}-mesh-security`, { env });
     new MeshChart(app, `${env.name}-mesh`, { env });

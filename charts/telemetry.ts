@@ -28,6 +28,8 @@ import {
   tracingProviderName,
 } from '../lib/instrumentation';
 import { selector } from '../lib/meta';
+import { footprint, sidecarAnnotations, type Footprint } from '../lib/quota';
+import type { ResourcePreset } from '../lib/resources';
 import type { EnvironmentModel } from '../platform/model';
 import { PlatformChart } from './platform-chart';
 
@@ -42,7 +44,11 @@ export interface TelemetryProps {
 export const COLLECTOR_IMAGE = 'ghcr.io/open-telemetry/opentelemetry-collector-releases/opentelemetry-collector-contrib:0.158.0';
 /** UID of the collector images (`10001`, non-root). */
 export const COLLECTOR_UID = 10001;
-export const COLLECTOR_RESOURCES = { requests: { cpu: '100m', memory: '256Mi' }, limits: { cpu: '1', memory: '512Mi' } } as const;
+export const COLLECTOR_RESOURCES: ResourcePreset = {
+  requests: { cpu: '100m', memory: '256Mi' },
+  limits: { cpu: '1', memory: '512Mi' },
+  milli: { requestCpu: 100, limitCpu: 1000, requestMemMi: 256, limitMemMi: 512 },
+};
 /** Resources of the auto-instrumentation init containers (they only copy the agent into a volume). */
 export const INSTRUMENTATION_INIT_RESOURCES = { requests: { cpu: '50m', memory: '64Mi' }, limits: { cpu: '500m', memory: '256Mi' } } as const;
 
@@ -57,6 +63,14 @@ export function jaegerEndpoint(env: Pick<EnvironmentModel, 'addons'>): string {
 /** Collector replicas: two wherever the environment runs more than one replica of anything. */
 export function collectorReplicas(env: EnvironmentModel): number {
   return env.services.some((s) => s.replicas > 1) ? 2 : 1;
+}
+
+/**
+ * What the collector pods can claim at their largest (a rolling update adds
+ * one pod; each has an Istio sidecar), for the namespace's ResourceQuota.
+ */
+export function telemetryFootprints(env: EnvironmentModel): { namespace: string; footprint: Footprint }[] {
+  return [{ namespace: env.telemetry.namespace, footprint: footprint(collectorReplicas(env) + 1, [COLLECTOR_RESOURCES]) }];
 }
 
 /** The collector pipeline configuration (also checked for consistency by the tests). */
@@ -136,7 +150,7 @@ export class TelemetryChart extends PlatformChart {
         replicas: collectorReplicas(env),
         upgradeStrategy: OpenTelemetryCollectorV1Beta1SpecUpgradeStrategy.NONE,
         config: collectorConfig(env),
-        podAnnotations: { 'sidecar.istio.io/inject': 'true', 'kubectl.kubernetes.io/default-container': 'otc-container' },
+        podAnnotations: { 'sidecar.istio.io/inject': 'true', 'kubectl.kubernetes.io/default-container': 'otc-container', ...sidecarAnnotations() },
         podSecurityContext: {
           runAsNonRoot: podCtx.runAsNonRoot,
           runAsUser: podCtx.runAsUser,
