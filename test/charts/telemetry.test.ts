@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadSpec } from '../../platform/loader';
 import type { PlatformSpecInput } from '../../platform/schema';
@@ -120,6 +122,14 @@ describe('monitoring', () => {
         expect(a.expr, a.alert).toMatch(/\S/);
       }
     }
+  });
+
+  it('has a runbook section for every alert', () => {
+    const headings = new Set([...readFileSync(join(__dirname, '../../docs/runbooks.md'), 'utf8').matchAll(/^## (\S+)$/gm)].map((m) => m[1]));
+    const ref = render(loadSpec('platform.yaml') as PlatformSpecInput);
+    const alerts = ref.find('PrometheusRule').flatMap((p) => ((p.spec as any).groups as { rules: any[] }[]).flatMap((g) => g.rules.map((a) => a.alert as string)));
+    expect(alerts.length).toBeGreaterThan(0);
+    for (const a of alerts) expect(headings.has(a.toLowerCase()), a).toBe(true);
   });
 
   it('alerts on the SLOs and the data stores of the reference platform', () => {
