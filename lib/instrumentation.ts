@@ -25,3 +25,25 @@ export function instrumentationAnnotations(env: Pick<EnvironmentModel, 'namespac
       return {};
   }
 }
+
+/** Ports Prometheus scrapes on the collector: its own telemetry (8888) and the `prometheus` exporter (8889). */
+export const COLLECTOR_SELF_METRICS_PORT = 8888;
+export const COLLECTOR_EXPORTER_METRICS_PORT = 8889;
+export const COLLECTOR_METRICS_PORTS: readonly number[] = [COLLECTOR_SELF_METRICS_PORT, COLLECTOR_EXPORTER_METRICS_PORT];
+/** The collector's health_check extension (liveness/readiness probes the operator derives). */
+export const COLLECTOR_HEALTH_PORT = 13133;
+
+/**
+ * Name of the Istio tracing extension provider of an environment: one per
+ * collector, declared in the mesh config (`meshConfig.extensionProviders`),
+ * referenced by the environment's `Telemetry` resource.
+ */
+export function tracingProviderName(env: Pick<EnvironmentModel, 'telemetry'>): string {
+  return `otel-${env.telemetry.namespace}`;
+}
+
+/** The mesh config entry an environment's Telemetry needs (documented; istiod's config is not ours). */
+export function tracingExtensionProvider(env: Pick<EnvironmentModel, 'telemetry'>) {
+  const t = env.telemetry;
+  return { name: tracingProviderName(env), opentelemetry: { service: `${t.service}.${t.namespace}.svc.cluster.local`, port: t.otlpGrpcPort } };
+}

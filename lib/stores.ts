@@ -72,3 +72,28 @@ export function storeConnectionEnv(store: DataStoreName, namespace: string, serv
       return { ZOOKEEPER_CONNECT: `${host('zookeeper')}:2181` };
   }
 }
+
+/**
+ * The Prometheus exporter of each data store: a container in the store's pods
+ * listening on `port`, published by a Service named `service` labelled
+ * `app.kubernetes.io/name: <appName>` and `app.kubernetes.io/component: metrics`
+ * with the port named `portName`. The data-layer charts render exactly this;
+ * the ServiceMonitors, mesh policies and alerts read it.
+ */
+export interface StoreMetrics {
+  readonly service: string;
+  readonly portName: string;
+  readonly port: number;
+  readonly path: string;
+  /** What serves the metrics (for docs and dashboards). */
+  readonly exporter: string;
+}
+
+export const STORE_METRICS_COMPONENT = 'metrics';
+
+export const STORE_METRICS: Readonly<Record<DataStoreName, StoreMetrics>> = {
+  postgres: { service: 'postgres-metrics', portName: 'http-metrics', port: 9187, path: '/metrics', exporter: 'postgres_exporter' },
+  redis: { service: 'redis-metrics', portName: 'http-metrics', port: 9121, path: '/metrics', exporter: 'redis_exporter' },
+  kafka: { service: 'kafka-metrics', portName: 'http-metrics', port: 9308, path: '/metrics', exporter: 'kafka_exporter' },
+  zookeeper: { service: 'zookeeper-metrics', portName: 'http-metrics', port: 7000, path: '/metrics', exporter: 'ZooKeeper PrometheusMetricsProvider' },
+};

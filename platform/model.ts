@@ -1,4 +1,4 @@
-import { DATA_STORES, DEPENDABLE_STORES, type DataStoreName, type PlatformSpec, type ServiceSpec, type Tier } from './schema';
+import { DATA_STORES, DEPENDABLE_STORES, type DataStoreName, type EnvironmentSpec, type PlatformSpec, type ServiceSpec, type Tier } from './schema';
 import { TIER_RESOURCES, type ResourcePreset } from '../lib/resources';
 import { storeConnectionEnv } from '../lib/stores';
 import { resolveAddons, type AddonSettings } from '../lib/addons';
@@ -60,6 +60,10 @@ export interface EnvironmentModel {
   readonly graph: DependencyGraph;
   /** Add-on locations (gateway, mesh, telemetry, monitoring). */
   readonly addons: PlatformSpec['cluster'];
+  /** Percentage of requests traced (Istio Telemetry and the auto-instrumentation sampler). */
+  readonly tracingSampling: number;
+  /** Issuer of the ingress gateway's certificate. */
+  readonly certificateIssuer: EnvironmentSpec['certificateIssuer'];
 }
 
 export interface ServiceModel {
@@ -83,6 +87,10 @@ export interface ServiceModel {
    */
   readonly scaler: 'fixed' | 'hpa' | 'keda';
   readonly kafkaLagThreshold: number;
+  /** Mesh timeout of a request to this service (retries included). */
+  readonly timeout: string;
+  /** Mesh retries of requests to this service. */
+  readonly retries: { readonly attempts: number; readonly perTryTimeout: string; readonly retryOn: string };
   /** The highest number of pods that can run (quota and PDB arithmetic). */
   readonly maxReplicas: number;
   readonly route?: { readonly path: string; readonly host: string };
@@ -225,6 +233,8 @@ function resolveEnvironment(spec: PlatformSpec, envName: string, graph: Dependen
       ...(autoscaling ? { autoscaling } : {}),
       scaler: !autoscaling ? 'fixed' : s.scaleOn === 'kafka-lag' ? 'keda' : 'hpa',
       kafkaLagThreshold: s.kafkaLagThreshold,
+      timeout: s.timeout,
+      retries: s.retries,
       maxReplicas: autoscaling ? autoscaling.maxReplicas : env.replicas,
       ...(s.route ? { route: { path: s.route.path, host: s.route.host ?? env.host! } } : {}),
       dependsOn: { services: depServices, stores: depStores },
@@ -285,5 +295,7 @@ function resolveEnvironment(spec: PlatformSpec, envName: string, graph: Dependen
     topics,
     graph,
     addons: spec.cluster,
+    tracingSampling: env.tracingSampling ?? (envName === 'dev' ? 100 : 10),
+    certificateIssuer: env.certificateIssuer,
   };
 }

@@ -54,6 +54,21 @@ export const RUNTIMES = ['nodejs', 'go', 'python', 'java', 'dotnet'] as const;
 
 const percent = z.number().int().min(1).max(100);
 
+/** An Envoy/Istio duration such as `250ms`, `5s` or `1m`. */
+const duration = z.string().regex(/^[0-9]+(ms|s|m)$/, { message: 'must be a duration such as 250ms, 5s or 1m' });
+
+/** Where the gateway's TLS certificate comes from: a cert-manager issuer, or a self-signed one rendered per environment. */
+const certificateIssuer = z.union([
+  z.literal('self-signed'),
+  z.strictObject({
+    kind: z.enum(['ClusterIssuer', 'Issuer']).default('ClusterIssuer').describe('An Issuer must live in the ingress gateway namespace.'),
+    name: dnsName('issuer name'),
+  }),
+]);
+export const DEFAULT_CERTIFICATE_ISSUER = { kind: 'ClusterIssuer', name: 'letsencrypt-prod' } as const;
+
+export const DEFAULT_RETRIES = { attempts: 2, perTryTimeout: '5s', retryOn: 'connect-failure,refused-stream,unavailable,cancelled,reset' } as const;
+
 const autoscaling = z
   .strictObject({
     minReplicas: z.number().int().min(1).describe('Lower bound of the HorizontalPodAutoscaler.'),
@@ -93,6 +108,10 @@ const environment = z.strictObject({
     .optional()
     .describe('Several clusters (regions) that all run this environment: rendered as one Argo CD ApplicationSet with a list generator instead of one Application; replaces `cluster`. @default one cluster, `cluster`'),
   host: z.string().regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, { message: 'must be a DNS host name' }).optional().describe('Public host of the ingress gateway in this environment.'),
+  tracingSampling: z.number().min(0).max(100).optional().describe('Percentage of requests traced (mesh and auto-instrumentation); @default 100 in an environment named `dev`, 10 elsewhere.'),
+  certificateIssuer: certificateIssuer
+    .default({ ...DEFAULT_CERTIFICATE_ISSUER })
+    .describe("cert-manager issuer of the gateway's TLS certificate, or 'self-signed'; @default ClusterIssuer letsencrypt-prod"),
 });
 
 const route = z.strictObject({
@@ -132,6 +151,19 @@ export const service = z.strictObject({
     .default('cpu')
     .describe('What autoscaling follows where the environment autoscales: CPU/memory (HPA) or Kafka consumer lag (KEDA ScaledObject instead of the HPA).'),
   kafkaLagThreshold: z.number().int().min(1).default(10).describe('Target consumer lag per replica when scaleOn is kafka-lag.'),
+  timeout: duration.default('15s').describe('Mesh timeout of a request to this service (VirtualService), retries included.'),
+  retries: z
+    .strictObject({
+      attempts: z.number().int().min(0).max(10).default(DEFAULT_RETRIES.attempts).describe('Retries after the first attempt; 0 disables retries.'),
+      perTryTimeout: duration.default(DEFAULT_RETRIES.perTryTimeout),
+      retryOn: z
+        .string()
+        .regex(/^[a-z0-9-]+(,[a-z0-9-]+)*$/, { message: 'must be a comma-separated list of Envoy retry conditions' })
+        .default(DEFAULT_RETRIES.retryOn)
+        .describe('Envoy retry conditions; the default retries only failures that are safe for non-idempotent requests.'),
+    })
+    .default({ ...DEFAULT_RETRIES })
+    .describe('Mesh retries of requests to this service.'),
   shutdown: z
     .strictObject({
       preStopSeconds: z.number().int().min(0).max(60).default(5).describe('Delay before SIGTERM so endpoints drain.'),
@@ -151,6 +183,8 @@ const dataStore = z.strictObject({
   tier: tier.default('medium'),
   environments: z.record(z.string(), storeEnvironment).describe('Per environment: replicas and storage.'),
 });
+
+const DEFAULT_JAEGER = { service: 'jaeger-collector', otlpGrpcPort: 4317, podLabels: { 'app.kubernetes.io/name': 'jaeger' } } as const;
 
 export const platformSpec = z
   .strictObject({
@@ -184,12 +218,26 @@ export const platformSpec = z
         meshNamespace: dnsName('namespace').default('istio-system'),
         telemetryNamespace: dnsName('namespace').default('observability'),
         monitoringNamespace: dnsName('namespace').default('monitoring'),
+        jaeger: z
+          .strictObject({
+            service: dnsName('service').default(DEFAULT_JAEGER.service),
+            otlpGrpcPort: port.default(DEFAULT_JAEGER.otlpGrpcPort),
+            podLabels: z.record(z.string(), z.string()).default({ ...DEFAULT_JAEGER.podLabels }),
+          })
+          .default({ ...DEFAULT_JAEGER, podLabels: { ...DEFAULT_JAEGER.podLabels } })
+          .describe('The Jaeger collector (in telemetryNamespace) the OpenTelemetry collectors export traces to over OTLP gRPC.'),
+        keda: z
+          .strictObject({ namespace: dnsName('namespace').default('keda'), serviceAccount: dnsName('service account').default('keda-operator') })
+          .default({ namespace: 'keda', serviceAccount: 'keda-operator' })
+          .describe('The KEDA operator, which reads consumer lag from Kafka (it must run with an Istio sidecar).'),
       })
       .default({
         ingressGateway: { namespace: 'istio-ingress', name: 'istio-ingressgateway' },
         meshNamespace: 'istio-system',
         telemetryNamespace: 'observability',
         monitoringNamespace: 'monitoring',
+        jaeger: { ...DEFAULT_JAEGER, podLabels: { ...DEFAULT_JAEGER.podLabels } },
+        keda: { namespace: 'keda', serviceAccount: 'keda-operator' },
       })
       .describe('Where the cluster add-ons live (network policies and mesh policies point at them).'),
     environments: z.record(dnsName('environment name'), environment).check((ctx) => {

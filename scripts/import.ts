@@ -38,7 +38,7 @@ try {
       if (blob !== s.blob) throw new Error(`${source} is not ${s.repo}@${s.tag}:${s.path} (blob ${blob}, expected ${s.blob})`);
     }
     console.log(`import ${s.prefix} ← ${source}`);
-    execFileSync(cdk8s, ['import', `${s.prefix}:=${source}`, '--output', staging, '--language', 'typescript'], { stdio: ['ignore', 'ignore', 'inherit'], cwd: root });
+    execFileSync(cdk8s, ['import', `${s.prefix}:=${source}`, '--output', staging, '--language', 'typescript', '--no-save'], { stdio: ['ignore', 'ignore', 'inherit'], cwd: root });
   }
   const out = join(root, 'imports');
   for (const f of readdirSync(out)) if (f.endsWith('.ts')) rmSync(join(out, f));

@@ -41,8 +41,17 @@ if (!values.from) {
 }
 const all = (JSON.parse(readFileSync(values.from, 'utf8')) as { definitions: Record<string, any> }).definitions;
 const keep: Record<string, unknown> = {};
-const strip = (x: any): any =>
-  Array.isArray(x) ? x.map(strip) : x && typeof x === 'object' ? Object.fromEntries(Object.entries(x).filter(([k]) => k !== 'description').map(([k, v]) => [k, strip(v)])) : x;
+/** Drops documentation (`description`) but keeps properties that happen to be named `description`. */
+const strip = (x: any): any => {
+  if (Array.isArray(x)) return x.map(strip);
+  if (!x || typeof x !== 'object') return x;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(x)) {
+    if (k === 'description' && typeof v === 'string') continue;
+    out[k] = k === 'properties' ? Object.fromEntries(Object.entries(v as object).map(([p, s]) => [p, strip(s)])) : strip(v);
+  }
+  return out;
+};
 const visit = (name: string) => {
   if (keep[name] || !all[name]) return;
   keep[name] = strip(all[name]);

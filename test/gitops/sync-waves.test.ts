@@ -25,8 +25,6 @@ const EXPECTED: Record<string, readonly number[]> = {
   Role: [WAVE.foundation],
   RoleBinding: [WAVE.foundation],
   SealedSecret: [WAVE.foundation],
-  Issuer: [WAVE.foundation],
-  Certificate: [WAVE.foundation],
   Instrumentation: [WAVE.foundation],
   OpenTelemetryCollector: [WAVE.foundation],
   Telemetry: [WAVE.foundation],
@@ -46,7 +44,9 @@ const EXPECTED: Record<string, readonly number[]> = {
   ServiceMonitor: [WAVE.data, WAVE.services],
   PodMonitor: [WAVE.data, WAVE.services],
   PrometheusRule: [WAVE.data, WAVE.services],
-  // mesh routing, last
+  // mesh routing, last (with the gateway's certificate, issued in the gateway's namespace)
+  Issuer: [WAVE.routing],
+  Certificate: [WAVE.routing],
   Gateway: [WAVE.routing],
   VirtualService: [WAVE.routing],
   DestinationRule: [WAVE.routing],

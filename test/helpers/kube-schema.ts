@@ -1,4 +1,6 @@
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { join } from 'node:path';
 import type { KubeObject } from '../../lib/synth';
 
 const requireModel = createRequire(__filename);
@@ -45,6 +47,12 @@ export function modelFor(apiVersion: string, kind: string): ModelClass | null {
   } catch {
     cls = null;
   }
+  if (!cls) {
+    // ESM-only packages (prometheus-operator, keda) export no `require` condition;
+    // load the module file by path (Node 20.19+ can require ES modules).
+    const file = (requireModel.resolve.paths(pkg) ?? []).map((dir) => join(dir, pkg, version, `${kind}.js`)).find((f) => existsSync(f));
+    if (file) cls = (requireModel(file) as Record<string, ModelClass>)[kind] ?? null;
+  }
   cache.set(key, cls);
   return cls;
 }
@@ -53,8 +61,10 @@ export function modelFor(apiVersion: string, kind: string): ModelClass | null {
 export function schemaErrors(obj: KubeObject): string[] {
   const cls = modelFor(obj.apiVersion, obj.kind);
   if (!cls) throw new Error(`no schema model for ${obj.apiVersion} ${obj.kind}`);
+  // A model validated under an older version name also checks apiVersion: give it the name it knows.
+  const alias = SAME_SCHEMA_AS[obj.apiVersion];
   try {
-    new cls(obj).validate();
+    new cls(alias ? { ...obj, apiVersion: alias } : obj).validate();
     return [];
   } catch (e) {
     return [(e as Error).message];

@@ -1,0 +1,193 @@
+import { k8s } from 'cdk8s-plus-28';
+import type { Construct } from 'constructs';
+import { meta, type Identity } from '../lib/meta';
+import { WAVE } from '../lib/waves';
+import { dashboard, dashboardUid, type Dashboard, type PanelSpec } from '../lib/grafana';
+import type { EnvironmentModel, ServiceModel } from '../platform/model';
+import { PlatformChart } from './platform-chart';
+import { serviceIdentity } from './service';
+
+export interface DashboardsProps {
+  readonly env: EnvironmentModel;
+}
+
+/** Label the Grafana dashboard sidecar (kube-prometheus-stack) loads ConfigMaps by. */
+export const DASHBOARD_LABEL = { grafana_dashboard: '1' } as const;
+/** Annotation naming the Grafana folder the sidecar files the dashboard in. */
+export const FOLDER_ANNOTATION = 'grafana_folder';
+
+export const serviceDashboardName = (s: Pick<ServiceModel, 'name'>) => `dashboard-svc-${s.name}`;
+export const OVERVIEW_DASHBOARD_NAME = 'dashboard-overview';
+
+const requests = (ns: string, workload: string) => `reporter="destination", destination_workload_namespace="${ns}", destination_workload=${workload}`;
+
+/** Request rate, errors, duration percentiles and saturation of one service. */
+export function serviceDashboard(env: EnvironmentModel, s: ServiceModel): Dashboard {
+  const ns = s.namespace;
+  const sel = requests(ns, `"${s.name}"`);
+  const container = `namespace="${ns}", container="${s.name}"`;
+  const quantile = (q: number) => ({
+    expr: `histogram_quantile(${q}, sum by (le) (rate(istio_request_duration_milliseconds_bucket{${sel}}[5m])))`,
+    legendFormat: `p${Math.round(q * 100)}`,
+  });
+  const panels: PanelSpec[] = [
+    {
+      title: 'Request rate',
+      description: 'Requests per second received, by response code (reported by the destination sidecar).',
+      unit: 'reqps',
+      targets: [{ expr: `sum by (response_code) (rate(istio_requests_total{${sel}}[5m]))`, legendFormat: '{{response_code}}' }],
+    },
+    {
+      title: 'Error ratio (5xx)',
+      description: 'Share of requests answered with a 5xx status. SLO: below 1 %.',
+      unit: 'percentunit',
+      targets: [
+        {
+          expr: `sum(rate(istio_requests_total{${sel}, response_code=~"5.."}[5m])) / sum(rate(istio_requests_total{${sel}}[5m]))`,
+          legendFormat: '5xx ratio',
+        },
+      ],
+    },
+    {
+      title: 'Request duration',
+      description: 'Percentiles of request duration. SLO: p95 below 200 ms.',
+      unit: 'ms',
+      targets: [quantile(0.5), quantile(0.95), quantile(0.99)],
+    },
+    {
+      title: 'Replicas',
+      description: 'Desired and available replicas of the Deployment.',
+      unit: 'short',
+      targets: [
+        { expr: `kube_deployment_spec_replicas{namespace="${ns}", deployment="${s.name}"}`, legendFormat: 'desired' },
+        { expr: `kube_deployment_status_replicas_available{namespace="${ns}", deployment="${s.name}"}`, legendFormat: 'available' },
+      ],
+    },
+    {
+      title: 'CPU saturation',
+      description: 'CPU used by the service containers as a share of their limits.',
+      unit: 'percentunit',
+      targets: [
+        {
+          expr: `sum(rate(container_cpu_usage_seconds_total{${container}}[5m])) / sum(kube_pod_container_resource_limits{${container}, resource="cpu"})`,
+          legendFormat: 'CPU / limit',
+        },
+      ],
+    },
+    {
+      title: 'Memory saturation',
+      description: 'Working-set memory of the service containers as a share of their limits.',
+      unit: 'percentunit',
+      targets: [
+        {
+          expr: `sum(container_memory_working_set_bytes{${container}}) / sum(kube_pod_container_resource_limits{${container}, resource="memory"})`,
+          legendFormat: 'memory / limit',
+        },
+      ],
+    },
+  ];
+  if (s.consumes.length > 0) {
+    panels.push({
+      title: 'Kafka consumer lag',
+      description: `Messages not yet consumed by consumer group ${s.name}, per topic (target per replica: ${s.kafkaLagThreshold}).`,
+      unit: 'short',
+      wide: true,
+      targets: [{ expr: `sum by (topic) (kafka_consumergroup_lag{namespace="${env.dataNamespace}", consumergroup="${s.name}"})`, legendFormat: '{{topic}}' }],
+    });
+  }
+  return dashboard({
+    uid: dashboardUid(env.platform, env.name, s.name),
+    title: `${env.platform} / ${env.name} / ${s.name}`,
+    description: `Request rate, errors, duration and saturation of ${s.name} in ${env.name}.`,
+    tags: [env.platform, env.name, 'service'],
+    panels,
+  });
+}
+
+/** Every service side by side, plus the data stores' health. */
+export function overviewDashboard(env: EnvironmentModel): Dashboard {
+  const ns = env.namespace;
+  const workloads = `~"${env.services.map((s) => s.name).join('|')}"`;
+  const sel = requests(ns, workloads);
+  const dataNs = env.dataNamespace;
+  const kinds = new Set(env.stores.map((s) => s.kind));
+  const panels: PanelSpec[] = [
+    {
+      title: 'Request rate by service',
+      description: 'Requests per second received by each service.',
+      unit: 'reqps',
+      targets: [{ expr: `sum by (destination_workload) (rate(istio_requests_total{${sel}}[5m]))`, legendFormat: '{{destination_workload}}' }],
+    },
+    {
+      title: 'Error ratio by service (5xx)',
+      description: 'Share of requests answered with a 5xx status. SLO: below 1 %.',
+      unit: 'percentunit',
+      targets: [
+        {
+          expr: `sum by (destination_workload) (rate(istio_requests_total{${sel}, response_code=~"5.."}[5m])) / sum by (destination_workload) (rate(istio_requests_total{${sel}}[5m]))`,
+          legendFormat: '{{destination_workload}}',
+        },
+      ],
+    },
+    {
+      title: 'p95 duration by service',
+      description: '95th percentile of request duration. SLO: below 200 ms.',
+      unit: 'ms',
+      targets: [
+        {
+          expr: `histogram_quantile(0.95, sum by (destination_workload, le) (rate(istio_request_duration_milliseconds_bucket{${sel}}[5m])))`,
+          legendFormat: '{{destination_workload}}',
+        },
+      ],
+    },
+    {
+      title: 'Unavailable replicas',
+      description: 'Replicas per Deployment that are not available.',
+      unit: 'short',
+      targets: [{ expr: `sum by (deployment) (kube_deployment_status_replicas_unavailable{namespace="${ns}", deployment=${workloads}})`, legendFormat: '{{deployment}}' }],
+    },
+  ];
+  const storeHealth = [
+    ...(kinds.has('postgres') ? [{ expr: `sum(pg_up{namespace="${dataNs}"})`, legendFormat: 'PostgreSQL up' }] : []),
+    ...(kinds.has('redis') ? [{ expr: `sum(redis_up{namespace="${dataNs}"})`, legendFormat: 'Redis up' }] : []),
+    ...(kinds.has('kafka') ? [{ expr: `max(kafka_brokers{namespace="${dataNs}"})`, legendFormat: 'Kafka brokers' }] : []),
+    ...(kinds.has('zookeeper') ? [{ expr: `sum(up{namespace="${dataNs}", job="zookeeper-metrics"})`, legendFormat: 'ZooKeeper members up' }] : []),
+  ];
+  if (storeHealth.length) {
+    panels.push({ title: 'Data stores', description: 'Live instances of each data store.', unit: 'short', type: 'stat', targets: storeHealth });
+  }
+  if (kinds.has('kafka') && env.services.some((s) => s.consumes.length > 0)) {
+    panels.push({
+      title: 'Kafka consumer lag',
+      description: 'Messages not yet consumed, per consumer group.',
+      unit: 'short',
+      targets: [{ expr: `sum by (consumergroup) (kafka_consumergroup_lag{namespace="${dataNs}"})`, legendFormat: '{{consumergroup}}' }],
+    });
+  }
+  return dashboard({
+    uid: dashboardUid(env.platform, env.name, 'overview'),
+    title: `${env.platform} / ${env.name} / overview`,
+    description: `Every service of ${env.platform} in ${env.name}, and its data stores.`,
+    tags: [env.platform, env.name, 'overview'],
+    panels,
+  });
+}
+
+/** Grafana dashboards as ConfigMaps the Grafana sidecar picks up: one per service and one overview. */
+export class DashboardsChart extends PlatformChart {
+  constructor(scope: Construct, id: string, props: DashboardsProps) {
+    const { env } = props;
+    super(scope, id, { file: `${env.name}/telemetry/dashboards.yaml` });
+    const annotations = { [FOLDER_ANNOTATION]: `${env.platform}-${env.name}` };
+    const configMap = (cid: string, name: string, identity: Identity, d: Dashboard) =>
+      new k8s.KubeConfigMap(this, cid, {
+        metadata: meta({ name, namespace: env.namespace, id: identity, wave: WAVE.services, labels: { ...DASHBOARD_LABEL }, annotations }),
+        data: { [`${name}.json`]: JSON.stringify(d, null, 2) },
+      });
+
+    configMap('overview', OVERVIEW_DASHBOARD_NAME, { name: env.platform, instance: OVERVIEW_DASHBOARD_NAME, component: 'dashboard', partOf: env.platform, version: env.version }, overviewDashboard(env));
+    for (const s of env.services) {
+      configMap(`svc-${s.name}`, serviceDashboardName(s), { ...serviceIdentity(env, s), component: 'dashboard' }, serviceDashboard(env, s));
+    }
+  }
+}

@@ -1,0 +1,69 @@
+import type { Construct } from 'constructs';
+import { ScaledObject } from '../imports/keda-keda.sh';
+import { meta } from '../lib/meta';
+import { WAVE } from '../lib/waves';
+import { STORE_ENDPOINTS } from '../lib/stores';
+import type { EnvironmentModel, ServiceModel } from '../platform/model';
+import { PlatformChart } from './platform-chart';
+import { serviceIdentity } from './service';
+
+export interface KedaProps {
+  readonly env: EnvironmentModel;
+}
+
+/** Services whose replica count a KEDA ScaledObject owns (never also an HPA). */
+export function kedaServices(env: EnvironmentModel): ServiceModel[] {
+  return env.services.filter((s) => s.scaler === 'keda');
+}
+
+export function kafkaBootstrap(env: Pick<EnvironmentModel, 'dataNamespace'>): string {
+  const kafka = STORE_ENDPOINTS.kafka;
+  return `${kafka.service}.${env.dataNamespace}.svc.cluster.local:${kafka.clientPorts[0]!.port}`;
+}
+
+/**
+ * Kafka consumers that scale on consumer lag: one ScaledObject per service
+ * (KEDA creates and owns the HPA `keda-hpa-<service>`), one `kafka` trigger per
+ * consumed topic, the consumer group being the service name.
+ */
+export class KedaChart extends PlatformChart {
+  constructor(scope: Construct, id: string, props: KedaProps) {
+    const { env } = props;
+    super(scope, id, { file: `${env.name}/autoscaling/keda.yaml` });
+
+    for (const s of kedaServices(env)) {
+      const a = s.autoscaling!;
+      new ScaledObject(this, s.name, {
+        metadata: meta({ name: s.name, namespace: s.namespace, id: serviceIdentity(env, s), wave: WAVE.services }),
+        spec: {
+          scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: s.name },
+          minReplicaCount: a.minReplicas,
+          maxReplicaCount: a.maxReplicas,
+          pollingInterval: 15,
+          cooldownPeriod: 300,
+          // If Kafka cannot be read, hold the floor instead of scaling to the minimum of a broken metric.
+          fallback: { failureThreshold: 3, replicas: a.minReplicas },
+          advanced: {
+            horizontalPodAutoscalerConfig: {
+              behavior: {
+                scaleDown: { stabilizationWindowSeconds: 300, policies: [{ type: 'Percent', value: 50, periodSeconds: 60 }] },
+                scaleUp: { stabilizationWindowSeconds: 0, policies: [{ type: 'Percent', value: 100, periodSeconds: 30 }] },
+              },
+            },
+          },
+          triggers: [...new Set(s.consumes)].map((topic) => ({
+            type: 'kafka',
+            name: `lag-${topic.toLowerCase().replace(/[^a-z0-9-]/g, '-')}`,
+            metadata: {
+              bootstrapServers: kafkaBootstrap(env),
+              consumerGroup: s.name,
+              topic,
+              lagThreshold: String(s.kafkaLagThreshold),
+              offsetResetPolicy: 'latest',
+            },
+          })),
+        },
+      });
+    }
+  }
+}

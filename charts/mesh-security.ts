@@ -1,0 +1,168 @@
+import type { Construct } from 'constructs';
+import {
+  AuthorizationPolicy,
+  AuthorizationPolicySpecAction,
+  type AuthorizationPolicySpecRules,
+  PeerAuthentication,
+  PeerAuthenticationSpecMtlsMode,
+  PeerAuthenticationSpecPortLevelMtlsMode,
+} from '../imports/istio-security.istio.io';
+import { meta, selector, type Identity } from '../lib/meta';
+import { WAVE } from '../lib/waves';
+import { STORE_ENDPOINTS, STORE_METRICS } from '../lib/stores';
+import { COLLECTOR_METRICS_PORTS } from '../lib/instrumentation';
+import type { EnvironmentModel, ServiceModel, StoreModel } from '../platform/model';
+import { PlatformChart } from './platform-chart';
+import { serviceIdentity } from './service';
+
+export interface MeshSecurityProps {
+  readonly env: EnvironmentModel;
+}
+
+/** The SPIFFE-style principal Istio gives a workload running as `serviceAccount` in `namespace`. */
+export function principal(namespace: string, serviceAccount: string): string {
+  return `cluster.local/ns/${namespace}/sa/${serviceAccount}`;
+}
+
+/** Principal of a platform service (its ServiceAccount is named like the service). */
+export function servicePrincipal(env: Pick<EnvironmentModel, 'namespace'>, service: string): string {
+  return principal(env.namespace, service);
+}
+
+export function gatewayPrincipal(env: Pick<EnvironmentModel, 'addons'>): string {
+  return principal(env.addons.ingressGateway.namespace, env.addons.ingressGateway.name);
+}
+
+/** Principal of the pods of a data store. */
+export function storePrincipal(env: Pick<EnvironmentModel, 'dataNamespace'>, kind: StoreModel['kind']): string {
+  return principal(env.dataNamespace, STORE_ENDPOINTS[kind].serviceAccount);
+}
+
+/**
+ * Who may call a service: the services that name it in `dependsOn`, plus the
+ * ingress gateway when it has a public route. Sorted, deduplicated.
+ */
+export function serviceCallerPrincipals(env: EnvironmentModel, s: ServiceModel): string[] {
+  return [...new Set([...s.callers.map((c) => servicePrincipal(env, c)), ...(s.route ? [gatewayPrincipal(env)] : [])])].sort();
+}
+
+/**
+ * Who may connect to a data store's client ports: its clients (services whose
+ * `dependsOn` names it; for ZooKeeper the Kafka brokers) and, for Kafka, the
+ * KEDA operator when a service scales on consumer lag.
+ */
+export function storeClientPrincipals(env: EnvironmentModel, store: StoreModel): string[] {
+  const clients = store.kind === 'zookeeper' ? [storePrincipal(env, 'kafka')] : store.clients.map((c) => servicePrincipal(env, c));
+  const keda = store.kind === 'kafka' && env.services.some((s) => s.scaler === 'keda') ? [principal(env.addons.keda.namespace, env.addons.keda.serviceAccount)] : [];
+  return [...new Set([...clients, ...keda])].sort();
+}
+
+/** Port-level PERMISSIVE mTLS so Prometheus (outside the mesh) can scrape plain-text metrics. */
+function permissive(ports: readonly number[]) {
+  return Object.fromEntries(ports.map((p) => [String(p), { mode: PeerAuthenticationSpecPortLevelMtlsMode.PERMISSIVE }]));
+}
+
+/** Plain-text GET of the metrics path on the metrics port(s), from anyone (NetworkPolicies admit only Prometheus). */
+function metricsRule(ports: readonly number[], path: string): AuthorizationPolicySpecRules {
+  return { to: [{ operation: { methods: ['GET'], paths: [path], ports: ports.map(String) } }] };
+}
+
+/**
+ * Zero-trust inside the mesh: STRICT mTLS and an allow-nothing policy in every
+ * namespace of the environment, then per workload one ALLOW policy naming
+ * exactly the principals the dependency graph permits.
+ *
+ * Prometheus runs outside the mesh, so each workload opens its metrics port as
+ * PERMISSIVE and admits plain-text `GET <metrics path>` there (see
+ * docs/mesh-and-telemetry.md for the trade-off).
+ */
+export class MeshSecurityChart extends PlatformChart {
+  constructor(scope: Construct, id: string, props: MeshSecurityProps) {
+    const { env } = props;
+    super(scope, id, { file: `${env.name}/mesh/security.yaml` });
+
+    for (const namespace of env.namespaces) {
+      const id: Identity = { name: env.platform, instance: namespace, component: 'mesh-security', partOf: env.platform, version: env.version };
+      new PeerAuthentication(this, `peer-${namespace}`, {
+        metadata: meta({ name: 'default', namespace, id, wave: WAVE.foundation }),
+        spec: { mtls: { mode: PeerAuthenticationSpecMtlsMode.STRICT } },
+      });
+      // An ALLOW policy without rules matches nothing: every request is denied unless another policy allows it.
+      new AuthorizationPolicy(this, `allow-nothing-${namespace}`, {
+        metadata: meta({ name: 'allow-nothing', namespace, id, wave: WAVE.foundation }),
+        spec: {},
+      });
+    }
+
+    for (const s of env.services) {
+      const id = serviceIdentity(env, s);
+      const m = meta({ name: s.name, namespace: s.namespace, id, wave: WAVE.foundation });
+      const workload = { matchLabels: selector(id) };
+      new PeerAuthentication(this, `peer-${s.name}`, {
+        metadata: m,
+        spec: { selector: workload, mtls: { mode: PeerAuthenticationSpecMtlsMode.STRICT }, portLevelMtls: permissive([s.metrics.port]) },
+      });
+      const callers = serviceCallerPrincipals(env, s);
+      new AuthorizationPolicy(this, `authz-${s.name}`, {
+        metadata: m,
+        spec: {
+          action: AuthorizationPolicySpecAction.ALLOW,
+          selector: workload,
+          rules: [
+            ...(callers.length ? [{ from: [{ source: { principals: callers } }], to: [{ operation: { ports: [String(s.port)] } }] }] : []),
+            metricsRule([s.metrics.port], s.metrics.path),
+          ],
+        },
+      });
+    }
+
+    for (const store of env.stores) {
+      const ep = STORE_ENDPOINTS[store.kind];
+      const metrics = STORE_METRICS[store.kind];
+      const id: Identity = { name: ep.appName, instance: ep.service, component: 'mesh-security', partOf: env.platform, version: store.version };
+      const m = meta({ name: ep.service, namespace: store.namespace, id, wave: WAVE.foundation });
+      const workload = { matchLabels: { 'app.kubernetes.io/name': ep.appName } };
+      new PeerAuthentication(this, `peer-${store.kind}`, {
+        metadata: m,
+        spec: { selector: workload, mtls: { mode: PeerAuthenticationSpecMtlsMode.STRICT }, portLevelMtls: permissive([metrics.port]) },
+      });
+      const clients = storeClientPrincipals(env, store);
+      new AuthorizationPolicy(this, `authz-${store.kind}`, {
+        metadata: m,
+        spec: {
+          action: AuthorizationPolicySpecAction.ALLOW,
+          selector: workload,
+          rules: [
+            ...(clients.length ? [{ from: [{ source: { principals: clients } }], to: [{ operation: { ports: ep.clientPorts.map((p) => String(p.port)) } }] }] : []),
+            // Replication and peer traffic between the store's own pods, on any port.
+            { from: [{ source: { principals: [storePrincipal(env, store.kind)] } }] },
+            metricsRule([metrics.port], metrics.path),
+          ],
+        },
+      });
+    }
+
+    // The environment's OpenTelemetry collector: OTLP from every service (the
+    // app SDKs and their sidecars' tracers run as the service's account).
+    const t = env.telemetry;
+    const collector: Identity = { name: t.service, instance: t.service, component: 'mesh-security', partOf: env.platform, version: env.version };
+    const cm = meta({ name: t.service, namespace: t.namespace, id: collector, wave: WAVE.foundation });
+    const collectorPods = { matchLabels: { ...t.podLabels } };
+    new PeerAuthentication(this, 'peer-collector', {
+      metadata: cm,
+      spec: { selector: collectorPods, mtls: { mode: PeerAuthenticationSpecMtlsMode.STRICT }, portLevelMtls: permissive(COLLECTOR_METRICS_PORTS) },
+    });
+    const senders = env.services.map((s) => servicePrincipal(env, s.name)).sort();
+    new AuthorizationPolicy(this, 'authz-collector', {
+      metadata: cm,
+      spec: {
+        action: AuthorizationPolicySpecAction.ALLOW,
+        selector: collectorPods,
+        rules: [
+          ...(senders.length ? [{ from: [{ source: { principals: senders } }], to: [{ operation: { ports: [String(t.otlpGrpcPort), String(t.otlpHttpPort)] } }] }] : []),
+          metricsRule(COLLECTOR_METRICS_PORTS, '/metrics'),
+        ],
+      },
+    });
+  }
+}

@@ -1,0 +1,164 @@
+import type { Construct } from 'constructs';
+import {
+  DestinationRule,
+  DestinationRuleSpecTrafficPolicyTlsMode,
+  Gateway,
+  GatewaySpecServersTlsMinProtocolVersion,
+  GatewaySpecServersTlsMode,
+  VirtualService,
+  type VirtualServiceSpecHttp,
+} from '../imports/istio-networking.istio.io';
+import { Certificate, CertificateSpecPrivateKeyAlgorithm, CertificateSpecPrivateKeyRotationPolicy } from '../imports/cert-manager-certificate-cert-manager.io';
+import { Issuer } from '../imports/cert-manager-issuer-cert-manager.io';
+import { meta, type Identity } from '../lib/meta';
+import { WAVE } from '../lib/waves';
+import type { EnvironmentModel, ServiceModel } from '../platform/model';
+import { PlatformChart } from './platform-chart';
+import { serviceIdentity } from './service';
+
+export interface MeshProps {
+  readonly env: EnvironmentModel;
+}
+
+/** Name of the environment's Istio Gateway (in the services namespace). */
+export const GATEWAY_NAME = 'public';
+
+/**
+ * Circuit breaking every service gets: generous enough not to shed normal
+ * load, tight enough that one slow dependency cannot exhaust its callers.
+ */
+export const CONNECTION_POOL = { maxConnections: 1024, connectTimeout: '2s', http1MaxPendingRequests: 256, http2MaxRequests: 1024, maxRetries: 32, idleTimeout: '300s' } as const;
+export const OUTLIER_DETECTION = { consecutive5xxErrors: 5, interval: '10s', baseEjectionTime: '30s', maxEjectionPercent: 50 } as const;
+
+export function serviceHost(s: Pick<ServiceModel, 'name' | 'namespace'>): string {
+  return `${s.name}.${s.namespace}.svc.cluster.local`;
+}
+
+/** Every public host of the environment, sorted. */
+export function publicHosts(env: EnvironmentModel): string[] {
+  return [...new Set(env.services.flatMap((s) => (s.route ? [s.route.host] : [])))].sort();
+}
+
+/** The TLS Secret (in the ingress gateway namespace) the gateway serves. */
+export function gatewayCertificateName(env: Pick<EnvironmentModel, 'platform' | 'name'>): string {
+  return `${env.platform}-${env.name}-tls`;
+}
+
+/**
+ * Traffic management of one environment: the public Gateway (HTTPS with a
+ * cert-manager certificate, HTTP redirected), per public service a
+ * VirtualService routing its path prefix from the gateway, and per service a
+ * mesh VirtualService (timeout, retries) and a DestinationRule (ISTIO_MUTUAL,
+ * connection-pool limits, outlier detection).
+ */
+export class MeshChart extends PlatformChart {
+  constructor(scope: Construct, id: string, props: MeshProps) {
+    const { env } = props;
+    super(scope, id, { file: `${env.name}/mesh/routing.yaml` });
+
+    const hosts = publicHosts(env);
+    const gatewayRef = `${env.namespace}/${GATEWAY_NAME}`;
+    if (hosts.length > 0) this.gateway(env, hosts);
+
+    for (const s of env.services) {
+      const id = serviceIdentity(env, s);
+      const m = (name: string) => meta({ name, namespace: s.namespace, id, wave: WAVE.routing });
+      const host = serviceHost(s);
+      const route = routeTo(s);
+
+      new DestinationRule(this, `dr-${s.name}`, {
+        metadata: m(s.name),
+        spec: {
+          host,
+          trafficPolicy: {
+            tls: { mode: DestinationRuleSpecTrafficPolicyTlsMode.ISTIO_UNDERSCORE_MUTUAL },
+            connectionPool: {
+              tcp: { maxConnections: CONNECTION_POOL.maxConnections, connectTimeout: CONNECTION_POOL.connectTimeout },
+              http: {
+                http1MaxPendingRequests: CONNECTION_POOL.http1MaxPendingRequests,
+                http2MaxRequests: CONNECTION_POOL.http2MaxRequests,
+                maxRetries: CONNECTION_POOL.maxRetries,
+                idleTimeout: CONNECTION_POOL.idleTimeout,
+              },
+            },
+            outlierDetection: {
+              consecutive5XxErrors: OUTLIER_DETECTION.consecutive5xxErrors,
+              interval: OUTLIER_DETECTION.interval,
+              baseEjectionTime: OUTLIER_DETECTION.baseEjectionTime,
+              maxEjectionPercent: OUTLIER_DETECTION.maxEjectionPercent,
+            },
+          },
+        },
+      });
+
+      // Calls from inside the mesh get the same timeout and retries as calls from the gateway.
+      new VirtualService(this, `vs-${s.name}`, {
+        metadata: m(s.name),
+        spec: { hosts: [host], gateways: ['mesh'], http: [{ name: 'default', ...route }] },
+      });
+
+      if (s.route) {
+        const p = s.route.path.replace(/\/+$/, '');
+        const match = p === '' ? [{ uri: { prefix: '/' } }] : [{ uri: { exact: p } }, { uri: { prefix: `${p}/` } }];
+        new VirtualService(this, `vs-${s.name}-public`, {
+          metadata: m(`${s.name}-public`),
+          spec: { hosts: [s.route.host], gateways: [gatewayRef], http: [{ name: 'public', match, ...route }] },
+        });
+      }
+    }
+  }
+
+  private gateway(env: EnvironmentModel, hosts: string[]): void {
+    const gw = env.addons.ingressGateway;
+    const id: Identity = { name: env.platform, instance: GATEWAY_NAME, component: 'gateway', partOf: env.platform, version: env.version };
+    const secretName = gatewayCertificateName(env);
+    const issuer = env.certificateIssuer;
+    let issuerRef: { name: string; kind: string; group: string };
+    if (issuer === 'self-signed') {
+      const name = `${env.platform}-${env.name}-selfsigned`;
+      new Issuer(this, 'self-signed-issuer', {
+        metadata: meta({ name, namespace: gw.namespace, id, wave: WAVE.routing }),
+        spec: { selfSigned: {} },
+      });
+      issuerRef = { name, kind: 'Issuer', group: 'cert-manager.io' };
+    } else {
+      issuerRef = { name: issuer.name, kind: issuer.kind, group: 'cert-manager.io' };
+    }
+    // Istio reads the gateway's credential from the gateway workload's namespace.
+    new Certificate(this, 'certificate', {
+      metadata: meta({ name: secretName, namespace: gw.namespace, id, wave: WAVE.routing }),
+      spec: {
+        secretName,
+        dnsNames: hosts,
+        issuerRef,
+        duration: '2160h',
+        renewBefore: '720h',
+        privateKey: { algorithm: CertificateSpecPrivateKeyAlgorithm.ECDSA, size: 256, rotationPolicy: CertificateSpecPrivateKeyRotationPolicy.ALWAYS },
+      },
+    });
+    new Gateway(this, 'gateway', {
+      metadata: meta({ name: GATEWAY_NAME, namespace: env.namespace, id, wave: WAVE.routing }),
+      spec: {
+        selector: { app: gw.name },
+        servers: [
+          {
+            port: { number: 443, name: 'https', protocol: 'HTTPS' },
+            hosts,
+            tls: { mode: GatewaySpecServersTlsMode.SIMPLE, credentialName: secretName, minProtocolVersion: GatewaySpecServersTlsMinProtocolVersion.TLSV1_UNDERSCORE_2 },
+          },
+          { port: { number: 80, name: 'http', protocol: 'HTTP' }, hosts, tls: { httpsRedirect: true } },
+        ],
+      },
+    });
+  }
+}
+
+/** Destination, timeout and retries of every route to `s`. */
+function routeTo(s: ServiceModel): Pick<VirtualServiceSpecHttp, 'route' | 'timeout' | 'retries'> {
+  const r = s.retries;
+  return {
+    route: [{ destination: { host: serviceHost(s), port: { number: s.port } } }],
+    timeout: s.timeout,
+    retries: r.attempts > 0 ? { attempts: r.attempts, perTryTimeout: r.perTryTimeout, retryOn: r.retryOn } : { attempts: 0 },
+  };
+}

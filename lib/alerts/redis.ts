@@ -1,0 +1,33 @@
+import type { EnvironmentModel } from '../../platform/model';
+import type { AlertGroup } from './types';
+
+export const REDIS_MEMORY_RATIO = 0.9;
+
+/** Redis: instance down, memory close to maxmemory (redis_exporter). */
+export function redisAlerts(env: EnvironmentModel): AlertGroup | undefined {
+  const redis = env.stores.find((s) => s.kind === 'redis');
+  if (!redis) return undefined;
+  const ns = redis.namespace;
+  return {
+    name: `${env.platform}-${env.name}-redis`,
+    alerts: [
+      {
+        alert: 'RedisDown',
+        expr: `redis_up{namespace="${ns}"} == 0`,
+        for: '2m',
+        severity: 'critical',
+        summary: 'Redis instance {{ $labels.pod }} is down',
+        description: `redis_exporter cannot reach Redis in pod {{ $labels.pod }} (${ns}).`,
+      },
+      {
+        alert: 'RedisMemoryHigh',
+        // Instances without maxmemory (0) are left out instead of dividing by zero.
+        expr: `redis_memory_used_bytes{namespace="${ns}"} / (redis_memory_max_bytes{namespace="${ns}"} > 0) > ${REDIS_MEMORY_RATIO}`,
+        for: '10m',
+        severity: 'warning',
+        summary: 'Redis {{ $labels.pod }} uses more than 90% of maxmemory',
+        description: `Redis in pod {{ $labels.pod }} (${ns}) uses {{ $value | humanizePercentage }} of maxmemory; keys will be evicted or writes rejected.`,
+      },
+    ],
+  };
+}

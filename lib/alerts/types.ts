@@ -1,0 +1,27 @@
+import type { EnvironmentModel } from '../../platform/model';
+
+/**
+ * One Prometheus alert, defined next to the other alerts of its component
+ * (Grafana-mixin style). The runbook URL is added when the groups are
+ * assembled into the environment's PrometheusRule.
+ */
+export interface Alert {
+  readonly alert: string;
+  readonly expr: string;
+  /** How long the condition must hold, e.g. `10m`. */
+  readonly for: string;
+  readonly severity: 'critical' | 'warning';
+  readonly summary: string;
+  readonly description: string;
+}
+
+export interface AlertGroup {
+  readonly name: string;
+  readonly alerts: readonly Alert[];
+}
+
+/** A component's alerts for one environment (empty when the component is absent). */
+export type AlertGroupBuilder = (env: EnvironmentModel) => AlertGroup | undefined;
+
+/** `a|b|c` for a PromQL regex matcher over DNS names (which need no escaping). */
+export const anyOf = (names: readonly string[]): string => names.join('|');

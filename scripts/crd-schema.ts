@@ -1,0 +1,67 @@
+/**
+ * Generates test/schemas/crds.json: the openAPIV3Schema (descriptions
+ * removed) of each custom resource version the platform renders, taken from
+ * the pinned upstream CRDs, so tests validate custom resources strictly
+ * against exactly the versions cdk8s.yaml pins — without the CRD files.
+ *
+ *   npm run crd-schema -- --from ../shared/crds
+ *
+ * Local files are checked against the upstream git blob ids of scripts/crd-sources.ts.
+ */
+import { createHash } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { loadAll } from 'js-yaml';
+import { CRD_SOURCES } from './crd-sources';
+
+/** group/version → kinds validated strictly. (ApplicationSet's 340 kB schema is left to @kubernetes-models/argo-cd.) */
+export const STRICT_CRD_KINDS: Record<string, readonly string[]> = {
+  'networking.istio.io/v1': ['Gateway', 'VirtualService', 'DestinationRule'],
+  'security.istio.io/v1': ['PeerAuthentication', 'AuthorizationPolicy'],
+  'telemetry.istio.io/v1': ['Telemetry'],
+  'opentelemetry.io/v1beta1': ['OpenTelemetryCollector'],
+  'opentelemetry.io/v1alpha1': ['Instrumentation'],
+  'monitoring.coreos.com/v1': ['ServiceMonitor', 'PodMonitor', 'PrometheusRule'],
+  'keda.sh/v1alpha1': ['ScaledObject'],
+  'cert-manager.io/v1': ['Certificate', 'Issuer', 'ClusterIssuer'],
+  'bitnami.com/v1alpha1': ['SealedSecret'],
+  'argoproj.io/v1alpha1': ['Application', 'AppProject'],
+};
+
+const { values } = parseArgs({ options: { from: { type: 'string' }, out: { type: 'string', default: 'test/schemas/crds.json' } } });
+if (!values.from) {
+  console.error('usage: npm run crd-schema -- --from <directory of the pinned CRD files>');
+  process.exit(2);
+}
+/** Drops documentation (`description`) but keeps properties that happen to be named `description`. */
+const strip = (x: any): any => {
+  if (Array.isArray(x)) return x.map(strip);
+  if (!x || typeof x !== 'object') return x;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(x)) {
+    if (k === 'description' && typeof v === 'string') continue;
+    out[k] = k === 'properties' ? Object.fromEntries(Object.entries(v as object).map(([p, s]) => [p, strip(s)])) : strip(v);
+  }
+  return out;
+};
+
+const schemas: Record<string, unknown> = {};
+for (const source of CRD_SOURCES) {
+  const content = readFileSync(join(values.from, source.file));
+  const blob = createHash('sha1').update(`blob ${content.length}\0`).update(content).digest('hex');
+  if (blob !== source.blob) throw new Error(`${source.file} is not ${source.repo}@${source.tag}:${source.path}`);
+  for (const doc of loadAll(content.toString('utf8')) as any[]) {
+    if (doc?.kind !== 'CustomResourceDefinition') continue;
+    for (const version of doc.spec.versions) {
+      const gv = `${doc.spec.group}/${version.name}`;
+      if (STRICT_CRD_KINDS[gv]?.includes(doc.spec.names.kind)) schemas[`${gv}/${doc.spec.names.kind}`] = strip(version.schema.openAPIV3Schema);
+    }
+  }
+}
+const expected = Object.entries(STRICT_CRD_KINDS).flatMap(([gv, kinds]) => kinds.map((k) => `${gv}/${k}`));
+const missing = expected.filter((k) => !schemas[k]);
+if (missing.length) throw new Error(`not found in the CRDs: ${missing.join(', ')}`);
+const sorted = Object.fromEntries(Object.keys(schemas).sort().map((k) => [k, schemas[k]]));
+writeFileSync(values.out!, `${JSON.stringify({ source: 'openAPIV3Schema of the pinned upstream CRDs (scripts/crd-sources.ts), descriptions removed', schemas: sorted })}\n`);
+console.log(`wrote ${values.out}: ${Object.keys(sorted).length} schemas`);

@@ -1,0 +1,249 @@
+import { describe, expect, it } from 'vitest';
+import { loadSpec } from '../../platform/loader';
+import type { PlatformSpecInput } from '../../platform/schema';
+import type { KubeObject } from '../../lib/synth';
+import { render, type Rendered } from '../helpers/render';
+import { smallPlatform } from '../helpers/fixtures';
+import { schemaErrors } from '../helpers/kube-schema';
+
+/*
+ * Expected policies are derived here from the spec input (services' dependsOn,
+ * routes), independently of the model's `callers`, and compared with what was
+ * rendered in both directions.
+ */
+type SpecService = { name: string; dependsOn?: string[]; route?: { path: string }; scaleOn?: string; port: number };
+const servicesOf = (spec: PlatformSpecInput) => spec.services as SpecService[];
+const sa = (ns: string, name: string) => `cluster.local/ns/${ns}/sa/${name}`;
+const GATEWAY = sa('istio-ingress', 'istio-ingressgateway');
+
+function expectedServicePrincipals(spec: PlatformSpecInput, ns: string, target: SpecService): string[] {
+  const callers = servicesOf(spec)
+    .filter((s) => (s.dependsOn ?? []).includes(target.name))
+    .map((s) => sa(ns, s.name));
+  return [...new Set([...callers, ...(target.route ? [GATEWAY] : [])])].sort();
+}
+
+function expectedStorePrincipals(spec: PlatformSpecInput, env: string, store: string): string[] {
+  const e = spec.environments[env]!;
+  const ns = e.namespace;
+  const dataNs = e.dataNamespace ?? ns;
+  if (store === 'zookeeper') return [sa(dataNs, 'kafka')];
+  const clients = servicesOf(spec)
+    .filter((s) => (s.dependsOn ?? []).includes(store))
+    .map((s) => sa(ns, s.name));
+  const keda = store === 'kafka' && e.autoscaling && servicesOf(spec).some((s) => s.scaleOn === 'kafka-lag') ? [sa('keda', 'keda-operator')] : [];
+  return [...new Set([...clients, ...keda])].sort();
+}
+
+type Rule = { from?: { source?: { principals?: string[] } }[]; to?: { operation?: { ports?: string[]; methods?: string[]; paths?: string[] } }[] };
+const rulesOf = (o: KubeObject) => ((o.spec as { rules?: Rule[] }).rules ?? []) as Rule[];
+/** Principals admitted by the rules of an AuthorizationPolicy that name principals. */
+const admitted = (o: KubeObject) => [...new Set(rulesOf(o).flatMap((r) => (r.from ?? []).flatMap((f) => f.source?.principals ?? [])))].sort();
+
+function checkAuthorization(r: Rendered, spec: PlatformSpecInput) {
+  for (const [env, e] of Object.entries(spec.environments)) {
+    for (const s of servicesOf(spec)) {
+      const policy = r.get('AuthorizationPolicy', s.name, { env, namespace: e.namespace });
+      expect(admitted(policy), `${env}/${s.name}`).toEqual(expectedServicePrincipals(spec, e.namespace, s));
+      // Principals are admitted on the service port only.
+      for (const rule of rulesOf(policy).filter((x) => x.from)) expect(rule.to?.[0]?.operation?.ports).toEqual([String(s.port)]);
+    }
+  }
+}
+
+/** NetworkPolicy ingress peers on the service port (rendered by charts/service.ts), as `namespace/name` or `gateway`. */
+function ingressPeers(r: Rendered, env: string, ns: string, s: SpecService): string[] {
+  const np = r.get('NetworkPolicy', s.name, { env, namespace: ns });
+  type Peer = { namespaceSelector?: { matchLabels?: Record<string, string> }; podSelector?: { matchLabels?: Record<string, string> } };
+  const ingress = (np.spec as { ingress: { from: Peer[]; ports: { port: number }[] }[] }).ingress;
+  return ingress
+    .filter((i) => i.ports.some((p) => p.port === s.port))
+    .flatMap((i) => i.from)
+    .filter((p) => p.namespaceSelector?.matchLabels?.['kubernetes.io/metadata.name'] !== 'monitoring')
+    .map((p) => {
+      const pns = p.namespaceSelector!.matchLabels!['kubernetes.io/metadata.name']!;
+      const labels = p.podSelector!.matchLabels!;
+      return labels.app === 'istio-ingressgateway' ? 'gateway' : `${pns}/${labels['app.kubernetes.io/name']}`;
+    })
+    .sort();
+}
+
+function checkNetworkPeers(r: Rendered, spec: PlatformSpecInput) {
+  for (const [env, e] of Object.entries(spec.environments)) {
+    for (const s of servicesOf(spec)) {
+      const expected = [
+        ...servicesOf(spec)
+          .filter((c) => (c.dependsOn ?? []).includes(s.name))
+          .map((c) => `${e.namespace}/${c.name}`),
+        ...(s.route ? ['gateway'] : []),
+      ].sort();
+      expect(ingressPeers(r, env, e.namespace, s), `${env}/${s.name}`).toEqual(expected);
+    }
+  }
+}
+
+describe('mesh security (small platform)', () => {
+  const spec = smallPlatform();
+  const r = render(spec);
+
+  it('validates every mesh object against its CRD schema', () => {
+    const objs = r.charts.filter((c) => c.file.includes('/mesh/')).flatMap((c) => c.objects);
+    expect(objs.length).toBeGreaterThan(10);
+    for (const o of objs) expect(schemaErrors(o), `${o.kind}/${o.metadata.name}`).toEqual([]);
+  });
+
+  it('enforces STRICT mTLS and allow-nothing in every namespace of every environment', () => {
+    for (const [env, e] of Object.entries(spec.environments)) {
+      for (const ns of new Set([e.namespace, e.dataNamespace ?? e.namespace])) {
+        const pa = r.get('PeerAuthentication', 'default', { env, namespace: ns });
+        expect(pa.spec).toEqual({ mtls: { mode: 'STRICT' } });
+        const deny = r.get('AuthorizationPolicy', 'allow-nothing', { env, namespace: ns });
+        expect(deny.spec).toEqual({});
+        expect(deny.metadata.annotations?.['argocd.argoproj.io/sync-wave']).toBe('0');
+      }
+    }
+  });
+
+  it('admits exactly the declared callers of each service (principals from dependsOn, both ways)', () => {
+    checkAuthorization(r, spec);
+  });
+
+  it('admits exactly the declared callers in the services’ NetworkPolicies (both ways)', () => {
+    checkNetworkPeers(r, spec);
+  });
+
+  it('admits exactly the clients of each data store, plus its own pods', () => {
+    for (const [env, e] of Object.entries(spec.environments)) {
+      const dataNs = e.dataNamespace ?? e.namespace;
+      const sas: Record<string, string> = { postgres: 'postgres', redis: 'redis', kafka: 'kafka', zookeeper: 'zookeeper' };
+      for (const store of Object.keys(spec.dataStores ?? {})) {
+        const policy = r.get('AuthorizationPolicy', store, { env, namespace: dataNs });
+        const rules = rulesOf(policy);
+        const clientRule = rules.find((x) => x.from && x.to);
+        expect(clientRule?.from?.[0]?.source?.principals, `${env}/${store}`).toEqual(expectedStorePrincipals(spec, env, store));
+        const peerRule = rules.find((x) => x.from && !x.to);
+        expect(peerRule?.from?.[0]?.source?.principals).toEqual([sa(dataNs, sas[store]!)]);
+      }
+    }
+    // KEDA reads consumer lag in prod (autoscaling) only.
+    expect(admitted(r.get('AuthorizationPolicy', 'kafka', { env: 'prod' }))).toContain(sa('keda', 'keda-operator'));
+    expect(admitted(r.get('AuthorizationPolicy', 'kafka', { env: 'dev' }))).not.toContain(sa('keda', 'keda-operator'));
+  });
+
+  it('lets Prometheus (outside the mesh) scrape only GET <metrics path> on the metrics port', () => {
+    for (const s of servicesOf(spec)) {
+      const pa = r.get('PeerAuthentication', s.name, { env: 'prod' });
+      expect((pa.spec as any).mtls).toEqual({ mode: 'STRICT' });
+      expect((pa.spec as any).portLevelMtls).toEqual({ [String(s.port)]: { mode: 'PERMISSIVE' } });
+      const anonymous = rulesOf(r.get('AuthorizationPolicy', s.name, { env: 'prod' })).filter((x) => !x.from);
+      expect(anonymous).toEqual([{ to: [{ operation: { methods: ['GET'], paths: ['/metrics'], ports: [String(s.port)] } }] }]);
+    }
+  });
+
+  it('admits OTLP to the collector from every service only', () => {
+    const policy = r.get('AuthorizationPolicy', 'otel-collector', { env: 'prod' });
+    expect(admitted(policy)).toEqual(servicesOf(spec).map((s) => sa('acme-prod', s.name)).sort());
+    expect((policy.spec as any).selector.matchLabels).toEqual({ 'app.kubernetes.io/component': 'opentelemetry-collector', 'app.kubernetes.io/name': 'otel-collector' });
+  });
+
+  it('fails when a caller is missing (the comparison can fail)', () => {
+    const broken = structuredClone(spec);
+    (broken.services as SpecService[])[0]!.dependsOn = ['postgres'];
+    // The spec says api no longer calls worker; the rendering of the original spec must not match it.
+    expect(() => checkAuthorization(r, broken)).toThrow();
+  });
+});
+
+describe('mesh security (reference platform.yaml)', () => {
+  const spec = loadSpec('platform.yaml') as PlatformSpecInput;
+  const r = render(spec);
+  const prod = { env: 'prod', namespace: 'shop-prod' };
+
+  it('inventory-service admits order-service only', () => {
+    expect(admitted(r.get('AuthorizationPolicy', 'inventory-service', prod))).toEqual([sa('shop-prod', 'order-service')]);
+  });
+
+  it('payment-service admits no service, only the ingress gateway', () => {
+    expect(admitted(r.get('AuthorizationPolicy', 'payment-service', prod))).toEqual([GATEWAY]);
+  });
+
+  it('cart-service may not call payment-service (mesh and network)', () => {
+    expect(admitted(r.get('AuthorizationPolicy', 'payment-service', prod))).not.toContain(sa('shop-prod', 'cart-service'));
+    const cartEgress = (r.get('NetworkPolicy', 'cart-service', prod).spec as any).egress as { to: { podSelector?: { matchLabels?: Record<string, string> } }[] }[];
+    const targets = cartEgress.flatMap((e) => e.to.map((t) => t.podSelector?.matchLabels?.['app.kubernetes.io/name']));
+    expect(targets).not.toContain('payment-service');
+  });
+
+  it('matches the dependency graph for every service, in every environment', () => {
+    checkAuthorization(r, spec);
+    checkNetworkPeers(r, spec);
+  });
+});
+
+describe('mesh routing', () => {
+  const spec = smallPlatform();
+  const r = render(spec);
+
+  it('serves the public hosts over HTTPS with a cert-manager certificate and redirects HTTP', () => {
+    const gw = r.get('Gateway', 'public', { env: 'prod', namespace: 'acme-prod' });
+    const servers = (gw.spec as any).servers;
+    expect(servers).toEqual([
+      { port: { number: 443, name: 'https', protocol: 'HTTPS' }, hosts: ['acme.test'], tls: { mode: 'SIMPLE', credentialName: 'acme-prod-tls', minProtocolVersion: 'TLSV1_2' } },
+      { port: { number: 80, name: 'http', protocol: 'HTTP' }, hosts: ['acme.test'], tls: { httpsRedirect: true } },
+    ]);
+    const cert = r.get('Certificate', 'acme-prod-tls', { env: 'prod' });
+    expect(cert.metadata.namespace).toBe('istio-ingress');
+    expect((cert.spec as any).dnsNames).toEqual(['acme.test']);
+    expect((cert.spec as any).secretName).toBe('acme-prod-tls');
+    expect((cert.spec as any).issuerRef).toEqual({ name: 'letsencrypt-prod', kind: 'ClusterIssuer', group: 'cert-manager.io' });
+    expect(gw.metadata.annotations?.['argocd.argoproj.io/sync-wave']).toBe('4');
+  });
+
+  it('routes each public service’s path prefix from the gateway, and only public services', () => {
+    const vs = r.get('VirtualService', 'api-public', { env: 'prod' });
+    expect((vs.spec as any).gateways).toEqual(['acme-prod/public']);
+    expect((vs.spec as any).http[0].match).toEqual([{ uri: { exact: '/api' } }, { uri: { prefix: '/api/' } }]);
+    expect((vs.spec as any).http[0].route).toEqual([{ destination: { host: 'api.acme-prod.svc.cluster.local', port: { number: 8080 } } }]);
+    expect(r.find('VirtualService', { env: 'prod', name: 'worker-public' })).toEqual([]);
+  });
+
+  it('gives every service a DestinationRule with ISTIO_MUTUAL, connection limits and outlier detection', () => {
+    for (const s of servicesOf(spec)) {
+      const dr = r.get('DestinationRule', s.name, { env: 'prod' });
+      const tp = (dr.spec as any).trafficPolicy;
+      expect(tp.tls).toEqual({ mode: 'ISTIO_MUTUAL' });
+      expect(tp.connectionPool.tcp.maxConnections).toBeGreaterThan(0);
+      expect(tp.connectionPool.http.http1MaxPendingRequests).toBeGreaterThan(0);
+      expect(tp.outlierDetection.consecutive5xxErrors).toBe(5);
+    }
+  });
+
+  it('applies default and spec-given timeouts and retries to mesh and gateway routes', () => {
+    const custom = structuredClone(spec);
+    Object.assign((custom.services as any[])[0], { timeout: '3s', retries: { attempts: 0 } });
+    const c = render(custom);
+    const mesh = (c.get('VirtualService', 'api', { env: 'prod' }).spec as any).http[0];
+    expect(mesh.timeout).toBe('3s');
+    expect(mesh.retries).toEqual({ attempts: 0 });
+    const worker = (c.get('VirtualService', 'worker', { env: 'prod' }).spec as any).http[0];
+    expect(worker.timeout).toBe('15s');
+    expect(worker.retries).toEqual({ attempts: 2, perTryTimeout: '5s', retryOn: 'connect-failure,refused-stream,unavailable,cancelled,reset' });
+  });
+
+  it('renders a self-signed Issuer when the environment asks for one', () => {
+    const custom = structuredClone(spec);
+    (custom.environments.dev as any).certificateIssuer = 'self-signed';
+    const c = render(custom);
+    const issuer = c.get('Issuer', 'acme-dev-selfsigned', { env: 'dev' });
+    expect(issuer.metadata.namespace).toBe('istio-ingress');
+    expect((c.get('Certificate', 'acme-dev-tls', { env: 'dev' }).spec as any).issuerRef).toEqual({ name: 'acme-dev-selfsigned', kind: 'Issuer', group: 'cert-manager.io' });
+    expect(schemaErrors(issuer)).toEqual([]);
+  });
+
+  for (const env of ['dev', 'prod']) {
+    it(`matches the ${env} snapshots`, async () => {
+      await expect(r.files.get(`${env}/mesh/routing.yaml`)).toMatchFileSnapshot(`../../__snapshots__/mesh/${env}/routing.yaml`);
+      await expect(r.files.get(`${env}/mesh/security.yaml`)).toMatchFileSnapshot(`../../__snapshots__/mesh/${env}/security.yaml`);
+    });
+  }
+});

@@ -1,0 +1,246 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadSpec } from '../../platform/loader';
+import type { PlatformSpecInput } from '../../platform/schema';
+import type { KubeObject } from '../../lib/synth';
+import { render } from '../helpers/render';
+import { smallPlatform } from '../helpers/fixtures';
+import { schemaErrors } from '../helpers/kube-schema';
+
+const spec = smallPlatform();
+const r = render(spec);
+const objectsIn = (dir: string) => r.charts.filter((c) => c.file.includes(dir)).flatMap((c) => c.objects);
+
+describe('telemetry custom resources', () => {
+  it('validates every Prometheus Operator, KEDA and Istio object against its CRD schema', () => {
+    const objs = [...objectsIn('/telemetry/'), ...objectsIn('/autoscaling/')].filter((o) => !o.apiVersion.startsWith('opentelemetry.io/'));
+    expect(new Set(objs.map((o) => o.kind))).toEqual(new Set(['Telemetry', 'NetworkPolicy', 'ServiceMonitor', 'PodMonitor', 'PrometheusRule', 'ConfigMap', 'ScaledObject']));
+    for (const o of objs) expect(schemaErrors(o), `${o.kind}/${o.metadata.name}`).toEqual([]);
+  });
+
+  it('schema validation rejects a malformed object', () => {
+    const sm = r.get('ServiceMonitor', 'api', { env: 'prod' });
+    expect(schemaErrors({ ...sm, spec: { ...(sm.spec as object), endpoints: 'http' } } as KubeObject)).not.toEqual([]);
+  });
+
+  it('renders the collector as the Service the services export to, PSS-restricted, with a consistent pipeline', () => {
+    const c = r.get('OpenTelemetryCollector', 'otel', { env: 'prod', namespace: 'acme-prod' });
+    expect(c.apiVersion).toBe('opentelemetry.io/v1beta1');
+    // The operator names the Service <name>-collector: what OTEL_EXPORTER_OTLP_ENDPOINT points at.
+    const cm = r.get('ConfigMap', 'api-config', { env: 'prod' });
+    expect((cm.data as Record<string, string>).OTEL_EXPORTER_OTLP_ENDPOINT).toBe('http://otel-collector.acme-prod.svc.cluster.local:4317');
+    const s = c.spec as any;
+    expect(s.mode).toBe('deployment');
+    expect(s.podSecurityContext).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
+    expect(s.securityContext).toMatchObject({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } });
+    expect(Object.keys(s.resources.requests).sort()).toEqual(['cpu', 'memory']);
+    expect(Object.keys(s.resources.limits).sort()).toEqual(['cpu', 'memory']);
+    expect(s.image).toMatch(/:[0-9]+\.[0-9]+\.[0-9]+$/);
+
+    const cfg = s.config;
+    expect(cfg.receivers.otlp.protocols).toEqual({ grpc: { endpoint: '0.0.0.0:4317' }, http: { endpoint: '0.0.0.0:4318' } });
+    for (const [name, p] of Object.entries(cfg.service.pipelines as Record<string, { receivers: string[]; processors: string[]; exporters: string[] }>)) {
+      for (const x of p.receivers) expect(cfg.receivers, `${name} receiver ${x}`).toHaveProperty([x]);
+      for (const x of p.processors) expect(cfg.processors, `${name} processor ${x}`).toHaveProperty([x]);
+      for (const x of p.exporters) expect(cfg.exporters, `${name} exporter ${x}`).toHaveProperty([x]);
+      expect(p.processors[0]).toBe('memory_limiter');
+      expect(p.processors).toContain('batch');
+    }
+    for (const e of cfg.service.extensions) expect(cfg.extensions).toHaveProperty([e]);
+    expect(cfg.exporters[cfg.service.pipelines.traces.exporters[0]].endpoint).toBe('jaeger-collector.observability.svc.cluster.local:4317');
+    expect(cfg.service.pipelines.metrics.exporters).toEqual(['prometheus']);
+  });
+
+  it('limits the collector’s network to OTLP from the services, Jaeger, DNS, istiod and Prometheus', () => {
+    const np = r.get('NetworkPolicy', 'otel-collector', { env: 'prod' }).spec as any;
+    expect(np.podSelector.matchLabels).toEqual({ 'app.kubernetes.io/component': 'opentelemetry-collector', 'app.kubernetes.io/name': 'otel-collector' });
+    const otlp = np.ingress.find((i: any) => i.ports.some((p: any) => p.port === 4317));
+    expect(otlp.from.map((f: any) => f.podSelector.matchLabels['app.kubernetes.io/name']).sort()).toEqual(['api', 'mailer', 'worker']);
+    const prom = np.ingress.find((i: any) => i.from[0].namespaceSelector.matchLabels['kubernetes.io/metadata.name'] === 'monitoring');
+    expect(prom.ports.map((p: any) => p.port)).toEqual(expect.arrayContaining([8888, 8889]));
+    const jaeger = np.egress[0];
+    expect(jaeger.to[0]).toEqual({ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'observability' } }, podSelector: { matchLabels: { 'app.kubernetes.io/name': 'jaeger' } } });
+    expect(jaeger.ports).toEqual([{ protocol: 'TCP', port: 4317 }]);
+  });
+
+  it('injects auto-instrumentation by annotation from the Instrumentation in the services namespace', () => {
+    const inst = r.get('Instrumentation', 'otel', { env: 'prod', namespace: 'acme-prod' });
+    expect((inst.spec as any).sampler).toEqual({ type: 'parentbased_traceidratio', argument: '0.1' });
+    expect((inst.spec as any).initContainerSecurityContext).toMatchObject({ runAsNonRoot: true, allowPrivilegeEscalation: false });
+    const annotations = (name: string) => (r.get('Deployment', name, { env: 'prod' }).spec as any).template.metadata.annotations as Record<string, string>;
+    expect(annotations('api')['instrumentation.opentelemetry.io/inject-nodejs']).toBe('acme-prod/otel');
+    expect(annotations('mailer')['instrumentation.opentelemetry.io/inject-python']).toBe('acme-prod/otel');
+    expect(Object.keys(annotations('worker')).filter((k) => k.startsWith('instrumentation.opentelemetry.io/'))).toEqual([]);
+    expect(inst.metadata.annotations?.['argocd.argoproj.io/sync-wave']).toBe('0');
+  });
+
+  it('traces through the mesh with per-environment sampling (dev 100 %, elsewhere 10 % or the spec’s value) and logs access', () => {
+    const t = (env: string, rr = r) => rr.get('Telemetry', 'mesh-default', { env }).spec as any;
+    expect(t('dev').tracing[0].randomSamplingPercentage).toBe(100);
+    expect(t('prod').tracing[0].randomSamplingPercentage).toBe(10);
+    expect(t('prod').tracing[0].providers).toEqual([{ name: 'otel-acme-prod' }]);
+    expect(t('prod').accessLogging).toEqual([{ providers: [{ name: 'envoy' }] }]);
+    const custom = structuredClone(spec);
+    (custom.environments.prod as any).tracingSampling = 2.5;
+    const c = render(custom);
+    expect(t('prod', c).tracing[0].randomSamplingPercentage).toBe(2.5);
+    expect((c.get('Instrumentation', 'otel', { env: 'prod' }).spec as any).sampler.argument).toBe('0.025');
+  });
+});
+
+describe('monitoring', () => {
+  it('scrapes every service through its Service’s labels and named metrics port', () => {
+    for (const s of spec.services) {
+      const sm = r.get('ServiceMonitor', s.name, { env: 'prod' }).spec as any;
+      const svc = r.get('Service', s.name, { env: 'prod' });
+      for (const [k, v] of Object.entries(sm.selector.matchLabels as Record<string, string>)) expect(svc.metadata.labels?.[k]).toBe(v);
+      const portNames = ((svc.spec as any).ports as { name: string }[]).map((p) => p.name);
+      expect(portNames).toContain(sm.endpoints[0].port);
+      expect(sm.endpoints[0].path).toBe('/metrics');
+    }
+  });
+
+  it('scrapes every data store’s exporter and the Envoy sidecars of every namespace', () => {
+    for (const store of ['postgres', 'redis', 'kafka', 'zookeeper']) {
+      const sm = r.get('ServiceMonitor', `${store}-metrics`, { env: 'prod', namespace: 'acme-prod-data' }).spec as any;
+      expect(sm.selector.matchLabels['app.kubernetes.io/component']).toBe('metrics');
+      expect(sm.endpoints[0].port).toBe('http-metrics');
+    }
+    expect(r.find('PodMonitor', { env: 'prod', name: 'istio-sidecars' }).map((p) => p.metadata.namespace).sort()).toEqual(['acme-prod', 'acme-prod-data']);
+  });
+
+  it('gives every alert a severity, a summary and a runbook', () => {
+    for (const env of ['dev', 'prod']) {
+      const rule = r.get('PrometheusRule', 'acme-alerts', { env });
+      const rules = ((rule.spec as any).groups as { rules: any[] }[]).flatMap((g) => g.rules);
+      expect(rules.length).toBeGreaterThan(5);
+      for (const a of rules) {
+        expect(['critical', 'warning'], a.alert).toContain(a.labels.severity);
+        expect(a.annotations.summary, a.alert).toMatch(/\S/);
+        expect(a.annotations.runbook_url, a.alert).toBe(`https://github.com/example/platform/blob/main/docs/runbooks.md#${a.alert.toLowerCase()}`);
+        expect(a.expr, a.alert).toMatch(/\S/);
+      }
+    }
+  });
+
+  it('has a runbook section for every alert', () => {
+    const headings = new Set([...readFileSync(join(__dirname, '../../docs/runbooks.md'), 'utf8').matchAll(/^## (\S+)$/gm)].map((m) => m[1]));
+    const ref = render(loadSpec('platform.yaml') as PlatformSpecInput);
+    const alerts = ref.find('PrometheusRule').flatMap((p) => ((p.spec as any).groups as { rules: any[] }[]).flatMap((g) => g.rules.map((a) => a.alert as string)));
+    expect(alerts.length).toBeGreaterThan(0);
+    for (const a of alerts) expect(headings.has(a.toLowerCase()), a).toBe(true);
+  });
+
+  it('alerts on the SLOs and the data stores of the reference platform', () => {
+    const ref = render(loadSpec('platform.yaml') as PlatformSpecInput);
+    const rules = ((ref.get('PrometheusRule', 'shop-alerts', { env: 'prod' }).spec as any).groups as { rules: any[] }[]).flatMap((g) => g.rules);
+    const byName = (n: string) => rules.filter((a) => a.alert === n);
+    expect(byName('ServiceLatencyP95High')[0].expr).toMatch(/histogram_quantile\(0\.95, .*istio_request_duration_milliseconds_bucket.*> 200$/);
+    expect(byName('ServiceErrorRateHigh')[0].expr).toMatch(/response_code=~"5\.\."}.*> 0\.01$/);
+    expect(byName('ServicePodsNotReady')).toHaveLength(1);
+    // KEDA's HPA is watched under its own name.
+    expect(byName('ServiceAutoscalerAtMax')[0].expr).toContain('keda-hpa-notification-service');
+    // One lag alert per consumer: notification-service (threshold 10 × 10 replicas) and recommendation-service.
+    expect(byName('KafkaConsumerLagHigh').map((a) => a.expr)).toEqual([
+      expect.stringContaining('consumergroup="notification-service"}) > 100'),
+      expect.stringContaining('consumergroup="recommendation-service"}) > 100'),
+    ]);
+    expect(byName('PostgresReplicationLagHigh')).toHaveLength(1);
+    expect(byName('RedisMemoryHigh')).toHaveLength(1);
+    expect(byName('ZooKeeperQuorumLost')[0].expr).toMatch(/< 2$/);
+    // dev: one PostgreSQL instance, nothing to replicate; no autoscalers.
+    const dev = ((ref.get('PrometheusRule', 'shop-alerts', { env: 'dev' }).spec as any).groups as { rules: any[] }[]).flatMap((g) => g.rules);
+    expect(dev.map((a) => a.alert)).not.toContain('PostgresReplicationLagHigh');
+    expect(dev.map((a) => a.alert)).not.toContain('ServiceAutoscalerAtMax');
+  });
+});
+
+describe('Grafana dashboards', () => {
+  const maps = r.find('ConfigMap', { env: 'prod' }).filter((c) => c.metadata.labels?.grafana_dashboard === '1');
+
+  it('renders one dashboard per service and one overview', () => {
+    expect(maps.map((m) => m.metadata.name).sort()).toEqual(['dashboard-overview', 'dashboard-svc-api', 'dashboard-svc-mailer', 'dashboard-svc-worker']);
+  });
+
+  it('holds valid dashboard JSON: uid, title, panels with unique ids and PromQL targets', () => {
+    const uids = new Set<string>();
+    for (const m of maps) {
+      const entries = Object.entries(m.data as Record<string, string>);
+      expect(entries).toHaveLength(1);
+      const d = JSON.parse(entries[0]![1]);
+      expect(d.uid.length).toBeGreaterThan(0);
+      expect(d.uid.length).toBeLessThanOrEqual(40);
+      expect(uids.has(d.uid)).toBe(false);
+      uids.add(d.uid);
+      expect(d.title).toMatch(/\S/);
+      expect(d.schemaVersion).toBeGreaterThanOrEqual(36);
+      expect(d.panels.length).toBeGreaterThanOrEqual(4);
+      const ids = d.panels.map((p: any) => p.id);
+      expect(new Set(ids).size).toBe(ids.length);
+      for (const p of d.panels) {
+        expect(p.targets.length).toBeGreaterThan(0);
+        for (const t of p.targets) {
+          expect(t.expr).toMatch(/^[a-z_(]/);
+          // Balanced brackets: a cheap syntax check of the PromQL.
+          for (const [o, c] of [['(', ')'], ['{', '}'], ['[', ']']]) expect(t.expr.split(o!).length, t.expr).toBe(t.expr.split(c!).length);
+        }
+        expect(p.gridPos.x + p.gridPos.w).toBeLessThanOrEqual(24);
+      }
+    }
+  });
+
+  it('shows request rate, errors, duration percentiles and saturation per service', () => {
+    const d = JSON.parse((r.get('ConfigMap', 'dashboard-svc-mailer', { env: 'prod' }).data as Record<string, string>)['dashboard-svc-mailer.json']!);
+    const titles = d.panels.map((p: any) => p.title);
+    expect(titles).toEqual(expect.arrayContaining(['Request rate', 'Error ratio (5xx)', 'Request duration', 'CPU saturation', 'Memory saturation', 'Kafka consumer lag']));
+    const duration = d.panels.find((p: any) => p.title === 'Request duration');
+    expect(duration.targets.map((t: any) => t.legendFormat)).toEqual(['p50', 'p95', 'p99']);
+  });
+});
+
+describe('KEDA', () => {
+  it('scales Kafka consumers on lag instead of CPU, never both', () => {
+    const so = r.get('ScaledObject', 'mailer', { env: 'prod', namespace: 'acme-prod' }).spec as any;
+    expect(so.scaleTargetRef).toEqual({ apiVersion: 'apps/v1', kind: 'Deployment', name: 'mailer' });
+    expect([so.minReplicaCount, so.maxReplicaCount]).toEqual([3, 6]);
+    expect(so.triggers).toEqual([
+      {
+        type: 'kafka',
+        name: 'lag-jobs',
+        metadata: { bootstrapServers: 'kafka.acme-prod-data.svc.cluster.local:9092', consumerGroup: 'mailer', topic: 'jobs', lagThreshold: '10', offsetResetPolicy: 'latest' },
+      },
+    ]);
+    for (const env of ['dev', 'prod']) {
+      for (const d of r.find('Deployment', { env })) {
+        const scalers = [...r.find('HorizontalPodAutoscaler', { env, name: d.metadata.name }), ...r.find('ScaledObject', { env, name: d.metadata.name })];
+        expect(scalers.length, `${env}/${d.metadata.name}`).toBeLessThanOrEqual(1);
+      }
+    }
+    expect(r.find('ScaledObject', { env: 'dev' })).toEqual([]);
+  });
+
+  it('scales notification-service of the reference platform on consumer lag with threshold 10', () => {
+    const ref = render(loadSpec('platform.yaml') as PlatformSpecInput);
+    const so = ref.get('ScaledObject', 'notification-service', { env: 'prod' }).spec as any;
+    expect(so.triggers.map((t: any) => [t.metadata.topic, t.metadata.lagThreshold, t.metadata.consumerGroup])).toEqual([
+      ['orders', '10', 'notification-service'],
+      ['notifications', '10', 'notification-service'],
+    ]);
+    expect(ref.find('HorizontalPodAutoscaler', { env: 'prod', name: 'notification-service' })).toEqual([]);
+    expect(ref.find('ScaledObject', { env: 'prod' }).map((o) => o.metadata.name)).toEqual(['notification-service']);
+  });
+});
+
+describe('snapshots', () => {
+  for (const env of ['dev', 'prod']) {
+    it(`matches the ${env} snapshots`, async () => {
+      for (const f of ['opentelemetry', 'monitoring', 'dashboards']) {
+        await expect(r.files.get(`${env}/telemetry/${f}.yaml`)).toMatchFileSnapshot(`../../__snapshots__/telemetry/${env}/${f}.yaml`);
+      }
+    });
+  }
+  it('matches the prod KEDA snapshot', async () => {
+    await expect(r.files.get('prod/autoscaling/keda.yaml')).toMatchFileSnapshot('../../__snapshots__/telemetry/prod/keda.yaml');
+  });
+});
