@@ -22,6 +22,7 @@ import {
   storeServiceAccount,
 } from '../lib/stateful';
 import type { EnvironmentModel, StoreModel } from '../platform/model';
+import { kafkaZooKeeperModeProblem } from '../platform/schema';
 import { PlatformChart } from './platform-chart';
 import { ZK_CLIENT_PORT, zookeeperConnect } from './zookeeper';
 
@@ -153,10 +154,14 @@ echo "broker.id=$BROKER_ID"
 exec /opt/kafka/bin/kafka-server-start.sh "$CONF"
 `;
 
-/** Kafka 4 removed ZooKeeper mode; this layer runs Kafka 3.x (3.9 is the last line with ZooKeeper). */
+/**
+ * Kafka 4 removed ZooKeeper mode; this layer runs Kafka 2.x/3.x (3.9 is the last
+ * line with ZooKeeper). The spec rejects other versions (platform/schema.ts);
+ * this guard only catches a model that bypassed validation.
+ */
 export function assertZooKeeperMode(version: string): void {
-  const major = Number(version.split('.')[0]);
-  if (!(major >= 2 && major <= 3)) throw new Error(`dataStores.kafka.version ${version}: Kafka runs in ZooKeeper mode, which needs Kafka 2.x/3.x (3.9 is the last line with ZooKeeper)`);
+  const problem = kafkaZooKeeperModeProblem(version);
+  if (problem) throw new Error(`dataStores.kafka.version: ${problem}`);
 }
 
 /**
