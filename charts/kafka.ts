@@ -8,6 +8,7 @@ import { SIDECAR_RESOURCES } from '../lib/resources';
 import { footprint as podFootprint, toMi, type Footprint } from '../lib/quota';
 import {
   DATA_VOLUME,
+  hookJobClient,
   disruptionBudget,
   memoryShare,
   metaFor,
@@ -260,7 +261,7 @@ export class KafkaChart extends PlatformChart {
       clientPorts: [KAFKA_PORT],
       peerPorts: [KAFKA_PORT],
       metricsPort: KAFKA_METRICS_PORT,
-      extraClients: [{ namespace: ns, labels: { 'app.kubernetes.io/name': 'kafka-topics' }, ports: [KAFKA_PORT] }],
+      extraClients: [hookJobClient(ns, 'kafka-topics', [KAFKA_PORT])],
       extraEgress: [{ namespace: zookeeper.namespace, labels: { 'app.kubernetes.io/name': 'zookeeper' }, ports: [ZK_CLIENT_PORT] }],
     });
   }
