@@ -2,6 +2,7 @@ import type { App } from 'cdk8s';
 import { addFootprints, type Footprint } from '../lib/quota';
 import type { EnvironmentModel, StoreModel } from '../platform/model';
 import * as postgres from './postgres';
+import * as provision from './postgres-provision';
 import * as redis from './redis';
 import * as zookeeper from './zookeeper';
 import * as kafka from './kafka';
@@ -9,8 +10,9 @@ import * as topics from './kafka-topics';
 
 /**
  * The data layer of one environment: one chart per store in `env.stores`
- * (`<env>/data/<store>.yaml`) plus, when services declare topics, the Kafka
- * topic Job (`<env>/data/kafka-topics.yaml`).
+ * (`<env>/data/<store>.yaml`), the PostgreSQL provisioning Job
+ * (`<env>/data/postgres-provision.yaml`) and, when services declare topics,
+ * the Kafka topic Job (`<env>/data/kafka-topics.yaml`).
  */
 export function addDataCharts(app: App, env: EnvironmentModel): void {
   for (const store of env.stores) {
@@ -18,6 +20,7 @@ export function addDataCharts(app: App, env: EnvironmentModel): void {
     switch (store.kind) {
       case 'postgres':
         new postgres.PostgresChart(app, id, { env, store });
+        new provision.PostgresProvisionChart(app, `${env.name}-data-postgres-provision`, { env, store });
         break;
       case 'redis':
         new redis.RedisChart(app, id, { env, store });
@@ -43,7 +46,7 @@ function zookeeperOf(env: EnvironmentModel): StoreModel {
 export function storeFootprint(env: EnvironmentModel, store: StoreModel): Footprint {
   switch (store.kind) {
     case 'postgres':
-      return postgres.footprint(store);
+      return addFootprints([postgres.footprint(store), provision.footprint()]);
     case 'redis':
       return redis.footprint(store);
     case 'zookeeper':

@@ -1,12 +1,8 @@
-import { k8s } from 'cdk8s-plus-28';
 import type { Construct } from 'constructs';
-import { ANNOTATION, meta, selector, type Identity } from '../lib/meta';
-import { WAVE } from '../lib/waves';
-import { containerSecurityContext, podSecurityContext } from '../lib/security';
-import { sidecarAnnotations, footprint as podFootprint, type Footprint } from '../lib/quota';
-import { TIER_RESOURCES } from '../lib/resources';
-import { dnsEgress, meshControlPlaneEgress, podsIn, tcp } from '../lib/network';
-import { resources, scratch, serviceDns } from '../lib/stateful';
+import { LABEL } from '../lib/meta';
+import type { Footprint } from '../lib/quota';
+import { STORE_ENDPOINTS } from '../lib/stores';
+import { hookJobFootprint, hookJobIdentity, hookScript, serviceDns, syncHookJob } from '../lib/stateful';
 import type { EnvironmentModel, StoreModel, TopicModel } from '../platform/model';
 import { PlatformChart } from './platform-chart';
 import { KAFKA_PORT, KAFKA_UID, kafkaImage, minInSyncReplicas, replicationFactor } from './kafka';
@@ -44,15 +40,8 @@ export function topicPlan(env: Pick<EnvironmentModel, 'serviceIndex'>, store: Pi
 
 export function topicScript(bootstrap: string, plans: readonly TopicPlan[]): string {
   const lines = plans.map((p) => `create '${p.name}' ${p.partitions} ${p.replicationFactor} ${p.minInSyncReplicas}`);
-  return `#!/bin/bash
-set -euo pipefail
-BOOTSTRAP="${bootstrap}"
+  return hookScript(`BOOTSTRAP="${bootstrap}"
 TOPICS=/opt/kafka/bin/kafka-topics.sh
-stop_sidecar() {
-  # Without native sidecars the Istio proxy would keep the Job running: ask it to quit.
-  (exec 3<>/dev/tcp/127.0.0.1/15020 && printf 'POST /quitquitquit HTTP/1.1\\r\\nHost: localhost\\r\\nContent-Length: 0\\r\\n\\r\\n' >&3) 2>/dev/null || true
-}
-trap stop_sidecar EXIT
 for i in $(seq 1 60); do
   if "$TOPICS" --bootstrap-server "$BOOTSTRAP" --list >/dev/null 2>&1; then break; fi
   echo "waiting for the brokers ($i)"; sleep 5
@@ -63,7 +52,7 @@ create() {
   "$TOPICS" --bootstrap-server "$BOOTSTRAP" --describe --topic "$1"
 }
 ${lines.join('\n')}
-`;
+`);
 }
 
 /**
@@ -77,71 +66,31 @@ export class KafkaTopicsChart extends PlatformChart {
     const { env, store } = props;
     super(scope, id, { file: `${env.name}/data/kafka-topics.yaml` });
     const ns = store.namespace;
-    const identity: Identity = { name: KAFKA_TOPICS_NAME, instance: KAFKA_TOPICS_NAME, component: 'topic-provisioner', partOf: env.platform, version: store.version };
+    const identity = hookJobIdentity(env, store, KAFKA_TOPICS_NAME, 'topic-provisioner');
     const plans = env.topics.map((t) => topicPlan(env, store, t));
-    const tmp = scratch('tmp', '/tmp', { sizeLimit: '128Mi' });
 
-    new k8s.KubeJob(this, 'job', {
-      metadata: meta({
-        name: KAFKA_TOPICS_NAME,
-        namespace: ns,
-        id: identity,
-        wave: WAVE.topics,
-        annotations: { [ANNOTATION.hook]: 'Sync', [ANNOTATION.hookDeletePolicy]: 'BeforeHookCreation,HookSucceeded' },
-      }),
-      spec: {
-        backoffLimit: 4,
-        activeDeadlineSeconds: 900,
-        template: {
-          metadata: {
-            labels: meta({ name: KAFKA_TOPICS_NAME, id: identity, wave: WAVE.topics }).labels,
-            annotations: {
-              'sidecar.istio.io/nativeSidecar': 'true',
-              'proxy.istio.io/config': '{"holdApplicationUntilProxyStarts":true}',
-              ...sidecarAnnotations(),
-            },
-          },
-          spec: {
-            restartPolicy: 'Never',
-            // The brokers' mesh identity, so the mesh policies that admit Kafka's peers admit the Job.
-            serviceAccountName: 'kafka',
-            automountServiceAccountToken: false,
-            enableServiceLinks: false,
-            securityContext: podSecurityContext({ runAsUser: KAFKA_UID }),
-            containers: [
-              {
-                name: 'create-topics',
-                image: kafkaImage(store.version),
-                imagePullPolicy: 'IfNotPresent',
-                command: ['bash', '-c', topicScript(`${serviceDns('kafka', ns)}:${KAFKA_PORT}`, plans)],
-                env: [
-                  { name: 'KAFKA_HEAP_OPTS', value: '-Xmx256m' },
-                  { name: 'LOG_DIR', value: '/tmp/kafka-logs' },
-                ],
-                resources: resources(TIER_RESOURCES.small),
-                securityContext: containerSecurityContext(),
-                volumeMounts: [tmp.mount],
-              },
-            ],
-            volumes: [tmp.volume],
-          },
-        },
+    syncHookJob(this, {
+      env,
+      name: KAFKA_TOPICS_NAME,
+      namespace: ns,
+      id: identity,
+      serviceAccountName: STORE_ENDPOINTS.kafka.serviceAccount,
+      runAsUser: KAFKA_UID,
+      container: {
+        name: 'create-topics',
+        image: kafkaImage(store.version),
+        env: [
+          { name: 'KAFKA_HEAP_OPTS', value: '-Xmx256m' },
+          { name: 'LOG_DIR', value: '/tmp/kafka-logs' },
+        ],
       },
-    });
-
-    new k8s.KubeNetworkPolicy(this, 'network-policy', {
-      metadata: meta({ name: KAFKA_TOPICS_NAME, namespace: ns, id: identity, wave: WAVE.foundation }),
-      spec: {
-        podSelector: { matchLabels: selector(identity) },
-        policyTypes: ['Ingress', 'Egress'],
-        ingress: [],
-        egress: [{ to: [podsIn(ns, { 'app.kubernetes.io/name': 'kafka' })], ports: tcp(KAFKA_PORT) }, dnsEgress(), meshControlPlaneEgress(env)],
-      },
+      script: topicScript(`${serviceDns('kafka', ns)}:${KAFKA_PORT}`, plans),
+      egress: [{ namespace: ns, labels: { [LABEL.name]: STORE_ENDPOINTS.kafka.appName }, ports: [KAFKA_PORT] }],
     });
   }
 }
 
 /** The topic Job's one pod while it runs. */
 export function footprint(): Footprint {
-  return podFootprint(1, [TIER_RESOURCES.small]);
+  return hookJobFootprint();
 }

@@ -8,6 +8,7 @@ import { SIDECAR_RESOURCES } from '../lib/resources';
 import { footprint as podFootprint, toMi, type Footprint } from '../lib/quota';
 import {
   DATA_VOLUME,
+  hookJobClient,
   disruptionBudget,
   memoryShare,
   metaFor,
@@ -22,6 +23,7 @@ import {
   storeServiceAccount,
 } from '../lib/stateful';
 import type { EnvironmentModel, StoreModel } from '../platform/model';
+import { kafkaZooKeeperModeProblem } from '../platform/schema';
 import { PlatformChart } from './platform-chart';
 import { ZK_CLIENT_PORT, zookeeperConnect } from './zookeeper';
 
@@ -153,10 +155,14 @@ echo "broker.id=$BROKER_ID"
 exec /opt/kafka/bin/kafka-server-start.sh "$CONF"
 `;
 
-/** Kafka 4 removed ZooKeeper mode; this layer runs Kafka 3.x (3.9 is the last line with ZooKeeper). */
+/**
+ * Kafka 4 removed ZooKeeper mode; this layer runs Kafka 2.x/3.x (3.9 is the last
+ * line with ZooKeeper). The spec rejects other versions (platform/schema.ts);
+ * this guard only catches a model that bypassed validation.
+ */
 export function assertZooKeeperMode(version: string): void {
-  const major = Number(version.split('.')[0]);
-  if (!(major >= 2 && major <= 3)) throw new Error(`dataStores.kafka.version ${version}: Kafka runs in ZooKeeper mode, which needs Kafka 2.x/3.x (3.9 is the last line with ZooKeeper)`);
+  const problem = kafkaZooKeeperModeProblem(version);
+  if (problem) throw new Error(`dataStores.kafka.version: ${problem}`);
 }
 
 /**
@@ -255,7 +261,7 @@ export class KafkaChart extends PlatformChart {
       clientPorts: [KAFKA_PORT],
       peerPorts: [KAFKA_PORT],
       metricsPort: KAFKA_METRICS_PORT,
-      extraClients: [{ namespace: ns, labels: { 'app.kubernetes.io/name': 'kafka-topics' }, ports: [KAFKA_PORT] }],
+      extraClients: [hookJobClient(ns, 'kafka-topics', [KAFKA_PORT])],
       extraEgress: [{ namespace: zookeeper.namespace, labels: { 'app.kubernetes.io/name': 'zookeeper' }, ports: [ZK_CLIENT_PORT] }],
     });
   }

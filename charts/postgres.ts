@@ -10,6 +10,7 @@ import {
   DATA_VOLUME,
   disruptionBudget,
   execProbe,
+  hookJobClient,
   exporterContainer,
   memoryShare,
   metaFor,
@@ -46,6 +47,8 @@ export const POSTGRES_SECRETS = {
 /** Workload names (they are also the pods' `app.kubernetes.io/instance`). */
 export const POSTGRES_PRIMARY = 'postgres-primary';
 export const POSTGRES_READ = 'postgres-read';
+/** The Sync hook Job that provisions the role and databases (charts/postgres-provision.ts). */
+export const POSTGRES_PROVISION = 'postgres-provision';
 
 export interface PostgresProps {
   readonly env: EnvironmentModel;
@@ -94,13 +97,21 @@ EOSQL
 /scripts/provision.sh
 `;
 
-/** Idempotent: the application role and one database per client service. Safe to re-run (kubectl exec) after adding a service. */
-const PROVISION_SCRIPT = `#!/bin/bash
+/**
+ * Idempotent: the application role (created if missing, its password set from
+ * the Secret every run) and one database per client service (created if
+ * missing, never altered or dropped). The one provisioning script: the primary
+ * runs it at initdb over the local socket, the \`postgres-provision\` Sync hook
+ * Job (charts/postgres-provision.ts) on every sync over the \`postgres\` Service
+ * (libpq \`PGHOST\`/\`PGPASSWORD\`). Needs \`provisionEnv()\`.
+ */
+export const PROVISION_SCRIPT = `#!/bin/bash
 set -euo pipefail
 psql -v ON_ERROR_STOP=1 -v app_user="$APP_USER" -v app_pw="$APP_PASSWORD" \\
   --username "\${POSTGRES_USER:-postgres}" --dbname postgres <<'EOSQL'
-SELECT format('CREATE ROLE %I LOGIN PASSWORD %L', :'app_user', :'app_pw')
+SELECT format('CREATE ROLE %I LOGIN', :'app_user')
   WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = :'app_user') \\gexec
+ALTER ROLE :"app_user" WITH LOGIN PASSWORD :'app_pw';
 EOSQL
 for db in $APP_DATABASES; do
   psql -v ON_ERROR_STOP=1 -v db="$db" -v app_user="$APP_USER" --username "\${POSTGRES_USER:-postgres}" --dbname postgres <<'EOSQL'
@@ -109,6 +120,15 @@ SELECT format('CREATE DATABASE %I OWNER %I', :'db', :'app_user')
 EOSQL
 done
 `;
+
+/** What PROVISION_SCRIPT reads: the application role from its Secret and the databases of the client services. */
+export function provisionEnv(store: Pick<StoreModel, 'clients'>): k8s.EnvVar[] {
+  return [
+    secretEnv('APP_USER', POSTGRES_SECRETS.app, 'username'),
+    secretEnv('APP_PASSWORD', POSTGRES_SECRETS.app, 'password'),
+    { name: 'APP_DATABASES', value: databasesOf(store).join(' ') },
+  ];
+}
 
 /**
  * Read replica: on an empty volume clone the primary with pg_basebackup
@@ -138,7 +158,8 @@ exec postgres "$@" -c "primary_conninfo=host=$PRIMARY_HOST port=${POSTGRES_PORT}
  * (read-write → primary) and `postgres-read` (read-only → replicas, or the
  * primary while there are none), headless governing Services, disruption
  * budgets, the postgres-exporter sidecar behind `postgres-metrics`, and the
- * NetworkPolicy that admits the services depending on postgres.
+ * NetworkPolicy that admits the services depending on postgres and the
+ * provisioning Job.
  */
 export class PostgresChart extends PlatformChart {
   constructor(scope: Construct, id: string, props: PostgresProps) {
@@ -194,9 +215,7 @@ export class PostgresChart extends PlatformChart {
               ...(role === 'primary'
                 ? [
                     { name: 'POSTGRES_INITDB_ARGS', value: '--data-checksums' },
-                    secretEnv('APP_USER', POSTGRES_SECRETS.app, 'username'),
-                    secretEnv('APP_PASSWORD', POSTGRES_SECRETS.app, 'password'),
-                    { name: 'APP_DATABASES', value: databasesOf(store).join(' ') },
+                    ...provisionEnv(store),
                   ]
                 : [{ name: 'PRIMARY_HOST', value: serviceDns('postgres', ns) }]),
             ],
@@ -271,7 +290,16 @@ export class PostgresChart extends PlatformChart {
     });
     if (replicas > 0) disruptionBudget(this, 'read-pdb', { name: POSTGRES_READ, namespace: ns, id: readId });
 
-    storeNetworkPolicy(this, { env, store, id: primaryId, clientPorts: [POSTGRES_PORT], peerPorts: [POSTGRES_PORT], metricsPort: POSTGRES_EXPORTER_PORT });
+    storeNetworkPolicy(this, {
+      env,
+      store,
+      id: primaryId,
+      clientPorts: [POSTGRES_PORT],
+      peerPorts: [POSTGRES_PORT],
+      metricsPort: POSTGRES_EXPORTER_PORT,
+      // The provisioning Job; its own policy narrows it to the primary.
+      extraClients: [hookJobClient(ns, POSTGRES_PROVISION, [POSTGRES_PORT])],
+    });
   }
 }
 

@@ -1,10 +1,10 @@
 import { k8s } from 'cdk8s-plus-28';
 import type { Construct } from 'constructs';
-import { ANNOTATION, meta, selector, type Identity } from './meta';
+import { ANNOTATION, LABEL, meta, selector, type Identity } from './meta';
 import { WAVE } from './waves';
-import { containerSecurityContext } from './security';
-import { sidecarAnnotations } from './quota';
-import { SIDECAR_RESOURCES, type ResourcePreset } from './resources';
+import { containerSecurityContext, podSecurityContext } from './security';
+import { footprint as podFootprint, sidecarAnnotations, type Footprint } from './quota';
+import { SIDECAR_RESOURCES, TIER_RESOURCES, type ResourcePreset } from './resources';
 import { dnsEgress, meshControlPlaneEgress, podsIn, prometheusPeer, SIDECAR_METRICS_PORTS, tcp } from './network';
 import { STORE_ENDPOINTS } from './stores';
 import type { EnvironmentModel, StoreModel } from '../platform/model';
@@ -14,8 +14,9 @@ import type { DataStoreName } from '../platform/schema';
  * Building blocks every data store is made of (the role of Bitnami's common
  * templates for stateful charts): identities, governing/client/metrics Services,
  * the disruption budget, claim templates that survive GitOps, the exporter
- * sidecar and the store's NetworkPolicy. The four store charts only add what is
- * specific to their software.
+ * sidecar and the store's NetworkPolicy, and the Sync hook Jobs that provision
+ * a store (Kafka topics, PostgreSQL databases). The store charts only add what
+ * is specific to their software.
  */
 
 /** Argo CD never prunes these objects and never deletes them with the Application. */
@@ -314,4 +315,127 @@ export function storeServiceAccount(scope: Construct, p: { kind: DataStoreName; 
 /** Megabytes of a memory limit (MiB) given to a heap/cache: `fraction` of it, rounded down to 16 MiB. */
 export function memoryShare(limitMi: number, fraction: number): number {
   return Math.max(64, Math.floor((limitMi * fraction) / 16) * 16);
+}
+
+/*
+ * Sync hook Jobs: provisioning that converges on every sync (Kafka topics,
+ * PostgreSQL role and databases). One builder, so both Jobs share the hook
+ * annotations, the wave, the Istio sidecar handling, the security context, the
+ * resources counted in the quota and the NetworkPolicy shape.
+ */
+
+/** Argo CD Sync hook: runs in its wave on every sync, re-created each time (`BeforeHookCreation`), removed once it succeeded. */
+export function syncHookAnnotations(): Record<string, string> {
+  return { [ANNOTATION.hook]: 'Sync', [ANNOTATION.hookDeletePolicy]: 'BeforeHookCreation,HookSucceeded' };
+}
+
+/** bash: when the script exits, however it exits, ask the Istio proxy to quit. */
+export const QUIT_SIDECAR_ON_EXIT = `stop_sidecar() {
+  # Without native sidecars the Istio proxy would keep the Job running: ask it to quit.
+  (exec 3<>/dev/tcp/127.0.0.1/15020 && printf 'POST /quitquitquit HTTP/1.1\\r\\nHost: localhost\\r\\nContent-Length: 0\\r\\n\\r\\n' >&3) 2>/dev/null || true
+}
+trap stop_sidecar EXIT`;
+
+/**
+ * A hook Job's bash script: strict mode, the sidecar quit on exit, then `parts`
+ * in order (a part's own `#!` line and `set -euo pipefail` are dropped, so
+ * standalone scripts such as PostgreSQL's provision.sh are reused verbatim).
+ */
+export function hookScript(...parts: string[]): string {
+  const body = parts.map((p) => p.replace(/^#!.*\n/, '').replace(/^set -euo pipefail\n/, '').replace(/\n+$/, '')).join('\n');
+  return `#!/bin/bash\nset -euo pipefail\n${QUIT_SIDECAR_ON_EXIT}\n${body}\n`;
+}
+
+/** Requests/limits of a hook Job's container (what the quota counts for it). */
+export const HOOK_JOB_RESOURCES: ResourcePreset = TIER_RESOURCES.small;
+
+/** The identity of a hook Job: its own name/instance (its NetworkPolicy and the store's select it by name), the store's version. */
+export function hookJobIdentity(env: Pick<EnvironmentModel, 'platform'>, store: Pick<StoreModel, 'version'>, name: string, component: string): Identity {
+  return { name, instance: name, component, partOf: env.platform, version: store.version };
+}
+
+/** The store NetworkPolicy's `extraClients` entry that admits hook Job `name` (see storeNetworkPolicy). */
+export function hookJobClient(namespace: string, name: string, ports: readonly number[]) {
+  return { namespace, labels: { [LABEL.name]: name }, ports };
+}
+
+export interface SyncHookJobProps {
+  readonly env: EnvironmentModel;
+  readonly name: string;
+  readonly namespace: string;
+  readonly id: Identity;
+  /** The store's ServiceAccount: the Job gets the store's mesh identity, so mesh policies admitting the store's peers admit it. */
+  readonly serviceAccountName: string;
+  /** The image's user (the Job runs the store's image). */
+  readonly runAsUser: number;
+  readonly container: { readonly name: string; readonly image: string; readonly env?: k8s.EnvVar[] };
+  /** The whole bash script (build it with hookScript so the sidecar quits). */
+  readonly script: string;
+  /** The only pods the Job may connect to (besides DNS and istiod). */
+  readonly egress: readonly { readonly namespace: string; readonly labels: Record<string, string>; readonly ports: readonly number[] }[];
+}
+
+/**
+ * A Sync hook Job in the `topics` wave (after the stores are healthy, before
+ * the services start) and its NetworkPolicy (no ingress; egress only to
+ * `egress`, DNS and istiod). The pod asks for a native sidecar
+ * (`sidecar.istio.io/nativeSidecar`, Kubernetes ≥ 1.29) and its script also
+ * calls `/quitquitquit`, so it completes either way. PSS restricted, read-only
+ * root with a `/tmp` scratch, no ServiceAccount token.
+ */
+export function syncHookJob(scope: Construct, p: SyncHookJobProps): k8s.KubeJob {
+  const tmp = scratch('tmp', '/tmp', { sizeLimit: '128Mi' });
+  const job = new k8s.KubeJob(scope, 'job', {
+    metadata: meta({ name: p.name, namespace: p.namespace, id: p.id, wave: WAVE.topics, annotations: syncHookAnnotations() }),
+    spec: {
+      backoffLimit: 4,
+      activeDeadlineSeconds: 900,
+      template: {
+        metadata: {
+          labels: meta({ name: p.name, id: p.id, wave: WAVE.topics }).labels,
+          annotations: {
+            'sidecar.istio.io/nativeSidecar': 'true',
+            'proxy.istio.io/config': '{"holdApplicationUntilProxyStarts":true}',
+            ...sidecarAnnotations(),
+          },
+        },
+        spec: {
+          restartPolicy: 'Never',
+          serviceAccountName: p.serviceAccountName,
+          automountServiceAccountToken: false,
+          enableServiceLinks: false,
+          securityContext: podSecurityContext({ runAsUser: p.runAsUser }),
+          containers: [
+            {
+              name: p.container.name,
+              image: p.container.image,
+              imagePullPolicy: 'IfNotPresent',
+              command: ['bash', '-c', p.script],
+              ...(p.container.env ? { env: p.container.env } : {}),
+              resources: resources(HOOK_JOB_RESOURCES),
+              securityContext: containerSecurityContext(),
+              volumeMounts: [tmp.mount],
+            },
+          ],
+          volumes: [tmp.volume],
+        },
+      },
+    },
+  });
+
+  new k8s.KubeNetworkPolicy(scope, 'network-policy', {
+    metadata: meta({ name: p.name, namespace: p.namespace, id: p.id, wave: WAVE.foundation }),
+    spec: {
+      podSelector: { matchLabels: selector(p.id) },
+      policyTypes: ['Ingress', 'Egress'],
+      ingress: [],
+      egress: [...p.egress.map((e) => ({ to: [podsIn(e.namespace, e.labels)], ports: tcp(...e.ports) })), dnsEgress(), meshControlPlaneEgress(p.env)],
+    },
+  });
+  return job;
+}
+
+/** A hook Job's one pod while it runs (container + mesh sidecar). */
+export function hookJobFootprint(): Footprint {
+  return podFootprint(1, [HOOK_JOB_RESOURCES]);
 }

@@ -7,7 +7,7 @@ export const WAVE = {
   foundation: 0,
   /** StatefulSets of the data stores and their Services, PDBs, monitors. */
   data: 1,
-  /** Kafka topic creation (a Sync hook Job: after the brokers, before the services). */
+  /** Store provisioning Sync hook Jobs (Kafka topics, PostgreSQL role and databases): after the stores, before the services. */
   topics: 2,
   /** Services' Deployments, ConfigMaps, autoscalers, monitors. */
   services: 3,

@@ -264,6 +264,19 @@ export type EnvironmentSpec = z.infer<typeof environment>;
 export type DataStoreSpec = z.infer<typeof dataStore>;
 
 /**
+ * Why a Kafka version cannot run in ZooKeeper mode (the only mode the data
+ * layer renders), or undefined when it can: Kafka 4.0 removed ZooKeeper mode
+ * (3.9 is the last line with it) and this layer supports 2.x/3.x only.
+ */
+export function kafkaZooKeeperModeProblem(version: string): string | undefined {
+  const major = Number(/^[0-9]+/.exec(version)?.[0]);
+  if (!Number.isFinite(major)) return undefined; // the version's own format rule reports it
+  if (major >= 4) return `Kafka 4.0 removed ZooKeeper mode; use 3.9.x or an earlier 3.x (got '${version}')`;
+  if (major < 2) return `Kafka in ZooKeeper mode needs 2.x or 3.x; use 3.9.x (got '${version}')`;
+  return undefined;
+}
+
+/**
  * Rules that span several fields: names unique, references resolvable. It also
  * runs on input that failed elsewhere, so it only trusts what it checks itself.
  */
@@ -297,6 +310,9 @@ export function crossCheck(raw: PlatformSpec, push: (path: (string | number)[], 
     }
   });
   if (stores.has('kafka') && !stores.has('zookeeper')) push(['dataStores', 'kafka'], 'kafka runs in ZooKeeper mode and needs dataStores.zookeeper');
+  const kafkaVersion = obj(spec.dataStores.kafka).version;
+  const kafkaProblem = typeof kafkaVersion === 'string' ? kafkaZooKeeperModeProblem(kafkaVersion) : undefined;
+  if (kafkaProblem) push(['dataStores', 'kafka', 'version'], kafkaProblem);
   const envNames = Object.keys(spec.environments);
   for (const store of stores) {
     const perEnv = obj(obj(spec.dataStores[store]).environments);

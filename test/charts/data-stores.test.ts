@@ -5,6 +5,11 @@ import { schemaErrors } from '../helpers/kube-schema';
 import type { KubeObject } from '../../lib/synth';
 import type { PlatformSpecInput } from '../../platform/schema';
 import { sentinelQuorum } from '../../charts/redis';
+import { PROVISION_SCRIPT } from '../../charts/postgres';
+import { storeFootprint } from '../../charts/data';
+import * as postgresChart from '../../charts/postgres';
+import { addFootprints } from '../../lib/quota';
+import { hookJobFootprint } from '../../lib/stateful';
 
 const rendered: Rendered = render(smallPlatform());
 const DATA_KINDS = ['StatefulSet', 'Service', 'PodDisruptionBudget', 'NetworkPolicy', 'ConfigMap', 'ServiceAccount', 'Job'];
@@ -19,7 +24,7 @@ const podLabels = (o: any): Record<string, string> => o.spec.template.metadata.l
 describe('data layer: files and schema', () => {
   it('renders one file per store per environment plus the topic Job', () => {
     for (const env of ['dev', 'prod']) {
-      for (const f of ['postgres', 'redis', 'kafka', 'zookeeper', 'kafka-topics']) expect(rendered.files.has(`${env}/data/${f}.yaml`)).toBe(true);
+      for (const f of ['postgres', 'postgres-provision', 'redis', 'kafka', 'zookeeper', 'kafka-topics']) expect(rendered.files.has(`${env}/data/${f}.yaml`)).toBe(true);
     }
   });
 
@@ -244,6 +249,152 @@ describe('data layer: wiring', () => {
     expect(quota.spec.hard.persistentvolumeclaims).toBe('15');
     // 150Gi + 15Gi + 300Gi + 15Gi = 480Gi (+20 %).
     expect(quota.spec.hard['requests.storage']).toBe('576Gi');
+  });
+});
+
+/** A pod template as NetworkPolicies see it: where it runs, its labels, its container ports. */
+interface Pod {
+  readonly workload: string;
+  readonly namespace: string;
+  readonly labels: Record<string, string>;
+  readonly ports: number[];
+}
+const podsOf = (r: Rendered, env: string): Pod[] =>
+  ['StatefulSet', 'Deployment', 'Job'].flatMap((kind) =>
+    (r.find(kind, { env }) as any[]).map((o) => ({
+      workload: o.metadata.name,
+      namespace: o.metadata.namespace,
+      labels: podLabels(o),
+      ports: o.spec.template.spec.containers.flatMap((c: any) => (c.ports ?? []).map((p: any) => p.containerPort)),
+    })),
+  );
+const peerMatches = (peer: any, pod: Pick<Pod, 'namespace' | 'labels'>) =>
+  peer.namespaceSelector?.matchLabels?.['kubernetes.io/metadata.name'] === pod.namespace && matches(peer.podSelector?.matchLabels ?? {}, pod.labels);
+const rulesAllow = (rules: any[], side: 'to' | 'from', peer: Pick<Pod, 'namespace' | 'labels'>, port: number) =>
+  rules.some((rule) => (rule[side] ?? []).some((p: any) => peerMatches(p, peer)) && (rule.ports ?? []).some((p: any) => p.port === port));
+/** Policies of `env` that select `pod` (NetworkPolicies apply to pods in their own namespace). */
+const policiesOf = (r: Rendered, env: string, pod: Pod) =>
+  (r.find('NetworkPolicy', { env }) as any[]).filter((np) => np.metadata.namespace === pod.namespace && matches(np.spec.podSelector.matchLabels ?? {}, pod.labels));
+/** Every `workload:port` `from` may open a connection to: its egress and the target's ingress both allow it. */
+function reachable(r: Rendered, env: string, from: string): string[] {
+  const pods = podsOf(r, env);
+  const src = pods.find((p) => p.workload === from)!;
+  const egress = policiesOf(r, env, src).flatMap((np) => np.spec.egress ?? []);
+  return pods
+    .filter((t) => t.workload !== from)
+    .flatMap((t) => t.ports.map((port) => ({ t, port })))
+    .filter(({ t, port }) => rulesAllow(egress, 'to', t, port) && rulesAllow(policiesOf(r, env, t).flatMap((np) => np.spec.ingress ?? []), 'from', src, port))
+    .map(({ t, port }) => `${t.workload}:${port}`)
+    .sort();
+}
+const provisionJob = (r: Rendered, env = 'prod') => r.get('Job', 'postgres-provision', { env }) as any;
+const jobEnv = (job: any): any[] => job.spec.template.spec.containers[0].env;
+const databasesIn = (job: any) => jobEnv(job).find((e: any) => e.name === 'APP_DATABASES').value.split(' ');
+
+describe('data layer: PostgreSQL provisioning Job', () => {
+  it('is a Sync hook in wave 2 (after the primary, before the services), re-created every sync', () => {
+    for (const env of ['dev', 'prod']) {
+      const job = provisionJob(rendered, env);
+      expect(job.metadata.annotations).toEqual({
+        'argocd.argoproj.io/hook': 'Sync',
+        'argocd.argoproj.io/hook-delete-policy': 'BeforeHookCreation,HookSucceeded',
+        'argocd.argoproj.io/sync-wave': '2',
+      });
+      expect(Number(job.metadata.annotations['argocd.argoproj.io/sync-wave'])).toBeGreaterThan(Number(sts(rendered, 'postgres-primary', env).metadata.annotations['argocd.argoproj.io/sync-wave']));
+      const api = rendered.get('Deployment', 'api', { env }) as any;
+      expect(Number(api.metadata.annotations['argocd.argoproj.io/sync-wave'])).toBeGreaterThan(2);
+    }
+  });
+
+  it('provisions the role and every client database through the primary Service, with the same script as initdb', () => {
+    const job = provisionJob(rendered);
+    expect(databasesIn(job)).toEqual(['api', 'worker']);
+    const env = envOf(job.spec.template.spec.containers[0]);
+    expect(env).toMatchObject({ PGHOST: 'postgres.acme-prod-data.svc.cluster.local', PGPORT: '5432', POSTGRES_USER: 'postgres' });
+    const script: string = job.spec.template.spec.containers[0].command[2];
+    // Waits for the primary, then runs the very provision.sh the primary's initdb runs.
+    expect(script.indexOf('pg_isready')).toBeGreaterThan(0);
+    const shared = PROVISION_SCRIPT.replace(/^#!.*\n/, '').replace(/^set -euo pipefail\n/, '');
+    expect(script).toContain(shared);
+    expect(script.indexOf(shared)).toBeGreaterThan(script.indexOf('pg_isready'));
+    expect(configData(rendered, 'postgres-scripts')['provision.sh']).toBe(PROVISION_SCRIPT);
+    // Idempotent: create only if missing; the role's password follows the Secret.
+    expect(script).toContain("WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = :'app_user') \\gexec");
+    expect(script).toContain("WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = :'db') \\gexec");
+    expect(script).toContain(`ALTER ROLE :"app_user" WITH LOGIN PASSWORD :'app_pw';`);
+    expect(script).toContain('trap stop_sidecar EXIT');
+    // Same list as the primary's initdb.
+    expect(envOf(container(sts(rendered, 'postgres-primary'), 'postgresql')).APP_DATABASES).toBe('api worker');
+  });
+
+  it('references Secrets only by name and key', () => {
+    const job = provisionJob(rendered);
+    expect(rendered.find('Secret')).toEqual([]);
+    const refs = jobEnv(job)
+      .filter((e) => e.valueFrom)
+      .map((e) => [e.name, e.valueFrom.secretKeyRef.name, e.valueFrom.secretKeyRef.key]);
+    expect(refs).toEqual([
+      ['PGPASSWORD', 'postgres-credentials', 'postgres-password'],
+      ['APP_USER', 'postgres-app-credentials', 'username'],
+      ['APP_PASSWORD', 'postgres-app-credentials', 'password'],
+    ]);
+    for (const e of jobEnv(job)) if (/PASS|USER$|SECRET/.test(e.name) && e.name !== 'POSTGRES_USER') expect(e.value, e.name).toBeUndefined();
+    const c = job.spec.template.spec.containers[0];
+    expect(c.envFrom).toBeUndefined();
+    expect(JSON.stringify(job)).not.toMatch(/stringData|password: /);
+  });
+
+  it('can reach the primary on 5432 and nothing else; the store policy admits it', () => {
+    for (const env of ['dev', 'prod']) {
+      expect(reachable(rendered, env, 'postgres-provision')).toEqual(['postgres-primary:5432']);
+      const np = rendered.get('NetworkPolicy', 'postgres-provision', { env }) as any;
+      expect(np.spec.podSelector.matchLabels).toEqual({ 'app.kubernetes.io/name': 'postgres-provision', 'app.kubernetes.io/instance': 'postgres-provision' });
+      expect(np.spec.ingress).toEqual([]);
+      const to = np.spec.egress.map((r: any) => [r.to.map((p: any) => p.podSelector.matchLabels), r.ports.map((p: any) => `${p.protocol}/${p.port}`)]);
+      expect(to).toEqual([
+        [[{ 'app.kubernetes.io/name': 'postgresql', 'app.kubernetes.io/instance': 'postgres-primary' }], ['TCP/5432']],
+        [[{ 'k8s-app': 'kube-dns' }], ['UDP/53', 'TCP/53']],
+        [[{ app: 'istiod' }], ['TCP/15012']],
+      ]);
+    }
+    // The topic Job likewise reaches only the brokers.
+    expect(reachable(rendered, 'prod', 'kafka-topics')).toEqual(['kafka:9092']);
+  });
+
+  it('both hook Jobs come from one builder: same hook, wave, sidecar handling and pod security', () => {
+    const skeleton = (job: any) => {
+      const { containers, serviceAccountName, securityContext, ...pod } = job.spec.template.spec;
+      return {
+        annotations: job.metadata.annotations,
+        spec: { ...job.spec, template: { metadata: { annotations: job.spec.template.metadata.annotations }, spec: pod } },
+        container: { ...containers[0], name: undefined, image: undefined, env: undefined, command: containers[0].command.slice(0, 2) },
+        script: containers[0].command[2].split('\n').slice(0, 7).join('\n'),
+        security: { ...securityContext, runAsUser: undefined, runAsGroup: undefined, fsGroup: undefined },
+      };
+    };
+    const topics = rendered.get('Job', 'kafka-topics', { env: 'prod' });
+    expect(skeleton(provisionJob(rendered))).toEqual(skeleton(topics));
+    expect(skeleton(topics).script).toContain('/quitquitquit');
+  });
+
+  it('its pod is counted in the data namespace quota', () => {
+    const env = rendered.model.environments.find((e) => e.name === 'prod')!;
+    const pg = env.stores.find((s) => s.kind === 'postgres')!;
+    expect(storeFootprint(env, pg)).toEqual(addFootprints([postgresChart.footprint(pg), hookJobFootprint()]));
+  });
+
+  it('a service added later with dependsOn: [postgres] gets its database on the next sync', () => {
+    const spec = smallPlatform() as any;
+    spec.services.push({ name: 'order-service', runtime: 'go', image: 'registry.test/acme/orders:1.0.0', port: 9100, dependsOn: ['postgres'] });
+    const after = render(spec);
+    for (const env of ['dev', 'prod']) {
+      expect(databasesIn(provisionJob(rendered, env))).toEqual(['api', 'worker']);
+      expect(databasesIn(provisionJob(after, env))).toEqual(['api', 'order_service', 'worker']);
+      // …and the new service may connect to the store, while the Job still reaches only the primary.
+      const callers = (after.get('NetworkPolicy', 'postgres', { env }) as any).spec.ingress.flatMap((r: any) => r.from).map((p: any) => p.podSelector.matchLabels['app.kubernetes.io/name']);
+      expect(callers).toContain('order-service');
+      expect(reachable(after, env, 'postgres-provision')).toEqual(['postgres-primary:5432']);
+    }
   });
 });
 

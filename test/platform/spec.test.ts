@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { parseSpec, parseSpecText, SpecError } from '../../platform/loader';
 import { smallPlatform } from '../helpers/fixtures';
+import { assertZooKeeperMode } from '../../charts/kafka';
 
 /** The problems a spec produces (empty when it is valid). */
 function problems(mutate: (spec: any) => void): string[] {
@@ -37,6 +38,8 @@ describe('platform spec validation', () => {
     ['wrong type', (s: any) => (s.environments.dev.replicas = 'one'), 'environments.dev.replicas: expected number, got "one"'],
     ['unknown runtime', (s: any) => (s.services[0].runtime = 'cobol'), 'services[0].runtime: must be one of'],
     ['store without an environment', (s: any) => delete s.dataStores.kafka.environments.prod, "dataStores.kafka.environments: missing environment 'prod'"],
+    ['Kafka without ZooKeeper mode', (s: any) => (s.dataStores.kafka.version = '4.0.0'), "dataStores.kafka.version: Kafka 4.0 removed ZooKeeper mode; use 3.9.x or an earlier 3.x (got '4.0.0')"],
+    ['Kafka older than 2.x', (s: any) => (s.dataStores.kafka.version = '1.1.1'), "dataStores.kafka.version: Kafka in ZooKeeper mode needs 2.x or 3.x"],
   ])('%s', (_name, mutate, expected) => {
     const found = problems(mutate);
     expect(found.some((p) => p.startsWith(expected)), `expected a problem starting with\n  ${expected}\ngot\n  ${found.join('\n  ')}`).toBe(true);
@@ -69,6 +72,13 @@ describe('platform spec validation', () => {
 
   test('an empty file is an error, not an empty platform', () => {
     expect(() => parseSpecText('', 'empty.yaml')).toThrowError(/the file is empty/);
+  });
+
+  test('the Kafka version rule is a spec problem, and the chart keeps it as a guard', () => {
+    expect(problems((s) => (s.dataStores.kafka.version = '3.9.1'))).toEqual([]);
+    expect(problems((s) => (s.dataStores.kafka.version = '4.1.0'))).toEqual(["dataStores.kafka.version: Kafka 4.0 removed ZooKeeper mode; use 3.9.x or an earlier 3.x (got '4.1.0')"]);
+    expect(() => assertZooKeeperMode('4.0.0')).toThrowError(/^dataStores\.kafka\.version: Kafka 4\.0 removed ZooKeeper mode/);
+    expect(() => assertZooKeeperMode('3.9.0')).not.toThrow();
   });
 
   test('kafka-lag scaling requires consumed topics', () => {
