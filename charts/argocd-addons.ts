@@ -1,3 +1,4 @@
+import { tracingExtensionProvider } from '../lib/instrumentation';
 import type { Construct } from 'constructs';
 import { Application, type ApplicationSpecIgnoreDifferences } from '../imports/argocd-application-argoproj.io';
 import { ADDON_CHARTS, type AddonChart } from '../lib/addons';
@@ -45,8 +46,22 @@ export function addonDestinationNamespaces(model: Pick<PlatformModel, 'cluster'>
  * Helm values per chart: only what the platform relies on, everything else is
  * the chart's default.
  */
-export function addonValues(chart: AddonChart): HelmValues | undefined {
+export function addonValues(chart: AddonChart, model: Pick<PlatformModel, 'environments'>, cluster: ClusterModel): HelmValues | undefined {
   switch (chart.id) {
+    case 'istiod':
+      return {
+        meshConfig: {
+          // One tracing provider per environment on this cluster: its Istio Telemetry resource sends spans to
+          // the environment's own OpenTelemetry collector (charts/telemetry.ts).
+          extensionProviders: model.environments
+            .filter((env) => env.clusters.some((c) => c.name === cluster.name))
+            .map((env) => tracingExtensionProvider(env)),
+        },
+      };
+    case 'keda':
+      // KEDA reads consumer lag from Kafka, which only admits mTLS peers (STRICT PeerAuthentication): the
+      // operator needs a sidecar even though its namespace is not injected.
+      return { podLabels: { keda: { 'sidecar.istio.io/inject': 'true' } } };
     case 'cert-manager':
       // The chart installs its CRDs only when asked (`installCRDs` is the deprecated spelling).
       return { crds: { enabled: true, keep: true } };
@@ -132,7 +147,7 @@ export class AddonsChart extends PlatformChart {
       const settings = model.addons[chart.addon];
       if (!settings.enabled) continue;
       const name = addonAppName(chart, cluster);
-      const values = addonValues(chart);
+      const values = addonValues(chart, model, cluster);
       new Application(this, chart.id, {
         metadata: meta({
           name,

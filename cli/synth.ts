@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { loadSpec, SpecError } from '../platform/loader';
 import { resolvePlatform } from '../platform/model';
 import { renderPlatform } from '../lib/pipeline';
@@ -16,7 +17,7 @@ export interface SynthOptions {
   /**
    * Where the architecture document (Mermaid diagram) goes; `false`: not written.
    * Never inside the output directory, and not moved by CDK8S_OUTDIR.
-   * @default $PLATFORM_DOCS_OUT, else docs/architecture.md when rendering to the default outdir, else not written
+   * @default $PLATFORM_DOCS_OUT, else docs/architecture.md when rendering to ./dist (also via `cdk8s synth`), else not written
    */
   readonly docsOut?: string | false;
 }
@@ -29,7 +30,7 @@ export function synth(opts: SynthOptions = {}): number {
     const model = resolvePlatform(loadSpec(spec));
     const { files, charts } = renderPlatform(model);
     writeTreeAtomically(outdir, files);
-    const defaultOutdir = opts.outdir === undefined && process.env.CDK8S_OUTDIR === undefined;
+    const defaultOutdir = resolve(outdir) === resolve(DEFAULT_OUTDIR);
     const docsOut = opts.docsOut ?? process.env.PLATFORM_DOCS_OUT ?? (defaultOutdir ? ARCHITECTURE_DOC : false);
     if (docsOut) writeFileAtomically(docsOut, architectureMarkdown(model));
     const objects = charts.reduce((n, c) => n + c.objects.length, 0);

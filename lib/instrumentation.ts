@@ -42,7 +42,7 @@ export function tracingProviderName(env: Pick<EnvironmentModel, 'telemetry'>): s
   return `otel-${env.telemetry.namespace}`;
 }
 
-/** The mesh config entry an environment's Telemetry needs (documented; istiod's config is not ours). */
+/** The mesh config entry an environment's Telemetry needs (rendered into the istiod add-on's values). */
 export function tracingExtensionProvider(env: Pick<EnvironmentModel, 'telemetry'>) {
   const t = env.telemetry;
   return { name: tracingProviderName(env), opentelemetry: { service: `${t.service}.${t.namespace}.svc.cluster.local`, port: t.otlpGrpcPort } };

@@ -121,6 +121,25 @@ describe('Argo CD objects', () => {
 
 });
 
+describe('add-on values the platform relies on', () => {
+  const r = render(smallPlatform());
+  const addon = (id: string) => r.find('Application').find((a) => a.metadata.labels?.['platform.example.com/addon'] === id)!;
+
+  it('declares in istiod’s mesh config exactly the tracing providers the environments’ Telemetry resources use', () => {
+    const providers = spec(addon('istiod')).source.helm.valuesObject.meshConfig.extensionProviders as Any[];
+    const used = r.find('Telemetry').flatMap((t) => (spec(t).tracing as Any[]).flatMap((tr) => tr.providers.map((p: Any) => p.name)));
+    expect(providers.map((p) => p.name).sort()).toEqual([...new Set(used)].sort());
+    for (const p of providers) {
+      const collector = r.find('OpenTelemetryCollector').find((c) => p.name === `otel-${c.metadata.namespace}`)!;
+      expect(p.opentelemetry).toEqual({ service: `otel-collector.${collector.metadata.namespace}.svc.cluster.local`, port: 4317 });
+    }
+  });
+
+  it('gives the KEDA operator a sidecar, since Kafka only admits mTLS peers', () => {
+    expect(spec(addon('keda')).source.helm.valuesObject.podLabels.keda).toEqual({ 'sidecar.istio.io/inject': 'true' });
+  });
+});
+
 describe('Argo CD spec options', () => {
   it('renders an ApplicationSet with a list generator for an environment on several clusters', () => {
     const r = render(
