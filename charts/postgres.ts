@@ -36,7 +36,7 @@ export const POSTGRES_UID = 999;
 export const POSTGRES_PORT = 5432;
 export const POSTGRES_EXPORTER_PORT = 9187;
 
-/** Secrets (in the data namespace) the PostgreSQL pods read; see docs/data-stores.md. */
+/** Secrets (in the data namespace) the PostgreSQL pods read; see README.md "Data stores". */
 export const POSTGRES_SECRETS = {
   /** `postgres-password` (superuser, also used by the exporter over localhost) and `replication-password` (role `replicator`). */
   admin: 'postgres-credentials',

@@ -121,7 +121,7 @@ export function disruptionBudget(scope: Construct, id: string, p: { name: string
  * The claim template of a store's data volume. Only stable values: the
  * selector labels (never the version), the size class and access mode. The
  * size is read from the spec but, like every template field, only applies to
- * new claims (resize existing ones through the PVCs; see docs/data-stores.md).
+ * new claims (resize existing ones through the PVCs; see README.md "Data stores").
  */
 export function dataClaimTemplate(id: Identity, store: Pick<StoreModel, 'storage' | 'storageClass'>): k8s.KubePersistentVolumeClaimProps {
   return {
