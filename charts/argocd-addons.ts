@@ -50,6 +50,8 @@ export function addonValues(chart: AddonChart, model: Pick<PlatformModel, 'envir
   switch (chart.id) {
     case 'istiod':
       return {
+        // Sidecar injection without the privileged istio-init container (the istio-cni add-on does its job).
+        pilot: { cni: { enabled: true } },
         meshConfig: {
           // One tracing provider per environment on this cluster: its Istio Telemetry resource sends spans to
           // the environment's own OpenTelemetry collector (charts/telemetry.ts).

@@ -143,7 +143,9 @@ export class TelemetryChart extends PlatformChart {
     const secCtx = containerSecurityContext();
     const podCtx = podSecurityContext({ runAsUser: COLLECTOR_UID });
     new OpenTelemetryCollectorV1Beta1(this, 'collector', {
-      metadata: meta({ name: t.collectorName, namespace: ns, id: idOf(t.collectorName, 'opentelemetry-collector'), wave: WAVE.foundation }),
+      // The operator copies the CR's labels to the collector pods and keeps an existing app.kubernetes.io/name, so
+      // the CR is named (by label) like its pods: every policy and monitor selects `otel-collector`.
+      metadata: meta({ name: t.collectorName, namespace: ns, id: { ...idOf(t.service, 'opentelemetry-collector'), instance: t.collectorName }, wave: WAVE.foundation }),
       spec: {
         mode: OpenTelemetryCollectorV1Beta1SpecMode.DEPLOYMENT,
         image: COLLECTOR_IMAGE,

@@ -45,6 +45,9 @@ export const ISTIO_REPO = 'https://istio-release.storage.googleapis.com/charts';
 /** Every Helm chart, in install order within a stage. */
 export const ADDON_CHARTS: readonly AddonChart[] = [
   { id: 'istio-base', addon: 'istio', repoURL: ISTIO_REPO, chart: 'base', stage: 0 },
+  // The CNI node agent sets up the sidecars' traffic redirection, so injected pods need no NET_ADMIN/NET_RAW
+  // init container: without it Pod Security "restricted" (even "baseline") rejects every meshed pod.
+  { id: 'istio-cni', addon: 'istio', repoURL: ISTIO_REPO, chart: 'cni', stage: 1 },
   { id: 'istiod', addon: 'istio', repoURL: ISTIO_REPO, chart: 'istiod', stage: 1 },
   { id: 'istio-ingress', addon: 'istio', repoURL: ISTIO_REPO, chart: 'gateway', stage: 2 },
   { id: 'cert-manager', addon: 'certManager', repoURL: 'https://charts.jetstack.io', chart: 'cert-manager', stage: 0 },

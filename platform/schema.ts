@@ -184,7 +184,7 @@ const dataStore = z.strictObject({
   environments: z.record(z.string(), storeEnvironment).describe('Per environment: replicas and storage.'),
 });
 
-const DEFAULT_JAEGER = { service: 'jaeger-collector', otlpGrpcPort: 4317, podLabels: { 'app.kubernetes.io/name': 'jaeger' } } as const;
+const DEFAULT_JAEGER = { service: 'jaeger', otlpGrpcPort: 4317, podLabels: { 'app.kubernetes.io/name': 'jaeger' } } as const;
 
 export const platformSpec = z
   .strictObject({

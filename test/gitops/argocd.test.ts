@@ -135,6 +135,13 @@ describe('add-on values the platform relies on', () => {
     }
   });
 
+  it('installs Istio with its CNI node agent, since Pod Security "restricted" rejects the privileged istio-init container', () => {
+    expect(addon('istio-cni')).toBeDefined();
+    expect(spec(addon('istio-cni')).source).toMatchObject({ chart: 'cni', targetRevision: spec(addon('istiod')).source.targetRevision });
+    expect(spec(addon('istiod')).source.helm.valuesObject.pilot.cni.enabled).toBe(true);
+    expect(wave(addon('istio-cni'))).toBeLessThanOrEqual(wave(addon('istiod')));
+  });
+
   it('gives the KEDA operator a sidecar, since Kafka only admits mTLS peers', () => {
     expect(spec(addon('keda')).source.helm.valuesObject.podLabels.keda).toEqual({ 'sidecar.istio.io/inject': 'true' });
   });
