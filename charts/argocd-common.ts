@@ -19,7 +19,8 @@ export function argoIdentity(model: Pick<PlatformModel, 'name' | 'version'>, ins
   return { name: model.name, instance, component, partOf: model.name, version: model.version };
 }
 
-export const projectName = (model: Pick<PlatformModel, 'name'>) => model.name;
+/** One AppProject per environment, so an environment's Application can only write into that environment. */
+export const projectName = (model: Pick<PlatformModel, 'name'>, env: string) => `${model.name}-${env}`;
 export const addonsProjectName = (model: Pick<PlatformModel, 'name'>) => `${model.name}-addons`;
 export const rootAppName = (model: Pick<PlatformModel, 'name'>) => `${model.name}-root`;
 export const environmentAppName = (model: Pick<PlatformModel, 'name'>, env: string) => `${model.name}-${env}`;

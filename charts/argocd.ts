@@ -35,46 +35,47 @@ export interface GroupKind {
   readonly kind: string;
 }
 
-/** What the environment charts render, read back from the construct tree. */
-export interface RenderedInventory {
+/** What one environment's charts render, read back from the construct tree. */
+export interface EnvironmentInventory {
   /** Kinds without a namespace (Namespace, …), for the project's cluster-resource whitelist. */
   readonly clusterKinds: readonly GroupKind[];
   /** Namespaced kinds, for the project's namespace-resource whitelist. */
   readonly namespacedKinds: readonly GroupKind[];
-  /** Per environment: every namespace its objects live in (its own plus any add-on namespace it writes to). */
-  readonly namespaces: ReadonlyMap<string, readonly string[]>;
+  /** Every namespace its objects live in (its own plus any add-on namespace it writes to). */
+  readonly namespaces: readonly string[];
 }
+
+/** Per environment name. */
+export type RenderedInventory = ReadonlyMap<string, EnvironmentInventory>;
 
 const groupOf = (apiVersion: string) => (apiVersion.includes('/') ? apiVersion.split('/')[0]! : '');
 const byGroupKind = (a: GroupKind, b: GroupKind) => (a.group + '/' + a.kind < b.group + '/' + b.kind ? -1 : a.group + '/' + a.kind > b.group + '/' + b.kind ? 1 : 0);
 
-/** Reads kinds and namespaces from every chart already in `app` (files `<env>/…`). */
+/** Reads kinds and namespaces from every chart already in `app` (files `<env>/…`), per environment. */
 export function inventory(app: App, model: PlatformModel): RenderedInventory {
-  const envNames = new Set(model.environments.map((e) => e.name));
-  const cluster = new Map<string, GroupKind>();
-  const namespaced = new Map<string, GroupKind>();
-  const namespaces = new Map<string, Set<string>>(model.environments.map((e) => [e.name, new Set(e.namespaces)]));
+  const acc = new Map(model.environments.map((e) => [e.name, { cluster: new Map<string, GroupKind>(), namespaced: new Map<string, GroupKind>(), namespaces: new Set(e.namespaces) }]));
   for (const chart of app.node.children) {
     if (!PlatformChart.isPlatformChart(chart)) continue;
-    const env = chart.file.split('/')[0]!;
-    if (!envNames.has(env)) continue;
+    const env = acc.get(chart.file.split('/')[0]!);
+    if (!env) continue;
     for (const node of chart.node.findAll()) {
       if (!(node instanceof ApiObject)) continue;
       const gk = { group: groupOf(node.apiVersion), kind: node.kind };
       const key = `${gk.group}/${gk.kind}`;
       const ns = node.metadata.namespace;
-      if (ns === undefined) cluster.set(key, gk);
+      if (ns === undefined) env.cluster.set(key, gk);
       else {
-        namespaced.set(key, gk);
-        namespaces.get(env)!.add(ns);
+        env.namespaced.set(key, gk);
+        env.namespaces.add(ns);
       }
     }
   }
-  return {
-    clusterKinds: [...cluster.values()].sort(byGroupKind),
-    namespacedKinds: [...namespaced.values()].sort(byGroupKind),
-    namespaces: new Map([...namespaces].map(([env, set]) => [env, [...set].sort()])),
-  };
+  return new Map(
+    [...acc].map(([name, e]) => [
+      name,
+      { clusterKinds: [...e.cluster.values()].sort(byGroupKind), namespacedKinds: [...e.namespaced.values()].sort(byGroupKind), namespaces: [...e.namespaces].sort() },
+    ]),
+  );
 }
 
 /**
@@ -101,12 +102,13 @@ export interface ProjectsProps {
 }
 
 /**
- * Two AppProjects. The platform's own is least-privilege: only this repo, only
- * the environments' namespaces on their clusters, only the kinds the charts
- * actually render (a new kind must show up here, in review, before it can
- * sync). The add-ons' project allows any kind (operators install CRDs,
- * webhooks and cluster roles) but only the upstream chart repositories and
- * the add-on namespaces.
+ * One AppProject per environment plus one for the add-ons. An environment's
+ * project is least-privilege: only this repo, only that environment's
+ * namespaces on its clusters (so the dev Application can never write into
+ * prod), only the kinds its charts actually render (a new kind must show up
+ * here, in review, before it can sync). The add-ons' project allows any kind
+ * (operators install CRDs, webhooks and cluster roles) but only the upstream
+ * chart repositories and the add-on namespaces.
  */
 export class ProjectsChart extends PlatformChart {
   constructor(scope: Construct, id: string, props: ProjectsProps) {
@@ -114,20 +116,20 @@ export class ProjectsChart extends PlatformChart {
     super(scope, id, { file: `${ARGOCD_APPS_DIR}/projects.yaml` });
     const ns = model.gitops.argocdNamespace;
 
-    const destinations: AppProjectSpecDestinations[] = model.environments.flatMap((env) =>
-      env.clusters.flatMap((c) => (inv.namespaces.get(env.name) ?? env.namespaces).map((namespace) => ({ server: c.server, namespace }))),
-    );
-    const platform = projectName(model);
-    new AppProject(this, 'platform', {
-      metadata: meta({ name: platform, namespace: ns, id: argoIdentity(model, platform, 'project'), wave: PROJECT_WAVE }),
-      spec: {
-        description: `${model.name}: the environments rendered from platform.yaml`,
-        sourceRepos: [model.gitops.repoURL],
-        destinations: dedupe(destinations),
-        clusterResourceWhitelist: inv.clusterKinds.map((k) => ({ group: k.group, kind: k.kind })),
-        namespaceResourceWhitelist: inv.namespacedKinds.map((k) => ({ group: k.group, kind: k.kind })),
-      },
-    });
+    for (const env of model.environments) {
+      const rendered = inv.get(env.name)!;
+      const name = projectName(model, env.name);
+      new AppProject(this, `env-${env.name}`, {
+        metadata: meta({ name, namespace: ns, id: argoIdentity(model, name, 'project'), wave: PROJECT_WAVE }),
+        spec: {
+          description: `${model.name}: the ${env.name} environment rendered from platform.yaml`,
+          sourceRepos: [model.gitops.repoURL],
+          destinations: dedupe(env.clusters.flatMap((c) => rendered.namespaces.map((namespace) => ({ server: c.server, namespace })))),
+          clusterResourceWhitelist: rendered.clusterKinds.map((k) => ({ group: k.group, kind: k.kind })),
+          namespaceResourceWhitelist: rendered.namespacedKinds.map((k) => ({ group: k.group, kind: k.kind })),
+        },
+      });
+    }
 
     const addons = addonsProjectName(model);
     const enabled = ADDON_CHARTS.filter((c) => model.addons[c.addon].enabled);
@@ -177,7 +179,7 @@ export function environmentAppSpec(model: PlatformModel, env: EnvironmentModel, 
     .filter((s) => s.scaler !== 'fixed')
     .map((s) => ({ group: 'apps', kind: 'Deployment', name: s.name, namespace: s.namespace, jsonPointers: ['/spec/replicas'] }));
   return {
-    project: projectName(model),
+    project: projectName(model, env.name),
     source: { repoUrl: model.gitops.repoURL, targetRevision: model.gitops.targetRevision, path: `${model.gitops.path}/${env.name}` },
     destination: { server, namespace: env.namespace },
     syncPolicy: {

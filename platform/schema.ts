@@ -326,6 +326,8 @@ export function crossCheck(raw: PlatformSpec, push: (path: (string | number)[], 
   const namespaces = new Map<string, string>();
   for (const [envName, e] of Object.entries(spec.environments)) {
     const env = obj(e);
+    // Argo CD names: <platform>-<env> for the environment's Application and AppProject.
+    if (envName === 'addons' || envName === 'root') push(['environments', envName], `'${envName}' is reserved (Argo CD project/app <platform>-${envName})`);
     if (typeof env.namespace !== 'string') continue;
     for (const ns of new Set([env.namespace, env.dataNamespace ?? env.namespace])) {
       const other = namespaces.get(ns);

@@ -40,7 +40,7 @@ describe('Argo CD objects', () => {
     const prod = r.get('Application', 'acme-prod');
     expect(spec(prod).source).toEqual({ repoURL: 'https://git.test/acme/platform.git', targetRevision: 'release-1', path: 'dist/prod' });
     expect(spec(prod).destination).toEqual({ server: 'https://kubernetes.default.svc', namespace: 'acme-prod' });
-    expect(spec(prod).project).toBe('acme');
+    expect(spec(prod).project).toBe('acme-prod');
     expect(spec(prod).syncPolicy.automated).toEqual({ prune: true, selfHeal: true });
     expect(spec(prod).syncPolicy.syncOptions).toEqual(expect.arrayContaining(['CreateNamespace=false', 'ServerSideApply=true', 'RespectIgnoreDifferences=true']));
     expect(spec(prod).syncPolicy.retry.backoff).toMatchObject({ duration: '10s', factor: 2 });
@@ -59,21 +59,27 @@ describe('Argo CD objects', () => {
     expect(caBundles.map((d) => d.kind)).toEqual(expect.arrayContaining(['MutatingWebhookConfiguration', 'ValidatingWebhookConfiguration']));
   });
 
-  it('restricts the platform AppProject to this repo, the environments’ namespaces and the kinds actually rendered', () => {
-    const project = r.get('AppProject', 'acme');
-    expect(spec(project).sourceRepos).toEqual(['https://git.test/acme/platform.git']);
-    const envObjects = r.charts.filter((c) => !c.file.startsWith('argocd/')).flatMap((c) => c.objects);
-    const destinations = new Set((spec(project).destinations as Any[]).map((d) => `${d.server} ${d.namespace}`));
-    for (const o of envObjects.filter((x) => x.metadata.namespace)) expect(destinations.has(`https://kubernetes.default.svc ${o.metadata.namespace}`), o.metadata.namespace).toBe(true);
-    // The environments' namespaces, plus the ingress gateway's namespace where the TLS Certificate lives.
-    expect([...destinations].sort()).toEqual(['acme-dev', 'acme-prod', 'acme-prod-data', 'istio-ingress'].map((n) => `https://kubernetes.default.svc ${n}`));
+  it('gives each environment its own AppProject: this repo only, that environment’s namespaces only, the kinds it renders only', () => {
+    for (const env of ['dev', 'prod']) {
+      const project = r.get('AppProject', `acme-${env}`);
+      expect(spec(project).sourceRepos).toEqual(['https://git.test/acme/platform.git']);
+      const envObjects = r.charts.filter((c) => c.file.startsWith(`${env}/`)).flatMap((c) => c.objects);
+      const destinations = new Set((spec(project).destinations as Any[]).map((d) => `${d.server} ${d.namespace}`));
+      for (const o of envObjects.filter((x) => x.metadata.namespace)) expect(destinations.has(`https://kubernetes.default.svc ${o.metadata.namespace}`), o.metadata.namespace).toBe(true);
+      // Its own namespaces plus the ingress gateway's namespace, where the TLS Certificate lives: never another environment's.
+      const expected = env === 'dev' ? ['acme-dev', 'istio-ingress'] : ['acme-prod', 'acme-prod-data', 'istio-ingress'];
+      expect([...destinations].sort()).toEqual(expected.map((n) => `https://kubernetes.default.svc ${n}`));
 
-    const gk = (o: KubeObject) => `${o.apiVersion.includes('/') ? o.apiVersion.split('/')[0] : ''}/${o.kind}`;
-    const allowedCluster = new Set((spec(project).clusterResourceWhitelist as Any[]).map((k) => `${k.group}/${k.kind}`));
-    const allowedNamespaced = new Set((spec(project).namespaceResourceWhitelist as Any[]).map((k) => `${k.group}/${k.kind}`));
-    for (const o of envObjects) expect((o.metadata.namespace ? allowedNamespaced : allowedCluster).has(gk(o)), gk(o)).toBe(true);
-    // Nothing cluster-wide beyond what is rendered: no wildcards, no RBAC, no CRDs.
-    expect([...allowedCluster]).toEqual(['/Namespace']);
+      const gk = (o: KubeObject) => `${o.apiVersion.includes('/') ? o.apiVersion.split('/')[0] : ''}/${o.kind}`;
+      const allowedCluster = new Set((spec(project).clusterResourceWhitelist as Any[]).map((k) => `${k.group}/${k.kind}`));
+      const allowedNamespaced = new Set((spec(project).namespaceResourceWhitelist as Any[]).map((k) => `${k.group}/${k.kind}`));
+      for (const o of envObjects) expect((o.metadata.namespace ? allowedNamespaced : allowedCluster).has(gk(o)), gk(o)).toBe(true);
+      expect([...allowedNamespaced].sort()).toEqual([...new Set(envObjects.filter((o) => o.metadata.namespace).map(gk))].sort());
+      // Nothing cluster-wide beyond what is rendered: no wildcards, no RBAC, no CRDs.
+      expect([...allowedCluster]).toEqual(['/Namespace']);
+      // The environment's Application is bound to it.
+      expect(spec(r.get('Application', `acme-${env}`)).project).toBe(`acme-${env}`);
+    }
   });
 
   it('installs every add-on from its upstream chart at a pinned version, in the add-ons project', () => {
@@ -101,8 +107,8 @@ describe('Argo CD objects', () => {
   });
 
   it('orders the root app’s waves: projects, CRD add-ons, controllers, gateway, then environments', () => {
-    const w = (name: string) => wave(argoObjects.find((o) => o.metadata.name === name)!);
-    expect(w('acme')).toBeLessThan(w('istio-base-in-cluster'));
+    const w = (name: string, kind = 'Application') => wave(argoObjects.find((o) => o.kind === kind && o.metadata.name === name)!);
+    expect(w('acme-prod', 'AppProject')).toBeLessThan(w('istio-base-in-cluster'));
     expect(w('istio-base-in-cluster')).toBeLessThan(w('istiod-in-cluster'));
     expect(w('istiod-in-cluster')).toBeLessThan(w('istio-ingress-in-cluster'));
     expect(w('cert-manager-in-cluster')).toBeLessThan(w('opentelemetry-operator-in-cluster'));
@@ -171,7 +177,7 @@ describe('Argo CD spec options', () => {
     expect(r.find('Application', { name: 'acme-prod' })).toHaveLength(0);
     // Both clusters get add-ons and are valid destinations of the project.
     expect(r.files.has('argocd/apps/addons/prod-eu.yaml') && r.files.has('argocd/apps/addons/prod-us.yaml') && r.files.has('argocd/apps/addons/in-cluster.yaml')).toBe(true);
-    const dest = (spec(r.get('AppProject', 'acme')).destinations as Any[]).map((d) => `${d.server} ${d.namespace}`);
+    const dest = (spec(r.get('AppProject', 'acme-prod')).destinations as Any[]).map((d) => `${d.server} ${d.namespace}`);
     expect(dest).toEqual(expect.arrayContaining(['https://eu.k8s.test acme-prod-data', 'https://us.k8s.test acme-prod']));
   });
 

@@ -37,6 +37,7 @@ describe('platform spec validation', () => {
     ['autoscaling min > max', (s: any) => (s.environments.prod.autoscaling.minReplicas = 8), 'environments.prod.autoscaling.minReplicas: autoscaling minReplicas (8) must not exceed maxReplicas (6)'],
     ['wrong type', (s: any) => (s.environments.dev.replicas = 'one'), 'environments.dev.replicas: expected number, got "one"'],
     ['unknown runtime', (s: any) => (s.services[0].runtime = 'cobol'), 'services[0].runtime: must be one of'],
+    ['reserved environment name', (s: any) => { s.environments.addons = { namespace: 'acme-addons', replicas: 1 }; }, "environments.addons: 'addons' is reserved"],
     ['store without an environment', (s: any) => delete s.dataStores.kafka.environments.prod, "dataStores.kafka.environments: missing environment 'prod'"],
     ['Kafka without ZooKeeper mode', (s: any) => (s.dataStores.kafka.version = '4.0.0'), "dataStores.kafka.version: Kafka 4.0 removed ZooKeeper mode; use 3.9.x or an earlier 3.x (got '4.0.0')"],
     ['Kafka older than 2.x', (s: any) => (s.dataStores.kafka.version = '1.1.1'), "dataStores.kafka.version: Kafka in ZooKeeper mode needs 2.x or 3.x"],
