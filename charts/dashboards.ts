@@ -92,7 +92,7 @@ export function serviceDashboard(env: EnvironmentModel, s: ServiceModel): Dashbo
     panels.push(
       {
         title: 'Canary vs stable: error ratio (5xx)',
-        description: `Share of 5xx answers per track; the canary ${s.canary.name} gets ${s.canary.weight} % of the requests.`,
+        description: `Share of 5xx answers per track (stable ${s.name}, canary ${s.canary.name}).`,
         unit: 'percentunit',
         targets: [
           {
