@@ -86,6 +86,34 @@ export function serviceDashboard(env: EnvironmentModel, s: ServiceModel): Dashbo
       ],
     },
   ];
+  if (s.canary) {
+    // The panels above show the stable track (workload `<service>`); these compare both.
+    const tracks = requests(ns, `~"${s.name}|${s.canary.name}"`);
+    panels.push(
+      {
+        title: 'Canary vs stable: error ratio (5xx)',
+        description: `Share of 5xx answers per track (stable ${s.name}, canary ${s.canary.name}).`,
+        unit: 'percentunit',
+        targets: [
+          {
+            expr: `sum by (destination_workload) (rate(istio_requests_total{${tracks}, response_code=~"5.."}[5m])) / sum by (destination_workload) (rate(istio_requests_total{${tracks}}[5m]))`,
+            legendFormat: '{{destination_workload}}',
+          },
+        ],
+      },
+      {
+        title: 'Canary vs stable: p95 duration',
+        description: '95th percentile of request duration per track.',
+        unit: 'ms',
+        targets: [
+          {
+            expr: `histogram_quantile(0.95, sum by (destination_workload, le) (rate(istio_request_duration_milliseconds_bucket{${tracks}}[5m])))`,
+            legendFormat: '{{destination_workload}}',
+          },
+        ],
+      },
+    );
+  }
   if (s.consumes.length > 0) {
     panels.push({
       title: 'Kafka consumer lag',
@@ -107,7 +135,8 @@ export function serviceDashboard(env: EnvironmentModel, s: ServiceModel): Dashbo
 /** Every service side by side, plus the data stores' health. */
 export function overviewDashboard(env: EnvironmentModel): Dashboard {
   const ns = env.namespace;
-  const workloads = `~"${env.services.map((s) => s.name).join('|')}"`;
+  // Canaries are workloads of their own, so they show next to their stable track.
+  const workloads = `~"${env.services.flatMap((s) => [s.name, ...(s.canary ? [s.canary.name] : [])]).join('|')}"`;
   const sel = requests(ns, workloads);
   const dataNs = env.dataNamespace;
   const kinds = new Set(env.stores.map((s) => s.kind));

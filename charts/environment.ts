@@ -45,7 +45,10 @@ export class EnvironmentChart extends PlatformChart {
       version: env.version,
     });
 
-    const serviceFootprint = addFootprints(env.services.map((s) => footprint(Math.ceil(s.maxReplicas * 1.25), [s.resources])));
+    // A canary's pods count on top of the stable track's (with the same rollout surge).
+    const serviceFootprint = addFootprints(
+      env.services.flatMap((s) => [footprint(Math.ceil(s.maxReplicas * 1.25), [s.resources]), ...(s.canary ? [footprint(Math.ceil(s.canary.replicas * 1.25), [s.resources])] : [])]),
+    );
     const extra = props.extraFootprints ?? [];
 
     for (const namespace of env.namespaces) {

@@ -7,7 +7,7 @@ import {
   PeerAuthenticationSpecMtlsMode,
   PeerAuthenticationSpecPortLevelMtlsMode,
 } from '../imports/istio-security.istio.io';
-import { meta, selector, type Identity } from '../lib/meta';
+import { meta, servicePods, type Identity } from '../lib/meta';
 import { WAVE } from '../lib/waves';
 import { STORE_ENDPOINTS, STORE_METRICS } from '../lib/stores';
 import { COLLECTOR_METRICS_PORTS } from '../lib/instrumentation';
@@ -97,7 +97,8 @@ export class MeshSecurityChart extends PlatformChart {
     for (const s of env.services) {
       const id = serviceIdentity(env, s);
       const m = meta({ name: s.name, namespace: s.namespace, id, wave: WAVE.foundation });
-      const workload = { matchLabels: selector(id) };
+      // Both tracks when there is a canary: they share the ServiceAccount, so the same callers.
+      const workload = { matchLabels: servicePods(s) };
       new PeerAuthentication(this, `peer-${s.name}`, {
         metadata: m,
         spec: { selector: workload, mtls: { mode: PeerAuthenticationSpecMtlsMode.STRICT }, portLevelMtls: permissive([s.metrics.port]) },

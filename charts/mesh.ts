@@ -10,11 +10,11 @@ import {
 } from '../imports/istio-networking.istio.io';
 import { Certificate, CertificateSpecPrivateKeyAlgorithm, CertificateSpecPrivateKeyRotationPolicy } from '../imports/cert-manager-certificate-cert-manager.io';
 import { Issuer } from '../imports/cert-manager-issuer-cert-manager.io';
-import { meta, type Identity } from '../lib/meta';
+import { meta, selector, type Identity } from '../lib/meta';
 import { WAVE } from '../lib/waves';
 import type { EnvironmentModel, ServiceModel } from '../platform/model';
 import { PlatformChart } from './platform-chart';
-import { serviceIdentity } from './service';
+import { canaryIdentity, serviceIdentity } from './service';
 
 export interface MeshProps {
   readonly env: EnvironmentModel;
@@ -88,6 +88,15 @@ export class MeshChart extends PlatformChart {
               maxEjectionPercent: OUTLIER_DETECTION.maxEjectionPercent,
             },
           },
+          // With a canary, one subset per track (by instance, which the Deployment selectors fix).
+          ...(s.canary
+            ? {
+                subsets: [
+                  { name: SUBSET.stable, labels: selector(id) },
+                  { name: SUBSET.canary, labels: selector(canaryIdentity(env, s, s.canary)) },
+                ],
+              }
+            : {}),
         },
       });
 
@@ -153,11 +162,27 @@ export class MeshChart extends PlatformChart {
   }
 }
 
+/** DestinationRule subsets of a service with a canary. */
+export const SUBSET = { stable: 'stable', canary: 'canary' } as const;
+
+/**
+ * Where requests to `s` go: the service, or with a canary its two subsets
+ * weighted `100 - weight` / `weight`.
+ */
+export function destinations(s: Pick<ServiceModel, 'name' | 'namespace' | 'port' | 'canary'>): NonNullable<VirtualServiceSpecHttp['route']> {
+  const destination = (subset?: string) => ({ host: serviceHost(s), port: { number: s.port }, ...(subset ? { subset } : {}) });
+  if (!s.canary) return [{ destination: destination() }];
+  return [
+    { destination: destination(SUBSET.stable), weight: 100 - s.canary.weight },
+    { destination: destination(SUBSET.canary), weight: s.canary.weight },
+  ];
+}
+
 /** Destination, timeout and retries of every route to `s`. */
 function routeTo(s: ServiceModel): Pick<VirtualServiceSpecHttp, 'route' | 'timeout' | 'retries'> {
   const r = s.retries;
   return {
-    route: [{ destination: { host: serviceHost(s), port: { number: s.port } } }],
+    route: destinations(s),
     timeout: s.timeout,
     retries: r.attempts > 0 ? { attempts: r.attempts, perTryTimeout: r.perTryTimeout, retryOn: r.retryOn } : { attempts: 0 },
   };

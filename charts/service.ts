@@ -1,6 +1,6 @@
 import { k8s } from 'cdk8s-plus-28';
 import type { Construct } from 'constructs';
-import { ANNOTATION, meta, selector, type Identity } from '../lib/meta';
+import { ANNOTATION, meta, selector, servicePods, TRACK_LABEL, type Identity } from '../lib/meta';
 import { WAVE } from '../lib/waves';
 import { containerSecurityContext, podSecurityContext, tmpVolume } from '../lib/security';
 import { zoneSpread } from '../lib/scheduling';
@@ -9,7 +9,7 @@ import { sidecarAnnotations } from '../lib/quota';
 import { instrumentationAnnotations } from '../lib/instrumentation';
 import { STORE_CLIENT_SECRETS, STORE_ENDPOINTS } from '../lib/stores';
 import { dnsEgress, gatewayPeer, meshControlPlaneEgress, podsIn, prometheusPeer, SIDECAR_METRICS_PORTS, tcp, telemetryEgress } from '../lib/network';
-import type { EnvironmentModel, ServiceModel } from '../platform/model';
+import type { CanaryModel, EnvironmentModel, ServiceModel } from '../platform/model';
 import { PlatformChart } from './platform-chart';
 
 export interface ServiceProps {
@@ -20,6 +20,11 @@ export interface ServiceProps {
 /** The identity of a platform service's objects. */
 export function serviceIdentity(env: Pick<EnvironmentModel, 'platform'>, s: Pick<ServiceModel, 'name' | 'version'>): Identity {
   return { name: s.name, instance: s.name, component: 'server', partOf: env.platform, version: s.version };
+}
+
+/** The identity of a service's canary track: same name (and ServiceAccount), its own instance and version. */
+export function canaryIdentity(env: Pick<EnvironmentModel, 'platform'>, s: Pick<ServiceModel, 'name'>, canary: Pick<CanaryModel, 'name' | 'version'>): Identity {
+  return { name: s.name, instance: canary.name, component: 'server', partOf: env.platform, version: canary.version };
 }
 
 /**
@@ -34,7 +39,6 @@ export class ServiceChart extends PlatformChart {
 
     const ns = s.namespace;
     const identity = serviceIdentity(env, s);
-    const match = selector(identity);
     const m = (name: string, wave: number = WAVE.services, annotations?: Record<string, string>) =>
       meta({ name, namespace: ns, id: identity, wave, ...(annotations ? { annotations } : {}) });
 
@@ -62,65 +66,88 @@ export class ServiceChart extends PlatformChart {
       failureThreshold,
     });
 
-    new k8s.KubeDeployment(this, 'deployment', {
-      metadata: m(s.name),
-      spec: {
-        // An autoscaler owns the count: leaving replicas out stops every sync from resetting it.
-        ...(s.scaler === 'fixed' ? { replicas: s.replicas } : {}),
-        revisionHistoryLimit: 5,
-        progressDeadlineSeconds: 600,
-        selector: { matchLabels: match },
-        strategy: {
-          type: 'RollingUpdate',
-          rollingUpdate: { maxSurge: k8s.IntOrString.fromString('25%'), maxUnavailable: k8s.IntOrString.fromNumber(0) },
-        },
-        template: {
-          metadata: {
-            labels: meta({ name: s.name, id: identity, wave: WAVE.services }).labels,
-            annotations: {
-              [ANNOTATION.configChecksum]: contentHash(s.config),
-              'kubectl.kubernetes.io/default-container': s.name,
-              'proxy.istio.io/config': '{"holdApplicationUntilProxyStarts":true}',
-              ...sidecarAnnotations(),
-              ...instrumentationAnnotations(env, s),
+    const deployment = (cid: string, track: DeploymentTrack) => {
+      const trackMatch = selector(track.identity);
+      new k8s.KubeDeployment(this, cid, {
+        metadata: meta({ name: track.identity.instance, namespace: ns, id: track.identity, wave: WAVE.services, ...(track.labels ? { labels: track.labels } : {}) }),
+        spec: {
+          // An autoscaler owns the count: leaving replicas out stops every sync from resetting it.
+          ...(track.replicas !== undefined ? { replicas: track.replicas } : {}),
+          revisionHistoryLimit: 5,
+          progressDeadlineSeconds: 600,
+          selector: { matchLabels: trackMatch },
+          strategy: {
+            type: 'RollingUpdate',
+            rollingUpdate: { maxSurge: k8s.IntOrString.fromString('25%'), maxUnavailable: k8s.IntOrString.fromNumber(0) },
+          },
+          template: {
+            metadata: {
+              labels: meta({ name: track.identity.instance, id: track.identity, wave: WAVE.services, ...(track.labels ? { labels: track.labels } : {}) }).labels,
+              annotations: {
+                [ANNOTATION.configChecksum]: contentHash(s.config),
+                'kubectl.kubernetes.io/default-container': s.name,
+                'proxy.istio.io/config': '{"holdApplicationUntilProxyStarts":true}',
+                ...sidecarAnnotations(),
+                ...instrumentationAnnotations(env, s),
+              },
+            },
+            spec: {
+              // Both tracks run as the service's account: one mesh identity, one set of callers.
+              serviceAccountName: s.name,
+              automountServiceAccountToken: false,
+              enableServiceLinks: false,
+              terminationGracePeriodSeconds: s.shutdown.gracePeriodSeconds,
+              securityContext: podSecurityContext(),
+              ...zoneSpread(env, trackMatch),
+              containers: [
+                {
+                  name: s.name,
+                  image: track.image,
+                  imagePullPolicy: 'IfNotPresent',
+                  ports,
+                  envFrom: [{ configMapRef: { name: configName } }],
+                  env: [
+                    { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+                    { name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
+                    ...secretEnv,
+                  ],
+                  resources: {
+                    requests: quantities(s.resources.requests),
+                    limits: quantities(s.resources.limits),
+                  },
+                  startupProbe: probe(s.health.startup, 2, 30),
+                  readinessProbe: probe(s.health.readiness, 5, 3),
+                  livenessProbe: probe(s.health.liveness, 10, 3),
+                  lifecycle: s.shutdown.preStopSeconds > 0 ? { preStop: { exec: { command: ['sleep', String(s.shutdown.preStopSeconds)] } } } : undefined,
+                  securityContext: containerSecurityContext(),
+                  volumeMounts: [tmp.mount],
+                },
+              ],
+              volumes: [tmp.volume],
             },
           },
-          spec: {
-            serviceAccountName: s.name,
-            automountServiceAccountToken: false,
-            enableServiceLinks: false,
-            terminationGracePeriodSeconds: s.shutdown.gracePeriodSeconds,
-            securityContext: podSecurityContext(),
-            ...zoneSpread(env, match),
-            containers: [
-              {
-                name: s.name,
-                image: s.image,
-                imagePullPolicy: 'IfNotPresent',
-                ports,
-                envFrom: [{ configMapRef: { name: configName } }],
-                env: [
-                  { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
-                  { name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
-                  ...secretEnv,
-                ],
-                resources: {
-                  requests: quantities(s.resources.requests),
-                  limits: quantities(s.resources.limits),
-                },
-                startupProbe: probe(s.health.startup, 2, 30),
-                readinessProbe: probe(s.health.readiness, 5, 3),
-                livenessProbe: probe(s.health.liveness, 10, 3),
-                lifecycle: s.shutdown.preStopSeconds > 0 ? { preStop: { exec: { command: ['sleep', String(s.shutdown.preStopSeconds)] } } } : undefined,
-                securityContext: containerSecurityContext(),
-                volumeMounts: [tmp.mount],
-              },
-            ],
-            volumes: [tmp.volume],
-          },
         },
-      },
-    });
+      });
+    };
+    const disruptionBudget = (cid: string, id: Identity) =>
+      new k8s.KubePodDisruptionBudget(this, cid, {
+        metadata: meta({ name: id.instance, namespace: ns, id, wave: WAVE.services }),
+        spec: {
+          maxUnavailable: k8s.IntOrString.fromNumber(1),
+          selector: { matchLabels: selector(id) },
+          unhealthyPodEvictionPolicy: 'AlwaysAllow',
+        },
+      });
+
+    deployment('deployment', { identity, image: s.image, ...(s.scaler === 'fixed' ? { replicas: s.replicas } : {}) });
+    if (s.canary) {
+      // The canary: a fixed, explicitly sized comparison group. No HPA or KEDA (its load is
+      // its traffic weight, and an autoscaler would change the group being compared); a PDB
+      // only with more than one replica, as for the stable track.
+      const cid = canaryIdentity(env, s, s.canary);
+      deployment('canary-deployment', { identity: cid, image: s.canary.image, replicas: s.canary.replicas, labels: { [TRACK_LABEL]: 'canary' } });
+      if (s.canary.replicas > 1) disruptionBudget('canary-disruption-budget', cid);
+    }
 
     const servicePorts = [{ name: 'http', port: s.port, targetPort: k8s.IntOrString.fromString('http'), protocol: 'TCP', appProtocol: 'http' }];
     if (s.metrics.port !== s.port) {
@@ -128,7 +155,8 @@ export class ServiceChart extends PlatformChart {
     }
     new k8s.KubeService(this, 'service', {
       metadata: m(s.name),
-      spec: { type: 'ClusterIP', selector: match, ports: servicePorts },
+      // Both tracks when there is a canary (the mesh splits the traffic by subset); a Service selector may change in place.
+      spec: { type: 'ClusterIP', selector: servicePods(s), ports: servicePorts },
     });
 
     if (s.scaler === 'hpa' && s.autoscaling) {
@@ -155,25 +183,16 @@ export class ServiceChart extends PlatformChart {
       });
     }
 
-    if (s.replicas > 1) {
-      new k8s.KubePodDisruptionBudget(this, 'disruption-budget', {
-        metadata: m(s.name),
-        spec: {
-          maxUnavailable: k8s.IntOrString.fromNumber(1),
-          selector: { matchLabels: match },
-          unhealthyPodEvictionPolicy: 'AlwaysAllow',
-        },
-      });
-    }
+    if (s.replicas > 1) disruptionBudget('disruption-budget', identity);
 
     const callers = s.callers.map((caller) => ({
-      from: [podsIn(ns, selector({ name: caller, instance: caller }))],
+      from: [podsIn(ns, servicePods(env.serviceIndex.get(caller) ?? { name: caller }))],
       ports: tcp(s.port),
     }));
     const metricsPorts = [...new Set([s.metrics.port, ...SIDECAR_METRICS_PORTS])];
     const depServices = s.dependsOn.services.map((dep) => {
       const target = env.serviceIndex.get(dep)!;
-      return { to: [podsIn(ns, selector({ name: dep, instance: dep }))], ports: tcp(target.port) };
+      return { to: [podsIn(ns, servicePods(target))], ports: tcp(target.port) };
     });
     const depStores = s.dependsOn.stores.map((store) => {
       const ep = STORE_ENDPOINTS[store];
@@ -182,7 +201,7 @@ export class ServiceChart extends PlatformChart {
     new k8s.KubeNetworkPolicy(this, 'network-policy', {
       metadata: m(s.name, WAVE.foundation),
       spec: {
-        podSelector: { matchLabels: match },
+        podSelector: { matchLabels: servicePods(s) },
         policyTypes: ['Ingress', 'Egress'],
         ingress: [
           ...callers,
@@ -193,6 +212,14 @@ export class ServiceChart extends PlatformChart {
       },
     });
   }
+}
+
+interface DeploymentTrack {
+  readonly identity: Identity;
+  readonly image: string;
+  /** Absent: an autoscaler owns the count. */
+  readonly replicas?: number;
+  readonly labels?: Record<string, string>;
 }
 
 function quantities(m: { cpu: string; memory: string }) {

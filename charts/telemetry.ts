@@ -27,7 +27,7 @@ import {
   INSTRUMENTATION_NAME,
   tracingProviderName,
 } from '../lib/instrumentation';
-import { selector } from '../lib/meta';
+import { servicePods } from '../lib/meta';
 import { footprint, sidecarAnnotations, type Footprint } from '../lib/quota';
 import type { ResourcePreset } from '../lib/resources';
 import type { EnvironmentModel } from '../platform/model';
@@ -215,7 +215,7 @@ export class TelemetryChart extends PlatformChart {
     });
 
     const collectorPods = { ...t.podLabels };
-    const senders = env.services.map((s) => podsIn(env.namespace, selector({ name: s.name, instance: s.name })));
+    const senders = env.services.map((s) => podsIn(env.namespace, servicePods(s)));
     const j = env.addons.jaeger;
     new k8s.KubeNetworkPolicy(this, 'network-policy', {
       metadata: meta({ name: t.service, namespace: ns, id: idOf(t.service, 'opentelemetry-collector'), wave: WAVE.foundation }),

@@ -55,6 +55,20 @@ export function selector(id: Pick<Identity, 'name' | 'instance'>): Record<string
   return { [LABEL.name]: id.name, [LABEL.instance]: id.instance };
 }
 
+/**
+ * The pods of a platform service, for its Service and every policy that must
+ * reach or protect them. Without a canary: its one Deployment (name +
+ * instance, as `selector`). With a canary: `app.kubernetes.io/name` alone, so
+ * the stable (`<service>`) and canary (`<service>-canary`) instances are both
+ * covered; the spec keeps that name unique to the service in its namespace.
+ */
+export function servicePods(s: { readonly name: string; readonly canary?: object }): Record<string, string> {
+  return s.canary ? { [LABEL.name]: s.name } : selector({ name: s.name, instance: s.name });
+}
+
+/** Pod label of a canary track (`canary`); never in a selector. Stable pods do not carry it, so adding a canary does not restart them. */
+export const TRACK_LABEL = 'platform.example.com/track';
+
 /** Label values are at most 63 characters of `[A-Za-z0-9._-]`, alphanumeric at both ends. */
 export function labelValue(v: string): string {
   const cleaned = v.replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 63);

@@ -1,6 +1,6 @@
 import { k8s } from 'cdk8s-plus-28';
 import type { Construct } from 'constructs';
-import { ANNOTATION, LABEL, meta, selector, type Identity } from './meta';
+import { ANNOTATION, LABEL, meta, selector, servicePods, type Identity } from './meta';
 import { WAVE } from './waves';
 import { containerSecurityContext, podSecurityContext } from './security';
 import { footprint as podFootprint, sidecarAnnotations, type Footprint } from './quota';
@@ -281,7 +281,7 @@ export function storeNetworkPolicy(scope: Construct, p: StorePolicyProps): k8s.K
   const ep = STORE_ENDPOINTS[p.store.kind];
   const own = { 'app.kubernetes.io/name': ep.appName };
   const ns = p.store.namespace;
-  const clientRules = p.store.kind === 'zookeeper' ? [] : p.store.clients.map((c) => ({ from: [podsIn(p.env.namespace, selector({ name: c, instance: c }))], ports: tcp(...p.clientPorts) }));
+  const clientRules = p.store.kind === 'zookeeper' ? [] : p.store.clients.map((c) => ({ from: [podsIn(p.env.namespace, servicePods(p.env.serviceIndex.get(c) ?? { name: c }))], ports: tcp(...p.clientPorts) }));
   const extra = (p.extraClients ?? []).map((c) => ({ from: [podsIn(c.namespace, c.labels)], ports: tcp(...c.ports) }));
   return new k8s.KubeNetworkPolicy(scope, 'network-policy', {
     metadata: metaFor(p.id, ns)(ep.service, WAVE.foundation),

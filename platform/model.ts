@@ -1,4 +1,4 @@
-import { DATA_STORES, DEPENDABLE_STORES, type DataStoreName, type EnvironmentSpec, type PlatformSpec, type ServiceSpec, type Tier } from './schema';
+import { CANARY_SUFFIX, DATA_STORES, DEPENDABLE_STORES, type DataStoreName, type EnvironmentSpec, type PlatformSpec, type ServiceSpec, type Tier } from './schema';
 import { TIER_RESOURCES, type ResourcePreset } from '../lib/resources';
 import { storeConnectionEnv } from '../lib/stores';
 import { resolveAddons, type AddonSettings } from '../lib/addons';
@@ -103,6 +103,23 @@ export interface ServiceModel {
   readonly config: Readonly<Record<string, string>>;
   readonly shutdown: { readonly preStopSeconds: number; readonly gracePeriodSeconds: number };
   readonly namespace: string;
+  /**
+   * The canary track, when the spec declares one: a second Deployment `name`
+   * (`<service>-canary`) with a fixed replica count, receiving `weight` % of
+   * the mesh traffic. The stable track keeps everything above.
+   */
+  readonly canary?: CanaryModel;
+}
+
+export interface CanaryModel {
+  /** Name of the canary Deployment and its `app.kubernetes.io/instance`: `<service>-canary`. */
+  readonly name: string;
+  readonly image: string;
+  /** Image tag (or digest) of the canary, for its `app.kubernetes.io/version`. */
+  readonly version: string;
+  /** Percentage (1–99) of the requests routed to the canary. */
+  readonly weight: number;
+  readonly replicas: number;
 }
 
 export interface StoreModel {
@@ -244,6 +261,9 @@ function resolveEnvironment(spec: PlatformSpec, envName: string, graph: Dependen
       config,
       shutdown: s.shutdown,
       namespace,
+      ...(s.canary
+        ? { canary: { name: `${s.name}${CANARY_SUFFIX}`, image: s.canary.image, version: imageVersion(s.canary.image), weight: s.canary.weight, replicas: s.canary.replicas } }
+        : {}),
     };
   });
 

@@ -54,6 +54,16 @@ export const RUNTIMES = ['nodejs', 'go', 'python', 'java', 'dotnet'] as const;
 
 const percent = z.number().int().min(1).max(100);
 
+/** Suffix of a service's canary Deployment (and of its `app.kubernetes.io/instance`). */
+export const CANARY_SUFFIX = '-canary';
+
+/**
+ * `app.kubernetes.io/name` values of pods the platform itself runs next to
+ * the services (data stores, their hook Jobs, the OpenTelemetry collector).
+ * A service with a canary is selected by its name alone, so it must not share one.
+ */
+export const NON_SERVICE_POD_NAMES = ['postgresql', 'redis', 'kafka', 'zookeeper', 'kafka-topics', 'postgres-provision', 'otel-collector'] as const;
+
 /** An Envoy/Istio duration such as `250ms`, `5s` or `1m`. */
 const duration = z.string().regex(/^[0-9]+(ms|s|m)$/, { message: 'must be a duration such as 250ms, 5s or 1m' });
 
@@ -164,6 +174,19 @@ export const service = z.strictObject({
     })
     .default({ ...DEFAULT_RETRIES })
     .describe('Mesh retries of requests to this service.'),
+  canary: z
+    .strictObject({
+      image: image.describe('Image of the canary track (same rules as `image`).'),
+      weight: z
+        .number()
+        .int({ error: (iss) => `must be a whole percentage 1–99, got ${String(iss.input)}` })
+        .min(1, { error: (iss) => `must be a whole percentage 1–99, got ${String(iss.input)}` })
+        .max(99, { error: (iss) => `must be a whole percentage 1–99, got ${String(iss.input)}` })
+        .describe('Percentage of the mesh traffic to this service (gateway and internal) routed to the canary; the stable track gets the rest.'),
+      replicas: z.number().int().min(1).max(100).default(1).describe('Fixed replicas of the canary Deployment (no autoscaler).'),
+    })
+    .optional()
+    .describe('A canary track: a second Deployment `<name>-canary` running `image`, receiving `weight` % of the requests. Absent = stable only.'),
   shutdown: z
     .strictObject({
       preStopSeconds: z.number().int().min(0).max(60).default(5).describe('Delay before SIGTERM so endpoints drain.'),
@@ -305,6 +328,14 @@ export function crossCheck(raw: PlatformSpec, push: (path: (string | number)[], 
       } else if (!names.has(dep)) push(['services', i, 'dependsOn', j], `'${dep}' names no service or data store`);
     });
     if (s.scaleOn === 'kafka-lag' && s.consumes.length === 0) push(['services', i, 'scaleOn'], `kafka-lag scaling needs topics in consumes`);
+    if (s.canary !== undefined && typeof s.name === 'string') {
+      const canaryName = `${s.name}${CANARY_SUFFIX}`;
+      const clash = names.get(canaryName);
+      if (clash !== undefined) push(['services', i, 'canary'], `the canary Deployment '${canaryName}' would clash with services[${clash}] of that name`);
+      if ((NON_SERVICE_POD_NAMES as readonly string[]).includes(s.name)) {
+        push(['services', i, 'canary'], `a service with a canary is selected by app.kubernetes.io/name alone, and '${s.name}' is also the name of platform pods (rename the service)`);
+      }
+    }
     if ((s.produces.length > 0 || s.consumes.length > 0) && !s.dependsOn.includes('kafka')) {
       push(['services', i, 'dependsOn'], `produces/consumes Kafka topics, so dependsOn must include 'kafka'`);
     }

@@ -12,7 +12,8 @@ export const SERVICE_SLO = { latencyP95Ms: 200, errorRatio: 0.01 } as const;
 export function serviceAlerts(env: EnvironmentModel): AlertGroup | undefined {
   if (env.services.length === 0) return undefined;
   const ns = env.namespace;
-  const workloads = anyOf(env.services.map((s) => s.name));
+  // A canary is its own workload (`<service>-canary`): its errors and latency alert on their own.
+  const workloads = anyOf(env.services.flatMap((s) => [s.name, ...(s.canary ? [s.canary.name] : [])]));
   const istio = `reporter="destination", destination_workload_namespace="${ns}", destination_workload=~"${workloads}"`;
   const hpas = env.services.flatMap((s) => (s.scaler === 'hpa' ? [s.name] : s.scaler === 'keda' ? [`keda-hpa-${s.name}`] : []));
   return {

@@ -6,7 +6,9 @@ import type { Json, JsonObject, ObjectKey } from './objects';
  * - REPLACE: the API server will refuse the update (immutable field); Argo CD fails or must replace.
  * - DATA: persistent data can be lost (StatefulSet, claim template, PVC or Namespace removed).
  * - SECURITY: something is opened up (network or mesh policy, security context, public route, RBAC).
- * - CAPACITY: replicas, autoscaling bounds, resources, quotas change.
+ * - CAPACITY: replicas, autoscaling bounds, resources, quotas change; a Deployment
+ *   comes or goes (a canary track is added or removed); a VirtualService splits
+ *   traffic differently (a canary's weight).
  */
 export const RISK_FLAGS = ['REPLACE', 'DATA', 'SECURITY', 'CAPACITY'] as const;
 export type RiskFlagName = (typeof RISK_FLAGS)[number];
@@ -69,8 +71,35 @@ function addedFlags(key: ObjectKey, obj: JsonObject): RiskFlag[] {
     case 'ResourceQuota':
       out.push({ flag: 'CAPACITY', reason: `new ${key.kind}` });
       break;
+    case 'Deployment': {
+      const replicas = get(spec, 'replicas');
+      out.push({ flag: 'CAPACITY', reason: `new Deployment: ${replicas === undefined ? 'replicas set by an autoscaler' : `${fmt(replicas)} replica(s)`}` });
+      break;
+    }
   }
   return out;
+}
+
+/** `stable 90 % / canary 10 %`: where an HTTP route of a VirtualService sends its requests. */
+function trafficSplit(route: Json | undefined): string {
+  if (!Array.isArray(route) || route.length === 0) return '(no route)';
+  return route
+    .map((r) => {
+      const to = get(r, 'destination', 'subset') ?? get(r, 'destination', 'host');
+      const weight = get(r, 'weight') ?? (route.length === 1 ? 100 : 0);
+      return `${fmt(to)} ${fmt(weight)} %`;
+    })
+    .join(' / ');
+}
+
+/** The `spec.http` item a change is in (matched by name or position, as the diff matched it). */
+function httpItem(obj: JsonObject, c: FieldChange): Json | undefined {
+  const seg = c.segments[2];
+  const list = get(obj, 'spec', 'http');
+  if (!seg || !Array.isArray(list)) return undefined;
+  if ('name' in seg) return list.find((h) => get(h, 'name') === seg.name);
+  if ('index' in seg) return list[seg.index];
+  return undefined;
 }
 
 /** A NetworkPolicy rule without peers (or with an all-namespaces peer / 0.0.0.0/0) admits everyone. */
@@ -101,6 +130,7 @@ function removedFlags(key: ObjectKey, obj: JsonObject): RiskFlag[] {
   if (key.kind === 'AuthorizationPolicy') out.push({ flag: 'SECURITY', reason: 'AuthorizationPolicy removed: the workload may accept requests it refused' });
   if (key.kind === 'PeerAuthentication') out.push({ flag: 'SECURITY', reason: 'PeerAuthentication removed: mTLS may no longer be required' });
   if (key.kind === 'HorizontalPodAutoscaler' || key.kind === 'ScaledObject' || key.kind === 'ResourceQuota') out.push({ flag: 'CAPACITY', reason: `${key.kind} removed` });
+  if (key.kind === 'Deployment') out.push({ flag: 'CAPACITY', reason: `Deployment removed: its ${fmt(get(spec, 'replicas') ?? 'autoscaled')} replica(s) go away` });
   return out;
 }
 
@@ -159,7 +189,12 @@ function changedFlags(key: ObjectKey, before: JsonObject, after: JsonObject, cha
     const weak = weakens(c);
     if (weak) add('SECURITY', `${c.path}: ${weak}`);
     if (key.kind === 'NetworkPolicy') {
-      if ((starts(c, 'spec.ingress') || starts(c, 'spec.egress')) && c.op !== 'remove') add('SECURITY', `${c.path}: NetworkPolicy admits more (${c.op})`);
+      // A label added to a peer's selector narrows the peer; one removed widens it.
+      const peerLabel = /^spec\.(ingress|egress)\[\]\.(from|to)\[\]\.(podSelector|namespaceSelector)\.matchLabels\./.test(c.pattern);
+      if (peerLabel && c.op === 'remove') add('SECURITY', `${c.path}: NetworkPolicy peer selects more pods (label ${fmt(c.old)} no longer required)`);
+      else if (peerLabel && c.op === 'add') {
+        // narrower: no flag
+      } else if ((starts(c, 'spec.ingress') || starts(c, 'spec.egress')) && c.op !== 'remove') add('SECURITY', `${c.path}: NetworkPolicy admits more (${c.op})`);
       if (starts(c, 'spec.podSelector')) add('SECURITY', `${c.path}: NetworkPolicy selects different pods`);
       if (c.pattern === 'spec.policyTypes') add('SECURITY', `${c.path}: ${fmt(c.old)} → ${fmt(c.new)}`);
     }
@@ -184,6 +219,10 @@ function changedFlags(key: ObjectKey, before: JsonObject, after: JsonObject, cha
 
     // CAPACITY
     if (c.pattern.startsWith('spec') && CAPACITY_FIELDS.some((re) => re.test(c.pattern))) add('CAPACITY', `${c.path}: ${fmt(c.old)} → ${fmt(c.new)}`);
+    if (key.kind === 'VirtualService' && /^spec\.http\[\]\.route(\[\]|$)/.test(c.pattern) && (c.pattern.endsWith('.weight') || c.pattern === 'spec.http[].route[]' || c.pattern === 'spec.http[].route')) {
+      const name = c.segments[2] && 'name' in c.segments[2] ? c.segments[2].name : c.path.split('.route')[0]!;
+      add('CAPACITY', `traffic split of ${name}: ${trafficSplit(get(httpItem(before, c), 'route'))} → ${trafficSplit(get(httpItem(after, c), 'route'))}`);
+    }
     if (key.kind === 'PodDisruptionBudget' && (starts(c, 'spec.minAvailable') || starts(c, 'spec.maxUnavailable'))) add('CAPACITY', `${c.path}: ${fmt(c.old)} → ${fmt(c.new)}`);
     if (key.kind === 'LimitRange' && starts(c, 'spec.limits')) add('CAPACITY', `${c.path}: ${fmt(c.old)} → ${fmt(c.new)}`);
     if (/^spec\.volumeClaimTemplates\[\]\.spec\.resources\.requests\.storage$/.test(c.pattern) || (key.kind === 'PersistentVolumeClaim' && c.pattern === 'spec.resources.requests.storage')) {

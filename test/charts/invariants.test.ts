@@ -100,11 +100,18 @@ describe.each(platformsUnderTest())('$name', ({ rendered }) => {
     }
   });
 
-  test('each Service with a selector selects the pods of exactly one workload in its namespace', () => {
+  test('each Service with a selector selects pods of its own application only; a platform service’s, its stable (and canary) Deployment', () => {
     for (const s of objects.filter((o) => o.kind === 'Service' && (o.spec as any).selector)) {
       const sel = (s.spec as any).selector as Record<string, string>;
       const selected = pods(s.metadata.namespace).filter((w) => matches(sel, templateLabels(w)) && w.kind !== 'Job');
       expect(selected.length, `${id(s)} selects ${selected.map(id).join(', ') || 'nothing'}`).toBeGreaterThanOrEqual(1);
+      for (const w of selected) expect(templateLabels(w)?.[LABEL.name], `${id(s)} selects ${id(w)}`).toBe(s.metadata.labels?.[LABEL.name]);
+      // A store's Service may span several StatefulSets (primary and replicas); a platform service's selects its tracks.
+      if (rendered.model.environments.some((e) => e.namespace === s.metadata.namespace && e.serviceIndex.has(s.metadata.name))) {
+        const name = s.metadata.name;
+        const tracks = objects.filter((o) => o.kind === 'Deployment' && o.metadata.namespace === s.metadata.namespace && (o.metadata.name === name || o.metadata.name === `${name}-canary`));
+        expect(selected.map(id).sort(), id(s)).toEqual(tracks.map(id).sort());
+      }
       const named = (s.spec as any).ports.filter((p: any) => typeof p.targetPort === 'string');
       for (const p of named) {
         const declared = selected.flatMap((w) => podSpecOf(w)!.containers.flatMap((c: any) => (c.ports ?? []).map((cp: any) => cp.name)));

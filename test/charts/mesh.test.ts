@@ -3,7 +3,7 @@ import { loadSpec } from '../../platform/loader';
 import type { PlatformSpecInput } from '../../platform/schema';
 import type { KubeObject } from '../../lib/synth';
 import { render, type Rendered } from '../helpers/render';
-import { smallPlatform } from '../helpers/fixtures';
+import { canaryPlatform, smallPlatform } from '../helpers/fixtures';
 import { schemaErrors } from '../helpers/kube-schema';
 
 /*
@@ -11,7 +11,7 @@ import { schemaErrors } from '../helpers/kube-schema';
  * routes), independently of the model's `callers`, and compared with what was
  * rendered in both directions.
  */
-type SpecService = { name: string; dependsOn?: string[]; route?: { path: string }; scaleOn?: string; port: number };
+type SpecService = { name: string; dependsOn?: string[]; route?: { path: string }; scaleOn?: string; port: number; canary?: { image: string; weight: number } };
 const servicesOf = (spec: PlatformSpecInput) => spec.services as SpecService[];
 const sa = (ns: string, name: string) => `cluster.local/ns/${ns}/sa/${name}`;
 const GATEWAY = sa('istio-ingress', 'istio-ingressgateway');
@@ -40,10 +40,24 @@ const rulesOf = (o: KubeObject) => ((o.spec as { rules?: Rule[] }).rules ?? []) 
 /** Principals admitted by the rules of an AuthorizationPolicy that name principals. */
 const admitted = (o: KubeObject) => [...new Set(rulesOf(o).flatMap((r) => (r.from ?? []).flatMap((f) => f.source?.principals ?? [])))].sort();
 
+/** Pod template labels of the Deployments of service `name` in `ns`: its stable and, if the spec has one, its canary track. */
+function tracksOf(r: Rendered, env: string, ns: string, spec: PlatformSpecInput, name: string): Record<string, string>[] {
+  const s = servicesOf(spec).find((x) => x.name === name);
+  const names = [name, ...(s?.canary ? [`${name}-canary`] : [])];
+  return names.map((n) => (r.get('Deployment', n, { env, namespace: ns }).spec as any).template.metadata.labels);
+}
+const selects = (sel: Record<string, string>, labels: Record<string, string>) => Object.entries(sel).every(([k, v]) => labels[k] === v);
+
 function checkAuthorization(r: Rendered, spec: PlatformSpecInput) {
   for (const [env, e] of Object.entries(spec.environments)) {
     for (const s of servicesOf(spec)) {
       const policy = r.get('AuthorizationPolicy', s.name, { env, namespace: e.namespace });
+      // The policy (and the PeerAuthentication) protect every track of the service, and only its pods.
+      for (const kind of ['AuthorizationPolicy', 'PeerAuthentication']) {
+        const sel = (r.get(kind, s.name, { env, namespace: e.namespace }).spec as any).selector.matchLabels;
+        for (const labels of tracksOf(r, env, e.namespace, spec, s.name)) expect(selects(sel, labels), `${env}/${kind} ${s.name} covers ${labels['app.kubernetes.io/instance']}`).toBe(true);
+        expect(sel['app.kubernetes.io/name']).toBe(s.name);
+      }
       expect(admitted(policy), `${env}/${s.name}`).toEqual(expectedServicePrincipals(spec, e.namespace, s));
       // Principals are admitted on the service port only.
       for (const rule of rulesOf(policy).filter((x) => x.from)) expect(rule.to?.[0]?.operation?.ports).toEqual([String(s.port)]);
@@ -52,7 +66,7 @@ function checkAuthorization(r: Rendered, spec: PlatformSpecInput) {
 }
 
 /** NetworkPolicy ingress peers on the service port (rendered by charts/service.ts), as `namespace/name` or `gateway`. */
-function ingressPeers(r: Rendered, env: string, ns: string, s: SpecService): string[] {
+function ingressPeers(r: Rendered, env: string, ns: string, s: SpecService, spec: PlatformSpecInput): string[] {
   const np = r.get('NetworkPolicy', s.name, { env, namespace: ns });
   type Peer = { namespaceSelector?: { matchLabels?: Record<string, string> }; podSelector?: { matchLabels?: Record<string, string> } };
   const ingress = (np.spec as { ingress: { from: Peer[]; ports: { port: number }[] }[] }).ingress;
@@ -63,7 +77,11 @@ function ingressPeers(r: Rendered, env: string, ns: string, s: SpecService): str
     .map((p) => {
       const pns = p.namespaceSelector!.matchLabels!['kubernetes.io/metadata.name']!;
       const labels = p.podSelector!.matchLabels!;
-      return labels.app === 'istio-ingressgateway' ? 'gateway' : `${pns}/${labels['app.kubernetes.io/name']}`;
+      if (labels.app === 'istio-ingressgateway') return 'gateway';
+      // A peer admits every track of the calling service (its canary's pods too).
+      const caller = labels['app.kubernetes.io/name']!;
+      for (const t of tracksOf(r, env, pns, spec, caller)) expect(selects(labels, t), `${env}/${s.name} admits ${t['app.kubernetes.io/instance']}`).toBe(true);
+      return `${pns}/${caller}`;
     })
     .sort();
 }
@@ -77,7 +95,10 @@ function checkNetworkPeers(r: Rendered, spec: PlatformSpecInput) {
           .map((c) => `${e.namespace}/${c.name}`),
         ...(s.route ? ['gateway'] : []),
       ].sort();
-      expect(ingressPeers(r, env, e.namespace, s), `${env}/${s.name}`).toEqual(expected);
+      expect(ingressPeers(r, env, e.namespace, s, spec), `${env}/${s.name}`).toEqual(expected);
+      // The policy itself applies to every track of the service.
+      const own = (r.get('NetworkPolicy', s.name, { env, namespace: e.namespace }).spec as any).podSelector.matchLabels;
+      for (const t of tracksOf(r, env, e.namespace, spec, s.name)) expect(selects(own, t), `${env}/${s.name} NetworkPolicy covers ${t['app.kubernetes.io/instance']}`).toBe(true);
     }
   }
 }
@@ -151,6 +172,30 @@ describe('mesh security (small platform)', () => {
     (broken.services as SpecService[])[0]!.dependsOn = ['postgres'];
     // The spec says api no longer calls worker; the rendering of the original spec must not match it.
     expect(() => checkAuthorization(r, broken)).toThrow();
+  });
+});
+
+describe('mesh security (small platform with canaries)', () => {
+  const spec = canaryPlatform();
+  const r = render(spec);
+
+  it('admits exactly the declared callers, with every track of callers and callees covered (both ways)', () => {
+    checkAuthorization(r, spec);
+    checkNetworkPeers(r, spec);
+  });
+
+  it('the comparison still fails when a caller is missing', () => {
+    const broken = structuredClone(spec);
+    (broken.services as SpecService[])[0]!.dependsOn = ['postgres'];
+    expect(() => checkNetworkPeers(r, broken)).toThrow();
+  });
+
+  it('the comparison fails when a peer covers the stable track only', () => {
+    // worker's ingress peer narrowed back to api's stable instance: api-canary would be shut out.
+    const patched = structuredClone(r.get('NetworkPolicy', 'worker', { env: 'prod' })) as any;
+    patched.spec.ingress[0].from[0].podSelector.matchLabels['app.kubernetes.io/instance'] = 'api';
+    const narrowed: Rendered = { ...r, get: (kind, name, opts) => (kind === 'NetworkPolicy' && name === 'worker' && opts?.env === 'prod' ? patched : r.get(kind, name, opts)) };
+    expect(() => checkNetworkPeers(narrowed, spec)).toThrow(/prod\/worker admits api-canary/);
   });
 });
 
@@ -238,6 +283,34 @@ describe('mesh routing', () => {
     expect(issuer.metadata.namespace).toBe('istio-ingress');
     expect((c.get('Certificate', 'acme-dev-tls', { env: 'dev' }).spec as any).issuerRef).toEqual({ name: 'acme-dev-selfsigned', kind: 'Issuer', group: 'cert-manager.io' });
     expect(schemaErrors(issuer)).toEqual([]);
+  });
+
+  it('splits a canaried service’s traffic by weight over stable and canary subsets, mesh and gateway alike', () => {
+    const c = render(canaryPlatform());
+    const dr = c.get('DestinationRule', 'api', { env: 'prod' }).spec as any;
+    expect(dr.subsets).toEqual([
+      { name: 'stable', labels: { 'app.kubernetes.io/name': 'api', 'app.kubernetes.io/instance': 'api' } },
+      { name: 'canary', labels: { 'app.kubernetes.io/name': 'api', 'app.kubernetes.io/instance': 'api-canary' } },
+    ]);
+    // Each subset selects exactly the pods of its Deployment.
+    for (const [subset, deployment] of [[0, 'api'], [1, 'api-canary']] as const) {
+      expect((c.get('Deployment', deployment, { env: 'prod' }).spec as any).selector.matchLabels).toEqual(dr.subsets[subset].labels);
+    }
+    expect(dr.trafficPolicy).toEqual((r.get('DestinationRule', 'api', { env: 'prod' }).spec as any).trafficPolicy);
+    const split = [
+      { destination: { host: 'api.acme-prod.svc.cluster.local', port: { number: 8080 }, subset: 'stable' }, weight: 90 },
+      { destination: { host: 'api.acme-prod.svc.cluster.local', port: { number: 8080 }, subset: 'canary' }, weight: 10 },
+    ];
+    for (const name of ['api', 'api-public']) {
+      const http = (c.get('VirtualService', name, { env: 'prod' }).spec as any).http[0];
+      expect(http.route, name).toEqual(split);
+      const plain = (r.get('VirtualService', name, { env: 'prod' }).spec as any).http[0];
+      expect({ ...http, route: plain.route }, `${name}: only the route changes`).toEqual(plain);
+    }
+    const worker = (c.get('VirtualService', 'worker', { env: 'prod' }).spec as any).http[0].route;
+    expect(worker.map((d: any) => [d.destination.subset, d.weight])).toEqual([['stable', 75], ['canary', 25]]);
+    // Without a canary: no subsets, one destination.
+    expect((c.get('DestinationRule', 'mailer', { env: 'prod' }).spec as any).subsets).toBeUndefined();
   });
 
   for (const env of ['dev', 'prod']) {

@@ -4,7 +4,9 @@ import { ServiceChart } from '../../charts/service';
 import { EnvironmentChart } from '../../charts/environment';
 import { synthCharts } from '../../lib/synth';
 import { toYamlDocuments } from '../../lib/yaml';
-import { smallPlatform } from '../helpers/fixtures';
+import { canaryPlatform, smallPlatform } from '../helpers/fixtures';
+import { NON_SERVICE_POD_NAMES } from '../../platform/schema';
+import { podSpecOf } from '../../policy/rules';
 import { render } from '../helpers/render';
 import { parseSpec } from '../../platform/loader';
 import { resolvePlatform } from '../../platform/model';
@@ -114,6 +116,89 @@ describe('service chart', () => {
       { ns: 'acme-prod', pods: { 'app.kubernetes.io/component': 'opentelemetry-collector', 'app.kubernetes.io/name': 'otel-collector' }, ports: [4317, 4318] },
       { ns: 'istio-system', pods: { app: 'istiod' }, ports: [15012] },
     ]);
+  });
+});
+
+describe('canary track', () => {
+  const c = render(canaryPlatform());
+  const without = (o: any, ...keys: string[]) => {
+    const copy = structuredClone(o);
+    for (const k of keys) {
+      const path = k.split('.');
+      const last = path.pop()!;
+      delete path.reduce((x: any, p) => x[p], copy)[last];
+    }
+    return copy;
+  };
+
+  test('the stable Deployment is exactly what it is without a canary (its immutable selector included)', () => {
+    for (const env of ['dev', 'prod']) {
+      for (const name of ['api', 'worker', 'mailer']) expect(c.get('Deployment', name, { env }), `${env}/${name}`).toEqual(r.get('Deployment', name, { env }));
+    }
+  });
+
+  test('services without a canary render exactly as before', () => {
+    const file = (x: typeof r, f: string) => x.files.get(f);
+    for (const env of ['dev', 'prod']) expect(file(c, `${env}/services/mailer.yaml`)).toBe(file(r, `${env}/services/mailer.yaml`));
+    expect(c.get('AuthorizationPolicy', 'mailer', { env: 'prod' })).toEqual(r.get('AuthorizationPolicy', 'mailer', { env: 'prod' }));
+    expect(c.get('DestinationRule', 'mailer', { env: 'prod' })).toEqual(r.get('DestinationRule', 'mailer', { env: 'prod' }));
+    expect(c.get('VirtualService', 'mailer', { env: 'prod' })).toEqual(r.get('VirtualService', 'mailer', { env: 'prod' }));
+  });
+
+  test('the canary Deployment is the stable one with its own instance, image and fixed replicas, labelled track=canary', () => {
+    const stable = c.get('Deployment', 'api', { env: 'prod' }) as any;
+    const canary = c.get('Deployment', 'api-canary', { env: 'prod' }) as any;
+    expect(canary.metadata.labels).toMatchObject({ 'app.kubernetes.io/name': 'api', 'app.kubernetes.io/instance': 'api-canary', 'app.kubernetes.io/version': '1.1.0-rc.1', 'platform.example.com/track': 'canary' });
+    expect(spec(canary).selector.matchLabels).toEqual({ 'app.kubernetes.io/name': 'api', 'app.kubernetes.io/instance': 'api-canary' });
+    expect(spec(canary).template.metadata.labels).toMatchObject({ 'app.kubernetes.io/instance': 'api-canary', 'platform.example.com/track': 'canary' });
+    expect(stable.spec.template.metadata.labels['platform.example.com/track']).toBeUndefined();
+    // Fixed replicas even where the stable track autoscales; no HPA or ScaledObject for it.
+    expect(spec(stable).replicas).toBeUndefined();
+    expect(spec(canary).replicas).toBe(2);
+    expect(spec(c.get('Deployment', 'worker-canary', { env: 'prod' })).replicas).toBe(1);
+    expect(c.find('HorizontalPodAutoscaler').filter((h: any) => h.spec.scaleTargetRef.name.endsWith('-canary'))).toEqual([]);
+    expect(c.find('ScaledObject').filter((h: any) => h.spec.scaleTargetRef.name.endsWith('-canary'))).toEqual([]);
+    // Same account (mesh identity), ConfigMap, secrets, probes, security, resources; spread over its own pods.
+    const p = pod(canary);
+    expect(p.serviceAccountName).toBe('api');
+    expect(p.containers[0].image).toBe('registry.test/acme/api:1.1.0-rc.1');
+    expect(p.topologySpreadConstraints.every((t: any) => t.labelSelector.matchLabels['app.kubernetes.io/instance'] === 'api-canary')).toBe(true);
+    expect(without(p, 'containers.0.image', 'topologySpreadConstraints', 'affinity')).toEqual(without(pod(stable), 'containers.0.image', 'topologySpreadConstraints', 'affinity'));
+    expect(spec(canary).template.metadata.annotations).toEqual(spec(stable).template.metadata.annotations);
+  });
+
+  test('a canary gets a disruption budget only with more than one replica', () => {
+    expect(spec(c.get('PodDisruptionBudget', 'api-canary', { env: 'prod' })).selector.matchLabels).toEqual({ 'app.kubernetes.io/name': 'api', 'app.kubernetes.io/instance': 'api-canary' });
+    expect(c.find('PodDisruptionBudget', { name: 'worker-canary' })).toEqual([]);
+    expect(spec(c.get('PodDisruptionBudget', 'api', { env: 'prod' }))).toEqual(spec(r.get('PodDisruptionBudget', 'api', { env: 'prod' })));
+  });
+
+  test('the Service, the NetworkPolicy and the peers that reach a canaried service select both tracks by name', () => {
+    expect(spec(c.get('Service', 'api', { env: 'prod' })).selector).toEqual({ 'app.kubernetes.io/name': 'api' });
+    expect(spec(c.get('Service', 'mailer', { env: 'prod' })).selector).toEqual({ 'app.kubernetes.io/name': 'mailer', 'app.kubernetes.io/instance': 'mailer' });
+    expect(spec(c.get('NetworkPolicy', 'api', { env: 'prod' })).podSelector.matchLabels).toEqual({ 'app.kubernetes.io/name': 'api' });
+    // worker admits api's canary pods; api reaches worker's canary pods.
+    expect(spec(c.get('NetworkPolicy', 'worker', { env: 'prod' })).ingress[0].from[0].podSelector.matchLabels).toEqual({ 'app.kubernetes.io/name': 'api' });
+    expect(spec(c.get('NetworkPolicy', 'api', { env: 'prod' })).egress[0].to[0].podSelector.matchLabels).toEqual({ 'app.kubernetes.io/name': 'worker' });
+    // The stores and the collector admit the canary pods of their clients.
+    const postgresPeers = spec(c.get('NetworkPolicy', 'postgres', { env: 'prod' })).ingress.flatMap((i: any) => i.from.map((f: any) => f.podSelector.matchLabels));
+    expect(postgresPeers).toContainEqual({ 'app.kubernetes.io/name': 'api' });
+    const collectorPeers = spec(c.get('NetworkPolicy', 'otel-collector', { env: 'prod' })).ingress[0].from.map((f: any) => f.podSelector.matchLabels);
+    expect(collectorPeers).toEqual([{ 'app.kubernetes.io/name': 'api' }, { 'app.kubernetes.io/name': 'worker' }, { 'app.kubernetes.io/name': 'mailer', 'app.kubernetes.io/instance': 'mailer' }]);
+  });
+
+  test('the quota makes room for the canary pods', () => {
+    const pods = (x: typeof r) => Number(spec(x.get('ResourceQuota', 'platform-quota', { env: 'prod', namespace: 'acme-prod' })).hard.pods);
+    // api: ceil(2 × 1.25) = 3, worker: ceil(1 × 1.25) = 2 more pods at most, +20 % headroom.
+    expect(pods(c) - pods(r)).toBeGreaterThanOrEqual(5);
+  });
+
+  test('no platform pod shares the name a canaried service is selected by (the spec reserves them)', () => {
+    for (const x of [r, c]) {
+      const serviceNames = new Set(x.model.environments.flatMap((e) => e.services.map((s) => s.name)));
+      const others = x.objects.filter((o) => podSpecOf(o)).map((o: any) => o.spec.template?.metadata?.labels?.['app.kubernetes.io/name']).filter((n) => n && !serviceNames.has(n));
+      for (const n of new Set(others)) expect(NON_SERVICE_POD_NAMES as readonly string[], n).toContain(n);
+    }
   });
 });
 

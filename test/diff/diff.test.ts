@@ -12,7 +12,7 @@ import { toYamlDocuments } from '../../lib/yaml';
 import { writeTreeAtomically } from '../../lib/writer';
 import type { PlatformSpecInput } from '../../platform/schema';
 import { render } from '../helpers/render';
-import { smallPlatform } from '../helpers/fixtures';
+import { canaryPlatform, smallPlatform } from '../helpers/fixtures';
 
 type Any = any; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -72,6 +72,41 @@ describe('diffTrees on pairs of specs', () => {
     const worker = find(r.objects, 'prod', 'Deployment', 'worker')!;
     expect(worker.flags.some((f) => f.flag === 'CAPACITY' && f.reason.includes('containers[name=worker].resources'))).toBe(true);
     expect(flagsOf(find(r.objects, 'prod', 'ResourceQuota', 'platform-quota'))).toEqual(['CAPACITY']);
+  });
+
+  describe('canary', () => {
+    const canary = tree(canaryPlatform());
+    const reasons = (o: ObjectDiff | undefined, flag: string) => (o?.flags ?? []).filter((f) => f.flag === flag).map((f) => f.reason);
+
+    it('adding one is CAPACITY: a new Deployment, the traffic split, the quota; SECURITY where policies now cover the canary pods', () => {
+      const r = diffTrees(base, canary);
+      expect(reasons(find(r.objects, 'prod', 'Deployment', 'api-canary'), 'CAPACITY')).toEqual(['new Deployment: 2 replica(s)']);
+      expect(reasons(find(r.objects, 'prod', 'VirtualService', 'api'), 'CAPACITY')).toEqual(['traffic split of default: api.acme-prod.svc.cluster.local 100 % → stable 90 % / canary 10 %']);
+      expect(reasons(find(r.objects, 'prod', 'VirtualService', 'api-public'), 'CAPACITY')).toEqual(['traffic split of public: api.acme-prod.svc.cluster.local 100 % → stable 90 % / canary 10 %']);
+      expect(flagsOf(find(r.objects, 'prod', 'ResourceQuota', 'platform-quota'))).toEqual(['CAPACITY']);
+      // worker's ingress now admits api's canary pods too: a wider peer.
+      expect(reasons(find(r.objects, 'prod', 'NetworkPolicy', 'worker'), 'SECURITY')).toContain(
+        'spec.ingress[0].from[0].podSelector.matchLabels."app.kubernetes.io/instance": NetworkPolicy peer selects more pods (label api no longer required)',
+      );
+      // The stable Deployments are untouched (their selectors are immutable).
+      expect(find(r.objects, 'prod', 'Deployment', 'api')).toBeUndefined();
+      expect(find(r.objects, 'prod', 'Deployment', 'worker')).toBeUndefined();
+      expect(r.objects.some((o) => o.flags.some((f) => f.flag === 'REPLACE'))).toBe(false);
+    });
+
+    it('changing its weight is a traffic change, shown as CAPACITY with the split before and after', () => {
+      const r = diffTrees(canary, tree(variant((s) => Object.assign(s, canaryPlatform(), { services: canaryPlatform().services.map((x: Any) => (x.name === 'api' ? { ...x, canary: { ...x.canary, weight: 50 } } : x)) }))));
+      expect(r.objects.map((o) => `${o.key.env} ${o.key.kind} ${o.key.name}`).sort()).toEqual(['dev VirtualService api', 'dev VirtualService api-public', 'prod VirtualService api', 'prod VirtualService api-public']);
+      for (const o of r.objects) expect(reasons(o, 'CAPACITY'), o.key.name).toEqual([`traffic split of ${o.key.name === 'api' ? 'default' : 'public'}: stable 90 % / canary 10 % → stable 50 % / canary 50 %`]);
+      expect(formatMarkdown(r)).toContain('stable 90 % / canary 10 % → stable 50 % / canary 50 %');
+    });
+
+    it('removing it is CAPACITY (the Deployment goes, all traffic back to stable) and tightens the policies without SECURITY on the peers', () => {
+      const r = diffTrees(canary, base);
+      expect(reasons(find(r.objects, 'prod', 'Deployment', 'api-canary'), 'CAPACITY')).toEqual(['Deployment removed: its 2 replica(s) go away']);
+      expect(reasons(find(r.objects, 'prod', 'VirtualService', 'worker'), 'CAPACITY')).toEqual(['traffic split of default: stable 75 % / canary 25 % → worker.acme-prod.svc.cluster.local 100 %']);
+      expect(reasons(find(r.objects, 'prod', 'NetworkPolicy', 'postgres'), 'SECURITY')).toEqual([]);
+    });
   });
 
   it('flags SECURITY when a new public route opens a service to the ingress gateway', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { render } from '../helpers/render';
-import { smallPlatform } from '../helpers/fixtures';
+import { canaryPlatform, smallPlatform } from '../helpers/fixtures';
 import { APP_WAVE, WAVE } from '../../lib/waves';
 import type { KubeObject } from '../../lib/synth';
 
@@ -52,8 +52,11 @@ const EXPECTED: Record<string, readonly number[]> = {
   DestinationRule: [WAVE.routing],
 };
 
-describe('sync waves', () => {
-  const r = render(smallPlatform());
+describe.each([
+  ['small platform', smallPlatform()],
+  ['with canaries', canaryPlatform()],
+])('sync waves (%s)', (_name, spec) => {
+  const r = render(spec);
   const envCharts = r.charts.filter((c) => !c.file.startsWith('argocd/'));
   const envObjects = envCharts.flatMap((c) => c.objects.map((o) => ({ file: c.file, o })));
 

@@ -32,3 +32,17 @@ export function smallPlatform(): PlatformSpecInput {
     },
   };
 }
+
+/**
+ * The small platform with canaries: the public `api` (a caller, autoscaled in
+ * prod) runs a 2-replica canary at 10 %, the internal `worker` (a callee, a
+ * Kafka producer) a 1-replica canary at 25 %; `mailer` has none. Its output
+ * is not snapshotted: the tests and every invariant check it.
+ */
+export function canaryPlatform(): PlatformSpecInput {
+  const spec = smallPlatform();
+  const [api, worker] = spec.services;
+  Object.assign(api!, { canary: { image: 'registry.test/acme/api:1.1.0-rc.1', weight: 10, replicas: 2 } });
+  Object.assign(worker!, { canary: { image: 'registry.test/acme/worker:2.2.0', weight: 25 } });
+  return spec;
+}

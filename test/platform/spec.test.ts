@@ -40,6 +40,21 @@ describe('platform spec validation', () => {
     ['reserved environment name', (s: any) => { s.environments.addons = { namespace: 'acme-addons', replicas: 1 }; }, "environments.addons: 'addons' is reserved"],
     ['store without an environment', (s: any) => delete s.dataStores.kafka.environments.prod, "dataStores.kafka.environments: missing environment 'prod'"],
     ['Kafka without ZooKeeper mode', (s: any) => (s.dataStores.kafka.version = '4.0.0'), "dataStores.kafka.version: Kafka 4.0 removed ZooKeeper mode; use 3.9.x or an earlier 3.x (got '4.0.0')"],
+    ['canary with latest tag', (s: any) => (s.services[0].canary = { image: 'registry.test/acme/api:latest', weight: 10 }), "services[0].canary.image: image tag 'latest' is not allowed"],
+    ['canary untagged image', (s: any) => (s.services[0].canary = { image: 'registry.test/acme/api', weight: 10 }), 'services[0].canary.image: image must be registry/repo:tag with an explicit tag'],
+    ['canary without weight', (s: any) => (s.services[0].canary = { image: 'registry.test/acme/api:1.1.0' }), 'services[0].canary.weight: required'],
+    ['canary weight 0', (s: any) => (s.services[0].canary = { image: 'registry.test/acme/api:1.1.0', weight: 0 }), 'services[0].canary.weight: must be a whole percentage 1–99, got 0'],
+    ['canary weight 100', (s: any) => (s.services[0].canary = { image: 'registry.test/acme/api:1.1.0', weight: 100 }), 'services[0].canary.weight: must be a whole percentage 1–99, got 100'],
+    ['canary weight 12.5', (s: any) => (s.services[0].canary = { image: 'registry.test/acme/api:1.1.0', weight: 12.5 }), 'services[0].canary.weight: must be a whole percentage 1–99, got 12.5'],
+    ['canary replicas 0', (s: any) => (s.services[0].canary = { image: 'registry.test/acme/api:1.1.0', weight: 10, replicas: 0 }), 'services[0].canary.replicas: '],
+    ['canary unknown field', (s: any) => (s.services[0].canary = { image: 'registry.test/acme/api:1.1.0', weight: 10, autoscaling: {} }), 'services[0].canary.autoscaling: unknown field'],
+    ['canary Deployment name taken', (s: any) => {
+      s.services[0].canary = { image: 'registry.test/acme/api:1.1.0', weight: 10 };
+      s.services.push({ name: 'api-canary', runtime: 'go', image: 'registry.test/acme/x:1.0.0', port: 8080 });
+    }, "services[0].canary: the canary Deployment 'api-canary' would clash with services[3] of that name"],
+    ['canary on a service named like platform pods', (s: any) => {
+      s.services.push({ name: 'otel-collector', runtime: 'go', image: 'registry.test/acme/x:1.0.0', port: 8080, canary: { image: 'registry.test/acme/x:1.1.0', weight: 5 } });
+    }, "services[3].canary: a service with a canary is selected by app.kubernetes.io/name alone, and 'otel-collector' is also the name of platform pods"],
     ['Kafka older than 2.x', (s: any) => (s.dataStores.kafka.version = '1.1.1'), "dataStores.kafka.version: Kafka in ZooKeeper mode needs 2.x or 3.x"],
   ])('%s', (_name, mutate, expected) => {
     const found = problems(mutate);
@@ -80,6 +95,13 @@ describe('platform spec validation', () => {
     expect(problems((s) => (s.dataStores.kafka.version = '4.1.0'))).toEqual(["dataStores.kafka.version: Kafka 4.0 removed ZooKeeper mode; use 3.9.x or an earlier 3.x (got '4.1.0')"]);
     expect(() => assertZooKeeperMode('4.0.0')).toThrowError(/^dataStores\.kafka\.version: Kafka 4\.0 removed ZooKeeper mode/);
     expect(() => assertZooKeeperMode('3.9.0')).not.toThrow();
+  });
+
+  test('a canary takes image and weight, replicas default to 1', () => {
+    const spec: any = smallPlatform();
+    spec.services[0].canary = { image: 'registry.test/acme/api:1.1.0', weight: 10 };
+    expect(parseSpec(spec).services[0]!.canary).toEqual({ image: 'registry.test/acme/api:1.1.0', weight: 10, replicas: 1 });
+    expect(problems((s) => (s.services[1].canary = { image: 'registry.test/acme/worker@sha256:' + 'a'.repeat(64), weight: 99, replicas: 2 }))).toEqual([]);
   });
 
   test('kafka-lag scaling requires consumed topics', () => {
