@@ -313,10 +313,4 @@ describe('mesh routing', () => {
     expect((c.get('DestinationRule', 'mailer', { env: 'prod' }).spec as any).subsets).toBeUndefined();
   });
 
-  for (const env of ['dev', 'prod']) {
-    it(`matches the ${env} snapshots`, async () => {
-      await expect(r.files.get(`${env}/mesh/routing.yaml`)).toMatchFileSnapshot(`../../__snapshots__/mesh/${env}/routing.yaml`);
-      await expect(r.files.get(`${env}/mesh/security.yaml`)).toMatchFileSnapshot(`../../__snapshots__/mesh/${env}/security.yaml`);
-    });
-  }
 });
