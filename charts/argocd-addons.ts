@@ -53,6 +53,8 @@ export function addonValues(chart: AddonChart, model: Pick<PlatformModel, 'envir
         // Sidecar injection without the privileged istio-init container (the istio-cni add-on does its job).
         pilot: { cni: { enabled: true } },
         meshConfig: {
+          // Sidecars reach outside the cluster only through ServiceEntries (the services' declared `egress`).
+          outboundTrafficPolicy: { mode: 'REGISTRY_ONLY' },
           // One tracing provider per environment on this cluster: its Istio Telemetry resource sends spans to
           // the environment's own OpenTelemetry collector (charts/telemetry.ts).
           extensionProviders: model.environments

@@ -8,7 +8,7 @@ import { contentHash } from '../lib/hash';
 import { sidecarAnnotations } from '../lib/quota';
 import { instrumentationAnnotations } from '../lib/instrumentation';
 import { STORE_CLIENT_SECRETS, STORE_ENDPOINTS } from '../lib/stores';
-import { dnsEgress, gatewayPeer, meshControlPlaneEgress, podsIn, prometheusPeer, SIDECAR_METRICS_PORTS, tcp, telemetryEgress } from '../lib/network';
+import { externalEgress, dnsEgress, gatewayPeer, meshControlPlaneEgress, podsIn, prometheusPeer, SIDECAR_METRICS_PORTS, tcp, telemetryEgress } from '../lib/network';
 import type { CanaryModel, EnvironmentModel, ServiceModel } from '../platform/model';
 import { PlatformChart } from './platform-chart';
 
@@ -208,7 +208,14 @@ export class ServiceChart extends PlatformChart {
           ...(s.route ? [{ from: [gatewayPeer(env)], ports: tcp(s.port) }] : []),
           { from: [prometheusPeer(env)], ports: tcp(...metricsPorts) },
         ],
-        egress: [...depServices, ...depStores, dnsEgress(), telemetryEgress(env), meshControlPlaneEgress(env)],
+        egress: [
+          ...depServices,
+          ...depStores,
+          ...(s.egress.length ? [externalEgress([...new Set(s.egress.map((e) => e.port))].sort((a, b) => a - b))] : []),
+          dnsEgress(),
+          telemetryEgress(env),
+          meshControlPlaneEgress(env),
+        ],
       },
     });
   }

@@ -47,3 +47,19 @@ export function prometheusPeer(env: Pick<EnvironmentModel, 'addons'>) {
 
 /** Ports of the Istio sidecar that Prometheus scrapes (merged app + Envoy metrics, Envoy stats). */
 export const SIDECAR_METRICS_PORTS = [15020, 15090] as const;
+
+/**
+ * Address ranges that are never "outside": private networks (pods, services,
+ * nodes), carrier-grade NAT, link-local (cloud metadata endpoints) and loopback.
+ */
+export const NON_EXTERNAL_CIDRS = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '100.64.0.0/10', '169.254.0.0/16', '127.0.0.0/8'] as const;
+
+/**
+ * Egress to the internet on the given ports. NetworkPolicy cannot name DNS
+ * hosts, so this admits any public address on those ports; the Istio
+ * ServiceEntry (with the mesh's REGISTRY_ONLY outbound policy) narrows it to
+ * the declared hosts.
+ */
+export function externalEgress(ports: readonly number[]) {
+  return { to: [{ ipBlock: { cidr: '0.0.0.0/0', except: [...NON_EXTERNAL_CIDRS] } }], ports: tcp(...ports) };
+}

@@ -103,12 +103,20 @@ export interface ServiceModel {
   readonly config: Readonly<Record<string, string>>;
   readonly shutdown: { readonly preStopSeconds: number; readonly gracePeriodSeconds: number };
   readonly namespace: string;
+  /** External endpoints the service calls (ServiceEntry + NetworkPolicy egress). */
+  readonly egress: readonly ExternalEndpoint[];
   /**
    * The canary track, when the spec declares one: a second Deployment `name`
    * (`<service>-canary`) with a fixed replica count, receiving `weight` % of
    * the mesh traffic. The stable track keeps everything above.
    */
   readonly canary?: CanaryModel;
+}
+
+export interface ExternalEndpoint {
+  readonly host: string;
+  readonly port: number;
+  readonly protocol: 'TLS' | 'HTTPS' | 'TCP';
 }
 
 export interface CanaryModel {
@@ -261,6 +269,7 @@ function resolveEnvironment(spec: PlatformSpec, envName: string, graph: Dependen
       config,
       shutdown: s.shutdown,
       namespace,
+      egress: s.egress,
       ...(s.canary
         ? { canary: { name: `${s.name}${CANARY_SUFFIX}`, image: s.canary.image, version: imageVersion(s.canary.image), weight: s.canary.weight, replicas: s.canary.replicas } }
         : {}),

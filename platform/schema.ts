@@ -77,7 +77,7 @@ const certificateIssuer = z.union([
 ]);
 export const DEFAULT_CERTIFICATE_ISSUER = { kind: 'ClusterIssuer', name: 'letsencrypt-prod' } as const;
 
-export const DEFAULT_RETRIES = { attempts: 2, perTryTimeout: '5s', retryOn: 'connect-failure,refused-stream,unavailable,cancelled,reset' } as const;
+export const DEFAULT_RETRIES = { attempts: 2, perTryTimeout: '5s', retryOn: 'connect-failure,refused-stream,unavailable' } as const;
 
 const autoscaling = z
   .strictObject({
@@ -174,6 +174,18 @@ export const service = z.strictObject({
     })
     .default({ ...DEFAULT_RETRIES })
     .describe('Mesh retries of requests to this service.'),
+  egress: z
+    .array(
+      z.strictObject({
+        host: z
+          .string()
+          .regex(/^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)+$/, { error: (iss) => `must be an external DNS name such as api.stripe.com, got '${String(iss.input)}'` }),
+        port: port.default(443),
+        protocol: z.enum(['TLS', 'HTTPS', 'TCP']).default('TLS').describe('TLS/HTTPS: the mesh routes by SNI; TCP: by port only.'),
+      }),
+    )
+    .default([])
+    .describe('External endpoints this service calls (outside the cluster). Each gets an Istio ServiceEntry and a NetworkPolicy egress rule; nothing else outside is reachable.'),
   canary: z
     .strictObject({
       image: image.describe('Image of the canary track (same rules as `image`).'),

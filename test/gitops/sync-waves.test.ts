@@ -22,6 +22,7 @@ const EXPECTED: Record<string, readonly number[]> = {
   PeerAuthentication: [WAVE.foundation],
   AuthorizationPolicy: [WAVE.foundation],
   Sidecar: [WAVE.foundation],
+  ServiceEntry: [WAVE.foundation],
   Role: [WAVE.foundation],
   RoleBinding: [WAVE.foundation],
   SealedSecret: [WAVE.foundation],
