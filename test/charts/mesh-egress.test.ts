@@ -1,11 +1,12 @@
 import { describe, expect, test } from 'vitest';
 import { loadSpec } from '../../platform/loader';
 import { NON_EXTERNAL_CIDRS } from '../../lib/network';
+import type { KubeObject } from '../../lib/synth';
 import { render } from '../helpers/render';
 import { smallPlatform } from '../helpers/fixtures';
 
 const shop = render(loadSpec('platform.yaml'));
-const spec = (o: { spec?: unknown }) => o.spec as any;
+const spec = (o: KubeObject) => o.spec as any;
 const externalRules = (service: string) =>
   (spec(shop.get('NetworkPolicy', service, { env: 'prod' })).egress as any[]).filter((r) => r.to.some((p: any) => p.ipBlock));
 
