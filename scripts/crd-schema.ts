@@ -12,6 +12,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { stripDescriptions } from './strip-docs';
 import { loadAll } from 'js-yaml';
 import { CRD_SOURCES } from './crd-sources';
 
@@ -34,17 +35,6 @@ if (!values.from) {
   console.error('usage: npm run crd-schema -- --from <directory of the pinned CRD files>');
   process.exit(2);
 }
-/** Drops documentation (`description`) but keeps properties that happen to be named `description`. */
-const strip = (x: any): any => {
-  if (Array.isArray(x)) return x.map(strip);
-  if (!x || typeof x !== 'object') return x;
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(x)) {
-    if (k === 'description' && typeof v === 'string') continue;
-    out[k] = k === 'properties' ? Object.fromEntries(Object.entries(v as object).map(([p, s]) => [p, strip(s)])) : strip(v);
-  }
-  return out;
-};
 
 const schemas: Record<string, unknown> = {};
 for (const source of CRD_SOURCES) {
@@ -55,7 +45,7 @@ for (const source of CRD_SOURCES) {
     if (doc?.kind !== 'CustomResourceDefinition') continue;
     for (const version of doc.spec.versions) {
       const gv = `${doc.spec.group}/${version.name}`;
-      if (STRICT_CRD_KINDS[gv]?.includes(doc.spec.names.kind)) schemas[`${gv}/${doc.spec.names.kind}`] = strip(version.schema.openAPIV3Schema);
+      if (STRICT_CRD_KINDS[gv]?.includes(doc.spec.names.kind)) schemas[`${gv}/${doc.spec.names.kind}`] = stripDescriptions(version.schema.openAPIV3Schema);
     }
   }
 }

@@ -11,6 +11,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { stripDescriptions } from './strip-docs';
 
 /** Group/version/kind of every built-in kind the project renders. */
 export const RENDERED_KINDS = [
@@ -41,20 +42,9 @@ if (!values.from) {
 }
 const all = (JSON.parse(readFileSync(values.from, 'utf8')) as { definitions: Record<string, any> }).definitions;
 const keep: Record<string, unknown> = {};
-/** Drops documentation (`description`) but keeps properties that happen to be named `description`. */
-const strip = (x: any): any => {
-  if (Array.isArray(x)) return x.map(strip);
-  if (!x || typeof x !== 'object') return x;
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(x)) {
-    if (k === 'description' && typeof v === 'string') continue;
-    out[k] = k === 'properties' ? Object.fromEntries(Object.entries(v as object).map(([p, s]) => [p, strip(s)])) : strip(v);
-  }
-  return out;
-};
 const visit = (name: string) => {
   if (keep[name] || !all[name]) return;
-  keep[name] = strip(all[name]);
+  keep[name] = stripDescriptions(all[name]);
   JSON.stringify(all[name]).replace(/"\$ref":"#\/definitions\/([^"]+)"/g, (_m, ref: string) => {
     visit(ref);
     return '';
