@@ -331,7 +331,7 @@ export function syncHookAnnotations(): Record<string, string> {
 
 /** bash: when the script exits, however it exits, ask the Istio proxy to quit. */
 export const QUIT_SIDECAR_ON_EXIT = `stop_sidecar() {
-  # Without native sidecars the Istio proxy would keep the Job running: ask it to quit.
+  # The Istio proxy is a regular container (no native sidecars on Kubernetes 1.28): without this it would keep the Job running.
   (exec 3<>/dev/tcp/127.0.0.1/15020 && printf 'POST /quitquitquit HTTP/1.1\\r\\nHost: localhost\\r\\nContent-Length: 0\\r\\n\\r\\n' >&3) 2>/dev/null || true
 }
 trap stop_sidecar EXIT`;
@@ -378,10 +378,13 @@ export interface SyncHookJobProps {
 /**
  * A Sync hook Job in the `topics` wave (after the stores are healthy, before
  * the services start) and its NetworkPolicy (no ingress; egress only to
- * `egress`, DNS and istiod). The pod asks for a native sidecar
- * (`sidecar.istio.io/nativeSidecar`, Kubernetes ≥ 1.29) and its script also
- * calls `/quitquitquit`, so it completes either way. PSS restricted, read-only
- * root with a `/tmp` scratch, no ServiceAccount token.
+ * `egress`, DNS and istiod). The app waits for the proxy
+ * (`holdApplicationUntilProxyStarts`) and the script calls the proxy's
+ * `/quitquitquit` when it exits, so the Job completes. No native sidecar
+ * (`sidecar.istio.io/nativeSidecar`): Kubernetes 1.28, the target, has the
+ * SidecarContainers gate off, so istio-proxy would run as a never-ending init
+ * container and the Job would hang. PSS restricted, read-only root with a
+ * `/tmp` scratch, no ServiceAccount token.
  */
 export function syncHookJob(scope: Construct, p: SyncHookJobProps): k8s.KubeJob {
   const tmp = scratch('tmp', '/tmp', { sizeLimit: '128Mi' });
@@ -394,7 +397,6 @@ export function syncHookJob(scope: Construct, p: SyncHookJobProps): k8s.KubeJob 
         metadata: {
           labels: meta({ name: p.name, id: p.id, wave: WAVE.topics }).labels,
           annotations: {
-            'sidecar.istio.io/nativeSidecar': 'true',
             'proxy.istio.io/config': '{"holdApplicationUntilProxyStarts":true}',
             ...sidecarAnnotations(),
           },

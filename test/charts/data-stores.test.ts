@@ -377,6 +377,30 @@ describe('data layer: PostgreSQL provisioning Job', () => {
     expect(skeleton(topics).script).toContain('/quitquitquit');
   });
 
+  it('hook Jobs finish on Kubernetes 1.28: no native sidecar, the app waits for the proxy and stops it on exit', () => {
+    for (const job of [provisionJob(rendered), rendered.get('Job', 'kafka-topics', { env: 'prod' }) as any]) {
+      const annotations = job.spec.template.metadata.annotations;
+      // Native sidecars need the SidecarContainers gate (on by default from 1.29): on 1.28 istio-proxy would never exit.
+      expect(Object.keys(annotations).filter((k) => k.includes('nativeSidecar'))).toEqual([]);
+      expect(JSON.parse(annotations['proxy.istio.io/config'])).toEqual({ holdApplicationUntilProxyStarts: true });
+      expect(job.spec.template.spec.containers[0].command[2]).toContain('trap stop_sidecar EXIT');
+    }
+  });
+
+  it('both hook Jobs fail instead of going on when their store never answers', () => {
+    const waitLoop = (script: string, probe: string) => {
+      const loop = script.slice(script.indexOf('for i in $(seq 1 60)'), script.indexOf('done', script.indexOf('for i in $(seq 1 60)')));
+      expect(loop, probe).toContain(probe);
+      expect(loop).toMatch(/if \[ "\$i" -eq 60 \]; then echo "[^"]+" >&2; exit 1; fi/);
+      return script.indexOf('done', script.indexOf('for i in $(seq 1 60)'));
+    };
+    const topics = (rendered.get('Job', 'kafka-topics', { env: 'prod' }) as any).spec.template.spec.containers[0].command[2] as string;
+    // The loop ends before the first topic is created: creating topics only ever follows a broker that answered.
+    expect(waitLoop(topics, '--list')).toBeLessThan(topics.indexOf("create 'jobs'"));
+    const provision = provisionJob(rendered).spec.template.spec.containers[0].command[2] as string;
+    expect(waitLoop(provision, 'pg_isready')).toBeLessThan(provision.indexOf('psql'));
+  });
+
   it('its pod is counted in the data namespace quota', () => {
     const env = rendered.model.environments.find((e) => e.name === 'prod')!;
     const pg = env.stores.find((s) => s.kind === 'postgres')!;
