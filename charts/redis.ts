@@ -131,7 +131,8 @@ done
  * Redis with Sentinel: one StatefulSet whose pods each run redis-server
  * (master or replica, AOF on the claim) and a Sentinel (quorum = majority),
  * both announcing their stable pod DNS names through the headless Service;
- * the `redis` Service (6379 + Sentinel 26379), a disruption budget,
+ * the `redis` Service (Sentinel 26379 only; clients reach the master at the
+ * pod DNS name Sentinel announces), a disruption budget,
  * redis_exporter behind `redis-metrics`, and the NetworkPolicy.
  */
 export class RedisChart extends PlatformChart {
@@ -146,12 +147,12 @@ export class RedisChart extends PlatformChart {
     const scripts = { 'redis.conf': redisConf(store), 'start-redis.sh': REDIS_START, 'start-sentinel.sh': SENTINEL_START, 'prestop-redis.sh': PRE_STOP };
     new k8s.KubeConfigMap(this, 'scripts', { metadata: m('redis-scripts'), data: scripts });
 
-    const ports = [
-      { name: 'tcp-redis', port: REDIS_PORT },
-      { name: 'tcp-sentinel', port: SENTINEL_PORT },
-    ];
-    storeService(this, 'service', { name: REDIS_NAME, namespace: ns, id: nodeId, ports });
-    storeService(this, 'headless', { name: REDIS_HEADLESS, namespace: ns, id: nodeId, ports, headless: true });
+    const sentinel = { name: 'tcp-sentinel', port: SENTINEL_PORT };
+    // Sentinel only: every node answers 26379, but only the master accepts writes on 6379, so a
+    // load-balanced 6379 would hit a read-only replica 2 times in 3. Clients ask a Sentinel for the
+    // master and connect to the pod DNS name it announces, through the headless Service.
+    storeService(this, 'service', { name: REDIS_NAME, namespace: ns, id: nodeId, ports: [sentinel] });
+    storeService(this, 'headless', { name: REDIS_HEADLESS, namespace: ns, id: nodeId, ports: [{ name: 'tcp-redis', port: REDIS_PORT }, sentinel], headless: true });
     metricsService(this, { store, id: nodeId, port: REDIS_EXPORTER_PORT });
 
     const env_ = [

@@ -9,9 +9,9 @@ import type { DataStoreName } from '../platform/schema';
 export interface StoreEndpoint {
   /** `app.kubernetes.io/name` of every pod of the store. */
   readonly appName: string;
-  /** Client-facing Service (read-write). */
+  /** Client-facing Service (read-write; for Redis the Sentinels, which name the master). */
   readonly service: string;
-  /** Ports clients connect to (named). */
+  /** Ports clients connect to on the store's pods (named); NetworkPolicies and AuthorizationPolicies open these. */
   readonly clientPorts: readonly { readonly name: string; readonly port: number }[];
   /** ServiceAccount of the store's pods (mesh principal). */
   readonly serviceAccount: string;
@@ -63,8 +63,8 @@ export function storeConnectionEnv(store: DataStoreName, namespace: string, serv
       return {
         REDIS_SENTINEL_ADDRS: `${host('redis')}:26379`,
         REDIS_SENTINEL_MASTER: 'mymaster',
-        REDIS_HOST: host('redis'),
-        REDIS_PORT: '6379',
+        // No REDIS_HOST: a Service on 6379 would balance over read-only replicas. Sentinel-aware
+        // clients get the master's pod DNS name (via the headless Service) from the Sentinels.
       };
     case 'kafka':
       return { KAFKA_BOOTSTRAP_SERVERS: `${host('kafka')}:9092`, KAFKA_CLIENT_ID: serviceName };

@@ -287,6 +287,30 @@ function reachable(r: Rendered, env: string, from: string): string[] {
     .map(({ t, port }) => `${t.workload}:${port}`)
     .sort();
 }
+describe('data layer: Redis clients reach the master through Sentinel', () => {
+  it('no load-balanced Service on 6379 selects Redis nodes (replicas are read-only); the redis Service is Sentinel only', () => {
+    for (const env of ['dev', 'prod']) {
+      const nodes = rendered.find('StatefulSet', { env, name: 'redis' }) as any[];
+      const on6379 = (rendered.find('Service', { env }) as any[]).filter(
+        (s) => s.spec.selector && s.spec.ports.some((p: any) => p.port === 6379) && nodes.some((n) => n.metadata.namespace === s.metadata.namespace && matches(s.spec.selector, podLabels(n))),
+      );
+      // Only the headless Service: per-pod DNS names (what Sentinel announces), no load balancing.
+      expect(on6379.map((s) => [s.metadata.name, s.spec.clusterIP])).toEqual([['redis-headless', 'None']]);
+      expect((rendered.get('Service', 'redis', { env }) as any).spec.ports.map((p: any) => [p.name, p.port])).toEqual([['tcp-sentinel', 26379]]);
+    }
+  });
+
+  it('services get the Sentinels, no REDIS_HOST, and may still reach every node on 6379 and 26379', () => {
+    for (const env of ['dev', 'prod']) {
+      const cfg = (rendered.get('ConfigMap', 'mailer-config', { env }) as any).data as Record<string, string>;
+      const ns = env === 'prod' ? 'acme-prod-data' : 'acme-dev';
+      expect(cfg).toMatchObject({ REDIS_SENTINEL_ADDRS: `redis.${ns}.svc.cluster.local:26379`, REDIS_SENTINEL_MASTER: 'mymaster' });
+      expect(Object.keys(cfg).filter((k) => k === 'REDIS_HOST' || k === 'REDIS_PORT')).toEqual([]);
+      expect(reachable(rendered, env, 'mailer').filter((t) => t.startsWith('redis:'))).toEqual(['redis:26379', 'redis:6379']);
+    }
+  });
+});
+
 const provisionJob = (r: Rendered, env = 'prod') => r.get('Job', 'postgres-provision', { env }) as any;
 const jobEnv = (job: any): any[] => job.spec.template.spec.containers[0].env;
 const databasesIn = (job: any) => jobEnv(job).find((e: any) => e.name === 'APP_DATABASES').value.split(' ');
