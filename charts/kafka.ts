@@ -4,6 +4,7 @@ import { containerSecurityContext, podSecurityContext } from '../lib/security';
 import { statefulPlacement } from '../lib/scheduling';
 import { contentHash } from '../lib/hash';
 import { ANNOTATION } from '../lib/meta';
+import { kedaOperatorClients } from '../lib/network';
 import { SIDECAR_RESOURCES } from '../lib/resources';
 import { footprint as podFootprint, toMi, type Footprint } from '../lib/quota';
 import {
@@ -261,7 +262,8 @@ export class KafkaChart extends PlatformChart {
       clientPorts: [KAFKA_PORT],
       peerPorts: [KAFKA_PORT],
       metricsPort: KAFKA_METRICS_PORT,
-      extraClients: [hookJobClient(ns, 'kafka-topics', [KAFKA_PORT])],
+      // The topic Job, and KEDA's Kafka scaler (consumer lag) on every broker: the AuthorizationPolicy admits it too.
+      extraClients: [hookJobClient(ns, 'kafka-topics', [KAFKA_PORT]), ...kedaOperatorClients(env, [KAFKA_PORT])],
       extraEgress: [{ namespace: zookeeper.namespace, labels: { 'app.kubernetes.io/name': 'zookeeper' }, ports: [ZK_CLIENT_PORT] }],
     });
   }

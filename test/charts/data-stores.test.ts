@@ -287,6 +287,32 @@ function reachable(r: Rendered, env: string, from: string): string[] {
     .map(({ t, port }) => `${t.workload}:${port}`)
     .sort();
 }
+describe('data layer: KEDA reads consumer lag from the brokers', () => {
+  const keda = { namespace: 'keda', labels: { 'app.kubernetes.io/name': 'keda-operator', 'app.kubernetes.io/instance': 'keda' } };
+  const kedaAdmitted = (r: Rendered, env: string) => {
+    const brokers = podsOf(r, env).filter((p) => p.workload === 'kafka');
+    expect(brokers).toHaveLength(1);
+    return rulesAllow(policiesOf(r, env, brokers[0]!).flatMap((np) => np.spec.ingress ?? []), 'from', keda, 9092);
+  };
+  const kedaPrincipal = (r: Rendered, env: string) =>
+    (r.get('AuthorizationPolicy', 'kafka', { env }) as any).spec.rules.some((rule: any) => (rule.from ?? []).some((f: any) => f.source.principals?.includes('cluster.local/ns/keda/sa/keda-operator')));
+
+  it('the Kafka NetworkPolicy admits the KEDA operator on 9092 wherever a service scales with KEDA, like the AuthorizationPolicy', () => {
+    // prod: mailer scales on consumer lag; dev has no autoscaling.
+    expect(kedaAdmitted(rendered, 'prod')).toBe(true);
+    expect(kedaAdmitted(rendered, 'dev')).toBe(false);
+    for (const env of ['dev', 'prod']) expect(kedaAdmitted(rendered, env), env).toBe(kedaPrincipal(rendered, env));
+  });
+
+  it('follows cluster.keda.namespace', () => {
+    const spec = smallPlatform() as any;
+    spec.cluster = { ...(spec.cluster ?? {}), keda: { namespace: 'autoscaling', serviceAccount: 'keda-operator' } };
+    const r = render(spec);
+    const peers = (r.get('NetworkPolicy', 'kafka', { env: 'prod' }) as any).spec.ingress.flatMap((i: any) => i.from).filter((p: any) => p.podSelector.matchLabels['app.kubernetes.io/name'] === 'keda-operator');
+    expect(peers.map((p: any) => p.namespaceSelector.matchLabels['kubernetes.io/metadata.name'])).toEqual(['autoscaling']);
+  });
+});
+
 describe('data layer: Redis clients reach the master through Sentinel', () => {
   it('no load-balanced Service on 6379 selects Redis nodes (replicas are read-only); the redis Service is Sentinel only', () => {
     for (const env of ['dev', 'prod']) {
