@@ -13,6 +13,7 @@ import {
   disruptionBudget,
   memoryShare,
   metaFor,
+  METRICS_PORT_NAME,
   metricsService,
   podEnv,
   resources,
@@ -25,6 +26,7 @@ import {
 } from '../lib/stateful';
 import type { EnvironmentModel, StoreModel } from '../platform/model';
 import { kafkaZooKeeperModeProblem } from '../platform/schema';
+import { STORE_METRICS } from '../lib/stores';
 import { PlatformChart } from './platform-chart';
 import { ZK_CLIENT_PORT, zookeeperConnect } from './zookeeper';
 
@@ -39,7 +41,8 @@ export const kafkaImage = (version: string) => `docker.io/apache/kafka:${version
 export const JMX_AGENT_DONOR_IMAGE = 'quay.io/strimzi/kafka:0.45.0-kafka-3.9.0';
 export const KAFKA_UID = 1000;
 export const KAFKA_PORT = 9092;
-export const KAFKA_METRICS_PORT = 9404;
+/** From STORE_METRICS, the one place every metrics port is defined. */
+export const KAFKA_METRICS_PORT = STORE_METRICS.kafka.port;
 export const KAFKA_NAME = 'kafka';
 export const KAFKA_HEADLESS = 'kafka-headless';
 export const KAFKA_LOG_DIRS = '/var/lib/kafka/data/logs';
@@ -189,7 +192,7 @@ export class KafkaChart extends PlatformChart {
     const ports = [{ name: 'tcp-kafka', port: KAFKA_PORT }];
     storeService(this, 'service', { name: KAFKA_NAME, namespace: ns, id: brokerId, ports });
     storeService(this, 'headless', { name: KAFKA_HEADLESS, namespace: ns, id: brokerId, ports, headless: true });
-    metricsService(this, { store, id: brokerId, port: KAFKA_METRICS_PORT });
+    metricsService(this, { store, id: brokerId });
 
     const jmx = scratch('jmx-agent', '/opt/jmx-exporter');
     const rendered = scratch('config-rendered', '/opt/kafka/config-rendered');
@@ -234,7 +237,7 @@ export class KafkaChart extends PlatformChart {
             command: ['bash', '/config/start.sh'],
             ports: [
               { name: 'tcp-kafka', containerPort: KAFKA_PORT, protocol: 'TCP' },
-              { name: 'http-metrics', containerPort: KAFKA_METRICS_PORT, protocol: 'TCP' },
+              { name: METRICS_PORT_NAME, containerPort: KAFKA_METRICS_PORT, protocol: 'TCP' },
             ],
             env: [
               ...podEnv(),
@@ -261,7 +264,6 @@ export class KafkaChart extends PlatformChart {
       id: brokerId,
       clientPorts: [KAFKA_PORT],
       peerPorts: [KAFKA_PORT],
-      metricsPort: KAFKA_METRICS_PORT,
       // The topic Job, and KEDA's Kafka scaler (consumer lag) on every broker: the AuthorizationPolicy admits it too.
       extraClients: [hookJobClient(ns, 'kafka-topics', [KAFKA_PORT]), ...kedaOperatorClients(env, [KAFKA_PORT])],
       extraEgress: [{ namespace: zookeeper.namespace, labels: { 'app.kubernetes.io/name': 'zookeeper' }, ports: [ZK_CLIENT_PORT] }],

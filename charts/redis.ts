@@ -26,6 +26,7 @@ import {
   storeServiceAccount,
 } from '../lib/stateful';
 import type { EnvironmentModel, StoreModel } from '../platform/model';
+import { STORE_METRICS } from '../lib/stores';
 import { PlatformChart } from './platform-chart';
 
 /** Official Redis image (Debian bookworm, user `redis` = UID/GID 999); the tag is the spec's version. */
@@ -34,7 +35,8 @@ export const REDIS_EXPORTER_IMAGE = 'docker.io/oliver006/redis_exporter:v1.81.0'
 export const REDIS_UID = 999;
 export const REDIS_PORT = 6379;
 export const SENTINEL_PORT = 26379;
-export const REDIS_EXPORTER_PORT = 9121;
+/** From STORE_METRICS, the one place every metrics port is defined. */
+export const REDIS_EXPORTER_PORT = STORE_METRICS.redis.port;
 /** Sentinel master group name; services receive it as REDIS_SENTINEL_MASTER. */
 export const SENTINEL_MASTER = 'mymaster';
 /** Secret (data namespace) with key `password`: requirepass/masterauth of Redis and Sentinel. */
@@ -153,7 +155,7 @@ export class RedisChart extends PlatformChart {
     // master and connect to the pod DNS name it announces, through the headless Service.
     storeService(this, 'service', { name: REDIS_NAME, namespace: ns, id: nodeId, ports: [sentinel] });
     storeService(this, 'headless', { name: REDIS_HEADLESS, namespace: ns, id: nodeId, ports: [{ name: 'tcp-redis', port: REDIS_PORT }, sentinel], headless: true });
-    metricsService(this, { store, id: nodeId, port: REDIS_EXPORTER_PORT });
+    metricsService(this, { store, id: nodeId });
 
     const env_ = [
       ...podEnv(),
@@ -225,7 +227,7 @@ export class RedisChart extends PlatformChart {
       },
     });
     disruptionBudget(this, 'pdb', { name: REDIS_NAME, namespace: ns, id: nodeId });
-    storeNetworkPolicy(this, { env, store, id: nodeId, clientPorts: [REDIS_PORT, SENTINEL_PORT], peerPorts: [REDIS_PORT, SENTINEL_PORT], metricsPort: REDIS_EXPORTER_PORT });
+    storeNetworkPolicy(this, { env, store, id: nodeId, clientPorts: [REDIS_PORT, SENTINEL_PORT], peerPorts: [REDIS_PORT, SENTINEL_PORT] });
   }
 }
 

@@ -6,7 +6,7 @@ import { containerSecurityContext, podSecurityContext } from './security';
 import { footprint as podFootprint, sidecarAnnotations, type Footprint } from './quota';
 import { SIDECAR_RESOURCES, TIER_RESOURCES, type ResourcePreset } from './resources';
 import { dnsEgress, meshControlPlaneEgress, podsIn, prometheusPeer, SIDECAR_METRICS_PORTS, tcp } from './network';
-import { STORE_ENDPOINTS } from './stores';
+import { METRICS_PORT_NAME, STORE_ENDPOINTS, STORE_METRICS, STORE_METRICS_COMPONENT, type StoreMetrics } from './stores';
 import type { EnvironmentModel, StoreModel } from '../platform/model';
 import type { DataStoreName } from '../platform/schema';
 
@@ -89,18 +89,22 @@ export function storeService(scope: Construct, id: string, p: StoreServiceProps)
   });
 }
 
-/** The named port Prometheus (ServiceMonitor) scrapes on every store's metrics Service. */
-export const METRICS_PORT_NAME = 'http-metrics';
+export { METRICS_PORT_NAME };
 
-/** `<store>-metrics` Service: the exporter's `http-metrics` port on every pod of the store. */
-export function metricsService(scope: Construct, p: { store: StoreModel; id: Identity; port: number }) {
-  return storeService(scope, 'metrics-service', {
-    name: `${STORE_ENDPOINTS[p.store.kind].service}-metrics`,
+/**
+ * The metrics Service of an endpoint (default: the store's own exporter,
+ * STORE_METRICS): its `http-metrics` port on every pod named `metrics.appName`.
+ */
+export function metricsService(scope: Construct, p: { store: StoreModel; id: Identity; metrics?: StoreMetrics }) {
+  const m = p.metrics ?? STORE_METRICS[p.store.kind];
+  if (m.appName !== p.id.name) throw new Error(`metrics Service ${m.service}: pods are ${p.id.name}, the endpoint says ${m.appName}`);
+  return storeService(scope, p.metrics ? `metrics-service-${m.service}` : 'metrics-service', {
+    name: m.service,
     namespace: p.store.namespace,
     id: p.id,
-    ports: [{ name: METRICS_PORT_NAME, port: p.port, appProtocol: 'http' }],
+    ports: [{ name: m.portName, port: m.port, appProtocol: 'http' }],
     allInstances: true,
-    component: 'metrics',
+    component: STORE_METRICS_COMPONENT,
   });
 }
 
@@ -262,8 +266,6 @@ export interface StorePolicyProps {
   readonly clientPorts: readonly number[];
   /** Ports the store's own pods use among themselves (replication, quorum, gossip). */
   readonly peerPorts: readonly number[];
-  /** Exporter port Prometheus scrapes. */
-  readonly metricsPort: number;
   /** Extra client pods (peer → ports), e.g. Kafka for ZooKeeper, the topic Job for Kafka. */
   readonly extraClients?: readonly { readonly namespace: string; readonly labels: Record<string, string>; readonly ports: readonly number[] }[];
   /** Extra egress (e.g. Kafka → ZooKeeper). */
@@ -292,7 +294,7 @@ export function storeNetworkPolicy(scope: Construct, p: StorePolicyProps): k8s.K
         ...clientRules,
         ...extra,
         { from: [podsIn(ns, own)], ports: tcp(...new Set([...p.peerPorts, ...p.clientPorts])) },
-        { from: [prometheusPeer(p.env)], ports: tcp(p.metricsPort, ...SIDECAR_METRICS_PORTS) },
+        { from: [prometheusPeer(p.env)], ports: tcp(STORE_METRICS[p.store.kind].port, ...SIDECAR_METRICS_PORTS) },
       ],
       egress: [
         { to: [podsIn(ns, own)], ports: tcp(...new Set([...p.peerPorts, ...p.clientPorts])) },

@@ -10,6 +10,8 @@ import { storeFootprint } from '../../charts/data';
 import * as postgresChart from '../../charts/postgres';
 import { addFootprints } from '../../lib/quota';
 import { hookJobFootprint } from '../../lib/stateful';
+import { STORE_METRICS, storeMetricsEndpoints, type StoreMetrics as StoreMetricsT } from '../../lib/stores';
+import type { StoreModel } from '../../platform/model';
 
 const rendered: Rendered = render(smallPlatform());
 const DATA_KINDS = ['StatefulSet', 'Service', 'PodDisruptionBudget', 'NetworkPolicy', 'ConfigMap', 'ServiceAccount', 'Job'];
@@ -287,6 +289,60 @@ function reachable(r: Rendered, env: string, from: string): string[] {
     .map(({ t, port }) => `${t.workload}:${port}`)
     .sort();
 }
+describe('data layer: one metrics port per endpoint, everywhere', () => {
+  /**
+   * For every metrics endpoint of every store, from the rendered objects: the
+   * port the ServiceMonitor scrapes (through the `<store>-metrics` Service), the
+   * container port behind it, the port the mesh opens (PERMISSIVE + GET rule)
+   * and the port the NetworkPolicy opens to Prometheus are one and the same —
+   * and the one STORE_METRICS / storeMetricsEndpoints declare.
+   */
+  const ports = (r: Rendered, env: string, store: StoreModel, m: StoreMetricsT) => {
+    const ns = store.namespace;
+    const sm = r.get('ServiceMonitor', m.service, { env, namespace: ns }) as any;
+    const services = (r.find('Service', { env, namespace: ns }) as any[]).filter((s) => matches(sm.spec.selector.matchLabels, s.metadata.labels));
+    expect(services.map((s) => s.metadata.name), m.service).toEqual([m.service]);
+    const svcPort = services[0].spec.ports.find((p: any) => p.name === sm.spec.endpoints[0].port);
+    const pods = podsOf(r, env).filter((p) => p.namespace === ns && matches(services[0].spec.selector, p.labels));
+    expect(pods.length, m.service).toBeGreaterThan(0);
+    const workloads = ['StatefulSet', 'Deployment'].flatMap((k) => r.find(k, { env, namespace: ns }) as any[]).filter((w) => pods.some((p) => p.workload === w.metadata.name));
+    const containerPorts = [...new Set(workloads.flatMap((w) => w.spec.template.spec.containers.flatMap((c: any) => (c.ports ?? []).filter((p: any) => p.name === svcPort.targetPort).map((p: any) => p.containerPort))))];
+    const selecting = (kind: string) => (r.find(kind, { env, namespace: ns }) as any[]).filter((o) => o.spec.selector && pods.every((p) => matches(o.spec.selector.matchLabels, p.labels)));
+    const permissive = selecting('PeerAuthentication').flatMap((pa) => Object.entries(pa.spec.portLevelMtls ?? {}).filter(([, v]: any) => v.mode === 'PERMISSIVE').map(([k]) => Number(k)));
+    const getRules = selecting('AuthorizationPolicy').flatMap((ap) =>
+      (ap.spec.rules ?? []).filter((x: any) => !x.from).flatMap((x: any) => x.to.filter((t: any) => t.operation.paths?.includes(m.path) && t.operation.methods?.includes('GET')).flatMap((t: any) => t.operation.ports.map(Number))),
+    );
+    const prometheus = { namespace: 'monitoring', labels: { 'app.kubernetes.io/name': 'prometheus' } };
+    const ingress = policiesOf(r, env, pods[0]!).flatMap((np) => np.spec.ingress ?? []);
+    return {
+      serviceMonitor: svcPort.port,
+      container: containerPorts,
+      permissive,
+      authorization: getRules,
+      networkPolicy: rulesAllow(ingress, 'from', prometheus, svcPort.port) ? svcPort.port : undefined,
+    };
+  };
+
+  it('the mesh opens, the ServiceMonitor scrapes, the exporter listens on and the metrics Service publishes the same port', () => {
+    for (const env of ['dev', 'prod']) {
+      const model = rendered.model.environments.find((e) => e.name === env)!;
+      for (const store of model.stores) {
+        const endpoints = storeMetricsEndpoints(store.kind);
+        expect(endpoints[0]).toBe(STORE_METRICS[store.kind]);
+        for (const m of endpoints) {
+          expect(ports(rendered, env, store, m), `${env}/${m.service}`).toEqual({ serviceMonitor: m.port, container: [m.port], permissive: [m.port], authorization: [m.port], networkPolicy: m.port });
+        }
+      }
+    }
+  });
+
+  it('Kafka brokers serve the JMX exporter on the port their metrics Service and mesh policies use', () => {
+    const kafka = container(sts(rendered, 'kafka'), 'kafka');
+    expect(envOf(kafka).KAFKA_OPTS).toContain(`jmx_prometheus_javaagent.jar=${STORE_METRICS.kafka.port}:`);
+    expect(configData(rendered, 'zookeeper-config')['zoo.cfg']).toContain(`metricsProvider.httpPort=${STORE_METRICS.zookeeper.port}`);
+  });
+});
+
 describe('data layer: KEDA reads consumer lag from the brokers', () => {
   const keda = { namespace: 'keda', labels: { 'app.kubernetes.io/name': 'keda-operator', 'app.kubernetes.io/instance': 'keda' } };
   const kedaAdmitted = (r: Rendered, env: string) => {
