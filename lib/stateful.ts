@@ -154,6 +154,20 @@ export interface StatefulWorkloadProps {
 }
 
 /**
+ * Pod template annotations of every long-running data-layer pod: the default
+ * container, the app held until the Istio proxy is up (stores and exporters
+ * open connections at start), sidecar resources pinned for the quota.
+ */
+export function meshPodAnnotations(podSpec: k8s.PodSpec, extra?: Record<string, string>): Record<string, string> {
+  return {
+    'kubectl.kubernetes.io/default-container': podSpec.containers[0]!.name,
+    'proxy.istio.io/config': '{"holdApplicationUntilProxyStarts":true}',
+    ...sidecarAnnotations(),
+    ...extra,
+  };
+}
+
+/**
  * A store's StatefulSet: claims from the template and retained, Argo CD never
  * prunes or deletes it, mesh sidecar sized for the quota and holding the app
  * until the proxy is up (stores open connections at start).
@@ -174,12 +188,7 @@ export function statefulWorkload(scope: Construct, id: string, p: StatefulWorklo
       template: {
         metadata: {
           labels: meta({ name: p.name, id: p.id, wave: WAVE.data }).labels,
-          annotations: {
-            'kubectl.kubernetes.io/default-container': p.podSpec.containers[0]!.name,
-            'proxy.istio.io/config': '{"holdApplicationUntilProxyStarts":true}',
-            ...sidecarAnnotations(),
-            ...p.podAnnotations,
-          },
+          annotations: meshPodAnnotations(p.podSpec, p.podAnnotations),
         },
         spec: p.podSpec,
       },
@@ -208,11 +217,15 @@ export interface ExporterProps {
   readonly port: number;
   readonly args?: string[];
   readonly env?: k8s.EnvVar[];
+  /** Probe this HTTP path on the metrics port instead of the TCP port (e.g. a `/healthz` that does not scrape). */
+  readonly httpProbePath?: string;
 }
 
-/** A Prometheus exporter sidecar: small fixed resources, `http-metrics` port, TCP probes, read-only. */
+/** A Prometheus exporter container: small fixed resources, `http-metrics` port, TCP (or HTTP) probes, read-only. */
 export function exporterContainer(p: ExporterProps): k8s.Container {
-  const probe = (periodSeconds: number) => ({ tcpSocket: { port: k8s.IntOrString.fromString(METRICS_PORT_NAME) }, periodSeconds, timeoutSeconds: 2, failureThreshold: 3 });
+  const port = k8s.IntOrString.fromString(METRICS_PORT_NAME);
+  const check = p.httpProbePath ? { httpGet: { path: p.httpProbePath, port } } : { tcpSocket: { port } };
+  const probe = (periodSeconds: number) => ({ ...check, periodSeconds, timeoutSeconds: 2, failureThreshold: 3 });
   return {
     name: p.name,
     image: p.image,
@@ -294,7 +307,7 @@ export function storeNetworkPolicy(scope: Construct, p: StorePolicyProps): k8s.K
         ...clientRules,
         ...extra,
         { from: [podsIn(ns, own)], ports: tcp(...new Set([...p.peerPorts, ...p.clientPorts])) },
-        { from: [prometheusPeer(p.env)], ports: tcp(STORE_METRICS[p.store.kind].port, ...SIDECAR_METRICS_PORTS) },
+        prometheusIngress(p.env, STORE_METRICS[p.store.kind].port),
       ],
       egress: [
         { to: [podsIn(ns, own)], ports: tcp(...new Set([...p.peerPorts, ...p.clientPorts])) },
@@ -306,12 +319,46 @@ export function storeNetworkPolicy(scope: Construct, p: StorePolicyProps): k8s.K
   });
 }
 
-/** The ServiceAccount of a store's pods (mesh identity); no API token. */
-export function storeServiceAccount(scope: Construct, p: { kind: DataStoreName; namespace: string; id: Identity }) {
-  return new k8s.KubeServiceAccount(scope, 'service-account', {
-    metadata: metaFor(p.id, p.namespace)(STORE_ENDPOINTS[p.kind].serviceAccount, WAVE.foundation),
+/** A data-layer ServiceAccount (mesh identity); no API token. */
+export function workloadServiceAccount(scope: Construct, cid: string, p: { name: string; namespace: string; id: Identity }) {
+  return new k8s.KubeServiceAccount(scope, cid, {
+    metadata: metaFor(p.id, p.namespace)(p.name, WAVE.foundation),
     automountServiceAccountToken: false,
   });
+}
+
+/** The ServiceAccount of a store's pods (mesh identity); no API token. */
+export function storeServiceAccount(scope: Construct, p: { kind: DataStoreName; namespace: string; id: Identity }) {
+  return workloadServiceAccount(scope, 'service-account', { name: STORE_ENDPOINTS[p.kind].serviceAccount, namespace: p.namespace, id: p.id });
+}
+
+/** Pods (by labels) in a namespace, on ports: a NetworkPolicy peer of the data layer. */
+export interface PodPeer {
+  readonly namespace: string;
+  readonly labels: Record<string, string>;
+  readonly ports: readonly number[];
+}
+
+/**
+ * The NetworkPolicy of a data-layer workload that is not a store (hook Jobs,
+ * kafka_exporter): selects its pods by name + instance, admits `ingress`
+ * only, and may connect to `egress`, DNS and istiod only.
+ */
+export function workloadNetworkPolicy(scope: Construct, cid: string, p: { env: EnvironmentModel; name: string; namespace: string; id: Identity; ingress: k8s.NetworkPolicyIngressRule[]; egress: readonly PodPeer[]; wave?: number }) {
+  return new k8s.KubeNetworkPolicy(scope, cid, {
+    metadata: meta({ name: p.name, namespace: p.namespace, id: p.id, wave: WAVE.foundation }),
+    spec: {
+      podSelector: { matchLabels: selector(p.id) },
+      policyTypes: ['Ingress', 'Egress'],
+      ingress: p.ingress,
+      egress: [...p.egress.map((e) => ({ to: [podsIn(e.namespace, e.labels)], ports: tcp(...e.ports) })), dnsEgress(), meshControlPlaneEgress(p.env)],
+    },
+  });
+}
+
+/** Ingress from Prometheus on a metrics port and the sidecar's metrics ports. */
+export function prometheusIngress(env: EnvironmentModel, port: number): k8s.NetworkPolicyIngressRule {
+  return { from: [prometheusPeer(env)], ports: tcp(port, ...SIDECAR_METRICS_PORTS) };
 }
 
 /** Megabytes of a memory limit (MiB) given to a heap/cache: `fraction` of it, rounded down to 16 MiB. */
@@ -374,7 +421,7 @@ export interface SyncHookJobProps {
   /** The whole bash script (build it with hookScript so the sidecar quits). */
   readonly script: string;
   /** The only pods the Job may connect to (besides DNS and istiod). */
-  readonly egress: readonly { readonly namespace: string; readonly labels: Record<string, string>; readonly ports: readonly number[] }[];
+  readonly egress: readonly PodPeer[];
 }
 
 /**
@@ -427,15 +474,7 @@ export function syncHookJob(scope: Construct, p: SyncHookJobProps): k8s.KubeJob 
     },
   });
 
-  new k8s.KubeNetworkPolicy(scope, 'network-policy', {
-    metadata: meta({ name: p.name, namespace: p.namespace, id: p.id, wave: WAVE.foundation }),
-    spec: {
-      podSelector: { matchLabels: selector(p.id) },
-      policyTypes: ['Ingress', 'Egress'],
-      ingress: [],
-      egress: [...p.egress.map((e) => ({ to: [podsIn(e.namespace, e.labels)], ports: tcp(...e.ports) })), dnsEgress(), meshControlPlaneEgress(p.env)],
-    },
-  });
+  workloadNetworkPolicy(scope, 'network-policy', { env: p.env, name: p.name, namespace: p.namespace, id: p.id, ingress: [], egress: p.egress });
   return job;
 }
 

@@ -115,7 +115,24 @@ export const STORE_METRICS: Readonly<Record<DataStoreName, StoreMetrics>> = {
   zookeeper: storeMetrics('zookeeper', 7000, 'ZooKeeper PrometheusMetricsProvider'),
 };
 
-/** Every metrics endpoint a store's chart renders (the ServiceMonitors and mesh policies follow this list). */
+/**
+ * kafka_exporter (danielqsj/kafka_exporter): cluster-level Kafka metrics the
+ * brokers' JMX exporter does not have — `kafka_brokers` and
+ * `kafka_consumergroup_lag{consumergroup, topic, partition}` — from a
+ * Deployment of its own in the data namespace (part of the Kafka chart), a
+ * Kafka client with its own ServiceAccount (mesh principal).
+ */
+export const KAFKA_EXPORTER = {
+  name: 'kafka-exporter',
+  serviceAccount: 'kafka-exporter',
+  metrics: { appName: 'kafka-exporter', service: 'kafka-exporter-metrics', portName: METRICS_PORT_NAME, port: 9308, path: '/metrics', exporter: 'kafka_exporter' } satisfies StoreMetrics,
+} as const;
+
+/**
+ * Every metrics endpoint a store's chart renders: the exporter in the store's
+ * pods and, for Kafka, kafka_exporter. The ServiceMonitors and the mesh
+ * policies follow this list.
+ */
 export function storeMetricsEndpoints(kind: DataStoreName): readonly StoreMetrics[] {
-  return [STORE_METRICS[kind]];
+  return kind === 'kafka' ? [STORE_METRICS.kafka, KAFKA_EXPORTER.metrics] : [STORE_METRICS[kind]];
 }

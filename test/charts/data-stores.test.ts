@@ -8,13 +8,15 @@ import { sentinelQuorum } from '../../charts/redis';
 import { PROVISION_SCRIPT } from '../../charts/postgres';
 import { storeFootprint } from '../../charts/data';
 import * as postgresChart from '../../charts/postgres';
+import * as kafkaChart from '../../charts/kafka';
+import { footprint as podFootprint, toMi } from '../../lib/quota';
 import { addFootprints } from '../../lib/quota';
 import { hookJobFootprint } from '../../lib/stateful';
 import { STORE_METRICS, storeMetricsEndpoints, type StoreMetrics as StoreMetricsT } from '../../lib/stores';
 import type { StoreModel } from '../../platform/model';
 
 const rendered: Rendered = render(smallPlatform());
-const DATA_KINDS = ['StatefulSet', 'Service', 'PodDisruptionBudget', 'NetworkPolicy', 'ConfigMap', 'ServiceAccount', 'Job'];
+const DATA_KINDS = ['StatefulSet', 'Deployment', 'Service', 'PodDisruptionBudget', 'NetworkPolicy', 'ConfigMap', 'ServiceAccount', 'Job'];
 const dataObjects = (r: Rendered, env: string) => r.charts.filter((c) => c.file.startsWith(`${env}/data/`)).flatMap((c) => c.objects);
 const sts = (r: Rendered, name: string, env = 'prod') => r.get('StatefulSet', name, { env }) as any;
 const container = (o: any, name: string) => o.spec.template.spec.containers.find((c: any) => c.name === name);
@@ -164,7 +166,7 @@ describe('data layer: wiring', () => {
   });
 
   it('every PDB, Service and StatefulSet selector selects the pods it is meant for', () => {
-    const workloads = rendered.find('StatefulSet', { env: 'prod' }).filter((o) => o.metadata.namespace === 'acme-prod-data') as any[];
+    const workloads = ['StatefulSet', 'Deployment'].flatMap((k) => rendered.find(k, { env: 'prod' })).filter((o) => o.metadata.namespace === 'acme-prod-data') as any[];
     const selected = (sel: Record<string, string>) => workloads.filter((w) => matches(sel, podLabels(w))).map((w) => w.metadata.name).sort();
     for (const w of workloads) expect(selected(w.spec.selector.matchLabels)).toEqual([w.metadata.name]);
     const pdbs = Object.fromEntries(rendered.find('PodDisruptionBudget', { env: 'prod', namespace: 'acme-prod-data' }).map((p: any) => [p.metadata.name, selected(p.spec.selector.matchLabels)]));
@@ -183,6 +185,7 @@ describe('data layer: wiring', () => {
       kafka: ['kafka'],
       'kafka-headless': ['kafka'],
       'kafka-metrics': ['kafka'],
+      'kafka-exporter-metrics': ['kafka-exporter'],
       zookeeper: ['zookeeper'],
       'zookeeper-headless': ['zookeeper'],
       'zookeeper-metrics': ['zookeeper'],
@@ -192,9 +195,10 @@ describe('data layer: wiring', () => {
   });
 
   it('every Service port targets a named container port of the selected pods; metrics ports are http-metrics', () => {
-    const workloads = rendered.find('StatefulSet', { env: 'prod' }) as any[];
+    const workloads = ['StatefulSet', 'Deployment'].flatMap((k) => rendered.find(k, { env: 'prod', namespace: 'acme-prod-data' })) as any[];
     for (const s of rendered.find('Service', { env: 'prod', namespace: 'acme-prod-data' }) as any[]) {
       const pods = workloads.filter((w) => matches(s.spec.selector, podLabels(w)));
+      expect(pods.length, s.metadata.name).toBeGreaterThan(0);
       for (const port of s.spec.ports) {
         for (const w of pods) {
           const names = w.spec.template.spec.containers.flatMap((c: any) => (c.ports ?? []).map((p: any) => p.name));
@@ -340,6 +344,57 @@ describe('data layer: one metrics port per endpoint, everywhere', () => {
     const kafka = container(sts(rendered, 'kafka'), 'kafka');
     expect(envOf(kafka).KAFKA_OPTS).toContain(`jmx_prometheus_javaagent.jar=${STORE_METRICS.kafka.port}:`);
     expect(configData(rendered, 'zookeeper-config')['zoo.cfg']).toContain(`metricsProvider.httpPort=${STORE_METRICS.zookeeper.port}`);
+  });
+});
+
+describe('data layer: kafka_exporter', () => {
+  const exporter = (env = 'prod') => rendered.get('Deployment', 'kafka-exporter', { env }) as any;
+
+  it('runs one pinned kafka_exporter in the data namespace and wave, next to the brokers, in the Kafka chart', () => {
+    for (const [env, ns] of [['dev', 'acme-dev'], ['prod', 'acme-prod-data']] as const) {
+      const d = exporter(env);
+      expect(rendered.charts.find((c) => c.file === `${env}/data/kafka.yaml`)!.objects).toContain(d);
+      expect(d.metadata.namespace).toBe(ns);
+      expect(d.metadata.annotations['argocd.argoproj.io/sync-wave']).toBe('1');
+      expect(d.spec.replicas).toBe(1);
+      expect(d.spec.strategy).toEqual({ type: 'Recreate' });
+      const pod = d.spec.template.spec;
+      expect(pod.serviceAccountName).toBe('kafka-exporter');
+      expect(pod.automountServiceAccountToken).toBe(false);
+      const c = pod.containers[0];
+      expect(c.image).toBe('docker.io/danielqsj/kafka-exporter:v1.9.0');
+      expect(c.args).toEqual([`--kafka.server=kafka.${ns}.svc.cluster.local:9092`, '--kafka.version=3.9.0', '--web.listen-address=:9308', '--web.telemetry-path=/metrics']);
+      expect(c.ports).toEqual([{ name: 'http-metrics', containerPort: 9308, protocol: 'TCP' }]);
+      for (const probe of [c.readinessProbe, c.livenessProbe]) expect(probe.httpGet).toEqual({ path: '/healthz', port: 'http-metrics' });
+      expect(c.securityContext).toMatchObject({ readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, runAsNonRoot: true });
+      expect(Object.keys(c.resources.limits).sort()).toEqual(['cpu', 'memory']);
+      expect(JSON.parse(d.spec.template.metadata.annotations['proxy.istio.io/config'])).toEqual({ holdApplicationUntilProxyStarts: true });
+      expect(rendered.get('ServiceAccount', 'kafka-exporter', { env, namespace: ns }).automountServiceAccountToken).toBe(false);
+      expect((rendered.get('Service', 'kafka-exporter-metrics', { env }) as any).spec.ports).toEqual([{ name: 'http-metrics', port: 9308, targetPort: 'http-metrics', protocol: 'TCP', appProtocol: 'http' }]);
+    }
+  });
+
+  it('reaches the brokers on 9092 and nothing else; the Kafka policy admits it; only Prometheus may reach it', () => {
+    for (const env of ['dev', 'prod']) {
+      expect(reachable(rendered, env, 'kafka-exporter')).toEqual(['kafka:9092']);
+      const np = rendered.get('NetworkPolicy', 'kafka-exporter', { env }) as any;
+      expect(np.spec.podSelector.matchLabels).toEqual({ 'app.kubernetes.io/name': 'kafka-exporter', 'app.kubernetes.io/instance': 'kafka-exporter' });
+      expect(np.spec.ingress.map((i: any) => [i.from[0].podSelector.matchLabels['app.kubernetes.io/name'], i.ports.map((p: any) => p.port)])).toEqual([['prometheus', [9308, 15020, 15090]]]);
+      // No workload of the platform may connect to it (Prometheus runs outside).
+      for (const p of podsOf(rendered, env).filter((x) => x.workload !== 'kafka-exporter')) expect(reachable(rendered, env, p.workload), p.workload).not.toContain('kafka-exporter:9308');
+    }
+  });
+
+  it('is counted in the data namespace quota', () => {
+    const env = rendered.model.environments.find((e) => e.name === 'prod')!;
+    const kafka = env.stores.find((s) => s.kind === 'kafka')!;
+    expect(storeFootprint(env, kafka)).toEqual(addFootprints([podFootprint(kafka.replicas, [kafka.resources], toMi(kafka.storage)), kafkaChart.exporterFootprint(), hookJobFootprint()]));
+    expect(kafkaChart.exporterFootprint().pods).toBe(1);
+  });
+
+  it('speaks the Kafka protocol version of the spec', () => {
+    expect(kafkaChart.kafkaProtocolVersion('3.9.0')).toBe('3.9.0');
+    expect(kafkaChart.kafkaProtocolVersion('3.8')).toBe('3.8.0');
   });
 });
 
