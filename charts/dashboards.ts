@@ -3,6 +3,7 @@ import type { Construct } from 'constructs';
 import { meta, type Identity } from '../lib/meta';
 import { WAVE } from '../lib/waves';
 import { dashboard, dashboardUid, type Dashboard, type PanelSpec } from '../lib/grafana';
+import { kafkaExporterSeries } from '../lib/alerts/kafka';
 import type { EnvironmentModel, ServiceModel } from '../platform/model';
 import { PlatformChart } from './platform-chart';
 import { serviceIdentity } from './service';
@@ -120,7 +121,7 @@ export function serviceDashboard(env: EnvironmentModel, s: ServiceModel): Dashbo
       description: `Messages not yet consumed by consumer group ${s.name}, per topic (target per replica: ${s.kafkaLagThreshold}).`,
       unit: 'short',
       wide: true,
-      targets: [{ expr: `sum by (topic) (kafka_consumergroup_lag{namespace="${env.dataNamespace}", consumergroup="${s.name}"})`, legendFormat: '{{topic}}' }],
+      targets: [{ expr: `sum by (topic) (kafka_consumergroup_lag{${kafkaExporterSeries(env.dataNamespace)}, consumergroup="${s.name}"})`, legendFormat: '{{topic}}' }],
     });
   }
   return dashboard({
@@ -179,7 +180,7 @@ export function overviewDashboard(env: EnvironmentModel): Dashboard {
   const storeHealth = [
     ...(kinds.has('postgres') ? [{ expr: `sum(pg_up{namespace="${dataNs}"})`, legendFormat: 'PostgreSQL up' }] : []),
     ...(kinds.has('redis') ? [{ expr: `sum(redis_up{namespace="${dataNs}"})`, legendFormat: 'Redis up' }] : []),
-    ...(kinds.has('kafka') ? [{ expr: `max(kafka_brokers{namespace="${dataNs}"})`, legendFormat: 'Kafka brokers' }] : []),
+    ...(kinds.has('kafka') ? [{ expr: `max(kafka_brokers{${kafkaExporterSeries(dataNs)}})`, legendFormat: 'Kafka brokers' }] : []),
     ...(kinds.has('zookeeper') ? [{ expr: `sum(up{namespace="${dataNs}", job="zookeeper-metrics"})`, legendFormat: 'ZooKeeper members up' }] : []),
   ];
   if (storeHealth.length) {
@@ -190,7 +191,7 @@ export function overviewDashboard(env: EnvironmentModel): Dashboard {
       title: 'Kafka consumer lag',
       description: 'Messages not yet consumed, per consumer group.',
       unit: 'short',
-      targets: [{ expr: `sum by (consumergroup) (kafka_consumergroup_lag{namespace="${dataNs}"})`, legendFormat: '{{consumergroup}}' }],
+      targets: [{ expr: `sum by (consumergroup) (kafka_consumergroup_lag{${kafkaExporterSeries(dataNs)}})`, legendFormat: '{{consumergroup}}' }],
     });
   }
   return dashboard({

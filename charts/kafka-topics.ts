@@ -44,6 +44,7 @@ export function topicScript(bootstrap: string, plans: readonly TopicPlan[]): str
 TOPICS=/opt/kafka/bin/kafka-topics.sh
 for i in $(seq 1 60); do
   if "$TOPICS" --bootstrap-server "$BOOTSTRAP" --list >/dev/null 2>&1; then break; fi
+  if [ "$i" -eq 60 ]; then echo "the brokers at $BOOTSTRAP did not answer; no topic was created" >&2; exit 1; fi
   echo "waiting for the brokers ($i)"; sleep 5
 done
 create() {

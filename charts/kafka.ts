@@ -3,27 +3,37 @@ import type { Construct } from 'constructs';
 import { containerSecurityContext, podSecurityContext } from '../lib/security';
 import { statefulPlacement } from '../lib/scheduling';
 import { contentHash } from '../lib/hash';
-import { ANNOTATION } from '../lib/meta';
+import { ANNOTATION, LABEL, meta, selector, type Identity } from '../lib/meta';
+import { WAVE } from '../lib/waves';
+import { kedaOperatorClients } from '../lib/network';
 import { SIDECAR_RESOURCES } from '../lib/resources';
-import { footprint as podFootprint, toMi, type Footprint } from '../lib/quota';
+import { addFootprints, footprint as podFootprint, toMi, type Footprint } from '../lib/quota';
 import {
   DATA_VOLUME,
   hookJobClient,
   disruptionBudget,
+  exporterContainer,
+  meshPodAnnotations,
   memoryShare,
   metaFor,
+  METRICS_PORT_NAME,
   metricsService,
   podEnv,
+  prometheusIngress,
   resources,
   scratch,
   statefulWorkload,
   storeIdentity,
   storeNetworkPolicy,
   storeService,
+  serviceDns,
   storeServiceAccount,
+  workloadNetworkPolicy,
+  workloadServiceAccount,
 } from '../lib/stateful';
 import type { EnvironmentModel, StoreModel } from '../platform/model';
 import { kafkaZooKeeperModeProblem } from '../platform/schema';
+import { KAFKA_EXPORTER, STORE_METRICS } from '../lib/stores';
 import { PlatformChart } from './platform-chart';
 import { ZK_CLIENT_PORT, zookeeperConnect } from './zookeeper';
 
@@ -36,9 +46,13 @@ export const kafkaImage = (version: string) => `docker.io/apache/kafka:${version
  * registry; Prometheus publishes the agent only as a jar.)
  */
 export const JMX_AGENT_DONOR_IMAGE = 'quay.io/strimzi/kafka:0.45.0-kafka-3.9.0';
+/** kafka_exporter (danielqsj/kafka_exporter release v1.9.0): brokers and consumer-group lag. */
+export const KAFKA_EXPORTER_VERSION = '1.9.0';
+export const KAFKA_EXPORTER_IMAGE = `docker.io/danielqsj/kafka-exporter:v${KAFKA_EXPORTER_VERSION}`;
 export const KAFKA_UID = 1000;
 export const KAFKA_PORT = 9092;
-export const KAFKA_METRICS_PORT = 9404;
+/** From STORE_METRICS, the one place every metrics port is defined. */
+export const KAFKA_METRICS_PORT = STORE_METRICS.kafka.port;
 export const KAFKA_NAME = 'kafka';
 export const KAFKA_HEADLESS = 'kafka-headless';
 export const KAFKA_LOG_DIRS = '/var/lib/kafka/data/logs';
@@ -188,7 +202,7 @@ export class KafkaChart extends PlatformChart {
     const ports = [{ name: 'tcp-kafka', port: KAFKA_PORT }];
     storeService(this, 'service', { name: KAFKA_NAME, namespace: ns, id: brokerId, ports });
     storeService(this, 'headless', { name: KAFKA_HEADLESS, namespace: ns, id: brokerId, ports, headless: true });
-    metricsService(this, { store, id: brokerId, port: KAFKA_METRICS_PORT });
+    metricsService(this, { store, id: brokerId });
 
     const jmx = scratch('jmx-agent', '/opt/jmx-exporter');
     const rendered = scratch('config-rendered', '/opt/kafka/config-rendered');
@@ -233,7 +247,7 @@ export class KafkaChart extends PlatformChart {
             command: ['bash', '/config/start.sh'],
             ports: [
               { name: 'tcp-kafka', containerPort: KAFKA_PORT, protocol: 'TCP' },
-              { name: 'http-metrics', containerPort: KAFKA_METRICS_PORT, protocol: 'TCP' },
+              { name: METRICS_PORT_NAME, containerPort: KAFKA_METRICS_PORT, protocol: 'TCP' },
             ],
             env: [
               ...podEnv(),
@@ -260,14 +274,81 @@ export class KafkaChart extends PlatformChart {
       id: brokerId,
       clientPorts: [KAFKA_PORT],
       peerPorts: [KAFKA_PORT],
-      metricsPort: KAFKA_METRICS_PORT,
-      extraClients: [hookJobClient(ns, 'kafka-topics', [KAFKA_PORT])],
+      // The topic Job, kafka_exporter, and KEDA's Kafka scaler (consumer lag) on every broker: the AuthorizationPolicy admits them too.
+      extraClients: [hookJobClient(ns, 'kafka-topics', [KAFKA_PORT]), { namespace: ns, labels: { [LABEL.name]: KAFKA_EXPORTER.name }, ports: [KAFKA_PORT] }, ...kedaOperatorClients(env, [KAFKA_PORT])],
       extraEgress: [{ namespace: zookeeper.namespace, labels: { 'app.kubernetes.io/name': 'zookeeper' }, ports: [ZK_CLIENT_PORT] }],
     });
+    kafkaExporter(this, env, store);
   }
 }
 
-/** Every broker: kafka (JMX exporter runs in its JVM) + mesh sidecar, one claim. */
+/** `3.9` → `3.9.0`: kafka_exporter's `--kafka.version` (the protocol level it speaks) wants three numbers. */
+export function kafkaProtocolVersion(version: string): string {
+  const m = /^(\d+)\.(\d+)(?:\.(\d+))?/.exec(version);
+  if (!m) throw new Error(`dataStores.kafka.version: cannot derive a protocol version from '${version}'`);
+  return `${m[1]}.${m[2]}.${m[3] ?? '0'}`;
+}
+
+/**
+ * kafka_exporter: one replica (Recreate, so never two pods: what the quota
+ * counts) in the brokers' namespace and wave, a Kafka client through the
+ * `kafka` bootstrap Service, with its own ServiceAccount (mesh principal the
+ * Kafka AuthorizationPolicy admits), the `kafka-exporter-metrics` Service and a
+ * NetworkPolicy (the brokers, DNS, istiod; Prometheus in).
+ */
+function kafkaExporter(scope: Construct, env: EnvironmentModel, store: StoreModel): void {
+  const ns = store.namespace;
+  const m = KAFKA_EXPORTER.metrics;
+  const id: Identity = { name: KAFKA_EXPORTER.name, instance: KAFKA_EXPORTER.name, component: 'exporter', partOf: env.platform, version: KAFKA_EXPORTER_VERSION };
+  workloadServiceAccount(scope, 'exporter-service-account', { name: KAFKA_EXPORTER.serviceAccount, namespace: ns, id });
+  const podSpec: k8s.PodSpec = {
+    serviceAccountName: KAFKA_EXPORTER.serviceAccount,
+    automountServiceAccountToken: false,
+    enableServiceLinks: false,
+    securityContext: podSecurityContext(),
+    containers: [
+      exporterContainer({
+        name: KAFKA_EXPORTER.name,
+        image: KAFKA_EXPORTER_IMAGE,
+        port: m.port,
+        args: [
+          `--kafka.server=${serviceDns(KAFKA_NAME, ns)}:${KAFKA_PORT}`,
+          `--kafka.version=${kafkaProtocolVersion(store.version)}`,
+          `--web.listen-address=:${m.port}`,
+          `--web.telemetry-path=${m.path}`,
+        ],
+        // /healthz answers without querying Kafka; /metrics would run a whole collection per probe.
+        httpProbePath: '/healthz',
+      }),
+    ],
+  };
+  new k8s.KubeDeployment(scope, 'exporter', {
+    metadata: meta({ name: KAFKA_EXPORTER.name, namespace: ns, id, wave: WAVE.data }),
+    spec: {
+      replicas: 1,
+      revisionHistoryLimit: 10,
+      strategy: { type: 'Recreate' },
+      selector: { matchLabels: selector(id) },
+      template: { metadata: { labels: meta({ name: KAFKA_EXPORTER.name, id, wave: WAVE.data }).labels, annotations: meshPodAnnotations(podSpec) }, spec: podSpec },
+    },
+  });
+  metricsService(scope, { store, id, metrics: m });
+  workloadNetworkPolicy(scope, 'exporter-network-policy', {
+    env,
+    name: KAFKA_EXPORTER.name,
+    namespace: ns,
+    id,
+    ingress: [prometheusIngress(env, m.port)],
+    egress: [{ namespace: ns, labels: { [LABEL.name]: STORE_METRICS.kafka.appName }, ports: [KAFKA_PORT] }],
+  });
+}
+
+/** Every broker: kafka (JMX exporter runs in its JVM) + mesh sidecar, one claim; and kafka_exporter's one pod. */
 export function footprint(store: StoreModel): Footprint {
-  return podFootprint(store.replicas, [store.resources], toMi(store.storage));
+  return addFootprints([podFootprint(store.replicas, [store.resources], toMi(store.storage)), exporterFootprint()]);
+}
+
+/** kafka_exporter: one pod (Recreate), the exporter container + mesh sidecar. */
+export function exporterFootprint(): Footprint {
+  return podFootprint(1, [SIDECAR_RESOURCES]);
 }

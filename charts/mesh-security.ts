@@ -9,7 +9,7 @@ import {
 } from '../imports/istio-security.istio.io';
 import { meta, servicePods, type Identity } from '../lib/meta';
 import { WAVE } from '../lib/waves';
-import { STORE_ENDPOINTS, STORE_METRICS } from '../lib/stores';
+import { KAFKA_EXPORTER, STORE_ENDPOINTS, STORE_METRICS, storeMetricsEndpoints } from '../lib/stores';
 import { COLLECTOR_METRICS_PORTS } from '../lib/instrumentation';
 import type { EnvironmentModel, ServiceModel, StoreModel } from '../platform/model';
 import { PlatformChart } from './platform-chart';
@@ -48,13 +48,14 @@ export function serviceCallerPrincipals(env: EnvironmentModel, s: ServiceModel):
 
 /**
  * Who may connect to a data store's client ports: its clients (services whose
- * `dependsOn` names it; for ZooKeeper the Kafka brokers) and, for Kafka, the
- * KEDA operator when a service scales on consumer lag.
+ * `dependsOn` names it; for ZooKeeper the Kafka brokers) and, for Kafka,
+ * kafka_exporter and the KEDA operator when a service scales on consumer lag.
  */
 export function storeClientPrincipals(env: EnvironmentModel, store: StoreModel): string[] {
   const clients = store.kind === 'zookeeper' ? [storePrincipal(env, 'kafka')] : store.clients.map((c) => servicePrincipal(env, c));
   const keda = store.kind === 'kafka' && env.services.some((s) => s.scaler === 'keda') ? [principal(env.addons.keda.namespace, env.addons.keda.serviceAccount)] : [];
-  return [...new Set([...clients, ...keda])].sort();
+  const exporter = store.kind === 'kafka' ? [principal(store.namespace, KAFKA_EXPORTER.serviceAccount)] : [];
+  return [...new Set([...clients, ...keda, ...exporter])].sort();
 }
 
 /** Port-level PERMISSIVE mTLS so Prometheus (outside the mesh) can scrape plain-text metrics. */
@@ -141,6 +142,13 @@ export class MeshSecurityChart extends PlatformChart {
           ],
         },
       });
+      // Exporters with pods of their own (kafka_exporter): scraped like the others, called by no one.
+      for (const x of storeMetricsEndpoints(store.kind).filter((e) => e.appName !== ep.appName)) {
+        const xm = meta({ name: x.appName, namespace: store.namespace, id: { ...id, name: x.appName, instance: x.appName }, wave: WAVE.foundation });
+        const pods = { matchLabels: { 'app.kubernetes.io/name': x.appName } };
+        new PeerAuthentication(this, `peer-${x.appName}`, { metadata: xm, spec: { selector: pods, mtls: { mode: PeerAuthenticationSpecMtlsMode.STRICT }, portLevelMtls: permissive([x.port]) } });
+        new AuthorizationPolicy(this, `authz-${x.appName}`, { metadata: xm, spec: { action: AuthorizationPolicySpecAction.ALLOW, selector: pods, rules: [metricsRule([x.port], x.path)] } });
+      }
     }
 
     // The environment's OpenTelemetry collector: OTLP from every service (the

@@ -4,7 +4,7 @@ import { PodMonitor, PodMonitorSpecPodMetricsEndpointsScheme } from '../imports/
 import { PrometheusRule, PrometheusRuleSpecGroupsRulesExpr } from '../imports/prometheus-rule-monitoring.coreos.com';
 import { LABEL, meta, selector, type Identity } from '../lib/meta';
 import { WAVE } from '../lib/waves';
-import { STORE_ENDPOINTS, STORE_METRICS, STORE_METRICS_COMPONENT } from '../lib/stores';
+import { STORE_METRICS_COMPONENT, storeMetricsEndpoints } from '../lib/stores';
 import { COLLECTOR_METRICS_PORTS } from '../lib/instrumentation';
 import { alertGroups, runbookAnchor } from '../lib/alerts';
 import type { EnvironmentModel, ServiceModel } from '../platform/model';
@@ -51,16 +51,16 @@ export class MonitoringChart extends PlatformChart {
     }
 
     for (const store of env.stores) {
-      const ep = STORE_ENDPOINTS[store.kind];
-      const metrics = STORE_METRICS[store.kind];
-      const id: Identity = { name: ep.appName, instance: metrics.service, component: STORE_METRICS_COMPONENT, partOf: env.platform, version: store.version };
-      new ServiceMonitor(this, `sm-${store.kind}`, {
-        metadata: meta({ name: metrics.service, namespace: store.namespace, id, wave: WAVE.services }),
-        spec: {
-          selector: { matchLabels: { [LABEL.name]: ep.appName, [LABEL.component]: STORE_METRICS_COMPONENT } },
-          endpoints: [{ port: metrics.portName, path: metrics.path, scheme: ServiceMonitorSpecEndpointsScheme.HTTP, interval: SCRAPE_INTERVAL }],
-        },
-      });
+      for (const metrics of storeMetricsEndpoints(store.kind)) {
+        const id: Identity = { name: metrics.appName, instance: metrics.service, component: STORE_METRICS_COMPONENT, partOf: env.platform, version: store.version };
+        new ServiceMonitor(this, `sm-${metrics.service}`, {
+          metadata: meta({ name: metrics.service, namespace: store.namespace, id, wave: WAVE.services }),
+          spec: {
+            selector: { matchLabels: { [LABEL.name]: metrics.appName, [LABEL.component]: STORE_METRICS_COMPONENT } },
+            endpoints: [{ port: metrics.portName, path: metrics.path, scheme: ServiceMonitorSpecEndpointsScheme.HTTP, interval: SCRAPE_INTERVAL }],
+          },
+        });
+      }
     }
 
     // Envoy's own statistics (istio_requests_total, request durations): the source of the SLO alerts.

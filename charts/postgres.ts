@@ -27,6 +27,7 @@ import {
   storeServiceAccount,
 } from '../lib/stateful';
 import type { EnvironmentModel, StoreModel } from '../platform/model';
+import { STORE_METRICS } from '../lib/stores';
 import { PlatformChart } from './platform-chart';
 
 /** Official PostgreSQL image (Debian bookworm, user `postgres` = UID/GID 999); the tag is the spec's version. */
@@ -34,7 +35,8 @@ export const postgresImage = (version: string) => `docker.io/library/postgres:${
 export const POSTGRES_EXPORTER_IMAGE = 'quay.io/prometheuscommunity/postgres-exporter:v0.17.1';
 export const POSTGRES_UID = 999;
 export const POSTGRES_PORT = 5432;
-export const POSTGRES_EXPORTER_PORT = 9187;
+/** From STORE_METRICS, the one place every metrics port is defined. */
+export const POSTGRES_EXPORTER_PORT = STORE_METRICS.postgres.port;
 
 /** Secrets (in the data namespace) the PostgreSQL pods read; see README.md "Data stores". */
 export const POSTGRES_SECRETS = {
@@ -180,7 +182,7 @@ export class PostgresChart extends PlatformChart {
     storeService(this, 'primary-service', { name: 'postgres', namespace: ns, id: primaryId, ports: clientPort });
     storeService(this, 'read-service', { name: 'postgres-read', namespace: ns, id: replicas > 0 ? readId : primaryId, ports: clientPort });
     storeService(this, 'primary-headless', { name: `${POSTGRES_PRIMARY}-headless`, namespace: ns, id: primaryId, ports: clientPort, headless: true });
-    metricsService(this, { store, id: primaryId, port: POSTGRES_EXPORTER_PORT });
+    metricsService(this, { store, id: primaryId });
 
     const settings = postgresSettings(store);
     const pgdata = '/var/lib/postgresql/data/pgdata';
@@ -296,7 +298,6 @@ export class PostgresChart extends PlatformChart {
       id: primaryId,
       clientPorts: [POSTGRES_PORT],
       peerPorts: [POSTGRES_PORT],
-      metricsPort: POSTGRES_EXPORTER_PORT,
       // The provisioning Job; its own policy narrows it to the primary.
       extraClients: [hookJobClient(ns, POSTGRES_PROVISION, [POSTGRES_PORT])],
     });

@@ -26,6 +26,7 @@ import {
   storeServiceAccount,
 } from '../lib/stateful';
 import type { EnvironmentModel, StoreModel } from '../platform/model';
+import { STORE_METRICS } from '../lib/stores';
 import { PlatformChart } from './platform-chart';
 
 /** Official Redis image (Debian bookworm, user `redis` = UID/GID 999); the tag is the spec's version. */
@@ -34,7 +35,8 @@ export const REDIS_EXPORTER_IMAGE = 'docker.io/oliver006/redis_exporter:v1.81.0'
 export const REDIS_UID = 999;
 export const REDIS_PORT = 6379;
 export const SENTINEL_PORT = 26379;
-export const REDIS_EXPORTER_PORT = 9121;
+/** From STORE_METRICS, the one place every metrics port is defined. */
+export const REDIS_EXPORTER_PORT = STORE_METRICS.redis.port;
 /** Sentinel master group name; services receive it as REDIS_SENTINEL_MASTER. */
 export const SENTINEL_MASTER = 'mymaster';
 /** Secret (data namespace) with key `password`: requirepass/masterauth of Redis and Sentinel. */
@@ -131,7 +133,8 @@ done
  * Redis with Sentinel: one StatefulSet whose pods each run redis-server
  * (master or replica, AOF on the claim) and a Sentinel (quorum = majority),
  * both announcing their stable pod DNS names through the headless Service;
- * the `redis` Service (6379 + Sentinel 26379), a disruption budget,
+ * the `redis` Service (Sentinel 26379 only; clients reach the master at the
+ * pod DNS name Sentinel announces), a disruption budget,
  * redis_exporter behind `redis-metrics`, and the NetworkPolicy.
  */
 export class RedisChart extends PlatformChart {
@@ -146,13 +149,13 @@ export class RedisChart extends PlatformChart {
     const scripts = { 'redis.conf': redisConf(store), 'start-redis.sh': REDIS_START, 'start-sentinel.sh': SENTINEL_START, 'prestop-redis.sh': PRE_STOP };
     new k8s.KubeConfigMap(this, 'scripts', { metadata: m('redis-scripts'), data: scripts });
 
-    const ports = [
-      { name: 'tcp-redis', port: REDIS_PORT },
-      { name: 'tcp-sentinel', port: SENTINEL_PORT },
-    ];
-    storeService(this, 'service', { name: REDIS_NAME, namespace: ns, id: nodeId, ports });
-    storeService(this, 'headless', { name: REDIS_HEADLESS, namespace: ns, id: nodeId, ports, headless: true });
-    metricsService(this, { store, id: nodeId, port: REDIS_EXPORTER_PORT });
+    const sentinel = { name: 'tcp-sentinel', port: SENTINEL_PORT };
+    // Sentinel only: every node answers 26379, but only the master accepts writes on 6379, so a
+    // load-balanced 6379 would hit a read-only replica 2 times in 3. Clients ask a Sentinel for the
+    // master and connect to the pod DNS name it announces, through the headless Service.
+    storeService(this, 'service', { name: REDIS_NAME, namespace: ns, id: nodeId, ports: [sentinel] });
+    storeService(this, 'headless', { name: REDIS_HEADLESS, namespace: ns, id: nodeId, ports: [{ name: 'tcp-redis', port: REDIS_PORT }, sentinel], headless: true });
+    metricsService(this, { store, id: nodeId });
 
     const env_ = [
       ...podEnv(),
@@ -224,7 +227,7 @@ export class RedisChart extends PlatformChart {
       },
     });
     disruptionBudget(this, 'pdb', { name: REDIS_NAME, namespace: ns, id: nodeId });
-    storeNetworkPolicy(this, { env, store, id: nodeId, clientPorts: [REDIS_PORT, SENTINEL_PORT], peerPorts: [REDIS_PORT, SENTINEL_PORT], metricsPort: REDIS_EXPORTER_PORT });
+    storeNetworkPolicy(this, { env, store, id: nodeId, clientPorts: [REDIS_PORT, SENTINEL_PORT], peerPorts: [REDIS_PORT, SENTINEL_PORT] });
   }
 }
 

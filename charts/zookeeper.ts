@@ -11,6 +11,7 @@ import {
   execProbe,
   memoryShare,
   metaFor,
+  METRICS_PORT_NAME,
   metricsService,
   podDns,
   podEnv,
@@ -23,6 +24,7 @@ import {
   storeServiceAccount,
 } from '../lib/stateful';
 import type { EnvironmentModel, StoreModel } from '../platform/model';
+import { STORE_METRICS } from '../lib/stores';
 import { PlatformChart } from './platform-chart';
 
 /** Official ZooKeeper image (eclipse-temurin JRE, user `zookeeper` = UID/GID 1000); the tag is the spec's version. */
@@ -32,7 +34,8 @@ export const ZK_CLIENT_PORT = 2181;
 export const ZK_FOLLOWER_PORT = 2888;
 export const ZK_ELECTION_PORT = 3888;
 /** ZooKeeper's built-in Prometheus metrics provider. */
-export const ZK_METRICS_PORT = 7000;
+/** From STORE_METRICS, the one place every metrics port is defined. */
+export const ZK_METRICS_PORT = STORE_METRICS.zookeeper.port;
 export const ZOOKEEPER_NAME = 'zookeeper';
 export const ZOOKEEPER_HEADLESS = 'zookeeper-headless';
 
@@ -124,7 +127,7 @@ export class ZooKeeperChart extends PlatformChart {
         { name: 'tcp-election', port: ZK_ELECTION_PORT },
       ],
     });
-    metricsService(this, { store, id: zkId, port: ZK_METRICS_PORT });
+    metricsService(this, { store, id: zkId });
 
     const confDir = scratch('conf', '/opt/zookeeper-conf');
     const logs = scratch('logs', '/logs', { sizeLimit: '256Mi' });
@@ -163,7 +166,7 @@ export class ZooKeeperChart extends PlatformChart {
               { name: 'tcp-client', containerPort: ZK_CLIENT_PORT, protocol: 'TCP' },
               { name: 'tcp-follower', containerPort: ZK_FOLLOWER_PORT, protocol: 'TCP' },
               { name: 'tcp-election', containerPort: ZK_ELECTION_PORT, protocol: 'TCP' },
-              { name: 'http-metrics', containerPort: ZK_METRICS_PORT, protocol: 'TCP' },
+              { name: METRICS_PORT_NAME, containerPort: ZK_METRICS_PORT, protocol: 'TCP' },
             ],
             env: [
               ...podEnv(),
@@ -190,7 +193,6 @@ export class ZooKeeperChart extends PlatformChart {
       id: zkId,
       clientPorts: [ZK_CLIENT_PORT],
       peerPorts: [ZK_CLIENT_PORT, ZK_FOLLOWER_PORT, ZK_ELECTION_PORT],
-      metricsPort: ZK_METRICS_PORT,
       // ZooKeeper's clients are the Kafka brokers (same data namespace).
       extraClients: [{ namespace: ns, labels: { 'app.kubernetes.io/name': 'kafka' }, ports: [ZK_CLIENT_PORT] }],
     });

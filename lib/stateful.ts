@@ -6,7 +6,7 @@ import { containerSecurityContext, podSecurityContext } from './security';
 import { footprint as podFootprint, sidecarAnnotations, type Footprint } from './quota';
 import { SIDECAR_RESOURCES, TIER_RESOURCES, type ResourcePreset } from './resources';
 import { dnsEgress, meshControlPlaneEgress, podsIn, prometheusPeer, SIDECAR_METRICS_PORTS, tcp } from './network';
-import { STORE_ENDPOINTS } from './stores';
+import { METRICS_PORT_NAME, STORE_ENDPOINTS, STORE_METRICS, STORE_METRICS_COMPONENT, type StoreMetrics } from './stores';
 import type { EnvironmentModel, StoreModel } from '../platform/model';
 import type { DataStoreName } from '../platform/schema';
 
@@ -89,18 +89,22 @@ export function storeService(scope: Construct, id: string, p: StoreServiceProps)
   });
 }
 
-/** The named port Prometheus (ServiceMonitor) scrapes on every store's metrics Service. */
-export const METRICS_PORT_NAME = 'http-metrics';
+export { METRICS_PORT_NAME };
 
-/** `<store>-metrics` Service: the exporter's `http-metrics` port on every pod of the store. */
-export function metricsService(scope: Construct, p: { store: StoreModel; id: Identity; port: number }) {
-  return storeService(scope, 'metrics-service', {
-    name: `${STORE_ENDPOINTS[p.store.kind].service}-metrics`,
+/**
+ * The metrics Service of an endpoint (default: the store's own exporter,
+ * STORE_METRICS): its `http-metrics` port on every pod named `metrics.appName`.
+ */
+export function metricsService(scope: Construct, p: { store: StoreModel; id: Identity; metrics?: StoreMetrics }) {
+  const m = p.metrics ?? STORE_METRICS[p.store.kind];
+  if (m.appName !== p.id.name) throw new Error(`metrics Service ${m.service}: pods are ${p.id.name}, the endpoint says ${m.appName}`);
+  return storeService(scope, p.metrics ? `metrics-service-${m.service}` : 'metrics-service', {
+    name: m.service,
     namespace: p.store.namespace,
     id: p.id,
-    ports: [{ name: METRICS_PORT_NAME, port: p.port, appProtocol: 'http' }],
+    ports: [{ name: m.portName, port: m.port, appProtocol: 'http' }],
     allInstances: true,
-    component: 'metrics',
+    component: STORE_METRICS_COMPONENT,
   });
 }
 
@@ -150,6 +154,20 @@ export interface StatefulWorkloadProps {
 }
 
 /**
+ * Pod template annotations of every long-running data-layer pod: the default
+ * container, the app held until the Istio proxy is up (stores and exporters
+ * open connections at start), sidecar resources pinned for the quota.
+ */
+export function meshPodAnnotations(podSpec: k8s.PodSpec, extra?: Record<string, string>): Record<string, string> {
+  return {
+    'kubectl.kubernetes.io/default-container': podSpec.containers[0]!.name,
+    'proxy.istio.io/config': '{"holdApplicationUntilProxyStarts":true}',
+    ...sidecarAnnotations(),
+    ...extra,
+  };
+}
+
+/**
  * A store's StatefulSet: claims from the template and retained, Argo CD never
  * prunes or deletes it, mesh sidecar sized for the quota and holding the app
  * until the proxy is up (stores open connections at start).
@@ -170,12 +188,7 @@ export function statefulWorkload(scope: Construct, id: string, p: StatefulWorklo
       template: {
         metadata: {
           labels: meta({ name: p.name, id: p.id, wave: WAVE.data }).labels,
-          annotations: {
-            'kubectl.kubernetes.io/default-container': p.podSpec.containers[0]!.name,
-            'proxy.istio.io/config': '{"holdApplicationUntilProxyStarts":true}',
-            ...sidecarAnnotations(),
-            ...p.podAnnotations,
-          },
+          annotations: meshPodAnnotations(p.podSpec, p.podAnnotations),
         },
         spec: p.podSpec,
       },
@@ -204,11 +217,15 @@ export interface ExporterProps {
   readonly port: number;
   readonly args?: string[];
   readonly env?: k8s.EnvVar[];
+  /** Probe this HTTP path on the metrics port instead of the TCP port (e.g. a `/healthz` that does not scrape). */
+  readonly httpProbePath?: string;
 }
 
-/** A Prometheus exporter sidecar: small fixed resources, `http-metrics` port, TCP probes, read-only. */
+/** A Prometheus exporter container: small fixed resources, `http-metrics` port, TCP (or HTTP) probes, read-only. */
 export function exporterContainer(p: ExporterProps): k8s.Container {
-  const probe = (periodSeconds: number) => ({ tcpSocket: { port: k8s.IntOrString.fromString(METRICS_PORT_NAME) }, periodSeconds, timeoutSeconds: 2, failureThreshold: 3 });
+  const port = k8s.IntOrString.fromString(METRICS_PORT_NAME);
+  const check = p.httpProbePath ? { httpGet: { path: p.httpProbePath, port } } : { tcpSocket: { port } };
+  const probe = (periodSeconds: number) => ({ ...check, periodSeconds, timeoutSeconds: 2, failureThreshold: 3 });
   return {
     name: p.name,
     image: p.image,
@@ -262,8 +279,6 @@ export interface StorePolicyProps {
   readonly clientPorts: readonly number[];
   /** Ports the store's own pods use among themselves (replication, quorum, gossip). */
   readonly peerPorts: readonly number[];
-  /** Exporter port Prometheus scrapes. */
-  readonly metricsPort: number;
   /** Extra client pods (peer → ports), e.g. Kafka for ZooKeeper, the topic Job for Kafka. */
   readonly extraClients?: readonly { readonly namespace: string; readonly labels: Record<string, string>; readonly ports: readonly number[] }[];
   /** Extra egress (e.g. Kafka → ZooKeeper). */
@@ -292,7 +307,7 @@ export function storeNetworkPolicy(scope: Construct, p: StorePolicyProps): k8s.K
         ...clientRules,
         ...extra,
         { from: [podsIn(ns, own)], ports: tcp(...new Set([...p.peerPorts, ...p.clientPorts])) },
-        { from: [prometheusPeer(p.env)], ports: tcp(p.metricsPort, ...SIDECAR_METRICS_PORTS) },
+        prometheusIngress(p.env, STORE_METRICS[p.store.kind].port),
       ],
       egress: [
         { to: [podsIn(ns, own)], ports: tcp(...new Set([...p.peerPorts, ...p.clientPorts])) },
@@ -304,12 +319,46 @@ export function storeNetworkPolicy(scope: Construct, p: StorePolicyProps): k8s.K
   });
 }
 
-/** The ServiceAccount of a store's pods (mesh identity); no API token. */
-export function storeServiceAccount(scope: Construct, p: { kind: DataStoreName; namespace: string; id: Identity }) {
-  return new k8s.KubeServiceAccount(scope, 'service-account', {
-    metadata: metaFor(p.id, p.namespace)(STORE_ENDPOINTS[p.kind].serviceAccount, WAVE.foundation),
+/** A data-layer ServiceAccount (mesh identity); no API token. */
+export function workloadServiceAccount(scope: Construct, cid: string, p: { name: string; namespace: string; id: Identity }) {
+  return new k8s.KubeServiceAccount(scope, cid, {
+    metadata: metaFor(p.id, p.namespace)(p.name, WAVE.foundation),
     automountServiceAccountToken: false,
   });
+}
+
+/** The ServiceAccount of a store's pods (mesh identity); no API token. */
+export function storeServiceAccount(scope: Construct, p: { kind: DataStoreName; namespace: string; id: Identity }) {
+  return workloadServiceAccount(scope, 'service-account', { name: STORE_ENDPOINTS[p.kind].serviceAccount, namespace: p.namespace, id: p.id });
+}
+
+/** Pods (by labels) in a namespace, on ports: a NetworkPolicy peer of the data layer. */
+export interface PodPeer {
+  readonly namespace: string;
+  readonly labels: Record<string, string>;
+  readonly ports: readonly number[];
+}
+
+/**
+ * The NetworkPolicy of a data-layer workload that is not a store (hook Jobs,
+ * kafka_exporter): selects its pods by name + instance, admits `ingress`
+ * only, and may connect to `egress`, DNS and istiod only.
+ */
+export function workloadNetworkPolicy(scope: Construct, cid: string, p: { env: EnvironmentModel; name: string; namespace: string; id: Identity; ingress: k8s.NetworkPolicyIngressRule[]; egress: readonly PodPeer[]; wave?: number }) {
+  return new k8s.KubeNetworkPolicy(scope, cid, {
+    metadata: meta({ name: p.name, namespace: p.namespace, id: p.id, wave: WAVE.foundation }),
+    spec: {
+      podSelector: { matchLabels: selector(p.id) },
+      policyTypes: ['Ingress', 'Egress'],
+      ingress: p.ingress,
+      egress: [...p.egress.map((e) => ({ to: [podsIn(e.namespace, e.labels)], ports: tcp(...e.ports) })), dnsEgress(), meshControlPlaneEgress(p.env)],
+    },
+  });
+}
+
+/** Ingress from Prometheus on a metrics port and the sidecar's metrics ports. */
+export function prometheusIngress(env: EnvironmentModel, port: number): k8s.NetworkPolicyIngressRule {
+  return { from: [prometheusPeer(env)], ports: tcp(port, ...SIDECAR_METRICS_PORTS) };
 }
 
 /** Megabytes of a memory limit (MiB) given to a heap/cache: `fraction` of it, rounded down to 16 MiB. */
@@ -331,7 +380,7 @@ export function syncHookAnnotations(): Record<string, string> {
 
 /** bash: when the script exits, however it exits, ask the Istio proxy to quit. */
 export const QUIT_SIDECAR_ON_EXIT = `stop_sidecar() {
-  # Without native sidecars the Istio proxy would keep the Job running: ask it to quit.
+  # The Istio proxy is a regular container (no native sidecars on Kubernetes 1.28): without this it would keep the Job running.
   (exec 3<>/dev/tcp/127.0.0.1/15020 && printf 'POST /quitquitquit HTTP/1.1\\r\\nHost: localhost\\r\\nContent-Length: 0\\r\\n\\r\\n' >&3) 2>/dev/null || true
 }
 trap stop_sidecar EXIT`;
@@ -372,16 +421,19 @@ export interface SyncHookJobProps {
   /** The whole bash script (build it with hookScript so the sidecar quits). */
   readonly script: string;
   /** The only pods the Job may connect to (besides DNS and istiod). */
-  readonly egress: readonly { readonly namespace: string; readonly labels: Record<string, string>; readonly ports: readonly number[] }[];
+  readonly egress: readonly PodPeer[];
 }
 
 /**
  * A Sync hook Job in the `topics` wave (after the stores are healthy, before
  * the services start) and its NetworkPolicy (no ingress; egress only to
- * `egress`, DNS and istiod). The pod asks for a native sidecar
- * (`sidecar.istio.io/nativeSidecar`, Kubernetes ≥ 1.29) and its script also
- * calls `/quitquitquit`, so it completes either way. PSS restricted, read-only
- * root with a `/tmp` scratch, no ServiceAccount token.
+ * `egress`, DNS and istiod). The app waits for the proxy
+ * (`holdApplicationUntilProxyStarts`) and the script calls the proxy's
+ * `/quitquitquit` when it exits, so the Job completes. No native sidecar
+ * (`sidecar.istio.io/nativeSidecar`): Kubernetes 1.28, the target, has the
+ * SidecarContainers gate off, so istio-proxy would run as a never-ending init
+ * container and the Job would hang. PSS restricted, read-only root with a
+ * `/tmp` scratch, no ServiceAccount token.
  */
 export function syncHookJob(scope: Construct, p: SyncHookJobProps): k8s.KubeJob {
   const tmp = scratch('tmp', '/tmp', { sizeLimit: '128Mi' });
@@ -394,7 +446,6 @@ export function syncHookJob(scope: Construct, p: SyncHookJobProps): k8s.KubeJob 
         metadata: {
           labels: meta({ name: p.name, id: p.id, wave: WAVE.topics }).labels,
           annotations: {
-            'sidecar.istio.io/nativeSidecar': 'true',
             'proxy.istio.io/config': '{"holdApplicationUntilProxyStarts":true}',
             ...sidecarAnnotations(),
           },
@@ -423,15 +474,7 @@ export function syncHookJob(scope: Construct, p: SyncHookJobProps): k8s.KubeJob 
     },
   });
 
-  new k8s.KubeNetworkPolicy(scope, 'network-policy', {
-    metadata: meta({ name: p.name, namespace: p.namespace, id: p.id, wave: WAVE.foundation }),
-    spec: {
-      podSelector: { matchLabels: selector(p.id) },
-      policyTypes: ['Ingress', 'Egress'],
-      ingress: [],
-      egress: [...p.egress.map((e) => ({ to: [podsIn(e.namespace, e.labels)], ports: tcp(...e.ports) })), dnsEgress(), meshControlPlaneEgress(p.env)],
-    },
-  });
+  workloadNetworkPolicy(scope, 'network-policy', { env: p.env, name: p.name, namespace: p.namespace, id: p.id, ingress: [], egress: p.egress });
   return job;
 }
 

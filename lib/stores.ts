@@ -9,9 +9,9 @@ import type { DataStoreName } from '../platform/schema';
 export interface StoreEndpoint {
   /** `app.kubernetes.io/name` of every pod of the store. */
   readonly appName: string;
-  /** Client-facing Service (read-write). */
+  /** Client-facing Service (read-write; for Redis the Sentinels, which name the master). */
   readonly service: string;
-  /** Ports clients connect to (named). */
+  /** Ports clients connect to on the store's pods (named); NetworkPolicies and AuthorizationPolicies open these. */
   readonly clientPorts: readonly { readonly name: string; readonly port: number }[];
   /** ServiceAccount of the store's pods (mesh principal). */
   readonly serviceAccount: string;
@@ -63,8 +63,8 @@ export function storeConnectionEnv(store: DataStoreName, namespace: string, serv
       return {
         REDIS_SENTINEL_ADDRS: `${host('redis')}:26379`,
         REDIS_SENTINEL_MASTER: 'mymaster',
-        REDIS_HOST: host('redis'),
-        REDIS_PORT: '6379',
+        // No REDIS_HOST: a Service on 6379 would balance over read-only replicas. Sentinel-aware
+        // clients get the master's pod DNS name (via the headless Service) from the Sentinels.
       };
     case 'kafka':
       return { KAFKA_BOOTSTRAP_SERVERS: `${host('kafka')}:9092`, KAFKA_CLIENT_ID: serviceName };
@@ -73,14 +73,21 @@ export function storeConnectionEnv(store: DataStoreName, namespace: string, serv
   }
 }
 
+/** The named port Prometheus (ServiceMonitor) scrapes on every metrics Service of the data layer. */
+export const METRICS_PORT_NAME = 'http-metrics';
+
 /**
- * The Prometheus exporter of each data store: a container in the store's pods
- * listening on `port`, published by a Service named `service` labelled
- * `app.kubernetes.io/name: <appName>` and `app.kubernetes.io/component: metrics`
- * with the port named `portName`. The data-layer charts render exactly this;
- * the ServiceMonitors, mesh policies and alerts read it.
+ * One Prometheus metrics endpoint of the data layer: pods labelled
+ * `app.kubernetes.io/name: <appName>` serve `path` on container port `port`
+ * (named `portName`), published by the Service `service` (labelled with the
+ * same name and `app.kubernetes.io/component: metrics`). The single source of
+ * truth for the port: the data charts (container port, exporter flags,
+ * metrics Service, NetworkPolicy), the mesh policies (PERMISSIVE port, GET
+ * rule), the ServiceMonitors and the alerts all read it from here.
  */
 export interface StoreMetrics {
+  /** `app.kubernetes.io/name` of the pods that serve the metrics and of their Service. */
+  readonly appName: string;
   readonly service: string;
   readonly portName: string;
   readonly port: number;
@@ -91,9 +98,41 @@ export interface StoreMetrics {
 
 export const STORE_METRICS_COMPONENT = 'metrics';
 
+const storeMetrics = (kind: DataStoreName, port: number, exporter: string): StoreMetrics => ({
+  appName: STORE_ENDPOINTS[kind].appName,
+  service: `${STORE_ENDPOINTS[kind].service}-metrics`,
+  portName: METRICS_PORT_NAME,
+  port,
+  path: '/metrics',
+  exporter,
+});
+
+/** The exporter inside each store's own pods (a sidecar, or built into the server). */
 export const STORE_METRICS: Readonly<Record<DataStoreName, StoreMetrics>> = {
-  postgres: { service: 'postgres-metrics', portName: 'http-metrics', port: 9187, path: '/metrics', exporter: 'postgres_exporter' },
-  redis: { service: 'redis-metrics', portName: 'http-metrics', port: 9121, path: '/metrics', exporter: 'redis_exporter' },
-  kafka: { service: 'kafka-metrics', portName: 'http-metrics', port: 9308, path: '/metrics', exporter: 'kafka_exporter' },
-  zookeeper: { service: 'zookeeper-metrics', portName: 'http-metrics', port: 7000, path: '/metrics', exporter: 'ZooKeeper PrometheusMetricsProvider' },
+  postgres: storeMetrics('postgres', 9187, 'postgres_exporter'),
+  redis: storeMetrics('redis', 9121, 'redis_exporter'),
+  kafka: storeMetrics('kafka', 9404, 'Prometheus JMX exporter (java agent in each broker)'),
+  zookeeper: storeMetrics('zookeeper', 7000, 'ZooKeeper PrometheusMetricsProvider'),
 };
+
+/**
+ * kafka_exporter (danielqsj/kafka_exporter): cluster-level Kafka metrics the
+ * brokers' JMX exporter does not have — `kafka_brokers` and
+ * `kafka_consumergroup_lag{consumergroup, topic, partition}` — from a
+ * Deployment of its own in the data namespace (part of the Kafka chart), a
+ * Kafka client with its own ServiceAccount (mesh principal).
+ */
+export const KAFKA_EXPORTER = {
+  name: 'kafka-exporter',
+  serviceAccount: 'kafka-exporter',
+  metrics: { appName: 'kafka-exporter', service: 'kafka-exporter-metrics', portName: METRICS_PORT_NAME, port: 9308, path: '/metrics', exporter: 'kafka_exporter' } satisfies StoreMetrics,
+} as const;
+
+/**
+ * Every metrics endpoint a store's chart renders: the exporter in the store's
+ * pods and, for Kafka, kafka_exporter. The ServiceMonitors and the mesh
+ * policies follow this list.
+ */
+export function storeMetricsEndpoints(kind: DataStoreName): readonly StoreMetrics[] {
+  return kind === 'kafka' ? [STORE_METRICS.kafka, KAFKA_EXPORTER.metrics] : [STORE_METRICS[kind]];
+}

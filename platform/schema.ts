@@ -62,7 +62,7 @@ export const CANARY_SUFFIX = '-canary';
  * the services (data stores, their hook Jobs, the OpenTelemetry collector).
  * A service with a canary is selected by its name alone, so it must not share one.
  */
-export const NON_SERVICE_POD_NAMES = ['postgresql', 'redis', 'kafka', 'zookeeper', 'kafka-topics', 'postgres-provision', 'otel-collector'] as const;
+export const NON_SERVICE_POD_NAMES = ['postgresql', 'redis', 'kafka', 'zookeeper', 'kafka-topics', 'postgres-provision', 'kafka-exporter', 'otel-collector'] as const;
 
 /** An Envoy/Istio duration such as `250ms`, `5s` or `1m`. */
 const duration = z.string().regex(/^[0-9]+(ms|s|m)$/, { message: 'must be a duration such as 250ms, 5s or 1m' });

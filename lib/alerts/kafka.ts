@@ -1,6 +1,15 @@
 import type { EnvironmentModel } from '../../platform/model';
-import { STORE_METRICS } from '../stores';
+import { KAFKA_EXPORTER } from '../stores';
 import type { Alert, AlertGroup } from './types';
+
+/**
+ * PromQL matchers of kafka_exporter's series in namespace `ns`: its
+ * ServiceMonitor's job (the `kafka-exporter-metrics` Service). kafka_exporter
+ * exports `kafka_brokers` (brokers in the cluster metadata) and
+ * `kafka_consumergroup_lag{consumergroup, topic, partition}`; the brokers' JMX
+ * exporter exports neither.
+ */
+export const kafkaExporterSeries = (ns: string) => `namespace="${ns}", job="${KAFKA_EXPORTER.metrics.service}"`;
 
 /**
  * Kafka: brokers down and, per consuming service, consumer lag that is still
@@ -17,7 +26,7 @@ export function kafkaAlerts(env: EnvironmentModel): AlertGroup | undefined {
       const threshold = s.kafkaLagThreshold * s.maxReplicas;
       return {
         alert: 'KafkaConsumerLagHigh',
-        expr: `sum by (consumergroup, topic) (kafka_consumergroup_lag{namespace="${ns}", consumergroup="${s.name}"}) > ${threshold}`,
+        expr: `sum by (consumergroup, topic) (kafka_consumergroup_lag{${kafkaExporterSeries(ns)}, consumergroup="${s.name}"}) > ${threshold}`,
         for: '15m',
         severity: 'warning',
         summary: `Consumer group ${s.name} is falling behind on {{ $labels.topic }}`,
@@ -29,11 +38,12 @@ export function kafkaAlerts(env: EnvironmentModel): AlertGroup | undefined {
     alerts: [
       {
         alert: 'KafkaBrokersDown',
-        expr: `(max(kafka_brokers{namespace="${ns}"}) or vector(0)) < ${kafka.replicas}`,
+        // `or vector(0)`: fires too when kafka_exporter cannot reach any broker (it then exports nothing).
+        expr: `(max(kafka_brokers{${kafkaExporterSeries(ns)}}) or vector(0)) < ${kafka.replicas}`,
         for: '5m',
         severity: 'critical',
         summary: 'Kafka has fewer brokers than configured',
-        description: `kafka_exporter (${STORE_METRICS.kafka.service}) sees {{ $value }} of ${kafka.replicas} brokers in ${ns}.`,
+        description: `kafka_exporter (${KAFKA_EXPORTER.metrics.service}) sees {{ $value }} of ${kafka.replicas} brokers in ${ns}.`,
       },
       ...lag,
     ],

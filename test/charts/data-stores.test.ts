@@ -8,11 +8,15 @@ import { sentinelQuorum } from '../../charts/redis';
 import { PROVISION_SCRIPT } from '../../charts/postgres';
 import { storeFootprint } from '../../charts/data';
 import * as postgresChart from '../../charts/postgres';
+import * as kafkaChart from '../../charts/kafka';
+import { footprint as podFootprint, toMi } from '../../lib/quota';
 import { addFootprints } from '../../lib/quota';
 import { hookJobFootprint } from '../../lib/stateful';
+import { STORE_METRICS, storeMetricsEndpoints, type StoreMetrics as StoreMetricsT } from '../../lib/stores';
+import type { StoreModel } from '../../platform/model';
 
 const rendered: Rendered = render(smallPlatform());
-const DATA_KINDS = ['StatefulSet', 'Service', 'PodDisruptionBudget', 'NetworkPolicy', 'ConfigMap', 'ServiceAccount', 'Job'];
+const DATA_KINDS = ['StatefulSet', 'Deployment', 'Service', 'PodDisruptionBudget', 'NetworkPolicy', 'ConfigMap', 'ServiceAccount', 'Job'];
 const dataObjects = (r: Rendered, env: string) => r.charts.filter((c) => c.file.startsWith(`${env}/data/`)).flatMap((c) => c.objects);
 const sts = (r: Rendered, name: string, env = 'prod') => r.get('StatefulSet', name, { env }) as any;
 const container = (o: any, name: string) => o.spec.template.spec.containers.find((c: any) => c.name === name);
@@ -162,7 +166,7 @@ describe('data layer: wiring', () => {
   });
 
   it('every PDB, Service and StatefulSet selector selects the pods it is meant for', () => {
-    const workloads = rendered.find('StatefulSet', { env: 'prod' }).filter((o) => o.metadata.namespace === 'acme-prod-data') as any[];
+    const workloads = ['StatefulSet', 'Deployment'].flatMap((k) => rendered.find(k, { env: 'prod' })).filter((o) => o.metadata.namespace === 'acme-prod-data') as any[];
     const selected = (sel: Record<string, string>) => workloads.filter((w) => matches(sel, podLabels(w))).map((w) => w.metadata.name).sort();
     for (const w of workloads) expect(selected(w.spec.selector.matchLabels)).toEqual([w.metadata.name]);
     const pdbs = Object.fromEntries(rendered.find('PodDisruptionBudget', { env: 'prod', namespace: 'acme-prod-data' }).map((p: any) => [p.metadata.name, selected(p.spec.selector.matchLabels)]));
@@ -181,6 +185,7 @@ describe('data layer: wiring', () => {
       kafka: ['kafka'],
       'kafka-headless': ['kafka'],
       'kafka-metrics': ['kafka'],
+      'kafka-exporter-metrics': ['kafka-exporter'],
       zookeeper: ['zookeeper'],
       'zookeeper-headless': ['zookeeper'],
       'zookeeper-metrics': ['zookeeper'],
@@ -190,9 +195,10 @@ describe('data layer: wiring', () => {
   });
 
   it('every Service port targets a named container port of the selected pods; metrics ports are http-metrics', () => {
-    const workloads = rendered.find('StatefulSet', { env: 'prod' }) as any[];
+    const workloads = ['StatefulSet', 'Deployment'].flatMap((k) => rendered.find(k, { env: 'prod', namespace: 'acme-prod-data' })) as any[];
     for (const s of rendered.find('Service', { env: 'prod', namespace: 'acme-prod-data' }) as any[]) {
       const pods = workloads.filter((w) => matches(s.spec.selector, podLabels(w)));
+      expect(pods.length, s.metadata.name).toBeGreaterThan(0);
       for (const port of s.spec.ports) {
         for (const w of pods) {
           const names = w.spec.template.spec.containers.flatMap((c: any) => (c.ports ?? []).map((p: any) => p.name));
@@ -287,6 +293,161 @@ function reachable(r: Rendered, env: string, from: string): string[] {
     .map(({ t, port }) => `${t.workload}:${port}`)
     .sort();
 }
+describe('data layer: one metrics port per endpoint, everywhere', () => {
+  /**
+   * For every metrics endpoint of every store, from the rendered objects: the
+   * port the ServiceMonitor scrapes (through the `<store>-metrics` Service), the
+   * container port behind it, the port the mesh opens (PERMISSIVE + GET rule)
+   * and the port the NetworkPolicy opens to Prometheus are one and the same —
+   * and the one STORE_METRICS / storeMetricsEndpoints declare.
+   */
+  const ports = (r: Rendered, env: string, store: StoreModel, m: StoreMetricsT) => {
+    const ns = store.namespace;
+    const sm = r.get('ServiceMonitor', m.service, { env, namespace: ns }) as any;
+    const services = (r.find('Service', { env, namespace: ns }) as any[]).filter((s) => matches(sm.spec.selector.matchLabels, s.metadata.labels));
+    expect(services.map((s) => s.metadata.name), m.service).toEqual([m.service]);
+    const svcPort = services[0].spec.ports.find((p: any) => p.name === sm.spec.endpoints[0].port);
+    const pods = podsOf(r, env).filter((p) => p.namespace === ns && matches(services[0].spec.selector, p.labels));
+    expect(pods.length, m.service).toBeGreaterThan(0);
+    const workloads = ['StatefulSet', 'Deployment'].flatMap((k) => r.find(k, { env, namespace: ns }) as any[]).filter((w) => pods.some((p) => p.workload === w.metadata.name));
+    const containerPorts = [...new Set(workloads.flatMap((w) => w.spec.template.spec.containers.flatMap((c: any) => (c.ports ?? []).filter((p: any) => p.name === svcPort.targetPort).map((p: any) => p.containerPort))))];
+    const selecting = (kind: string) => (r.find(kind, { env, namespace: ns }) as any[]).filter((o) => o.spec.selector && pods.every((p) => matches(o.spec.selector.matchLabels, p.labels)));
+    const permissive = selecting('PeerAuthentication').flatMap((pa) => Object.entries(pa.spec.portLevelMtls ?? {}).filter(([, v]: any) => v.mode === 'PERMISSIVE').map(([k]) => Number(k)));
+    const getRules = selecting('AuthorizationPolicy').flatMap((ap) =>
+      (ap.spec.rules ?? []).filter((x: any) => !x.from).flatMap((x: any) => x.to.filter((t: any) => t.operation.paths?.includes(m.path) && t.operation.methods?.includes('GET')).flatMap((t: any) => t.operation.ports.map(Number))),
+    );
+    const prometheus = { namespace: 'monitoring', labels: { 'app.kubernetes.io/name': 'prometheus' } };
+    const ingress = policiesOf(r, env, pods[0]!).flatMap((np) => np.spec.ingress ?? []);
+    return {
+      serviceMonitor: svcPort.port,
+      container: containerPorts,
+      permissive,
+      authorization: getRules,
+      networkPolicy: rulesAllow(ingress, 'from', prometheus, svcPort.port) ? svcPort.port : undefined,
+    };
+  };
+
+  it('the mesh opens, the ServiceMonitor scrapes, the exporter listens on and the metrics Service publishes the same port', () => {
+    for (const env of ['dev', 'prod']) {
+      const model = rendered.model.environments.find((e) => e.name === env)!;
+      for (const store of model.stores) {
+        const endpoints = storeMetricsEndpoints(store.kind);
+        expect(endpoints[0]).toBe(STORE_METRICS[store.kind]);
+        for (const m of endpoints) {
+          expect(ports(rendered, env, store, m), `${env}/${m.service}`).toEqual({ serviceMonitor: m.port, container: [m.port], permissive: [m.port], authorization: [m.port], networkPolicy: m.port });
+        }
+      }
+    }
+  });
+
+  it('Kafka brokers serve the JMX exporter on the port their metrics Service and mesh policies use', () => {
+    const kafka = container(sts(rendered, 'kafka'), 'kafka');
+    expect(envOf(kafka).KAFKA_OPTS).toContain(`jmx_prometheus_javaagent.jar=${STORE_METRICS.kafka.port}:`);
+    expect(configData(rendered, 'zookeeper-config')['zoo.cfg']).toContain(`metricsProvider.httpPort=${STORE_METRICS.zookeeper.port}`);
+  });
+});
+
+describe('data layer: kafka_exporter', () => {
+  const exporter = (env = 'prod') => rendered.get('Deployment', 'kafka-exporter', { env }) as any;
+
+  it('runs one pinned kafka_exporter in the data namespace and wave, next to the brokers, in the Kafka chart', () => {
+    for (const [env, ns] of [['dev', 'acme-dev'], ['prod', 'acme-prod-data']] as const) {
+      const d = exporter(env);
+      expect(rendered.charts.find((c) => c.file === `${env}/data/kafka.yaml`)!.objects).toContain(d);
+      expect(d.metadata.namespace).toBe(ns);
+      expect(d.metadata.annotations['argocd.argoproj.io/sync-wave']).toBe('1');
+      expect(d.spec.replicas).toBe(1);
+      expect(d.spec.strategy).toEqual({ type: 'Recreate' });
+      const pod = d.spec.template.spec;
+      expect(pod.serviceAccountName).toBe('kafka-exporter');
+      expect(pod.automountServiceAccountToken).toBe(false);
+      const c = pod.containers[0];
+      expect(c.image).toBe('docker.io/danielqsj/kafka-exporter:v1.9.0');
+      expect(c.args).toEqual([`--kafka.server=kafka.${ns}.svc.cluster.local:9092`, '--kafka.version=3.9.0', '--web.listen-address=:9308', '--web.telemetry-path=/metrics']);
+      expect(c.ports).toEqual([{ name: 'http-metrics', containerPort: 9308, protocol: 'TCP' }]);
+      for (const probe of [c.readinessProbe, c.livenessProbe]) expect(probe.httpGet).toEqual({ path: '/healthz', port: 'http-metrics' });
+      expect(c.securityContext).toMatchObject({ readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, runAsNonRoot: true });
+      expect(Object.keys(c.resources.limits).sort()).toEqual(['cpu', 'memory']);
+      expect(JSON.parse(d.spec.template.metadata.annotations['proxy.istio.io/config'])).toEqual({ holdApplicationUntilProxyStarts: true });
+      expect(rendered.get('ServiceAccount', 'kafka-exporter', { env, namespace: ns }).automountServiceAccountToken).toBe(false);
+      expect((rendered.get('Service', 'kafka-exporter-metrics', { env }) as any).spec.ports).toEqual([{ name: 'http-metrics', port: 9308, targetPort: 'http-metrics', protocol: 'TCP', appProtocol: 'http' }]);
+    }
+  });
+
+  it('reaches the brokers on 9092 and nothing else; the Kafka policy admits it; only Prometheus may reach it', () => {
+    for (const env of ['dev', 'prod']) {
+      expect(reachable(rendered, env, 'kafka-exporter')).toEqual(['kafka:9092']);
+      const np = rendered.get('NetworkPolicy', 'kafka-exporter', { env }) as any;
+      expect(np.spec.podSelector.matchLabels).toEqual({ 'app.kubernetes.io/name': 'kafka-exporter', 'app.kubernetes.io/instance': 'kafka-exporter' });
+      expect(np.spec.ingress.map((i: any) => [i.from[0].podSelector.matchLabels['app.kubernetes.io/name'], i.ports.map((p: any) => p.port)])).toEqual([['prometheus', [9308, 15020, 15090]]]);
+      // No workload of the platform may connect to it (Prometheus runs outside).
+      for (const p of podsOf(rendered, env).filter((x) => x.workload !== 'kafka-exporter')) expect(reachable(rendered, env, p.workload), p.workload).not.toContain('kafka-exporter:9308');
+    }
+  });
+
+  it('is counted in the data namespace quota', () => {
+    const env = rendered.model.environments.find((e) => e.name === 'prod')!;
+    const kafka = env.stores.find((s) => s.kind === 'kafka')!;
+    expect(storeFootprint(env, kafka)).toEqual(addFootprints([podFootprint(kafka.replicas, [kafka.resources], toMi(kafka.storage)), kafkaChart.exporterFootprint(), hookJobFootprint()]));
+    expect(kafkaChart.exporterFootprint().pods).toBe(1);
+  });
+
+  it('speaks the Kafka protocol version of the spec', () => {
+    expect(kafkaChart.kafkaProtocolVersion('3.9.0')).toBe('3.9.0');
+    expect(kafkaChart.kafkaProtocolVersion('3.8')).toBe('3.8.0');
+  });
+});
+
+describe('data layer: KEDA reads consumer lag from the brokers', () => {
+  const keda = { namespace: 'keda', labels: { 'app.kubernetes.io/name': 'keda-operator', 'app.kubernetes.io/instance': 'keda' } };
+  const kedaAdmitted = (r: Rendered, env: string) => {
+    const brokers = podsOf(r, env).filter((p) => p.workload === 'kafka');
+    expect(brokers).toHaveLength(1);
+    return rulesAllow(policiesOf(r, env, brokers[0]!).flatMap((np) => np.spec.ingress ?? []), 'from', keda, 9092);
+  };
+  const kedaPrincipal = (r: Rendered, env: string) =>
+    (r.get('AuthorizationPolicy', 'kafka', { env }) as any).spec.rules.some((rule: any) => (rule.from ?? []).some((f: any) => f.source.principals?.includes('cluster.local/ns/keda/sa/keda-operator')));
+
+  it('the Kafka NetworkPolicy admits the KEDA operator on 9092 wherever a service scales with KEDA, like the AuthorizationPolicy', () => {
+    // prod: mailer scales on consumer lag; dev has no autoscaling.
+    expect(kedaAdmitted(rendered, 'prod')).toBe(true);
+    expect(kedaAdmitted(rendered, 'dev')).toBe(false);
+    for (const env of ['dev', 'prod']) expect(kedaAdmitted(rendered, env), env).toBe(kedaPrincipal(rendered, env));
+  });
+
+  it('follows cluster.keda.namespace', () => {
+    const spec = smallPlatform() as any;
+    spec.cluster = { ...(spec.cluster ?? {}), keda: { namespace: 'autoscaling', serviceAccount: 'keda-operator' } };
+    const r = render(spec);
+    const peers = (r.get('NetworkPolicy', 'kafka', { env: 'prod' }) as any).spec.ingress.flatMap((i: any) => i.from).filter((p: any) => p.podSelector.matchLabels['app.kubernetes.io/name'] === 'keda-operator');
+    expect(peers.map((p: any) => p.namespaceSelector.matchLabels['kubernetes.io/metadata.name'])).toEqual(['autoscaling']);
+  });
+});
+
+describe('data layer: Redis clients reach the master through Sentinel', () => {
+  it('no load-balanced Service on 6379 selects Redis nodes (replicas are read-only); the redis Service is Sentinel only', () => {
+    for (const env of ['dev', 'prod']) {
+      const nodes = rendered.find('StatefulSet', { env, name: 'redis' }) as any[];
+      const on6379 = (rendered.find('Service', { env }) as any[]).filter(
+        (s) => s.spec.selector && s.spec.ports.some((p: any) => p.port === 6379) && nodes.some((n) => n.metadata.namespace === s.metadata.namespace && matches(s.spec.selector, podLabels(n))),
+      );
+      // Only the headless Service: per-pod DNS names (what Sentinel announces), no load balancing.
+      expect(on6379.map((s) => [s.metadata.name, s.spec.clusterIP])).toEqual([['redis-headless', 'None']]);
+      expect((rendered.get('Service', 'redis', { env }) as any).spec.ports.map((p: any) => [p.name, p.port])).toEqual([['tcp-sentinel', 26379]]);
+    }
+  });
+
+  it('services get the Sentinels, no REDIS_HOST, and may still reach every node on 6379 and 26379', () => {
+    for (const env of ['dev', 'prod']) {
+      const cfg = (rendered.get('ConfigMap', 'mailer-config', { env }) as any).data as Record<string, string>;
+      const ns = env === 'prod' ? 'acme-prod-data' : 'acme-dev';
+      expect(cfg).toMatchObject({ REDIS_SENTINEL_ADDRS: `redis.${ns}.svc.cluster.local:26379`, REDIS_SENTINEL_MASTER: 'mymaster' });
+      expect(Object.keys(cfg).filter((k) => k === 'REDIS_HOST' || k === 'REDIS_PORT')).toEqual([]);
+      expect(reachable(rendered, env, 'mailer').filter((t) => t.startsWith('redis:'))).toEqual(['redis:26379', 'redis:6379']);
+    }
+  });
+});
+
 const provisionJob = (r: Rendered, env = 'prod') => r.get('Job', 'postgres-provision', { env }) as any;
 const jobEnv = (job: any): any[] => job.spec.template.spec.containers[0].env;
 const databasesIn = (job: any) => jobEnv(job).find((e: any) => e.name === 'APP_DATABASES').value.split(' ');
@@ -375,6 +536,30 @@ describe('data layer: PostgreSQL provisioning Job', () => {
     const topics = rendered.get('Job', 'kafka-topics', { env: 'prod' });
     expect(skeleton(provisionJob(rendered))).toEqual(skeleton(topics));
     expect(skeleton(topics).script).toContain('/quitquitquit');
+  });
+
+  it('hook Jobs finish on Kubernetes 1.28: no native sidecar, the app waits for the proxy and stops it on exit', () => {
+    for (const job of [provisionJob(rendered), rendered.get('Job', 'kafka-topics', { env: 'prod' }) as any]) {
+      const annotations = job.spec.template.metadata.annotations;
+      // Native sidecars need the SidecarContainers gate (on by default from 1.29): on 1.28 istio-proxy would never exit.
+      expect(Object.keys(annotations).filter((k) => k.includes('nativeSidecar'))).toEqual([]);
+      expect(JSON.parse(annotations['proxy.istio.io/config'])).toEqual({ holdApplicationUntilProxyStarts: true });
+      expect(job.spec.template.spec.containers[0].command[2]).toContain('trap stop_sidecar EXIT');
+    }
+  });
+
+  it('both hook Jobs fail instead of going on when their store never answers', () => {
+    const waitLoop = (script: string, probe: string) => {
+      const loop = script.slice(script.indexOf('for i in $(seq 1 60)'), script.indexOf('done', script.indexOf('for i in $(seq 1 60)')));
+      expect(loop, probe).toContain(probe);
+      expect(loop).toMatch(/if \[ "\$i" -eq 60 \]; then echo "[^"]+" >&2; exit 1; fi/);
+      return script.indexOf('done', script.indexOf('for i in $(seq 1 60)'));
+    };
+    const topics = (rendered.get('Job', 'kafka-topics', { env: 'prod' }) as any).spec.template.spec.containers[0].command[2] as string;
+    // The loop ends before the first topic is created: creating topics only ever follows a broker that answered.
+    expect(waitLoop(topics, '--list')).toBeLessThan(topics.indexOf("create 'jobs'"));
+    const provision = provisionJob(rendered).spec.template.spec.containers[0].command[2] as string;
+    expect(waitLoop(provision, 'pg_isready')).toBeLessThan(provision.indexOf('psql'));
   });
 
   it('its pod is counted in the data namespace quota', () => {

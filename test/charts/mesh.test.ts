@@ -32,7 +32,8 @@ function expectedStorePrincipals(spec: PlatformSpecInput, env: string, store: st
     .filter((s) => (s.dependsOn ?? []).includes(store))
     .map((s) => sa(ns, s.name));
   const keda = store === 'kafka' && e.autoscaling && servicesOf(spec).some((s) => s.scaleOn === 'kafka-lag') ? [sa('keda', 'keda-operator')] : [];
-  return [...new Set([...clients, ...keda])].sort();
+  const exporter = store === 'kafka' ? [sa(dataNs, 'kafka-exporter')] : [];
+  return [...new Set([...clients, ...keda, ...exporter])].sort();
 }
 
 type Rule = { from?: { source?: { principals?: string[] } }[]; to?: { operation?: { ports?: string[]; methods?: string[]; paths?: string[] } }[] };
@@ -158,6 +159,17 @@ describe('mesh security (small platform)', () => {
       expect((pa.spec as any).portLevelMtls).toEqual({ [String(s.port)]: { mode: 'PERMISSIVE' } });
       const anonymous = rulesOf(r.get('AuthorizationPolicy', s.name, { env: 'prod' })).filter((x) => !x.from);
       expect(anonymous).toEqual([{ to: [{ operation: { methods: ['GET'], paths: ['/metrics'], ports: [String(s.port)] } }] }]);
+    }
+  });
+
+  it('kafka_exporter is a Kafka client and is scraped like the other exporters: PERMISSIVE 9308, GET /metrics only', () => {
+    for (const [env, e] of Object.entries(spec.environments)) {
+      const ns = e.dataNamespace ?? e.namespace;
+      const pa = r.get('PeerAuthentication', 'kafka-exporter', { env, namespace: ns }).spec as any;
+      expect(pa).toEqual({ selector: { matchLabels: { 'app.kubernetes.io/name': 'kafka-exporter' } }, mtls: { mode: 'STRICT' }, portLevelMtls: { '9308': { mode: 'PERMISSIVE' } } });
+      const ap = r.get('AuthorizationPolicy', 'kafka-exporter', { env, namespace: ns });
+      expect(rulesOf(ap)).toEqual([{ to: [{ operation: { methods: ['GET'], paths: ['/metrics'], ports: ['9308'] } }] }]);
+      expect(admitted(r.get('AuthorizationPolicy', 'kafka', { env, namespace: ns }))).toContain(sa(ns, 'kafka-exporter'));
     }
   });
 

@@ -7,6 +7,7 @@ import type { KubeObject } from '../../lib/synth';
 import { render } from '../helpers/render';
 import { smallPlatform } from '../helpers/fixtures';
 import { schemaErrors } from '../helpers/kube-schema';
+import { zookeeperQuorum, zookeeperQuorumExpr } from '../../lib/alerts/zookeeper';
 
 const spec = smallPlatform();
 const r = render(spec);
@@ -102,8 +103,8 @@ describe('monitoring', () => {
   });
 
   it('scrapes every data store’s exporter and the Envoy sidecars of every namespace', () => {
-    for (const store of ['postgres', 'redis', 'kafka', 'zookeeper']) {
-      const sm = r.get('ServiceMonitor', `${store}-metrics`, { env: 'prod', namespace: 'acme-prod-data' }).spec as any;
+    for (const name of ['postgres-metrics', 'redis-metrics', 'kafka-metrics', 'kafka-exporter-metrics', 'zookeeper-metrics']) {
+      const sm = r.get('ServiceMonitor', name, { env: 'prod', namespace: 'acme-prod-data' }).spec as any;
       expect(sm.selector.matchLabels['app.kubernetes.io/component']).toBe('metrics');
       expect(sm.endpoints[0].port).toBe('http-metrics');
     }
@@ -149,10 +150,33 @@ describe('monitoring', () => {
     expect(byName('PostgresReplicationLagHigh')).toHaveLength(1);
     expect(byName('RedisMemoryHigh')).toHaveLength(1);
     expect(byName('ZooKeeperQuorumLost')[0].expr).toMatch(/< 2$/);
+    // Kafka alerts read kafka_exporter's series (its ServiceMonitor's job), which the brokers' JMX exporter does not export.
+    for (const a of [...byName('KafkaBrokersDown'), ...byName('KafkaConsumerLagHigh')]) expect(a.expr).toContain('job="kafka-exporter-metrics"');
+    expect(byName('KafkaBrokersDown')[0].expr).toMatch(/^\(max\(kafka_brokers\{namespace="shop-prod-data", job="kafka-exporter-metrics"\}\) or vector\(0\)\) < \d+$/);
     // dev: one PostgreSQL instance, nothing to replicate; no autoscalers.
     const dev = ((ref.get('PrometheusRule', 'shop-alerts', { env: 'dev' }).spec as any).groups as { rules: any[] }[]).flatMap((g) => g.rules);
     expect(dev.map((a) => a.alert)).not.toContain('PostgresReplicationLagHigh');
     expect(dev.map((a) => a.alert)).not.toContain('ServiceAutoscalerAtMax');
+  });
+});
+
+describe('ZooKeeperQuorumLost', () => {
+  it('measures the quorum from the leader, not scrape health', () => {
+    // 3 members: the leader's synced followers + itself must be a majority; no leader → no series → 0.
+    expect(zookeeperQuorumExpr('data', 3)).toBe('(max(synced_followers{namespace="data", job="zookeeper-metrics"}) + 1 or vector(0)) < 2');
+    expect(zookeeperQuorumExpr('data', 5)).toBe('(max(synced_followers{namespace="data", job="zookeeper-metrics"}) + 1 or vector(0)) < 3');
+    // One server runs standalone (no leader metrics): it has its quorum while it serves.
+    expect(zookeeperQuorumExpr('data', 1)).toBe('(count(uptime{namespace="data", job="zookeeper-metrics"}) or vector(0)) < 1');
+    for (const n of [1, 2, 3, 4, 5, 7]) expect(zookeeperQuorumExpr('x', n)).not.toMatch(/\bup\{/);
+    for (const n of [1, 2, 3, 4, 5, 7]) expect(zookeeperQuorum(n)).toBeGreaterThan(n / 2);
+  });
+
+  it('is what the environments alert on', () => {
+    for (const [env, n] of [['dev', 1], ['prod', 3]] as const) {
+      const rules = ((r.get('PrometheusRule', 'acme-alerts', { env }).spec as any).groups as { rules: any[] }[]).flatMap((g) => g.rules);
+      const ns = env === 'prod' ? 'acme-prod-data' : 'acme-dev';
+      expect(rules.find((a) => a.alert === 'ZooKeeperQuorumLost').expr).toBe(zookeeperQuorumExpr(ns, n));
+    }
   });
 });
 

@@ -36,8 +36,8 @@ const EXPECTED: Record<string, readonly number[]> = {
   PersistentVolumeClaim: [WAVE.data],
   // the Kafka topic Job (a Sync hook: after the brokers, before the services)
   Job: [WAVE.topics],
-  // services
-  Deployment: [WAVE.services],
+  // services, and kafka_exporter with the brokers it watches
+  Deployment: [WAVE.data, WAVE.services],
   HorizontalPodAutoscaler: [WAVE.services],
   ScaledObject: [WAVE.services],
   Service: [WAVE.data, WAVE.services],
@@ -74,13 +74,15 @@ describe.each([
   });
 
   it('orders foundation < data stores < topic job < services < routing wherever they exist', () => {
-    const waves = (kinds: string[], filter: (o: KubeObject) => boolean = () => true) =>
-      envObjects.filter(({ o }) => kinds.includes(o.kind) && filter(o)).map(({ o }) => wave(o));
+    const waves = (kinds: string[], filter: (o: KubeObject, file: string) => boolean = () => true) =>
+      envObjects.filter(({ o, file }) => kinds.includes(o.kind) && filter(o, file)).map(({ o }) => wave(o));
+    const dataLayer = (_: KubeObject, file: string) => file.split('/')[1] === 'data';
+    expect(waves(['Deployment'], dataLayer).length).toBeGreaterThan(0); // kafka_exporter
     const stages = [
       waves(['Namespace', 'ResourceQuota', 'LimitRange']),
-      waves(['StatefulSet']),
+      waves(['StatefulSet', 'Deployment'], (o, file) => dataLayer(o, file) && !isHook(o)),
       waves(['Job'], isHook),
-      waves(['Deployment']),
+      waves(['Deployment'], (o, file) => !dataLayer(o, file)),
       waves(['VirtualService', 'Gateway', 'DestinationRule']),
     ].filter((s) => s.length > 0);
     expect(stages.length).toBeGreaterThanOrEqual(2);
