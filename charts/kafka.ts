@@ -1,7 +1,6 @@
 import { k8s } from 'cdk8s-plus-28';
 import type { Construct } from 'constructs';
 import { containerSecurityContext, podSecurityContext } from '../lib/security';
-import { statefulPlacement } from '../lib/scheduling';
 import { contentHash } from '../lib/hash';
 import { ANNOTATION, LABEL, meta, selector, type Identity } from '../lib/meta';
 import { WAVE } from '../lib/waves';
@@ -23,6 +22,7 @@ import {
   resources,
   scratch,
   statefulWorkload,
+  storePodBase,
   storeIdentity,
   storeNetworkPolicy,
   storeService,
@@ -221,13 +221,8 @@ export class KafkaChart extends PlatformChart {
       store,
       podAnnotations: { [ANNOTATION.configChecksum]: contentHash(config) },
       podSpec: {
-        serviceAccountName: 'kafka',
-        automountServiceAccountToken: false,
-        enableServiceLinks: false,
         // Controlled shutdown moves partition leadership away before the broker stops.
-        terminationGracePeriodSeconds: 120,
-        securityContext: podSecurityContext({ runAsUser: KAFKA_UID, fsGroup: KAFKA_UID }),
-        ...statefulPlacement(env, { 'app.kubernetes.io/name': brokerId.name, 'app.kubernetes.io/instance': brokerId.instance }, store.replicas),
+        ...storePodBase(env, { serviceAccount: 'kafka', uid: KAFKA_UID, id: brokerId, replicas: store.replicas, terminationGracePeriodSeconds: 120 }),
         initContainers: [
           {
             name: 'jmx-agent',

@@ -1,7 +1,6 @@
 import { k8s } from 'cdk8s-plus-28';
 import type { Construct } from 'constructs';
-import { podSecurityContext, containerSecurityContext } from '../lib/security';
-import { statefulPlacement } from '../lib/scheduling';
+import { containerSecurityContext } from '../lib/security';
 import { contentHash } from '../lib/hash';
 import { ANNOTATION, type Identity } from '../lib/meta';
 import { SIDECAR_RESOURCES } from '../lib/resources';
@@ -21,6 +20,7 @@ import {
   secretEnv,
   serviceDns,
   statefulWorkload,
+  storePodBase,
   storeIdentity,
   storeNetworkPolicy,
   storeService,
@@ -193,12 +193,7 @@ export class PostgresChart extends PlatformChart {
       const scriptVol = { name: 'scripts', configMap: { name: 'postgres-scripts', defaultMode: 0o555 } };
       const pgReady = 'exec pg_isready -q -h 127.0.0.1 -p 5432 -U postgres -d postgres';
       return {
-        serviceAccountName: 'postgres',
-        automountServiceAccountToken: false,
-        enableServiceLinks: false,
-        terminationGracePeriodSeconds: 120,
-        securityContext: podSecurityContext({ runAsUser: POSTGRES_UID, fsGroup: POSTGRES_UID }),
-        ...statefulPlacement(env, { 'app.kubernetes.io/name': identity.name, 'app.kubernetes.io/instance': identity.instance }, role === 'primary' ? 1 : replicas),
+        ...storePodBase(env, { serviceAccount: 'postgres', uid: POSTGRES_UID, id: identity, replicas: role === 'primary' ? 1 : replicas, terminationGracePeriodSeconds: 120 }),
         containers: [
           {
             name: 'postgresql',

@@ -1,7 +1,6 @@
 import { k8s } from 'cdk8s-plus-28';
 import type { Construct } from 'constructs';
-import { containerSecurityContext, podSecurityContext } from '../lib/security';
-import { statefulPlacement } from '../lib/scheduling';
+import { containerSecurityContext } from '../lib/security';
 import { contentHash } from '../lib/hash';
 import { ANNOTATION } from '../lib/meta';
 import { SIDECAR_RESOURCES } from '../lib/resources';
@@ -20,6 +19,7 @@ import {
   secretEnv,
   serviceDns,
   statefulWorkload,
+  storePodBase,
   storeIdentity,
   storeNetworkPolicy,
   storeService,
@@ -181,12 +181,7 @@ export class RedisChart extends PlatformChart {
       store,
       podAnnotations: { [ANNOTATION.configChecksum]: contentHash(scripts) },
       podSpec: {
-        serviceAccountName: 'redis',
-        automountServiceAccountToken: false,
-        enableServiceLinks: false,
-        terminationGracePeriodSeconds: 60,
-        securityContext: podSecurityContext({ runAsUser: REDIS_UID, fsGroup: REDIS_UID }),
-        ...statefulPlacement(env, { 'app.kubernetes.io/name': nodeId.name, 'app.kubernetes.io/instance': nodeId.instance }, store.replicas),
+        ...storePodBase(env, { serviceAccount: 'redis', uid: REDIS_UID, id: nodeId, replicas: store.replicas, terminationGracePeriodSeconds: 60 }),
         containers: [
           {
             name: 'redis',

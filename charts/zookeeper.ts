@@ -1,7 +1,6 @@
 import { k8s } from 'cdk8s-plus-28';
 import type { Construct } from 'constructs';
-import { containerSecurityContext, podSecurityContext } from '../lib/security';
-import { statefulPlacement } from '../lib/scheduling';
+import { containerSecurityContext } from '../lib/security';
 import { contentHash } from '../lib/hash';
 import { ANNOTATION } from '../lib/meta';
 import { footprint as podFootprint, toMi, type Footprint } from '../lib/quota';
@@ -18,6 +17,7 @@ import {
   resources,
   scratch,
   statefulWorkload,
+  storePodBase,
   storeIdentity,
   storeNetworkPolicy,
   storeService,
@@ -150,12 +150,7 @@ export class ZooKeeperChart extends PlatformChart {
         'traffic.sidecar.istio.io/excludeOutboundPorts': `${ZK_FOLLOWER_PORT},${ZK_ELECTION_PORT}`,
       },
       podSpec: {
-        serviceAccountName: 'zookeeper',
-        automountServiceAccountToken: false,
-        enableServiceLinks: false,
-        terminationGracePeriodSeconds: 60,
-        securityContext: podSecurityContext({ runAsUser: ZOOKEEPER_UID, fsGroup: ZOOKEEPER_UID }),
-        ...statefulPlacement(env, { 'app.kubernetes.io/name': zkId.name, 'app.kubernetes.io/instance': zkId.instance }, store.replicas),
+        ...storePodBase(env, { serviceAccount: 'zookeeper', uid: ZOOKEEPER_UID, id: zkId, replicas: store.replicas, terminationGracePeriodSeconds: 60 }),
         containers: [
           {
             name: 'zookeeper',

@@ -6,6 +6,7 @@ import { containerSecurityContext, podSecurityContext } from './security';
 import { footprint as podFootprint, sidecarAnnotations, type Footprint } from './quota';
 import { SIDECAR_RESOURCES, TIER_RESOURCES, type ResourcePreset } from './resources';
 import { dnsEgress, meshControlPlaneEgress, podsIn, prometheusPeer, SIDECAR_METRICS_PORTS, tcp } from './network';
+import { statefulPlacement } from './scheduling';
 import { METRICS_PORT_NAME, STORE_ENDPOINTS, STORE_METRICS, STORE_METRICS_COMPONENT, type StoreMetrics } from './stores';
 import type { EnvironmentModel, StoreModel } from '../platform/model';
 import type { DataStoreName } from '../platform/schema';
@@ -164,6 +165,26 @@ export function meshPodAnnotations(podSpec: k8s.PodSpec, extra?: Record<string, 
     'proxy.istio.io/config': '{"holdApplicationUntilProxyStarts":true}',
     ...sidecarAnnotations(),
     ...extra,
+  };
+}
+
+/**
+ * The part of a data-layer pod spec every store shares: its own
+ * ServiceAccount (its mesh identity) without a token, no service links, the
+ * image's user owning the claim (`fsGroup`), and peers spread over hosts and
+ * zones.
+ */
+export function storePodBase(
+  env: Pick<EnvironmentModel, 'zones'>,
+  p: { readonly serviceAccount: string; readonly uid: number; readonly id: Identity; readonly replicas: number; readonly terminationGracePeriodSeconds: number },
+) {
+  return {
+    serviceAccountName: p.serviceAccount,
+    automountServiceAccountToken: false,
+    enableServiceLinks: false,
+    terminationGracePeriodSeconds: p.terminationGracePeriodSeconds,
+    securityContext: podSecurityContext({ runAsUser: p.uid, fsGroup: p.uid }),
+    ...statefulPlacement(env, selector(p.id), p.replicas),
   };
 }
 
