@@ -26,22 +26,19 @@ export interface RenderedChart {
  */
 export function synthCharts(app: App): RenderedChart[] {
   const errors: string[] = [];
-  const charts: PlatformChart[] = [];
+  const charts: { chart: PlatformChart; apiObjects: ApiObject[] }[] = [];
   for (const c of app.node.children) {
     if (!PlatformChart.isPlatformChart(c)) continue;
-    charts.push(c);
-    for (const node of c.node.findAll()) for (const e of node.node.validate()) errors.push(`[${node.node.path}] ${e}`);
+    const nodes = c.node.findAll();
+    for (const node of nodes) for (const e of node.node.validate()) errors.push(`[${node.node.path}] ${e}`);
+    charts.push({ chart: c, apiObjects: nodes.filter((n): n is ApiObject => n instanceof ApiObject) });
   }
   if (errors.length) throw new Error(`Validation failed:\n  ${errors.join('\n  ')}`);
 
   const files = new Map<string, RenderedChart>();
-  for (const chart of charts) {
+  for (const { chart, apiObjects } of charts) {
     if (files.has(chart.file)) throw new Error(`two charts render to ${chart.file}`);
-    const objects = chart.node
-      .findAll()
-      .filter((n): n is ApiObject => n instanceof ApiObject)
-      .map((o) => o.toJson() as KubeObject);
-    files.set(chart.file, { file: chart.file, objects });
+    files.set(chart.file, { file: chart.file, objects: apiObjects.map((o) => o.toJson() as KubeObject) });
   }
   return [...files.values()].sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
 }
