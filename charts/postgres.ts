@@ -2,7 +2,7 @@ import { k8s } from 'cdk8s-plus-28';
 import type { Construct } from 'constructs';
 import { containerSecurityContext } from '../lib/security';
 import { contentHash } from '../lib/hash';
-import { ANNOTATION, type Identity } from '../lib/meta';
+import { ANNOTATION, LABEL, type Identity } from '../lib/meta';
 import { SIDECAR_RESOURCES } from '../lib/resources';
 import { footprint as podFootprint, toMi, type Footprint, addFootprints } from '../lib/quota';
 import {
@@ -193,7 +193,15 @@ export class PostgresChart extends PlatformChart {
       const scriptVol = { name: 'scripts', configMap: { name: 'postgres-scripts', defaultMode: 0o555 } };
       const pgReady = 'exec pg_isready -q -h 127.0.0.1 -p 5432 -U postgres -d postgres';
       return {
-        ...storePodBase(env, { serviceAccount: 'postgres', uid: POSTGRES_UID, id: identity, replicas: role === 'primary' ? 1 : replicas, terminationGracePeriodSeconds: 120 }),
+        ...storePodBase(env, {
+          serviceAccount: 'postgres',
+          uid: POSTGRES_UID,
+          id: identity,
+          replicas: role === 'primary' ? 1 : replicas,
+          terminationGracePeriodSeconds: 120,
+          // The primary and every replica keep apart (hosts, zones): losing one node must not take the primary and a replica.
+          spreadWith: { labels: { [LABEL.name]: identity.name }, pods: store.replicas },
+        }),
         containers: [
           {
             name: 'postgresql',

@@ -176,7 +176,19 @@ export function meshPodAnnotations(podSpec: k8s.PodSpec, extra?: Record<string, 
  */
 export function storePodBase(
   env: Pick<EnvironmentModel, 'zones'>,
-  p: { readonly serviceAccount: string; readonly uid: number; readonly id: Identity; readonly replicas: number; readonly terminationGracePeriodSeconds: number },
+  p: {
+    readonly serviceAccount: string;
+    readonly uid: number;
+    readonly id: Identity;
+    readonly replicas: number;
+    readonly terminationGracePeriodSeconds: number;
+    /**
+     * Pods that must not share a host or crowd a zone with these, when they
+     * span several workloads (a PostgreSQL primary and its replicas).
+     * @default this workload's pods (`selector(id)`) and `replicas`
+     */
+    readonly spreadWith?: { readonly labels: Record<string, string>; readonly pods: number };
+  },
 ) {
   return {
     serviceAccountName: p.serviceAccount,
@@ -184,7 +196,7 @@ export function storePodBase(
     enableServiceLinks: false,
     terminationGracePeriodSeconds: p.terminationGracePeriodSeconds,
     securityContext: podSecurityContext({ runAsUser: p.uid, fsGroup: p.uid }),
-    ...statefulPlacement(env, selector(p.id), p.replicas),
+    ...statefulPlacement(env, p.spreadWith?.labels ?? selector(p.id), p.spreadWith?.pods ?? p.replicas),
   };
 }
 

@@ -284,9 +284,9 @@ function resolveEnvironment(spec: PlatformSpec, envName: string, graph: Dependen
     return [
       {
         kind,
-        version: store.version,
-        tier: store.tier,
-        resources: TIER_RESOURCES[store.tier],
+        version: perEnv.version ?? store.version,
+        tier: perEnv.tier ?? store.tier,
+        resources: TIER_RESOURCES[perEnv.tier ?? store.tier],
         replicas: perEnv.replicas,
         storage: perEnv.storage,
         ...(perEnv.storageClass ? { storageClass: perEnv.storageClass } : {}),

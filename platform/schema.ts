@@ -207,14 +207,18 @@ export const service = z.strictObject({
     .default({ preStopSeconds: 5, gracePeriodSeconds: 30 }),
 });
 
+const storeVersion = z.string().regex(/^[0-9][0-9A-Za-z.-]*$/, { message: 'must be a version such as 16.4' });
+
 const storeEnvironment = z.strictObject({
   replicas: z.number().int().min(1).max(15),
   storage: quantity('storage'),
   storageClass: z.string().optional().describe('@default the cluster’s default StorageClass'),
+  version: storeVersion.optional().describe('This environment’s version (e.g. trying a minor upgrade in dev first); @default the store’s version'),
+  tier: tier.optional().describe('This environment’s resource tier; @default the store’s tier'),
 });
 
 const dataStore = z.strictObject({
-  version: z.string().regex(/^[0-9][0-9A-Za-z.-]*$/, { message: 'must be a version such as 16.4' }),
+  version: storeVersion,
   tier: tier.default('medium'),
   environments: z.record(z.string(), storeEnvironment).describe('Per environment: replicas and storage.'),
 });
@@ -353,9 +357,15 @@ export function crossCheck(raw: PlatformSpec, push: (path: (string | number)[], 
     }
   });
   if (stores.has('kafka') && !stores.has('zookeeper')) push(['dataStores', 'kafka'], 'kafka runs in ZooKeeper mode and needs dataStores.zookeeper');
-  const kafkaVersion = obj(spec.dataStores.kafka).version;
-  const kafkaProblem = typeof kafkaVersion === 'string' ? kafkaZooKeeperModeProblem(kafkaVersion) : undefined;
-  if (kafkaProblem) push(['dataStores', 'kafka', 'version'], kafkaProblem);
+  const kafka = obj(spec.dataStores.kafka);
+  const kafkaVersions: [(string | number)[], unknown][] = [
+    [['dataStores', 'kafka', 'version'], kafka.version],
+    ...Object.entries(obj(kafka.environments)).map(([env, e]): [(string | number)[], unknown] => [['dataStores', 'kafka', 'environments', env, 'version'], obj(e).version]),
+  ];
+  for (const [path, version] of kafkaVersions) {
+    const problem = typeof version === 'string' ? kafkaZooKeeperModeProblem(version) : undefined;
+    if (problem) push(path, problem);
+  }
   const envNames = Object.keys(spec.environments);
   for (const store of stores) {
     const perEnv = obj(obj(spec.dataStores[store]).environments);

@@ -37,6 +37,7 @@ describe('platform spec validation', () => {
     ['autoscaling min > max', (s: any) => (s.environments.prod.autoscaling.minReplicas = 8), 'environments.prod.autoscaling.minReplicas: autoscaling minReplicas (8) must not exceed maxReplicas (6)'],
     ['wrong type', (s: any) => (s.environments.dev.replicas = 'one'), 'environments.dev.replicas: expected number, got "one"'],
     ['unknown runtime', (s: any) => (s.services[0].runtime = 'cobol'), 'services[0].runtime: must be one of'],
+    ['Kafka 4 in one environment', (s: any) => (s.dataStores.kafka.environments.dev.version = '4.0.0'), "dataStores.kafka.environments.dev.version: Kafka 4.0 removed ZooKeeper mode"],
     ['reserved environment name', (s: any) => { s.environments.addons = { namespace: 'acme-addons', replicas: 1 }; }, "environments.addons: 'addons' is reserved"],
     ['store without an environment', (s: any) => delete s.dataStores.kafka.environments.prod, "dataStores.kafka.environments: missing environment 'prod'"],
     ['Kafka without ZooKeeper mode', (s: any) => (s.dataStores.kafka.version = '4.0.0'), "dataStores.kafka.version: Kafka 4.0 removed ZooKeeper mode; use 3.9.x or an earlier 3.x (got '4.0.0')"],
@@ -106,5 +107,16 @@ describe('platform spec validation', () => {
 
   test('kafka-lag scaling requires consumed topics', () => {
     expect(problems((s) => (s.services[0].scaleOn = 'kafka-lag'))).toContain('services[0].scaleOn: kafka-lag scaling needs topics in consumes');
+  });
+
+  test('a store can run another version and tier in one environment (e.g. a minor upgrade in dev first)', async () => {
+    const { resolvePlatform } = await import('../../platform/model');
+    const spec: any = smallPlatform();
+    spec.dataStores.postgres.environments.dev.version = '16.6';
+    spec.dataStores.postgres.environments.dev.tier = 'small';
+    const model = resolvePlatform(parseSpec(spec));
+    const pg = (env: string) => model.environments.find((e) => e.name === env)!.stores.find((s) => s.kind === 'postgres')!;
+    expect([pg('dev').version, pg('dev').tier]).toEqual(['16.6', 'small']);
+    expect([pg('prod').version, pg('prod').tier]).toEqual(['16.4', 'medium']);
   });
 });
