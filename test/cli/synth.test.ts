@@ -6,6 +6,7 @@ import { afterAll, describe, expect, test } from 'vitest';
 import { dump } from 'js-yaml';
 import { synth } from '../../cli/synth';
 import { smallPlatform } from '../helpers/fixtures';
+import { BAD_SPECS } from '../helpers/bad-specs';
 
 const work = mkdtempSync(join(tmpdir(), 'synth-test-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -80,6 +81,27 @@ describe('synth', () => {
     expect(errors[0]).toContain('services[0].port: must be 1–65535, got 70000');
     expect(errors[0]).toContain("services[1].image: image tag 'latest' is not allowed");
     expect(readdirSync(work).filter((f) => f.includes('staging'))).toEqual([]);
+  });
+
+  test.each(BAD_SPECS)('bad input, end to end: %s → exit 1, one message with the path, output untouched', (name, mutate, expected) => {
+    const out = join(work, 'keep-each');
+    if (!existsSync(out)) quiet(() => synth({ spec: specFile, outdir: out }));
+    const before = tree(out);
+    const spec: any = smallPlatform();
+    mutate(spec);
+    const bad = join(work, `bad-${name.replace(/[^a-z0-9]+/gi, '-')}.yaml`);
+    writeFileSync(bad, dump(spec));
+    const errors: string[] = [];
+    const error = console.error;
+    console.error = (m: string) => errors.push(m);
+    try {
+      expect(synth({ spec: bad, outdir: out })).toBe(1);
+    } finally {
+      console.error = error;
+    }
+    expect(errors[0]).toContain(expected);
+    expect(errors[0]).toMatch(/problems? in the platform spec:/);
+    expect(tree(out)).toEqual(before);
   });
 
   test('npm run synth honours PLATFORM_SPEC and CDK8S_OUTDIR, and fails with exit code 1 on bad input', () => {

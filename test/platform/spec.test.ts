@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { parseSpec, parseSpecText, SpecError } from '../../platform/loader';
 import { smallPlatform } from '../helpers/fixtures';
+import { BAD_SPECS } from '../helpers/bad-specs';
 import { assertZooKeeperMode } from '../../charts/kafka';
 
 /** The problems a spec produces (empty when it is valid). */
@@ -21,43 +22,7 @@ describe('platform spec validation', () => {
     expect(problems(() => {})).toEqual([]);
   });
 
-  test.each([
-    ['unknown field', (s: any) => (s.services[0].replicaz = 2), 'services[0].replicaz: unknown field'],
-    ['unknown top-level field', (s: any) => (s.servics = []), 'servics: unknown field'],
-    ['missing image', (s: any) => delete s.services[1].image, 'services[1].image: required'],
-    ['latest tag', (s: any) => (s.services[0].image = 'registry.test/acme/api:latest'), "services[0].image: image tag 'latest' is not allowed"],
-    ['untagged image', (s: any) => (s.services[0].image = 'registry.test/acme/api'), 'services[0].image: image must be registry/repo:tag with an explicit tag'],
-    ['port above 65535', (s: any) => (s.services[2].port = 70000), 'services[2].port: must be 1–65535, got 70000'],
-    ['port 0', (s: any) => (s.services[2].port = 0), 'services[2].port: must be 1–65535, got 0'],
-    ['duplicate service name', (s: any) => (s.services[2].name = 'api'), "services[2].name: duplicate service name 'api' (also services[0])"],
-    ['dependsOn naming nothing', (s: any) => s.services[0].dependsOn.push('billing'), "services[0].dependsOn[2]: 'billing' names no service or data store"],
-    ['dependsOn an undeclared store', (s: any) => { delete s.dataStores.redis; }, "services[2].dependsOn[1]: 'redis' is not declared in dataStores"],
-    ['name not a DNS-1123 label', (s: any) => (s.services[1].name = 'Worker_1'), "services[1].name: service name must be a DNS-1123 label"],
-    ['name longer than 52 characters', (s: any) => (s.services[1].name = 'w'.repeat(53)), 'services[1].name: service name must be at most 52 characters, got 53'],
-    ['autoscaling min > max', (s: any) => (s.environments.prod.autoscaling.minReplicas = 8), 'environments.prod.autoscaling.minReplicas: autoscaling minReplicas (8) must not exceed maxReplicas (6)'],
-    ['wrong type', (s: any) => (s.environments.dev.replicas = 'one'), 'environments.dev.replicas: expected number, got "one"'],
-    ['unknown runtime', (s: any) => (s.services[0].runtime = 'cobol'), 'services[0].runtime: must be one of'],
-    ['Kafka 4 in one environment', (s: any) => (s.dataStores.kafka.environments.dev.version = '4.0.0'), "dataStores.kafka.environments.dev.version: Kafka 4.0 removed ZooKeeper mode"],
-    ['reserved environment name', (s: any) => { s.environments.addons = { namespace: 'acme-addons', replicas: 1 }; }, "environments.addons: 'addons' is reserved"],
-    ['store without an environment', (s: any) => delete s.dataStores.kafka.environments.prod, "dataStores.kafka.environments: missing environment 'prod'"],
-    ['Kafka without ZooKeeper mode', (s: any) => (s.dataStores.kafka.version = '4.0.0'), "dataStores.kafka.version: Kafka 4.0 removed ZooKeeper mode; use 3.9.x or an earlier 3.x (got '4.0.0')"],
-    ['canary with latest tag', (s: any) => (s.services[0].canary = { image: 'registry.test/acme/api:latest', weight: 10 }), "services[0].canary.image: image tag 'latest' is not allowed"],
-    ['canary untagged image', (s: any) => (s.services[0].canary = { image: 'registry.test/acme/api', weight: 10 }), 'services[0].canary.image: image must be registry/repo:tag with an explicit tag'],
-    ['canary without weight', (s: any) => (s.services[0].canary = { image: 'registry.test/acme/api:1.1.0' }), 'services[0].canary.weight: required'],
-    ['canary weight 0', (s: any) => (s.services[0].canary = { image: 'registry.test/acme/api:1.1.0', weight: 0 }), 'services[0].canary.weight: must be a whole percentage 1–99, got 0'],
-    ['canary weight 100', (s: any) => (s.services[0].canary = { image: 'registry.test/acme/api:1.1.0', weight: 100 }), 'services[0].canary.weight: must be a whole percentage 1–99, got 100'],
-    ['canary weight 12.5', (s: any) => (s.services[0].canary = { image: 'registry.test/acme/api:1.1.0', weight: 12.5 }), 'services[0].canary.weight: must be a whole percentage 1–99, got 12.5'],
-    ['canary replicas 0', (s: any) => (s.services[0].canary = { image: 'registry.test/acme/api:1.1.0', weight: 10, replicas: 0 }), 'services[0].canary.replicas: '],
-    ['canary unknown field', (s: any) => (s.services[0].canary = { image: 'registry.test/acme/api:1.1.0', weight: 10, autoscaling: {} }), 'services[0].canary.autoscaling: unknown field'],
-    ['canary Deployment name taken', (s: any) => {
-      s.services[0].canary = { image: 'registry.test/acme/api:1.1.0', weight: 10 };
-      s.services.push({ name: 'api-canary', runtime: 'go', image: 'registry.test/acme/x:1.0.0', port: 8080 });
-    }, "services[0].canary: the canary Deployment 'api-canary' would clash with services[3] of that name"],
-    ['canary on a service named like platform pods', (s: any) => {
-      s.services.push({ name: 'otel-collector', runtime: 'go', image: 'registry.test/acme/x:1.0.0', port: 8080, canary: { image: 'registry.test/acme/x:1.1.0', weight: 5 } });
-    }, "services[3].canary: a service with a canary is selected by app.kubernetes.io/name alone, and 'otel-collector' is also the name of platform pods"],
-    ['Kafka older than 2.x', (s: any) => (s.dataStores.kafka.version = '1.1.1'), "dataStores.kafka.version: Kafka in ZooKeeper mode needs 2.x or 3.x"],
-  ])('%s', (_name, mutate, expected) => {
+  test.each(BAD_SPECS)('%s', (_name, mutate, expected) => {
     const found = problems(mutate);
     expect(found.some((p) => p.startsWith(expected)), `expected a problem starting with\n  ${expected}\ngot\n  ${found.join('\n  ')}`).toBe(true);
   });
