@@ -75,7 +75,7 @@ function equal(a: Json | undefined, b: Json | undefined): boolean {
  * key; lists of named items (containers, env, ports, volumes, claim
  * templates) are matched by name, so a reordering is no change and a path
  * reads `containers[name=api].image`; lists of scalars are one value; other
- * lists are compared position by position.
+ * lists match equal items wherever they stand, then pair the rest by position.
  */
 export function diffValues(before: Json | undefined, after: Json | undefined, segments: PathSegment[] = []): FieldChange[] {
   if (equal(before, after)) return [];
@@ -103,10 +103,25 @@ export function diffValues(before: Json | undefined, after: Json | undefined, se
       const names = [...oldBy.keys(), ...[...newBy.keys()].filter((n) => !oldBy.has(n))];
       return names.flatMap((n) => diffValues(oldBy.get(n), newBy.get(n), [...segments, { name: n, by: ITEM_KEY_NAMES[k]! }]));
     }
-    const len = Math.max(before.length, after.length);
-    const out: FieldChange[] = [];
-    for (let i = 0; i < len; i++) out.push(...diffValues(before[i], after[i], [...segments, { index: i }]));
-    return out;
+    // Unnamed items (NetworkPolicy rules, route entries…): equal items match wherever they stand, so a
+    // reordering or an insertion is not reported as a change to every later item. What is left pairs
+    // up by position when both sides have as many left (an edited item shows its changed fields);
+    // otherwise it is reported as removed and added items.
+    const usedAfter = new Set<number>();
+    const leftBefore: number[] = [];
+    before.forEach((item, i) => {
+      const j = after.findIndex((candidate, jj) => !usedAfter.has(jj) && equal(item, candidate));
+      if (j >= 0) usedAfter.add(j);
+      else leftBefore.push(i);
+    });
+    const leftAfter = after.map((_, j) => j).filter((j) => !usedAfter.has(j));
+    if (leftBefore.length === leftAfter.length) {
+      return leftBefore.flatMap((i, k) => diffValues(before[i], after[leftAfter[k]!], [...segments, { index: leftAfter[k]! }]));
+    }
+    return [
+      ...leftBefore.flatMap((i) => diffValues(before[i], undefined, [...segments, { index: i }])),
+      ...leftAfter.flatMap((j) => diffValues(undefined, after[j], [...segments, { index: j }])),
+    ];
   }
   return [at('change')];
 }

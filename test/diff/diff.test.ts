@@ -137,6 +137,34 @@ describe('diffTrees on pairs of specs', () => {
   });
 });
 
+describe('risk flags on pairs of specs: REPLACE, DATA, SECURITY from spec edits', () => {
+  it('REPLACE + CAPACITY: a store’s storage size lives in the StatefulSet’s immutable claim templates', () => {
+    const r = diffTrees(base, tree(variant((s) => (s.dataStores.postgres.environments.prod.storage = '80Gi'))));
+    const primary = find(r.objects, 'prod', 'StatefulSet', 'postgres-primary')!;
+    expect(flagsOf(primary)).toEqual(['CAPACITY', 'REPLACE']);
+    expect(primary.flags.find((f) => f.flag === 'REPLACE')!.reason).toContain('volumeClaimTemplates');
+  });
+
+  it('DATA: dropping a data store from the spec removes its StatefulSets', () => {
+    const r = diffTrees(base, tree(variant((s) => {
+      delete s.dataStores.redis;
+      s.services = s.services.map((x: Any) => ({ ...x, dependsOn: x.dependsOn.filter((d: string) => d !== 'redis') }));
+    })));
+    const redis = find(r.objects, 'prod', 'StatefulSet', 'redis')!;
+    expect(redis.status).toBe('removed');
+    expect(flagsOf(redis)).toEqual(['DATA']);
+  });
+
+  it('SECURITY, once and to the point: a new dependency adds one egress rule, the unchanged rules are not reported', () => {
+    const r = diffTrees(base, tree(variant((s) => s.services.find((x: Any) => x.name === 'mailer').dependsOn.push('api'))));
+    const np = find(r.objects, 'prod', 'NetworkPolicy', 'mailer')!;
+    expect(np.changes.map((c) => `${c.op} ${c.pattern}`)).toEqual(['add spec.egress[]']);
+    expect(flagsOf(np)).toEqual(['SECURITY']);
+    // The callee's policy admits the new caller: one added ingress rule.
+    expect(find(r.objects, 'prod', 'NetworkPolicy', 'api')!.changes.map((c) => `${c.op} ${c.pattern}`)).toEqual(['add spec.ingress[]']);
+  });
+});
+
 describe('risk flags on hand-written objects', () => {
   it('REPLACE: StatefulSet serviceName, podManagementPolicy and claim templates are immutable', () => {
     const r = diffTrees(objTree(sts()), objTree(sts({ serviceName: 'pg', podManagementPolicy: 'Parallel' })));
@@ -201,6 +229,14 @@ describe('diffValues', () => {
     expect(diffValues(a, b)).toEqual([]);
     expect(diffValues(a, { env: [{ name: 'A', value: '3' }] }).map((c) => `${c.op} ${c.path}`)).toEqual(['change env[name=A].value', 'remove env[name=B]']);
     expect(diffValues({ args: ['a', 'b'] }, { args: ['b', 'a'] }).map((c) => c.path)).toEqual(['args']);
+  });
+
+  it('matches unnamed items by content: a reorder or an insertion changes nothing else; an edit shows its fields', () => {
+    const rule = (port: number) => ({ to: [{ podSelector: { matchLabels: { app: `p${port}` } } }], ports: [{ port }] });
+    expect(diffValues({ egress: [rule(1), rule(2)] }, { egress: [rule(2), rule(1)] })).toEqual([]);
+    expect(diffValues({ egress: [rule(1), rule(2)] }, { egress: [rule(3), rule(1), rule(2)] }).map((c) => `${c.op} ${c.path}`)).toEqual(['add egress[0]']);
+    const edited = { egress: [rule(1), { ...rule(2), ports: [{ port: 22 }] }] };
+    expect(diffValues({ egress: [rule(1), rule(2)] }, edited).map((c) => `${c.op} ${c.path}`)).toEqual(['change egress[1].ports[0].port']);
   });
 });
 
