@@ -46,3 +46,13 @@ export function canaryPlatform(): PlatformSpecInput {
   Object.assign(worker!, { canary: { image: 'registry.test/acme/worker:2.2.0', weight: 25 } });
   return spec;
 }
+
+/** The fixture with prod spread over two clusters in two regions (rendered as an Argo CD ApplicationSet). */
+export function multiClusterPlatform(): PlatformSpecInput {
+  const s = smallPlatform();
+  (s.environments as Record<string, any>).prod.clusters = [
+    { name: 'prod-eu', server: 'https://prod-eu.k8s.test', region: 'eu-west-1' },
+    { name: 'prod-us', server: 'https://prod-us.k8s.test', region: 'us-east-1' },
+  ];
+  return s;
+}
