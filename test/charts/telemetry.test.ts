@@ -123,6 +123,35 @@ describe('monitoring', () => {
     expect(pod).toMatchObject({ 'prometheus.io/scrape': 'true', 'prometheus.io/port': '8889', 'prometheus.io/path': '/metrics', 'traffic.sidecar.istio.io/excludeInboundPorts': '8888' });
   });
 
+  it('holds every service to its spec SLO: defaults in one rule per alert, a service’s own thresholds in a rule of its own', () => {
+    const sloRules = (rr: typeof r, alert: string) =>
+      (((rr.get('PrometheusRule', 'acme-alerts', { env: 'prod' }).spec as any).groups as { rules: any[] }[]).flatMap((g) => g.rules) as any[]).filter((a) => a.alert === alert);
+    // Defaults (200 ms, 1 %): one rule each, over every service.
+    const [latency] = sloRules(r, 'ServiceLatencyP95High');
+    expect(sloRules(r, 'ServiceLatencyP95High')).toHaveLength(1);
+    expect(latency.expr).toMatch(/destination_workload=~"api\|worker\|mailer"\}\[5m\]\)\)\) > 200$/);
+    expect(sloRules(r, 'ServiceErrorRateHigh')).toHaveLength(1);
+    expect(sloRules(r, 'ServiceErrorRateHigh')[0].expr).toMatch(/ > 0\.01$/);
+
+    const custom = structuredClone(spec);
+    (custom.services.find((s) => s.name === 'worker') as any).slo = { latencyP95Ms: 500, errorRatePercent: 0.7 };
+    const c = render(custom);
+    const latencies = sloRules(c, 'ServiceLatencyP95High').map((a) => [a.expr.match(/destination_workload=~"([^"]+)"/)[1], a.expr.split(' > ')[1], a.annotations.summary]);
+    expect(latencies).toEqual([
+      ['api|mailer', '200', '{{ $labels.destination_workload }} p95 latency is above 200 ms'],
+      ['worker', '500', '{{ $labels.destination_workload }} p95 latency is above 500 ms'],
+    ]);
+    const errors = sloRules(c, 'ServiceErrorRateHigh').map((a) => [a.expr.match(/destination_workload=~"([^"]+)"/)[1], a.expr.split(' > ')[1], a.annotations.summary]);
+    expect(errors).toEqual([
+      ['api|mailer', '0.01', '{{ $labels.destination_workload }} answers more than 1% of requests with 5xx'],
+      ['worker', '0.007', '{{ $labels.destination_workload }} answers more than 0.7% of requests with 5xx'],
+    ]);
+    // The spec validates the thresholds.
+    const bad = structuredClone(spec);
+    (bad.services[0] as any).slo = { errorRatePercent: 0 };
+    expect(() => render(bad)).toThrow();
+  });
+
   it('gives every alert a severity, a summary and a runbook', () => {
     for (const env of ['dev', 'prod']) {
       const rule = r.get('PrometheusRule', 'acme-alerts', { env });
