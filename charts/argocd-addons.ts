@@ -55,6 +55,9 @@ export function addonValues(chart: AddonChart, model: Pick<PlatformModel, 'envir
         meshConfig: {
           // Sidecars reach outside the cluster only through ServiceEntries (the services' declared `egress`).
           outboundTrafficPolicy: { mode: 'REGISTRY_ONLY' },
+          // Metrics merging (Istio's default, pinned: Prometheus, outside the mesh, scrapes only the pods' merged
+          // metrics on 15020; the injector turns each pod's prometheus.io annotations into istio-agent's target).
+          enablePrometheusMerge: true,
           // One tracing provider per environment on this cluster: its Istio Telemetry resource sends spans to
           // the environment's own OpenTelemetry collector (charts/telemetry.ts).
           extensionProviders: model.environments

@@ -324,7 +324,7 @@ function kafkaExporter(scope: Construct, env: EnvironmentModel, store: StoreMode
       revisionHistoryLimit: 10,
       strategy: { type: 'Recreate' },
       selector: { matchLabels: selector(id) },
-      template: { metadata: { labels: meta({ name: KAFKA_EXPORTER.name, id, wave: WAVE.data }).labels, annotations: meshPodAnnotations(podSpec) }, spec: podSpec },
+      template: { metadata: { labels: meta({ name: KAFKA_EXPORTER.name, id, wave: WAVE.data }).labels, annotations: meshPodAnnotations(podSpec, m) }, spec: podSpec },
     },
   });
   metricsService(scope, { store, id, metrics: m });
@@ -333,7 +333,7 @@ function kafkaExporter(scope: Construct, env: EnvironmentModel, store: StoreMode
     name: KAFKA_EXPORTER.name,
     namespace: ns,
     id,
-    ingress: [prometheusIngress(env, m.port)],
+    ingress: [prometheusIngress(env)],
     egress: [{ namespace: ns, labels: { [LABEL.name]: STORE_METRICS.kafka.appName }, ports: [KAFKA_PORT] }],
   });
 }

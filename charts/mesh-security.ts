@@ -1,16 +1,8 @@
 import type { Construct } from 'constructs';
-import {
-  AuthorizationPolicy,
-  AuthorizationPolicySpecAction,
-  type AuthorizationPolicySpecRules,
-  PeerAuthentication,
-  PeerAuthenticationSpecMtlsMode,
-  PeerAuthenticationSpecPortLevelMtlsMode,
-} from '../imports/istio-security.istio.io';
+import { AuthorizationPolicy, AuthorizationPolicySpecAction, PeerAuthentication, PeerAuthenticationSpecMtlsMode } from '../imports/istio-security.istio.io';
 import { meta, servicePods, type Identity } from '../lib/meta';
 import { WAVE } from '../lib/waves';
-import { KAFKA_EXPORTER, STORE_ENDPOINTS, STORE_METRICS, storeMetricsEndpoints } from '../lib/stores';
-import { COLLECTOR_METRICS_PORTS } from '../lib/instrumentation';
+import { KAFKA_EXPORTER, STORE_ENDPOINTS } from '../lib/stores';
 import type { EnvironmentModel, ServiceModel, StoreModel } from '../platform/model';
 import { PlatformChart } from './platform-chart';
 import { serviceIdentity } from './service';
@@ -58,24 +50,15 @@ export function storeClientPrincipals(env: EnvironmentModel, store: StoreModel):
   return [...new Set([...clients, ...keda, ...exporter])].sort();
 }
 
-/** Port-level PERMISSIVE mTLS so Prometheus (outside the mesh) can scrape plain-text metrics. */
-function permissive(ports: readonly number[]) {
-  return Object.fromEntries(ports.map((p) => [String(p), { mode: PeerAuthenticationSpecPortLevelMtlsMode.PERMISSIVE }]));
-}
-
-/** Plain-text GET of the metrics path on the metrics port(s), from anyone (NetworkPolicies admit only Prometheus). */
-function metricsRule(ports: readonly number[], path: string): AuthorizationPolicySpecRules {
-  return { to: [{ operation: { methods: ['GET'], paths: [path], ports: ports.map(String) } }] };
-}
-
 /**
  * Zero-trust inside the mesh: STRICT mTLS and an allow-nothing policy in every
- * namespace of the environment, then per workload one ALLOW policy naming
- * exactly the principals the dependency graph permits.
+ * namespace of the environment, then per workload one ALLOW policy whose
+ * every rule names exactly the principals the dependency graph permits.
  *
- * Prometheus runs outside the mesh, so each workload opens its metrics port as
- * PERMISSIVE and admits plain-text `GET <metrics path>` there (see
- * docs/mesh-and-telemetry.md for the trade-off).
+ * Nothing here is for Prometheus, which runs outside the mesh: it scrapes
+ * istio-agent's merged metrics on 15020, a port the sidecar does not capture,
+ * so neither mTLS nor these policies apply to it (NetworkPolicies admit only
+ * Prometheus there; see docs/mesh-and-telemetry.md).
  */
 export class MeshSecurityChart extends PlatformChart {
   constructor(scope: Construct, id: string, props: MeshSecurityProps) {
@@ -100,34 +83,23 @@ export class MeshSecurityChart extends PlatformChart {
       const m = meta({ name: s.name, namespace: s.namespace, id, wave: WAVE.foundation });
       // Both tracks when there is a canary: they share the ServiceAccount, so the same callers.
       const workload = { matchLabels: servicePods(s) };
-      new PeerAuthentication(this, `peer-${s.name}`, {
-        metadata: m,
-        spec: { selector: workload, mtls: { mode: PeerAuthenticationSpecMtlsMode.STRICT }, portLevelMtls: permissive([s.metrics.port]) },
-      });
       const callers = serviceCallerPrincipals(env, s);
       new AuthorizationPolicy(this, `authz-${s.name}`, {
         metadata: m,
         spec: {
           action: AuthorizationPolicySpecAction.ALLOW,
           selector: workload,
-          rules: [
-            ...(callers.length ? [{ from: [{ source: { principals: callers } }], to: [{ operation: { ports: [String(s.port)] } }] }] : []),
-            metricsRule([s.metrics.port], s.metrics.path),
-          ],
+          // No callers: no rules, like allow-nothing (the policy stays, so adding a caller is a visible change).
+          ...(callers.length ? { rules: [{ from: [{ source: { principals: callers } }], to: [{ operation: { ports: [String(s.port)] } }] }] } : {}),
         },
       });
     }
 
     for (const store of env.stores) {
       const ep = STORE_ENDPOINTS[store.kind];
-      const metrics = STORE_METRICS[store.kind];
       const id: Identity = { name: ep.appName, instance: ep.service, component: 'mesh-security', partOf: env.platform, version: store.version };
       const m = meta({ name: ep.service, namespace: store.namespace, id, wave: WAVE.foundation });
       const workload = { matchLabels: { 'app.kubernetes.io/name': ep.appName } };
-      new PeerAuthentication(this, `peer-${store.kind}`, {
-        metadata: m,
-        spec: { selector: workload, mtls: { mode: PeerAuthenticationSpecMtlsMode.STRICT }, portLevelMtls: permissive([metrics.port]) },
-      });
       const clients = storeClientPrincipals(env, store);
       new AuthorizationPolicy(this, `authz-${store.kind}`, {
         metadata: m,
@@ -138,17 +110,10 @@ export class MeshSecurityChart extends PlatformChart {
             ...(clients.length ? [{ from: [{ source: { principals: clients } }], to: [{ operation: { ports: ep.clientPorts.map((p) => String(p.port)) } }] }] : []),
             // Replication and peer traffic between the store's own pods, on any port.
             { from: [{ source: { principals: [storePrincipal(env, store.kind)] } }] },
-            metricsRule([metrics.port], metrics.path),
           ],
         },
       });
-      // Exporters with pods of their own (kafka_exporter): scraped like the others, called by no one.
-      for (const x of storeMetricsEndpoints(store.kind).filter((e) => e.appName !== ep.appName)) {
-        const xm = meta({ name: x.appName, namespace: store.namespace, id: { ...id, name: x.appName, instance: x.appName }, wave: WAVE.foundation });
-        const pods = { matchLabels: { 'app.kubernetes.io/name': x.appName } };
-        new PeerAuthentication(this, `peer-${x.appName}`, { metadata: xm, spec: { selector: pods, mtls: { mode: PeerAuthenticationSpecMtlsMode.STRICT }, portLevelMtls: permissive([x.port]) } });
-        new AuthorizationPolicy(this, `authz-${x.appName}`, { metadata: xm, spec: { action: AuthorizationPolicySpecAction.ALLOW, selector: pods, rules: [metricsRule([x.port], x.path)] } });
-      }
+      // kafka_exporter is called by no one: the namespace's allow-nothing covers it.
     }
 
     // The environment's OpenTelemetry collector: OTLP from every service (the
@@ -157,20 +122,13 @@ export class MeshSecurityChart extends PlatformChart {
     const collector: Identity = { name: t.service, instance: t.service, component: 'mesh-security', partOf: env.platform, version: env.version };
     const cm = meta({ name: t.service, namespace: t.namespace, id: collector, wave: WAVE.foundation });
     const collectorPods = { matchLabels: { ...t.podLabels } };
-    new PeerAuthentication(this, 'peer-collector', {
-      metadata: cm,
-      spec: { selector: collectorPods, mtls: { mode: PeerAuthenticationSpecMtlsMode.STRICT }, portLevelMtls: permissive(COLLECTOR_METRICS_PORTS) },
-    });
     const senders = env.services.map((s) => servicePrincipal(env, s.name)).sort();
     new AuthorizationPolicy(this, 'authz-collector', {
       metadata: cm,
       spec: {
         action: AuthorizationPolicySpecAction.ALLOW,
         selector: collectorPods,
-        rules: [
-          ...(senders.length ? [{ from: [{ source: { principals: senders } }], to: [{ operation: { ports: [String(t.otlpGrpcPort), String(t.otlpHttpPort)] } }] }] : []),
-          metricsRule(COLLECTOR_METRICS_PORTS, '/metrics'),
-        ],
+        ...(senders.length ? { rules: [{ from: [{ source: { principals: senders } }], to: [{ operation: { ports: [String(t.otlpGrpcPort), String(t.otlpHttpPort)] } }] }] } : {}),
       },
     });
   }

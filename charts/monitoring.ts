@@ -5,9 +5,10 @@ import { PrometheusRule, PrometheusRuleSpecGroupsRulesExpr } from '../imports/pr
 import { LABEL, meta, selector, type Identity } from '../lib/meta';
 import { WAVE } from '../lib/waves';
 import { STORE_METRICS_COMPONENT, storeMetricsEndpoints } from '../lib/stores';
-import { COLLECTOR_METRICS_PORTS } from '../lib/instrumentation';
+import { COLLECTOR_SELF_METRICS } from '../lib/instrumentation';
+import { MERGED_METRICS, METRICS_PORT_NAME } from '../lib/network';
 import { alertGroups, runbookAnchor } from '../lib/alerts';
-import type { EnvironmentModel, ServiceModel } from '../platform/model';
+import type { EnvironmentModel } from '../platform/model';
 import { PlatformChart } from './platform-chart';
 import { serviceIdentity } from './service';
 
@@ -19,19 +20,18 @@ export interface MonitoringProps {
 
 export const SCRAPE_INTERVAL = '30s';
 
-/** Name of the Service port that carries a service's metrics (as charts/service.ts names them). */
-export function metricsPortName(s: Pick<ServiceModel, 'port' | 'metrics'>): string {
-  return s.metrics.port === s.port ? 'http' : 'http-metrics';
+/** One scrape of a Service's `http-metrics` port: the pods' merged metrics (application + Envoy + istio-agent) on 15020. */
+function mergedEndpoint() {
+  return { port: METRICS_PORT_NAME, path: MERGED_METRICS.path, scheme: ServiceMonitorSpecEndpointsScheme.HTTP, interval: SCRAPE_INTERVAL };
 }
-
-/** Label the Istio sidecar injector puts on every meshed pod. */
-export const MESHED_POD_LABEL = { 'security.istio.io/tlsMode': 'istio' } as const;
 
 /**
  * What Prometheus scrapes and alerts on in one environment: a ServiceMonitor
- * per service and per data-store exporter, PodMonitors for the Envoy sidecars
- * and the OpenTelemetry collector, and the PrometheusRule with every
- * component's alerts.
+ * per service and per data-store exporter (each scrapes the pods' merged
+ * metrics, so Envoy's request metrics come with them: no separate Envoy
+ * PodMonitor, which would scrape every istio_* series twice), a PodMonitor for
+ * the OpenTelemetry collector, and the PrometheusRule with every component's
+ * alerts.
  */
 export class MonitoringChart extends PlatformChart {
   constructor(scope: Construct, id: string, props: MonitoringProps) {
@@ -45,7 +45,7 @@ export class MonitoringChart extends PlatformChart {
         metadata: meta({ name: s.name, namespace: s.namespace, id, wave: WAVE.services }),
         spec: {
           selector: { matchLabels: selector(id) },
-          endpoints: [{ port: metricsPortName(s), path: s.metrics.path, scheme: ServiceMonitorSpecEndpointsScheme.HTTP, interval: SCRAPE_INTERVAL }],
+          endpoints: [mergedEndpoint()],
         },
       });
     }
@@ -57,21 +57,10 @@ export class MonitoringChart extends PlatformChart {
           metadata: meta({ name: metrics.service, namespace: store.namespace, id, wave: WAVE.services }),
           spec: {
             selector: { matchLabels: { [LABEL.name]: metrics.appName, [LABEL.component]: STORE_METRICS_COMPONENT } },
-            endpoints: [{ port: metrics.portName, path: metrics.path, scheme: ServiceMonitorSpecEndpointsScheme.HTTP, interval: SCRAPE_INTERVAL }],
+            endpoints: [{ ...mergedEndpoint(), port: metrics.portName }],
           },
         });
       }
-    }
-
-    // Envoy's own statistics (istio_requests_total, request durations): the source of the SLO alerts.
-    for (const namespace of env.namespaces) {
-      new PodMonitor(this, `sidecars-${namespace}`, {
-        metadata: meta({ name: 'istio-sidecars', namespace, id: idOf('istio-sidecars', 'monitoring'), wave: WAVE.services }),
-        spec: {
-          selector: { matchLabels: { ...MESHED_POD_LABEL } },
-          podMetricsEndpoints: [{ port: 'http-envoy-prom', path: '/stats/prometheus', scheme: PodMonitorSpecPodMetricsEndpointsScheme.HTTP, interval: SCRAPE_INTERVAL }],
-        },
-      });
     }
 
     const t = env.telemetry;
@@ -79,9 +68,10 @@ export class MonitoringChart extends PlatformChart {
       metadata: meta({ name: t.service, namespace: t.namespace, id: idOf(t.service, 'monitoring'), wave: WAVE.services }),
       spec: {
         selector: { matchLabels: { ...t.podLabels } },
-        podMetricsEndpoints: COLLECTOR_METRICS_PORTS.map((portNumber) => ({
-          portNumber,
-          path: '/metrics',
+        // The operator's Services are its own: a PodMonitor. Merged (exporter + Envoy) on 15020, and the collector's own telemetry on 8888 (outside the mesh).
+        podMetricsEndpoints: [MERGED_METRICS, COLLECTOR_SELF_METRICS].map((e) => ({
+          portNumber: e.port,
+          path: e.path,
           scheme: PodMonitorSpecPodMetricsEndpointsScheme.HTTP,
           interval: SCRAPE_INTERVAL,
         })),

@@ -1,6 +1,6 @@
 import { k8s } from 'cdk8s-plus-28';
 import type { Construct } from 'constructs';
-import { ANNOTATION, meta, selector, servicePods, TRACK_LABEL, type Identity } from '../lib/meta';
+import { ANNOTATION, meta, metricsMergeAnnotations, selector, servicePods, TRACK_LABEL, type Identity } from '../lib/meta';
 import { WAVE } from '../lib/waves';
 import { containerSecurityContext, podSecurityContext, tmpVolume } from '../lib/security';
 import { zoneSpread } from '../lib/scheduling';
@@ -8,7 +8,7 @@ import { contentHash } from '../lib/hash';
 import { sidecarAnnotations } from '../lib/quota';
 import { instrumentationAnnotations } from '../lib/instrumentation';
 import { STORE_CLIENT_SECRETS, STORE_ENDPOINTS } from '../lib/stores';
-import { externalEgress, dnsEgress, gatewayPeer, meshControlPlaneEgress, podsIn, prometheusPeer, SIDECAR_METRICS_PORTS, tcp, telemetryEgress } from '../lib/network';
+import { externalEgress, dnsEgress, gatewayPeer, meshControlPlaneEgress, mergedMetricsServicePort, METRICS_PORT_NAME, podsIn, prometheusIngressRule, tcp, telemetryEgress } from '../lib/network';
 import type { CanaryModel, EnvironmentModel, ServiceModel } from '../platform/model';
 import { PlatformChart } from './platform-chart';
 
@@ -58,7 +58,7 @@ export class ServiceChart extends PlatformChart {
     );
     const tmp = tmpVolume();
     const ports = [{ name: 'http', containerPort: s.port, protocol: 'TCP' }];
-    if (s.metrics.port !== s.port) ports.push({ name: 'http-metrics', containerPort: s.metrics.port, protocol: 'TCP' });
+    if (s.metrics.port !== s.port) ports.push({ name: METRICS_PORT_NAME, containerPort: s.metrics.port, protocol: 'TCP' });
     const probe = (path: string, periodSeconds: number, failureThreshold: number) => ({
       httpGet: { path, port: k8s.IntOrString.fromString('http'), scheme: 'HTTP' },
       periodSeconds,
@@ -88,6 +88,8 @@ export class ServiceChart extends PlatformChart {
                 'kubectl.kubernetes.io/default-container': s.name,
                 'proxy.istio.io/config': '{"holdApplicationUntilProxyStarts":true}',
                 ...sidecarAnnotations(),
+                // The app's metrics reach Prometheus merged with Envoy's on the sidecar's 15020; the app port stays mTLS-only.
+                ...metricsMergeAnnotations(s.metrics),
                 ...instrumentationAnnotations(env, s),
               },
             },
@@ -149,10 +151,8 @@ export class ServiceChart extends PlatformChart {
       if (s.canary.replicas > 1) disruptionBudget('canary-disruption-budget', cid);
     }
 
-    const servicePorts = [{ name: 'http', port: s.port, targetPort: k8s.IntOrString.fromString('http'), protocol: 'TCP', appProtocol: 'http' }];
-    if (s.metrics.port !== s.port) {
-      servicePorts.push({ name: 'http-metrics', port: s.metrics.port, targetPort: k8s.IntOrString.fromString('http-metrics'), protocol: 'TCP', appProtocol: 'http' });
-    }
+    // `http-metrics` → 15020: the pods' merged metrics, what the ServiceMonitor scrapes.
+    const servicePorts = [{ name: 'http', port: s.port, targetPort: k8s.IntOrString.fromString('http'), protocol: 'TCP', appProtocol: 'http' }, mergedMetricsServicePort()];
     new k8s.KubeService(this, 'service', {
       metadata: m(s.name),
       // Both tracks when there is a canary (the mesh splits the traffic by subset); a Service selector may change in place.
@@ -189,7 +189,6 @@ export class ServiceChart extends PlatformChart {
       from: [podsIn(ns, servicePods(env.serviceIndex.get(caller) ?? { name: caller }))],
       ports: tcp(s.port),
     }));
-    const metricsPorts = [...new Set([s.metrics.port, ...SIDECAR_METRICS_PORTS])];
     const depServices = s.dependsOn.services.map((dep) => {
       const target = env.serviceIndex.get(dep)!;
       return { to: [podsIn(ns, servicePods(target))], ports: tcp(target.port) };
@@ -206,7 +205,7 @@ export class ServiceChart extends PlatformChart {
         ingress: [
           ...callers,
           ...(s.route ? [{ from: [gatewayPeer(env)], ports: tcp(s.port) }] : []),
-          { from: [prometheusPeer(env)], ports: tcp(...metricsPorts) },
+          prometheusIngressRule(env),
         ],
         egress: [
           ...depServices,

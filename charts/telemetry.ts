@@ -15,14 +15,15 @@ import {
   InstrumentationSpecPropagators,
   InstrumentationSpecSamplerType,
 } from '../imports/otel-instrumentation-opentelemetry.io';
-import { meta, type Identity } from '../lib/meta';
+import { meta, metricsMergeAnnotations, type Identity } from '../lib/meta';
 import { WAVE } from '../lib/waves';
 import { containerSecurityContext, podSecurityContext } from '../lib/security';
-import { dnsEgress, meshControlPlaneEgress, podsIn, prometheusPeer, SIDECAR_METRICS_PORTS, tcp } from '../lib/network';
+import { dnsEgress, meshControlPlaneEgress, podsIn, prometheusIngressRule, tcp } from '../lib/network';
 import {
   COLLECTOR_EXPORTER_METRICS_PORT,
   COLLECTOR_HEALTH_PORT,
-  COLLECTOR_METRICS_PORTS,
+  COLLECTOR_MERGED_METRICS,
+  COLLECTOR_SELF_METRICS,
   COLLECTOR_SELF_METRICS_PORT,
   INSTRUMENTATION_NAME,
   tracingProviderName,
@@ -152,7 +153,14 @@ export class TelemetryChart extends PlatformChart {
         replicas: collectorReplicas(env),
         upgradeStrategy: OpenTelemetryCollectorV1Beta1SpecUpgradeStrategy.NONE,
         config: collectorConfig(env),
-        podAnnotations: { 'sidecar.istio.io/inject': 'true', 'kubectl.kubernetes.io/default-container': 'otc-container', ...sidecarAnnotations() },
+        podAnnotations: {
+          'sidecar.istio.io/inject': 'true',
+          'kubectl.kubernetes.io/default-container': 'otc-container',
+          ...sidecarAnnotations(),
+          // The exporter's metrics merged on 15020; the collector's own (8888) bypass the sidecar, Prometheus only (NetworkPolicy).
+          ...metricsMergeAnnotations(COLLECTOR_MERGED_METRICS),
+          'traffic.sidecar.istio.io/excludeInboundPorts': String(COLLECTOR_SELF_METRICS.port),
+        },
         podSecurityContext: {
           runAsNonRoot: podCtx.runAsNonRoot,
           runAsUser: podCtx.runAsUser,
@@ -224,7 +232,7 @@ export class TelemetryChart extends PlatformChart {
         policyTypes: ['Ingress', 'Egress'],
         ingress: [
           ...(senders.length ? [{ from: senders, ports: tcp(t.otlpGrpcPort, t.otlpHttpPort) }] : []),
-          { from: [prometheusPeer(env)], ports: tcp(...COLLECTOR_METRICS_PORTS, ...SIDECAR_METRICS_PORTS) },
+          prometheusIngressRule(env, COLLECTOR_SELF_METRICS.port),
         ],
         egress: [{ to: [podsIn(env.addons.telemetryNamespace, j.podLabels)], ports: tcp(j.otlpGrpcPort) }, dnsEgress(), meshControlPlaneEgress(env)],
       },

@@ -26,10 +26,21 @@ export function instrumentationAnnotations(env: Pick<EnvironmentModel, 'namespac
   }
 }
 
-/** Ports Prometheus scrapes on the collector: its own telemetry (8888) and the `prometheus` exporter (8889). */
+/**
+ * The collector has two metrics endpoints and Istio merges one per pod. The
+ * `prometheus` exporter (8889: the services' OTLP metrics) is the merged one,
+ * served with Envoy's on 15020. The collector's own telemetry (8888) is the
+ * platform's one exception: the sidecar does not capture 8888
+ * (`traffic.sidecar.istio.io/excludeInboundPorts`), so it is plain text like
+ * 15020 and, like 15020, only Prometheus may reach it (NetworkPolicy). No
+ * port is PERMISSIVE.
+ */
 export const COLLECTOR_SELF_METRICS_PORT = 8888;
 export const COLLECTOR_EXPORTER_METRICS_PORT = 8889;
-export const COLLECTOR_METRICS_PORTS: readonly number[] = [COLLECTOR_SELF_METRICS_PORT, COLLECTOR_EXPORTER_METRICS_PORT];
+/** The endpoint the collector pods' `prometheus.io/*` annotations name (overriding the operator's default, 8888). */
+export const COLLECTOR_MERGED_METRICS = { port: COLLECTOR_EXPORTER_METRICS_PORT, path: '/metrics' } as const;
+/** Scraped directly, outside the mesh (see above). */
+export const COLLECTOR_SELF_METRICS = { port: COLLECTOR_SELF_METRICS_PORT, path: '/metrics' } as const;
 /** The collector's health_check extension (liveness/readiness probes the operator derives). */
 export const COLLECTOR_HEALTH_PORT = 13133;
 

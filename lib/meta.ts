@@ -19,6 +19,9 @@ export const ANNOTATION = {
   hook: 'argocd.argoproj.io/hook',
   hookDeletePolicy: 'argocd.argoproj.io/hook-delete-policy',
   configChecksum: 'checksum/config',
+  prometheusScrape: 'prometheus.io/scrape',
+  prometheusPort: 'prometheus.io/port',
+  prometheusPath: 'prometheus.io/path',
 } as const;
 
 /** Who an object belongs to. `instance` is unique per workload in a namespace. */
@@ -93,4 +96,16 @@ export function meta(o: MetaOptions) {
     labels: labels(o.id, o.labels),
     annotations: { [ANNOTATION.syncWave]: String(o.wave), ...o.annotations },
   };
+}
+
+/**
+ * Pod annotations that name a pod's one application metrics endpoint. Istio's
+ * sidecar injector (metrics merging, `meshConfig.enablePrometheusMerge`, on by
+ * default) moves them into istio-agent's `ISTIO_PROMETHEUS_ANNOTATIONS` and
+ * rewrites them to `15020` / `/stats/prometheus`, where the agent serves the
+ * application's metrics (fetched from `localhost:<port><path>`) merged with
+ * Envoy's and its own. One endpoint per pod.
+ */
+export function metricsMergeAnnotations(endpoint: { readonly port: number; readonly path: string }): Record<string, string> {
+  return { [ANNOTATION.prometheusScrape]: 'true', [ANNOTATION.prometheusPort]: String(endpoint.port), [ANNOTATION.prometheusPath]: endpoint.path };
 }

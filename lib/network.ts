@@ -53,8 +53,30 @@ export function kedaOperatorClients(env: Pick<EnvironmentModel, 'addons' | 'serv
   return env.services.some((s) => s.scaler === 'keda') ? [{ namespace: env.addons.keda.namespace, labels: { ...KEDA_OPERATOR_POD_LABELS }, ports }] : [];
 }
 
-/** Ports of the Istio sidecar that Prometheus scrapes (merged app + Envoy metrics, Envoy stats). */
-export const SIDECAR_METRICS_PORTS = [15020, 15090] as const;
+/**
+ * istio-agent's merged metrics endpoint on every meshed pod: the pod's
+ * application metrics (named by its `prometheus.io/*` annotations, see
+ * `metricsMergeAnnotations`) plus Envoy's and the agent's own, in plain text.
+ * The sidecar does not capture this port (istio-init excludes 15090, 15021 and
+ * 15020 from inbound redirection), so no PeerAuthentication or
+ * AuthorizationPolicy applies to it: the NetworkPolicies admit Prometheus only.
+ * The one port Prometheus scrapes on any platform pod (the collector adds a
+ * narrow exception, see charts/telemetry.ts).
+ */
+export const MERGED_METRICS = { port: 15020, path: '/stats/prometheus' } as const;
+
+/** The named port Prometheus (ServiceMonitor) scrapes on every Service that publishes metrics: the pods' merged endpoint. */
+export const METRICS_PORT_NAME = 'http-metrics';
+
+/** The `http-metrics` port of a Service: 15020 on the Service and on the pods (a number; the injected proxy declares no container port for it). */
+export function mergedMetricsServicePort() {
+  return { name: METRICS_PORT_NAME, port: MERGED_METRICS.port, targetPort: k8s.IntOrString.fromNumber(MERGED_METRICS.port), protocol: 'TCP', appProtocol: 'http' };
+}
+
+/** Ingress from Prometheus on the merged metrics port (plus `extraPorts`, the collector's exception only). */
+export function prometheusIngressRule(env: Pick<EnvironmentModel, 'addons'>, ...extraPorts: number[]) {
+  return { from: [prometheusPeer(env)], ports: tcp(MERGED_METRICS.port, ...extraPorts) };
+}
 
 /**
  * Address ranges that are never "outside": private networks (pods, services,

@@ -1,11 +1,11 @@
 import { k8s } from 'cdk8s-plus-28';
 import type { Construct } from 'constructs';
-import { ANNOTATION, LABEL, meta, selector, servicePods, type Identity } from './meta';
+import { ANNOTATION, LABEL, meta, metricsMergeAnnotations, selector, servicePods, type Identity } from './meta';
 import { WAVE } from './waves';
 import { containerSecurityContext, podSecurityContext } from './security';
 import { footprint as podFootprint, sidecarAnnotations, type Footprint } from './quota';
 import { SIDECAR_RESOURCES, TIER_RESOURCES, type ResourcePreset } from './resources';
-import { dnsEgress, meshControlPlaneEgress, podsIn, prometheusPeer, SIDECAR_METRICS_PORTS, tcp } from './network';
+import { dnsEgress, meshControlPlaneEgress, MERGED_METRICS, podsIn, prometheusIngressRule, tcp } from './network';
 import { statefulPlacement } from './scheduling';
 import { METRICS_PORT_NAME, STORE_ENDPOINTS, STORE_METRICS, STORE_METRICS_COMPONENT, type StoreMetrics } from './stores';
 import type { EnvironmentModel, StoreModel } from '../platform/model';
@@ -50,13 +50,15 @@ export interface NamedPort {
   readonly port: number;
   /** @default 'tcp' (Istio protocol selection uses the name prefix; `http-*` for HTTP). */
   readonly appProtocol?: string;
+  /** A port number on the pods that no container declares (the sidecar's 15020). @default the container port named `name` */
+  readonly targetPort?: number;
 }
 
 function servicePorts(ports: readonly NamedPort[]) {
   return ports.map((p) => ({
     name: p.name,
     port: p.port,
-    targetPort: k8s.IntOrString.fromString(p.name),
+    targetPort: p.targetPort !== undefined ? k8s.IntOrString.fromNumber(p.targetPort) : k8s.IntOrString.fromString(p.name),
     protocol: 'TCP',
     appProtocol: p.appProtocol ?? 'tcp',
   }));
@@ -94,7 +96,9 @@ export { METRICS_PORT_NAME };
 
 /**
  * The metrics Service of an endpoint (default: the store's own exporter,
- * STORE_METRICS): its `http-metrics` port on every pod named `metrics.appName`.
+ * STORE_METRICS): port `http-metrics` → 15020, the merged endpoint (exporter +
+ * Envoy) of every pod named `metrics.appName`, which carries the endpoint's
+ * `prometheus.io/*` annotations.
  */
 export function metricsService(scope: Construct, p: { store: StoreModel; id: Identity; metrics?: StoreMetrics }) {
   const m = p.metrics ?? STORE_METRICS[p.store.kind];
@@ -103,7 +107,7 @@ export function metricsService(scope: Construct, p: { store: StoreModel; id: Ide
     name: m.service,
     namespace: p.store.namespace,
     id: p.id,
-    ports: [{ name: m.portName, port: m.port, appProtocol: 'http' }],
+    ports: [{ name: m.portName, port: MERGED_METRICS.port, targetPort: MERGED_METRICS.port, appProtocol: 'http' }],
     allInstances: true,
     component: STORE_METRICS_COMPONENT,
   });
@@ -157,13 +161,15 @@ export interface StatefulWorkloadProps {
 /**
  * Pod template annotations of every long-running data-layer pod: the default
  * container, the app held until the Istio proxy is up (stores and exporters
- * open connections at start), sidecar resources pinned for the quota.
+ * open connections at start), sidecar resources pinned for the quota, and the
+ * pod's one metrics endpoint for Istio's metrics merging (served on 15020).
  */
-export function meshPodAnnotations(podSpec: k8s.PodSpec, extra?: Record<string, string>): Record<string, string> {
+export function meshPodAnnotations(podSpec: k8s.PodSpec, metrics: Pick<StoreMetrics, 'port' | 'path'>, extra?: Record<string, string>): Record<string, string> {
   return {
     'kubectl.kubernetes.io/default-container': podSpec.containers[0]!.name,
     'proxy.istio.io/config': '{"holdApplicationUntilProxyStarts":true}',
     ...sidecarAnnotations(),
+    ...metricsMergeAnnotations(metrics),
     ...extra,
   };
 }
@@ -221,7 +227,7 @@ export function statefulWorkload(scope: Construct, id: string, p: StatefulWorklo
       template: {
         metadata: {
           labels: meta({ name: p.name, id: p.id, wave: WAVE.data }).labels,
-          annotations: meshPodAnnotations(p.podSpec, p.podAnnotations),
+          annotations: meshPodAnnotations(p.podSpec, STORE_METRICS[p.store.kind], p.podAnnotations),
         },
         spec: p.podSpec,
       },
@@ -323,7 +329,7 @@ export interface StorePolicyProps {
  * The NetworkPolicy of a store: selects every pod of the store (by
  * `app.kubernetes.io/name`, which is what the clients' egress rules target) and
  * admits only the services whose `dependsOn` names it, the store's own peers,
- * and Prometheus on the exporter and sidecar metrics ports. Egress: peers, DNS, istiod.
+ * and Prometheus on the merged metrics port (15020). Egress: peers, DNS, istiod.
  */
 export function storeNetworkPolicy(scope: Construct, p: StorePolicyProps): k8s.KubeNetworkPolicy {
   const ep = STORE_ENDPOINTS[p.store.kind];
@@ -340,7 +346,7 @@ export function storeNetworkPolicy(scope: Construct, p: StorePolicyProps): k8s.K
         ...clientRules,
         ...extra,
         { from: [podsIn(ns, own)], ports: tcp(...new Set([...p.peerPorts, ...p.clientPorts])) },
-        prometheusIngress(p.env, STORE_METRICS[p.store.kind].port),
+        prometheusIngress(p.env),
       ],
       egress: [
         { to: [podsIn(ns, own)], ports: tcp(...new Set([...p.peerPorts, ...p.clientPorts])) },
@@ -389,9 +395,9 @@ export function workloadNetworkPolicy(scope: Construct, cid: string, p: { env: E
   });
 }
 
-/** Ingress from Prometheus on a metrics port and the sidecar's metrics ports. */
-export function prometheusIngress(env: EnvironmentModel, port: number): k8s.NetworkPolicyIngressRule {
-  return { from: [prometheusPeer(env)], ports: tcp(port, ...SIDECAR_METRICS_PORTS) };
+/** Ingress from Prometheus: the merged metrics port (15020) only; istio-agent fetches the exporters over localhost. */
+export function prometheusIngress(env: EnvironmentModel): k8s.NetworkPolicyIngressRule {
+  return prometheusIngressRule(env);
 }
 
 /** Megabytes of a memory limit (MiB) given to a heap/cache: `fraction` of it, rounded down to 16 MiB. */

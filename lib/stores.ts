@@ -1,4 +1,7 @@
 import type { DataStoreName } from '../platform/schema';
+import { METRICS_PORT_NAME } from './network';
+
+export { METRICS_PORT_NAME };
 
 /**
  * What the rest of the platform needs to know about each data store: the pod
@@ -73,24 +76,26 @@ export function storeConnectionEnv(store: DataStoreName, namespace: string, serv
   }
 }
 
-/** The named port Prometheus (ServiceMonitor) scrapes on every metrics Service of the data layer. */
-export const METRICS_PORT_NAME = 'http-metrics';
-
 /**
  * One Prometheus metrics endpoint of the data layer: pods labelled
  * `app.kubernetes.io/name: <appName>` serve `path` on container port `port`
- * (named `portName`), published by the Service `service` (labelled with the
- * same name and `app.kubernetes.io/component: metrics`). The single source of
- * truth for the port: the data charts (container port, exporter flags,
- * metrics Service, NetworkPolicy), the mesh policies (PERMISSIVE port, GET
- * rule), the ServiceMonitors and the alerts all read it from here.
+ * (named `portName`). The single source of truth for that port: the data
+ * charts (container port, exporter flags) and the pods' `prometheus.io/*`
+ * annotations read it from here. Prometheus never connects to it: istio-agent
+ * fetches it over localhost and serves it merged with Envoy's metrics on
+ * 15020 (`MERGED_METRICS`), which the Service `service` (labelled with the
+ * same name and `app.kubernetes.io/component: metrics`) publishes as port
+ * `portName` for the ServiceMonitor.
  */
 export interface StoreMetrics {
   /** `app.kubernetes.io/name` of the pods that serve the metrics and of their Service. */
   readonly appName: string;
   readonly service: string;
+  /** Name of the container port and of the metrics Service's port (which targets 15020). */
   readonly portName: string;
+  /** The exporter's own port (container port, `prometheus.io/port`). */
   readonly port: number;
+  /** The exporter's own path (`prometheus.io/path`). */
   readonly path: string;
   /** What serves the metrics (for docs and dashboards). */
   readonly exporter: string;
@@ -130,8 +135,7 @@ export const KAFKA_EXPORTER = {
 
 /**
  * Every metrics endpoint a store's chart renders: the exporter in the store's
- * pods and, for Kafka, kafka_exporter. The ServiceMonitors and the mesh
- * policies follow this list.
+ * pods and, for Kafka, kafka_exporter. The ServiceMonitors follow this list.
  */
 export function storeMetricsEndpoints(kind: DataStoreName): readonly StoreMetrics[] {
   return kind === 'kafka' ? [STORE_METRICS.kafka, KAFKA_EXPORTER.metrics] : [STORE_METRICS[kind]];

@@ -74,6 +74,8 @@ export interface ServiceModel {
   readonly version: string;
   readonly port: number;
   readonly metrics: { readonly path: string; readonly port: number };
+  /** Alert thresholds: p95 request duration (ms) and 5xx percentage of requests. */
+  readonly slo: { readonly latencyP95Ms: number; readonly errorRatePercent: number };
   readonly health: { readonly readiness: string; readonly liveness: string; readonly startup: string };
   readonly tier: Tier;
   readonly resources: ResourcePreset;
@@ -251,6 +253,7 @@ function resolveEnvironment(spec: PlatformSpec, envName: string, graph: Dependen
       version: imageVersion(s.image),
       port: s.port,
       metrics: { path: s.metrics.path, port: s.metrics.port ?? s.port },
+      slo: { latencyP95Ms: s.slo.latencyP95Ms, errorRatePercent: s.slo.errorRatePercent },
       health: { readiness: s.health.readiness, liveness: s.health.liveness, startup: s.health.startup ?? s.health.liveness },
       tier,
       resources: TIER_RESOURCES[tier],

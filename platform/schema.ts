@@ -78,6 +78,8 @@ const certificateIssuer = z.union([
 export const DEFAULT_CERTIFICATE_ISSUER = { kind: 'ClusterIssuer', name: 'letsencrypt-prod' } as const;
 
 export const DEFAULT_RETRIES = { attempts: 2, perTryTimeout: '5s', retryOn: 'connect-failure,refused-stream,unavailable' } as const;
+/** The platform's SLO (README: p95 latency > 200 ms, error rate > 1 % alert); a service may set its own. */
+export const DEFAULT_SLO = { latencyP95Ms: 200, errorRatePercent: 1 } as const;
 
 const autoscaling = z
   .strictObject({
@@ -154,6 +156,13 @@ export const service = z.strictObject({
   metrics: z
     .strictObject({ path: httpPath.default('/metrics'), port: port.optional().describe('@default the service port') })
     .default({ path: '/metrics' }),
+  slo: z
+    .strictObject({
+      latencyP95Ms: z.number().int().min(1).default(DEFAULT_SLO.latencyP95Ms).describe('Alert when the p95 request duration exceeds this many milliseconds for 10 minutes.'),
+      errorRatePercent: z.number().gt(0).max(100).default(DEFAULT_SLO.errorRatePercent).describe('Alert when more than this percentage of requests fail with 5xx for 5 minutes.'),
+    })
+    .default({ ...DEFAULT_SLO })
+    .describe('Service-level objectives the alerts hold this service (and its canary) to.'),
   produces: z.array(topic).default([]).describe('Kafka topics this service writes.'),
   consumes: z.array(topic).default([]).describe('Kafka topics this service reads.'),
   scaleOn: z

@@ -1,42 +1,63 @@
-import type { EnvironmentModel } from '../../platform/model';
-import { anyOf, type AlertGroup } from './types';
+import type { EnvironmentModel, ServiceModel } from '../../platform/model';
+import { anyOf, type Alert, type AlertGroup } from './types';
 
-/** SLO thresholds every platform service is held to. */
-export const SERVICE_SLO = { latencyP95Ms: 200, errorRatio: 0.01 } as const;
+/** A service's workloads as Istio names them: the service and, if it has one, its canary (held to the same SLO). */
+const workloadsOf = (s: ServiceModel) => [s.name, ...(s.canary ? [s.canary.name] : [])];
+
+/**
+ * The services grouped by one SLO threshold, in spec order of first
+ * appearance: one alert rule per distinct value, so services that keep the
+ * defaults share one rule and a service with its own threshold gets its own.
+ */
+function byThreshold(services: readonly ServiceModel[], threshold: (s: ServiceModel) => number): { value: number; workloads: string[] }[] {
+  const groups = new Map<number, string[]>();
+  for (const s of services) groups.set(threshold(s), [...(groups.get(threshold(s)) ?? []), ...workloadsOf(s)]);
+  return [...groups].map(([value, workloads]) => ({ value, workloads }));
+}
+
+/** A percentage as a ratio without floating-point noise (0.7 % → 0.007, not 0.006999…). */
+const ratio = (percent: number) => Number((percent / 100).toPrecision(12));
 
 /**
  * The services' SLO alerts, from the mesh's request metrics (reported by the
  * destination sidecar, so they are the same for every runtime) and from
- * kube-state-metrics.
+ * kube-state-metrics. Latency and error thresholds come from each service's
+ * `slo` (default p95 200 ms, 1 % 5xx).
  */
 export function serviceAlerts(env: EnvironmentModel): AlertGroup | undefined {
   if (env.services.length === 0) return undefined;
   const ns = env.namespace;
   // A canary is its own workload (`<service>-canary`): its errors and latency alert on their own.
-  const workloads = anyOf(env.services.flatMap((s) => [s.name, ...(s.canary ? [s.canary.name] : [])]));
-  const istio = `reporter="destination", destination_workload_namespace="${ns}", destination_workload=~"${workloads}"`;
+  const workloads = anyOf(env.services.flatMap(workloadsOf));
+  const istio = (names: readonly string[]) => `reporter="destination", destination_workload_namespace="${ns}", destination_workload=~"${anyOf(names)}"`;
+  const latency = byThreshold(env.services, (s) => s.slo.latencyP95Ms).map(
+    ({ value, workloads: names }): Alert => ({
+      alert: 'ServiceLatencyP95High',
+      expr: `histogram_quantile(0.95, sum by (destination_workload, le) (rate(istio_request_duration_milliseconds_bucket{${istio(names)}}[5m]))) > ${value}`,
+      for: '10m',
+      severity: 'warning',
+      summary: `{{ $labels.destination_workload }} p95 latency is above ${value} ms`,
+      description: `The 95th percentile of request duration of {{ $labels.destination_workload }} in ${ns} is {{ $value | humanize }} ms (SLO: ${value} ms).`,
+    }),
+  );
+  const errors = byThreshold(env.services, (s) => s.slo.errorRatePercent).map(
+    ({ value, workloads: names }): Alert => ({
+      alert: 'ServiceErrorRateHigh',
+      expr:
+        `sum by (destination_workload) (rate(istio_requests_total{${istio(names)}, response_code=~"5.."}[5m]))` +
+        ` / sum by (destination_workload) (rate(istio_requests_total{${istio(names)}}[5m])) > ${ratio(value)}`,
+      for: '5m',
+      severity: 'critical',
+      summary: `{{ $labels.destination_workload }} answers more than ${value}% of requests with 5xx`,
+      description: `{{ $value | humanizePercentage }} of the requests to {{ $labels.destination_workload }} in ${ns} failed with a 5xx status over the last 5 minutes.`,
+    }),
+  );
   const hpas = env.services.flatMap((s) => (s.scaler === 'hpa' ? [s.name] : s.scaler === 'keda' ? [`keda-hpa-${s.name}`] : []));
   return {
     name: `${env.platform}-${env.name}-services`,
     alerts: [
-      {
-        alert: 'ServiceLatencyP95High',
-        expr: `histogram_quantile(0.95, sum by (destination_workload, le) (rate(istio_request_duration_milliseconds_bucket{${istio}}[5m]))) > ${SERVICE_SLO.latencyP95Ms}`,
-        for: '10m',
-        severity: 'warning',
-        summary: `{{ $labels.destination_workload }} p95 latency is above ${SERVICE_SLO.latencyP95Ms} ms`,
-        description: `The 95th percentile of request duration of {{ $labels.destination_workload }} in ${ns} is {{ $value | humanize }} ms (SLO: ${SERVICE_SLO.latencyP95Ms} ms).`,
-      },
-      {
-        alert: 'ServiceErrorRateHigh',
-        expr:
-          `sum by (destination_workload) (rate(istio_requests_total{${istio}, response_code=~"5.."}[5m]))` +
-          ` / sum by (destination_workload) (rate(istio_requests_total{${istio}}[5m])) > ${SERVICE_SLO.errorRatio}`,
-        for: '5m',
-        severity: 'critical',
-        summary: `{{ $labels.destination_workload }} answers more than ${SERVICE_SLO.errorRatio * 100}% of requests with 5xx`,
-        description: `{{ $value | humanizePercentage }} of the requests to {{ $labels.destination_workload }} in ${ns} failed with a 5xx status over the last 5 minutes.`,
-      },
+      ...latency,
+      ...errors,
       {
         alert: 'ServicePodsNotReady',
         expr: `sum by (deployment) (kube_deployment_status_replicas_unavailable{namespace="${ns}", deployment=~"${workloads}"}) > 0`,

@@ -194,18 +194,22 @@ describe('data layer: wiring', () => {
     expect((rendered.get('Service', 'postgres-read', { env: 'dev' }) as any).spec.selector['app.kubernetes.io/instance']).toBe('postgres-primary');
   });
 
-  it('every Service port targets a named container port of the selected pods; metrics ports are http-metrics', () => {
+  it('every Service port targets a named container port of the selected pods; metrics Services publish http-metrics → 15020 only', () => {
     const workloads = ['StatefulSet', 'Deployment'].flatMap((k) => rendered.find(k, { env: 'prod', namespace: 'acme-prod-data' })) as any[];
     for (const s of rendered.find('Service', { env: 'prod', namespace: 'acme-prod-data' }) as any[]) {
       const pods = workloads.filter((w) => matches(s.spec.selector, podLabels(w)));
       expect(pods.length, s.metadata.name).toBeGreaterThan(0);
+      if (s.metadata.name.endsWith('-metrics')) {
+        // The merged endpoint of istio-agent: a port number the injected sidecar serves, not a declared container port.
+        expect(s.spec.ports).toEqual([{ name: 'http-metrics', port: 15020, targetPort: 15020, protocol: 'TCP', appProtocol: 'http' }]);
+        continue;
+      }
       for (const port of s.spec.ports) {
         for (const w of pods) {
           const names = w.spec.template.spec.containers.flatMap((c: any) => (c.ports ?? []).map((p: any) => p.name));
           expect(names, `${s.metadata.name} → ${w.metadata.name}`).toContain(port.targetPort);
         }
       }
-      if (s.metadata.name.endsWith('-metrics')) expect(s.spec.ports.map((p: any) => p.name)).toEqual(['http-metrics']);
     }
   });
 
@@ -296,10 +300,13 @@ function reachable(r: Rendered, env: string, from: string): string[] {
 describe('data layer: one metrics port per endpoint, everywhere', () => {
   /**
    * For every metrics endpoint of every store, from the rendered objects: the
-   * port the ServiceMonitor scrapes (through the `<store>-metrics` Service), the
-   * container port behind it, the port the mesh opens (PERMISSIVE + GET rule)
-   * and the port the NetworkPolicy opens to Prometheus are one and the same —
-   * and the one STORE_METRICS / storeMetricsEndpoints declare.
+   * ServiceMonitor scrapes the `<store>-metrics` Service's named port, which
+   * targets istio-agent's merged endpoint (15020, `/stats/prometheus`) — the
+   * only port the NetworkPolicy opens to Prometheus; the pods' `prometheus.io`
+   * annotations name the exporter's port and path, which is the container port
+   * the exporter listens on — the one STORE_METRICS / storeMetricsEndpoints
+   * declare. The mesh opens nothing for it (no PERMISSIVE port, no
+   * principal-less rule).
    */
   const ports = (r: Rendered, env: string, store: StoreModel, m: StoreMetricsT) => {
     const ns = store.namespace;
@@ -310,37 +317,46 @@ describe('data layer: one metrics port per endpoint, everywhere', () => {
     const pods = podsOf(r, env).filter((p) => p.namespace === ns && matches(services[0].spec.selector, p.labels));
     expect(pods.length, m.service).toBeGreaterThan(0);
     const workloads = ['StatefulSet', 'Deployment'].flatMap((k) => r.find(k, { env, namespace: ns }) as any[]).filter((w) => pods.some((p) => p.workload === w.metadata.name));
-    const containerPorts = [...new Set(workloads.flatMap((w) => w.spec.template.spec.containers.flatMap((c: any) => (c.ports ?? []).filter((p: any) => p.name === svcPort.targetPort).map((p: any) => p.containerPort))))];
+    const annotations = [...new Set(workloads.map((w) => JSON.stringify(pick(w.spec.template.metadata.annotations ?? {}, ['prometheus.io/scrape', 'prometheus.io/port', 'prometheus.io/path']))))].map((a) => JSON.parse(a));
+    const annotated = Number(annotations[0]?.['prometheus.io/port']);
+    const containerPorts = [...new Set(workloads.flatMap((w) => w.spec.template.spec.containers.flatMap((c: any) => (c.ports ?? []).filter((p: any) => p.containerPort === annotated).map((p: any) => `${p.name}:${p.containerPort}`))))];
     const selecting = (kind: string) => (r.find(kind, { env, namespace: ns }) as any[]).filter((o) => o.spec.selector && pods.every((p) => matches(o.spec.selector.matchLabels, p.labels)));
     const permissive = selecting('PeerAuthentication').flatMap((pa) => Object.entries(pa.spec.portLevelMtls ?? {}).filter(([, v]: any) => v.mode === 'PERMISSIVE').map(([k]) => Number(k)));
-    const getRules = selecting('AuthorizationPolicy').flatMap((ap) =>
-      (ap.spec.rules ?? []).filter((x: any) => !x.from).flatMap((x: any) => x.to.filter((t: any) => t.operation.paths?.includes(m.path) && t.operation.methods?.includes('GET')).flatMap((t: any) => t.operation.ports.map(Number))),
-    );
+    const anonymousRules = selecting('AuthorizationPolicy').flatMap((ap) => (ap.spec.rules ?? []).filter((x: any) => !x.from));
     const prometheus = { namespace: 'monitoring', labels: { 'app.kubernetes.io/name': 'prometheus' } };
     const ingress = policiesOf(r, env, pods[0]!).flatMap((np) => np.spec.ingress ?? []);
     return {
-      serviceMonitor: svcPort.port,
+      serviceMonitor: { port: svcPort.name, path: sm.spec.endpoints[0].path, targetPort: svcPort.targetPort },
+      annotations,
       container: containerPorts,
       permissive,
-      authorization: getRules,
-      networkPolicy: rulesAllow(ingress, 'from', prometheus, svcPort.port) ? svcPort.port : undefined,
+      anonymousRules,
+      prometheusMayReach: [m.port, 15020, 15090].filter((port) => rulesAllow(ingress, 'from', prometheus, port)),
     };
   };
+  const pick = (o: Record<string, string>, keys: string[]) => Object.fromEntries(keys.filter((k) => k in o).map((k) => [k, o[k]]));
 
-  it('the mesh opens, the ServiceMonitor scrapes, the exporter listens on and the metrics Service publishes the same port', () => {
+  it('the exporter listens on the port its pods name for metrics merging; Prometheus scrapes only the merged 15020, through the metrics Service', () => {
     for (const env of ['dev', 'prod']) {
       const model = rendered.model.environments.find((e) => e.name === env)!;
       for (const store of model.stores) {
         const endpoints = storeMetricsEndpoints(store.kind);
         expect(endpoints[0]).toBe(STORE_METRICS[store.kind]);
         for (const m of endpoints) {
-          expect(ports(rendered, env, store, m), `${env}/${m.service}`).toEqual({ serviceMonitor: m.port, container: [m.port], permissive: [m.port], authorization: [m.port], networkPolicy: m.port });
+          expect(ports(rendered, env, store, m), `${env}/${m.service}`).toEqual({
+            serviceMonitor: { port: 'http-metrics', path: '/stats/prometheus', targetPort: 15020 },
+            annotations: [{ 'prometheus.io/scrape': 'true', 'prometheus.io/port': String(m.port), 'prometheus.io/path': m.path }],
+            container: [`${m.portName}:${m.port}`],
+            permissive: [],
+            anonymousRules: [],
+            prometheusMayReach: [15020],
+          });
         }
       }
     }
   });
 
-  it('Kafka brokers serve the JMX exporter on the port their metrics Service and mesh policies use', () => {
+  it('Kafka brokers serve the JMX exporter on the port their pods name for metrics merging', () => {
     const kafka = container(sts(rendered, 'kafka'), 'kafka');
     expect(envOf(kafka).KAFKA_OPTS).toContain(`jmx_prometheus_javaagent.jar=${STORE_METRICS.kafka.port}:`);
     expect(configData(rendered, 'zookeeper-config')['zoo.cfg']).toContain(`metricsProvider.httpPort=${STORE_METRICS.zookeeper.port}`);
@@ -370,7 +386,8 @@ describe('data layer: kafka_exporter', () => {
       expect(Object.keys(c.resources.limits).sort()).toEqual(['cpu', 'memory']);
       expect(JSON.parse(d.spec.template.metadata.annotations['proxy.istio.io/config'])).toEqual({ holdApplicationUntilProxyStarts: true });
       expect(rendered.get('ServiceAccount', 'kafka-exporter', { env, namespace: ns }).automountServiceAccountToken).toBe(false);
-      expect((rendered.get('Service', 'kafka-exporter-metrics', { env }) as any).spec.ports).toEqual([{ name: 'http-metrics', port: 9308, targetPort: 'http-metrics', protocol: 'TCP', appProtocol: 'http' }]);
+      expect(d.spec.template.metadata.annotations).toMatchObject({ 'prometheus.io/scrape': 'true', 'prometheus.io/port': '9308', 'prometheus.io/path': '/metrics' });
+      expect((rendered.get('Service', 'kafka-exporter-metrics', { env }) as any).spec.ports).toEqual([{ name: 'http-metrics', port: 15020, targetPort: 15020, protocol: 'TCP', appProtocol: 'http' }]);
     }
   });
 
@@ -379,7 +396,7 @@ describe('data layer: kafka_exporter', () => {
       expect(reachable(rendered, env, 'kafka-exporter')).toEqual(['kafka:9092']);
       const np = rendered.get('NetworkPolicy', 'kafka-exporter', { env }) as any;
       expect(np.spec.podSelector.matchLabels).toEqual({ 'app.kubernetes.io/name': 'kafka-exporter', 'app.kubernetes.io/instance': 'kafka-exporter' });
-      expect(np.spec.ingress.map((i: any) => [i.from[0].podSelector.matchLabels['app.kubernetes.io/name'], i.ports.map((p: any) => p.port)])).toEqual([['prometheus', [9308, 15020, 15090]]]);
+      expect(np.spec.ingress.map((i: any) => [i.from[0].podSelector.matchLabels['app.kubernetes.io/name'], i.ports.map((p: any) => p.port)])).toEqual([['prometheus', [15020]]]);
       // No workload of the platform may connect to it (Prometheus runs outside).
       for (const p of podsOf(rendered, env).filter((x) => x.workload !== 'kafka-exporter')) expect(reachable(rendered, env, p.workload), p.workload).not.toContain('kafka-exporter:9308');
     }

@@ -144,6 +144,91 @@ describe.each(platformsUnderTest())('$name', ({ rendered }) => {
     }
   });
 
+  /*
+   * Prometheus runs outside the mesh and scrapes only istio-agent's merged
+   * metrics (15020, `/stats/prometheus`), which the sidecar does not capture:
+   * the mesh opens nothing for it.
+   */
+  test('no PeerAuthentication has a PERMISSIVE port (or mode); only the namespaces’ STRICT defaults exist', () => {
+    const peerAuthentications = objects.filter((o) => o.kind === 'PeerAuthentication');
+    expect(peerAuthentications.length).toBeGreaterThan(0);
+    for (const pa of peerAuthentications) {
+      const spec = pa.spec as any;
+      expect(JSON.stringify(spec), id(pa)).not.toContain('PERMISSIVE');
+      expect(spec, id(pa)).toEqual({ mtls: { mode: 'STRICT' } });
+    }
+  });
+
+  test('every ALLOW rule of every AuthorizationPolicy names principals (allow-nothing and caller-less policies have no rules)', () => {
+    const policies = objects.filter((o) => o.kind === 'AuthorizationPolicy');
+    expect(policies.length).toBeGreaterThan(0);
+    for (const ap of policies) {
+      const spec = ap.spec as any;
+      if (ap.metadata.name === 'allow-nothing') expect(spec, id(ap)).toEqual({});
+      expect(spec.action ?? 'ALLOW', id(ap)).toBe('ALLOW');
+      for (const rule of spec.rules ?? []) {
+        expect(rule.from?.length, `${id(ap)}: a rule without sources`).toBeGreaterThan(0);
+        for (const f of rule.from) {
+          expect(Object.keys(f.source), `${id(ap)}: sources name principals only`).toEqual(['principals']);
+          expect(f.source.principals.length, id(ap)).toBeGreaterThan(0);
+          for (const p of f.source.principals) expect(p, id(ap)).toMatch(/^cluster\.local\/ns\/[a-z0-9-]+\/sa\/[a-z0-9-]+$/);
+        }
+      }
+    }
+  });
+
+  test('every ServiceMonitor scrapes a port of the Services it selects, and that port targets the merged metrics (15020)', () => {
+    const monitors = objects.filter((o) => o.kind === 'ServiceMonitor');
+    expect(monitors.length).toBeGreaterThan(0);
+    for (const sm of monitors) {
+      const spec = sm.spec as any;
+      const services = objects.filter((o) => o.kind === 'Service' && o.metadata.namespace === sm.metadata.namespace && matches(spec.selector.matchLabels, o.metadata.labels));
+      expect(services.length, `${id(sm)} selects a Service`).toBeGreaterThan(0);
+      for (const e of spec.endpoints) {
+        expect(e.path, id(sm)).toBe('/stats/prometheus');
+        for (const svc of services) {
+          const port = ((svc.spec as any).ports as any[]).find((p) => p.name === e.port);
+          expect(port, `${id(sm)} → ${id(svc)} port ${e.port}`).toBeDefined();
+          expect(port.targetPort, `${id(svc)} ${e.port}`).toBe(15020);
+        }
+      }
+    }
+  });
+
+  test('every meshed long-running pod names one metrics endpoint (prometheus.io/*) on a port one of its containers declares', () => {
+    const longRunning = workloads.filter((w) => w.kind !== 'Job' && w.kind !== 'CronJob');
+    expect(longRunning.length).toBeGreaterThan(0);
+    for (const w of longRunning) {
+      const annotations = ((w.spec as any).template.metadata.annotations ?? {}) as Record<string, string>;
+      expect(annotations['prometheus.io/scrape'], id(w)).toBe('true');
+      expect(annotations['prometheus.io/path'], id(w)).toMatch(/^\//);
+      const declared = (podSpecOf(w)!.containers as any[]).flatMap((c) => ((c.ports ?? []) as { containerPort: number }[]).map((p) => p.containerPort));
+      expect(declared, `${id(w)} declares prometheus.io/port ${annotations['prometheus.io/port']}`).toContain(Number(annotations['prometheus.io/port']));
+    }
+    // The collector's containers are the operator's: the annotated port is its prometheus exporter's.
+    for (const c of objects.filter((o) => o.kind === 'OpenTelemetryCollector')) {
+      const spec = c.spec as any;
+      expect(spec.podAnnotations['prometheus.io/scrape'], id(c)).toBe('true');
+      expect(spec.config.exporters.prometheus.endpoint, id(c)).toBe(`0.0.0.0:${spec.podAnnotations['prometheus.io/port']}`);
+      expect(spec.podAnnotations['prometheus.io/path'], id(c)).toBe('/metrics');
+    }
+  });
+
+  test('Prometheus may reach pods on the merged metrics port 15020 only (the collector also on its own 8888, outside the mesh)', () => {
+    const fromPrometheus = (rule: any) => (rule.from ?? []).some((f: any) => f.podSelector?.matchLabels?.['app.kubernetes.io/name'] === 'prometheus');
+    let rules = 0;
+    for (const np of objects.filter((o) => o.kind === 'NetworkPolicy')) {
+      for (const rule of ((np.spec as any).ingress ?? []).filter(fromPrometheus)) {
+        rules++;
+        const isCollector = objects.some((c) => c.kind === 'OpenTelemetryCollector' && c.metadata.namespace === np.metadata.namespace && matches((np.spec as any).podSelector.matchLabels, c.metadata.labels));
+        expect(rule.from.length, id(np)).toBe(1);
+        expect(rule.ports.map((p: any) => p.port), id(np)).toEqual(isCollector ? [15020, 8888] : [15020]);
+      }
+    }
+    expect(rules).toBeGreaterThan(0);
+    for (const c of objects.filter((o) => o.kind === 'OpenTelemetryCollector')) expect((c.spec as any).podAnnotations['traffic.sidecar.istio.io/excludeInboundPorts'], id(c)).toBe('8888');
+  });
+
   test('every namespace is PSS restricted, meshed, and denies all traffic by default', () => {
     const namespaces = objects.filter((o) => o.kind === 'Namespace');
     expect(namespaces.length).toBeGreaterThan(0);

@@ -53,12 +53,10 @@ function checkAuthorization(r: Rendered, spec: PlatformSpecInput) {
   for (const [env, e] of Object.entries(spec.environments)) {
     for (const s of servicesOf(spec)) {
       const policy = r.get('AuthorizationPolicy', s.name, { env, namespace: e.namespace });
-      // The policy (and the PeerAuthentication) protect every track of the service, and only its pods.
-      for (const kind of ['AuthorizationPolicy', 'PeerAuthentication']) {
-        const sel = (r.get(kind, s.name, { env, namespace: e.namespace }).spec as any).selector.matchLabels;
-        for (const labels of tracksOf(r, env, e.namespace, spec, s.name)) expect(selects(sel, labels), `${env}/${kind} ${s.name} covers ${labels['app.kubernetes.io/instance']}`).toBe(true);
-        expect(sel['app.kubernetes.io/name']).toBe(s.name);
-      }
+      // The policy protects every track of the service, and only its pods.
+      const sel = (policy.spec as any).selector.matchLabels;
+      for (const labels of tracksOf(r, env, e.namespace, spec, s.name)) expect(selects(sel, labels), `${env}/AuthorizationPolicy ${s.name} covers ${labels['app.kubernetes.io/instance']}`).toBe(true);
+      expect(sel['app.kubernetes.io/name']).toBe(s.name);
       expect(admitted(policy), `${env}/${s.name}`).toEqual(expectedServicePrincipals(spec, e.namespace, s));
       // Principals are admitted on the service port only.
       for (const rule of rulesOf(policy).filter((x) => x.from)) expect(rule.to?.[0]?.operation?.ports).toEqual([String(s.port)]);
@@ -152,23 +150,19 @@ describe('mesh security (small platform)', () => {
     expect(admitted(r.get('AuthorizationPolicy', 'kafka', { env: 'dev' }))).not.toContain(sa('keda', 'keda-operator'));
   });
 
-  it('lets Prometheus (outside the mesh) scrape only GET <metrics path> on the metrics port', () => {
-    for (const s of servicesOf(spec)) {
-      const pa = r.get('PeerAuthentication', s.name, { env: 'prod' });
-      expect((pa.spec as any).mtls).toEqual({ mode: 'STRICT' });
-      expect((pa.spec as any).portLevelMtls).toEqual({ [String(s.port)]: { mode: 'PERMISSIVE' } });
-      const anonymous = rulesOf(r.get('AuthorizationPolicy', s.name, { env: 'prod' })).filter((x) => !x.from);
-      expect(anonymous).toEqual([{ to: [{ operation: { methods: ['GET'], paths: ['/metrics'], ports: [String(s.port)] } }] }]);
+  it('opens nothing for Prometheus: no workload PeerAuthentication, no rule without principals (metrics are merged on 15020)', () => {
+    for (const env of Object.keys(spec.environments)) {
+      expect(r.find('PeerAuthentication', { env }).map((pa) => pa.metadata.name)).toEqual(expect.arrayContaining(['default']));
+      expect(r.find('PeerAuthentication', { env }).filter((pa) => pa.metadata.name !== 'default')).toEqual([]);
     }
+    // A service nobody calls (mailer) keeps its policy, with no rules: it admits no one.
+    expect(r.get('AuthorizationPolicy', 'mailer', { env: 'prod' }).spec).toEqual({ action: 'ALLOW', selector: { matchLabels: { 'app.kubernetes.io/instance': 'mailer', 'app.kubernetes.io/name': 'mailer' } } });
   });
 
-  it('kafka_exporter is a Kafka client and is scraped like the other exporters: PERMISSIVE 9308, GET /metrics only', () => {
+  it('kafka_exporter is a Kafka client the Kafka policy admits, and admits no one itself (allow-nothing)', () => {
     for (const [env, e] of Object.entries(spec.environments)) {
       const ns = e.dataNamespace ?? e.namespace;
-      const pa = r.get('PeerAuthentication', 'kafka-exporter', { env, namespace: ns }).spec as any;
-      expect(pa).toEqual({ selector: { matchLabels: { 'app.kubernetes.io/name': 'kafka-exporter' } }, mtls: { mode: 'STRICT' }, portLevelMtls: { '9308': { mode: 'PERMISSIVE' } } });
-      const ap = r.get('AuthorizationPolicy', 'kafka-exporter', { env, namespace: ns });
-      expect(rulesOf(ap)).toEqual([{ to: [{ operation: { methods: ['GET'], paths: ['/metrics'], ports: ['9308'] } }] }]);
+      expect(r.find('AuthorizationPolicy', { env, namespace: ns, name: 'kafka-exporter' })).toEqual([]);
       expect(admitted(r.get('AuthorizationPolicy', 'kafka', { env, namespace: ns }))).toContain(sa(ns, 'kafka-exporter'));
     }
   });

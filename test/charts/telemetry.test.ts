@@ -59,7 +59,8 @@ describe('telemetry custom resources', () => {
     const otlp = np.ingress.find((i: any) => i.ports.some((p: any) => p.port === 4317));
     expect(otlp.from.map((f: any) => f.podSelector.matchLabels['app.kubernetes.io/name']).sort()).toEqual(['api', 'mailer', 'worker']);
     const prom = np.ingress.find((i: any) => i.from[0].namespaceSelector.matchLabels['kubernetes.io/metadata.name'] === 'monitoring');
-    expect(prom.ports.map((p: any) => p.port)).toEqual(expect.arrayContaining([8888, 8889]));
+    // The merged endpoint (Envoy + the exporter's 8889) and the collector's own 8888, which bypasses the sidecar.
+    expect(prom.ports.map((p: any) => p.port)).toEqual([15020, 8888]);
     const jaeger = np.egress[0];
     expect(jaeger.to[0]).toEqual({ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'observability' } }, podSelector: { matchLabels: { 'app.kubernetes.io/name': 'jaeger' } } });
     expect(jaeger.ports).toEqual([{ protocol: 'TCP', port: 4317 }]);
@@ -96,19 +97,59 @@ describe('monitoring', () => {
       const sm = r.get('ServiceMonitor', s.name, { env: 'prod' }).spec as any;
       const svc = r.get('Service', s.name, { env: 'prod' });
       for (const [k, v] of Object.entries(sm.selector.matchLabels as Record<string, string>)) expect(svc.metadata.labels?.[k]).toBe(v);
-      const portNames = ((svc.spec as any).ports as { name: string }[]).map((p) => p.name);
-      expect(portNames).toContain(sm.endpoints[0].port);
-      expect(sm.endpoints[0].path).toBe('/metrics');
+      const port = ((svc.spec as any).ports as { name: string; targetPort: unknown }[]).find((p) => p.name === sm.endpoints[0].port);
+      expect(port?.targetPort).toBe(15020);
+      expect(sm.endpoints[0]).toMatchObject({ port: 'http-metrics', path: '/stats/prometheus' });
+      // The app's own port and path are named to istio-agent by pod annotations.
+      const pod = (r.get('Deployment', s.name, { env: 'prod' }).spec as any).template.metadata.annotations;
+      expect(pod).toMatchObject({ 'prometheus.io/scrape': 'true', 'prometheus.io/port': String(s.metrics?.port ?? s.port), 'prometheus.io/path': s.metrics?.path ?? '/metrics' });
     }
   });
 
-  it('scrapes every data store’s exporter and the Envoy sidecars of every namespace', () => {
+  it('scrapes every data store’s exporter, merged; no separate Envoy PodMonitor (it would scrape every istio_* series twice)', () => {
     for (const name of ['postgres-metrics', 'redis-metrics', 'kafka-metrics', 'kafka-exporter-metrics', 'zookeeper-metrics']) {
       const sm = r.get('ServiceMonitor', name, { env: 'prod', namespace: 'acme-prod-data' }).spec as any;
       expect(sm.selector.matchLabels['app.kubernetes.io/component']).toBe('metrics');
-      expect(sm.endpoints[0].port).toBe('http-metrics');
+      expect(sm.endpoints[0]).toMatchObject({ port: 'http-metrics', path: '/stats/prometheus' });
     }
-    expect(r.find('PodMonitor', { env: 'prod', name: 'istio-sidecars' }).map((p) => p.metadata.namespace).sort()).toEqual(['acme-prod', 'acme-prod-data']);
+    for (const env of ['dev', 'prod']) expect(r.find('PodMonitor', { env }).map((p) => p.metadata.name)).toEqual(['otel-collector']);
+  });
+
+  it('scrapes the collector merged on 15020 (its exporter, 8889) and its own telemetry on 8888, which the sidecar does not capture', () => {
+    const pm = r.get('PodMonitor', 'otel-collector', { env: 'prod' }).spec as any;
+    expect(pm.podMetricsEndpoints.map((e: any) => [e.portNumber, e.path])).toEqual([[15020, '/stats/prometheus'], [8888, '/metrics']]);
+    const pod = (r.get('OpenTelemetryCollector', 'otel', { env: 'prod' }).spec as any).podAnnotations;
+    // Overrides the operator's default prometheus.io annotations (8888).
+    expect(pod).toMatchObject({ 'prometheus.io/scrape': 'true', 'prometheus.io/port': '8889', 'prometheus.io/path': '/metrics', 'traffic.sidecar.istio.io/excludeInboundPorts': '8888' });
+  });
+
+  it('holds every service to its spec SLO: defaults in one rule per alert, a service’s own thresholds in a rule of its own', () => {
+    const sloRules = (rr: typeof r, alert: string) =>
+      (((rr.get('PrometheusRule', 'acme-alerts', { env: 'prod' }).spec as any).groups as { rules: any[] }[]).flatMap((g) => g.rules) as any[]).filter((a) => a.alert === alert);
+    // Defaults (200 ms, 1 %): one rule each, over every service.
+    const [latency] = sloRules(r, 'ServiceLatencyP95High');
+    expect(sloRules(r, 'ServiceLatencyP95High')).toHaveLength(1);
+    expect(latency.expr).toMatch(/destination_workload=~"api\|worker\|mailer"\}\[5m\]\)\)\) > 200$/);
+    expect(sloRules(r, 'ServiceErrorRateHigh')).toHaveLength(1);
+    expect(sloRules(r, 'ServiceErrorRateHigh')[0].expr).toMatch(/ > 0\.01$/);
+
+    const custom = structuredClone(spec);
+    (custom.services.find((s) => s.name === 'worker') as any).slo = { latencyP95Ms: 500, errorRatePercent: 0.7 };
+    const c = render(custom);
+    const latencies = sloRules(c, 'ServiceLatencyP95High').map((a) => [a.expr.match(/destination_workload=~"([^"]+)"/)[1], a.expr.split(' > ')[1], a.annotations.summary]);
+    expect(latencies).toEqual([
+      ['api|mailer', '200', '{{ $labels.destination_workload }} p95 latency is above 200 ms'],
+      ['worker', '500', '{{ $labels.destination_workload }} p95 latency is above 500 ms'],
+    ]);
+    const errors = sloRules(c, 'ServiceErrorRateHigh').map((a) => [a.expr.match(/destination_workload=~"([^"]+)"/)[1], a.expr.split(' > ')[1], a.annotations.summary]);
+    expect(errors).toEqual([
+      ['api|mailer', '0.01', '{{ $labels.destination_workload }} answers more than 1% of requests with 5xx'],
+      ['worker', '0.007', '{{ $labels.destination_workload }} answers more than 0.7% of requests with 5xx'],
+    ]);
+    // The spec validates the thresholds.
+    const bad = structuredClone(spec);
+    (bad.services[0] as any).slo = { errorRatePercent: 0 };
+    expect(() => render(bad)).toThrow();
   });
 
   it('gives every alert a severity, a summary and a runbook', () => {

@@ -92,6 +92,8 @@ describe('Argo CD objects', () => {
     }
     const byId = (id: string) => addons.find((a) => a.metadata.labels!['platform.example.com/addon'] === id)!;
     expect(spec(byId('istiod')).source).toMatchObject({ repoURL: 'https://istio-release.storage.googleapis.com/charts', chart: 'istiod', targetRevision: '1.30.3' });
+    // Prometheus scrapes the merged metrics on 15020 (see charts/monitoring.ts).
+    expect(spec(byId('istiod')).source.helm.valuesObject.meshConfig.enablePrometheusMerge).toBe(true);
     expect(spec(byId('cert-manager')).source).toMatchObject({ repoURL: 'https://charts.jetstack.io', targetRevision: 'v1.21.1' });
     expect(spec(byId('cert-manager')).source.helm.valuesObject.crds.enabled).toBe(true);
     expect(spec(byId('keda')).source.targetRevision).toBe('2.20.2');
