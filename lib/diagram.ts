@@ -73,7 +73,7 @@ export function architectureDiagram(model: PlatformModel): string {
   out.push(`  services -.->|${label('OTLP traces and metrics')}| otel`);
   if (addons.jaeger.enabled) out.push(`  otel -.->|${label('traces')}| jaeger`);
   if (addons.kubePrometheusStack.enabled) {
-    out.push(`  prometheus -.->|${label('scrapes /metrics')}| services`);
+    out.push(`  prometheus -.->|${label('scrapes :15020 (app + Envoy metrics)')}| services`);
     out.push(`  grafana -.-> prometheus`);
     if (addons.jaeger.enabled) out.push(`  grafana -.-> jaeger`);
   }

@@ -26,7 +26,7 @@ describe('architecture diagram', () => {
     expect(d).toContain('topic0 -->|"consumes"| svc2');
     expect(d).toContain('store_kafka --- store_zookeeper');
     expect(d).toContain('services -.->|"OTLP traces and metrics"| otel');
-    expect(d).toContain('prometheus -.->|"scrapes /metrics"| services');
+    expect(d).toContain('prometheus -.->|"scrapes :15020 (app + Envoy metrics)"| services');
   });
 
   it('is deterministic and lists each environment with its size', () => {
