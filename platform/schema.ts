@@ -20,6 +20,12 @@ export const dnsName = (what = 'name') =>
 const portError = { error: (iss: { input?: unknown }) => `must be 1–65535, got ${String(iss.input)}` };
 const port = z.number().int(portError).min(1, portError).max(65535, portError);
 
+/** Ports the Istio sidecar itself listens on or never captures: an application must not use them. */
+export const ISTIO_RESERVED_PORTS = [15000, 15001, 15004, 15006, 15008, 15009, 15010, 15012, 15014, 15017, 15020, 15021, 15053, 15090] as const;
+const appPort = port.refine((v) => !(ISTIO_RESERVED_PORTS as readonly number[]).includes(v), {
+  error: (iss) => `${String(iss.input)} is reserved by the Istio sidecar (${ISTIO_RESERVED_PORTS.join(', ')})`,
+});
+
 /** `registry/repo:tag` (or pinned by digest); never `latest`, never untagged. */
 const image = z.string().check((ctx) => {
   const v = ctx.value;
@@ -147,14 +153,14 @@ export const service = z.strictObject({
   name: dnsName('service name'),
   runtime: z.enum(RUNTIMES).describe('Language runtime; selects the auto-instrumentation.'),
   image: image,
-  port: port.describe('HTTP port the container listens on.'),
+  port: appPort.describe('HTTP port the container listens on.'),
   dependsOn: z.array(z.string()).default([]).describe('Services and data stores (postgres, redis, kafka) this service calls.'),
   health,
   tier: tier.default('small'),
   env: z.record(envVarName, z.string()).default({}).describe('12-factor configuration, rendered into the service’s ConfigMap.'),
   route: route.optional().describe('Public route through the ingress gateway; absent = internal only.'),
   metrics: z
-    .strictObject({ path: httpPath.default('/metrics'), port: port.optional().describe('@default the service port') })
+    .strictObject({ path: httpPath.default('/metrics'), port: appPort.optional().describe('@default the service port') })
     .default({ path: '/metrics' }),
   slo: z
     .strictObject({

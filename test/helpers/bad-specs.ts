@@ -12,6 +12,7 @@ export const BAD_SPECS: BadSpec[] = [
   ['latest tag', (s: any) => (s.services[0].image = 'registry.test/acme/api:latest'), "services[0].image: image tag 'latest' is not allowed"],
   ['untagged image', (s: any) => (s.services[0].image = 'registry.test/acme/api'), 'services[0].image: image must be registry/repo:tag with an explicit tag'],
   ['port above 65535', (s: any) => (s.services[2].port = 70000), 'services[2].port: must be 1–65535, got 70000'],
+  ['port reserved by the Istio sidecar', (s: any) => (s.services[2].port = 15020), 'services[2].port: 15020 is reserved by the Istio sidecar'],
   ['port 0', (s: any) => (s.services[2].port = 0), 'services[2].port: must be 1–65535, got 0'],
   ['duplicate service name', (s: any) => (s.services[2].name = 'api'), "services[2].name: duplicate service name 'api' (also services[0])"],
   ['dependsOn naming nothing', (s: any) => s.services[0].dependsOn.push('billing'), "services[0].dependsOn[2]: 'billing' names no service or data store"],
