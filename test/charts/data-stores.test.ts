@@ -63,7 +63,8 @@ describe('data layer: files and schema', () => {
 describe('data layer: GitOps never loses data', () => {
   const all = rendered.find('StatefulSet');
   it('StatefulSets and claim templates forbid prune/delete and claims are retained', () => {
-    expect(all.length).toBe(10);
+    // 5 StatefulSets (postgres primary + read, redis, zookeeper, kafka) × 3 environments
+    expect(all.length).toBe(15);
     for (const o of all as any[]) {
       expect(o.metadata.annotations['argocd.argoproj.io/sync-options']).toBe('Prune=false,Delete=false');
       expect(o.spec.persistentVolumeClaimRetentionPolicy).toEqual({ whenDeleted: 'Retain', whenScaled: 'Retain' });
@@ -623,7 +624,7 @@ describe('data layer: upgrades must not break', () => {
     const before = rendered.find('StatefulSet');
     expect(before.length).toBeGreaterThan(0);
     for (const o of before) {
-      const env = o.metadata.namespace === 'acme-prod-data' ? 'prod' : 'dev';
+      const env = rendered.model.environments.find((e) => e.namespaces.includes(o.metadata.namespace!))!.name;
       const other = after.get('StatefulSet', o.metadata.name, { env });
       // The render really changed…
       if (o.metadata.name !== 'postgres-primary') expect((other.spec as any).replicas).not.toBe((o.spec as any).replicas);

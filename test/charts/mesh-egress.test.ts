@@ -37,7 +37,11 @@ describe('external egress', () => {
   });
 
   test('a platform without external egress renders no egress file', () => {
-    expect([...render(smallPlatform()).files.keys()].filter((f) => f.endsWith('mesh/egress.yaml'))).toEqual([]);
+    const s: any = smallPlatform();
+    for (const svc of s.services) delete svc.egress;
+    expect([...render(s).files.keys()].filter((f) => f.endsWith('mesh/egress.yaml'))).toEqual([]);
+    // The fixture's worker declares one: every environment gets its ServiceEntry.
+    expect([...render(smallPlatform()).files.keys()].filter((f) => f.endsWith('mesh/egress.yaml'))).toEqual(['dev/mesh/egress.yaml', 'prod/mesh/egress.yaml', 'staging/mesh/egress.yaml']);
   });
 
   test('a host that is not a DNS name is a spec error with its path', () => {

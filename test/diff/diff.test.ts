@@ -96,7 +96,7 @@ describe('diffTrees on pairs of specs', () => {
 
     it('changing its weight is a traffic change, shown as CAPACITY with the split before and after', () => {
       const r = diffTrees(canary, tree(variant((s) => Object.assign(s, canaryPlatform(), { services: canaryPlatform().services.map((x: Any) => (x.name === 'api' ? { ...x, canary: { ...x.canary, weight: 50 } } : x)) }))));
-      expect(r.objects.map((o) => `${o.key.env} ${o.key.kind} ${o.key.name}`).sort()).toEqual(['dev VirtualService api', 'dev VirtualService api-public', 'prod VirtualService api', 'prod VirtualService api-public']);
+      expect(r.objects.map((o) => `${o.key.env} ${o.key.kind} ${o.key.name}`).sort()).toEqual(['dev VirtualService api', 'dev VirtualService api-public', 'prod VirtualService api', 'prod VirtualService api-public', 'staging VirtualService api', 'staging VirtualService api-public']);
       for (const o of r.objects) expect(reasons(o, 'CAPACITY'), o.key.name).toEqual([`traffic split of ${o.key.name === 'api' ? 'default' : 'public'}: stable 90 % / canary 10 % → stable 50 % / canary 50 %`]);
       expect(formatMarkdown(r)).toContain('stable 90 % / canary 10 % → stable 50 % / canary 50 %');
     });

@@ -26,6 +26,7 @@ describe('Argo CD objects', () => {
       'argocd/apps/addons/in-cluster.yaml',
       'argocd/apps/environments/dev.yaml',
       'argocd/apps/environments/prod.yaml',
+      'argocd/apps/environments/staging.yaml',
       'argocd/apps/projects.yaml',
       'argocd/root.yaml',
     ]);

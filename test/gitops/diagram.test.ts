@@ -33,7 +33,7 @@ describe('architecture diagram', () => {
     const a = architectureMarkdown(model());
     expect(architectureMarkdown(model())).toBe(a);
     expect(a).toContain('| prod | `acme-prod`, `acme-prod-data` | in-cluster | 3–6 (autoscaled) | acme.test | z1, z2, z3 |');
-    expect(a).toContain('| postgres | 16.4 | 1 × 1Gi | 3 × 50Gi |');
+    expect(a).toContain('| postgres | 16.4 | 1 × 1Gi | 2 × 10Gi | 3 × 50Gi |');
   });
 
   it('escapes labels so spec text cannot break the Mermaid syntax', () => {

@@ -3,13 +3,16 @@ import type { PlatformSpecInput } from '../../platform/schema';
 /**
  * A small platform built for tests: a public API calling an internal worker,
  * both on postgres; the worker produces to Kafka, a consumer scales on lag.
- * Two environments: `dev` (1 replica, no autoscaling) and `prod` (HPA, 3 zones).
+ * Three environments: `dev` (1 replica, no autoscaling, self-signed certificate),
+ * `staging` (2 fixed replicas: disruption budgets, no autoscaler) and `prod`
+ * (HPA, 3 zones, a separate data namespace). The worker calls one external API.
  */
 export function smallPlatform(): PlatformSpecInput {
   return {
     name: 'acme',
     environments: {
-      dev: { namespace: 'acme-dev', replicas: 1, resourceTier: 'small', host: 'dev.acme.test' },
+      dev: { namespace: 'acme-dev', replicas: 1, resourceTier: 'small', host: 'dev.acme.test', certificateIssuer: 'self-signed' },
+      staging: { namespace: 'acme-staging', replicas: 2, host: 'staging.acme.test' },
       prod: {
         namespace: 'acme-prod',
         dataNamespace: 'acme-prod-data',
@@ -21,14 +24,14 @@ export function smallPlatform(): PlatformSpecInput {
     },
     services: [
       { name: 'api', runtime: 'nodejs', image: 'registry.test/acme/api:1.0.0', port: 8080, dependsOn: ['worker', 'postgres'], route: { path: '/api' }, tier: 'medium', env: { LOG_LEVEL: 'debug' } },
-      { name: 'worker', runtime: 'go', image: 'registry.test/acme/worker:2.1.0', port: 9000, dependsOn: ['postgres', 'kafka'], produces: ['jobs'] },
+      { name: 'worker', runtime: 'go', image: 'registry.test/acme/worker:2.1.0', port: 9000, dependsOn: ['postgres', 'kafka'], produces: ['jobs'], egress: [{ host: 'api.mail.test', port: 443 }] },
       { name: 'mailer', runtime: 'python', image: 'registry.test/acme/mailer:0.3.1', port: 8000, dependsOn: ['kafka', 'redis'], consumes: ['jobs'], scaleOn: 'kafka-lag' },
     ],
     dataStores: {
-      postgres: { version: '16.4', environments: { dev: { replicas: 1, storage: '1Gi' }, prod: { replicas: 3, storage: '50Gi' } } },
-      redis: { version: '7.4.1', environments: { dev: { replicas: 1, storage: '1Gi' }, prod: { replicas: 3, storage: '5Gi' } } },
-      kafka: { version: '3.9.0', environments: { dev: { replicas: 1, storage: '1Gi' }, prod: { replicas: 3, storage: '100Gi' } } },
-      zookeeper: { version: '3.9.3', tier: 'small', environments: { dev: { replicas: 1, storage: '1Gi' }, prod: { replicas: 3, storage: '5Gi' } } },
+      postgres: { version: '16.4', environments: { dev: { replicas: 1, storage: '1Gi', tier: 'small' }, staging: { replicas: 2, storage: '10Gi' }, prod: { replicas: 3, storage: '50Gi' } } },
+      redis: { version: '7.4.1', environments: { dev: { replicas: 1, storage: '1Gi' }, staging: { replicas: 3, storage: '2Gi' }, prod: { replicas: 3, storage: '5Gi' } } },
+      kafka: { version: '3.9.0', environments: { dev: { replicas: 1, storage: '1Gi' }, staging: { replicas: 3, storage: '10Gi' }, prod: { replicas: 3, storage: '100Gi' } } },
+      zookeeper: { version: '3.9.3', tier: 'small', environments: { dev: { replicas: 1, storage: '1Gi' }, staging: { replicas: 3, storage: '2Gi' }, prod: { replicas: 3, storage: '5Gi' } } },
     },
   };
 }
