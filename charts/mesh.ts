@@ -13,8 +13,9 @@ import { Issuer } from '../imports/cert-manager-issuer-cert-manager.io';
 import { meta, selector, type Identity } from '../lib/meta';
 import { WAVE } from '../lib/waves';
 import type { EnvironmentModel, ServiceModel } from '../platform/model';
+import { CANARY_SUFFIX } from '../platform/schema';
 import { PlatformChart } from './platform-chart';
-import { canaryIdentity, serviceIdentity } from './service';
+import { serviceIdentity } from './service';
 
 export interface MeshProps {
   readonly env: EnvironmentModel;
@@ -67,7 +68,8 @@ export class MeshChart extends PlatformChart {
       const route = routeTo(s);
 
       new DestinationRule(this, `dr-${s.name}`, {
-        metadata: m(s.name),
+        // Before the routes (wave 4) that name its subsets.
+        metadata: meta({ name: s.name, namespace: s.namespace, id, wave: WAVE.services }),
         spec: {
           host,
           trafficPolicy: {
@@ -88,15 +90,13 @@ export class MeshChart extends PlatformChart {
               maxEjectionPercent: OUTLIER_DETECTION.maxEjectionPercent,
             },
           },
-          // With a canary, one subset per track (by instance, which the Deployment selectors fix).
-          ...(s.canary
-            ? {
-                subsets: [
-                  { name: SUBSET.stable, labels: selector(id) },
-                  { name: SUBSET.canary, labels: selector(canaryIdentity(env, s, s.canary)) },
-                ],
-              }
-            : {}),
+          // One subset per track (by instance, which the Deployment selectors fix), whether or not a canary
+          // runs: adding or removing one then changes only the VirtualService, never a route naming a
+          // subset the DestinationRule does not have yet (503 NR for every request).
+          subsets: [
+            { name: SUBSET.stable, labels: selector(id) },
+            { name: SUBSET.canary, labels: selector({ name: s.name, instance: `${s.name}${CANARY_SUFFIX}` }) },
+          ],
         },
       });
 

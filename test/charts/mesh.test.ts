@@ -317,8 +317,16 @@ describe('mesh routing', () => {
     }
     const worker = (c.get('VirtualService', 'worker', { env: 'prod' }).spec as any).http[0].route;
     expect(worker.map((d: any) => [d.destination.subset, d.weight])).toEqual([['stable', 75], ['canary', 25]]);
-    // Without a canary: no subsets, one destination.
-    expect((c.get('DestinationRule', 'mailer', { env: 'prod' }).spec as any).subsets).toBeUndefined();
+    // Without a canary: one destination, but the DestinationRule keeps both subsets, so adding or
+    // removing a canary changes only the VirtualService (never a route naming a missing subset).
+    expect((c.get('VirtualService', 'mailer', { env: 'prod' }).spec as any).http[0].route.map((d: any) => d.destination.subset)).toEqual([undefined]);
+    for (const platform of [r, c]) {
+      const subsets = (platform.get('DestinationRule', 'api', { env: 'prod' }).spec as any).subsets;
+      expect(subsets.map((x: any) => [x.name, x.labels['app.kubernetes.io/instance']])).toEqual([['stable', 'api'], ['canary', 'api-canary']]);
+    }
+    expect(Number(c.get('DestinationRule', 'api', { env: 'prod' }).metadata.annotations!['argocd.argoproj.io/sync-wave'])).toBeLessThan(
+      Number(c.get('VirtualService', 'api', { env: 'prod' }).metadata.annotations!['argocd.argoproj.io/sync-wave']),
+    );
   });
 
 });
