@@ -350,6 +350,8 @@ export function crossCheck(raw: PlatformSpec, push: (path: (string | number)[], 
     if ((DATA_STORES as readonly string[]).includes(s.name)) push(['services', i, 'name'], `'${s.name}' is reserved for the data store`);
   });
   const stores = new Set(Object.keys(spec.dataStores).filter((k) => spec.dataStores[k]));
+  // All services of an environment share one namespace, hence one set of egress listeners.
+  const tcpHostsByPort = new Map<number, string>();
   spec.services.forEach((s, i) => {
     s.dependsOn.forEach((dep: unknown, j: number) => {
       if (typeof dep !== 'string') return;
@@ -357,6 +359,19 @@ export function crossCheck(raw: PlatformSpec, push: (path: (string | number)[], 
       else if ((DEPENDABLE_STORES as readonly string[]).includes(dep)) {
         if (!stores.has(dep)) push(['services', i, 'dependsOn', j], `'${dep}' is not declared in dataStores`);
       } else if (!names.has(dep)) push(['services', i, 'dependsOn', j], `'${dep}' names no service or data store`);
+    });
+    arr(s.egress).forEach((e: Record<string, any>, j: number) => {
+      const host = typeof e?.host === 'string' ? e.host : undefined;
+      const protocol = e?.protocol ?? 'TLS';
+      const egressPort = e?.port ?? 443;
+      if (!host) return;
+      // Plain TCP is routed by port alone: a wildcard would admit any address, two hosts would share one listener.
+      if (protocol === 'TCP' && host.startsWith('*.')) push(['services', i, 'egress', j, 'host'], `a wildcard host needs protocol TLS or HTTPS (routed by SNI/Host); TCP would admit any address on port ${egressPort}`);
+      if (protocol === 'TCP') {
+        const other = tcpHostsByPort.get(egressPort);
+        if (other && other !== host) push(['services', i, 'egress', j, 'port'], `TCP port ${egressPort} is already used by '${other}': plain TCP hosts are told apart by port only`);
+        else tcpHostsByPort.set(egressPort, host);
+      }
     });
     if (s.scaleOn === 'kafka-lag' && s.consumes.length === 0) push(['services', i, 'scaleOn'], `kafka-lag scaling needs topics in consumes`);
     if (s.canary !== undefined && typeof s.name === 'string') {

@@ -13,6 +13,8 @@ export const BAD_SPECS: BadSpec[] = [
   ['untagged image', (s: any) => (s.services[0].image = 'registry.test/acme/api'), 'services[0].image: image must be registry/repo:tag with an explicit tag'],
   ['port above 65535', (s: any) => (s.services[2].port = 70000), 'services[2].port: must be 1–65535, got 70000'],
   ['port reserved by the Istio sidecar', (s: any) => (s.services[2].port = 15020), 'services[2].port: 15020 is reserved by the Istio sidecar'],
+  ['wildcard egress over plain TCP', (s: any) => (s.services[1].egress = [{ host: '*.db.test', port: 5432, protocol: 'TCP' }]), 'services[1].egress[0].host: a wildcard host needs protocol TLS or HTTPS'],
+  ['two plain-TCP egress hosts on one port', (s: any) => (s.services[1].egress = [{ host: 'a.db.test', port: 5432, protocol: 'TCP' }, { host: 'b.db.test', port: 5432, protocol: 'TCP' }]), "services[1].egress[1].port: TCP port 5432 is already used by 'a.db.test'"],
   ['port 0', (s: any) => (s.services[2].port = 0), 'services[2].port: must be 1–65535, got 0'],
   ['duplicate service name', (s: any) => (s.services[2].name = 'api'), "services[2].name: duplicate service name 'api' (also services[0])"],
   ['dependsOn naming nothing', (s: any) => s.services[0].dependsOn.push('billing'), "services[0].dependsOn[2]: 'billing' names no service or data store"],
