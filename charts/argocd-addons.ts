@@ -46,10 +46,15 @@ export function addonDestinationNamespaces(model: Pick<PlatformModel, 'cluster'>
  * Helm values per chart: only what the platform relies on, everything else is
  * the chart's default.
  */
-export function addonValues(chart: AddonChart, model: Pick<PlatformModel, 'environments'>, cluster: ClusterModel): HelmValues | undefined {
+export function addonValues(chart: AddonChart, model: Pick<PlatformModel, 'environments' | 'cluster'>, cluster: ClusterModel): HelmValues | undefined {
+  // Istio's platform-specific settings (CNI binary paths, GKE's quota for system-node-critical pods…).
+  const istioPlatform: HelmValues = model.cluster.kubernetesPlatform ? { global: { platform: model.cluster.kubernetesPlatform } } : {};
   switch (chart.id) {
+    case 'istio-cni':
+      return model.cluster.kubernetesPlatform ? istioPlatform : undefined;
     case 'istiod':
       return {
+        ...istioPlatform,
         // Sidecar injection without the privileged istio-init container (the istio-cni add-on does its job).
         pilot: { cni: { enabled: true } },
         meshConfig: {

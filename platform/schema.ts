@@ -272,6 +272,10 @@ export const platformSpec = z
         meshNamespace: dnsName('namespace').default('istio-system'),
         telemetryNamespace: dnsName('namespace').default('observability'),
         monitoringNamespace: dnsName('namespace').default('monitoring'),
+        kubernetesPlatform: z
+          .enum(['gke', 'k3d', 'k3s', 'microk8s', 'minikube', 'openshift'])
+          .optional()
+          .describe("Istio's `global.platform` for the CNI agent and istiod where the cluster needs it (GKE's CNI paths and priority-class quota, k3s/MicroK8s paths…); absent = a standard cluster."),
         jaeger: z
           .strictObject({
             service: dnsName('service').default(DEFAULT_JAEGER.service),

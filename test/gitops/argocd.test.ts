@@ -149,6 +149,11 @@ describe('add-on values the platform relies on', () => {
     expect(spec(addon('istio-cni')).source).toMatchObject({ chart: 'cni', targetRevision: spec(addon('istiod')).source.targetRevision });
     expect(spec(addon('istiod')).source.helm.valuesObject.pilot.cni.enabled).toBe(true);
     expect(wave(addon('istio-cni'))).toBeLessThanOrEqual(wave(addon('istiod')));
+    // Platforms with non-standard CNI paths or quotas pass Istio's global.platform to both.
+    const gke = render({ ...smallPlatform(), cluster: { kubernetesPlatform: 'gke' } } as PlatformSpecInput);
+    const gkeAddon = (id: string) => gke.find('Application').find((a) => a.metadata.labels?.['platform.example.com/addon'] === id)!;
+    for (const id of ['istio-cni', 'istiod']) expect(spec(gkeAddon(id)).source.helm.valuesObject.global).toEqual({ platform: 'gke' });
+    expect(spec(addon('istio-cni')).source.helm).not.toHaveProperty('valuesObject');
   });
 
   it('gives the KEDA operator a sidecar, since Kafka only admits mTLS peers', () => {
