@@ -39,6 +39,22 @@ const quiet = <T>(f: () => T): T => {
 const specFile = join(work, 'platform.yaml');
 writeFileSync(specFile, dump(smallPlatform()));
 
+/** Synth of a broken variant of the fixture into `out`: exit code and what went to stderr. */
+function synthBroken(name: string, out: string, mutate: (spec: any) => void): { code: number; errors: string[] } {
+  const spec: any = smallPlatform();
+  mutate(spec);
+  const file = join(work, `${name}.yaml`);
+  writeFileSync(file, dump(spec));
+  const errors: string[] = [];
+  const error = console.error;
+  console.error = (m: string) => errors.push(m);
+  try {
+    return { code: synth({ spec: file, outdir: out }), errors };
+  } finally {
+    console.error = error;
+  }
+}
+
 describe('synth', () => {
   test('output is byte-identical across runs, in stable per-chart files without numeric prefixes', () => {
     const a = join(work, 'a');
@@ -64,19 +80,11 @@ describe('synth', () => {
     const out = join(work, 'keep');
     quiet(() => synth({ spec: specFile, outdir: out }));
     const before = tree(out);
-    const bad = join(work, 'bad.yaml');
-    const spec: any = smallPlatform();
-    spec.services[0].port = 70000;
-    spec.services[1].image = 'registry.test/acme/worker:latest';
-    writeFileSync(bad, dump(spec));
-    const errors: string[] = [];
-    const error = console.error;
-    console.error = (m: string) => errors.push(m);
-    try {
-      expect(synth({ spec: bad, outdir: out })).toBe(1);
-    } finally {
-      console.error = error;
-    }
+    const { code, errors } = synthBroken('bad', out, (spec) => {
+      spec.services[0].port = 70000;
+      spec.services[1].image = 'registry.test/acme/worker:latest';
+    });
+    expect(code).toBe(1);
     expect(tree(out)).toEqual(before);
     expect(errors[0]).toContain('services[0].port: must be 1–65535, got 70000');
     expect(errors[0]).toContain("services[1].image: image tag 'latest' is not allowed");
@@ -87,18 +95,8 @@ describe('synth', () => {
     const out = join(work, 'keep-each');
     if (!existsSync(out)) quiet(() => synth({ spec: specFile, outdir: out }));
     const before = tree(out);
-    const spec: any = smallPlatform();
-    mutate(spec);
-    const bad = join(work, `bad-${name.replace(/[^a-z0-9]+/gi, '-')}.yaml`);
-    writeFileSync(bad, dump(spec));
-    const errors: string[] = [];
-    const error = console.error;
-    console.error = (m: string) => errors.push(m);
-    try {
-      expect(synth({ spec: bad, outdir: out })).toBe(1);
-    } finally {
-      console.error = error;
-    }
+    const { code, errors } = synthBroken(`bad-${name.replace(/[^a-z0-9]+/gi, '-')}`, out, mutate);
+    expect(code).toBe(1);
     expect(errors[0]).toContain(expected);
     expect(errors[0]).toMatch(/problems? in the platform spec:/);
     expect(tree(out)).toEqual(before);
