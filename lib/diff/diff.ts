@@ -1,6 +1,6 @@
 import { diffValues, type FieldChange } from './compare';
 import { treeObjects, type JsonObject, type ObjectKey } from './objects';
-import { RISK_FLAGS, riskFlags, type RiskFlag, type RiskFlagName } from './risk';
+import { get, RISK_FLAGS, riskFlags, type RiskContext, type RiskFlag, type RiskFlagName } from './risk';
 
 export interface ObjectDiff {
   readonly key: ObjectKey;
@@ -43,6 +43,15 @@ const compareKeys = (a: ObjectKey, b: ObjectKey) => {
 export function diffTrees(base: ReadonlyMap<string, string>, head: ReadonlyMap<string, string>): DiffResult {
   const before = treeObjects(base);
   const after = treeObjects(head);
+  // Namespaces whose default PeerAuthentication (no selector) in the new tree is STRICT: removing a
+  // workload-level one there falls back to STRICT.
+  const context: RiskContext = {
+    strictNamespaces: new Set(
+      [...after.values()]
+        .filter(({ key, obj }) => key.kind === 'PeerAuthentication' && get(obj, 'spec', 'selector') === undefined && get(obj, 'spec', 'mtls', 'mode') === 'STRICT')
+        .map(({ key }) => key.namespace),
+    ),
+  };
   const out: ObjectDiff[] = [];
   for (const id of new Set([...before.keys(), ...after.keys()])) {
     const b = before.get(id);
@@ -54,7 +63,7 @@ export function diffTrees(base: ReadonlyMap<string, string>, head: ReadonlyMap<s
     } else if (a) {
       out.push({ key: a.key, id, status: 'added', file: a.file, changes: [], flags: riskFlags(a.key, undefined, a.obj, []), object: a.obj });
     } else if (b) {
-      out.push({ key: b.key, id, status: 'removed', file: b.file, changes: [], flags: riskFlags(b.key, b.obj, undefined, []), object: b.obj });
+      out.push({ key: b.key, id, status: 'removed', file: b.file, changes: [], flags: riskFlags(b.key, b.obj, undefined, [], context), object: b.obj });
     }
   }
   out.sort((x, y) => compareKeys(x.key, y.key));

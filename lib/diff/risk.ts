@@ -19,7 +19,7 @@ export interface RiskFlag {
 }
 
 const isObject = (v: unknown): v is JsonObject => typeof v === 'object' && v !== null && !Array.isArray(v);
-const get = (o: Json | undefined, ...path: string[]): Json | undefined => {
+export const get = (o: Json | undefined, ...path: string[]): Json | undefined => {
   let cur: Json | undefined = o;
   for (const p of path) cur = isObject(cur) ? cur[p] : undefined;
   return cur;
@@ -114,8 +114,14 @@ function allowsAnyone(rule: Json, peers: 'from' | 'to'): boolean {
   });
 }
 
+/** What the whole new tree says, for flags one object cannot decide alone. */
+export interface RiskContext {
+  /** Namespaces whose namespace-wide PeerAuthentication is STRICT in the new tree. */
+  readonly strictNamespaces: ReadonlySet<string>;
+}
+
 /** Flags of a removed object. */
-function removedFlags(key: ObjectKey, obj: JsonObject): RiskFlag[] {
+function removedFlags(key: ObjectKey, obj: JsonObject, context?: RiskContext): RiskFlag[] {
   const out: RiskFlag[] = [];
   const spec = get(obj, 'spec');
   if (key.kind === 'StatefulSet') out.push({ flag: 'DATA', reason: 'StatefulSet removed: its pods and the data they serve go away' });
@@ -128,7 +134,9 @@ function removedFlags(key: ObjectKey, obj: JsonObject): RiskFlag[] {
     if (denies) out.push({ flag: 'SECURITY', reason: 'a deny NetworkPolicy is removed: traffic it blocked is allowed' });
   }
   if (key.kind === 'AuthorizationPolicy') out.push({ flag: 'SECURITY', reason: 'AuthorizationPolicy removed: the workload may accept requests it refused' });
-  if (key.kind === 'PeerAuthentication') out.push({ flag: 'SECURITY', reason: 'PeerAuthentication removed: mTLS may no longer be required' });
+  // A workload-level PeerAuthentication in a namespace that stays STRICT falls back to STRICT: no loosening.
+  const fallsBackToStrict = get(spec, 'selector') !== undefined && context?.strictNamespaces.has(key.namespace) === true;
+  if (key.kind === 'PeerAuthentication' && !fallsBackToStrict) out.push({ flag: 'SECURITY', reason: 'PeerAuthentication removed: mTLS may no longer be required' });
   if (key.kind === 'HorizontalPodAutoscaler' || key.kind === 'ScaledObject' || key.kind === 'ResourceQuota') out.push({ flag: 'CAPACITY', reason: `${key.kind} removed` });
   if (key.kind === 'Deployment') out.push({ flag: 'CAPACITY', reason: `Deployment removed: its ${fmt(get(spec, 'replicas') ?? 'autoscaled')} replica(s) go away` });
   return out;
@@ -243,9 +251,9 @@ function dedupe(flags: RiskFlag[]): RiskFlag[] {
 }
 
 /** The risk flags of one object's change. */
-export function riskFlags(key: ObjectKey, before: JsonObject | undefined, after: JsonObject | undefined, changes: readonly FieldChange[]): RiskFlag[] {
+export function riskFlags(key: ObjectKey, before: JsonObject | undefined, after: JsonObject | undefined, changes: readonly FieldChange[], context?: RiskContext): RiskFlag[] {
   if (!before && after) return addedFlags(key, after);
-  if (before && !after) return removedFlags(key, before);
+  if (before && !after) return removedFlags(key, before, context);
   if (before && after) return changedFlags(key, before, after, changes);
   return [];
 }

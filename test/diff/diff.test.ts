@@ -222,6 +222,21 @@ describe('risk flags on hand-written objects', () => {
   });
 });
 
+describe('PeerAuthentication removal', () => {
+  const pa = (name: string, spec: Any) => ({ apiVersion: 'security.istio.io/v1', kind: 'PeerAuthentication', metadata: { name, namespace: 'acme-prod' }, spec });
+  const nsStrict = pa('default', { mtls: { mode: 'STRICT' } });
+  const workload = pa('api', { selector: { matchLabels: { app: 'api' } }, mtls: { mode: 'STRICT' }, portLevelMtls: { 8080: { mode: 'PERMISSIVE' } } });
+  it('is no SECURITY risk when the workload falls back to a STRICT namespace default', () => {
+    const r = diffTrees(objTree(nsStrict, workload), objTree(nsStrict));
+    expect(flagsOf(r.objects[0])).toEqual([]);
+  });
+  it('is a SECURITY risk when the namespace default goes too, or was never STRICT', () => {
+    expect(flagsOf(find(diffTrees(objTree(nsStrict, workload), objTree()).objects, 'prod', 'PeerAuthentication', 'api'))).toEqual(['SECURITY']);
+    const permissive = pa('default', { mtls: { mode: 'PERMISSIVE' } });
+    expect(flagsOf(diffTrees(objTree(permissive, workload), objTree(permissive)).objects[0])).toEqual(['SECURITY']);
+  });
+});
+
 describe('diffValues', () => {
   it('matches named list items by name, so a reorder is no change', () => {
     const a = { env: [{ name: 'A', value: '1' }, { name: 'B', value: '2' }] };
