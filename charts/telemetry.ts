@@ -203,6 +203,9 @@ export class TelemetryChart extends PlatformChart {
       metadata: meta({ name: INSTRUMENTATION_NAME, namespace: env.namespace, id: idOf(INSTRUMENTATION_NAME, 'instrumentation'), wave: WAVE.foundation }),
       spec: {
         exporter: { endpoint: collectorUrl(t.otlpHttpPort) },
+        // Common to every injection, including the Go services' SDK-only injection (`inject-sdk`):
+        // the exporter endpoint above is OTLP over HTTP.
+        env: [{ name: 'OTEL_EXPORTER_OTLP_PROTOCOL', value: 'http/protobuf' }],
         propagators: [InstrumentationSpecPropagators.TRACECONTEXT, InstrumentationSpecPropagators.BAGGAGE],
         sampler: { type: InstrumentationSpecSamplerType.PARENTBASED_UNDERSCORE_TRACEIDRATIO, argument: String(ratio) },
         resource: { addK8SUidAttributes: true },

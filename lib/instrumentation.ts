@@ -4,11 +4,14 @@ import type { EnvironmentModel, ServiceModel } from '../platform/model';
 export const INSTRUMENTATION_NAME = 'otel';
 
 /**
- * Pod annotations that ask the OpenTelemetry Operator to inject the runtime's
- * auto-instrumentation. Go is left out on purpose: its auto-instrumentation is
- * an eBPF sidecar that must run privileged as root, which Pod Security
- * "restricted" forbids; Go services export with the OTel SDK configured by the
- * OTEL_* variables in their ConfigMap.
+ * Pod annotations that ask the OpenTelemetry Operator to instrument the pod.
+ * Node.js, Python, Java and .NET get their auto-instrumentation agent. Go gets
+ * `inject-sdk`: the operator injects the SDK configuration of the
+ * `Instrumentation` resource (exporter endpoint, sampler, resource
+ * attributes) and the service's OTel Go SDK does the rest. Go's eBPF
+ * auto-instrumentation is not used: it must run privileged as root (the
+ * operator sets that itself), which Pod Security "restricted" rejects, so the
+ * pod would not start.
  */
 export function instrumentationAnnotations(env: Pick<EnvironmentModel, 'namespace'>, service: Pick<ServiceModel, 'runtime'>): Record<string, string> {
   const ref = `${env.namespace}/${INSTRUMENTATION_NAME}`;
@@ -22,7 +25,7 @@ export function instrumentationAnnotations(env: Pick<EnvironmentModel, 'namespac
     case 'dotnet':
       return { 'instrumentation.opentelemetry.io/inject-dotnet': ref };
     case 'go':
-      return {};
+      return { 'instrumentation.opentelemetry.io/inject-sdk': ref };
   }
 }
 

@@ -69,11 +69,15 @@ describe('telemetry custom resources', () => {
   it('injects auto-instrumentation by annotation from the Instrumentation in the services namespace', () => {
     const inst = r.get('Instrumentation', 'otel', { env: 'prod', namespace: 'acme-prod' });
     expect((inst.spec as any).sampler).toEqual({ type: 'parentbased_traceidratio', argument: '0.1' });
+    // The SDK-only injection (Go) gets the same endpoint and protocol as the agents.
+    expect((inst.spec as any).exporter.endpoint).toBe('http://otel-collector.acme-prod.svc.cluster.local:4318');
+    expect((inst.spec as any).env).toEqual([{ name: 'OTEL_EXPORTER_OTLP_PROTOCOL', value: 'http/protobuf' }]);
     expect((inst.spec as any).initContainerSecurityContext).toMatchObject({ runAsNonRoot: true, allowPrivilegeEscalation: false });
     const annotations = (name: string) => (r.get('Deployment', name, { env: 'prod' }).spec as any).template.metadata.annotations as Record<string, string>;
     expect(annotations('api')['instrumentation.opentelemetry.io/inject-nodejs']).toBe('acme-prod/otel');
     expect(annotations('mailer')['instrumentation.opentelemetry.io/inject-python']).toBe('acme-prod/otel');
-    expect(Object.keys(annotations('worker')).filter((k) => k.startsWith('instrumentation.opentelemetry.io/'))).toEqual([]);
+    // Go (worker): the SDK configuration by annotation, never the privileged eBPF agent PSS "restricted" rejects.
+    expect(Object.entries(annotations('worker')).filter(([k]) => k.startsWith('instrumentation.opentelemetry.io/'))).toEqual([['instrumentation.opentelemetry.io/inject-sdk', 'acme-prod/otel']]);
     expect(inst.metadata.annotations?.['argocd.argoproj.io/sync-wave']).toBe('0');
   });
 
