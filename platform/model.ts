@@ -233,7 +233,9 @@ function resolveEnvironment(spec: PlatformSpec, envName: string, graph: Dependen
       PORT: String(s.port),
       PLATFORM_ENVIRONMENT: envName,
       OTEL_SERVICE_NAME: s.name,
-      OTEL_EXPORTER_OTLP_ENDPOINT: `http://${telemetry.service}.${telemetry.namespace}.svc.cluster.local:${telemetry.otlpGrpcPort}`,
+      // OTLP over HTTP, the same endpoint and protocol the operator injects (lib/instrumentation.ts).
+      OTEL_EXPORTER_OTLP_ENDPOINT: `http://${telemetry.service}.${telemetry.namespace}.svc.cluster.local:${telemetry.otlpHttpPort}`,
+      OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
       OTEL_RESOURCE_ATTRIBUTES: `deployment.environment=${envName},service.namespace=${spec.name}`,
     };
     for (const dep of depServices) {

@@ -30,7 +30,8 @@ describe('telemetry custom resources', () => {
     expect(c.apiVersion).toBe('opentelemetry.io/v1beta1');
     // The operator names the Service <name>-collector: what OTEL_EXPORTER_OTLP_ENDPOINT points at.
     const cm = r.get('ConfigMap', 'api-config', { env: 'prod' });
-    expect((cm.data as Record<string, string>).OTEL_EXPORTER_OTLP_ENDPOINT).toBe('http://otel-collector.acme-prod.svc.cluster.local:4317');
+    expect((cm.data as Record<string, string>).OTEL_EXPORTER_OTLP_ENDPOINT).toBe('http://otel-collector.acme-prod.svc.cluster.local:4318');
+    expect((cm.data as Record<string, string>).OTEL_EXPORTER_OTLP_PROTOCOL).toBe('http/protobuf');
     const s = c.spec as any;
     expect(s.mode).toBe('deployment');
     expect(s.podSecurityContext).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
