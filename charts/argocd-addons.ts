@@ -58,8 +58,6 @@ export function addonValues(chart: AddonChart, model: Pick<PlatformModel, 'envir
         // Sidecar injection without the privileged istio-init container (the istio-cni add-on does its job).
         pilot: { cni: { enabled: true } },
         meshConfig: {
-          // Sidecars reach outside the cluster only through ServiceEntries (the services' declared `egress`).
-          outboundTrafficPolicy: { mode: 'REGISTRY_ONLY' },
           // Metrics merging (Istio's default, pinned: Prometheus, outside the mesh, scrapes only the pods' merged
           // metrics on 15020; the injector turns each pod's prometheus.io annotations into istio-agent's target).
           enablePrometheusMerge: true,

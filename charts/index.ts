@@ -6,7 +6,7 @@ import { addDataCharts, dataFootprints } from './data';
 import { addArgoCdCharts } from './argocd';
 import { MeshChart } from './mesh';
 import { MeshSecurityChart } from './mesh-security';
-import { MeshEgressChart, externalHosts } from './mesh-egress';
+import { MeshEgressChart } from './mesh-egress';
 import { TelemetryChart, telemetryFootprints } from './telemetry';
 import { MonitoringChart } from './monitoring';
 import { DashboardsChart } from './dashboards';
@@ -25,7 +25,7 @@ export function addPlatformCharts(app: App, model: PlatformModel): void {
     addDataCharts(app, env);
     new MeshSecurityChart(app, `${env.name}-mesh-security`, { env });
     new MeshChart(app, `${env.name}-mesh`, { env });
-    if (externalHosts(env).length > 0) new MeshEgressChart(app, `${env.name}-mesh-egress`, { env });
+    new MeshEgressChart(app, `${env.name}-mesh-egress`, { env });
     new TelemetryChart(app, `${env.name}-telemetry`, { env });
     new MonitoringChart(app, `${env.name}-monitoring`, { env, runbookBaseUrl: runbookBaseUrl(model) });
     new DashboardsChart(app, `${env.name}-dashboards`, { env });

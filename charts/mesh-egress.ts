@@ -1,6 +1,6 @@
 import type { Construct } from 'constructs';
-import { ServiceEntry, ServiceEntrySpecLocation, ServiceEntrySpecResolution } from '../imports/istio-networking.istio.io';
-import { meta, type Identity } from '../lib/meta';
+import { ServiceEntry, ServiceEntrySpecLocation, ServiceEntrySpecResolution, Sidecar, SidecarSpecOutboundTrafficPolicyMode } from '../imports/istio-networking.istio.io';
+import { LABEL, meta, type Identity } from '../lib/meta';
 import { WAVE } from '../lib/waves';
 import type { EnvironmentModel, ExternalEndpoint } from '../platform/model';
 import { PlatformChart } from './platform-chart';
@@ -32,11 +32,15 @@ export function externalHosts(env: Pick<EnvironmentModel, 'services'>): { host: 
 }
 
 /**
- * Istio ServiceEntries for the external hosts services declare in `egress`.
- * With the mesh's outbound policy REGISTRY_ONLY (istiod add-on values), a
- * sidecar reaches outside the cluster only through these; the services'
- * NetworkPolicies open the matching ports to public addresses. Exported to
- * the services namespace only.
+ * Where the sidecars of an environment may send traffic. Every namespace gets
+ * a default `Sidecar` with outbound policy REGISTRY_ONLY that knows only the
+ * cluster's Services it needs (its own namespace, the data namespace, and, for
+ * the OpenTelemetry collector, the telemetry namespace); a service that
+ * declares `egress` gets its own `Sidecar` that adds exactly its hosts, each an
+ * Istio ServiceEntry (exported to the services namespace only). So one
+ * service's external hosts are unreachable from another's pods, whatever the
+ * mesh-wide outbound policy is; the services' NetworkPolicies open the
+ * matching ports to public addresses.
  */
 export class MeshEgressChart extends PlatformChart {
   constructor(scope: Construct, id: string, props: MeshEgressProps) {
@@ -56,5 +60,39 @@ export class MeshEgressChart extends PlatformChart {
         },
       });
     }
+
+    const scopeId = (instance: string): Identity => ({ name: 'sidecar-scope', instance, component: 'egress', partOf: env.platform, version: env.version });
+    const registryOnly = { mode: SidecarSpecOutboundTrafficPolicyMode.REGISTRY_UNDERSCORE_ONLY };
+    const servicesHosts = clusterHosts(env);
+    for (const namespace of env.namespaces) {
+      new Sidecar(this, `default-${namespace}`, {
+        metadata: meta({ name: 'default', namespace, id: scopeId(`${namespace}-default`), wave: WAVE.foundation }),
+        spec: {
+          egress: [{ hosts: namespace === env.namespace ? servicesHosts : ['./*'] }],
+          outboundTrafficPolicy: registryOnly,
+        },
+      });
+    }
+    for (const s of env.services.filter((x) => x.egress.length > 0)) {
+      const name = `${s.name}-egress`;
+      new Sidecar(this, name, {
+        metadata: meta({ name, namespace: s.namespace, id: scopeId(name), wave: WAVE.foundation }),
+        spec: {
+          // By name only: covers the stable and the canary track.
+          workloadSelector: { labels: { [LABEL.name]: s.name } },
+          egress: [{ hosts: [...servicesHosts, ...[...new Set(s.egress.map((e) => e.host))].sort().map((h) => `./${h}`)] }],
+          outboundTrafficPolicy: registryOnly,
+        },
+      });
+    }
   }
+}
+
+/**
+ * Hosts every sidecar of the services namespace may reach: the namespace's
+ * Services (not its ServiceEntries: `*.svc.cluster.local`), the data stores,
+ * and the telemetry namespace (the collector exports to Jaeger there).
+ */
+export function clusterHosts(env: Pick<EnvironmentModel, 'namespace' | 'dataNamespace' | 'addons'>): string[] {
+  return [...new Set(['./*.svc.cluster.local', `${env.dataNamespace}/*`, `${env.addons.telemetryNamespace}/*`])].filter((h) => h !== `${env.namespace}/*`);
 }

@@ -87,7 +87,7 @@ export const NON_EXTERNAL_CIDRS = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/1
 /**
  * Egress to the internet on the given ports. NetworkPolicy cannot name DNS
  * hosts, so this admits any public address on those ports; the Istio
- * ServiceEntry (with the mesh's REGISTRY_ONLY outbound policy) narrows it to
+ * ServiceEntry and the service's REGISTRY_ONLY Sidecar (charts/mesh-egress.ts) narrow it to
  * the declared hosts.
  */
 export function externalEgress(ports: readonly number[]) {

@@ -18,7 +18,7 @@ import { CRD_SOURCES } from './crd-sources';
 
 /** group/version → kinds validated strictly. (ApplicationSet's 340 kB schema is left to @kubernetes-models/argo-cd.) */
 export const STRICT_CRD_KINDS: Record<string, readonly string[]> = {
-  'networking.istio.io/v1': ['Gateway', 'VirtualService', 'DestinationRule', 'ServiceEntry'],
+  'networking.istio.io/v1': ['Gateway', 'VirtualService', 'DestinationRule', 'ServiceEntry', 'Sidecar'],
   'security.istio.io/v1': ['PeerAuthentication', 'AuthorizationPolicy'],
   'telemetry.istio.io/v1': ['Telemetry'],
   'opentelemetry.io/v1beta1': ['OpenTelemetryCollector'],

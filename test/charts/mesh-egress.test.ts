@@ -31,17 +31,38 @@ describe('external egress', () => {
     expect(shop.find('ServiceEntry', { env: 'prod' }).map((e) => spec(e).hosts[0]).sort()).toEqual(['api.sendgrid.com', 'api.stripe.com']);
   });
 
-  test('the mesh only lets sidecars out through ServiceEntries', () => {
-    const istiod = shop.find('Application').find((a) => a.metadata.labels?.['platform.example.com/addon'] === 'istiod')!;
-    expect(spec(istiod).source.helm.valuesObject.meshConfig.outboundTrafficPolicy).toEqual({ mode: 'REGISTRY_ONLY' });
+  test('each namespace’s sidecars are REGISTRY_ONLY and know only the cluster’s Services they need', () => {
+    for (const ns of ['shop-prod', 'shop-prod-data']) {
+      const sidecar = spec(shop.get('Sidecar', 'default', { env: 'prod', namespace: ns }));
+      expect(sidecar.outboundTrafficPolicy).toEqual({ mode: 'REGISTRY_ONLY' });
+      expect(sidecar.workloadSelector).toBeUndefined();
+    }
+    // Services: their namespace's Services (never its ServiceEntries), the data stores, the telemetry namespace.
+    expect(spec(shop.get('Sidecar', 'default', { env: 'prod', namespace: 'shop-prod' })).egress).toEqual([{ hosts: ['./*.svc.cluster.local', 'shop-prod-data/*', 'observability/*'] }]);
+    expect(spec(shop.get('Sidecar', 'default', { env: 'prod', namespace: 'shop-prod-data' })).egress).toEqual([{ hosts: ['./*'] }]);
   });
 
-  test('a platform without external egress renders no egress file', () => {
+  test('a service reaches exactly its own external hosts: payment-service Stripe, not SendGrid', () => {
+    const hostsOf = (name: string) => spec(shop.get('Sidecar', `${name}-egress`, { env: 'prod' })).egress[0].hosts as string[];
+    expect(spec(shop.get('Sidecar', 'payment-service-egress', { env: 'prod' })).workloadSelector).toEqual({ labels: { 'app.kubernetes.io/name': 'payment-service' } });
+    expect(hostsOf('payment-service')).toContain('./api.stripe.com');
+    expect(hostsOf('payment-service')).not.toContain('./api.sendgrid.com');
+    expect(hostsOf('notification-service')).toEqual(['./*.svc.cluster.local', 'shop-prod-data/*', 'observability/*', './api.sendgrid.com']);
+    // Services without egress have no Sidecar of their own: the namespace default (no external host) applies.
+    expect(shop.find('Sidecar', { env: 'prod', name: 'cart-service-egress' })).toEqual([]);
+  });
+
+  test('the mesh-wide outbound policy is left alone (other tenants of the cluster are not ours)', () => {
+    const istiod = shop.find('Application').find((a) => a.metadata.labels?.['platform.example.com/addon'] === 'istiod')!;
+    expect(spec(istiod).source.helm.valuesObject.meshConfig.outboundTrafficPolicy).toBeUndefined();
+  });
+
+  test('a platform without external egress renders no ServiceEntry and no per-service Sidecar', () => {
     const s: any = smallPlatform();
     for (const svc of s.services) delete svc.egress;
-    expect([...render(s).files.keys()].filter((f) => f.endsWith('mesh/egress.yaml'))).toEqual([]);
-    // The fixture's worker declares one: every environment gets its ServiceEntry.
-    expect([...render(smallPlatform()).files.keys()].filter((f) => f.endsWith('mesh/egress.yaml'))).toEqual(['dev/mesh/egress.yaml', 'prod/mesh/egress.yaml', 'staging/mesh/egress.yaml']);
+    const r = render(s);
+    expect(r.find('ServiceEntry')).toEqual([]);
+    expect(r.find('Sidecar').map((x) => x.metadata.name)).toEqual(['default', 'default', 'default', 'default']);
   });
 
   test('a host that is not a DNS name is a spec error with its path', () => {
