@@ -33,7 +33,7 @@ import {
 } from '../lib/stateful';
 import type { EnvironmentModel, StoreModel } from '../platform/model';
 import { kafkaZooKeeperModeProblem } from '../platform/schema';
-import { KAFKA_EXPORTER, STORE_METRICS } from '../lib/stores';
+import { KAFKA_EXPORTER, STORE_METRICS, STORE_PORTS } from '../lib/stores';
 import { PlatformChart } from './platform-chart';
 import { ZK_CLIENT_PORT, zookeeperConnect } from './zookeeper';
 
@@ -50,7 +50,7 @@ export const JMX_AGENT_DONOR_IMAGE = 'quay.io/strimzi/kafka:0.45.0-kafka-3.9.0';
 export const KAFKA_EXPORTER_VERSION = '1.9.0';
 export const KAFKA_EXPORTER_IMAGE = `docker.io/danielqsj/kafka-exporter:v${KAFKA_EXPORTER_VERSION}`;
 export const KAFKA_UID = 1000;
-export const KAFKA_PORT = 9092;
+export const KAFKA_PORT = STORE_PORTS.kafka;
 /** From STORE_METRICS, the one place every metrics port is defined. */
 export const KAFKA_METRICS_PORT = STORE_METRICS.kafka.port;
 export const KAFKA_NAME = 'kafka';

@@ -27,14 +27,14 @@ import {
   storeServiceAccount,
 } from '../lib/stateful';
 import type { EnvironmentModel, StoreModel } from '../platform/model';
-import { STORE_METRICS } from '../lib/stores';
+import { STORE_METRICS, STORE_PORTS } from '../lib/stores';
 import { PlatformChart } from './platform-chart';
 
 /** Official PostgreSQL image (Debian bookworm, user `postgres` = UID/GID 999); the tag is the spec's version. */
 export const postgresImage = (version: string) => `docker.io/library/postgres:${version}-bookworm`;
 export const POSTGRES_EXPORTER_IMAGE = 'quay.io/prometheuscommunity/postgres-exporter:v0.17.1';
 export const POSTGRES_UID = 999;
-export const POSTGRES_PORT = 5432;
+export const POSTGRES_PORT = STORE_PORTS.postgres;
 /** From STORE_METRICS, the one place every metrics port is defined. */
 export const POSTGRES_EXPORTER_PORT = STORE_METRICS.postgres.port;
 

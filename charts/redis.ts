@@ -26,19 +26,19 @@ import {
   storeServiceAccount,
 } from '../lib/stateful';
 import type { EnvironmentModel, StoreModel } from '../platform/model';
-import { STORE_METRICS } from '../lib/stores';
+import { REDIS_SENTINEL_MASTER, STORE_METRICS, STORE_PORTS } from '../lib/stores';
 import { PlatformChart } from './platform-chart';
 
 /** Official Redis image (Debian bookworm, user `redis` = UID/GID 999); the tag is the spec's version. */
 export const redisImage = (version: string) => `docker.io/library/redis:${version}-bookworm`;
 export const REDIS_EXPORTER_IMAGE = 'docker.io/oliver006/redis_exporter:v1.81.0';
 export const REDIS_UID = 999;
-export const REDIS_PORT = 6379;
-export const SENTINEL_PORT = 26379;
+export const REDIS_PORT = STORE_PORTS.redis;
+export const SENTINEL_PORT = STORE_PORTS.sentinel;
 /** From STORE_METRICS, the one place every metrics port is defined. */
 export const REDIS_EXPORTER_PORT = STORE_METRICS.redis.port;
-/** Sentinel master group name; services receive it as REDIS_SENTINEL_MASTER. */
-export const SENTINEL_MASTER = 'mymaster';
+/** Sentinel master group name (lib/stores.ts); services receive it as REDIS_SENTINEL_MASTER. */
+export const SENTINEL_MASTER = REDIS_SENTINEL_MASTER;
 /** Secret (data namespace) with key `password`: requirepass/masterauth of Redis and Sentinel. */
 export const REDIS_SECRET = 'redis-credentials';
 export const REDIS_NAME = 'redis';

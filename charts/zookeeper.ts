@@ -24,13 +24,13 @@ import {
   storeServiceAccount,
 } from '../lib/stateful';
 import type { EnvironmentModel, StoreModel } from '../platform/model';
-import { STORE_METRICS } from '../lib/stores';
+import { STORE_METRICS, STORE_PORTS } from '../lib/stores';
 import { PlatformChart } from './platform-chart';
 
 /** Official ZooKeeper image (eclipse-temurin JRE, user `zookeeper` = UID/GID 1000); the tag is the spec's version. */
 export const zookeeperImage = (version: string) => `docker.io/library/zookeeper:${version}`;
 export const ZOOKEEPER_UID = 1000;
-export const ZK_CLIENT_PORT = 2181;
+export const ZK_CLIENT_PORT = STORE_PORTS.zookeeper;
 export const ZK_FOLLOWER_PORT = 2888;
 export const ZK_ELECTION_PORT = 3888;
 /** ZooKeeper's built-in Prometheus metrics provider. */

@@ -20,19 +20,25 @@ export interface StoreEndpoint {
   readonly serviceAccount: string;
 }
 
+/** Client ports of the data layer: the one place the charts, the services' config and the policies read them. */
+export const STORE_PORTS = { postgres: 5432, redis: 6379, sentinel: 26379, kafka: 9092, zookeeper: 2181 } as const;
+
+/** Redis Sentinel's master group; services receive it as REDIS_SENTINEL_MASTER. */
+export const REDIS_SENTINEL_MASTER = 'mymaster';
+
 export const STORE_ENDPOINTS: Readonly<Record<DataStoreName, StoreEndpoint>> = {
-  postgres: { appName: 'postgresql', service: 'postgres', clientPorts: [{ name: 'tcp-postgresql', port: 5432 }], serviceAccount: 'postgres' },
+  postgres: { appName: 'postgresql', service: 'postgres', clientPorts: [{ name: 'tcp-postgresql', port: STORE_PORTS.postgres }], serviceAccount: 'postgres' },
   redis: {
     appName: 'redis',
     service: 'redis',
     clientPorts: [
-      { name: 'tcp-redis', port: 6379 },
-      { name: 'tcp-sentinel', port: 26379 },
+      { name: 'tcp-redis', port: STORE_PORTS.redis },
+      { name: 'tcp-sentinel', port: STORE_PORTS.sentinel },
     ],
     serviceAccount: 'redis',
   },
-  kafka: { appName: 'kafka', service: 'kafka', clientPorts: [{ name: 'tcp-kafka', port: 9092 }], serviceAccount: 'kafka' },
-  zookeeper: { appName: 'zookeeper', service: 'zookeeper', clientPorts: [{ name: 'tcp-client', port: 2181 }], serviceAccount: 'zookeeper' },
+  kafka: { appName: 'kafka', service: 'kafka', clientPorts: [{ name: 'tcp-kafka', port: STORE_PORTS.kafka }], serviceAccount: 'kafka' },
+  zookeeper: { appName: 'zookeeper', service: 'zookeeper', clientPorts: [{ name: 'tcp-client', port: STORE_PORTS.zookeeper }], serviceAccount: 'zookeeper' },
 };
 
 /** A Secret an operator must create (e.g. as a SealedSecret) before the workloads start. */
@@ -58,21 +64,21 @@ export function storeConnectionEnv(store: DataStoreName, namespace: string, serv
       return {
         POSTGRES_HOST: host('postgres'),
         POSTGRES_READ_HOST: host('postgres-read'),
-        POSTGRES_PORT: '5432',
+        POSTGRES_PORT: String(STORE_PORTS.postgres),
         POSTGRES_DB: serviceName.replace(/-/g, '_'),
         POSTGRES_SSLMODE: 'disable',
       };
     case 'redis':
       return {
-        REDIS_SENTINEL_ADDRS: `${host('redis')}:26379`,
-        REDIS_SENTINEL_MASTER: 'mymaster',
+        REDIS_SENTINEL_ADDRS: `${host('redis')}:${STORE_PORTS.sentinel}`,
+        REDIS_SENTINEL_MASTER: REDIS_SENTINEL_MASTER,
         // No REDIS_HOST: a Service on 6379 would balance over read-only replicas. Sentinel-aware
         // clients get the master's pod DNS name (via the headless Service) from the Sentinels.
       };
     case 'kafka':
-      return { KAFKA_BOOTSTRAP_SERVERS: `${host('kafka')}:9092`, KAFKA_CLIENT_ID: serviceName };
+      return { KAFKA_BOOTSTRAP_SERVERS: `${host('kafka')}:${STORE_PORTS.kafka}`, KAFKA_CLIENT_ID: serviceName };
     case 'zookeeper':
-      return { ZOOKEEPER_CONNECT: `${host('zookeeper')}:2181` };
+      return { ZOOKEEPER_CONNECT: `${host('zookeeper')}:${STORE_PORTS.zookeeper}` };
   }
 }
 
