@@ -191,7 +191,7 @@ export class PostgresChart extends PlatformChart {
       const tmp = scratch('tmp', '/tmp', { sizeLimit: '256Mi' });
       const shm = scratch('dshm', '/dev/shm', { memory: true, sizeLimit: '256Mi' });
       const scriptVol = { name: 'scripts', configMap: { name: 'postgres-scripts', defaultMode: 0o555 } };
-      const pgReady = 'exec pg_isready -q -h 127.0.0.1 -p 5432 -U postgres -d postgres';
+      const pgReady = `exec pg_isready -q -h 127.0.0.1 -p ${POSTGRES_PORT} -U postgres -d postgres`;
       return {
         ...storePodBase(env, {
           serviceAccount: 'postgres',
