@@ -5,7 +5,7 @@ import { contentHash } from '../lib/hash';
 import { ANNOTATION, LABEL, meta, selector, type Identity } from '../lib/meta';
 import { WAVE } from '../lib/waves';
 import { kedaOperatorClients } from '../lib/network';
-import { SIDECAR_RESOURCES } from '../lib/resources';
+import { SIDECAR_RESOURCES, toK8sResources } from '../lib/resources';
 import { addFootprints, footprint as podFootprint, toMi, type Footprint } from '../lib/quota';
 import {
   DATA_VOLUME,
@@ -19,7 +19,6 @@ import {
   metricsService,
   podEnv,
   prometheusIngress,
-  resources,
   scratch,
   statefulWorkload,
   storePodBase,
@@ -229,7 +228,7 @@ export class KafkaChart extends PlatformChart {
             image: JMX_AGENT_DONOR_IMAGE,
             imagePullPolicy: 'IfNotPresent',
             command: ['bash', '-c', `cp /opt/kafka/libs/jmx_prometheus_javaagent-*.jar ${jmx.mount.mountPath}/jmx_prometheus_javaagent.jar`],
-            resources: resources(SIDECAR_RESOURCES),
+            resources: toK8sResources(SIDECAR_RESOURCES),
             securityContext: containerSecurityContext(),
             volumeMounts: [jmx.mount],
           },
@@ -251,7 +250,7 @@ export class KafkaChart extends PlatformChart {
               { name: 'KAFKA_LOG4J_OPTS', value: '-Dlog4j.configuration=file:/config/log4j.properties' },
               { name: 'LOG_DIR', value: logs.mount.mountPath },
             ],
-            resources: resources(store.resources),
+            resources: toK8sResources(store.resources),
             startupProbe: tcpProbe(5, 120),
             readinessProbe: tcpProbe(10, 3),
             livenessProbe: tcpProbe(10, 6),

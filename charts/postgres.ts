@@ -3,7 +3,7 @@ import type { Construct } from 'constructs';
 import { containerSecurityContext } from '../lib/security';
 import { contentHash } from '../lib/hash';
 import { ANNOTATION, LABEL, type Identity } from '../lib/meta';
-import { SIDECAR_RESOURCES } from '../lib/resources';
+import { SIDECAR_RESOURCES, toK8sResources } from '../lib/resources';
 import { footprint as podFootprint, toMi, type Footprint, addFootprints } from '../lib/quota';
 import {
   DATA_VOLUME,
@@ -15,7 +15,6 @@ import {
   metaFor,
   metricsService,
   podEnv,
-  resources,
   scratch,
   secretEnv,
   serviceDns,
@@ -224,7 +223,7 @@ export class PostgresChart extends PlatformChart {
                   ]
                 : [{ name: 'PRIMARY_HOST', value: serviceDns('postgres', ns) }]),
             ],
-            resources: resources(store.resources),
+            resources: toK8sResources(store.resources),
             // initdb, crash recovery or a base backup may take long: up to 30 min before liveness applies.
             startupProbe: execProbe(pgReady, { periodSeconds: 10, failureThreshold: 180 }),
             readinessProbe: execProbe(pgReady, { periodSeconds: 10, failureThreshold: 3 }),

@@ -3,7 +3,7 @@ import type { Construct } from 'constructs';
 import { containerSecurityContext } from '../lib/security';
 import { contentHash } from '../lib/hash';
 import { ANNOTATION } from '../lib/meta';
-import { SIDECAR_RESOURCES } from '../lib/resources';
+import { SIDECAR_RESOURCES, toK8sResources } from '../lib/resources';
 import { footprint as podFootprint, toMi, type Footprint } from '../lib/quota';
 import {
   DATA_VOLUME,
@@ -14,7 +14,6 @@ import {
   metaFor,
   metricsService,
   podEnv,
-  resources,
   scratch,
   secretEnv,
   serviceDns,
@@ -190,7 +189,7 @@ export class RedisChart extends PlatformChart {
             command: ['bash', '/scripts/start-redis.sh'],
             ports: [{ name: 'tcp-redis', containerPort: REDIS_PORT, protocol: 'TCP' }],
             env: env_,
-            resources: resources(store.resources),
+            resources: toK8sResources(store.resources),
             startupProbe: execProbe(`${cli(REDIS_PORT)} | grep -Eq 'PONG|LOADING'`, { periodSeconds: 5, failureThreshold: 120 }),
             readinessProbe: execProbe(`${cli(REDIS_PORT)} | grep -q PONG`, { periodSeconds: 5, failureThreshold: 3 }),
             livenessProbe: execProbe(`${cli(REDIS_PORT)} | grep -Eq 'PONG|LOADING|MASTERDOWN'`, { periodSeconds: 10, failureThreshold: 6 }),
@@ -205,7 +204,7 @@ export class RedisChart extends PlatformChart {
             command: ['bash', '/scripts/start-sentinel.sh'],
             ports: [{ name: 'tcp-sentinel', containerPort: SENTINEL_PORT, protocol: 'TCP' }],
             env: env_,
-            resources: resources(SIDECAR_RESOURCES),
+            resources: toK8sResources(SIDECAR_RESOURCES),
             readinessProbe: execProbe(`${cli(SENTINEL_PORT)} | grep -q PONG`, { periodSeconds: 5, failureThreshold: 3 }),
             livenessProbe: execProbe(`${cli(SENTINEL_PORT)} | grep -q PONG`, { periodSeconds: 10, failureThreshold: 6 }),
             securityContext: containerSecurityContext(),

@@ -1,6 +1,7 @@
 import { k8s } from 'cdk8s-plus-28';
 import type { Construct } from 'constructs';
 import { ANNOTATION, meta, metricsMergeAnnotations, selector, servicePods, TRACK_LABEL, type Identity } from '../lib/meta';
+import { toK8sResources } from '../lib/resources';
 import { WAVE } from '../lib/waves';
 import { containerSecurityContext, podSecurityContext, tmpVolume } from '../lib/security';
 import { zoneSpread } from '../lib/scheduling';
@@ -113,10 +114,7 @@ export class ServiceChart extends PlatformChart {
                     { name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
                     ...secretEnv,
                   ],
-                  resources: {
-                    requests: quantities(s.resources.requests),
-                    limits: quantities(s.resources.limits),
-                  },
+                  resources: toK8sResources(s.resources),
                   startupProbe: probe(s.health.startup, 2, 30),
                   readinessProbe: probe(s.health.readiness, 5, 3),
                   livenessProbe: probe(s.health.liveness, 10, 3),
@@ -228,6 +226,3 @@ interface DeploymentTrack {
   readonly labels?: Record<string, string>;
 }
 
-function quantities(m: { cpu: string; memory: string }) {
-  return { cpu: k8s.Quantity.fromString(m.cpu), memory: k8s.Quantity.fromString(m.memory) };
-}

@@ -3,6 +3,7 @@ import type { Construct } from 'constructs';
 import { containerSecurityContext } from '../lib/security';
 import { contentHash } from '../lib/hash';
 import { ANNOTATION } from '../lib/meta';
+import { toK8sResources } from '../lib/resources';
 import { footprint as podFootprint, toMi, type Footprint } from '../lib/quota';
 import {
   DATA_VOLUME,
@@ -14,7 +15,6 @@ import {
   metricsService,
   podDns,
   podEnv,
-  resources,
   scratch,
   statefulWorkload,
   storePodBase,
@@ -170,7 +170,7 @@ export class ZooKeeperChart extends PlatformChart {
               { name: 'ZK_SERVER_HEAP', value: String(zookeeperHeapMi(store)) },
               { name: 'SERVER_JVMFLAGS', value: '-XX:+ExitOnOutOfMemoryError' },
             ],
-            resources: resources(store.resources),
+            resources: toK8sResources(store.resources),
             startupProbe: execProbe(ruok, { periodSeconds: 5, failureThreshold: 60 }),
             readinessProbe: execProbe(ruok, { periodSeconds: 10, failureThreshold: 3 }),
             livenessProbe: execProbe(ruok, { periodSeconds: 10, failureThreshold: 6 }),

@@ -1,3 +1,4 @@
+import { k8s } from 'cdk8s-plus-28';
 import type { Tier } from '../platform/schema';
 
 /** Requests and limits of one container, as Kubernetes quantities plus numbers for sums. */
@@ -37,6 +38,8 @@ export const TIER_RESOURCES: Readonly<Record<Tier, ResourcePreset>> = {
 /** Small fixed-size preset for sidecars (exporters, init containers). */
 export const SIDECAR_RESOURCES: ResourcePreset = preset(50, 200, 64, 128);
 
-export function toK8sResources(p: ResourcePreset) {
-  return { requests: { ...p.requests }, limits: { ...p.limits } };
+/** Requests/limits of a preset as Kubernetes quantities, for any container. */
+export function toK8sResources(preset: ResourcePreset): k8s.ResourceRequirements {
+  const q = (m: { cpu: string; memory: string }) => ({ cpu: k8s.Quantity.fromString(m.cpu), memory: k8s.Quantity.fromString(m.memory) });
+  return { requests: q(preset.requests), limits: q(preset.limits) };
 }

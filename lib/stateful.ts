@@ -4,7 +4,7 @@ import { ANNOTATION, LABEL, meta, metricsMergeAnnotations, selector, servicePods
 import { WAVE } from './waves';
 import { containerSecurityContext, podSecurityContext } from './security';
 import { footprint as podFootprint, sidecarAnnotations, type Footprint } from './quota';
-import { SIDECAR_RESOURCES, TIER_RESOURCES, type ResourcePreset } from './resources';
+import { SIDECAR_RESOURCES, TIER_RESOURCES, toK8sResources, type ResourcePreset } from './resources';
 import { dnsEgress, meshControlPlaneEgress, MERGED_METRICS, podsIn, prometheusIngressRule, tcp } from './network';
 import { statefulPlacement } from './scheduling';
 import { METRICS_PORT_NAME, STORE_ENDPOINTS, STORE_METRICS, STORE_METRICS_COMPONENT, type StoreMetrics } from './stores';
@@ -236,11 +236,6 @@ export function statefulWorkload(scope: Construct, id: string, p: StatefulWorklo
   });
 }
 
-/** Requests/limits of a preset as Kubernetes quantities. */
-export function resources(preset: ResourcePreset): k8s.ResourceRequirements {
-  const q = (m: { cpu: string; memory: string }) => ({ cpu: k8s.Quantity.fromString(m.cpu), memory: k8s.Quantity.fromString(m.memory) });
-  return { requests: q(preset.requests), limits: q(preset.limits) };
-}
 
 /** An emptyDir volume with its mount (writable paths under a read-only root filesystem). */
 export function scratch(name: string, mountPath: string, o: { sizeLimit?: string; memory?: boolean } = {}) {
@@ -272,7 +267,7 @@ export function exporterContainer(p: ExporterProps): k8s.Container {
     ...(p.args ? { args: p.args } : {}),
     ...(p.env ? { env: p.env } : {}),
     ports: [{ name: METRICS_PORT_NAME, containerPort: p.port, protocol: 'TCP' }],
-    resources: resources(SIDECAR_RESOURCES),
+    resources: toK8sResources(SIDECAR_RESOURCES),
     readinessProbe: probe(10),
     livenessProbe: probe(20),
     securityContext: containerSecurityContext(),
@@ -502,7 +497,7 @@ export function syncHookJob(scope: Construct, p: SyncHookJobProps): k8s.KubeJob 
               imagePullPolicy: 'IfNotPresent',
               command: ['bash', '-c', p.script],
               ...(p.container.env ? { env: p.container.env } : {}),
-              resources: resources(HOOK_JOB_RESOURCES),
+              resources: toK8sResources(HOOK_JOB_RESOURCES),
               securityContext: containerSecurityContext(),
               volumeMounts: [tmp.mount],
             },
