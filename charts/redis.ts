@@ -23,6 +23,7 @@ import {
   storeNetworkPolicy,
   storeService,
   storeServiceAccount,
+  WRITE_CONFIG,
 } from '../lib/stateful';
 import type { EnvironmentModel, StoreModel } from '../platform/model';
 import { REDIS_SENTINEL_MASTER, STORE_METRICS, STORE_PORTS } from '../lib/stores';
@@ -82,14 +83,16 @@ if [ -z "$MASTER" ]; then MASTER="${REDIS_NAME}-0.$HEADLESS"; fi
 const REDIS_START = `#!/bin/bash
 set -euo pipefail
 ${FIND_MASTER}
+${WRITE_CONFIG}
 CONF=/etc/redis/redis.conf
-cp /scripts/redis.conf "$CONF"
-{
+redis_conf() {
+  cat /scripts/redis.conf
   echo "replica-announce-ip $MY_HOST"
   echo "requirepass $REDIS_PASSWORD"
   echo "masterauth $REDIS_PASSWORD"
   if [ "$MASTER" != "$MY_HOST" ]; then echo "replicaof $MASTER ${REDIS_PORT}"; fi
-} >> "$CONF"
+}
+write_config "$CONF" redis_conf
 echo "starting as $([ "$MASTER" = "$MY_HOST" ] && echo master || echo "replica of $MASTER")"
 exec redis-server "$CONF"
 `;
@@ -97,8 +100,9 @@ exec redis-server "$CONF"
 const SENTINEL_START = `#!/bin/bash
 set -euo pipefail
 ${FIND_MASTER}
-CONF=/etc/sentinel/sentinel.conf
-cat > "$CONF" <<EOF
+${WRITE_CONFIG}
+sentinel_conf() {
+  cat <<EOF
 port ${SENTINEL_PORT}
 dir /tmp
 sentinel resolve-hostnames yes
@@ -111,21 +115,56 @@ sentinel parallel-syncs ${SENTINEL_MASTER} 1
 sentinel auth-pass ${SENTINEL_MASTER} $REDIS_PASSWORD
 requirepass $REDIS_PASSWORD
 EOF
-exec redis-sentinel "$CONF"
+}
+write_config /etc/sentinel/sentinel.conf sentinel_conf
+exec redis-sentinel /etc/sentinel/sentinel.conf
 `;
 
-/** Before a master stops: ask the Sentinels to fail over and wait (bounded) until another node is master. */
+/** How long the preStop may hold writes on the old master (ms): in-sync wait + Sentinel failover, well inside the grace period. */
+export const FAILOVER_PAUSE_MS = 30000;
+
+/**
+ * Before a master stops, hand its role to a replica without losing an
+ * acknowledged write: pause writes (clients wait, nothing is refused), wait
+ * until every online replica has acknowledged the master's whole replication
+ * offset, ask Sentinel to fail over (it promotes the best replica), then make
+ * this node a replica of the new master itself before writes resume, so a
+ * write held by the pause is refused (READONLY) instead of accepted here and
+ * lost. With no replica (one node) it returns at once.
+ */
 const PRE_STOP = `#!/bin/bash
+set -uo pipefail
 HEADLESS="${REDIS_HEADLESS}.$POD_NAMESPACE.svc.cluster.local"
 MY_HOST="$POD_NAME.$HEADLESS"
-cli() { redis-cli "$@"; }
-if [ "$(cli -h 127.0.0.1 -p ${REDIS_PORT} role | head -n 1)" != "master" ]; then exit 0; fi
-cli -h "$SENTINEL_HOST" -p ${SENTINEL_PORT} sentinel failover ${SENTINEL_MASTER} || exit 0
-for i in $(seq 1 30); do
-  MASTER="$(cli -h "$SENTINEL_HOST" -p ${SENTINEL_PORT} sentinel get-master-addr-by-name ${SENTINEL_MASTER} | head -n 1)"
-  if [ -n "$MASTER" ] && [ "$MASTER" != "$MY_HOST" ]; then echo "failed over to $MASTER"; exit 0; fi
-  sleep 1
+local_cli() { timeout 5 redis-cli -h 127.0.0.1 -p ${REDIS_PORT} "$@"; }
+sentinel_cli() { timeout 5 redis-cli -h "$SENTINEL_HOST" -p ${SENTINEL_PORT} "$@"; }
+replication() { local_cli info replication | tr -d '\\r'; }
+field() { replication | sed -n "s/^$1://p"; }
+[ "$(field role)" = master ] || exit 0
+if [ "$(field connected_slaves)" = 0 ]; then echo "no replica to fail over to"; exit 0; fi
+[ "$(local_cli client pause ${FAILOVER_PAUSE_MS} write)" = OK ] || { echo "could not pause writes"; exit 0; }
+trap 'local_cli client unpause >/dev/null 2>&1' EXIT
+for i in $(seq 1 50); do
+  R="$(replication)"
+  OFFSET="$(echo "$R" | sed -n 's/^master_repl_offset://p')"
+  ONLINE="$(echo "$R" | grep -c '^slave[0-9]*:.*state=online')"
+  SYNCED="$(echo "$R" | grep '^slave[0-9]*:.*state=online' | grep -c ",offset=$OFFSET,")"
+  if [ "$ONLINE" -gt 0 ] && [ "$SYNCED" = "$ONLINE" ]; then break; fi
+  sleep 0.2
 done
+echo "replicas in sync: $SYNCED of $ONLINE at offset $OFFSET"
+OUT="$(sentinel_cli sentinel failover ${SENTINEL_MASTER})"
+if [ "$OUT" != OK ]; then echo "Sentinel refused the failover: $OUT"; exit 0; fi
+for i in $(seq 1 50); do
+  NEW="$(sentinel_cli sentinel get-master-addr-by-name ${SENTINEL_MASTER} | head -n 1)"
+  if [ -n "$NEW" ] && [ "$NEW" != "$MY_HOST" ]; then
+    local_cli replicaof "$NEW" ${REDIS_PORT} >/dev/null
+    echo "failed over to $NEW; now its replica"
+    exit 0
+  fi
+  sleep 0.4
+done
+echo "no new master after 20 s"
 `;
 
 /**

@@ -407,6 +407,19 @@ export function memoryShare(limitMi: number, fraction: number): number {
  * resources counted in the quota and the NetworkPolicy shape.
  */
 
+/**
+ * bash: `write_config DEST FN [ARGS…]` writes FN's output to DEST, owner-only
+ * (it may hold passwords), through a temporary file renamed over DEST. Never
+ * `cp` from a ConfigMap volume: the copy keeps the volume's read-only mode
+ * (0555), so appending to it fails, and so does the next container start's
+ * copy onto it in the kept emptyDir.
+ */
+export const WRITE_CONFIG = `write_config() {
+  local dest="$1"; shift
+  (umask 077 && "$@" > "$dest.tmp")
+  mv -f "$dest.tmp" "$dest"
+}`;
+
 /** Argo CD Sync hook: runs in its wave on every sync, re-created each time (`BeforeHookCreation`), removed once it succeeded. */
 export function syncHookAnnotations(): Record<string, string> {
   return { [ANNOTATION.hook]: 'Sync', [ANNOTATION.hookDeletePolicy]: 'BeforeHookCreation,HookSucceeded' };

@@ -1,0 +1,166 @@
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { mkdirSync, rmSync, writeFileSync, renameSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Manifests } from './manifests';
+import type { Pod } from './pod';
+
+/**
+ * One "node" of the harness: a Linux bridge the pods' network namespaces hang
+ * off (as a CNI bridge plugin does), a DNS server for `cluster.local` (dnsmasq
+ * standing in for CoreDNS, answering from records the harness publishes), and
+ * the Service imitation: a Service's name resolves to the ready pods it selects
+ * (what kube-proxy + CoreDNS give a client, without the virtual IP: a client
+ * that cached an address keeps it until it resolves again), a headless
+ * Service's pod names resolve per pod, and `publishNotReadyAddresses` is obeyed.
+ *
+ * Addresses are 10.244.0.0/16 on the bridge, used only by the harness's own
+ * namespaces on this machine.
+ */
+export const BRIDGE = 'shbr0';
+const SUBNET_PREFIX = '10.244';
+export const GATEWAY = `${SUBNET_PREFIX}.0.1`;
+
+export function sh(cmd: string, args: string[], opts: { input?: string; allowFail?: boolean } = {}): string {
+  try {
+    return execFileSync(cmd, args, { encoding: 'utf8', input: opts.input, stdio: ['pipe', 'pipe', 'pipe'] });
+  } catch (e: any) {
+    if (opts.allowFail) return '';
+    throw new Error(`${cmd} ${args.join(' ')} failed: ${e.stderr || e.message}`);
+  }
+}
+
+export class Cluster {
+  readonly dir: string;
+  readonly pods = new Map<string, Pod>();
+  private readonly manifests: Manifests[] = [];
+  private dns?: ChildProcess;
+  private nextIp = 10;
+  private nextLink = 0;
+  private lastHosts = '';
+  /** Extra records (name → IPs), e.g. for client namespaces. */
+  private readonly extra = new Map<string, string[]>();
+
+  constructor(dir: string) {
+    this.dir = dir;
+  }
+
+  async start(): Promise<void> {
+    this.stop();
+    mkdirSync(join(this.dir, 'dns'), { recursive: true });
+    sh('ip', ['link', 'add', BRIDGE, 'type', 'bridge']);
+    sh('ip', ['addr', 'add', `${GATEWAY}/16`, 'dev', BRIDGE]);
+    sh('ip', ['link', 'set', BRIDGE, 'up']);
+    writeFileSync(join(this.dir, 'dns', 'records'), '');
+    // addn-hosts + SIGHUP (not hostsdir): a reload on SIGHUP also forgets removed entries.
+    this.dns = spawn('dnsmasq', [
+      '--keep-in-foreground', '--no-resolv', '--no-hosts', '--no-poll', `--conf-file=/dev/null`,
+      `--listen-address=${GATEWAY}`, '--bind-interfaces', `--addn-hosts=${join(this.dir, 'dns', 'records')}`,
+      // Answer NXDOMAIN for every other name at once (search-list expansions, the outside world).
+      '--address=/#/', '--local-ttl=1', '--neg-ttl=1', '--cache-size=0', `--pid-file=${join(this.dir, 'dnsmasq.pid')}`, '--user=root',
+    ], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    this.dns.stderr!.on('data', (d) => (err += d));
+    await new Promise((r) => setTimeout(r, 300));
+    if (this.dns.exitCode !== null) throw new Error(`dnsmasq did not start: ${err}`);
+  }
+
+  /** Remove everything a previous run may have left (network namespaces, links, dnsmasq). */
+  stop(): void {
+    this.dns?.kill('SIGKILL');
+    this.dns = undefined;
+    for (const ns of sh('ip', ['netns', 'list'], { allowFail: true }).split('\n')) {
+      const name = ns.split(' ')[0];
+      if (name.startsWith('sh-')) {
+        // Any process still in it (a container the test did not stop) goes with it.
+        const pids = sh('ip', ['netns', 'pids', name], { allowFail: true }).split('\n').filter(Boolean);
+        for (const p of pids) sh('kill', ['-9', p], { allowFail: true });
+        sh('ip', ['netns', 'del', name], { allowFail: true });
+        rmSync(`/etc/netns/${name}`, { recursive: true, force: true });
+      }
+    }
+    if (existsSync(`/sys/class/net/${BRIDGE}`)) sh('ip', ['link', 'del', BRIDGE], { allowFail: true });
+    sh('pkill', ['-9', '-f', `addn-hosts=${join(this.dir, 'dns')}`], { allowFail: true });
+  }
+
+  use(m: Manifests): void {
+    if (!this.manifests.includes(m)) this.manifests.push(m);
+  }
+
+  /** A new pod network: namespace, veth into the bridge, an address. */
+  addNetwork(netns: string): { ip: string; link: string } {
+    const n = this.nextIp++;
+    const ip = `${SUBNET_PREFIX}.${Math.floor(n / 250)}.${(n % 250) + 2}`;
+    const link = `shv${this.nextLink++}`;
+    sh('ip', ['netns', 'add', netns]);
+    sh('ip', ['link', 'add', link, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', netns]);
+    sh('ip', ['link', 'set', link, 'master', BRIDGE, 'up']);
+    const inNs = (...a: string[]) => sh('ip', ['netns', 'exec', netns, 'ip', ...a]);
+    inNs('addr', 'add', `${ip}/16`, 'dev', 'eth0');
+    inNs('link', 'set', 'eth0', 'up');
+    inNs('link', 'set', 'lo', 'up');
+    inNs('route', 'add', 'default', 'via', GATEWAY);
+    return { ip, link };
+  }
+
+  removeNetwork(netns: string): void {
+    sh('ip', ['netns', 'del', netns], { allowFail: true });
+    rmSync(`/etc/netns/${netns}`, { recursive: true, force: true });
+  }
+
+  /** resolv.conf of a pod in `namespace` (ClusterFirst DNS, kubelet's search list). */
+  resolvConf(namespace: string): string {
+    return `search ${namespace}.svc.cluster.local svc.cluster.local cluster.local\nnameserver ${GATEWAY}\noptions ndots:5\n`;
+  }
+
+  /** A client network namespace (like a client pod) for test programs that must resolve cluster names. */
+  client(name: string, namespace: string): { netns: string; ip: string } {
+    const netns = `sh-client-${name}`;
+    if (!existsSync(`/run/netns/${netns}`)) {
+      const { ip } = this.addNetwork(netns);
+      mkdirSync(`/etc/netns/${netns}`, { recursive: true });
+      writeFileSync(`/etc/netns/${netns}/resolv.conf`, this.resolvConf(namespace));
+      writeFileSync(`/etc/netns/${netns}/hosts`, `127.0.0.1 localhost\n${ip} ${name}\n`);
+      this.extra.set(netns, [ip]);
+    }
+    return { netns, ip: this.extra.get(netns)![0] };
+  }
+
+  /** Recompute every DNS record from the pods and Services (call on any pod or readiness change). */
+  publish(): void {
+    const records = new Map<string, Set<string>>();
+    const add = (name: string, ip: string) => (records.get(name) ?? records.set(name, new Set()).get(name)!).add(ip);
+    for (const m of this.manifests) {
+      for (const svc of m.all('Service')) {
+        const ns = svc.metadata.namespace!;
+        const sel: Record<string, string> = svc.spec?.selector ?? {};
+        const headless = svc.spec?.clusterIP === 'None';
+        for (const pod of this.pods.values()) {
+          if (pod.namespace !== ns || !pod.ip || !pod.alive) continue;
+          if (!Object.entries(sel).every(([k, v]) => pod.labels[k] === v)) continue;
+          const include = (pod.ready && !pod.terminating) || (headless && svc.spec?.publishNotReadyAddresses === true);
+          if (!include) continue;
+          add(`${svc.metadata.name}.${ns}.svc.cluster.local`, pod.ip);
+          if (headless && pod.subdomain === svc.metadata.name) add(`${pod.name}.${svc.metadata.name}.${ns}.svc.cluster.local`, pod.ip);
+        }
+      }
+    }
+    const lines = [...records.entries()].sort(([a], [b]) => a.localeCompare(b)).flatMap(([name, ips]) => [...ips].sort().map((ip) => `${ip} ${name}`));
+    const text = lines.join('\n') + '\n';
+    if (text === this.lastHosts) return;
+    this.lastHosts = text;
+    const file = join(this.dir, 'dns', 'records');
+    writeFileSync(join(this.dir, 'records.tmp'), text);
+    renameSync(join(this.dir, 'records.tmp'), file);
+    this.dns?.kill('SIGHUP');
+  }
+
+  /** What the cluster DNS answers now (name → IPs), for assertions. */
+  records(): Map<string, string[]> {
+    const out = new Map<string, string[]>();
+    for (const line of this.lastHosts.split('\n').filter(Boolean)) {
+      const [ip, name] = line.split(' ');
+      out.set(name, [...(out.get(name) ?? []), ip]);
+    }
+    return out;
+  }
+}

@@ -1,0 +1,128 @@
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+
+/**
+ * THE ONE PLACE the harness imitates container images.
+ *
+ * No image registry or container runtime is reachable here, so each image the
+ * data layer names is stood in for by the same server program installed on
+ * this machine (Debian packages) or fetched from Maven Central by
+ * `test/stores/setup.sh`, bound into the container's root at the path the
+ * image keeps it, with the image's user, ENV, WORKDIR, ENTRYPOINT and
+ * STOPSIGNAL as its Dockerfile sets them (read from the official image
+ * sources; nothing of them is copied here).
+ *
+ * What this does NOT cover, by design:
+ * - the server versions differ (see VERSIONS and README "Data stores: what is proven");
+ * - the image's own files other than those listed (a script calling a tool
+ *   the image lacks but this machine has would pass here);
+ * - seccomp, AppArmor, CPU limits; memory limits are enforced (cgroup v1).
+ */
+
+export const CACHE_DIR = process.env.STORES_CACHE ?? join(homedir(), '.cache', 'platform-gen', 'stores');
+
+/** What the harness runs in place of each image (image version → version run here). */
+export const VERSIONS = {
+  postgres: { image: '16.4 (postgres:16.4-bookworm)', here: 'PostgreSQL 15 (Debian bookworm postgresql-15)' },
+  redis: { image: '7.4.1 (redis:7.4.1-bookworm)', here: 'Redis 7.0.15 (Debian bookworm redis-server, redis-sentinel)' },
+  zookeeper: { image: '3.9.3 (zookeeper:3.9.3, Temurin 17)', here: 'ZooKeeper 3.9.3 jars from Maven Central on OpenJDK 17' },
+  kafka: { image: '3.9.0 (apache/kafka:3.9.0, Temurin 21)', here: 'Kafka 3.9.0 jars from Maven Central on OpenJDK 17' },
+} as const;
+
+export interface ImageImitation {
+  /** The image's user (a passwd/group entry the container sees). */
+  readonly user: { readonly name: string; readonly uid: number; readonly gid: number; readonly home: string };
+  /** Dockerfile ENV. */
+  readonly env: Record<string, string>;
+  readonly workingDir: string;
+  /** Dockerfile ENTRYPOINT (used when the container sets no `command`). */
+  readonly entrypoint: readonly string[];
+  /** Dockerfile CMD (used when the container sets neither `command` nor `args`). */
+  readonly cmd: readonly string[];
+  /** Dockerfile STOPSIGNAL. */
+  readonly stopSignal: NodeJS.Signals;
+  /** Paths the image has: path in the container → path on this machine (bound read-only). */
+  readonly binds: Readonly<Record<string, string>>;
+  /** Directories the image has (created in the container's root, owned by the image user, with this mode). */
+  readonly dirs?: Readonly<Record<string, number>>;
+}
+
+const PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+const JAVA_HOME = '/usr/lib/jvm/java-17-openjdk-amd64';
+const HARNESS_DIR = __dirname;
+
+const redis: ImageImitation = {
+  user: { name: 'redis', uid: 999, gid: 999, home: '/home/redis' },
+  env: { PATH },
+  workingDir: '/data',
+  entrypoint: ['docker-entrypoint.sh'],
+  cmd: ['redis-server'],
+  stopSignal: 'SIGTERM',
+  binds: {},
+  dirs: { '/data': 0o755 },
+};
+
+const postgres = (major: string): ImageImitation => ({
+  user: { name: 'postgres', uid: 999, gid: 999, home: '/var/lib/postgresql' },
+  env: {
+    // The image puts its own major's binaries first; here the installed major's.
+    PATH: `/usr/lib/postgresql/${major}/bin:${PATH}`,
+    PGDATA: '/var/lib/postgresql/data',
+    // The image generates en_US.UTF-8; C.UTF-8 is what this machine has without locale generation.
+    LANG: 'C.UTF-8',
+  },
+  workingDir: '/',
+  entrypoint: ['docker-entrypoint.sh'],
+  cmd: ['postgres'],
+  stopSignal: 'SIGINT',
+  binds: { '/usr/local/bin/docker-entrypoint.sh': join(HARNESS_DIR, 'postgres-entrypoint.sh') },
+  dirs: { '/var/run/postgresql': 0o3777, '/var/lib/postgresql': 0o755 },
+});
+
+const zookeeper = (version: string): ImageImitation => {
+  const home = `/apache-zookeeper-${version}-bin`;
+  return {
+    user: { name: 'zookeeper', uid: 1000, gid: 1000, home },
+    env: { PATH: `${PATH}:/opt/java/openjdk/bin:${home}/bin`, JAVA_HOME: '/opt/java/openjdk', ZOO_CONF_DIR: '/conf', ZOO_DATA_DIR: '/data', ZOO_DATA_LOG_DIR: '/datalog', ZOO_LOG_DIR: '/logs' },
+    workingDir: home,
+    entrypoint: ['/docker-entrypoint.sh'],
+    cmd: ['zkServer.sh', 'start-foreground'],
+    stopSignal: 'SIGTERM',
+    binds: { [`${home}/lib`]: join(CACHE_DIR, `zookeeper-${version}`, 'lib'), '/opt/java/openjdk': JAVA_HOME },
+  };
+};
+
+const kafka = (version: string): ImageImitation => ({
+  user: { name: 'appuser', uid: 1000, gid: 1000, home: '/home/appuser' },
+  env: { PATH: `${PATH}:/opt/java/openjdk/bin`, JAVA_HOME: '/opt/java/openjdk' },
+  workingDir: '/',
+  entrypoint: ['/__cacert_entrypoint.sh', '/etc/kafka/docker/run'],
+  cmd: [],
+  stopSignal: 'SIGTERM',
+  binds: { '/opt/kafka/libs': join(CACHE_DIR, `kafka-${version}`, 'libs'), '/opt/java/openjdk': JAVA_HOME },
+});
+
+/** The imitation of `image`, or an error naming what the harness can run. */
+export function imitationOf(image: string): ImageImitation {
+  let m: RegExpMatchArray | null;
+  if ((m = image.match(/^docker\.io\/library\/redis:(\d+)\.\d+\.\d+-bookworm$/))) return redis;
+  if ((m = image.match(/^docker\.io\/library\/postgres:(\d+)(\.\d+)?-bookworm$/))) return postgres(process.env.STORES_PG_MAJOR ?? '15');
+  if ((m = image.match(/^docker\.io\/library\/zookeeper:(\d+\.\d+\.\d+)$/))) return zookeeper(m[1]);
+  if ((m = image.match(/^docker\.io\/apache\/kafka:(\d+\.\d+\.\d+)$/))) return kafka(m[1]);
+  throw new Error(`the stores harness has no imitation of image ${image} (test/stores/harness/images.ts)`);
+}
+
+/**
+ * Containers the harness does not run, and why. A pod's readiness is then the
+ * readiness of the containers it runs. Anything else it cannot run is an error.
+ */
+export const NOT_RUN: Readonly<Record<string, string>> = {
+  'oliver006/redis_exporter': 'metrics exporter (no image runtime; its scrape is not part of the data path)',
+  'prometheuscommunity/postgres-exporter': 'metrics exporter (no image runtime; its scrape is not part of the data path)',
+  'danielqsj/kafka-exporter': 'metrics exporter (no image runtime; its scrape is not part of the data path)',
+};
+
+export function notRunReason(image: string): string | undefined {
+  const hit = Object.keys(NOT_RUN).find((k) => image.includes(k));
+  return hit ? NOT_RUN[hit] : undefined;
+}

@@ -1,0 +1,52 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
+import { Cluster } from './cluster';
+import { Manifests } from './manifests';
+
+export { Cluster } from './cluster';
+export { Manifests } from './manifests';
+export { Pod, testSecret } from './pod';
+export { StatefulSet, runJob, waitFor } from './workloads';
+
+/** The rendered tree the suite runs: `dist/` unless STORES_DIST names another. */
+export const DIST = resolve(process.env.STORES_DIST ?? join(__dirname, '..', '..', '..', 'dist'));
+
+/** One harness node for a test file: started before, torn down after (pods, namespaces, DNS). */
+export function useCluster(): { cluster: Cluster; manifests: (env: string) => Manifests } {
+  const dir = mkdtempSync(join(tmpdir(), 'stores-'));
+  const cluster = new Cluster(dir);
+  beforeAll(async () => {
+    await cluster.start();
+  });
+  afterAll(async () => {
+    await Promise.all([...cluster.pods.values()].map((p) => p.delete(0).catch(() => undefined)));
+    cluster.stop();
+    if (!process.env.STORES_KEEP) rmSync(dir, { recursive: true, force: true });
+  });
+  return { cluster, manifests: (env: string) => Manifests.dataLayer(DIST, env) };
+}
+
+/** A long-running client program inside a client network namespace; `stop()` sends SIGTERM and returns its last stdout line as JSON. */
+export function startClient(netns: string, argv: string[], env: Record<string, string> = {}) {
+  const child = spawn('ip', ['netns', 'exec', netns, ...argv], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (d) => (out += d));
+  child.stderr.on('data', (d) => (err += d));
+  const done = new Promise<void>((r) => child.on('exit', () => r()));
+  return {
+    async stop(): Promise<any> {
+      child.kill('SIGTERM');
+      await done;
+      const line = out.trim().split('\n').pop() ?? '';
+      try {
+        return JSON.parse(line);
+      } catch {
+        throw new Error(`client printed no result: ${out}\n${err}`);
+      }
+    },
+  };
+}

@@ -1,0 +1,148 @@
+import type { Cluster } from './cluster';
+import type { K8sObject, Manifests } from './manifests';
+import { Pod, testSecret, type SecretValues } from './pod';
+
+/**
+ * The controllers the data layer relies on, reduced to what a store sees:
+ * a StatefulSet creates pods `<name>-<ordinal>` with hostname/subdomain and
+ * one claim per claim template and ordinal (the claim outlives the pod);
+ * `OrderedReady` waits for each pod to be Ready before the next; a rolling
+ * update replaces pods from the highest ordinal down, one at a time, each
+ * Ready before the next. A Job runs its pod to completion, retrying up to
+ * `backoffLimit`.
+ */
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs: number, everyMs = 250): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < end) {
+    try {
+      const v = await fn();
+      if (v !== undefined && v !== false) return v as T;
+    } catch (e) {
+      last = e;
+    }
+    await sleep(everyMs);
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
+}
+
+export class StatefulSet {
+  readonly obj: K8sObject;
+  readonly pods: (Pod | undefined)[] = [];
+  replicas: number;
+
+  constructor(
+    readonly cluster: Cluster,
+    readonly manifests: Manifests,
+    name: string,
+    readonly secrets: SecretValues = testSecret,
+  ) {
+    this.obj = manifests.find('StatefulSet', name);
+    this.replicas = this.obj.spec.replicas ?? 1;
+    cluster.use(manifests);
+  }
+
+  get name(): string {
+    return this.obj.metadata.name;
+  }
+
+  get namespace(): string {
+    return this.obj.metadata.namespace!;
+  }
+
+  podName(i: number): string {
+    return `${this.name}-${i}`;
+  }
+
+  claimName(template: string, i: number): string {
+    return `${template}-${this.name}-${i}`;
+  }
+
+  pod(i: number): Pod {
+    const p = this.pods[i];
+    if (!p) throw new Error(`${this.podName(i)} does not exist`);
+    return p;
+  }
+
+  private newPod(i: number): Pod {
+    const t = this.obj.spec.template;
+    const claims = Object.fromEntries((this.obj.spec.volumeClaimTemplates ?? []).map((c: any) => [c.metadata.name, this.claimName(c.metadata.name, i)]));
+    const labels = { ...t.metadata.labels, 'statefulset.kubernetes.io/pod-name': this.podName(i), 'apps.kubernetes.io/pod-index': String(i) };
+    return new Pod(this.cluster, this.manifests, { name: this.podName(i), namespace: this.namespace, labels, spec: t.spec, subdomain: this.obj.spec.serviceName, claims }, this.secrets);
+  }
+
+  /** Create pod `i` (it must not exist) and, unless told not to, wait until it is Ready. */
+  async createPod(i: number, o: { wait?: boolean; timeoutMs?: number } = {}): Promise<Pod> {
+    if (this.pods[i]?.alive) throw new Error(`${this.podName(i)} exists`);
+    const p = this.newPod(i);
+    this.pods[i] = p;
+    await p.start();
+    if (o.wait !== false) await this.waitReady(p, o.timeoutMs);
+    return p;
+  }
+
+  async waitReady(p: Pod, timeoutMs = 180000): Promise<void> {
+    await waitFor(`${p.name} Ready`, () => {
+      if (p.evicted) throw new Error(`${p.name} evicted: ${p.evicted}`);
+      return p.ready;
+    }, timeoutMs).catch((e) => {
+      throw new Error(`${e.message}\n${p.containers.map((c) => `--- ${c.name} (restarts ${c.restarts}, started ${c.started}, ready ${c.ready}) ---\n${p.logTail(c.name)}`).join('\n')}`);
+    });
+  }
+
+  /** Scale up from nothing as the controller does (`OrderedReady`: one at a time; `Parallel`: all at once). */
+  async create(timeoutMs = 240000): Promise<void> {
+    if (this.obj.spec.podManagementPolicy === 'Parallel') {
+      const ps = [];
+      for (let i = 0; i < this.replicas; i++) ps.push(await this.createPod(i, { wait: false }));
+      await Promise.all(ps.map((p) => this.waitReady(p, timeoutMs)));
+    } else {
+      for (let i = 0; i < this.replicas; i++) await this.createPod(i, { timeoutMs });
+    }
+  }
+
+  /** Delete pod `i` gracefully and let the controller re-create it (new network, new emptyDirs, same claims). */
+  async recreate(i: number, o: { graceSeconds?: number; timeoutMs?: number } = {}): Promise<Pod> {
+    await this.pod(i).delete(o.graceSeconds);
+    return this.createPod(i, { timeoutMs: o.timeoutMs });
+  }
+
+  /** A rolling update (`kubectl rollout restart`): highest ordinal first, each Ready before the next. */
+  async rollingRestart(o: { between?: (i: number) => Promise<void>; timeoutMs?: number } = {}): Promise<void> {
+    for (let i = this.replicas - 1; i >= 0; i--) {
+      await this.recreate(i, { timeoutMs: o.timeoutMs });
+      await o.between?.(i);
+    }
+  }
+
+  async deleteAll(graceSeconds = 0): Promise<void> {
+    await Promise.all(this.pods.map((p) => (p?.alive ? p.delete(graceSeconds) : undefined)));
+  }
+
+  readyPods(): Pod[] {
+    return this.pods.filter((p): p is Pod => !!p && p.ready);
+  }
+}
+
+/** Run a Job's pod to completion; retries up to `backoffLimit`. Returns the last pod (its logs). */
+export async function runJob(cluster: Cluster, manifests: Manifests, name: string, o: { timeoutMs?: number; secrets?: SecretValues } = {}): Promise<{ succeeded: boolean; attempts: number; pod: Pod }> {
+  cluster.use(manifests);
+  const job = manifests.find('Job', name);
+  const t = job.spec.template;
+  const limit = job.spec.backoffLimit ?? 6;
+  let pod: Pod | undefined;
+  for (let attempt = 0; attempt <= limit; attempt++) {
+    pod = new Pod(cluster, manifests, { name: `${name}-${attempt}`, namespace: job.metadata.namespace!, labels: { ...t.metadata?.labels, 'job-name': name }, spec: t.spec }, o.secrets ?? testSecret);
+    await pod.start();
+    const main = pod.containers[0];
+    await waitFor(`job ${name} to finish`, () => !!main.run?.exited, o.timeoutMs ?? 300000);
+    const ok = main.run!.exited!.code === 0;
+    await pod.delete(0);
+    if (ok) return { succeeded: true, attempts: attempt + 1, pod };
+    await sleep(1000);
+  }
+  return { succeeded: false, attempts: limit + 1, pod: pod! };
+}

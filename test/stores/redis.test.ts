@@ -1,0 +1,123 @@
+import { describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import { startClient, StatefulSet, testSecret, useCluster, waitFor, type Pod } from './harness';
+
+/**
+ * Redis with Sentinel as rendered (dist/<env>/data/redis.yaml), run with the
+ * real redis-server and redis-sentinel. dev: one node; prod: three.
+ */
+const WRITER = join(__dirname, 'clients', 'redis-writer.cjs');
+const PASSWORD = testSecret('redis-credentials', 'password');
+
+const cli = (p: Pod, args: string, port = 6379) => p.sh(p.containers.find((c) => c.name === (port === 6379 ? 'redis' : 'sentinel'))!.name, `redis-cli -p ${port} ${args}`);
+const role = async (p: Pod) => (await cli(p, 'role')).split('\n')[0].trim();
+const masterPerSentinel = async (p: Pod) => (await cli(p, 'sentinel get-master-addr-by-name mymaster', 26379)).split('\n')[0].trim();
+
+async function masters(sts: StatefulSet): Promise<string[]> {
+  const out: string[] = [];
+  for (const p of sts.readyPods()) if ((await role(p)) === 'master') out.push(p.name);
+  return out;
+}
+
+/** One master, every replica linked to it, every Sentinel naming it. */
+async function healthy(sts: StatefulSet): Promise<string> {
+  return waitFor('one master that every Sentinel names and every replica follows', async () => {
+    const m = await masters(sts);
+    if (m.length !== 1) return false;
+    const fqdn = `${m[0]}.redis-headless.${sts.namespace}.svc.cluster.local`;
+    for (const p of sts.readyPods()) {
+      if ((await masterPerSentinel(p)) !== fqdn) return false;
+      if (p.name !== m[0]) {
+        const info = await cli(p, 'info replication');
+        if (!info.includes(`master_host:${fqdn}`) || !info.includes('master_link_status:up')) return false;
+      }
+    }
+    if (sts.replicas > 1) {
+      const info = await cli(sts.readyPods().find((p) => p.name === m[0])!, 'info replication');
+      if (!info.includes(`connected_slaves:${sts.replicas - 1}`)) return false;
+    }
+    return m[0];
+  }, 90000, 500);
+}
+
+for (const env of ['dev', 'prod'] as const) {
+  describe(`Redis with Sentinel (${env})`, () => {
+    const { cluster, manifests } = useCluster();
+    let sts: StatefulSet;
+
+    it('starts from empty claims: every node Ready, no restarts, one master the Sentinels agree on', async () => {
+      sts = new StatefulSet(cluster, manifests(env), 'redis');
+      await sts.create();
+      expect(sts.readyPods()).toHaveLength(env === 'dev' ? 1 : 3);
+      for (const p of sts.pods) expect(p!.restartCounts()).toEqual({ redis: 0, sentinel: 0 });
+      expect(await healthy(sts)).toBe('redis-0');
+      if (env === 'prod') expect(await cli(sts.pod(0), 'sentinel sentinels mymaster', 26379)).toContain('redis-1.redis-headless');
+    });
+
+    it('every container restarted in place comes back Ready with the same roles', async () => {
+      const before = await healthy(sts);
+      for (const p of sts.pods) {
+        for (const c of ['sentinel', 'redis']) {
+          const n = p!.container(c).restarts;
+          await p!.crash(c);
+          await waitFor(`${p!.name}/${c} restarted and Ready`, () => p!.container(c).restarts === n + 1 && p!.ready, 60000);
+        }
+      }
+      expect(await healthy(sts)).toBe(before);
+    });
+
+    it('a re-created pod (new emptyDirs and address, same claim) keeps its data and rejoins', async () => {
+      const master = sts.pods.find((p) => p!.name === (env === 'dev' ? 'redis-0' : 'redis-0'))!;
+      expect(await cli(master, 'set identity kept')).toContain('OK');
+      await cli(master, 'wait 2 5000');
+      const last = sts.replicas - 1;
+      const oldIp = sts.pod(last).ip;
+      await sts.recreate(last);
+      expect(sts.pod(last).ip).not.toBe(oldIp);
+      const m = await healthy(sts);
+      expect(await cli(sts.pod(last), 'get identity')).toContain('kept');
+      if (env === 'prod') expect(await role(sts.pod(last))).toBe('slave');
+      expect(m).toBe('redis-0');
+    });
+
+    it('a rolling restart (preStop, then SIGTERM) loses no acknowledged write', async () => {
+      const client = cluster.client('redis-writer', sts.namespace);
+      const w = startClient(client.netns, ['node', WRITER, `redis.${sts.namespace}.svc.cluster.local`, '26379', 'mymaster'], { REDIS_PASSWORD: PASSWORD });
+      await new Promise((r) => setTimeout(r, 3000));
+      const t0 = Date.now();
+      await sts.rollingRestart();
+      await healthy(sts);
+      await new Promise((r) => setTimeout(r, 3000));
+      const result = await w.stop();
+      console.log(`[redis ${env}] rolling restart: ${result.acked} acknowledged writes, ${result.lost.length} lost, ${result.errors} errors, ${Date.now() - t0} ms`);
+      expect(result.fatal).toBeUndefined();
+      expect(result.acked).toBeGreaterThan(100);
+      expect(result.lost).toEqual([]);
+    });
+
+    if (env === 'prod') {
+      it('a killed master: Sentinel fails over, writes resume, the old master rejoins as replica (loss measured)', async () => {
+        const before = await healthy(sts);
+        const i = Number(before.split('-')[1]);
+        const client = cluster.client('redis-writer', sts.namespace);
+        const w = startClient(client.netns, ['node', WRITER, `redis.${sts.namespace}.svc.cluster.local`, '26379', 'mymaster'], { REDIS_PASSWORD: PASSWORD });
+        await new Promise((r) => setTimeout(r, 3000));
+        const t0 = Date.now();
+        await sts.pod(i).delete(0, { force: true });
+        const after = await waitFor('Sentinel to promote another node', async () => {
+          for (const p of sts.readyPods()) if ((await role(p)) === 'master') return p.name;
+          return false;
+        }, 60000, 200);
+        const failoverMs = Date.now() - t0;
+        await sts.createPod(i);
+        expect(await healthy(sts)).toBe(after);
+        expect(await role(sts.pod(i))).toBe('slave');
+        await new Promise((r) => setTimeout(r, 2000));
+        const result = await w.stop();
+        console.log(`[redis ${env}] killed master ${before}: failover to ${after} in ${failoverMs} ms; ${result.acked} acknowledged writes, ${result.lost.length} lost, ${result.errors} errors`);
+        expect(result.fatal).toBeUndefined();
+        expect(after).not.toBe(before);
+      });
+    }
+  });
+}
