@@ -5,7 +5,7 @@ import { STORE_ENDPOINTS } from '../lib/stores';
 import { hookJobFootprint, hookJobIdentity, hookScript, serviceDns, syncHookJob } from '../lib/stateful';
 import type { EnvironmentModel, StoreModel, TopicModel } from '../platform/model';
 import { PlatformChart } from './platform-chart';
-import { KAFKA_PORT, KAFKA_UID, kafkaImage, minInSyncReplicas, replicationFactor } from './kafka';
+import { KAFKA_LIB_DIR, KAFKA_PORT, KAFKA_UID, kafkaImage, minInSyncReplicas, replicationFactor } from './kafka';
 
 export const KAFKA_TOPICS_NAME = 'kafka-topics';
 
@@ -41,16 +41,18 @@ export function topicPlan(env: Pick<EnvironmentModel, 'serviceIndex'>, store: Pi
 export function topicScript(bootstrap: string, plans: readonly TopicPlan[]): string {
   const lines = plans.map((p) => `create '${p.name}' ${p.partitions} ${p.replicationFactor} ${p.minInSyncReplicas}`);
   return hookScript(`BOOTSTRAP="${bootstrap}"
-TOPICS=/opt/kafka/bin/kafka-topics.sh
+topics() {
+  java -Xmx256m -XX:-UsePerfData -cp '${KAFKA_LIB_DIR}/*' org.apache.kafka.tools.TopicCommand "$@"
+}
 for i in $(seq 1 60); do
-  if "$TOPICS" --bootstrap-server "$BOOTSTRAP" --list >/dev/null 2>&1; then break; fi
+  if topics --bootstrap-server "$BOOTSTRAP" --list >/dev/null 2>&1; then break; fi
   if [ "$i" -eq 60 ]; then echo "the brokers at $BOOTSTRAP did not answer; no topic was created" >&2; exit 1; fi
   echo "waiting for the brokers ($i)"; sleep 5
 done
 create() {
-  "$TOPICS" --bootstrap-server "$BOOTSTRAP" --create --if-not-exists --topic "$1" \\
+  topics --bootstrap-server "$BOOTSTRAP" --create --if-not-exists --topic "$1" \\
     --partitions "$2" --replication-factor "$3" --config min.insync.replicas="$4"
-  "$TOPICS" --bootstrap-server "$BOOTSTRAP" --describe --topic "$1"
+  topics --bootstrap-server "$BOOTSTRAP" --describe --topic "$1"
 }
 ${lines.join('\n')}
 `);
@@ -80,10 +82,6 @@ export class KafkaTopicsChart extends PlatformChart {
       container: {
         name: 'create-topics',
         image: kafkaImage(store.version),
-        env: [
-          { name: 'KAFKA_HEAP_OPTS', value: '-Xmx256m' },
-          { name: 'LOG_DIR', value: '/tmp/kafka-logs' },
-        ],
       },
       script: topicScript(`${serviceDns('kafka', ns)}:${KAFKA_PORT}`, plans),
       egress: [{ namespace: ns, labels: { [LABEL.name]: STORE_ENDPOINTS.kafka.appName }, ports: [KAFKA_PORT] }],

@@ -29,7 +29,9 @@ import {
   storeServiceAccount,
   workloadNetworkPolicy,
   workloadServiceAccount,
+  WRITE_CONFIG,
 } from '../lib/stateful';
+import { gcLogMaxMi, javaExec } from '../lib/jvm';
 import type { EnvironmentModel, StoreModel } from '../platform/model';
 import { kafkaZooKeeperModeProblem } from '../platform/schema';
 import { KAFKA_EXPORTER, STORE_METRICS, STORE_PORTS } from '../lib/stores';
@@ -145,12 +147,25 @@ rules:
     labels: { quantile: "0.$4" }
 `;
 
+/** Where the official image keeps Kafka's jars. */
+export const KAFKA_LIB_DIR = '/opt/kafka/libs';
+export const KAFKA_LOGS_DIR = '/opt/kafka/logs';
+export const JMX_AGENT_DIR = '/opt/jmx-exporter';
+/** GC log: 4 × 16 MiB rotated + the current file, well inside the 512Mi `logs` emptyDir (the launcher's -loggc keeps 10 × 100 MB). */
+export const KAFKA_GC_LOG = { dir: KAFKA_LOGS_DIR, files: 4, fileMi: 16 } as const;
+export const KAFKA_LOGS_SIZE_MI = 512;
+
 /**
  * broker.id = pod ordinal, unless the volume's meta.properties already has one
- * (a persisted id wins); each broker advertises its own pod DNS name.
+ * (a persisted id wins); each broker advertises its own pod DNS name. The
+ * per-pod config is written owner-only into an emptyDir (never a copy of the
+ * read-only ConfigMap file), then `java` runs the broker as PID 1 with the
+ * flags of the image's launcher stated here (lib/jvm.ts).
  */
-const START = `#!/bin/bash
+export function kafkaStart(heapMi: number): string {
+  return `#!/bin/bash
 set -euo pipefail
+${WRITE_CONFIG}
 ORDINAL="\${POD_NAME##*-}"
 mkdir -p "${KAFKA_LOG_DIRS}"
 BROKER_ID="$ORDINAL"
@@ -159,14 +174,26 @@ if [ -f "${KAFKA_LOG_DIRS}/meta.properties" ]; then
   if [ -n "$PERSISTED" ]; then BROKER_ID="$PERSISTED"; fi
 fi
 CONF=/opt/kafka/config-rendered/server.properties
-cp /config/server.properties "$CONF"
-cat >> "$CONF" <<EOF
-broker.id=$BROKER_ID
-advertised.listeners=PLAINTEXT://$POD_NAME.${KAFKA_HEADLESS}.$POD_NAMESPACE.svc.cluster.local:${KAFKA_PORT}
-EOF
+server_properties() {
+  cat /config/server.properties
+  echo "broker.id=$BROKER_ID"
+  echo "advertised.listeners=PLAINTEXT://$POD_NAME.${KAFKA_HEADLESS}.$POD_NAMESPACE.svc.cluster.local:${KAFKA_PORT}"
+}
+write_config "$CONF" server_properties
 echo "broker.id=$BROKER_ID"
-exec /opt/kafka/bin/kafka-server-start.sh "$CONF"
+${javaExec({
+    heapMi,
+    libDir: KAFKA_LIB_DIR,
+    mainClass: 'kafka.Kafka',
+    args: ['"$CONF"'],
+    // The launcher's (kafka-run-class.sh) performance flags.
+    flags: ['-XX:MaxGCPauseMillis=20', '-XX:InitiatingHeapOccupancyPercent=35', '-XX:+ExplicitGCInvokesConcurrent'],
+    gcLog: KAFKA_GC_LOG,
+    properties: { 'kafka.logs.dir': KAFKA_LOGS_DIR, 'log4j.configuration': 'file:/config/log4j.properties' },
+    agents: [`${JMX_AGENT_DIR}/jmx_prometheus_javaagent.jar=${KAFKA_METRICS_PORT}:/config/jmx-exporter.yaml`],
+  })}
 `;
+}
 
 /**
  * Kafka 4 removed ZooKeeper mode; this layer runs Kafka 2.x/3.x (3.9 is the last
@@ -195,7 +222,8 @@ export class KafkaChart extends PlatformChart {
     const m = metaFor(brokerId, ns);
 
     storeServiceAccount(this, { kind: 'kafka', namespace: ns, id: brokerId });
-    const config = { 'server.properties': serverProperties(store, zookeeper), 'log4j.properties': LOG4J, 'jmx-exporter.yaml': JMX_RULES, 'start.sh': START };
+    const heap = memoryShare(store.resources.milli.limitMemMi, 0.5);
+    const config = { 'server.properties': serverProperties(store, zookeeper), 'log4j.properties': LOG4J, 'jmx-exporter.yaml': JMX_RULES, 'start.sh': kafkaStart(heap) };
     new k8s.KubeConfigMap(this, 'config', { metadata: m('kafka-config'), data: config });
 
     const ports = [{ name: 'tcp-kafka', port: KAFKA_PORT }];
@@ -203,11 +231,11 @@ export class KafkaChart extends PlatformChart {
     storeService(this, 'headless', { name: KAFKA_HEADLESS, namespace: ns, id: brokerId, ports, headless: true });
     metricsService(this, { store, id: brokerId });
 
-    const jmx = scratch('jmx-agent', '/opt/jmx-exporter');
+    const jmx = scratch('jmx-agent', JMX_AGENT_DIR);
     const rendered = scratch('config-rendered', '/opt/kafka/config-rendered');
-    const logs = scratch('logs', '/opt/kafka/logs', { sizeLimit: '512Mi' });
+    if (gcLogMaxMi(KAFKA_GC_LOG) * 2 > KAFKA_LOGS_SIZE_MI) throw new Error('the Kafka GC log must fit its emptyDir with room to spare');
+    const logs = scratch('logs', KAFKA_LOGS_DIR, { sizeLimit: `${KAFKA_LOGS_SIZE_MI}Mi` });
     const tmp = scratch('tmp', '/tmp', { sizeLimit: '256Mi' });
-    const heap = memoryShare(store.resources.milli.limitMemMi, 0.5);
     const tcpProbe = (periodSeconds: number, failureThreshold: number) => ({ tcpSocket: { port: k8s.IntOrString.fromString('tcp-kafka') }, periodSeconds, failureThreshold, timeoutSeconds: 5 });
 
     statefulWorkload(this, 'statefulset', {
@@ -243,13 +271,7 @@ export class KafkaChart extends PlatformChart {
               { name: 'tcp-kafka', containerPort: KAFKA_PORT, protocol: 'TCP' },
               { name: METRICS_PORT_NAME, containerPort: KAFKA_METRICS_PORT, protocol: 'TCP' },
             ],
-            env: [
-              ...podEnv(),
-              { name: 'KAFKA_HEAP_OPTS', value: `-Xmx${heap}m -Xms${heap}m` },
-              { name: 'KAFKA_OPTS', value: `-javaagent:${jmx.mount.mountPath}/jmx_prometheus_javaagent.jar=${KAFKA_METRICS_PORT}:/config/jmx-exporter.yaml -XX:+ExitOnOutOfMemoryError` },
-              { name: 'KAFKA_LOG4J_OPTS', value: '-Dlog4j.configuration=file:/config/log4j.properties' },
-              { name: 'LOG_DIR', value: logs.mount.mountPath },
-            ],
+            env: podEnv(),
             resources: toK8sResources(store.resources),
             startupProbe: tcpProbe(5, 120),
             readinessProbe: tcpProbe(10, 3),

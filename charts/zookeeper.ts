@@ -25,6 +25,7 @@ import {
 } from '../lib/stateful';
 import type { EnvironmentModel, StoreModel } from '../platform/model';
 import { STORE_METRICS, STORE_PORTS } from '../lib/stores';
+import { javaExec } from '../lib/jvm';
 import { PlatformChart } from './platform-chart';
 
 /** Official ZooKeeper image (eclipse-temurin JRE, user `zookeeper` = UID/GID 1000); the tag is the spec's version. */
@@ -61,6 +62,7 @@ export const zookeeperHeapMi = (store: Pick<StoreModel, 'resources'>) => memoryS
 export function zooCfg(store: StoreModel): string {
   return [
     'dataDir=/data',
+    `clientPort=${ZK_CLIENT_PORT}`,
     'tickTime=2000',
     'initLimit=10',
     'syncLimit=5',
@@ -76,25 +78,44 @@ export function zooCfg(store: StoreModel): string {
     'metricsProvider.className=org.apache.zookeeper.metrics.prometheus.PrometheusMetricsProvider',
     `metricsProvider.httpPort=${ZK_METRICS_PORT}`,
     'metricsProvider.exportJvmInfo=true',
-    ...zookeeperServers(store),
+    // One server runs standalone: a one-line ensemble is ignored with an error in the log.
+    ...(store.replicas > 1 ? zookeeperServers(store) : []),
     '',
   ].join('\n');
 }
 
+/** Console logging at INFO (the container log is the log); the image's own logback.xml is not used. */
+export const ZK_LOGBACK = `<configuration>
+  <appender name="CONSOLE" class="ch.qos.logback.core.ConsoleAppender">
+    <encoder><pattern>%d{ISO8601} [myid:%X{myid}] - %-5p [%t:%C{1}@%L] - %m%n</pattern></encoder>
+  </appender>
+  <root level="INFO"><appender-ref ref="CONSOLE"/></root>
+</configuration>
+`;
+
+/** Where the official image keeps ZooKeeper's jars. */
+export const zookeeperLibDir = (version: string) => `/apache-zookeeper-${version}-bin/lib`;
+
 /**
- * Config dir in an emptyDir (the root filesystem is read-only): the image's
- * logback.xml plus our zoo.cfg. myid = ordinal + 1, unless the volume already
- * has one (a persisted id wins).
+ * myid = ordinal + 1 unless the claim already has one (a persisted id wins),
+ * then the server itself reads the read-only config from the ConfigMap
+ * volume: nothing is copied, so a container restart starts exactly like the first.
  */
-const START = `#!/bin/bash
+export function zookeeperStart(store: Pick<StoreModel, 'version' | 'resources'>): string {
+  return `#!/bin/bash
 set -euo pipefail
-cp /conf/logback.xml "$ZOOCFGDIR/logback.xml"
-cp /config/zoo.cfg "$ZOOCFGDIR/zoo.cfg"
 ORDINAL="\${POD_NAME##*-}"
 if [ ! -s /data/myid ]; then echo "$((ORDINAL + 1))" > /data/myid; fi
 echo "myid $(cat /data/myid)"
-exec zkServer.sh start-foreground
+${javaExec({
+    heapMi: zookeeperHeapMi(store),
+    libDir: zookeeperLibDir(store.version),
+    mainClass: 'org.apache.zookeeper.server.quorum.QuorumPeerMain',
+    args: ['/config/zoo.cfg'],
+    properties: { 'logback.configurationFile': '/config/logback.xml' },
+  })}
 `;
+}
 
 /**
  * A ZooKeeper ensemble for Kafka: StatefulSet (Parallel start, so a quorum can
@@ -112,7 +133,7 @@ export class ZooKeeperChart extends PlatformChart {
     const m = metaFor(zkId, ns);
 
     storeServiceAccount(this, { kind: 'zookeeper', namespace: ns, id: zkId });
-    const config = { 'zoo.cfg': zooCfg(store), 'start.sh': START };
+    const config = { 'zoo.cfg': zooCfg(store), 'logback.xml': ZK_LOGBACK, 'start.sh': zookeeperStart(store) };
     new k8s.KubeConfigMap(this, 'config', { metadata: m('zookeeper-config'), data: config });
 
     storeService(this, 'service', { name: ZOOKEEPER_NAME, namespace: ns, id: zkId, ports: [{ name: 'tcp-client', port: ZK_CLIENT_PORT }] });
@@ -129,8 +150,6 @@ export class ZooKeeperChart extends PlatformChart {
     });
     metricsService(this, { store, id: zkId });
 
-    const confDir = scratch('conf', '/opt/zookeeper-conf');
-    const logs = scratch('logs', '/logs', { sizeLimit: '256Mi' });
     const tmp = scratch('tmp', '/tmp', { sizeLimit: '128Mi' });
     const ruok = `[ "$(echo ruok | timeout 3 nc -w 2 127.0.0.1 ${ZK_CLIENT_PORT})" = "imok" ]`;
 
@@ -163,22 +182,16 @@ export class ZooKeeperChart extends PlatformChart {
               { name: 'tcp-election', containerPort: ZK_ELECTION_PORT, protocol: 'TCP' },
               { name: METRICS_PORT_NAME, containerPort: ZK_METRICS_PORT, protocol: 'TCP' },
             ],
-            env: [
-              ...podEnv(),
-              { name: 'ZOOCFGDIR', value: confDir.mount.mountPath },
-              { name: 'ZOO_LOG_DIR', value: '/logs' },
-              { name: 'ZK_SERVER_HEAP', value: String(zookeeperHeapMi(store)) },
-              { name: 'SERVER_JVMFLAGS', value: '-XX:+ExitOnOutOfMemoryError' },
-            ],
+            env: podEnv(),
             resources: toK8sResources(store.resources),
             startupProbe: execProbe(ruok, { periodSeconds: 5, failureThreshold: 60 }),
             readinessProbe: execProbe(ruok, { periodSeconds: 10, failureThreshold: 3 }),
             livenessProbe: execProbe(ruok, { periodSeconds: 10, failureThreshold: 6 }),
             securityContext: containerSecurityContext(),
-            volumeMounts: [{ name: DATA_VOLUME, mountPath: '/data' }, { name: 'config', mountPath: '/config' }, confDir.mount, logs.mount, tmp.mount],
+            volumeMounts: [{ name: DATA_VOLUME, mountPath: '/data' }, { name: 'config', mountPath: '/config' }, tmp.mount],
           },
         ],
-        volumes: [{ name: 'config', configMap: { name: 'zookeeper-config', defaultMode: 0o555 } }, confDir.volume, logs.volume, tmp.volume],
+        volumes: [{ name: 'config', configMap: { name: 'zookeeper-config', defaultMode: 0o555 } }, tmp.volume],
       },
     });
     disruptionBudget(this, 'pdb', { name: ZOOKEEPER_NAME, namespace: ns, id: zkId });

@@ -93,6 +93,7 @@ for (const env of ['dev', 'prod'] as const) {
       expect(result.fatal).toBeUndefined();
       expect(result.acked).toBeGreaterThan(100);
       expect(result.lost).toEqual([]);
+      for (const p of sts.history.slice(-sts.replicas)) expect(p.killedAtGrace()).toEqual([]);
     });
 
     if (env === 'prod') {

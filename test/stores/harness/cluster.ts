@@ -16,9 +16,13 @@ import type { Pod } from './pod';
  * Addresses are 10.244.0.0/16 on the bridge, used only by the harness's own
  * namespaces on this machine.
  */
-export const BRIDGE = 'shbr0';
-const SUBNET_PREFIX = '10.244';
+/** STORES_SLOT=N runs a second harness beside the first (its own bridge, subnet and namespace names). */
+const SLOT = Number(process.env.STORES_SLOT ?? '0');
+export const BRIDGE = `shbr${SLOT}`;
+const SUBNET_PREFIX = `10.${244 + SLOT}`;
 export const GATEWAY = `${SUBNET_PREFIX}.0.1`;
+/** Prefix of every network namespace this harness makes (and removes on start and stop). */
+export const NETNS_PREFIX = `sh${SLOT}-`;
 
 export function sh(cmd: string, args: string[], opts: { input?: string; allowFail?: boolean } = {}): string {
   try {
@@ -70,7 +74,7 @@ export class Cluster {
     this.dns = undefined;
     for (const ns of sh('ip', ['netns', 'list'], { allowFail: true }).split('\n')) {
       const name = ns.split(' ')[0];
-      if (name.startsWith('sh-')) {
+      if (name.startsWith(NETNS_PREFIX)) {
         // Any process still in it (a container the test did not stop) goes with it.
         const pids = sh('ip', ['netns', 'pids', name], { allowFail: true }).split('\n').filter(Boolean);
         for (const p of pids) sh('kill', ['-9', p], { allowFail: true });
@@ -90,7 +94,7 @@ export class Cluster {
   addNetwork(netns: string): { ip: string; link: string } {
     const n = this.nextIp++;
     const ip = `${SUBNET_PREFIX}.${Math.floor(n / 250)}.${(n % 250) + 2}`;
-    const link = `shv${this.nextLink++}`;
+    const link = `s${SLOT}v${this.nextLink++}`;
     sh('ip', ['netns', 'add', netns]);
     sh('ip', ['link', 'add', link, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', netns]);
     sh('ip', ['link', 'set', link, 'master', BRIDGE, 'up']);
@@ -114,7 +118,7 @@ export class Cluster {
 
   /** A client network namespace (like a client pod) for test programs that must resolve cluster names. */
   client(name: string, namespace: string): { netns: string; ip: string } {
-    const netns = `sh-client-${name}`;
+    const netns = `${NETNS_PREFIX}client-${name}`;
     if (!existsSync(`/run/netns/${netns}`)) {
       const { ip } = this.addNetwork(netns);
       mkdirSync(`/etc/netns/${netns}`, { recursive: true });

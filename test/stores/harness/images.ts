@@ -102,6 +102,17 @@ const kafka = (version: string): ImageImitation => ({
   binds: { '/opt/kafka/libs': join(CACHE_DIR, `kafka-${version}`, 'libs'), '/opt/java/openjdk': JAVA_HOME },
 });
 
+/** Strimzi's Kafka image, used only as the donor of the JMX exporter agent jar. */
+const strimzi: ImageImitation = {
+  user: { name: 'kafka', uid: 1001, gid: 0, home: '/home/kafka' },
+  env: { PATH },
+  workingDir: '/opt/kafka',
+  entrypoint: ['/usr/bin/tini', '-w', '-e', '143', '--'],
+  cmd: [],
+  stopSignal: 'SIGTERM',
+  binds: { '/opt/kafka/libs/jmx_prometheus_javaagent-1.0.1.jar': join(CACHE_DIR, 'jmx-exporter', 'jmx_prometheus_javaagent-1.0.1.jar') },
+};
+
 /** The imitation of `image`, or an error naming what the harness can run. */
 export function imitationOf(image: string): ImageImitation {
   let m: RegExpMatchArray | null;
@@ -109,6 +120,7 @@ export function imitationOf(image: string): ImageImitation {
   if ((m = image.match(/^docker\.io\/library\/postgres:(\d+)(\.\d+)?-bookworm$/))) return postgres(process.env.STORES_PG_MAJOR ?? '15');
   if ((m = image.match(/^docker\.io\/library\/zookeeper:(\d+\.\d+\.\d+)$/))) return zookeeper(m[1]);
   if ((m = image.match(/^docker\.io\/apache\/kafka:(\d+\.\d+\.\d+)$/))) return kafka(m[1]);
+  if (image === 'quay.io/strimzi/kafka:0.45.0-kafka-3.9.0') return strimzi;
   throw new Error(`the stores harness has no imitation of image ${image} (test/stores/harness/images.ts)`);
 }
 

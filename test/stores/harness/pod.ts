@@ -4,7 +4,7 @@ import { connect } from 'node:net';
 import { get as httpGet } from 'node:http';
 import { join, dirname } from 'node:path';
 import type { Cluster } from './cluster';
-import { sh } from './cluster';
+import { NETNS_PREFIX, sh } from './cluster';
 import type { Manifests } from './manifests';
 import { imitationOf, notRunReason, type ImageImitation } from './images';
 
@@ -131,7 +131,7 @@ export class Pod {
     this.claims = src.claims ?? {};
     const seq = Pod.seq++;
     this.dir = join(cluster.dir, 'pods', `${src.name}-${seq}`);
-    this.netns = `sh-${seq}`;
+    this.netns = `${NETNS_PREFIX}${seq}`;
     for (const c of src.spec.initContainers ?? []) this.initContainers.push(new Container(this, c, true));
     for (const c of src.spec.containers) {
       const reason = notRunReason(c.image);
@@ -597,6 +597,11 @@ export class Pod {
         void this.delete(0);
       }
     }
+  }
+
+  /** Containers that did not stop within the grace period and were SIGKILLed. */
+  killedAtGrace(): string[] {
+    return this.containers.filter((c) => this.logs(c.name).includes('--- harness: grace period over, SIGKILL ---')).map((c) => c.name);
   }
 
   /** Restarts of every container (a test that expects none asserts 0). */

@@ -32,6 +32,8 @@ export async function waitFor<T>(what: string, fn: () => Promise<T | undefined |
 export class StatefulSet {
   readonly obj: K8sObject;
   readonly pods: (Pod | undefined)[] = [];
+  /** Every pod this controller deleted, oldest first (their logs stay readable). */
+  readonly history: Pod[] = [];
   replicas: number;
 
   constructor(
@@ -107,6 +109,7 @@ export class StatefulSet {
   /** Delete pod `i` gracefully and let the controller re-create it (new network, new emptyDirs, same claims). */
   async recreate(i: number, o: { graceSeconds?: number; timeoutMs?: number } = {}): Promise<Pod> {
     await this.pod(i).delete(o.graceSeconds);
+    this.history.push(this.pod(i));
     return this.createPod(i, { timeoutMs: o.timeoutMs });
   }
 
