@@ -51,7 +51,9 @@ export class Cluster {
   async start(): Promise<void> {
     this.stop();
     mkdirSync(join(this.dir, 'dns'), { recursive: true });
-    sh('ip', ['link', 'add', BRIDGE, 'type', 'bridge']);
+    // A fixed MAC: otherwise the bridge takes its lowest port's, changes it without an ARP announcement when
+    // that pod goes, and the pods' cached gateway MAC silently drops their DNS queries for seconds.
+    sh('ip', ['link', 'add', BRIDGE, 'address', `02:00:0a:${(244 + SLOT).toString(16)}:00:01`, 'type', 'bridge']);
     sh('ip', ['addr', 'add', `${GATEWAY}/16`, 'dev', BRIDGE]);
     sh('ip', ['link', 'set', BRIDGE, 'up']);
     writeFileSync(join(this.dir, 'dns', 'records'), '');
@@ -83,7 +85,8 @@ export class Cluster {
       }
     }
     if (existsSync(`/sys/class/net/${BRIDGE}`)) sh('ip', ['link', 'del', BRIDGE], { allowFail: true });
-    sh('pkill', ['-9', '-f', `addn-hosts=${join(this.dir, 'dns')}`], { allowFail: true });
+    // A DNS server left by an interrupted run of this slot.
+    sh('pkill', ['-9', '-f', `dnsmasq.*--listen-address=${GATEWAY} `], { allowFail: true });
   }
 
   use(m: Manifests): void {

@@ -16,9 +16,9 @@ export interface K8sObject {
 export class Manifests {
   readonly objects: K8sObject[];
 
-  /** Every YAML file under `dir/<env>/data` (the data layer of one environment). */
-  static dataLayer(distDir: string, env: string): Manifests {
-    const dir = join(distDir, env, 'data');
+  /** Every YAML file under `dir/<env>/<layer>` (by default the data layer of one environment). */
+  static dataLayer(distDir: string, env: string, layer = 'data'): Manifests {
+    const dir = join(distDir, env, layer);
     const objects: K8sObject[] = [];
     for (const f of readdirSync(dir).filter((n) => n.endsWith('.yaml')).sort()) {
       for (const doc of loadAll(readFileSync(join(dir, f), 'utf8'))) if (doc) objects.push(doc as K8sObject);

@@ -52,6 +52,16 @@ export interface PodSource {
 /** Seconds in the manifest → milliseconds here, for the periods of startup and readiness probes and restart back-off. */
 export const TIME_SCALE = Number(process.env.STORES_TIME_SCALE ?? '0.3');
 
+/** Signal a container's process; one that has just exited (its exit not yet seen) is not an error. */
+function signal(pid: number | undefined, sig: NodeJS.Signals): void {
+  if (!pid) return;
+  try {
+    process.kill(pid, sig);
+  } catch (e: any) {
+    if (e.code !== 'ESRCH') throw e;
+  }
+}
+
 const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -330,14 +340,16 @@ export class Pod {
       `read -r -a STAT < /proc/self/stat; echo "\${STAT[0]}" > ${q(pidFile)}`,
       // Wait until the harness has put this PID into the container's cgroup (ip netns exec hides /sys/fs/cgroup here).
       'read -r _',
+      // This mount namespace holds a copy of every /run/netns mount: drop them, or deleting another pod's network would not free it.
+      'for n in /run/netns/*; do umount -l "$n" 2>/dev/null || true; done; umount -l /run/netns 2>/dev/null || true',
       `hostname ${q(this.name)}`,
       `R=${q(R)}`,
       'mount -t tmpfs -o mode=0755 tmpfs "$R"',
       'mkdir -p "$R/usr" "$R/etc" "$R/proc" "$R/dev" "$R/sys" "$R/tmp" "$R/var/tmp" "$R/run" "$R/home" "$R/root" "$R/opt"',
       'chmod 1777 "$R/tmp" "$R/var/tmp"',
-      'mount --rbind /usr "$R/usr"; mount -o remount,bind,ro "$R/usr"',
+      // The image's /usr and /etc: this machine's, writable underneath (overlays) so image files and mount points can be placed in them.
+      'mkdir -p "$R/.usr-upper" "$R/.usr-work"; mount -t overlay overlay -o lowerdir=/usr,upperdir="$R/.usr-upper",workdir="$R/.usr-work" "$R/usr"',
       'for l in bin sbin lib lib64; do ln -s "usr/$l" "$R/$l"; done',
-      // The image's /etc: this machine's, writable underneath (an overlay) so mount points can be made in it, as in an image layer.
       'mkdir -p "$R/.etc-upper" "$R/.etc-work"; mount -t overlay overlay -o lowerdir=/etc,upperdir="$R/.etc-upper",workdir="$R/.etc-work" "$R/etc"',
       ...['hosts', 'resolv.conf', 'hostname'].map((f) => `mount --bind ${q(join(etc, f))} "$R/etc/${f}"`),
       ...['passwd', 'group'].map((f) => `mount --bind ${q(join(ctrEtc, f))} "$R/etc/${f}"`),
@@ -367,7 +379,7 @@ export class Pod {
       lines.push(`mount --bind ${q(src)} "$R${m.mountPath}"${ro ? `; mount -o remount,bind,ro "$R${m.mountPath}"` : ''}`);
     }
     const sc = { ...c.spec.securityContext };
-    if (sc.readOnlyRootFilesystem) lines.push('mount -o remount,ro "$R"');
+    if (sc.readOnlyRootFilesystem) lines.push('mount -o remount,ro "$R"; mount -o remount,ro "$R/usr"; mount -o remount,ro "$R/etc"');
     void u;
     lines.push(`cd "$R"; exec chroot "$R" ${this.processArgs(c, this.argv(c)).map(q).join(' ')} < /dev/null`);
     return lines.join('\n') + '\n';
@@ -420,7 +432,8 @@ export class Pod {
     c.ready = false;
     c.started = false;
     this.cluster.publish();
-    if (!this.alive || c.run !== run) return;
+    // kubelet does not restart the containers of a pod being deleted.
+    if (!this.alive || this.terminating || c.run !== run) return;
     const failed = run.exited!.code !== 0;
     if (this.restartPolicy === 'Always' || (this.restartPolicy === 'OnFailure' && failed)) {
       c.restarts++;
@@ -544,12 +557,12 @@ export class Pod {
       appendFileSync(c.log, `--- harness: preStop exited ${r.code} after stop request ---\n${r.stdout}${r.stderr}`);
     } else if (pre) throw new Error('only exec preStop hooks are supported');
     if (run.exited) return;
-    if (run.hostPid) process.kill(run.hostPid, c.image.stopSignal);
+    signal(run.hostPid, c.image.stopSignal);
     const left = Math.max(0, deadline - Date.now());
     await Promise.race([run.done, sleep(left)]);
     if (!run.exited) {
       appendFileSync(c.log, `--- harness: grace period over, SIGKILL ---\n`);
-      if (run.hostPid) process.kill(run.hostPid, 'SIGKILL');
+      signal(run.hostPid, 'SIGKILL');
       await run.done;
     }
   }
@@ -560,7 +573,7 @@ export class Pod {
     const run = c.run;
     if (!run?.hostPid || run.exited) throw new Error(`${container} is not running`);
     c.lastKill = 'killed by the test';
-    process.kill(run.hostPid, 'SIGKILL');
+    signal(run.hostPid, 'SIGKILL');
     await run.done;
   }
 
@@ -572,13 +585,13 @@ export class Pod {
     this.terminating = true;
     this.cluster.publish();
     if (o.force) {
-      for (const c of this.containers) if (c.run?.hostPid && !c.run.exited) { c.lastKill = 'node lost'; process.kill(c.run.hostPid, 'SIGKILL'); }
+      for (const c of this.containers) if (c.run?.hostPid && !c.run.exited) { c.lastKill = 'node lost'; signal(c.run.hostPid, 'SIGKILL'); }
     } else await Promise.all(this.containers.map((c) => this.killContainer(c, 'pod deleted', graceSeconds)));
     this.alive = false;
     for (const t of this.timers) clearTimeout(t);
     this.cluster.pods.delete(`${this.namespace}/${this.name}`);
     this.cluster.publish();
-    for (const c of [...this.containers, ...this.initContainers]) if (c.run?.hostPid && !c.run.exited) { try { process.kill(c.run.hostPid, 'SIGKILL'); } catch { /* gone */ } await c.run.done; }
+    for (const c of [...this.containers, ...this.initContainers]) if (c.run?.hostPid && !c.run.exited) { signal(c.run.hostPid, 'SIGKILL'); await c.run.done; }
     this.cluster.removeNetwork(this.netns);
     for (const v of this.spec.volumes ?? []) if (v.emptyDir?.medium === 'Memory') sh('umount', ['-l', this.volumePath(v.name)], { allowFail: true });
     rmSync(join(this.dir, 'volumes'), { recursive: true, force: true });

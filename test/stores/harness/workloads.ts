@@ -86,10 +86,15 @@ export class StatefulSet {
     return p;
   }
 
+  /** Ready, then Available: Ready for `minReadySeconds` without interruption (what the controller waits for). */
   async waitReady(p: Pod, timeoutMs = 180000): Promise<void> {
-    await waitFor(`${p.name} Ready`, () => {
+    const minReady = (this.obj.spec.minReadySeconds ?? 0) * 1000;
+    let since: number | undefined;
+    await waitFor(`${p.name} Available (Ready for minReadySeconds)`, () => {
       if (p.evicted) throw new Error(`${p.name} evicted: ${p.evicted}`);
-      return p.ready;
+      if (!p.ready) since = undefined;
+      else since ??= Date.now();
+      return since !== undefined && Date.now() - since >= minReady;
     }, timeoutMs).catch((e) => {
       throw new Error(`${e.message}\n${p.containers.map((c) => `--- ${c.name} (restarts ${c.restarts}, started ${c.started}, ready ${c.ready}) ---\n${p.logTail(c.name)}`).join('\n')}`);
     });
