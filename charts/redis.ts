@@ -68,15 +68,33 @@ export function redisConf(store: StoreModel): string {
     'maxmemory-policy noeviction',
     'replica-read-only yes',
     'replica-serve-stale-data yes',
+    // A restarted replica loads its AOF without a cached master, so it always asks for a full resync:
+    // the default 5 s wait for more replicas to batch would be added to every pod restart.
+    'repl-diskless-sync-delay 1',
     'tcp-keepalive 60',
     '',
   ].join('\n');
 }
 
-/** Both containers ask the running Sentinels for the master; with none answering, pod 0 is the master. */
+/**
+ * Both containers ask the Sentinels for the master: through the `redis`
+ * Service first, then every other pod's Sentinel by name (the Service has no
+ * ready pod during a full restart, or may route to a Sentinel that is slow to
+ * answer). Only when no Sentinel anywhere answers — the set's first start, or
+ * every pod down — is pod 0 the master; a timeout alone must not make a
+ * restarted pod 0 start as a second master.
+ */
 const FIND_MASTER = `HEADLESS="${REDIS_HEADLESS}.$POD_NAMESPACE.svc.cluster.local"
 MY_HOST="$POD_NAME.$HEADLESS"
-MASTER="$(timeout 5 redis-cli -h "$SENTINEL_HOST" -p ${SENTINEL_PORT} sentinel get-master-addr-by-name ${SENTINEL_MASTER} 2>/dev/null | head -n 1 || true)"
+ask_sentinel() { timeout 3 redis-cli -h "$1" -p ${SENTINEL_PORT} sentinel get-master-addr-by-name ${SENTINEL_MASTER} 2>/dev/null | head -n 1 || true; }
+MASTER="$(ask_sentinel "$SENTINEL_HOST")"
+if [ -z "$MASTER" ]; then
+  for i in $(seq 0 $((REDIS_NODES - 1))); do
+    if [ "${REDIS_NAME}-$i" = "$POD_NAME" ]; then continue; fi
+    MASTER="$(ask_sentinel "${REDIS_NAME}-$i.$HEADLESS")"
+    if [ -n "$MASTER" ]; then break; fi
+  done
+fi
 if [ -z "$MASTER" ]; then MASTER="${REDIS_NAME}-0.$HEADLESS"; fi
 `;
 
@@ -97,6 +115,13 @@ echo "starting as $([ "$MASTER" = "$MY_HOST" ] && echo master || echo "replica o
 exec redis-server "$CONF"
 `;
 
+/**
+ * Sentinel's failover-timeout: besides bounding a failover, a Sentinel retries a failover of the same
+ * master only after twice this (an aborted attempt, e.g. a split vote between the two surviving
+ * Sentinels, cost 120 s at 60000), and an election waits min(10 s, this) for votes.
+ */
+export const SENTINEL_FAILOVER_TIMEOUT_MS = 20000;
+
 const SENTINEL_START = `#!/bin/bash
 set -euo pipefail
 ${FIND_MASTER}
@@ -110,7 +135,7 @@ sentinel announce-hostnames yes
 sentinel announce-ip $MY_HOST
 sentinel monitor ${SENTINEL_MASTER} $MASTER ${REDIS_PORT} $SENTINEL_QUORUM
 sentinel down-after-milliseconds ${SENTINEL_MASTER} 10000
-sentinel failover-timeout ${SENTINEL_MASTER} 60000
+sentinel failover-timeout ${SENTINEL_MASTER} ${SENTINEL_FAILOVER_TIMEOUT_MS}
 sentinel parallel-syncs ${SENTINEL_MASTER} 1
 sentinel auth-pass ${SENTINEL_MASTER} $REDIS_PASSWORD
 requirepass $REDIS_PASSWORD
@@ -202,6 +227,7 @@ export class RedisChart extends PlatformChart {
       secretEnv('REDISCLI_AUTH', REDIS_SECRET, 'password'),
       { name: 'SENTINEL_HOST', value: serviceDns(REDIS_NAME, ns) },
       { name: 'SENTINEL_QUORUM', value: String(sentinelQuorum(store.replicas)) },
+      { name: 'REDIS_NODES', value: String(store.replicas) },
     ];
     const cli = (port: number) => `redis-cli -h 127.0.0.1 -p ${port} ping`;
     const redisConfDir = scratch('redis-config', '/etc/redis');
