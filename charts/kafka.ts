@@ -9,6 +9,7 @@ import { SIDECAR_RESOURCES, toK8sResources } from '../lib/resources';
 import { addFootprints, footprint as podFootprint, toMi, type Footprint } from '../lib/quota';
 import {
   DATA_VOLUME,
+  execProbe,
   hookJobClient,
   disruptionBudget,
   exporterContainer,
@@ -196,6 +197,20 @@ ${javaExec({
 }
 
 /**
+ * Readiness of a broker: it is RUNNING (broker state 3) and its replica
+ * fetchers have caught up (max lag 0), read from its own JMX exporter. A
+ * broker whose port is open but whose followers still lag is not Ready, so a
+ * rolling update does not stop the next broker while partitions are under
+ * their in-sync minimum (its controlled shutdown would fail and it would stop
+ * uncleanly, leaving partitions offline).
+ */
+export const BROKER_CAUGHT_UP = `exec 3<>/dev/tcp/127.0.0.1/${KAFKA_METRICS_PORT} || exit 1
+printf 'GET /metrics HTTP/1.0\\r\\nHost: localhost\\r\\n\\r\\n' >&3
+M="$(cat <&3)"
+echo "$M" | grep -Eq '^kafka_server_kafkaserver_brokerstate 3(\\.0)?$' &&
+echo "$M" | grep -Eq '^kafka_server_replicafetchermanager_maxlag_clientid_replica 0(\\.0)?$'`;
+
+/**
  * Kafka 4 removed ZooKeeper mode; this layer runs Kafka 2.x/3.x (3.9 is the last
  * line with ZooKeeper). The spec rejects other versions (platform/schema.ts);
  * this guard only catches a model that bypassed validation.
@@ -274,7 +289,7 @@ export class KafkaChart extends PlatformChart {
             env: podEnv(),
             resources: toK8sResources(store.resources),
             startupProbe: tcpProbe(5, 120),
-            readinessProbe: tcpProbe(10, 3),
+            readinessProbe: execProbe(BROKER_CAUGHT_UP, { periodSeconds: 10, failureThreshold: 3, timeoutSeconds: 8 }),
             livenessProbe: tcpProbe(10, 6),
             securityContext: containerSecurityContext(),
             volumeMounts: [{ name: DATA_VOLUME, mountPath: '/var/lib/kafka/data' }, { name: 'config', mountPath: '/config' }, jmx.mount, rendered.mount, logs.mount, tmp.mount],

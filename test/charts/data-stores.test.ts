@@ -95,15 +95,16 @@ describe('data layer: wiring', () => {
       const cfg = configData(rendered, 'zookeeper-config', env)['zoo.cfg']!;
       const servers = cfg.split('\n').filter((l) => l.startsWith('server.'));
       const ns = env === 'prod' ? 'acme-prod-data' : 'acme-dev';
-      expect(servers).toEqual(Array.from({ length: n }, (_, i) => `server.${i + 1}=zookeeper-${i}.zookeeper-headless.${ns}.svc.cluster.local:2888:3888;2181`));
+      // One server runs standalone (no server list); an ensemble lists every member by headless pod DNS.
+      expect(servers).toEqual(n === 1 ? [] : Array.from({ length: n }, (_, i) => `server.${i + 1}=zookeeper-${i}.zookeeper-headless.${ns}.svc.cluster.local:2888:3888;2181`));
+      expect(cfg).toContain('clientPort=2181');
       expect(cfg).toContain('4lw.commands.whitelist=srvr,mntr,ruok');
       expect(sts(rendered, 'zookeeper', env).spec.replicas).toBe(n);
     }
   });
 
   it('ZooKeeper heap fits inside the memory limit', () => {
-    const zk = container(sts(rendered, 'zookeeper'), 'zookeeper');
-    const heap = Number(envOf(zk).ZK_SERVER_HEAP);
+    const heap = Number(/-Xmx(\d+)m/.exec(configData(rendered, 'zookeeper-config')['start.sh']!)![1]);
     expect(heap).toBeGreaterThan(0);
     expect(heap).toBeLessThan(512); // small tier: 512Mi limit
   });
@@ -358,8 +359,7 @@ describe('data layer: one metrics port per endpoint, everywhere', () => {
   });
 
   it('Kafka brokers serve the JMX exporter on the port their pods name for metrics merging', () => {
-    const kafka = container(sts(rendered, 'kafka'), 'kafka');
-    expect(envOf(kafka).KAFKA_OPTS).toContain(`jmx_prometheus_javaagent.jar=${STORE_METRICS.kafka.port}:`);
+    expect(configData(rendered, 'kafka-config')['start.sh']).toContain(`jmx_prometheus_javaagent.jar=${STORE_METRICS.kafka.port}:`);
     expect(configData(rendered, 'zookeeper-config')['zoo.cfg']).toContain(`metricsProvider.httpPort=${STORE_METRICS.zookeeper.port}`);
   });
 });
@@ -485,25 +485,24 @@ describe('data layer: PostgreSQL provisioning Job', () => {
     }
   });
 
-  it('provisions the role and every client database through the primary Service, with the same script as initdb', () => {
+  it('provisions the role and every client database through the primary Service (the primary itself does not: no client in its pod template)', () => {
     const job = provisionJob(rendered);
     expect(databasesIn(job)).toEqual(['api', 'worker']);
     const env = envOf(job.spec.template.spec.containers[0]);
     expect(env).toMatchObject({ PGHOST: 'postgres.acme-prod-data.svc.cluster.local', PGPORT: '5432', POSTGRES_USER: 'postgres' });
     const script: string = job.spec.template.spec.containers[0].command[2];
-    // Waits for the primary, then runs the very provision.sh the primary's initdb runs.
+    // Waits for the primary, then provisions.
     expect(script.indexOf('pg_isready')).toBeGreaterThan(0);
     const shared = PROVISION_SCRIPT.replace(/^#!.*\n/, '').replace(/^set -euo pipefail\n/, '');
     expect(script).toContain(shared);
     expect(script.indexOf(shared)).toBeGreaterThan(script.indexOf('pg_isready'));
-    expect(configData(rendered, 'postgres-scripts')['provision.sh']).toBe(PROVISION_SCRIPT);
+    expect(configData(rendered, 'postgres-scripts')['provision.sh']).toBeUndefined();
+    expect(JSON.stringify(sts(rendered, 'postgres-primary').spec.template)).not.toContain('APP_DATABASES');
     // Idempotent: create only if missing; the role's password follows the Secret.
     expect(script).toContain("WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = :'app_user') \\gexec");
     expect(script).toContain("WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = :'db') \\gexec");
     expect(script).toContain(`ALTER ROLE :"app_user" WITH LOGIN PASSWORD :'app_pw';`);
     expect(script).toContain('trap stop_sidecar EXIT');
-    // Same list as the primary's initdb.
-    expect(envOf(container(sts(rendered, 'postgres-primary'), 'postgresql')).APP_DATABASES).toBe('api worker');
   });
 
   it('references Secrets only by name and key', () => {
@@ -633,5 +632,55 @@ describe('data layer: upgrades must not break', () => {
       expect(immutable(other)).toBe(immutable(o));
       expect(immutable(o)).not.toMatch(/version/);
     }
+  });
+});
+
+describe('a store never restarts because a client was added or removed', () => {
+  const podTemplates = (r: Rendered) =>
+    Object.fromEntries(r.find('StatefulSet').map((s) => [`${s.metadata.namespace}/${s.metadata.name}`, JSON.stringify((s as any).spec.template)]));
+  const base = smallPlatform();
+  const withClient = smallPlatform();
+  (withClient.services as any[]).push({ name: 'ledger', runtime: 'nodejs', image: 'registry.test/acme/ledger:1.0.0', port: 8080, dependsOn: ['postgres', 'redis', 'kafka'], produces: ['jobs'], consumes: ['jobs'] });
+
+  it('adding a service that uses every store leaves every StatefulSet pod template byte-identical', () => {
+    const before = podTemplates(render(base));
+    const after = podTemplates(render(withClient));
+    expect(Object.keys(after).sort()).toEqual(Object.keys(before).sort());
+    for (const k of Object.keys(before)) expect(after[k], k).toBe(before[k]);
+  });
+
+  it('bad twin: the check sees a pod template change (a store version bump restarts the store)', () => {
+    const bumped = smallPlatform();
+    (bumped.dataStores as any).postgres.version = '16.5';
+    const before = podTemplates(render(base));
+    const after = podTemplates(render(bumped));
+    expect(Object.keys(before).filter((k) => before[k] !== after[k]).length).toBeGreaterThan(0);
+  });
+
+  it('the new client still gets its database: the provisioning Job lists it', () => {
+    const job = render(withClient).get('Job', 'postgres-provision', { env: 'prod' }) as any;
+    expect(job.spec.template.spec.containers[0].env.find((e: any) => e.name === 'APP_DATABASES').value.split(' ')).toContain('ledger');
+  });
+});
+
+describe('PostgreSQL connection budget', () => {
+  it('every client pod gets the same fixed pool; the most pods that can run at once fit in max_connections minus the reserve', () => {
+    const r = render(smallPlatform());
+    const pools = r.find('ConfigMap', { env: 'prod' }).filter((c: any) => c.data?.POSTGRES_POOL_MAX).map((c: any) => c.data.POSTGRES_POOL_MAX);
+    expect(pools.length).toBe(2);
+    expect(new Set(pools)).toEqual(new Set(['2']));
+  });
+
+  it('refuses a spec whose clients at max replicas plus surge would exceed it, naming them and what to change', () => {
+    const big = smallPlatform();
+    (big.environments as any).prod.autoscaling.maxReplicas = 100;
+    expect(() => render(big)).toThrow(/environments\.prod: the PostgreSQL clients \(api, worker\) can run 250 pods at once .* lower their maxReplicas/);
+  });
+
+  it('bad twin: just under the limit is accepted', () => {
+    const fits = smallPlatform();
+    // 2 clients × (36 + 9 surge) pods × 2 = 180 ≤ 190
+    (fits.environments as any).prod.autoscaling.maxReplicas = 36;
+    expect(() => render(fits)).not.toThrow();
   });
 });
