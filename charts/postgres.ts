@@ -26,7 +26,7 @@ import {
   storeServiceAccount,
 } from '../lib/stateful';
 import type { EnvironmentModel, StoreModel } from '../platform/model';
-import { STORE_METRICS, STORE_PORTS } from '../lib/stores';
+import { POSTGRES_MAX_CONNECTIONS, STORE_METRICS, STORE_PORTS } from '../lib/stores';
 import { PlatformChart } from './platform-chart';
 
 /** Official PostgreSQL image (Debian bookworm, user `postgres` = UID/GID 999); the tag is the spec's version. */
@@ -68,7 +68,7 @@ export function postgresSettings(store: StoreModel): Record<string, string> {
   const limitMi = store.resources.milli.limitMemMi;
   return {
     listen_addresses: '*',
-    max_connections: '200',
+    max_connections: String(POSTGRES_MAX_CONNECTIONS),
     shared_buffers: `${memoryShare(limitMi, 0.25)}MB`,
     effective_cache_size: `${memoryShare(limitMi, 0.5)}MB`,
     wal_level: 'replica',
@@ -87,7 +87,13 @@ export function postgresSettings(store: StoreModel): Record<string, string> {
 
 const settingsArgs = (s: Record<string, string>) => Object.entries(s).flatMap(([k, v]) => ['-c', `${k}=${v}`]);
 
-/** First start of the primary (docker-entrypoint-initdb.d): replication role, its pg_hba line, app role and databases. */
+/**
+ * First start of the primary (docker-entrypoint-initdb.d): the replication
+ * role and its pg_hba line. The application role and databases are not made
+ * here: the `postgres-provision` Job converges them on every sync, so the
+ * primary's pod template does not depend on which services use it (adding a
+ * service must not restart the only primary).
+ */
 const INITDB_SCRIPT = `#!/bin/bash
 # Runs once, when the official entrypoint initialises an empty PGDATA.
 set -euo pipefail
@@ -95,15 +101,27 @@ echo "host replication replicator all scram-sha-256" >> "$PGDATA/pg_hba.conf"
 psql -v ON_ERROR_STOP=1 -v pw="$POSTGRES_REPLICATION_PASSWORD" --username "$POSTGRES_USER" --dbname postgres <<'EOSQL'
 CREATE ROLE replicator WITH REPLICATION LOGIN PASSWORD :'pw';
 EOSQL
-/scripts/provision.sh
 `;
+
+/** A replica further behind than this (bytes of WAL not yet replayed) is not Ready: it leaves `postgres-read`. */
+export const REPLICA_MAX_REPLAY_LAG_BYTES = 16 * 1024 * 1024;
+
+/**
+ * Readiness of a read replica: it accepts connections, streams from the
+ * primary right now, and has replayed the WAL the primary reported to within
+ * REPLICA_MAX_REPLAY_LAG_BYTES. A replica that fell behind `wal_keep_size`
+ * cannot stream any more: it stays up (liveness is pg_isready) but leaves the
+ * Service instead of serving arbitrarily stale data (runbook: re-clone it).
+ */
+export const REPLICA_READY = `pg_isready -q -h 127.0.0.1 -p ${POSTGRES_PORT} -U postgres -d postgres || exit 1
+[ "$(psql -h 127.0.0.1 -p ${POSTGRES_PORT} -U postgres -d postgres -XtAc \\
+  "SELECT status = 'streaming' AND pg_wal_lsn_diff(latest_end_lsn, pg_last_wal_replay_lsn()) < ${REPLICA_MAX_REPLAY_LAG_BYTES} FROM pg_stat_wal_receiver")" = t ]`;
 
 /**
  * Idempotent: the application role (created if missing, its password set from
  * the Secret every run) and one database per client service (created if
- * missing, never altered or dropped). The one provisioning script: the primary
- * runs it at initdb over the local socket, the \`postgres-provision\` Sync hook
- * Job (charts/postgres-provision.ts) on every sync over the \`postgres\` Service
+ * missing, never altered or dropped). The \`postgres-provision\` Sync hook
+ * Job (charts/postgres-provision.ts) runs it on every sync over the \`postgres\` Service
  * (libpq \`PGHOST\`/\`PGPASSWORD\`). Needs \`provisionEnv()\`.
  */
 export const PROVISION_SCRIPT = `#!/bin/bash
@@ -174,7 +192,7 @@ export class PostgresChart extends PlatformChart {
 
     storeServiceAccount(this, { kind: 'postgres', namespace: ns, id: primaryId });
 
-    const scripts = { 'initdb.sh': INITDB_SCRIPT, 'provision.sh': PROVISION_SCRIPT, 'replica.sh': REPLICA_SCRIPT };
+    const scripts = { 'initdb.sh': INITDB_SCRIPT, 'replica.sh': REPLICA_SCRIPT };
     new k8s.KubeConfigMap(this, 'scripts', { metadata: m('postgres-scripts'), data: scripts });
 
     const clientPort = [{ name: 'tcp-postgresql', port: POSTGRES_PORT }];
@@ -188,7 +206,8 @@ export class PostgresChart extends PlatformChart {
     const common = (identity: Identity, role: 'primary' | 'replica'): k8s.PodSpec => {
       const run = scratch('run', '/var/run/postgresql');
       const tmp = scratch('tmp', '/tmp', { sizeLimit: '256Mi' });
-      const shm = scratch('dshm', '/dev/shm', { memory: true, sizeLimit: '256Mi' });
+      // Dynamic shared memory (parallel queries, hash joins): a quarter of the memory limit it counts against.
+      const shm = scratch('dshm', '/dev/shm', { memory: true, sizeLimit: `${memoryShare(store.resources.milli.limitMemMi, 0.25)}Mi` });
       const scriptVol = { name: 'scripts', configMap: { name: 'postgres-scripts', defaultMode: 0o555 } };
       const pgReady = `exec pg_isready -q -h 127.0.0.1 -p ${POSTGRES_PORT} -U postgres -d postgres`;
       return {
@@ -216,17 +235,12 @@ export class PostgresChart extends PlatformChart {
               { name: 'POSTGRES_USER', value: 'postgres' },
               secretEnv('POSTGRES_PASSWORD', POSTGRES_SECRETS.admin, 'postgres-password'),
               secretEnv('POSTGRES_REPLICATION_PASSWORD', POSTGRES_SECRETS.admin, 'replication-password'),
-              ...(role === 'primary'
-                ? [
-                    { name: 'POSTGRES_INITDB_ARGS', value: '--data-checksums' },
-                    ...provisionEnv(store),
-                  ]
-                : [{ name: 'PRIMARY_HOST', value: serviceDns('postgres', ns) }]),
+              ...(role === 'primary' ? [{ name: 'POSTGRES_INITDB_ARGS', value: '--data-checksums' }] : [{ name: 'PRIMARY_HOST', value: serviceDns('postgres', ns) }]),
             ],
             resources: toK8sResources(store.resources),
             // initdb, crash recovery or a base backup may take long: up to 30 min before liveness applies.
             startupProbe: execProbe(pgReady, { periodSeconds: 10, failureThreshold: 180 }),
-            readinessProbe: execProbe(pgReady, { periodSeconds: 10, failureThreshold: 3 }),
+            readinessProbe: execProbe(role === 'primary' ? pgReady : REPLICA_READY, { periodSeconds: 10, failureThreshold: 3 }),
             livenessProbe: execProbe(pgReady, { periodSeconds: 10, failureThreshold: 6 }),
             // Fast shutdown (SIGINT) so a checkpoint completes inside the grace period.
             lifecycle: { preStop: { exec: { command: ['bash', '-c', 'pg_ctl stop -D "$PGDATA" -m fast -w -t 100 || true'] } } },

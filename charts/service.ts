@@ -1,7 +1,7 @@
 import { k8s } from 'cdk8s-plus-28';
 import type { Construct } from 'constructs';
 import { ANNOTATION, meta, metricsMergeAnnotations, selector, servicePods, TRACK_LABEL, type Identity } from '../lib/meta';
-import { toK8sResources } from '../lib/resources';
+import { MAX_SURGE_PERCENT, toK8sResources } from '../lib/resources';
 import { WAVE } from '../lib/waves';
 import { containerSecurityContext, podSecurityContext, tmpVolume } from '../lib/security';
 import { zoneSpread } from '../lib/scheduling';
@@ -79,7 +79,7 @@ export class ServiceChart extends PlatformChart {
           selector: { matchLabels: trackMatch },
           strategy: {
             type: 'RollingUpdate',
-            rollingUpdate: { maxSurge: k8s.IntOrString.fromString('25%'), maxUnavailable: k8s.IntOrString.fromNumber(0) },
+            rollingUpdate: { maxSurge: k8s.IntOrString.fromString(`${MAX_SURGE_PERCENT}%`), maxUnavailable: k8s.IntOrString.fromNumber(0) },
           },
           template: {
             metadata: {

@@ -43,3 +43,9 @@ export function toK8sResources(preset: ResourcePreset): k8s.ResourceRequirements
   const q = (m: { cpu: string; memory: string }) => ({ cpu: k8s.Quantity.fromString(m.cpu), memory: k8s.Quantity.fromString(m.memory) });
   return { requests: q(preset.requests), limits: q(preset.limits) };
 }
+
+/** Rolling updates of service Deployments: this many percent of the replicas may run in addition (rounded up, as Kubernetes does). */
+export const MAX_SURGE_PERCENT = 25;
+
+/** The most pods a Deployment of `replicas` runs during a rolling update. */
+export const withSurge = (replicas: number) => replicas + Math.ceil((replicas * MAX_SURGE_PERCENT) / 100);

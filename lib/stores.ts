@@ -67,6 +67,7 @@ export function storeConnectionEnv(store: DataStoreName, namespace: string, serv
         POSTGRES_PORT: String(STORE_PORTS.postgres),
         POSTGRES_DB: serviceName.replace(/-/g, '_'),
         POSTGRES_SSLMODE: 'disable',
+        POSTGRES_POOL_MAX: String(POSTGRES_POOL_PER_POD),
       };
     case 'redis':
       return {
@@ -146,3 +147,19 @@ export const KAFKA_EXPORTER = {
 export function storeMetricsEndpoints(kind: DataStoreName): readonly StoreMetrics[] {
   return kind === 'kafka' ? [STORE_METRICS.kafka, KAFKA_EXPORTER.metrics] : [STORE_METRICS[kind]];
 }
+
+/**
+ * PostgreSQL connection budget. `max_connections` is fixed (a restart
+ * parameter: the primary must never restart because a client was added), and
+ * so is each client pod's pool, `POSTGRES_POOL_MAX` (a client's config must
+ * not change because another client or a canary was added). What is derived
+ * from the spec is the check: the most client pods that can run at once —
+ * every client at max replicas plus rolling-update surge, canaries included —
+ * times the pool must fit in max_connections minus the reserve, or the spec
+ * is refused.
+ */
+export const POSTGRES_MAX_CONNECTIONS = 200;
+/** superuser_reserved_connections (3), the exporter, the provisioning Job and an operator's psql sessions. */
+export const POSTGRES_RESERVED_CONNECTIONS = 10;
+/** Connections each client pod may open (its pool's maximum). */
+export const POSTGRES_POOL_PER_POD = 2;

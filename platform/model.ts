@@ -1,7 +1,8 @@
 import { CANARY_SUFFIX, DATA_STORES, DEPENDABLE_STORES, type DataStoreName, type EnvironmentSpec, type PlatformSpec, type ServiceSpec, type Tier } from './schema';
-import { TIER_RESOURCES, type ResourcePreset } from '../lib/resources';
-import { storeConnectionEnv } from '../lib/stores';
+import { TIER_RESOURCES, withSurge, type ResourcePreset } from '../lib/resources';
+import { POSTGRES_MAX_CONNECTIONS, POSTGRES_POOL_PER_POD, POSTGRES_RESERVED_CONNECTIONS, storeConnectionEnv } from '../lib/stores';
 import { resolveAddons, type AddonSettings } from '../lib/addons';
+import { SpecError } from './loader';
 
 /**
  * The resolved, per-environment model: defaults applied, tiers turned into
@@ -280,6 +281,17 @@ function resolveEnvironment(spec: PlatformSpec, envName: string, graph: Dependen
         : {}),
     };
   });
+
+  // PostgreSQL connection budget (lib/stores.ts): every client pod that can run at once, at its fixed pool, must fit.
+  const pgClients = services.filter((s) => s.dependsOn.stores.includes('postgres'));
+  const pgPods = pgClients.reduce((n, s) => n + withSurge(s.maxReplicas) + (s.canary ? withSurge(s.canary.replicas) : 0), 0);
+  const pgAvailable = POSTGRES_MAX_CONNECTIONS - POSTGRES_RESERVED_CONNECTIONS;
+  if (pgPods * POSTGRES_POOL_PER_POD > pgAvailable) {
+    throw new SpecError('platform spec', [
+      `environments.${envName}: the PostgreSQL clients (${pgClients.map((s) => s.name).join(', ')}) can run ${pgPods} pods at once (max replicas plus rolling-update surge, canaries included); ` +
+        `at ${POSTGRES_POOL_PER_POD} connections each that is ${pgPods * POSTGRES_POOL_PER_POD}, more than the ${pgAvailable} PostgreSQL has for them (max_connections ${POSTGRES_MAX_CONNECTIONS} minus ${POSTGRES_RESERVED_CONNECTIONS} reserved): lower their maxReplicas (environments.${envName}.autoscaling.maxReplicas or replicas)`,
+    ]);
+  }
 
   const stores = DATA_STORES.flatMap((kind): StoreModel[] => {
     const store = spec.dataStores[kind];
