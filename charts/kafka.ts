@@ -156,6 +156,9 @@ export const JMX_AGENT_DIR = '/opt/jmx-exporter';
 export const KAFKA_GC_LOG = { dir: KAFKA_LOGS_DIR, files: 4, fileMi: 16 } as const;
 export const KAFKA_LOGS_SIZE_MI = 512;
 
+/** Tries (2 s apart) to wait for a previous run's registration: past zookeeper.session.timeout.ms (18 s) with room to spare. */
+const REGISTRATION_WAIT_TRIES = 20;
+
 /**
  * broker.id = pod ordinal, unless the volume's meta.properties already has one
  * (a persisted id wins); each broker advertises its own pod DNS name. The
@@ -182,6 +185,19 @@ server_properties() {
 }
 write_config "$CONF" server_properties
 echo "broker.id=$BROKER_ID"
+# A broker killed outright (OOM, liveness, node loss) leaves its registration in ZooKeeper until its session
+# expires; a broker started before that exits at once (NodeExists) and the container crash-loops with
+# growing back-off. Wait for the old registration to go instead (ZooKeeper's client from the broker's jars).
+ZK_CONNECT="$(sed -n 's/^zookeeper\\.connect=//p' /config/server.properties)"
+registered() {
+  timeout 30 java -Xmx64m -XX:-UsePerfData -Dlog4j.configuration=file:/config/log4j.properties -cp '${KAFKA_LIB_DIR}/*' \\
+    org.apache.zookeeper.ZooKeeperMain -server "$ZK_CONNECT" stat "/brokers/ids/$BROKER_ID" 2>/dev/null | grep -q '^ephemeralOwner'
+}
+for i in $(seq 1 ${REGISTRATION_WAIT_TRIES}); do
+  registered || break
+  echo "broker $BROKER_ID is still registered by a previous run; waiting for its ZooKeeper session to expire ($i)"
+  sleep 2
+done
 ${javaExec({
     heapMi,
     libDir: KAFKA_LIB_DIR,

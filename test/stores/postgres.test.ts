@@ -59,6 +59,7 @@ for (const env of ['dev', 'prod'] as const) {
         const n = p!.container('postgresql').restarts;
         await p!.crash('postgresql');
         await waitFor(`${p!.name} restarted and Ready`, () => p!.container('postgresql').restarts > n && p!.ready, 120000);
+        expect(p!.container('postgresql').restarts, p!.logTail('postgresql', 30)).toBe(n + 1);
       }
       await streaming(primary, read);
     });
@@ -76,7 +77,7 @@ for (const env of ['dev', 'prod'] as const) {
 
     it('the connection budget holds every client service at max replicas plus surge; the reserve stays usable', async () => {
       // From the rendered services: each PostgreSQL client's pool and the most pods it can run at once.
-      const svc = Manifests.dataLayer(DIST, env, 'services');
+      const svc = Manifests.dataLayer(DIST, env, 'services', 'autoscaling');
       const surge = (n: number) => n + Math.ceil(n / 4);
       let budget = 0;
       for (const cm of svc.all('ConfigMap').filter((c) => c.data?.POSTGRES_POOL_MAX)) {
@@ -105,7 +106,7 @@ for (const env of ['dev', 'prod'] as const) {
         await lagging.delete(30);
         // More WAL than wal_keep_size, then a checkpoint: the segments the replica needs are gone.
         const segments = Math.ceil(Number(wal) / (16 * 1024 * 1024)) + 4;
-        await primary.pod(0).sh('postgresql', `for i in $(seq 1 ${segments}); do psql -h 127.0.0.1 -U postgres -d postgres -XtAc "INSERT INTO harness_probe VALUES ($i + 1); SELECT pg_switch_wal();" >/dev/null; done; psql -h 127.0.0.1 -U postgres -d postgres -XtAc "CHECKPOINT; CHECKPOINT;"`, 300000);
+        await primary.pod(0).sh('postgresql', `for i in $(seq 1 ${segments}); do echo "INSERT INTO harness_probe VALUES ($i + 1); SELECT pg_switch_wal();"; done | psql -q -h 127.0.0.1 -U postgres -d postgres -X >/dev/null; psql -h 127.0.0.1 -U postgres -d postgres -XtAc "CHECKPOINT; CHECKPOINT;"`, 300000);
         const p = await read.createPod(1, { wait: false });
         await waitFor('the replica to start and fail to stream', () => p.logs('postgresql').includes('has already been removed'), 120000, 1000);
         await new Promise((r) => setTimeout(r, 15000));

@@ -16,13 +16,19 @@ import type { Pod } from './pod';
  * Addresses are 10.244.0.0/16 on the bridge, used only by the harness's own
  * namespaces on this machine.
  */
-/** STORES_SLOT=N runs a second harness beside the first (its own bridge, subnet and namespace names). */
-const SLOT = Number(process.env.STORES_SLOT ?? '0');
+/**
+ * Which harness network this process uses (its own bridge, subnet and namespace names): vitest's
+ * worker number, so test files run side by side, plus STORES_SLOT to run a second suite beside the first.
+ */
+const SLOT = Number(process.env.STORES_SLOT ?? '0') + Number(process.env.VITEST_POOL_ID ?? '0');
 export const BRIDGE = `shbr${SLOT}`;
 const SUBNET_PREFIX = `10.${244 + SLOT}`;
 export const GATEWAY = `${SUBNET_PREFIX}.0.1`;
 /** Prefix of every network namespace this harness makes (and removes on start and stop). */
 export const NETNS_PREFIX = `sh${SLOT}-`;
+/** Host ends of the pods' veth pairs; numbered across every Cluster of the process. */
+const LINK_PREFIX = `s${SLOT}v`;
+let linkSeq = 0;
 
 export function sh(cmd: string, args: string[], opts: { input?: string; allowFail?: boolean } = {}): string {
   try {
@@ -39,7 +45,6 @@ export class Cluster {
   private readonly manifests: Manifests[] = [];
   private dns?: ChildProcess;
   private nextIp = 10;
-  private nextLink = 0;
   private lastHosts = '';
   /** Extra records (name → IPs), e.g. for client namespaces. */
   private readonly extra = new Map<string, string[]>();
@@ -84,6 +89,11 @@ export class Cluster {
         rmSync(`/etc/netns/${name}`, { recursive: true, force: true });
       }
     }
+    // Host ends of pod links whose namespace outlived its pod (deleting one end deletes the pair).
+    for (const line of sh('ip', ['-o', 'link', 'show', 'type', 'veth'], { allowFail: true }).split('\n')) {
+      const name = /^\d+: ([^@:]+)/.exec(line)?.[1];
+      if (name?.startsWith(LINK_PREFIX)) sh('ip', ['link', 'del', name], { allowFail: true });
+    }
     if (existsSync(`/sys/class/net/${BRIDGE}`)) sh('ip', ['link', 'del', BRIDGE], { allowFail: true });
     // A DNS server left by an interrupted run of this slot.
     sh('pkill', ['-9', '-f', `dnsmasq.*--listen-address=${GATEWAY} `], { allowFail: true });
@@ -97,7 +107,7 @@ export class Cluster {
   addNetwork(netns: string): { ip: string; link: string } {
     const n = this.nextIp++;
     const ip = `${SUBNET_PREFIX}.${Math.floor(n / 250)}.${(n % 250) + 2}`;
-    const link = `s${SLOT}v${this.nextLink++}`;
+    const link = `${LINK_PREFIX}${linkSeq++}`;
     sh('ip', ['netns', 'add', netns]);
     sh('ip', ['link', 'add', link, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', netns]);
     sh('ip', ['link', 'set', link, 'master', BRIDGE, 'up']);

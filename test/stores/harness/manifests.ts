@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadAll } from 'js-yaml';
 
@@ -16,12 +16,15 @@ export interface K8sObject {
 export class Manifests {
   readonly objects: K8sObject[];
 
-  /** Every YAML file under `dir/<env>/<layer>` (by default the data layer of one environment). */
-  static dataLayer(distDir: string, env: string, layer = 'data'): Manifests {
-    const dir = join(distDir, env, layer);
+  /** Every YAML file under `dir/<env>/<layer>` for each layer that exists (by default the data layer of one environment). */
+  static dataLayer(distDir: string, env: string, ...layers: string[]): Manifests {
     const objects: K8sObject[] = [];
-    for (const f of readdirSync(dir).filter((n) => n.endsWith('.yaml')).sort()) {
-      for (const doc of loadAll(readFileSync(join(dir, f), 'utf8'))) if (doc) objects.push(doc as K8sObject);
+    for (const layer of layers.length ? layers : ['data']) {
+      const dir = join(distDir, env, layer);
+      if (!existsSync(dir)) continue;
+      for (const f of readdirSync(dir).filter((n) => n.endsWith('.yaml')).sort()) {
+        for (const doc of loadAll(readFileSync(join(dir, f), 'utf8'))) if (doc) objects.push(doc as K8sObject);
+      }
     }
     return new Manifests(objects);
   }
