@@ -1,0 +1,97 @@
+/**
+ * `npm run test:rules`: Prometheus's own promtool reads what we render.
+ * - every PrometheusRule's groups, per environment: `promtool check rules`;
+ * - every Grafana dashboard query, per environment, wrapped as a recording rule
+ *   so promtool parses it as PromQL (Grafana's `$__rate_interval` / `$__interval`
+ *   are replaced by a duration first, as Grafana does before it queries);
+ * - a planted fault (a broken expression) that must be refused, so a checker
+ *   that accepts everything fails here.
+ * promtool comes from `npm run tools:build` (test/cluster/build-tools.sh).
+ * Prints `rules: N passed, N failed`; exit 1 on any failure.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { dump, loadAll } from 'js-yaml';
+
+const root = resolve(__dirname, '..', '..');
+const dist = resolve(process.argv[2] ?? join(root, 'dist'));
+const paths = execFileSync('bash', [join(root, 'test', 'cluster', 'build-tools.sh'), '--paths', 'prometheus'], { encoding: 'utf8' });
+const promtool = /^promtool=(.*)$/m.exec(paths)?.[1];
+if (!promtool || !statSync(promtool, { throwIfNoEntry: false })) {
+  console.error('promtool is not built: run `npm run tools:build`');
+  process.exit(1);
+}
+const work = mkdtempSync(join(tmpdir(), 'promtool-'));
+
+function yamlObjects(dir: string): any[] {
+  const out: any[] = [];
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) out.push(...yamlObjects(p));
+    else if (e.name.endsWith('.yaml')) for (const d of loadAll(readFileSync(p, 'utf8'))) if (d) out.push(d);
+  }
+  return out;
+}
+
+function dashboardExprs(objects: any[]): { where: string; expr: string }[] {
+  const out: { where: string; expr: string }[] = [];
+  for (const cm of objects.filter((o) => o.kind === 'ConfigMap' && o.metadata?.labels?.grafana_dashboard)) {
+    for (const [key, text] of Object.entries<string>(cm.data ?? {})) {
+      const walk = (n: any, at: string) => {
+        if (Array.isArray(n)) n.forEach((x, i) => walk(x, `${at}[${i}]`));
+        else if (n && typeof n === 'object') {
+          if (typeof n.expr === 'string') out.push({ where: `${cm.metadata.name}/${key} ${at}`, expr: n.expr });
+          for (const [k, v] of Object.entries(n)) walk(v, `${at}.${k}`);
+        }
+      };
+      walk(JSON.parse(text), '');
+    }
+  }
+  return out;
+}
+
+/** promtool check rules on `groups`; returns promtool's complaint, or undefined when it accepts them. */
+function check(name: string, groups: unknown[]): string | undefined {
+  const file = join(work, `${name}.yaml`);
+  writeFileSync(file, dump({ groups }, { lineWidth: -1 }));
+  const r = spawnSync(promtool!, ['check', 'rules', file], { encoding: 'utf8' });
+  return r.status === 0 ? undefined : `${r.stdout}${r.stderr}`.trim();
+}
+
+let passed = 0;
+let failed = 0;
+const result = (what: string, problem: string | undefined) => {
+  if (problem === undefined) passed++;
+  else {
+    failed++;
+    console.log(`FAIL ${what}\n${problem}`);
+  }
+};
+
+const envs = readdirSync(dist).filter((d) => d !== 'argocd' && statSync(join(dist, d)).isDirectory()).sort();
+for (const env of envs) {
+  const objects = yamlObjects(join(dist, env));
+  const rules = objects.filter((o) => o.kind === 'PrometheusRule');
+  if (rules.length === 0) result(`${env}: PrometheusRules`, 'no PrometheusRule rendered');
+  for (const r of rules) {
+    const n = r.spec.groups.reduce((k: number, g: any) => k + g.rules.length, 0);
+    result(`${env}: PrometheusRule ${r.metadata.namespace}/${r.metadata.name} (${r.spec.groups.length} groups, ${n} rules)`, check(`${env}-${r.metadata.name}`, r.spec.groups));
+  }
+  const exprs = dashboardExprs(objects);
+  if (exprs.length === 0) result(`${env}: dashboard queries`, 'no dashboard query found');
+  for (const [i, e] of exprs.entries()) {
+    const expr = e.expr.replace(/\$__rate_interval|\$__interval|\$__range/g, '5m');
+    result(`${env}: dashboard ${e.where}`, check(`${env}-dashboard-${i}`, [{ name: 'dashboard', rules: [{ record: 'dashboard:query', expr }] }]));
+  }
+  console.log(`${env}: ${rules.length} PrometheusRule(s), ${exprs.length} dashboard queries checked`);
+}
+
+// The planted fault: a checker that accepts this is broken.
+const planted = check('planted-fault', [{ name: 'planted', rules: [{ alert: 'Broken', expr: 'sum(rate(http_requests_total[5m])' }] }]);
+if (planted === undefined) result('planted fault (unbalanced parenthesis) must be refused', 'promtool accepted it');
+else passed++;
+
+console.log(`rules: ${passed} passed, ${failed} failed`);
+process.exit(failed === 0 ? 0 : 1);
