@@ -189,13 +189,18 @@ echo "broker.id=$BROKER_ID"
 # expires; a broker started before that exits at once (NodeExists) and the container crash-loops with
 # growing back-off. Wait for the old registration to go instead (ZooKeeper's client from the broker's jars).
 ZK_CONNECT="$(sed -n 's/^zookeeper\\.connect=//p' /config/server.properties)"
-registered() {
+registration() {
   timeout 30 java -Xmx64m -XX:-UsePerfData -Dlog4j.configuration=file:/config/log4j.properties -cp '${KAFKA_LIB_DIR}/*' \\
-    org.apache.zookeeper.ZooKeeperMain -server "$ZK_CONNECT" stat "/brokers/ids/$BROKER_ID" 2>/dev/null | grep -q '^ephemeralOwner'
+    org.apache.zookeeper.ZooKeeperMain -server "$ZK_CONNECT" stat "/brokers/ids/$BROKER_ID" 2>&1
 }
 for i in $(seq 1 ${REGISTRATION_WAIT_TRIES}); do
-  registered || break
-  echo "broker $BROKER_ID is still registered by a previous run; waiting for its ZooKeeper session to expire ($i)"
+  R="$(registration || true)"
+  if echo "$R" | grep -q 'Node does not exist'; then break; fi
+  if echo "$R" | grep -q '^ephemeralOwner'; then
+    echo "broker $BROKER_ID is still registered by a previous run; waiting for its ZooKeeper session to expire ($i)"
+  else
+    echo "could not read /brokers/ids/$BROKER_ID from ZooKeeper ($i): $(echo "$R" | tail -n 1)"
+  fi
   sleep 2
 done
 ${javaExec({
@@ -212,19 +217,31 @@ ${javaExec({
 `;
 }
 
-/**
- * Readiness of a broker: it is RUNNING (broker state 3) and its replica
- * fetchers have caught up (max lag 0), read from its own JMX exporter. A
- * broker whose port is open but whose followers still lag is not Ready, so a
- * rolling update does not stop the next broker while partitions are under
- * their in-sync minimum (its controlled shutdown would fail and it would stop
- * uncleanly, leaving partitions offline).
- */
-export const BROKER_CAUGHT_UP = `exec 3<>/dev/tcp/127.0.0.1/${KAFKA_METRICS_PORT} || exit 1
+/** Readiness of a broker: it is RUNNING (broker state 3), read from its own JMX exporter. */
+export const BROKER_RUNNING = `exec 3<>/dev/tcp/127.0.0.1/${KAFKA_METRICS_PORT} || exit 1
 printf 'GET /metrics HTTP/1.0\\r\\nHost: localhost\\r\\n\\r\\n' >&3
-M="$(cat <&3)"
-echo "$M" | grep -Eq '^kafka_server_kafkaserver_brokerstate 3(\\.0)?$' &&
-echo "$M" | grep -Eq '^kafka_server_replicafetchermanager_maxlag_clientid_replica 0(\\.0)?$'`;
+grep -Eq '^kafka_server_kafkaserver_brokerstate 3(\\.0)?$' <&3`;
+
+/**
+ * The startup probe of a broker: it answers, and it is back in the in-sync
+ * replica set of every partition it replicates (no under-replicated partition
+ * lists it among its replicas but not its ISR). Until then a rolling update
+ * does not move on: stopping the next broker while partitions are below their
+ * in-sync minimum would make its controlled shutdown fail and stop it
+ * uncleanly. Only during startup (a JVM runs the admin client each time);
+ * afterwards readiness is BROKER_RUNNING, so followers lagging under load do
+ * not take brokers out of the bootstrap Service.
+ */
+export const BROKER_IN_SYNC = `ID="$(sed -n 's/^broker\\.id=//p' /opt/kafka/config-rendered/server.properties)"
+[ -n "$ID" ] || exit 1
+OUT="$(timeout 25 java -Xmx64m -XX:-UsePerfData -XX:TieredStopAtLevel=1 -Dlog4j.configuration=file:/config/log4j.properties \\
+  -cp '${KAFKA_LIB_DIR}/*' org.apache.kafka.tools.TopicCommand --bootstrap-server 127.0.0.1:${KAFKA_PORT} \\
+  --describe --under-replicated-partitions 2>/dev/null)" || exit 1
+echo "$OUT" | awk -v id="$ID" '/Replicas:/ {
+  r = ""; i = ""
+  for (f = 1; f <= NF; f++) { if ($f == "Replicas:") r = $(f + 1); if ($f == "Isr:") i = $(f + 1) }
+  if (index("," r ",", "," id ",") && !index("," i ",", "," id ",")) behind++
+} END { exit behind > 0 }'`;
 
 /**
  * Kafka 4 removed ZooKeeper mode; this layer runs Kafka 2.x/3.x (3.9 is the last
@@ -304,8 +321,9 @@ export class KafkaChart extends PlatformChart {
             ],
             env: podEnv(),
             resources: toK8sResources(store.resources),
-            startupProbe: tcpProbe(5, 120),
-            readinessProbe: execProbe(BROKER_CAUGHT_UP, { periodSeconds: 10, failureThreshold: 3, timeoutSeconds: 8 }),
+            // Up to 30 min to start and catch up (a broker returning after long downtime copies a backlog).
+            startupProbe: execProbe(BROKER_IN_SYNC, { periodSeconds: 10, failureThreshold: 180, timeoutSeconds: 30 }),
+            readinessProbe: execProbe(BROKER_RUNNING, { periodSeconds: 10, failureThreshold: 3, timeoutSeconds: 8 }),
             livenessProbe: tcpProbe(10, 6),
             securityContext: containerSecurityContext(),
             volumeMounts: [{ name: DATA_VOLUME, mountPath: '/var/lib/kafka/data' }, { name: 'config', mountPath: '/config' }, jmx.mount, rendered.mount, logs.mount, tmp.mount],

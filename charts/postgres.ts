@@ -107,15 +107,19 @@ EOSQL
 export const REPLICA_MAX_REPLAY_LAG_BYTES = 16 * 1024 * 1024;
 
 /**
- * Readiness of a read replica: it accepts connections, streams from the
- * primary right now, and has replayed the WAL the primary reported to within
- * REPLICA_MAX_REPLAY_LAG_BYTES. A replica that fell behind `wal_keep_size`
- * cannot stream any more: it stays up (liveness is pg_isready) but leaves the
- * Service instead of serving arbitrarily stale data (runbook: re-clone it).
+ * Readiness of a read replica: it accepts connections, and either streams
+ * from the primary with its replay within REPLICA_MAX_REPLAY_LAG_BYTES of
+ * what the primary reported, or is not streaming because the primary itself
+ * is down (then it keeps serving reads, as a read replica should while the
+ * primary restarts). A replica that does not stream from a primary that is up
+ * — it fell behind `wal_keep_size` and can never catch up — stays up
+ * (liveness is pg_isready) but leaves `postgres-read` instead of serving
+ * arbitrarily stale data (runbook: re-clone it).
  */
 export const REPLICA_READY = `pg_isready -q -h 127.0.0.1 -p ${POSTGRES_PORT} -U postgres -d postgres || exit 1
 [ "$(psql -h 127.0.0.1 -p ${POSTGRES_PORT} -U postgres -d postgres -XtAc \\
-  "SELECT status = 'streaming' AND pg_wal_lsn_diff(latest_end_lsn, pg_last_wal_replay_lsn()) < ${REPLICA_MAX_REPLAY_LAG_BYTES} FROM pg_stat_wal_receiver")" = t ]`;
+  "SELECT status = 'streaming' AND pg_wal_lsn_diff(latest_end_lsn, pg_last_wal_replay_lsn()) < ${REPLICA_MAX_REPLAY_LAG_BYTES} FROM pg_stat_wal_receiver")" = t ] && exit 0
+! pg_isready -q -h "$PRIMARY_HOST" -p ${POSTGRES_PORT} -t 3`;
 
 /**
  * Idempotent: the application role (created if missing, its password set from

@@ -80,22 +80,29 @@ export function redisConf(store: StoreModel): string {
  * Both containers ask the Sentinels for the master: through the `redis`
  * Service first, then every other pod's Sentinel by name (the Service has no
  * ready pod during a full restart, or may route to a Sentinel that is slow to
- * answer). Only when no Sentinel anywhere answers — the set's first start, or
- * every pod down — is pod 0 the master; a timeout alone must not make a
- * restarted pod 0 start as a second master.
+ * answer). Pod 0 is the master only when no other Redis pod exists (the set's
+ * first start, or a full restart where pod 0 comes up alone): when other pods
+ * exist but no Sentinel answers, the container exits and is restarted rather
+ * than guess a master — a guess could make a second master.
  */
 const FIND_MASTER = `HEADLESS="${REDIS_HEADLESS}.$POD_NAMESPACE.svc.cluster.local"
 MY_HOST="$POD_NAME.$HEADLESS"
 ask_sentinel() { timeout 3 redis-cli -h "$1" -p ${SENTINEL_PORT} sentinel get-master-addr-by-name ${SENTINEL_MASTER} 2>/dev/null | head -n 1 || true; }
 MASTER="$(ask_sentinel "$SENTINEL_HOST")"
+PEERS=0
 if [ -z "$MASTER" ]; then
   for i in $(seq 0 $((REDIS_NODES - 1))); do
-    if [ "${REDIS_NAME}-$i" = "$POD_NAME" ]; then continue; fi
-    MASTER="$(ask_sentinel "${REDIS_NAME}-$i.$HEADLESS")"
+    PEER="${REDIS_NAME}-$i.$HEADLESS"
+    if [ "${REDIS_NAME}-$i" = "$POD_NAME" ] || ! getent hosts "$PEER" >/dev/null; then continue; fi
+    PEERS=$((PEERS + 1))
+    MASTER="$(ask_sentinel "$PEER")"
     if [ -n "$MASTER" ]; then break; fi
   done
 fi
-if [ -z "$MASTER" ]; then MASTER="${REDIS_NAME}-0.$HEADLESS"; fi
+if [ -z "$MASTER" ]; then
+  if [ "$PEERS" -gt 0 ]; then echo "$PEERS other Redis pod(s) exist but no Sentinel answered: not guessing a master; exiting to retry" >&2; exit 1; fi
+  MASTER="${REDIS_NAME}-0.$HEADLESS"
+fi
 `;
 
 const REDIS_START = `#!/bin/bash
@@ -145,8 +152,12 @@ write_config /etc/sentinel/sentinel.conf sentinel_conf
 exec redis-sentinel /etc/sentinel/sentinel.conf
 `;
 
-/** How long the preStop may hold writes on the old master (ms): in-sync wait + Sentinel failover, well inside the grace period. */
-export const FAILOVER_PAUSE_MS = 30000;
+/** The preStop hook gives up handing over after this many seconds (each step it may still run is bounded by a 5 s timeout). */
+export const FAILOVER_DEADLINE_S = 35;
+/** Writes stay paused on the old master at most this long: longer than the hook can run, so the pause never ends while this node is still a master that Sentinel has replaced. */
+export const FAILOVER_PAUSE_MS = (FAILOVER_DEADLINE_S + 10) * 1000;
+/** The Redis pods' grace period: room for the hook and the shutdown after it. */
+export const REDIS_GRACE_S = 60;
 
 /**
  * Before a master stops, hand its role to a replica without losing an
@@ -155,7 +166,9 @@ export const FAILOVER_PAUSE_MS = 30000;
  * offset, ask Sentinel to fail over (it promotes the best replica), then make
  * this node a replica of the new master itself before writes resume, so a
  * write held by the pause is refused (READONLY) instead of accepted here and
- * lost. With no replica (one node) it returns at once.
+ * lost. With no replica (one node) it returns at once. If no new master is
+ * named by the deadline, writes resume here (still the master): on SIGTERM
+ * Redis waits for its replicas to catch up before it exits (shutdown-timeout).
  */
 const PRE_STOP = `#!/bin/bash
 set -uo pipefail
@@ -169,7 +182,7 @@ field() { replication | sed -n "s/^$1://p"; }
 if [ "$(field connected_slaves)" = 0 ]; then echo "no replica to fail over to"; exit 0; fi
 [ "$(local_cli client pause ${FAILOVER_PAUSE_MS} write)" = OK ] || { echo "could not pause writes"; exit 0; }
 trap 'local_cli client unpause >/dev/null 2>&1' EXIT
-for i in $(seq 1 50); do
+while [ "$SECONDS" -lt 10 ]; do
   R="$(replication)"
   OFFSET="$(echo "$R" | sed -n 's/^master_repl_offset://p')"
   ONLINE="$(echo "$R" | grep -c '^slave[0-9]*:.*state=online')"
@@ -180,17 +193,27 @@ done
 echo "replicas in sync: $SYNCED of $ONLINE at offset $OFFSET"
 OUT="$(sentinel_cli sentinel failover ${SENTINEL_MASTER})"
 if [ "$OUT" != OK ]; then echo "Sentinel refused the failover: $OUT"; exit 0; fi
-for i in $(seq 1 50); do
+while [ "$SECONDS" -lt ${FAILOVER_DEADLINE_S} ]; do
   NEW="$(sentinel_cli sentinel get-master-addr-by-name ${SENTINEL_MASTER} | head -n 1)"
   if [ -n "$NEW" ] && [ "$NEW" != "$MY_HOST" ]; then
     local_cli replicaof "$NEW" ${REDIS_PORT} >/dev/null
-    echo "failed over to $NEW; now its replica"
+    echo "failed over to $NEW in $SECONDS s; now its replica"
     exit 0
   fi
   sleep 0.4
 done
-echo "no new master after 20 s"
+echo "no new master within ${FAILOVER_DEADLINE_S} s; staying master"
 `;
+
+/**
+ * A started Redis: the master, or a replica whose link to its master is up
+ * (its first full sync is done). As the startup probe, it keeps a rolling
+ * update from moving on to the next pod — the master last — while the
+ * restarted replica is still syncing and could not take over.
+ */
+const REDIS_SYNCED = `R="$(redis-cli -h 127.0.0.1 -p ${REDIS_PORT} info replication 2>/dev/null | tr -d '\\r')"
+case "$R" in *role:master*|*master_link_status:up*) exit 0 ;; esac
+exit 1`;
 
 /**
  * Redis with Sentinel: one StatefulSet whose pods each run redis-server
@@ -245,7 +268,7 @@ export class RedisChart extends PlatformChart {
       store,
       podAnnotations: { [ANNOTATION.configChecksum]: contentHash(scripts) },
       podSpec: {
-        ...storePodBase(env, { serviceAccount: 'redis', uid: REDIS_UID, id: nodeId, replicas: store.replicas, terminationGracePeriodSeconds: 60 }),
+        ...storePodBase(env, { serviceAccount: 'redis', uid: REDIS_UID, id: nodeId, replicas: store.replicas, terminationGracePeriodSeconds: REDIS_GRACE_S }),
         containers: [
           {
             name: 'redis',
@@ -255,7 +278,7 @@ export class RedisChart extends PlatformChart {
             ports: [{ name: 'tcp-redis', containerPort: REDIS_PORT, protocol: 'TCP' }],
             env: env_,
             resources: toK8sResources(store.resources),
-            startupProbe: execProbe(`${cli(REDIS_PORT)} | grep -Eq 'PONG|LOADING'`, { periodSeconds: 5, failureThreshold: 120 }),
+            startupProbe: execProbe(REDIS_SYNCED, { periodSeconds: 5, failureThreshold: 120 }),
             readinessProbe: execProbe(`${cli(REDIS_PORT)} | grep -q PONG`, { periodSeconds: 5, failureThreshold: 3 }),
             livenessProbe: execProbe(`${cli(REDIS_PORT)} | grep -Eq 'PONG|LOADING|MASTERDOWN'`, { periodSeconds: 10, failureThreshold: 6 }),
             lifecycle: { preStop: { exec: { command: ['bash', '/scripts/prestop-redis.sh'] } } },

@@ -151,7 +151,11 @@ export class ZooKeeperChart extends PlatformChart {
     metricsService(this, { store, id: zkId });
 
     const tmp = scratch('tmp', '/tmp', { sizeLimit: '128Mi' });
+    // Alive: the server answers (even while it is not in a quorum, when restarting it would not help).
     const ruok = `[ "$(echo ruok | timeout 3 nc -w 2 127.0.0.1 ${ZK_CLIENT_PORT})" = "imok" ]`;
+    // Started and Ready: it serves requests as a leader, a follower or standalone, i.e. it is in the quorum
+    // and synced (ruok answers imok before that). A rolling update waits for it before stopping the next member.
+    const serving = `echo srvr | timeout 3 nc -w 2 127.0.0.1 ${ZK_CLIENT_PORT} | grep -Eq '^Mode: (leader|follower|standalone)$'`;
 
     statefulWorkload(this, 'statefulset', {
       name: ZOOKEEPER_NAME,
@@ -184,8 +188,8 @@ export class ZooKeeperChart extends PlatformChart {
             ],
             env: podEnv(),
             resources: toK8sResources(store.resources),
-            startupProbe: execProbe(ruok, { periodSeconds: 5, failureThreshold: 60 }),
-            readinessProbe: execProbe(ruok, { periodSeconds: 10, failureThreshold: 3 }),
+            startupProbe: execProbe(serving, { periodSeconds: 5, failureThreshold: 60 }),
+            readinessProbe: execProbe(serving, { periodSeconds: 10, failureThreshold: 3 }),
             livenessProbe: execProbe(ruok, { periodSeconds: 10, failureThreshold: 6 }),
             securityContext: containerSecurityContext(),
             volumeMounts: [{ name: DATA_VOLUME, mountPath: '/data' }, { name: 'config', mountPath: '/config' }, tmp.mount],

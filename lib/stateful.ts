@@ -167,7 +167,7 @@ export interface StatefulWorkloadProps {
 export function meshPodAnnotations(podSpec: k8s.PodSpec, metrics: Pick<StoreMetrics, 'port' | 'path'>, extra?: Record<string, string>): Record<string, string> {
   return {
     'kubectl.kubernetes.io/default-container': podSpec.containers[0]!.name,
-    'proxy.istio.io/config': '{"holdApplicationUntilProxyStarts":true}',
+    'proxy.istio.io/config': JSON.stringify(storeProxyConfig(podSpec.terminationGracePeriodSeconds ?? 30)),
     ...sidecarAnnotations(),
     ...metricsMergeAnnotations(metrics),
     ...extra,
@@ -203,6 +203,22 @@ export function storePodBase(
     terminationGracePeriodSeconds: p.terminationGracePeriodSeconds,
     securityContext: podSecurityContext({ runAsUser: p.uid, fsGroup: p.uid }),
     ...statefulPlacement(env, p.spreadWith?.labels ?? selector(p.id), p.spreadWith?.pods ?? p.replicas),
+  };
+}
+
+/**
+ * The Istio proxy of a store pod: it holds the app until it is up (stores open
+ * connections at start), and on shutdown it stays up while the store shuts
+ * down — a Redis master's preStop asks Sentinel to fail over, a Kafka broker's
+ * controlled shutdown talks to the controller and ZooKeeper — instead of
+ * draining for Envoy's default 5 s and cutting them off: it drains for up to the
+ * grace period and exits as soon as no connection is left.
+ */
+export function storeProxyConfig(gracePeriodSeconds: number) {
+  return {
+    holdApplicationUntilProxyStarts: true,
+    terminationDrainDuration: `${gracePeriodSeconds}s`,
+    proxyMetadata: { EXIT_ON_ZERO_ACTIVE_CONNECTIONS: 'true' },
   };
 }
 

@@ -385,7 +385,7 @@ describe('data layer: kafka_exporter', () => {
       for (const probe of [c.readinessProbe, c.livenessProbe]) expect(probe.httpGet).toEqual({ path: '/healthz', port: 'http-metrics' });
       expect(c.securityContext).toMatchObject({ readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, runAsNonRoot: true });
       expect(Object.keys(c.resources.limits).sort()).toEqual(['cpu', 'memory']);
-      expect(JSON.parse(d.spec.template.metadata.annotations['proxy.istio.io/config'])).toEqual({ holdApplicationUntilProxyStarts: true });
+      expect(JSON.parse(d.spec.template.metadata.annotations['proxy.istio.io/config'])).toMatchObject({ holdApplicationUntilProxyStarts: true });
       expect(rendered.get('ServiceAccount', 'kafka-exporter', { env, namespace: ns }).automountServiceAccountToken).toBe(false);
       expect(d.spec.template.metadata.annotations).toMatchObject({ 'prometheus.io/scrape': 'true', 'prometheus.io/port': '9308', 'prometheus.io/path': '/metrics' });
       expect((rendered.get('Service', 'kafka-exporter-metrics', { env }) as any).spec.ports).toEqual([{ name: 'http-metrics', port: 15020, targetPort: 15020, protocol: 'TCP', appProtocol: 'http' }]);
@@ -682,5 +682,33 @@ describe('PostgreSQL connection budget', () => {
     // 2 clients × (36 + 9 surge) pods × 2 = 180 ≤ 190
     (fits.environments as any).prod.autoscaling.maxReplicas = 36;
     expect(() => render(fits)).not.toThrow();
+  });
+});
+
+describe('store pods keep their Istio proxy through shutdown', () => {
+  const rendered = render(smallPlatform());
+  it('every store StatefulSet: the proxy drains for the pod grace period and exits when no connection is left', () => {
+    const sets = rendered.find('StatefulSet', { env: 'prod' }) as any[];
+    expect(sets.length).toBeGreaterThan(3);
+    for (const s of sets) {
+      const cfg = JSON.parse(s.spec.template.metadata.annotations['proxy.istio.io/config']);
+      expect(cfg, s.metadata.name).toEqual({ holdApplicationUntilProxyStarts: true, terminationDrainDuration: `${s.spec.template.spec.terminationGracePeriodSeconds}s`, proxyMetadata: { EXIT_ON_ZERO_ACTIVE_CONNECTIONS: 'true' } });
+    }
+  });
+});
+
+describe('Kafka GC log fits its emptyDir', () => {
+  const rendered = render(smallPlatform());
+  it('the rendered -Xlog rotation (current + rotated files) takes at most half of the logs emptyDir it is written to', () => {
+    const sts = rendered.get('StatefulSet', 'kafka', { env: 'prod' }) as any;
+    const start = (rendered.get('ConfigMap', 'kafka-config', { env: 'prod' }) as any).data['start.sh'] as string;
+    const m = /-Xlog:gc\*:file=(\S+)\/gc\.log:time,tags:filecount=(\d+),filesize=(\d+)M/.exec(start)!;
+    expect(m).toBeTruthy();
+    const mount = sts.spec.template.spec.containers[0].volumeMounts.find((v: any) => v.mountPath === m[1]);
+    const vol = sts.spec.template.spec.volumes.find((v: any) => v.name === mount.name);
+    const limitMi = Number(/^(\d+)Mi$/.exec(vol.emptyDir.sizeLimit)![1]);
+    expect((Number(m[2]) + 1) * Number(m[3]) * 2).toBeLessThanOrEqual(limitMi);
+    // Bad twin: the launchers' default rotation (10 x 100M) would not fit.
+    expect((10 + 1) * 100 * 2).toBeGreaterThan(limitMi);
   });
 });

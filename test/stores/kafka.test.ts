@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import { runJob, startClient, StatefulSet, useCluster, waitFor, type Pod } from './harness';
+import { runJob, startClient, StatefulSet, useCluster, waitFor } from './harness';
+import { brokersRegistered, quorum, topics } from './kafka-helpers';
 
 /**
  * ZooKeeper and Kafka (ZooKeeper mode) as rendered (dist/<env>/data/zookeeper.yaml,
@@ -8,31 +9,6 @@ import { runJob, startClient, StatefulSet, useCluster, waitFor, type Pod } from 
  * 3.9.0 jars. dev: one server and one broker; prod: three of each.
  */
 const PRODUCER = join(__dirname, 'clients', 'kafka-producer.cjs');
-
-const zk4 = async (p: Pod, word: string) => p.sh('zookeeper', `echo ${word} | timeout 5 nc -w 3 127.0.0.1 2181`);
-const zkMode = async (p: Pod) => (await zk4(p, 'srvr')).match(/Mode: (\w+)/)?.[1];
-/** A ZooKeeper CLI command run in a ZooKeeper container (the image's own client). */
-const zkCli = (p: Pod, cmd: string) => p.sh('zookeeper', `java -Xmx64m -XX:-UsePerfData -Dlogback.configurationFile=/config/logback.xml -cp '/apache-zookeeper-3.9.3-bin/lib/*' org.apache.zookeeper.ZooKeeperMain -server 127.0.0.1:2181 ${cmd} 2>/dev/null`, 60000);
-const topics = (p: Pod, args: string) => p.sh('kafka', `java -Xmx128m -XX:-UsePerfData -cp '/opt/kafka/libs/*' org.apache.kafka.tools.TopicCommand --bootstrap-server 127.0.0.1:9092 ${args} 2>/dev/null`, 60000);
-
-async function quorum(zk: StatefulSet): Promise<Record<string, string>> {
-  return waitFor('a ZooKeeper quorum (one leader, the rest following)', async () => {
-    const modes: Record<string, string> = {};
-    for (const p of zk.readyPods()) modes[p.name] = (await zkMode(p)) ?? '?';
-    const v = Object.values(modes);
-    if (v.length !== zk.replicas) return false;
-    const ok = zk.replicas === 1 ? v[0] === 'standalone' : v.filter((m) => m === 'leader').length === 1 && v.filter((m) => m === 'follower').length === zk.replicas - 1;
-    return ok ? modes : false;
-  }, 90000, 500);
-}
-
-async function brokersRegistered(zk: StatefulSet, kafka: StatefulSet): Promise<string> {
-  const want = `[${Array.from({ length: kafka.replicas }, (_, i) => i).join(', ')}]`;
-  return waitFor(`brokers ${want} registered in ZooKeeper`, async () => {
-    const out = await zkCli(zk.readyPods()[0], 'ls /brokers/ids');
-    return out.includes(want) ? want : false;
-  }, 120000, 1000);
-}
 
 for (const env of ['dev', 'prod'] as const) {
   describe(`ZooKeeper and Kafka (${env})`, () => {
@@ -100,19 +76,6 @@ for (const env of ['dev', 'prod'] as const) {
     });
 
     if (env === 'prod') {
-      it('ZooKeeper keeps quorum and serves writes with one member down', async () => {
-        await zk.pod(1).delete(0, { force: true });
-        const alive = [zk.pod(0), zk.pod(2)];
-        await waitFor('the two remaining members to form a quorum', async () => {
-          const modes = await Promise.all(alive.map(zkMode));
-          return modes.includes('leader') && modes.includes('follower');
-        }, 60000, 500);
-        await zkCli(alive[0], 'create /harness-quorum-check ok');
-        expect(await zkCli(alive[1], 'get /harness-quorum-check')).toContain('ok');
-        await zk.createPod(1);
-        await quorum(zk);
-      });
-
       it('an acks=all producer keeps producing through a rolling restart of the brokers; the consumer group loses nothing', async () => {
         const client = cluster.client('kafka-client', kafka.namespace);
         const w = startClient(client.netns, ['node', PRODUCER, `kafka.${kafka.namespace}.svc.cluster.local:9092`, 'orders']);

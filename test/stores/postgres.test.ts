@@ -30,7 +30,7 @@ for (const env of ['dev', 'prod'] as const) {
       await read.create();
       expect(read.replicas).toBe(env === 'dev' ? 0 : 2);
       expect(await streaming(primary, read)).toEqual(read.pods.map((p) => p!.name));
-      for (const p of [...primary.pods, ...read.pods]) expect(p!.restartCounts()).toEqual({ postgresql: 0 });
+      for (const p of [...primary.pods, ...read.pods]) expect(p!.restartCounts()).toEqual({ postgresql: 0, metrics: 0 });
       expect(await psql(primary.pod(0), 'SELECT rolreplication FROM pg_roles WHERE rolname = $$replicator$$')).toBe('t');
       const records = cluster.records();
       expect(records.get(`postgres.${primary.namespace}.svc.cluster.local`)).toEqual([primary.pod(0).ip]);
@@ -56,16 +56,24 @@ for (const env of ['dev', 'prod'] as const) {
 
     it('every container restarted in place comes back Ready; replicas stream again', async () => {
       for (const p of [...primary.pods, ...read.pods]) {
-        const n = p!.container('postgresql').restarts;
-        await p!.crash('postgresql');
-        await waitFor(`${p!.name} restarted and Ready`, () => p!.container('postgresql').restarts > n && p!.ready, 120000);
-        expect(p!.container('postgresql').restarts, p!.logTail('postgresql', 30)).toBe(n + 1);
+        for (const c of ['postgresql', 'metrics']) {
+          const n = p!.container(c).restarts;
+          await p!.crash(c);
+          await waitFor(`${p!.name}/${c} restarted and Ready`, () => p!.container(c).restarts > n && p!.ready, 120000);
+          expect(p!.container(c).restarts, p!.logTail(c, 30)).toBe(n + 1);
+        }
       }
       await streaming(primary, read);
     });
 
     it('re-created pods keep their data: the primary restarts from its claim, a replica resumes streaming without a new clone', async () => {
+      // While the primary is away the replicas keep serving reads: they never leave postgres-read.
+      let replicaWentUnready = false;
+      const watch = setInterval(() => { if (read.pods.some((p) => p && !p.ready)) replicaWentUnready = true; }, 200);
       await primary.recreate(0);
+      await new Promise((r) => setTimeout(r, 12000));
+      clearInterval(watch);
+      expect(replicaWentUnready).toBe(false);
       expect(primary.pod(0).logs('postgresql')).toContain('Skipping initialization');
       if (env === 'prod') {
         await read.recreate(0);

@@ -16,7 +16,8 @@ import { join } from 'node:path';
  * - the server versions differ (see VERSIONS and README "Data stores: what is proven");
  * - the image's own files other than those listed (a script calling a tool
  *   the image lacks but this machine has would pass here);
- * - seccomp, AppArmor, CPU limits; memory limits are enforced (cgroup v1).
+ * - seccomp, AppArmor, CPU limits; memory limits are enforced (cgroup v1);
+ * - containers in NOT_RUN (their binaries cannot be built here).
  */
 
 export const CACHE_DIR = process.env.STORES_CACHE ?? join(homedir(), '.cache', 'platform-gen', 'stores');
@@ -113,6 +114,17 @@ const strimzi: ImageImitation = {
   binds: { '/opt/kafka/libs/jmx_prometheus_javaagent-1.0.1.jar': join(CACHE_DIR, 'jmx-exporter', 'jmx_prometheus_javaagent-1.0.1.jar') },
 };
 
+/** The PostgreSQL exporter sidecar: its static Go binary, built from the Go module proxy (images/exporters/build.sh). */
+const postgresExporter = (version: string): ImageImitation => ({
+  user: { name: 'nobody', uid: 65534, gid: 65534, home: '/home' },
+  env: { PATH },
+  workingDir: '/',
+  entrypoint: ['/bin/postgres_exporter'],
+  cmd: [],
+  stopSignal: 'SIGTERM',
+  binds: { '/bin/postgres_exporter': join(CACHE_DIR, 'exporters', `postgres_exporter-${version}`, 'postgres_exporter') },
+});
+
 /** The imitation of `image`, or an error naming what the harness can run. */
 export function imitationOf(image: string): ImageImitation {
   let m: RegExpMatchArray | null;
@@ -121,6 +133,7 @@ export function imitationOf(image: string): ImageImitation {
   if ((m = image.match(/^docker\.io\/library\/zookeeper:(\d+\.\d+\.\d+)$/))) return zookeeper(m[1]);
   if ((m = image.match(/^docker\.io\/apache\/kafka:(\d+\.\d+\.\d+)$/))) return kafka(m[1]);
   if (image === 'quay.io/strimzi/kafka:0.45.0-kafka-3.9.0') return strimzi;
+  if ((m = image.match(/^quay\.io\/prometheuscommunity\/postgres-exporter:(v\d+\.\d+\.\d+)$/))) return postgresExporter(m[1]);
   throw new Error(`the stores harness has no imitation of image ${image} (test/stores/harness/images.ts)`);
 }
 
@@ -129,9 +142,8 @@ export function imitationOf(image: string): ImageImitation {
  * readiness of the containers it runs. Anything else it cannot run is an error.
  */
 export const NOT_RUN: Readonly<Record<string, string>> = {
-  'oliver006/redis_exporter': 'metrics exporter (no image runtime; its scrape is not part of the data path)',
-  'prometheuscommunity/postgres-exporter': 'metrics exporter (no image runtime; its scrape is not part of the data path)',
-  'danielqsj/kafka-exporter': 'metrics exporter (no image runtime; its scrape is not part of the data path)',
+  'oliver006/redis_exporter': 'metrics exporter: the Go module proxy refuses github.com/oliver006/redis_exporter, so no binary can be built here',
+  'danielqsj/kafka-exporter': 'metrics exporter: the Go module proxy refuses github.com/danielqsj/kafka_exporter, so no binary can be built here',
 };
 
 export function notRunReason(image: string): string | undefined {

@@ -91,6 +91,8 @@ export class Container {
   run?: Run;
   /** Why the harness stopped it last (liveness, eviction, test). */
   lastKill?: string;
+  /** How long its preStop hook ran the last time it was stopped (ms). */
+  preStopMs?: number;
   readonly log: string;
 
   constructor(pod: Pod, spec: any, init: boolean) {
@@ -553,7 +555,9 @@ export class Pod {
     const deadline = Date.now() + grace;
     const pre = c.spec.lifecycle?.preStop;
     if (pre?.exec) {
+      const t0 = Date.now();
       const r = await this.exec(c.name, pre.exec.command, { timeoutMs: grace });
+      c.preStopMs = Date.now() - t0;
       appendFileSync(c.log, `--- harness: preStop exited ${r.code} after stop request ---\n${r.stdout}${r.stderr}`);
     } else if (pre) throw new Error('only exec preStop hooks are supported');
     if (run.exited) return;
