@@ -41,7 +41,8 @@ async function healthy(sts: StatefulSet): Promise<string> {
   }, 90000, 500);
 }
 
-for (const env of ['dev', 'prod'] as const) {
+/** The suite for one environment of the rendered tree (one test file per environment, so they run side by side). */
+export function redisSuite(env: 'dev' | 'prod'): void {
   describe(`Redis with Sentinel (${env})`, () => {
     const { cluster, manifests } = useCluster();
     let sts: StatefulSet;

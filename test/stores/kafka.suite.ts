@@ -10,7 +10,8 @@ import { brokersRegistered, quorum, topics } from './kafka-helpers';
  */
 const PRODUCER = join(__dirname, 'clients', 'kafka-producer.cjs');
 
-for (const env of ['dev', 'prod'] as const) {
+/** The suite for one environment of the rendered tree (one test file per environment, so they run side by side). */
+export function kafkaSuite(env: 'dev' | 'prod'): void {
   describe(`ZooKeeper and Kafka (${env})`, () => {
     const { cluster, manifests } = useCluster();
     let zk: StatefulSet;

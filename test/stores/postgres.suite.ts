@@ -16,7 +16,8 @@ async function streaming(primary: StatefulSet, read: StatefulSet): Promise<strin
   }, 120000, 1000);
 }
 
-for (const env of ['dev', 'prod'] as const) {
+/** The suite for one environment of the rendered tree (one test file per environment, so they run side by side). */
+export function postgresSuite(env: 'dev' | 'prod'): void {
   describe(`PostgreSQL (${env})`, () => {
     const { cluster, manifests } = useCluster();
     let primary: StatefulSet;

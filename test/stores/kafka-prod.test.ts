@@ -1,0 +1,3 @@
+import { kafkaSuite } from './kafka.suite';
+
+kafkaSuite('prod');

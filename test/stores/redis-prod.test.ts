@@ -1,0 +1,3 @@
+import { redisSuite } from './redis.suite';
+
+redisSuite('prod');
