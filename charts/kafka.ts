@@ -32,7 +32,7 @@ import {
   workloadServiceAccount,
   WRITE_CONFIG,
 } from '../lib/stateful';
-import { gcLogMaxMi, javaExec } from '../lib/jvm';
+import { javaExec } from '../lib/jvm';
 import type { EnvironmentModel, StoreModel } from '../platform/model';
 import { kafkaZooKeeperModeProblem } from '../platform/schema';
 import { KAFKA_EXPORTER, STORE_METRICS, STORE_PORTS } from '../lib/stores';
@@ -152,6 +152,9 @@ rules:
 export const KAFKA_LIB_DIR = '/opt/kafka/libs';
 export const KAFKA_LOGS_DIR = '/opt/kafka/logs';
 export const JMX_AGENT_DIR = '/opt/jmx-exporter';
+/** The per-pod broker config start.sh writes (an emptyDir); the startup probe reads broker.id from it. */
+export const KAFKA_RENDERED_CONFIG_DIR = '/opt/kafka/config-rendered';
+const KAFKA_RENDERED_CONFIG = `${KAFKA_RENDERED_CONFIG_DIR}/server.properties`;
 /** GC log: 4 × 16 MiB rotated + the current file, well inside the 512Mi `logs` emptyDir (the launcher's -loggc keeps 10 × 100 MB). */
 export const KAFKA_GC_LOG = { dir: KAFKA_LOGS_DIR, files: 4, fileMi: 16 } as const;
 export const KAFKA_LOGS_SIZE_MI = 512;
@@ -177,7 +180,7 @@ if [ -f "${KAFKA_LOG_DIRS}/meta.properties" ]; then
   PERSISTED="$(sed -n 's/^broker\\.id=//p' "${KAFKA_LOG_DIRS}/meta.properties")"
   if [ -n "$PERSISTED" ]; then BROKER_ID="$PERSISTED"; fi
 fi
-CONF=/opt/kafka/config-rendered/server.properties
+CONF=${KAFKA_RENDERED_CONFIG}
 server_properties() {
   cat /config/server.properties
   echo "broker.id=$BROKER_ID"
@@ -232,7 +235,7 @@ grep -Eq '^kafka_server_kafkaserver_brokerstate 3(\\.0)?$' <&3`;
  * afterwards readiness is BROKER_RUNNING, so followers lagging under load do
  * not take brokers out of the bootstrap Service.
  */
-export const BROKER_IN_SYNC = `ID="$(sed -n 's/^broker\\.id=//p' /opt/kafka/config-rendered/server.properties)"
+export const BROKER_IN_SYNC = `ID="$(sed -n 's/^broker\\.id=//p' ${KAFKA_RENDERED_CONFIG})"
 [ -n "$ID" ] || exit 1
 OUT="$(timeout 25 java -Xmx64m -XX:-UsePerfData -XX:TieredStopAtLevel=1 -Dlog4j.configuration=file:/config/log4j.properties \\
   -cp '${KAFKA_LIB_DIR}/*' org.apache.kafka.tools.TopicCommand --bootstrap-server 127.0.0.1:${KAFKA_PORT} \\
@@ -280,8 +283,7 @@ export class KafkaChart extends PlatformChart {
     metricsService(this, { store, id: brokerId });
 
     const jmx = scratch('jmx-agent', JMX_AGENT_DIR);
-    const rendered = scratch('config-rendered', '/opt/kafka/config-rendered');
-    if (gcLogMaxMi(KAFKA_GC_LOG) * 2 > KAFKA_LOGS_SIZE_MI) throw new Error('the Kafka GC log must fit its emptyDir with room to spare');
+    const rendered = scratch('config-rendered', KAFKA_RENDERED_CONFIG_DIR);
     const logs = scratch('logs', KAFKA_LOGS_DIR, { sizeLimit: `${KAFKA_LOGS_SIZE_MI}Mi` });
     const tmp = scratch('tmp', '/tmp', { sizeLimit: '256Mi' });
     const tcpProbe = (periodSeconds: number, failureThreshold: number) => ({ tcpSocket: { port: k8s.IntOrString.fromString('tcp-kafka') }, periodSeconds, failureThreshold, timeoutSeconds: 5 });

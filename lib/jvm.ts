@@ -23,9 +23,6 @@ export interface JavaCommand {
   readonly flags?: readonly string[];
 }
 
-/** MiB a GC log configuration may occupy: the current file and `files` rotated ones (what the emptyDir must hold). */
-export const gcLogMaxMi = (g: NonNullable<JavaCommand["gcLog"]>) => (g.files + 1) * g.fileMi;
-
 /** The bash line that execs the JVM as PID 1 (signals reach it; no launcher shell in between). */
 export function javaExec(c: JavaCommand): string {
   const parts = [

@@ -87,15 +87,16 @@ export function postgresSuite(env: 'dev' | 'prod'): void {
     it('the connection budget holds every client service at max replicas plus surge; the reserve stays usable', async () => {
       // From the rendered services: each PostgreSQL client's pool and the most pods it can run at once.
       const svc = Manifests.dataLayer(DIST, env, 'services', 'autoscaling');
-      const surge = (n: number) => n + Math.ceil(n / 4);
+      // The most pods of a Deployment during a rollout: replicas plus its rendered maxSurge (a percentage, rounded up).
+      const withSurge = (d: any, replicas: number) => replicas + Math.ceil((replicas * parseInt(d.spec.strategy.rollingUpdate.maxSurge, 10)) / 100);
       let budget = 0;
       for (const cm of svc.all('ConfigMap').filter((c) => c.data?.POSTGRES_POOL_MAX)) {
         const name = cm.metadata.labels!['app.kubernetes.io/name'];
         const hpa = svc.all('HorizontalPodAutoscaler').find((h) => h.metadata.name === name)?.spec.maxReplicas;
         const keda = svc.all('ScaledObject').find((h) => h.metadata.name === name)?.spec.maxReplicaCount;
-        const fixed = svc.all('Deployment').find((d) => d.metadata.name === name)!.spec.replicas;
-        const canary = svc.all('Deployment').find((d) => d.metadata.name === `${name}-canary`)?.spec.replicas ?? 0;
-        budget += Number(cm.data.POSTGRES_POOL_MAX) * (surge(keda ?? hpa ?? fixed) + (canary ? surge(canary) : 0));
+        const stable = svc.all('Deployment').find((d) => d.metadata.name === name)!;
+        const canary = svc.all('Deployment').find((d) => d.metadata.name === `${name}-canary`);
+        budget += Number(cm.data.POSTGRES_POOL_MAX) * (withSurge(stable, keda ?? hpa ?? stable.spec.replicas) + (canary ? withSurge(canary, canary.spec.replicas) : 0));
       }
       const max = Number(await psql(primary.pod(0), 'SHOW max_connections'));
       expect(budget).toBeGreaterThan(0);

@@ -260,7 +260,7 @@ export class Pod {
         throw new Error(`volume ${v.name}: kind not supported by the harness (${Object.keys(v).join(',')})`);
       }
     }
-    for (const [vol, claim] of Object.entries(this.claims)) {
+    for (const claim of Object.values(this.claims)) {
       const dir = this.claimPath(claim);
       if (!existsSync(dir)) {
         // A new volume: ext4's root is root:root 0755 with lost+found.
@@ -271,7 +271,6 @@ export class Pod {
       const st = statSync(dir);
       const g = this.fsGroup;
       if (g !== undefined && (st.gid !== g || (st.mode & 0o2070) !== 0o2070)) this.applyFsGroup(dir, false);
-      void vol;
     }
   }
 
@@ -328,7 +327,6 @@ export class Pod {
   private runScript(c: Container, pidFile: string): string {
     const R = join(this.dir, 'roots', `${c.name}-${this.generation}`);
     mkdirSync(R, { recursive: true });
-    const u = this.user(c);
     const etc = join(this.dir, 'etc');
     const ctrEtc = join(this.dir, 'etc', c.name);
     mkdirSync(ctrEtc, { recursive: true });
@@ -380,9 +378,7 @@ export class Pod {
       lines.push(`mkdir -p "$R${m.mountPath}"`);
       lines.push(`mount --bind ${q(src)} "$R${m.mountPath}"${ro ? `; mount -o remount,bind,ro "$R${m.mountPath}"` : ''}`);
     }
-    const sc = { ...c.spec.securityContext };
-    if (sc.readOnlyRootFilesystem) lines.push('mount -o remount,ro "$R"; mount -o remount,ro "$R/usr"; mount -o remount,ro "$R/etc"');
-    void u;
+    if (c.spec.securityContext?.readOnlyRootFilesystem) lines.push('mount -o remount,ro "$R"; mount -o remount,ro "$R/usr"; mount -o remount,ro "$R/etc"');
     lines.push(`cd "$R"; exec chroot "$R" ${this.processArgs(c, this.argv(c)).map(q).join(' ')} < /dev/null`);
     return lines.join('\n') + '\n';
   }
