@@ -34,24 +34,25 @@ import {
 } from '../lib/stateful';
 import { javaExec } from '../lib/jvm';
 import type { EnvironmentModel, StoreModel } from '../platform/model';
-import { kafkaZooKeeperModeProblem } from '../platform/schema';
+import { kafkaImageTag, kafkaZooKeeperModeProblem } from '../platform/schema';
 import { KAFKA_EXPORTER, STORE_METRICS, STORE_PORTS } from '../lib/stores';
 import { PlatformChart } from './platform-chart';
 import { ZK_CLIENT_PORT, zookeeperConnect } from './zookeeper';
 
-/** Apache Kafka's official JVM image (Alpine, user `appuser` = UID/GID 1000); the tag is the spec's version (3.x: ZooKeeper mode). */
-export const kafkaImage = (version: string) => `docker.io/apache/kafka:${version}`;
 /**
- * Donor of the Prometheus JMX exporter java agent: Strimzi's Kafka image ships
- * `/opt/kafka/libs/jmx_prometheus_javaagent-<v>.jar`; an init container copies
- * it into an emptyDir. (The Bitnami jmx-exporter image moved to the legacy
- * registry; Prometheus publishes the agent only as a jar.)
+ * The broker image: Strimzi's Kafka image for the spec's version (the tag
+ * table is KAFKA_IMAGE_TAGS, beside the spec's version check). It is Apache
+ * Kafka's distribution under `/opt/kafka` on UBI 9 with OpenJDK 17, plus the
+ * Prometheus JMX exporter java agent in `/opt/kafka/libs` — one image, no
+ * init container copying a jar out of another. Apache's own `apache/kafka`
+ * image has no agent, and Prometheus publishes the agent only as a jar.
  */
-export const JMX_AGENT_DONOR_IMAGE = 'quay.io/strimzi/kafka:0.45.0-kafka-3.9.0';
+export const kafkaImage = (version: string) => `quay.io/strimzi/kafka:${kafkaImageTag(version)}`;
 /** kafka_exporter (danielqsj/kafka_exporter release v1.9.0): brokers and consumer-group lag. */
 export const KAFKA_EXPORTER_VERSION = '1.9.0';
 export const KAFKA_EXPORTER_IMAGE = `docker.io/danielqsj/kafka-exporter:v${KAFKA_EXPORTER_VERSION}`;
-export const KAFKA_UID = 1000;
+/** The Strimzi image's user `kafka` (its group is 0; the pod runs with its own group and fsGroup instead). */
+export const KAFKA_UID = 1001;
 export const KAFKA_PORT = STORE_PORTS.kafka;
 /** From STORE_METRICS, the one place every metrics port is defined. */
 export const KAFKA_METRICS_PORT = STORE_METRICS.kafka.port;
@@ -148,10 +149,9 @@ rules:
     labels: { quantile: "0.$4" }
 `;
 
-/** Where the official image keeps Kafka's jars. */
+/** Where the image keeps Kafka's jars (and the JMX exporter agent, `jmx_prometheus_javaagent-<version>.jar`). */
 export const KAFKA_LIB_DIR = '/opt/kafka/libs';
 export const KAFKA_LOGS_DIR = '/opt/kafka/logs';
-export const JMX_AGENT_DIR = '/opt/jmx-exporter';
 /** The per-pod broker config start.sh writes (an emptyDir); the startup probe reads broker.id from it. */
 export const KAFKA_RENDERED_CONFIG_DIR = '/opt/kafka/config-rendered';
 const KAFKA_RENDERED_CONFIG = `${KAFKA_RENDERED_CONFIG_DIR}/server.properties`;
@@ -188,6 +188,10 @@ server_properties() {
 }
 write_config "$CONF" server_properties
 echo "broker.id=$BROKER_ID"
+# The image's JMX exporter agent; its file name carries the agent's version, so it is looked up, not spelled.
+shopt -s nullglob; AGENTS=(${KAFKA_LIB_DIR}/jmx_prometheus_javaagent-*.jar); shopt -u nullglob
+[ "\${#AGENTS[@]}" -eq 1 ] || { echo "expected one ${KAFKA_LIB_DIR}/jmx_prometheus_javaagent-*.jar (Strimzi's Kafka image), found \${#AGENTS[@]}" >&2; exit 1; }
+JMX_AGENT="\${AGENTS[0]}"
 # A broker killed outright (OOM, liveness, node loss) leaves its registration in ZooKeeper until its session
 # expires; a broker started before that exits at once (NodeExists) and the container crash-loops with
 # growing back-off. Wait for the old registration to go instead (ZooKeeper's client from the broker's jars).
@@ -215,7 +219,7 @@ ${javaExec({
     flags: ['-XX:MaxGCPauseMillis=20', '-XX:InitiatingHeapOccupancyPercent=35', '-XX:+ExplicitGCInvokesConcurrent'],
     gcLog: KAFKA_GC_LOG,
     properties: { 'kafka.logs.dir': KAFKA_LOGS_DIR, 'log4j.configuration': 'file:/config/log4j.properties' },
-    agents: [`${JMX_AGENT_DIR}/jmx_prometheus_javaagent.jar=${KAFKA_METRICS_PORT}:/config/jmx-exporter.yaml`],
+    agents: [`"$JMX_AGENT"=${KAFKA_METRICS_PORT}:/config/jmx-exporter.yaml`],
   })}
 `;
 }
@@ -282,7 +286,6 @@ export class KafkaChart extends PlatformChart {
     storeService(this, 'headless', { name: KAFKA_HEADLESS, namespace: ns, id: brokerId, ports, headless: true });
     metricsService(this, { store, id: brokerId });
 
-    const jmx = scratch('jmx-agent', JMX_AGENT_DIR);
     const rendered = scratch('config-rendered', KAFKA_RENDERED_CONFIG_DIR);
     const logs = scratch('logs', KAFKA_LOGS_DIR, { sizeLimit: `${KAFKA_LOGS_SIZE_MI}Mi` });
     const tmp = scratch('tmp', '/tmp', { sizeLimit: '256Mi' });
@@ -300,17 +303,6 @@ export class KafkaChart extends PlatformChart {
       podSpec: {
         // Controlled shutdown moves partition leadership away before the broker stops.
         ...storePodBase(env, { serviceAccount: 'kafka', uid: KAFKA_UID, id: brokerId, replicas: store.replicas, terminationGracePeriodSeconds: 120 }),
-        initContainers: [
-          {
-            name: 'jmx-agent',
-            image: JMX_AGENT_DONOR_IMAGE,
-            imagePullPolicy: 'IfNotPresent',
-            command: ['bash', '-c', `cp /opt/kafka/libs/jmx_prometheus_javaagent-*.jar ${jmx.mount.mountPath}/jmx_prometheus_javaagent.jar`],
-            resources: toK8sResources(SIDECAR_RESOURCES),
-            securityContext: containerSecurityContext(),
-            volumeMounts: [jmx.mount],
-          },
-        ],
         containers: [
           {
             name: 'kafka',
@@ -328,10 +320,10 @@ export class KafkaChart extends PlatformChart {
             readinessProbe: execProbe(BROKER_RUNNING, { periodSeconds: 10, failureThreshold: 3, timeoutSeconds: 8 }),
             livenessProbe: tcpProbe(10, 6),
             securityContext: containerSecurityContext(),
-            volumeMounts: [{ name: DATA_VOLUME, mountPath: '/var/lib/kafka/data' }, { name: 'config', mountPath: '/config' }, jmx.mount, rendered.mount, logs.mount, tmp.mount],
+            volumeMounts: [{ name: DATA_VOLUME, mountPath: '/var/lib/kafka/data' }, { name: 'config', mountPath: '/config' }, rendered.mount, logs.mount, tmp.mount],
           },
         ],
-        volumes: [{ name: 'config', configMap: { name: 'kafka-config', defaultMode: 0o555 } }, jmx.volume, rendered.volume, logs.volume, tmp.volume],
+        volumes: [{ name: 'config', configMap: { name: 'kafka-config', defaultMode: 0o555 } }, rendered.volume, logs.volume, tmp.volume],
       },
     });
     disruptionBudget(this, 'pdb', { name: KAFKA_NAME, namespace: ns, id: brokerId });

@@ -322,16 +322,35 @@ export type EnvironmentSpec = z.infer<typeof environment>;
 export type DataStoreSpec = z.infer<typeof dataStore>;
 
 /**
- * Why a Kafka version cannot run in ZooKeeper mode (the only mode the data
- * layer renders), or undefined when it can: Kafka 4.0 removed ZooKeeper mode
- * (3.9 is the last line with it) and this layer supports 2.x/3.x only.
+ * The Kafka versions the data layer runs, each with the tag of Strimzi's Kafka
+ * image that ships it (the broker image: Kafka's distribution plus the
+ * Prometheus JMX exporter agent). Strimzi 0.45 is the last release with
+ * ZooKeeper mode, the only mode this layer renders; Kafka 4.0 removed it.
+ */
+export const KAFKA_IMAGE_TAGS: Readonly<Record<string, string>> = {
+  '3.8.0': '0.45.0-kafka-3.8.0',
+  '3.8.1': '0.45.0-kafka-3.8.1',
+  '3.9.0': '0.45.0-kafka-3.9.0',
+};
+
+/**
+ * Why a Kafka version cannot be rendered, or undefined when it can: it must
+ * run in ZooKeeper mode (Kafka 4.0 removed it) and have a broker image.
  */
 export function kafkaZooKeeperModeProblem(version: string): string | undefined {
   const major = Number(/^[0-9]+/.exec(version)?.[0]);
   if (!Number.isFinite(major)) return undefined; // the version's own format rule reports it
-  if (major >= 4) return `Kafka 4.0 removed ZooKeeper mode; use 3.9.x or an earlier 3.x (got '${version}')`;
-  if (major < 2) return `Kafka in ZooKeeper mode needs 2.x or 3.x; use 3.9.x (got '${version}')`;
+  const valid = Object.keys(KAFKA_IMAGE_TAGS).join(', ');
+  if (major >= 4) return `Kafka 4.0 removed ZooKeeper mode; use one of ${valid} (got '${version}')`;
+  if (!KAFKA_IMAGE_TAGS[version]) return `the broker image (Strimzi's Kafka image, the last line with ZooKeeper mode) exists for ${valid} (got '${version}')`;
   return undefined;
+}
+
+/** The broker image tag for a Kafka version the spec admitted. */
+export function kafkaImageTag(version: string): string {
+  const tag = KAFKA_IMAGE_TAGS[version];
+  if (!tag) throw new Error(`dataStores.kafka.version: ${kafkaZooKeeperModeProblem(version) ?? `no broker image for '${version}'`}`);
+  return tag;
 }
 
 /**

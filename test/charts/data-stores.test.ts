@@ -359,7 +359,7 @@ describe('data layer: one metrics port per endpoint, everywhere', () => {
   });
 
   it('Kafka brokers serve the JMX exporter on the port their pods name for metrics merging', () => {
-    expect(configData(rendered, 'kafka-config')['start.sh']).toContain(`jmx_prometheus_javaagent.jar=${STORE_METRICS.kafka.port}:`);
+    expect(configData(rendered, 'kafka-config')['start.sh']).toContain(`-javaagent:"$JMX_AGENT"=${STORE_METRICS.kafka.port}:`);
     expect(configData(rendered, 'zookeeper-config')['zoo.cfg']).toContain(`metricsProvider.httpPort=${STORE_METRICS.zookeeper.port}`);
   });
 });

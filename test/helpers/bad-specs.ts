@@ -27,7 +27,7 @@ export const BAD_SPECS: BadSpec[] = [
   ['Kafka 4 in one environment', (s: any) => (s.dataStores.kafka.environments.dev.version = '4.0.0'), "dataStores.kafka.environments.dev.version: Kafka 4.0 removed ZooKeeper mode"],
   ['reserved environment name', (s: any) => { s.environments.addons = { namespace: 'acme-addons', replicas: 1 }; }, "environments.addons: 'addons' is reserved"],
   ['store without an environment', (s: any) => delete s.dataStores.kafka.environments.prod, "dataStores.kafka.environments: missing environment 'prod'"],
-  ['Kafka without ZooKeeper mode', (s: any) => (s.dataStores.kafka.version = '4.0.0'), "dataStores.kafka.version: Kafka 4.0 removed ZooKeeper mode; use 3.9.x or an earlier 3.x (got '4.0.0')"],
+  ['Kafka without ZooKeeper mode', (s: any) => (s.dataStores.kafka.version = '4.0.0'), "dataStores.kafka.version: Kafka 4.0 removed ZooKeeper mode; use one of 3.8.0, 3.8.1, 3.9.0 (got '4.0.0')"],
   ['canary with latest tag', (s: any) => (s.services[0].canary = { image: 'registry.test/acme/api:latest', weight: 10 }), "services[0].canary.image: image tag 'latest' is not allowed"],
   ['canary untagged image', (s: any) => (s.services[0].canary = { image: 'registry.test/acme/api', weight: 10 }), 'services[0].canary.image: image must be registry/repo:tag with an explicit tag'],
   ['canary without weight', (s: any) => (s.services[0].canary = { image: 'registry.test/acme/api:1.1.0' }), 'services[0].canary.weight: required'],
@@ -43,5 +43,5 @@ export const BAD_SPECS: BadSpec[] = [
   ['canary on a service named like platform pods', (s: any) => {
       s.services.push({ name: 'otel-collector', runtime: 'go', image: 'registry.test/acme/x:1.0.0', port: 8080, canary: { image: 'registry.test/acme/x:1.1.0', weight: 5 } });
     }, "services[3].canary: a service with a canary is selected by app.kubernetes.io/name alone, and 'otel-collector' is also the name of platform pods"],
-  ['Kafka older than 2.x', (s: any) => (s.dataStores.kafka.version = '1.1.1'), "dataStores.kafka.version: Kafka in ZooKeeper mode needs 2.x or 3.x"],
+  ['Kafka older than the broker image ships', (s: any) => (s.dataStores.kafka.version = '1.1.1'), "dataStores.kafka.version: the broker image (Strimzi's Kafka image, the last line with ZooKeeper mode) exists for 3.8.0, 3.8.1, 3.9.0 (got '1.1.1')"],
 ];

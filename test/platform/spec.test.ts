@@ -2,7 +2,7 @@ import { describe, expect, test } from 'vitest';
 import { parseSpec, parseSpecText, SpecError } from '../../platform/loader';
 import { smallPlatform } from '../helpers/fixtures';
 import { BAD_SPECS } from '../helpers/bad-specs';
-import { assertZooKeeperMode } from '../../charts/kafka';
+import { assertZooKeeperMode, kafkaImage } from '../../charts/kafka';
 
 /** The problems a spec produces (empty when it is valid). */
 function problems(mutate: (spec: any) => void): string[] {
@@ -57,8 +57,14 @@ describe('platform spec validation', () => {
   });
 
   test('the Kafka version rule is a spec problem, and the chart keeps it as a guard', () => {
-    expect(problems((s) => (s.dataStores.kafka.version = '3.9.1'))).toEqual([]);
-    expect(problems((s) => (s.dataStores.kafka.version = '4.1.0'))).toEqual(["dataStores.kafka.version: Kafka 4.0 removed ZooKeeper mode; use 3.9.x or an earlier 3.x (got '4.1.0')"]);
+    expect(problems((s) => (s.dataStores.kafka.version = '3.8.1'))).toEqual([]);
+    expect(problems((s) => (s.dataStores.kafka.version = '4.1.0'))).toEqual(["dataStores.kafka.version: Kafka 4.0 removed ZooKeeper mode; use one of 3.8.0, 3.8.1, 3.9.0 (got '4.1.0')"]);
+    // A 3.x the broker image does not ship is refused with the versions it does.
+    expect(problems((s) => (s.dataStores.kafka.version = '3.9.1'))).toEqual([
+      "dataStores.kafka.version: the broker image (Strimzi's Kafka image, the last line with ZooKeeper mode) exists for 3.8.0, 3.8.1, 3.9.0 (got '3.9.1')",
+    ]);
+    expect(kafkaImage('3.8.1')).toBe('quay.io/strimzi/kafka:0.45.0-kafka-3.8.1');
+    expect(() => kafkaImage('3.7.0')).toThrowError(/^dataStores\.kafka\.version: the broker image .* \(got '3\.7\.0'\)/);
     expect(() => assertZooKeeperMode('4.0.0')).toThrowError(/^dataStores\.kafka\.version: Kafka 4\.0 removed ZooKeeper mode/);
     expect(() => assertZooKeeperMode('3.9.0')).not.toThrow();
   });

@@ -27,7 +27,7 @@ export const VERSIONS = {
   postgres: { image: '16.4 (postgres:16.4-bookworm)', here: 'PostgreSQL 15 (Debian bookworm postgresql-15)' },
   redis: { image: '7.4.1 (redis:7.4.1-bookworm)', here: 'Redis 7.0.15 (Debian bookworm redis-server, redis-sentinel)' },
   zookeeper: { image: '3.9.3 (zookeeper:3.9.3, Temurin 17)', here: 'ZooKeeper 3.9.3 jars from Maven Central on OpenJDK 17' },
-  kafka: { image: '3.9.0 (apache/kafka:3.9.0, Temurin 21)', here: 'Kafka 3.9.0 jars from Maven Central on OpenJDK 17' },
+  kafka: { image: '3.9.0 (quay.io/strimzi/kafka:0.45.0-kafka-3.9.0, UBI 9, OpenJDK 17)', here: 'Kafka 3.9.0 jars and jmx_prometheus_javaagent 1.0.1 from Maven Central on OpenJDK 17' },
 } as const;
 
 export interface ImageImitation {
@@ -93,26 +93,20 @@ const zookeeper = (version: string): ImageImitation => {
   };
 };
 
+/**
+ * Strimzi's Kafka image (the broker image): Kafka's jars in /opt/kafka/libs
+ * with the JMX exporter agent beside them (fetch.sh lays the cache out so),
+ * user `kafka` 1001 in group 0, tini as entrypoint (the pod sets a command).
+ */
 const kafka = (version: string): ImageImitation => ({
-  user: { name: 'appuser', uid: 1000, gid: 1000, home: '/home/appuser' },
-  env: { PATH: `${PATH}:/opt/java/openjdk/bin`, JAVA_HOME: '/opt/java/openjdk' },
-  workingDir: '/',
-  entrypoint: ['/__cacert_entrypoint.sh', '/etc/kafka/docker/run'],
-  cmd: [],
-  stopSignal: 'SIGTERM',
-  binds: { '/opt/kafka/libs': join(CACHE_DIR, `kafka-${version}`, 'libs'), '/opt/java/openjdk': JAVA_HOME },
-});
-
-/** Strimzi's Kafka image, used only as the donor of the JMX exporter agent jar. */
-const strimzi: ImageImitation = {
   user: { name: 'kafka', uid: 1001, gid: 0, home: '/home/kafka' },
-  env: { PATH },
+  env: { PATH, JAVA_HOME, KAFKA_HOME: '/opt/kafka', KAFKA_VERSION: version, STRIMZI_VERSION: '0.45.0' },
   workingDir: '/opt/kafka',
   entrypoint: ['/usr/bin/tini', '-w', '-e', '143', '--'],
   cmd: [],
   stopSignal: 'SIGTERM',
-  binds: { '/opt/kafka/libs/jmx_prometheus_javaagent-1.0.1.jar': join(CACHE_DIR, 'jmx-exporter', 'jmx_prometheus_javaagent-1.0.1.jar') },
-};
+  binds: { '/opt/kafka/libs': join(CACHE_DIR, `kafka-${version}`, 'libs') },
+});
 
 /** The PostgreSQL exporter sidecar: its static Go binary, built from the Go module proxy (images/exporters/build.sh). */
 const postgresExporter = (version: string): ImageImitation => ({
@@ -131,8 +125,7 @@ export function imitationOf(image: string): ImageImitation {
   if ((m = image.match(/^docker\.io\/library\/redis:(\d+)\.\d+\.\d+-bookworm$/))) return redis;
   if ((m = image.match(/^docker\.io\/library\/postgres:(\d+)(\.\d+)?-bookworm$/))) return postgres(process.env.STORES_PG_MAJOR ?? '15');
   if ((m = image.match(/^docker\.io\/library\/zookeeper:(\d+\.\d+\.\d+)$/))) return zookeeper(m[1]);
-  if ((m = image.match(/^docker\.io\/apache\/kafka:(\d+\.\d+\.\d+)$/))) return kafka(m[1]);
-  if (image === 'quay.io/strimzi/kafka:0.45.0-kafka-3.9.0') return strimzi;
+  if ((m = image.match(/^quay\.io\/strimzi\/kafka:0\.45\.0-kafka-(\d+\.\d+\.\d+)$/))) return kafka(m[1]);
   if ((m = image.match(/^quay\.io\/prometheuscommunity\/postgres-exporter:(v\d+\.\d+\.\d+)$/))) return postgresExporter(m[1]);
   throw new Error(`the stores harness has no imitation of image ${image} (test/stores/harness/images.ts)`);
 }

@@ -331,9 +331,11 @@ export class Pod {
     const ctrEtc = join(this.dir, 'etc', c.name);
     mkdirSync(ctrEtc, { recursive: true });
     const hostPasswd = readFileSync('/etc/passwd', 'utf8').split('\n').filter((l) => l && !l.startsWith(`${c.image.user.name}:`) && l.split(':')[2] !== String(c.image.user.uid));
-    const hostGroup = readFileSync('/etc/group', 'utf8').split('\n').filter((l) => l && !l.startsWith(`${c.image.user.name}:`) && l.split(':')[2] !== String(c.image.user.gid));
+    // An image user in group 0 (Strimzi's) joins root's group; any other gid gets a group named after the user.
+    const ownGroup = c.image.user.gid !== 0;
+    const hostGroup = readFileSync('/etc/group', 'utf8').split('\n').filter((l) => l && !(ownGroup && (l.startsWith(`${c.image.user.name}:`) || l.split(':')[2] === String(c.image.user.gid))));
     writeFileSync(join(ctrEtc, 'passwd'), [...hostPasswd, `${c.image.user.name}:x:${c.image.user.uid}:${c.image.user.gid}::${c.image.user.home}:/bin/bash`, ''].join('\n'));
-    writeFileSync(join(ctrEtc, 'group'), [...hostGroup, `${c.image.user.name}:x:${c.image.user.gid}:`, ''].join('\n'));
+    writeFileSync(join(ctrEtc, 'group'), [...hostGroup, ...(ownGroup ? [`${c.image.user.name}:x:${c.image.user.gid}:`] : []), ''].join('\n'));
     const lines = [
       'set -euo pipefail',
       // /proc is still this machine's: the host PID of this shell, which execs into PID 1 of the container.

@@ -6,8 +6,7 @@
 #
 # Result:
 #   CACHE_DIR/zookeeper-<ver>/lib/*.jar
-#   CACHE_DIR/kafka-<ver>/libs/*.jar
-#   CACHE_DIR/jmx-exporter/jmx_prometheus_javaagent-<ver>.jar
+#   CACHE_DIR/kafka-<ver>/libs/*.jar  (with jmx_prometheus_javaagent-<ver>.jar, as Strimzi's image has it)
 #   CACHE_DIR/m2/            (private Maven local repository)
 #   CACHE_DIR/.java-stores.stamp  (sha256 of the poms; a match skips the work)
 set -euo pipefail
@@ -35,7 +34,7 @@ zk="$(prop zookeeper.version)"; kafka="$(prop kafka.version)"; jmx="$(prop jmx.e
 
 zk_lib="$cache/zookeeper-$zk/lib"
 kafka_libs="$cache/kafka-$kafka/libs"
-agent="$cache/jmx-exporter/jmx_prometheus_javaagent-$jmx.jar"
+agent="$kafka_libs/jmx_prometheus_javaagent-$jmx.jar"
 
 complete() {
   [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$sum" ] &&
