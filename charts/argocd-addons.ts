@@ -13,6 +13,8 @@ export const CERT_MANAGER_NAMESPACE = 'cert-manager';
 export const KEDA_NAMESPACE = 'keda';
 /** kubeseal looks for the controller `sealed-secrets-controller` in kube-system by default. */
 export const SEALED_SECRETS_NAMESPACE = 'kube-system';
+/** metrics-server's upstream namespace (its APIService points there). */
+export const METRICS_SERVER_NAMESPACE = 'kube-system';
 
 /** A Helm values tree (JSON-compatible). */
 export type HelmValue = string | number | boolean | null | readonly HelmValue[] | { readonly [key: string]: HelmValue };
@@ -34,6 +36,8 @@ export function addonNamespace(model: Pick<PlatformModel, 'cluster'>, chart: Add
       return KEDA_NAMESPACE;
     case 'sealedSecrets':
       return SEALED_SECRETS_NAMESPACE;
+    case 'metricsServer':
+      return METRICS_SERVER_NAMESPACE;
   }
 }
 

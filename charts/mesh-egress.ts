@@ -2,6 +2,7 @@ import type { Construct } from 'constructs';
 import { ServiceEntry, ServiceEntrySpecLocation, ServiceEntrySpecResolution, Sidecar, SidecarSpecOutboundTrafficPolicyMode } from '../imports/istio-networking.istio.io';
 import { LABEL, meta, type Identity } from '../lib/meta';
 import { WAVE } from '../lib/waves';
+import { CLUSTER_DNS_SIDECAR_HOST } from '../lib/network';
 import type { EnvironmentModel, ExternalEndpoint } from '../platform/model';
 import { PlatformChart } from './platform-chart';
 
@@ -35,7 +36,8 @@ export function externalHosts(env: Pick<EnvironmentModel, 'services'>): { host: 
  * Where the sidecars of an environment may send traffic. Every namespace gets
  * a default `Sidecar` with outbound policy REGISTRY_ONLY that knows only the
  * cluster's Services it needs (its own namespace, the data namespace, and, for
- * the OpenTelemetry collector, the telemetry namespace); a service that
+ * the OpenTelemetry collector, the telemetry namespace) and the cluster DNS
+ * (its TCP fallback passes the sidecar); a service that
  * declares `egress` gets its own `Sidecar` that adds exactly its hosts, each an
  * Istio ServiceEntry (exported to the services namespace only). So one
  * service's external hosts are unreachable from another's pods, whatever the
@@ -68,7 +70,7 @@ export class MeshEgressChart extends PlatformChart {
       new Sidecar(this, `default-${namespace}`, {
         metadata: meta({ name: 'default', namespace, id: scopeId(`${namespace}-default`), wave: WAVE.foundation }),
         spec: {
-          egress: [{ hosts: namespace === env.namespace ? servicesHosts : ['./*'] }],
+          egress: [{ hosts: namespace === env.namespace ? servicesHosts : ['./*', CLUSTER_DNS_SIDECAR_HOST] }],
           outboundTrafficPolicy: registryOnly,
         },
       });
@@ -94,5 +96,5 @@ export class MeshEgressChart extends PlatformChart {
  * and the telemetry namespace (the collector exports to Jaeger there).
  */
 export function clusterHosts(env: Pick<EnvironmentModel, 'namespace' | 'dataNamespace' | 'addons'>): string[] {
-  return [...new Set(['./*.svc.cluster.local', `${env.dataNamespace}/*`, `${env.addons.telemetryNamespace}/*`])].filter((h) => h !== `${env.namespace}/*`);
+  return [...new Set(['./*.svc.cluster.local', `${env.dataNamespace}/*`, `${env.addons.telemetryNamespace}/*`, CLUSTER_DNS_SIDECAR_HOST])].filter((h) => h !== `${env.namespace}/*`);
 }

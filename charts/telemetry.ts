@@ -141,6 +141,16 @@ export class TelemetryChart extends PlatformChart {
       },
     });
 
+    // The collector's own sidecar reports no spans: they would describe the services' span exports to the
+    // collector itself (every export traced, and sent back to the collector through the proxy being traced).
+    new Telemetry(this, 'collector-telemetry', {
+      metadata: meta({ name: `${t.service}-no-tracing`, namespace: ns, id: idOf(t.service, 'telemetry'), wave: WAVE.foundation }),
+      spec: {
+        selector: { matchLabels: { ...t.podLabels } },
+        tracing: [{ providers: [{ name: tracingProviderName(env) }], disableSpanReporting: true }],
+      },
+    });
+
     const secCtx = containerSecurityContext();
     const podCtx = podSecurityContext({ runAsUser: COLLECTOR_UID });
     new OpenTelemetryCollectorV1Beta1(this, 'collector', {

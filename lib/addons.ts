@@ -6,13 +6,14 @@
  *
  * Where each version comes from is recorded in docs/gitops.md.
  */
-export const ADDON_NAMES = ['istio', 'certManager', 'opentelemetryOperator', 'kubePrometheusStack', 'jaeger', 'keda', 'sealedSecrets'] as const;
+export const ADDON_NAMES = ['istio', 'certManager', 'opentelemetryOperator', 'kubePrometheusStack', 'jaeger', 'keda', 'sealedSecrets', 'metricsServer'] as const;
 export type AddonName = (typeof ADDON_NAMES)[number];
 
 /**
  * Install order inside the add-ons (each stage is one Argo CD sync wave of the
  * root app-of-apps, all before the environments):
- * 0. CRDs and cert issuers others depend on (istio-base, cert-manager, Prometheus Operator CRDs, sealed-secrets);
+ * 0. CRDs and cert issuers others depend on (istio-base, cert-manager, Prometheus Operator CRDs, sealed-secrets), and
+ *    metrics-server (the resource metrics API every CPU/memory HorizontalPodAutoscaler reads);
  * 1. controllers that need them (istiod, OpenTelemetry Operator's cert-manager webhook certs, KEDA, Jaeger);
  * 2. what needs a running control plane (the ingress gateway needs istiod's injector).
  */
@@ -38,6 +39,7 @@ export const ADDON_VERSIONS: Readonly<Record<AddonName, string>> = {
   jaeger: '4.1.0',
   keda: '2.20.2',
   sealedSecrets: '2.18.4',
+  metricsServer: '3.13.0',
 };
 
 export const ISTIO_REPO = 'https://istio-release.storage.googleapis.com/charts';
@@ -55,6 +57,9 @@ export const ADDON_CHARTS: readonly AddonChart[] = [
   { id: 'kube-prometheus-stack', addon: 'kubePrometheusStack', repoURL: 'https://prometheus-community.github.io/helm-charts', chart: 'kube-prometheus-stack', stage: 0 },
   { id: 'jaeger', addon: 'jaeger', repoURL: 'https://jaegertracing.github.io/helm-charts', chart: 'jaeger', stage: 1 },
   { id: 'keda', addon: 'keda', repoURL: 'https://kedacore.github.io/charts', chart: 'keda', stage: 1 },
+  // The resource metrics API (metrics.k8s.io): without it a CPU/memory HPA is admitted, shows Healthy in Argo CD and never scales.
+  // Disable it (`gitops.addons.metricsServer.enabled: false`) where the cluster already serves that API (GKE, AKS).
+  { id: 'metrics-server', addon: 'metricsServer', repoURL: 'https://kubernetes-sigs.github.io/metrics-server/', chart: 'metrics-server', stage: 0 },
   { id: 'sealed-secrets', addon: 'sealedSecrets', repoURL: 'https://bitnami-labs.github.io/sealed-secrets', chart: 'sealed-secrets', stage: 0, releaseName: 'sealed-secrets-controller' },
 ];
 

@@ -13,10 +13,21 @@ export function tcp(...ports: number[]): k8s.NetworkPolicyPort[] {
   return ports.map((port) => ({ protocol: 'TCP', port: k8s.IntOrString.fromNumber(port) }));
 }
 
+/** The cluster DNS: the `kube-dns` Service and its pods (CoreDNS keeps the name and label) in kube-system. */
+export const CLUSTER_DNS = { namespace: 'kube-system', service: 'kube-dns', labels: { 'k8s-app': 'kube-dns' } } as const;
+
+/**
+ * The cluster DNS as an Istio Sidecar egress host. UDP DNS bypasses the
+ * sidecar, but a truncated answer is retried over TCP port 53, which the
+ * sidecar captures: under REGISTRY_ONLY a Sidecar that does not list kube-dns
+ * black-holes it.
+ */
+export const CLUSTER_DNS_SIDECAR_HOST = `${CLUSTER_DNS.namespace}/${CLUSTER_DNS.service}.${CLUSTER_DNS.namespace}.svc.cluster.local`;
+
 /** Egress to the cluster DNS (kube-dns / CoreDNS in kube-system). */
 export function dnsEgress() {
   return {
-    to: [podsIn('kube-system', { 'k8s-app': 'kube-dns' })],
+    to: [podsIn(CLUSTER_DNS.namespace, CLUSTER_DNS.labels)],
     ports: [
       { protocol: 'UDP', port: k8s.IntOrString.fromNumber(53) },
       { protocol: 'TCP', port: k8s.IntOrString.fromNumber(53) },

@@ -37,9 +37,11 @@ describe('external egress', () => {
       expect(sidecar.outboundTrafficPolicy).toEqual({ mode: 'REGISTRY_ONLY' });
       expect(sidecar.workloadSelector).toBeUndefined();
     }
-    // Services: their namespace's Services (never its ServiceEntries), the data stores, the telemetry namespace.
-    expect(spec(shop.get('Sidecar', 'default', { env: 'prod', namespace: 'shop-prod' })).egress).toEqual([{ hosts: ['./*.svc.cluster.local', 'shop-prod-data/*', 'observability/*'] }]);
-    expect(spec(shop.get('Sidecar', 'default', { env: 'prod', namespace: 'shop-prod-data' })).egress).toEqual([{ hosts: ['./*'] }]);
+    // Services: their namespace's Services (never its ServiceEntries), the data stores, the telemetry namespace,
+    // and everywhere the cluster DNS: its TCP fallback passes the sidecar, and REGISTRY_ONLY would black-hole it.
+    const dns = 'kube-system/kube-dns.kube-system.svc.cluster.local';
+    expect(spec(shop.get('Sidecar', 'default', { env: 'prod', namespace: 'shop-prod' })).egress).toEqual([{ hosts: ['./*.svc.cluster.local', 'shop-prod-data/*', 'observability/*', dns] }]);
+    expect(spec(shop.get('Sidecar', 'default', { env: 'prod', namespace: 'shop-prod-data' })).egress).toEqual([{ hosts: ['./*', dns] }]);
   });
 
   test('a service reaches exactly its own external hosts: payment-service Stripe, not SendGrid', () => {
@@ -47,7 +49,7 @@ describe('external egress', () => {
     expect(spec(shop.get('Sidecar', 'payment-service-egress', { env: 'prod' })).workloadSelector).toEqual({ labels: { 'app.kubernetes.io/name': 'payment-service' } });
     expect(hostsOf('payment-service')).toContain('./api.stripe.com');
     expect(hostsOf('payment-service')).not.toContain('./api.sendgrid.com');
-    expect(hostsOf('notification-service')).toEqual(['./*.svc.cluster.local', 'shop-prod-data/*', 'observability/*', './api.sendgrid.com']);
+    expect(hostsOf('notification-service')).toEqual(['./*.svc.cluster.local', 'shop-prod-data/*', 'observability/*', 'kube-system/kube-dns.kube-system.svc.cluster.local', './api.sendgrid.com']);
     // Services without egress have no Sidecar of their own: the namespace default (no external host) applies.
     expect(shop.find('Sidecar', { env: 'prod', name: 'cart-service-egress' })).toEqual([]);
   });

@@ -94,6 +94,20 @@ describe('telemetry custom resources', () => {
     expect(t('prod', c).tracing[0].randomSamplingPercentage).toBe(2.5);
     expect((c.get('Instrumentation', 'otel', { env: 'prod' }).spec as any).sampler.argument).toBe('0.025');
   });
+
+  it('the collector’s own sidecar reports no spans (they would trace the span exports themselves), and nothing else is exempt', () => {
+    const collector = r.get('OpenTelemetryCollector', 'otel', { env: 'prod' });
+    const exempt = r.get('Telemetry', 'otel-collector-no-tracing', { env: 'prod' });
+    expect(exempt.metadata.namespace).toBe(collector.metadata.namespace);
+    expect((exempt.spec as any).tracing).toEqual([{ providers: [{ name: 'otel-acme-prod' }], disableSpanReporting: true }]);
+    // The selector matches the collector's pods (the operator copies the CR's labels onto them) and no service's.
+    const sel = (exempt.spec as any).selector.matchLabels as Record<string, string>;
+    for (const [k, v] of Object.entries(sel)) expect(collector.metadata.labels?.[k]).toBe(v);
+    for (const d of r.find('Deployment', { env: 'prod' })) {
+      const labels = (d.spec as any).template.metadata.labels as Record<string, string>;
+      expect(Object.entries(sel).every(([k, v]) => labels[k] === v), d.metadata.name).toBe(false);
+    }
+  });
 });
 
 describe('monitoring', () => {

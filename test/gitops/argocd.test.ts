@@ -159,6 +159,12 @@ describe('add-on values the platform relies on', () => {
   it('gives the KEDA operator a sidecar, since Kafka only admits mTLS peers', () => {
     expect(spec(addon('keda')).source.helm.valuesObject.podLabels.keda).toEqual({ 'sidecar.istio.io/inject': 'true' });
   });
+  it('installs metrics-server in kube-system when an environment has a CPU/memory HorizontalPodAutoscaler (the metrics API it reads)', () => {
+    expect(r.find('HorizontalPodAutoscaler').some((h) => ((h.spec as any).metrics ?? []).some((m: any) => m.type === 'Resource'))).toBe(true);
+    const ms = spec(addon('metrics-server'));
+    expect(ms.destination.namespace).toBe('kube-system');
+    expect(ms.source).toMatchObject({ repoURL: 'https://kubernetes-sigs.github.io/metrics-server/', chart: 'metrics-server', targetRevision: '3.13.0' });
+  });
 });
 
 describe('Argo CD spec options', () => {
