@@ -3,6 +3,8 @@
  * removed) of each custom resource version the platform renders, taken from
  * the pinned upstream CRDs, so tests validate custom resources strictly
  * against exactly the versions cdk8s.yaml pins — without the CRD files.
+ * With each kind it records the CRD's names and scope, so `npm run
+ * test:cluster` can install these definitions on a real API server.
  *
  *   npm run crd-schema -- --from ../shared/crds
  *
@@ -37,6 +39,7 @@ if (!values.from) {
 }
 
 const schemas: Record<string, unknown> = {};
+const resources: Record<string, { plural: string; singular: string; listKind: string; scope: string }> = {};
 for (const source of CRD_SOURCES) {
   const content = readFileSync(join(values.from, source.file));
   const blob = createHash('sha1').update(`blob ${content.length}\0`).update(content).digest('hex');
@@ -45,7 +48,10 @@ for (const source of CRD_SOURCES) {
     if (doc?.kind !== 'CustomResourceDefinition') continue;
     for (const version of doc.spec.versions) {
       const gv = `${doc.spec.group}/${version.name}`;
-      if (STRICT_CRD_KINDS[gv]?.includes(doc.spec.names.kind)) schemas[`${gv}/${doc.spec.names.kind}`] = stripDescriptions(version.schema.openAPIV3Schema);
+      if (!STRICT_CRD_KINDS[gv]?.includes(doc.spec.names.kind)) continue;
+      const { plural, singular, listKind, kind } = doc.spec.names;
+      schemas[`${gv}/${kind}`] = stripDescriptions(version.schema.openAPIV3Schema);
+      resources[`${gv}/${kind}`] = { plural, singular: singular ?? kind.toLowerCase(), listKind: listKind ?? `${kind}List`, scope: doc.spec.scope };
     }
   }
 }
@@ -53,5 +59,6 @@ const expected = Object.entries(STRICT_CRD_KINDS).flatMap(([gv, kinds]) => kinds
 const missing = expected.filter((k) => !schemas[k]);
 if (missing.length) throw new Error(`not found in the CRDs: ${missing.join(', ')}`);
 const sorted = Object.fromEntries(Object.keys(schemas).sort().map((k) => [k, schemas[k]]));
-writeFileSync(values.out!, `${JSON.stringify({ source: 'openAPIV3Schema of the pinned upstream CRDs (scripts/crd-sources.ts), descriptions removed', schemas: sorted })}\n`);
+const sortedResources = Object.fromEntries(Object.keys(resources).sort().map((k) => [k, resources[k]]));
+writeFileSync(values.out!, `${JSON.stringify({ source: 'openAPIV3Schema, names and scope of the pinned upstream CRDs (scripts/crd-sources.ts), descriptions removed', resources: sortedResources, schemas: sorted })}\n`);
 console.log(`wrote ${values.out}: ${Object.keys(sorted).length} schemas`);

@@ -59,7 +59,7 @@ modinfo() {
 # ---- per-family definitions: sets moddir, version, bins (name=pkg), ldflags --
 define_family() {
   local fam=$1
-  bins=() ldflags=(-s -w)
+  bins=() data=() ldflags=(-s -w)
   case "$fam" in
     kubernetes)
       local pinned
@@ -83,6 +83,9 @@ define_family() {
       moddir="$mods/kwok"
       version="$(modver "$moddir" sigs.k8s.io/kwok)"
       bins=("kwok=sigs.k8s.io/kwok/cmd/kwok")
+      # KWOK's own stage definitions (nodes Ready with status heartbeats; pods Ready, Job pods Succeeded,
+      # deleted pods removed), copied from the pinned module: the kwok binary has none built in.
+      data=("kwok-stages=stages.yaml")
       ;;
     istio)
       moddir="$mods/istio"
@@ -98,6 +101,23 @@ define_family() {
   esac
   [[ -n "$version" ]] || die "$fam: cannot read pinned version from $moddir/go.mod"
   dest="$TOOLS_CACHE/$fam-$version/bin"
+}
+
+# Data files a family needs beside its binaries (NAME=file under $TOOLS_CACHE/<family>-<version>/).
+write_data() {
+  local fam=$1 dir f
+  case "$fam" in
+    kwok)
+      dir="$(cd "$moddir" && go list -m -f '{{.Dir}}' sigs.k8s.io/kwok)"
+      [[ -d "$dir/kustomize/stage" ]] || die "kwok: no kustomize/stage in $dir"
+      for f in node/fast/node-initialize.yaml node/heartbeat/node-heartbeat.yaml \
+               pod/fast/pod-ready.yaml pod/fast/pod-complete.yaml pod/fast/pod-delete.yaml; do
+        [[ -f "$dir/kustomize/stage/$f" ]] || die "kwok: stage $f missing in $dir"
+        echo "---"; cat "$dir/kustomize/stage/$f"
+      done > "$dest/../stages.yaml.tmp"
+      mv -f "$dest/../stages.yaml.tmp" "$dest/../stages.yaml"
+      ;;
+  esac
 }
 
 # Version stamps (-X flags); needs the module proxy, so only done when building.
@@ -169,6 +189,9 @@ build_family() {
     names+=("$name"); pkgs+=("$pkg")
     [[ -x "$dest/$name" ]] || missing=1
   done
+  for b in "${data[@]}"; do
+    if [[ ! -f "$dest/../${b#*=}" ]]; then mkdir -p "$dest"; write_data "$fam"; fi
+  done
   if (( ! missing )); then
     log "$fam $version: up to date (${names[*]} in $dest)"
     summary+=("$(printf '%-11s %-40s %8s  %s' "$fam" "$version" "cached" "${names[*]}")")
@@ -220,6 +243,7 @@ if [[ $mode == paths ]]; then
   for fam in "${families[@]}"; do
     define_family "$fam"
     for b in "${bins[@]}"; do echo "${b%%=*}=$dest/${b%%=*}"; done
+    for b in "${data[@]}"; do echo "${b%%=*}=$(dirname "$dest")/${b#*=}"; done
   done
   exit 0
 fi

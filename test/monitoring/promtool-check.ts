@@ -4,8 +4,13 @@
  * - every Grafana dashboard query, per environment, wrapped as a recording rule
  *   so promtool parses it as PromQL (Grafana's `$__rate_interval` / `$__interval`
  *   are replaced by a duration first, as Grafana does before it queries);
- * - a planted fault (a broken expression) that must be refused, so a checker
- *   that accepts everything fails here.
+ * - `promtool test rules`: every alert of every environment against its cases
+ *   in test/monitoring/alert-tests.ts (fires with its labels and annotations
+ *   after its `for`, not before; silent on healthy series); an alert with no
+ *   case fails;
+ * - planted faults: a broken expression must be refused, and the alert tests
+ *   must fail on rules whose `for` was dropped, so a checker that accepts
+ *   everything fails here.
  * promtool comes from `npm run tools:build` (test/cluster/build-tools.sh).
  * Prints `rules: N passed, N failed`; exit 1 on any failure.
  */
@@ -14,6 +19,9 @@ import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { dump, loadAll } from 'js-yaml';
+import { loadSpec } from '../../platform/loader';
+import { resolvePlatform } from '../../platform/model';
+import { ALERT_CASES } from './alert-tests';
 
 const root = resolve(__dirname, '..', '..');
 const dist = resolve(process.argv[2] ?? join(root, 'dist'));
@@ -60,6 +68,19 @@ function check(name: string, groups: unknown[]): string | undefined {
   return r.status === 0 ? undefined : `${r.stdout}${r.stderr}`.trim();
 }
 
+/** `promtool test rules` of `cases` against `groups`; promtool's complaint, or undefined when every case passes. */
+function unitTest(name: string, groups: unknown[], cases: unknown[]): string | undefined {
+  const rules = join(work, `${name}.rules.yaml`);
+  const tests = join(work, `${name}.test.yaml`);
+  writeFileSync(rules, dump({ groups }, { lineWidth: -1 }));
+  writeFileSync(tests, dump({ rule_files: [rules], evaluation_interval: '1m', tests: cases }, { lineWidth: -1, noRefs: true }));
+  const r = spawnSync(promtool!, ['test', 'rules', tests], { encoding: 'utf8' });
+  return r.status === 0 ? undefined : `${r.stdout}${r.stderr}`.trim();
+}
+
+const platform = resolvePlatform(loadSpec(process.env.PLATFORM_SPEC ?? join(root, 'platform.yaml')));
+let lastUnit: { env: string; groups: any[]; cases: unknown[] } | undefined;
+
 let passed = 0;
 let failed = 0;
 const result = (what: string, problem: string | undefined) => {
@@ -79,6 +100,24 @@ for (const env of envs) {
     const n = r.spec.groups.reduce((k: number, g: any) => k + g.rules.length, 0);
     result(`${env}: PrometheusRule ${r.metadata.namespace}/${r.metadata.name} (${r.spec.groups.length} groups, ${n} rules)`, check(`${env}-${r.metadata.name}`, r.spec.groups));
   }
+  // Unit tests, alert by alert (the rules of one environment are in one PrometheusRule).
+  const model = platform.environments.find((e) => e.name === env);
+  const groups = rules.flatMap((r) => r.spec.groups);
+  const alerts = [...new Set(groups.flatMap((g: any) => g.rules.filter((x: any) => x.alert).map((x: any) => x.alert as string)))].sort();
+  if (!model) result(`${env}: alert tests`, `no environment '${env}' in the spec: rendered from another platform.yaml?`);
+  else {
+    for (const alert of alerts) {
+      const build = ALERT_CASES[alert];
+      if (!build) {
+        result(`${env}: promtool test rules ${alert}`, 'no test case in test/monitoring/alert-tests.ts');
+        continue;
+      }
+      const cases = build(model, platform);
+      result(`${env}: promtool test rules ${alert} (${cases.length} cases)`, unitTest(`${env}-${alert}`, groups, cases));
+      lastUnit = { env, groups, cases: [...(lastUnit?.env === env ? lastUnit.cases : []), ...cases] };
+    }
+    console.log(`${env}: ${alerts.length} alerts unit-tested`);
+  }
   const exprs = dashboardExprs(objects);
   if (exprs.length === 0) result(`${env}: dashboard queries`, 'no dashboard query found');
   for (const [i, e] of exprs.entries()) {
@@ -92,6 +131,13 @@ for (const env of envs) {
 const planted = check('planted-fault', [{ name: 'planted', rules: [{ alert: 'Broken', expr: 'sum(rate(http_requests_total[5m])' }] }]);
 if (planted === undefined) result('planted fault (unbalanced parenthesis) must be refused', 'promtool accepted it');
 else passed++;
+
+// The planted fault of the unit tests: the same cases on rules that fire at once (no `for`) must fail.
+if (lastUnit) {
+  const hasty = lastUnit.groups.map((g: any) => ({ ...g, rules: g.rules.map((r: any) => (r.alert ? { ...r, for: '0s' } : r)) }));
+  if (unitTest('planted-no-for', hasty, lastUnit.cases) === undefined) result('planted fault (alerts without `for`) must fail the alert tests', 'promtool test rules passed');
+  else passed++;
+}
 
 console.log(`rules: ${passed} passed, ${failed} failed`);
 process.exit(failed === 0 ? 0 : 1);

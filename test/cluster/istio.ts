@@ -1,0 +1,78 @@
+import { execFile } from 'node:child_process';
+import type { ControlPlane } from './control-plane';
+import { toolPaths } from './control-plane';
+import type { TreeObject } from './tree';
+
+/**
+ * `istioctl analyze` on what an environment put into the API server: every
+ * namespace, with the Services, Pods, Namespaces and Secrets the analyzers
+ * need beside the Istio resources (offline on the files, istioctl drops those
+ * kinds and skips the analyzers that read them — it finds nothing there).
+ *
+ * Errors and Warnings count; Info is reported in the summary only. A message
+ * is not counted only when one of EXPLAINED says why, each narrow enough that
+ * the same code on anything else still counts.
+ */
+export interface AnalyzeMessage {
+  readonly code: string;
+  readonly level: string;
+  readonly origin: string;
+  readonly text: string;
+}
+
+type Explanation = { readonly why: string; readonly applies: (m: AnalyzeMessage, objects: readonly TreeObject[]) => boolean };
+
+/** Hosts a VirtualService of the tree routes to with subset `canary`. */
+const canaryRoutedHosts = (objects: readonly TreeObject[]) =>
+  new Set(
+    objects
+      .filter((o) => o.obj.kind === 'VirtualService')
+      .flatMap((o) => (o.obj.spec?.http ?? []).flatMap((h: any) => h.route ?? []))
+      .filter((r: any) => r.destination?.subset === 'canary')
+      .map((r: any) => r.destination.host),
+  );
+
+export const EXPLAINED: readonly Explanation[] = [
+  // Harness: the add-ons do not run here.
+  { why: 'no sidecar injector runs here (istiod is an add-on)', applies: (m) => m.code === 'IST0103' },
+  { why: "the ingress gateway's pods are the istio-ingress add-on's, which does not run here", applies: (m) => m.code === 'IST0101' && /^Gateway /.test(m.origin) && /Referenced selector not found/.test(m.text) },
+  {
+    why: "the collector's pods are created by the OpenTelemetry Operator (an add-on), which does not run here",
+    applies: (m) =>
+      ((m.code === 'IST0127' && /^AuthorizationPolicy /.test(m.origin)) || (m.code === 'IST0101' && /^Telemetry /.test(m.origin) && /Referenced selector not found/.test(m.text))) &&
+      /app\.kubernetes\.io\/component=opentelemetry-collector/.test(m.text),
+  },
+  // By design (README "Proven on"): every DestinationRule keeps a `canary` subset, so adding or removing a canary
+  // changes only the VirtualService; the subset is empty while no canary runs and no route names it then.
+  {
+    why: 'the canary subset is kept while no canary runs, and no route uses it',
+    applies: (m, objects) => {
+      if (m.code !== 'IST0173' || !/The Subset canary /.test(m.text)) return false;
+      const [, ns, name] = /^DestinationRule ([^/]+)\/(\S+)/.exec(m.origin) ?? [];
+      const dr = objects.find((o) => o.obj.kind === 'DestinationRule' && o.obj.metadata.namespace === ns && o.obj.metadata.name === name);
+      return !!dr && !canaryRoutedHosts(objects).has(dr.obj.spec.host);
+    },
+  },
+];
+
+export async function istioAnalyze(cp: ControlPlane, objects: readonly TreeObject[]): Promise<{ counted: AnalyzeMessage[]; explained: Map<string, number>; info: number }> {
+  const istioctl = toolPaths().istioctl!;
+  const out = await new Promise<string>((resolve, reject) =>
+    execFile(istioctl, ['analyze', '--all-namespaces', `--kubeconfig=${cp.kubeconfig}`, '--output=json', '--output-threshold=Info'], { maxBuffer: 64 << 20 }, (err, stdout, stderr) => {
+      // istioctl exits non-zero when it finds errors or warnings; the JSON is still on stdout.
+      if (stdout.trim().startsWith('[')) resolve(stdout);
+      else reject(new Error(`istioctl analyze failed: ${err?.message ?? ''} ${stderr.trim()}`));
+    }),
+  );
+  const messages: AnalyzeMessage[] = (JSON.parse(out) as any[]).map((m) => ({ code: m.code, level: m.level, origin: m.origin, text: m.message }));
+  const explained = new Map<string, number>();
+  const counted: AnalyzeMessage[] = [];
+  let info = 0;
+  for (const m of messages) {
+    const e = EXPLAINED.find((x) => x.applies(m, objects));
+    if (e) explained.set(`${m.code}: ${e.why}`, (explained.get(`${m.code}: ${e.why}`) ?? 0) + 1);
+    else if (m.level === 'Info') info++;
+    else counted.push(m);
+  }
+  return { counted, explained, info };
+}

@@ -1,0 +1,149 @@
+/**
+ * `npm run test:cluster`: every environment of the rendered tree, applied to a
+ * fresh real control plane as Argo CD would sync it, must be admitted with
+ * zero errors and zero warnings, schedule, roll out and settle without a
+ * Warning event; in prod one node per zone is then drained through the
+ * Eviction API.
+ *
+ *   npm run test:cluster                          every environment of dist/
+ *   npm run test:cluster -- --env prod            one environment
+ *   npm run test:cluster -- --dir PATH [--zones a,b,c]   any rendered tree (steps 1–2)
+ *   npm run test:cluster -- --base REF            upgrade from dist/ at REF (default HEAD~1)
+ *   --keep   keeps the work directory (control-plane logs) · --no-drain · --no-upgrade · --no-faults
+ *
+ * For each environment: a fresh install (sync, settle, no Warning event,
+ * istioctl analyze; prod: drain one node per zone), then an upgrade from the
+ * base's dist/ (every update the API server refuses is exactly one `npm run
+ * diff` flags REPLACE). Then the bad twins: a tree with planted faults must
+ * fail with each fault named, and a planted upgrade (image bump, claim
+ * resize) must be accepted and refused exactly as the diff predicts.
+ *
+ * Exit 0 only when every environment passes; each problem is printed with the
+ * object and the reason.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { loadSpec } from '../../platform/loader';
+import { resolvePlatform } from '../../platform/model';
+import type { NodeLayout } from './prerequisites';
+import { plantFaults } from './faults';
+import { runTree, type EnvResult } from './sync';
+import { loadTree } from './tree';
+import { distAt, plantUpgrade, upgradeCheck, type UpgradeResult } from './upgrade';
+
+const ROOT = resolve(__dirname, '..', '..');
+const failedUpgrade = (e: Error): UpgradeResult => ({ problems: [`harness: ${e.message}`], changed: [], refused: new Map(), flagged: new Map(), seconds: 0 });
+const GENERIC_ZONES = ['zone-a', 'zone-b', 'zone-c'];
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      env: { type: 'string', multiple: true },
+      dir: { type: 'string' },
+      zones: { type: 'string' },
+      'nodes-per-zone': { type: 'string', default: '3' },
+      'no-drain': { type: 'boolean', default: false },
+      'no-faults': { type: 'boolean', default: false },
+      'no-upgrade': { type: 'boolean', default: false },
+      base: { type: 'string', default: 'HEAD~1' },
+      keep: { type: 'boolean', default: false },
+    },
+  });
+  const work = mkdtempSync(join(tmpdir(), 'platform-gen-cluster-'));
+  const perZone = Number(values['nodes-per-zone']);
+  const runs: { name: string; dir: string; layout: NodeLayout; drain: boolean }[] = [];
+  if (values.dir) {
+    const zones = values.zones ? values.zones.split(',') : GENERIC_ZONES;
+    runs.push({ name: basename(resolve(values.dir)), dir: resolve(values.dir), layout: { zones, perZone }, drain: false });
+  } else {
+    const model = resolvePlatform(loadSpec(process.env.PLATFORM_SPEC ?? join(ROOT, 'platform.yaml')));
+    const envs = values.env ?? model.environments.map((e) => e.name);
+    for (const e of envs) {
+      const env = model.environments.find((x) => x.name === e);
+      if (!env) throw new Error(`no environment '${e}' (have ${model.environments.map((x) => x.name).join(', ')})`);
+      const zones = env.zones.length ? env.zones : GENERIC_ZONES;
+      runs.push({ name: e, dir: join(process.env.CDK8S_OUTDIR ?? join(ROOT, 'dist'), e), layout: { zones, perZone }, drain: !values['no-drain'] && e === 'prod' });
+    }
+  }
+  const results: EnvResult[] = [];
+  for (const r of runs) {
+    console.log(`[cluster] ${r.name}: ${r.dir} on ${r.layout.zones.length} zones × ${r.layout.perZone} KWOK nodes`);
+    try {
+      results.push(await runTree(r.name, r.dir, r.layout, { drain: r.drain, work }));
+    } catch (e) {
+      results.push({ name: r.name, problems: [`harness: ${(e as Error).message}`], summary: {} });
+    }
+    const last = results[results.length - 1]!;
+    for (const [k, v] of Object.entries(last.summary)) console.log(`[cluster] ${r.name}: ${k}: ${v}`);
+    for (const p of last.problems) console.log(`[cluster] ${r.name}: PROBLEM ${p}`);
+    console.log(`[cluster] ${r.name}: ${last.problems.length === 0 ? 'PASS' : `FAIL (${last.problems.length} problems)`}`);
+  }
+  const distRoot = process.env.CDK8S_OUTDIR ?? join(ROOT, 'dist');
+  const report = (name: string, u: UpgradeResult, problems: string[]) => {
+    console.log(`[cluster] ${name}: ${u.changed.length} objects changed, ${u.refused.size} refused by the API server, ${u.flagged.size} flagged REPLACE, ${u.seconds} s`);
+    for (const [k, why] of u.refused) console.log(`[cluster] ${name}: refused ${k}: ${why}`);
+    for (const p of problems) console.log(`[cluster] ${name}: PROBLEM ${p}`);
+    console.log(`[cluster] ${name}: ${problems.length === 0 ? 'PASS' : `FAIL (${problems.length} problems)`}`);
+    results.push({ name, problems, summary: {} });
+  };
+  // Step 4: the upgrade from the base's committed dist/ to the current one, per environment.
+  if (!values.dir && !values['no-upgrade']) {
+    const baseRoot = join(work, 'base-dist');
+    distAt(values.base!, baseRoot, ROOT);
+    for (const r of runs) {
+      const name = `${r.name} upgrade from ${values.base}`;
+      console.log(`[cluster] ${name}`);
+      const u = await upgradeCheck(`${r.name}-upgrade`, r.name, baseRoot, distRoot, r.layout, work).catch(failedUpgrade);
+      report(name, u, u.problems);
+    }
+  }
+  // The upgrade's bad twin: an image bump (accepted, not flagged) and a claim resize (refused, flagged).
+  if (!values.dir && !values['no-faults'] && runs[0]) {
+    const env = runs[0].name;
+    const model = resolvePlatform(loadSpec(process.env.PLATFORM_SPEC ?? join(ROOT, 'platform.yaml')));
+    const e = model.environments.find((x) => x.name === env)!;
+    const deployment = e.services[0]!.name;
+    const sts = loadTree(join(distRoot, env)).find((t) => t.obj.kind === 'StatefulSet' && t.obj.spec?.volumeClaimTemplates?.length)!.obj.metadata;
+    const planted = plantUpgrade(distRoot, env, join(work, 'planted-upgrade'), deployment, sts.name);
+    const name = 'planted upgrade';
+    console.log(`[cluster] ${name}: ${env} with Deployment ${deployment}'s image bumped and StatefulSet ${sts.name}'s claim template resized`);
+    const u = await upgradeCheck('planted-upgrade', env, planted.baseRoot, planted.headRoot, runs[0].layout, work).catch(failedUpgrade);
+    const stsId = `StatefulSet/${sts.namespace}/${sts.name}`;
+    const depId = `Deployment/${e.namespace}/${deployment}`;
+    const wrong: string[] = [];
+    if (![...u.refused.keys()].includes(stsId) || u.refused.size !== 1) wrong.push(`expected exactly ${stsId} refused, got ${[...u.refused.keys()].join(', ') || 'none'}`);
+    if (![...u.flagged.keys()].includes(stsId) || u.flagged.size !== 1) wrong.push(`expected exactly ${stsId} flagged REPLACE, got ${[...u.flagged.keys()].join(', ') || 'none'}`);
+    if (!u.changed.includes(depId)) wrong.push(`expected ${depId} changed`);
+    // The accepted image bump rolled out: the upgrade's own problems are the only other failures.
+    report(name, u, [...wrong, ...u.problems]);
+  }
+  // The bad twin: a copy of the first environment with faults planted must fail, each fault named.
+  if (!values.dir && !values['no-faults'] && runs[0]) {
+    const model = resolvePlatform(loadSpec(process.env.PLATFORM_SPEC ?? join(ROOT, 'platform.yaml')));
+    const svcs = model.environments.find((e) => e.name === runs[0]!.name)!.services.map((s) => s.name);
+    if (svcs.length < 4) throw new Error('planted faults need four services');
+    const dir = join(work, 'planted-faults');
+    const faults = plantFaults(runs[0].dir, dir, [svcs[0]!, svcs[1]!, svcs[2]!, svcs[3]!]);
+    console.log(`[cluster] planted faults: ${runs[0].name} with ${faults.map((f) => f.what).join('; ')}`);
+    const r = await runTree('planted-faults', dir, runs[0].layout, { drain: false, work, waveTimeoutMs: 60_000 }).catch((e) => ({ name: 'planted-faults', problems: [`harness: ${e.message}`], summary: {} }) as EnvResult);
+    const missed = faults.filter((f) => !r.problems.some((p) => f.expect.test(p)));
+    for (const p of r.problems) console.log(`[cluster] planted faults: reported ${p.split('\n')[0]}`);
+    for (const f of missed) console.log(`[cluster] planted faults: NOT REPORTED: ${f.what} (expected ${f.expect})`);
+    console.log(`[cluster] planted faults: ${missed.length === 0 ? `PASS (all ${faults.length} reported)` : `FAIL (${missed.length} of ${faults.length} not reported)`}`);
+    results.push({ name: 'planted-faults', problems: missed.map((f) => `not reported: ${f.what}`), summary: {} });
+  }
+  if (values.keep) console.log(`[cluster] kept ${work}`);
+  else rmSync(work, { recursive: true, force: true });
+  const failed = results.filter((r) => r.problems.length);
+  console.log(`cluster: ${results.length - failed.length} passed, ${failed.length} failed`);
+  process.exit(failed.length ? 1 : 0);
+}
+
+if (require.main === module) {
+  main().catch((e) => {
+    console.error(e);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,115 @@
+import { execFileSync } from 'node:child_process';
+import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { dump, loadAll } from 'js-yaml';
+import { runDiff } from '../../lib/diff/command';
+import type { NodeLayout } from './prerequisites';
+import { afterSync, bootCluster, syncTree } from './sync';
+import { loadTree, type TreeObject } from './tree';
+
+/**
+ * Step 4 of `npm run test:cluster`: an upgrade. The environment's tree at the
+ * base (the previous commit's dist/, or `--base REF`) is synced to a fresh
+ * control plane, then the current tree. Every changed object is first applied
+ * as a server-side dry run: the set the API server refuses (immutable fields)
+ * must be exactly the set `npm run diff` flags REPLACE. The rest is then
+ * synced and must settle like a fresh install.
+ */
+export interface UpgradeResult {
+  readonly problems: string[];
+  /** kind/namespace/name of every object the diff reports changed. */
+  readonly changed: string[];
+  /** Refused by the API server, with its message. */
+  readonly refused: Map<string, string>;
+  /** Flagged REPLACE by `npm run diff`, with the reason. */
+  readonly flagged: Map<string, string>;
+  readonly seconds: number;
+}
+
+const id = (kind: string, ns: string | undefined, name: string) => `${kind}/${ns ? `${ns}/` : ''}${name}`;
+
+/** `dist/` as committed at `ref`, extracted under `dest` (dest/<env>/…). */
+export function distAt(ref: string, dest: string, repo: string): void {
+  mkdirSync(dest, { recursive: true });
+  let tar: Buffer;
+  try {
+    tar = execFileSync('git', ['-C', repo, 'archive', '--format=tar', ref, 'dist'], { maxBuffer: 256 << 20 });
+  } catch (e) {
+    throw new Error(`cannot read dist/ at '${ref}' (a clone with history is needed; pass --base REF): ${(e as Error).message.split('\n')[0]}`);
+  }
+  execFileSync('tar', ['-x', '--strip-components=1', '-C', dest], { input: tar });
+}
+
+export async function upgradeCheck(name: string, env: string, baseRoot: string, headRoot: string, layout: NodeLayout, work: string): Promise<UpgradeResult> {
+  const t0 = Date.now();
+  const problems: string[] = [];
+  const base = loadTree(join(baseRoot, env));
+  const head = loadTree(join(headRoot, env));
+  const changed: string[] = [];
+  const refused = new Map<string, string>();
+  const flagged = new Map<string, string>();
+  const c = await bootCluster(name, layout, [...base, ...head], work, problems);
+  try {
+    const b = await syncTree(c, base, problems, { label: 'base' });
+    if (!b.synced || problems.length) {
+      problems.unshift('the base tree did not sync; the upgrade was not tried');
+      return { problems, changed, refused, flagged, seconds: (Date.now() - t0) / 1000 };
+    }
+    let out = '';
+    const code = runDiff(['--base-dir', baseRoot, '--head-dir', headRoot, '--env', env, '--format', 'json'], { out: (t) => (out += t), err: (t) => problems.push(`npm run diff: ${t.trim()}`) });
+    if (code !== 0) problems.push(`npm run diff exited ${code}`);
+    const diff = JSON.parse(out || '{"objects":[]}') as { objects: { kind: string; namespace?: string; name: string; status: string; flags: { flag: string; reason: string }[] }[] };
+    const headById = new Map(head.map((t) => [id(t.obj.kind, t.obj.metadata.namespace, t.obj.metadata.name), t]));
+    for (const o of diff.objects) {
+      const key = id(o.kind, o.namespace, o.name);
+      const replace = o.flags.find((f) => f.flag === 'REPLACE');
+      if (replace) flagged.set(key, replace.reason);
+      if (o.status !== 'changed') continue;
+      changed.push(key);
+      const t = headById.get(key);
+      // A hook is replaced (BeforeHookCreation), never updated in place.
+      if (!t || t.hook) continue;
+      const r = await c.cp.kubectl(['apply', '--server-side', '--force-conflicts', '--field-manager=argocd-controller', '--validate=strict', '--dry-run=server', '-f', '-'], JSON.stringify(t.obj));
+      if (r.code !== 0) refused.set(key, r.stderr.trim().split('\n').filter((l) => !/^Warning:/.test(l)).join(' '));
+    }
+    for (const [k, why] of refused) if (!flagged.has(k)) problems.push(`${k}: the API server refuses the update but npm run diff does not flag it REPLACE: ${why}`);
+    for (const [k, why] of flagged) if (changed.includes(k) && !refused.has(k)) problems.push(`${k}: npm run diff flags REPLACE (${why}) but the API server accepts the update`);
+    // What Argo CD can apply: everything but the refused objects (an operator replaces those by hand).
+    const applicable: TreeObject[] = head.filter((t) => !refused.has(id(t.obj.kind, t.obj.metadata.namespace, t.obj.metadata.name)));
+    const h = await syncTree(c, applicable, problems, { label: 'upgrade' });
+    await afterSync(c, applicable, h.synced, problems, 'after upgrade');
+  } finally {
+    await c.stop();
+  }
+  return { problems, changed, refused, flagged, seconds: Math.round((Date.now() - t0) / 100) / 10 };
+}
+
+/**
+ * The upgrade check's bad twin: from `sourceRoot/<env>` (as base), a head with
+ * an image bump of `deployment` (accepted, not flagged) and a larger claim
+ * template for `statefulSet` (refused, flagged). Writes base and head roots.
+ */
+export function plantUpgrade(sourceRoot: string, env: string, dest: string, deployment: string, statefulSet: string): { baseRoot: string; headRoot: string } {
+  const baseRoot = join(dest, 'base');
+  const headRoot = join(dest, 'head');
+  cpSync(join(sourceRoot, env), join(baseRoot, env), { recursive: true });
+  cpSync(join(sourceRoot, env), join(headRoot, env), { recursive: true });
+  const tree = loadTree(join(headRoot, env));
+  const edit = (kind: string, name: string, change: (o: any) => void) => {
+    const t = tree.find((x) => x.obj.kind === kind && x.obj.metadata.name === name);
+    if (!t) throw new Error(`planted upgrade: no ${kind} ${name} in ${env}`);
+    const file = join(headRoot, env, t.file);
+    const objs = (loadAll(readFileSync(file, 'utf8')) as any[]).filter(Boolean);
+    change(objs.find((o) => o.kind === kind && o.metadata.name === name));
+    writeFileSync(file, objs.map((o) => dump(o, { noRefs: true, lineWidth: -1 })).join('---\n'));
+  };
+  edit('Deployment', deployment, (d) => {
+    const c = d.spec.template.spec.containers[0];
+    c.image = c.image.replace(/:([^:@/]+)$/, (_: string, tag: string) => `:${tag}-next`);
+  });
+  edit('StatefulSet', statefulSet, (s) => {
+    const claim = s.spec.volumeClaimTemplates[0];
+    claim.spec.resources.requests.storage = claim.spec.resources.requests.storage.replace(/^(\d+)/, (n: string) => String(Number(n) * 2));
+  });
+  return { baseRoot, headRoot };
+}

@@ -1,0 +1,190 @@
+import type { EnvironmentModel, PlatformModel } from '../../platform/model';
+import { zookeeperQuorum } from '../../lib/alerts/zookeeper';
+
+/**
+ * `promtool test rules` cases for every alert the platform renders, as
+ * monitoring mixins test theirs: for each alert, input series where it must
+ * fire — with its exact labels and annotations, after its `for` and not
+ * before — and series where it must not. Written against the rendered rules of
+ * each environment (namespaces, replica counts and thresholds from the model);
+ * test/monitoring/promtool-check.ts runs them and fails when a rendered alert
+ * has no case here.
+ */
+
+export interface AlertCase {
+  readonly interval: string;
+  readonly input_series: { series: string; values: string }[];
+  readonly alert_rule_test: { eval_time: string; alertname: string; exp_alerts: { exp_labels: Record<string, string>; exp_annotations?: Record<string, string> }[] }[];
+}
+
+type Builder = (env: EnvironmentModel, platform: PlatformModel) => AlertCase[];
+
+const labels = (env: EnvironmentModel, severity: string, extra: Record<string, string>) => ({ severity, environment: env.name, platform: env.platform, ...extra });
+const runbook = (platform: PlatformModel, alert: string) => `${platform.gitops.repoURL.replace(/\.git$/, '')}/blob/${platform.gitops.targetRevision}/docs/runbooks.md#${alert.toLowerCase()}`;
+const series = (name: string, l: Record<string, string>) => `${name}{${Object.entries(l).map(([k, v]) => `${k}="${v}"`).join(', ')}}`;
+const store = (env: EnvironmentModel, kind: string) => env.stores.find((s) => s.kind === kind)!;
+/** A case: fires at `fireAt` (not at `pendingAt`), and the healthy twin never does. */
+function fireAndNot(alertname: string, fire: { series: AlertCase['input_series']; pendingAt: string; fireAt: string; exp: AlertCase['alert_rule_test'][number]['exp_alerts'] }, healthy: AlertCase['input_series']): AlertCase[] {
+  return [
+    {
+      interval: '1m',
+      input_series: fire.series,
+      alert_rule_test: [
+        { eval_time: fire.pendingAt, alertname, exp_alerts: [] },
+        { eval_time: fire.fireAt, alertname, exp_alerts: fire.exp },
+      ],
+    },
+    { interval: '1m', input_series: healthy, alert_rule_test: [{ eval_time: fire.fireAt, alertname, exp_alerts: [] }] },
+  ];
+}
+
+export const ALERT_CASES: Readonly<Record<string, Builder>> = {
+  ServiceLatencyP95High: (env, p) => {
+    const svc = env.services[0]!;
+    const slo = svc.slo.latencyP95Ms;
+    // Cumulative buckets, 60 requests a minute: all between the SLO and 4 × SLO (slow), or all under 50 ms (fast).
+    const buckets = (slow: boolean) =>
+      [['50', slow ? 0 : 60], [String(slo), slow ? 0 : 60], [String(slo * 4), 60], ['+Inf', 60]].map(([le, perMin]) => ({
+        series: series('istio_request_duration_milliseconds_bucket', { reporter: 'destination', destination_workload_namespace: env.namespace, destination_workload: svc.name, le: String(le) }),
+        values: `0+${perMin}x30`,
+      }));
+    const desc = (v: string) => `The 95th percentile of request duration of ${svc.name} in ${env.namespace} is ${v} ms (SLO: ${slo} ms).`;
+    return fireAndNot(
+      'ServiceLatencyP95High',
+      {
+        // Slow: p95 interpolated inside (slo, 4 × slo]: slo + 0.95 × 3 × slo.
+        series: buckets(true),
+        pendingAt: '9m',
+        fireAt: '16m',
+        exp: [{ exp_labels: labels(env, 'warning', { destination_workload: svc.name }), exp_annotations: { summary: `${svc.name} p95 latency is above ${slo} ms`, description: desc(String(Number((slo + 0.95 * 3 * slo).toPrecision(12)))), runbook_url: runbook(p, 'ServiceLatencyP95High') } }],
+      },
+      buckets(false),
+    );
+  },
+  ServiceErrorRateHigh: (env, p) => {
+    const svc = env.services[0]!;
+    const req = (code: string, perMin: number) => ({ series: series('istio_requests_total', { reporter: 'destination', destination_workload_namespace: env.namespace, destination_workload: svc.name, response_code: code }), values: `0+${perMin}x30` });
+    return fireAndNot(
+      'ServiceErrorRateHigh',
+      {
+        series: [req('200', 90), req('503', 10)],
+        pendingAt: '4m',
+        fireAt: '12m',
+        exp: [{ exp_labels: labels(env, 'critical', { destination_workload: svc.name }), exp_annotations: { summary: `${svc.name} answers more than ${svc.slo.errorRatePercent}% of requests with 5xx`, description: `10% of the requests to ${svc.name} in ${env.namespace} failed with a 5xx status over the last 5 minutes.`, runbook_url: runbook(p, 'ServiceErrorRateHigh') } }],
+      },
+      // 0.5 % errors: under the 1 % SLO.
+      [req('200', 199), req('503', 1)],
+    );
+  },
+  ServicePodsNotReady: (env, p) => {
+    const svc = env.services[0]!;
+    const s = (v: string) => [{ series: series('kube_deployment_status_replicas_unavailable', { namespace: env.namespace, deployment: svc.name, job: 'kube-state-metrics' }), values: v }];
+    return fireAndNot(
+      'ServicePodsNotReady',
+      { series: s('1x30'), pendingAt: '14m', fireAt: '20m', exp: [{ exp_labels: labels(env, 'warning', { deployment: svc.name }), exp_annotations: { summary: `${svc.name} has pods that are not ready`, description: `1 replica(s) of ${svc.name} in ${env.namespace} have been unavailable for 15 minutes.`, runbook_url: runbook(p, 'ServicePodsNotReady') } }] },
+      s('0x30'),
+    );
+  },
+  ServiceAutoscalerAtMax: (env, p) => {
+    const svc = env.services.find((s) => s.scaler === 'hpa')!;
+    const hpa = (current: number) => [
+      { series: series('kube_horizontalpodautoscaler_status_current_replicas', { namespace: env.namespace, horizontalpodautoscaler: svc.name, job: 'kube-state-metrics' }), values: `${current}x30` },
+      { series: series('kube_horizontalpodautoscaler_spec_max_replicas', { namespace: env.namespace, horizontalpodautoscaler: svc.name, job: 'kube-state-metrics' }), values: `${svc.maxReplicas}x30` },
+    ];
+    return fireAndNot(
+      'ServiceAutoscalerAtMax',
+      {
+        series: hpa(svc.maxReplicas),
+        pendingAt: '14m',
+        fireAt: '20m',
+        exp: [{ exp_labels: labels(env, 'warning', { namespace: env.namespace, horizontalpodautoscaler: svc.name, job: 'kube-state-metrics' }), exp_annotations: { summary: `${svc.name} has been at its maximum replicas for 15 minutes`, description: `The autoscaler ${svc.name} in ${env.namespace} cannot add replicas; raise maxReplicas or find the bottleneck.`, runbook_url: runbook(p, 'ServiceAutoscalerAtMax') } }],
+      },
+      hpa(svc.maxReplicas - 1),
+    );
+  },
+  PostgresDown: (env, p) => {
+    const ns = store(env, 'postgres').namespace;
+    const s = (v: string) => [{ series: series('pg_up', { namespace: ns, pod: 'postgres-primary-0', job: 'postgres-metrics' }), values: v }];
+    return fireAndNot(
+      'PostgresDown',
+      { series: s('1 0x10'), pendingAt: '2m', fireAt: '4m', exp: [{ exp_labels: labels(env, 'critical', { namespace: ns, pod: 'postgres-primary-0', job: 'postgres-metrics' }), exp_annotations: { summary: 'PostgreSQL instance postgres-primary-0 is down', description: `postgres_exporter cannot reach the PostgreSQL server in pod postgres-primary-0 (${ns}).`, runbook_url: runbook(p, 'PostgresDown') } }] },
+      s('1x10'),
+    );
+  },
+  PostgresReplicationLagHigh: (env, p) => {
+    const ns = store(env, 'postgres').namespace;
+    const s = (v: string) => [{ series: series('pg_replication_lag_seconds', { namespace: ns, pod: 'postgres-read-0', job: 'postgres-metrics' }), values: v }];
+    return fireAndNot(
+      'PostgresReplicationLagHigh',
+      { series: s('90x20'), pendingAt: '4m', fireAt: '10m', exp: [{ exp_labels: labels(env, 'critical', { pod: 'postgres-read-0' }), exp_annotations: { summary: 'PostgreSQL replica postgres-read-0 lags behind the primary', description: `Replica postgres-read-0 in ${ns} is 1m 30s behind the primary (threshold 30s); reads from postgres-read may be stale.`, runbook_url: runbook(p, 'PostgresReplicationLagHigh') } }] },
+      s('5x20'),
+    );
+  },
+  RedisDown: (env, p) => {
+    const ns = store(env, 'redis').namespace;
+    const s = (v: string) => [{ series: series('redis_up', { namespace: ns, pod: 'redis-1', job: 'redis-metrics' }), values: v }];
+    return fireAndNot(
+      'RedisDown',
+      { series: s('1 0x10'), pendingAt: '2m', fireAt: '4m', exp: [{ exp_labels: labels(env, 'critical', { namespace: ns, pod: 'redis-1', job: 'redis-metrics' }), exp_annotations: { summary: 'Redis instance redis-1 is down', description: `redis_exporter cannot reach Redis in pod redis-1 (${ns}).`, runbook_url: runbook(p, 'RedisDown') } }] },
+      s('1x10'),
+    );
+  },
+  RedisMemoryHigh: (env, p) => {
+    const ns = store(env, 'redis').namespace;
+    const l = { namespace: ns, pod: 'redis-0', job: 'redis-metrics' };
+    const s = (used: number) => [
+      { series: series('redis_memory_used_bytes', l), values: `${used}x20` },
+      { series: series('redis_memory_max_bytes', l), values: '1000x20' },
+      // A Redis without maxmemory (0) is left out, however much it uses.
+      { series: series('redis_memory_used_bytes', { ...l, pod: 'redis-2' }), values: '5000x20' },
+      { series: series('redis_memory_max_bytes', { ...l, pod: 'redis-2' }), values: '0x20' },
+    ];
+    return fireAndNot(
+      'RedisMemoryHigh',
+      { series: s(950), pendingAt: '9m', fireAt: '15m', exp: [{ exp_labels: labels(env, 'warning', l), exp_annotations: { summary: 'Redis redis-0 uses more than 90% of maxmemory', description: `Redis in pod redis-0 (${ns}) uses 95% of maxmemory; keys will be evicted or writes rejected.`, runbook_url: runbook(p, 'RedisMemoryHigh') } }] },
+      s(800),
+    );
+  },
+  KafkaBrokersDown: (env, p) => {
+    const kafka = store(env, 'kafka');
+    const s = (n: number) => [{ series: series('kafka_brokers', { namespace: kafka.namespace, job: 'kafka-exporter-metrics', pod: 'kafka-exporter-0' }), values: `${n}x20` }];
+    const exp = (seen: number) => [{ exp_labels: labels(env, 'critical', {}), exp_annotations: { summary: 'Kafka has fewer brokers than configured', description: `kafka_exporter (kafka-exporter-metrics) sees ${seen} of ${kafka.replicas} brokers in ${kafka.namespace}.`, runbook_url: runbook(p, 'KafkaBrokersDown') } }];
+    const cases = fireAndNot('KafkaBrokersDown', { series: s(kafka.replicas - 1), pendingAt: '4m', fireAt: '10m', exp: exp(kafka.replicas - 1) }, s(kafka.replicas));
+    // No exporter series at all (exporter down with the brokers) must fire too.
+    cases.push({ interval: '1m', input_series: [], alert_rule_test: [{ eval_time: '10m', alertname: 'KafkaBrokersDown', exp_alerts: exp(0) }] });
+    return cases;
+  },
+  KafkaConsumerLagHigh: (env, p) => {
+    const kafka = store(env, 'kafka');
+    const svc = env.services.find((s) => s.consumes.length > 0)!;
+    const threshold = svc.kafkaLagThreshold * svc.maxReplicas;
+    const topic = svc.consumes[0]!;
+    // Two partitions, summed per topic.
+    const s = (perPartition: number) =>
+      ['0', '1'].map((partition) => ({ series: series('kafka_consumergroup_lag', { namespace: kafka.namespace, job: 'kafka-exporter-metrics', consumergroup: svc.name, topic, partition }), values: `${perPartition}x30` }));
+    return fireAndNot(
+      'KafkaConsumerLagHigh',
+      {
+        series: s(threshold),
+        pendingAt: '14m',
+        fireAt: '20m',
+        exp: [{ exp_labels: labels(env, 'warning', { consumergroup: svc.name, topic }), exp_annotations: { summary: `Consumer group ${svc.name} is falling behind on ${topic}`, description: `Lag of ${svc.name} on ${topic} is ${threshold * 2} messages, above ${threshold} (${svc.kafkaLagThreshold} per replica × ${svc.maxReplicas} replicas) for 15 minutes.`, runbook_url: runbook(p, 'KafkaConsumerLagHigh') } }],
+      },
+      s(Math.floor(threshold / 2)),
+    );
+  },
+  ZooKeeperQuorumLost: (env, p) => {
+    const zk = store(env, 'zookeeper');
+    const quorum = zookeeperQuorum(zk.replicas);
+    const l = { namespace: zk.namespace, job: 'zookeeper-metrics' };
+    const exp = (inSync: number) => [{ exp_labels: labels(env, 'critical', {}), exp_annotations: { summary: 'ZooKeeper has lost its quorum', description: `Only ${inSync} of ${zk.replicas} ZooKeeper members in ${zk.namespace} are in sync with a leader (0: no leader); ${quorum} are needed. Kafka cannot elect controllers or change metadata.`, runbook_url: runbook(p, 'ZooKeeperQuorumLost') } }];
+    if (zk.replicas === 1) {
+      const s = (v: string) => [{ series: series('uptime', { ...l, pod: 'zookeeper-0' }), values: v }];
+      const standalone = [{ exp_labels: labels(env, 'critical', {}), exp_annotations: { summary: 'ZooKeeper has lost its quorum', description: `The ZooKeeper server in ${zk.namespace} is not serving. Kafka cannot elect controllers or change metadata.`, runbook_url: runbook(p, 'ZooKeeperQuorumLost') } }];
+      return fireAndNot('ZooKeeperQuorumLost', { series: s('1000 _x10'), pendingAt: '2m', fireAt: '8m', exp: standalone }, s('1000+60x10'));
+    }
+    // The leader reports its followers in sync: quorum − 2 is one short.
+    const s = (followers: number) => [{ series: series('synced_followers', { ...l, pod: 'zookeeper-1' }), values: `${followers}x10` }];
+    return fireAndNot('ZooKeeperQuorumLost', { series: s(quorum - 2), pendingAt: '1m', fireAt: '5m', exp: exp(quorum - 1) }, s(quorum - 1));
+  },
+};
