@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { dump } from 'js-yaml';
 import { ControlPlane } from './control-plane';
 import { customResourceDefinitions, kwokNodes, prerequisites, type NodeLayout, type Prerequisites } from './prerequisites';
 import { ImitationProvisioner } from './provisioner';
@@ -18,7 +19,8 @@ export interface EnvResult {
   readonly summary: Record<string, string | number>;
 }
 
-const yamlStream = (objs: readonly any[]) => objs.map((o) => JSON.stringify(o)).join('\n---\n');
+// YAML documents: kubectl before 1.30 reads a stream that starts with `{` as one JSON object and drops the rest.
+const yamlStream = (objs: readonly any[]) => objs.map((o) => dump(o, { noRefs: true, lineWidth: -1 })).join('---\n');
 
 /** SSA with strict validation, as Argo CD's server-side apply; returns the warnings kubectl printed. */
 export async function apply(cp: ControlPlane, objs: readonly any[], problems: string[], what: string): Promise<string[]> {
