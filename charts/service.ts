@@ -6,10 +6,11 @@ import { WAVE } from '../lib/waves';
 import { containerSecurityContext, podSecurityContext, tmpVolume } from '../lib/security';
 import { zoneSpread } from '../lib/scheduling';
 import { contentHash } from '../lib/hash';
+import { preStopSleep } from '../lib/newer-fields';
 import { sidecarAnnotations } from '../lib/quota';
 import { instrumentationAnnotations } from '../lib/instrumentation';
 import { STORE_CLIENT_SECRETS, STORE_ENDPOINTS } from '../lib/stores';
-import { externalEgress, dnsEgress, gatewayPeer, meshControlPlaneEgress, mergedMetricsServicePort, METRICS_PORT_NAME, podsIn, prometheusIngressRule, tcp, telemetryEgress } from '../lib/network';
+import { externalEgress, dnsEgress, gatewayPeer, meshControlPlaneEgress, mergedMetricsServicePort, METRICS_PORT_NAME, podsIn, prometheusIngressRule, shutdownProxyConfig, tcp, telemetryEgress } from '../lib/network';
 import type { CanaryModel, EnvironmentModel, ServiceModel } from '../platform/model';
 import { PlatformChart } from './platform-chart';
 
@@ -69,7 +70,7 @@ export class ServiceChart extends PlatformChart {
 
     const deployment = (cid: string, track: DeploymentTrack) => {
       const trackMatch = selector(track.identity);
-      new k8s.KubeDeployment(this, cid, {
+      const d = new k8s.KubeDeployment(this, cid, {
         metadata: meta({ name: track.identity.instance, namespace: ns, id: track.identity, wave: WAVE.services, ...(track.labels ? { labels: track.labels } : {}) }),
         spec: {
           // An autoscaler owns the count: leaving replicas out stops every sync from resetting it.
@@ -87,7 +88,7 @@ export class ServiceChart extends PlatformChart {
               annotations: {
                 [ANNOTATION.configChecksum]: contentHash(s.config),
                 'kubectl.kubernetes.io/default-container': s.name,
-                'proxy.istio.io/config': '{"holdApplicationUntilProxyStarts":true}',
+                'proxy.istio.io/config': JSON.stringify(shutdownProxyConfig(s.shutdown.gracePeriodSeconds)),
                 ...sidecarAnnotations(),
                 // The app's metrics reach Prometheus merged with Envoy's on the sidecar's 15020; the app port stays mTLS-only.
                 ...metricsMergeAnnotations(s.metrics),
@@ -118,7 +119,6 @@ export class ServiceChart extends PlatformChart {
                   startupProbe: probe(s.health.startup, 2, 30),
                   readinessProbe: probe(s.health.readiness, 5, 3),
                   livenessProbe: probe(s.health.liveness, 10, 3),
-                  lifecycle: s.shutdown.preStopSeconds > 0 ? { preStop: { exec: { command: ['sleep', String(s.shutdown.preStopSeconds)] } } } : undefined,
                   securityContext: containerSecurityContext(),
                   volumeMounts: [tmp.mount],
                 },
@@ -128,6 +128,8 @@ export class ServiceChart extends PlatformChart {
           },
         },
       });
+      // Serving on while the endpoints' removal spreads, with no `sleep` binary needed in the image.
+      if (s.shutdown.preStopSeconds > 0) preStopSleep(d, '/spec/template/spec/containers/0', s.shutdown.preStopSeconds);
     };
     const disruptionBudget = (cid: string, id: Identity) =>
       new k8s.KubePodDisruptionBudget(this, cid, {

@@ -104,3 +104,23 @@ export const NON_EXTERNAL_CIDRS = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/1
 export function externalEgress(ports: readonly number[]) {
   return { to: [{ ipBlock: { cidr: '0.0.0.0/0', except: [...NON_EXTERNAL_CIDRS] } }], ports: tcp(...ports) };
 }
+
+/**
+ * The Istio proxy of a pod that must keep talking while it shuts down (every
+ * store and service pod): it holds the app until it is up (they open
+ * connections at start), and on shutdown it stays up while the app finishes —
+ * a service's in-flight calls, a Redis master's failover, a Kafka broker's
+ * controlled shutdown — instead of draining for Envoy's default 5 s and
+ * cutting them off: it drains for up to the grace period and exits as soon as
+ * no connection is left. That matters where the proxy is a classic sidecar
+ * (SIGTERM at the same time as the app); as a native sidecar (Istio on
+ * Kubernetes 1.33+ by default) the kubelet stops it only after the app, and
+ * the same settings are harmless.
+ */
+export function shutdownProxyConfig(gracePeriodSeconds: number) {
+  return {
+    holdApplicationUntilProxyStarts: true,
+    terminationDrainDuration: `${gracePeriodSeconds}s`,
+    proxyMetadata: { EXIT_ON_ZERO_ACTIVE_CONNECTIONS: 'true' },
+  };
+}

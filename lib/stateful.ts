@@ -5,7 +5,7 @@ import { WAVE } from './waves';
 import { containerSecurityContext, podSecurityContext } from './security';
 import { footprint as podFootprint, sidecarAnnotations, type Footprint } from './quota';
 import { SIDECAR_RESOURCES, TIER_RESOURCES, toK8sResources, type ResourcePreset } from './resources';
-import { dnsEgress, meshControlPlaneEgress, MERGED_METRICS, podsIn, prometheusIngressRule, tcp } from './network';
+import { dnsEgress, meshControlPlaneEgress, MERGED_METRICS, podsIn, prometheusIngressRule, shutdownProxyConfig, tcp } from './network';
 import { statefulPlacement } from './scheduling';
 import { METRICS_PORT_NAME, STORE_ENDPOINTS, STORE_METRICS, STORE_METRICS_COMPONENT, type StoreMetrics } from './stores';
 import type { EnvironmentModel, StoreModel } from '../platform/model';
@@ -167,7 +167,7 @@ export interface StatefulWorkloadProps {
 export function meshPodAnnotations(podSpec: k8s.PodSpec, metrics: Pick<StoreMetrics, 'port' | 'path'>, extra?: Record<string, string>): Record<string, string> {
   return {
     'kubectl.kubernetes.io/default-container': podSpec.containers[0]!.name,
-    'proxy.istio.io/config': JSON.stringify(storeProxyConfig(podSpec.terminationGracePeriodSeconds ?? 30)),
+    'proxy.istio.io/config': JSON.stringify(shutdownProxyConfig(podSpec.terminationGracePeriodSeconds ?? 30)),
     ...sidecarAnnotations(),
     ...metricsMergeAnnotations(metrics),
     ...extra,
@@ -203,22 +203,6 @@ export function storePodBase(
     terminationGracePeriodSeconds: p.terminationGracePeriodSeconds,
     securityContext: podSecurityContext({ runAsUser: p.uid, fsGroup: p.uid }),
     ...statefulPlacement(env, p.spreadWith?.labels ?? selector(p.id), p.spreadWith?.pods ?? p.replicas),
-  };
-}
-
-/**
- * The Istio proxy of a store pod: it holds the app until it is up (stores open
- * connections at start), and on shutdown it stays up while the store shuts
- * down — a Redis master's preStop asks Sentinel to fail over, a Kafka broker's
- * controlled shutdown talks to the controller and ZooKeeper — instead of
- * draining for Envoy's default 5 s and cutting them off: it drains for up to the
- * grace period and exits as soon as no connection is left.
- */
-export function storeProxyConfig(gracePeriodSeconds: number) {
-  return {
-    holdApplicationUntilProxyStarts: true,
-    terminationDrainDuration: `${gracePeriodSeconds}s`,
-    proxyMetadata: { EXIT_ON_ZERO_ACTIVE_CONNECTIONS: 'true' },
   };
 }
 
@@ -490,13 +474,15 @@ export interface SyncHookJobProps {
 /**
  * A Sync hook Job in the `topics` wave (after the stores are healthy, before
  * the services start) and its NetworkPolicy (no ingress; egress only to
- * `egress`, DNS and istiod). The app waits for the proxy
- * (`holdApplicationUntilProxyStarts`) and the script calls the proxy's
- * `/quitquitquit` when it exits, so the Job completes. No native sidecar
- * (`sidecar.istio.io/nativeSidecar`): Kubernetes 1.28, the target, has the
- * SidecarContainers gate off, so istio-proxy would run as a never-ending init
- * container and the Job would hang. PSS restricted, read-only root with a
- * `/tmp` scratch, no ServiceAccount token.
+ * `egress`, DNS and istiod). The proxy is a native sidecar
+ * (`sidecar.istio.io/nativeSidecar: "true"`, Kubernetes 1.29+): it starts
+ * before the script and the kubelet stops it when the script exits, so the
+ * Job completes whatever the mesh's default mode. The script still calls the
+ * proxy's `/quitquitquit` when it exits (harmless to a native sidecar), so a
+ * mesh that refuses native sidecars cannot leave the Job running forever; it
+ * also waits for the proxy (`holdApplicationUntilProxyStarts`) for the same
+ * reason. PSS restricted, read-only root with a `/tmp` scratch, no
+ * ServiceAccount token.
  */
 export function syncHookJob(scope: Construct, p: SyncHookJobProps): k8s.KubeJob {
   const tmp = scratch('tmp', '/tmp', { sizeLimit: '128Mi' });
@@ -510,6 +496,7 @@ export function syncHookJob(scope: Construct, p: SyncHookJobProps): k8s.KubeJob 
           labels: meta({ name: p.name, id: p.id, wave: WAVE.topics }).labels,
           annotations: {
             'proxy.istio.io/config': '{"holdApplicationUntilProxyStarts":true}',
+            'sidecar.istio.io/nativeSidecar': 'true',
             ...sidecarAnnotations(),
           },
         },

@@ -1,15 +1,21 @@
 /**
- * Generates test/schemas/kubernetes-1.28.json: the Kubernetes 1.28 OpenAPI
- * definitions of the kinds the platform renders (and everything they
- * reference), without descriptions, so tests can validate rendered objects
- * strictly (unknown fields included) without the upstream file.
+ * Generates test/schemas/kubernetes-<minor>.json: the OpenAPI definitions of
+ * the kinds the platform renders (and everything they reference) for the
+ * oldest Kubernetes release the project supports (1.30), without
+ * descriptions, so tests validate rendered objects strictly (unknown fields
+ * included) without the upstream file.
  *
- *   npm run k8s-schema -- --from ../shared/schemas/kubernetes-v1.28.0-definitions.json
+ *   npm run k8s-schema -- --kubernetes v1.30.14          # from the Go module proxy
+ *   npm run k8s-schema -- --from FILE --version 1.28.0   # a swagger.json or a cdk8s _definitions.json
  *
- * The input is what `cdk8s import k8s@1.28.0` downloads (cdk8s-team/cdk8s,
- * kubernetes-schemas/v1.28.0/_definitions.json).
+ * With --kubernetes the input is Kubernetes' own api/openapi-spec/swagger.json
+ * of that release, from the k8s.io/kubernetes module (`go mod download`).
+ * IntOrString and Quantity are written as cdk8s's schemas write them (string
+ * or number), the form the tests were built on.
  */
+import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { stripDescriptions } from './strip-docs';
 
@@ -35,12 +41,26 @@ export const RENDERED_KINDS = [
   'io.k8s.api.rbac.v1.RoleBinding',
 ];
 
-const { values } = parseArgs({ options: { from: { type: 'string' }, out: { type: 'string', default: 'test/schemas/kubernetes-1.28.json' } } });
-if (!values.from) {
-  console.error('usage: npm run k8s-schema -- --from <kubernetes-v1.28.0 _definitions.json>');
+const { values } = parseArgs({ options: { from: { type: 'string' }, kubernetes: { type: 'string' }, version: { type: 'string' }, out: { type: 'string' } } });
+if (!values.from === !values.kubernetes) {
+  console.error('usage: npm run k8s-schema -- --kubernetes v1.30.14 | --from <swagger.json or _definitions.json> --version <x.y.z>');
   process.exit(2);
 }
-const all = (JSON.parse(readFileSync(values.from, 'utf8')) as { definitions: Record<string, any> }).definitions;
+let from = values.from;
+let version = values.version;
+if (values.kubernetes) {
+  const mod = JSON.parse(execFileSync('go', ['mod', 'download', '-json', `k8s.io/kubernetes@${values.kubernetes}`], { encoding: 'utf8', maxBuffer: 64 << 20 }));
+  if (mod.Error) throw new Error(`go mod download k8s.io/kubernetes@${values.kubernetes}: ${mod.Error}`);
+  from = join(mod.Dir, 'api', 'openapi-spec', 'swagger.json');
+  version = values.kubernetes.replace(/^v/, '');
+}
+if (!version) throw new Error('--version is required with --from');
+const minor = version.split('.').slice(0, 2).join('.');
+const out = values.out ?? `test/schemas/kubernetes-${minor}.json`;
+const all = (JSON.parse(readFileSync(from!, 'utf8')) as { definitions: Record<string, any> }).definitions;
+// As cdk8s's schemas write them (Kubernetes' own spec says `type: string` with a format).
+all['io.k8s.apimachinery.pkg.util.intstr.IntOrString'] = { oneOf: [{ type: 'string' }, { type: 'integer' }] };
+all['io.k8s.apimachinery.pkg.api.resource.Quantity'] = { oneOf: [{ type: 'string' }, { type: 'number' }] };
 const keep: Record<string, unknown> = {};
 const visit = (name: string) => {
   if (keep[name] || !all[name]) return;
@@ -52,5 +72,6 @@ const visit = (name: string) => {
 };
 for (const k of RENDERED_KINDS) visit(k);
 const sorted = Object.fromEntries(Object.keys(keep).sort().map((k) => [k, keep[k]]));
-writeFileSync(values.out!, `${JSON.stringify({ source: 'Kubernetes v1.28.0 OpenAPI definitions (cdk8s-team/cdk8s kubernetes-schemas/v1.28.0/_definitions.json), descriptions removed, only the kinds the platform renders', definitions: sorted })}\n`);
-console.log(`wrote ${values.out}: ${Object.keys(sorted).length} definitions`);
+const source = values.kubernetes ? `k8s.io/kubernetes@${values.kubernetes} api/openapi-spec/swagger.json` : from;
+writeFileSync(out, `${JSON.stringify({ source: `Kubernetes ${version} OpenAPI definitions (${source}), descriptions removed, only the kinds the platform renders`, definitions: sorted })}\n`);
+console.log(`wrote ${out}: ${Object.keys(sorted).length} definitions`);

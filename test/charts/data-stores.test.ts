@@ -555,11 +555,10 @@ describe('data layer: PostgreSQL provisioning Job', () => {
     expect(skeleton(topics).script).toContain('/quitquitquit');
   });
 
-  it('hook Jobs finish on Kubernetes 1.28: no native sidecar, the app waits for the proxy and stops it on exit', () => {
+  it('hook Jobs finish in either proxy mode: a native sidecar the kubelet stops, and /quitquitquit on exit should the mesh run it classic', () => {
     for (const job of [provisionJob(rendered), rendered.get('Job', 'kafka-topics', { env: 'prod' }) as any]) {
       const annotations = job.spec.template.metadata.annotations;
-      // Native sidecars need the SidecarContainers gate (on by default from 1.29): on 1.28 istio-proxy would never exit.
-      expect(Object.keys(annotations).filter((k) => k.includes('nativeSidecar'))).toEqual([]);
+      expect(annotations['sidecar.istio.io/nativeSidecar']).toBe('true');
       expect(JSON.parse(annotations['proxy.istio.io/config'])).toEqual({ holdApplicationUntilProxyStarts: true });
       expect(job.spec.template.spec.containers[0].command[2]).toContain('trap stop_sidecar EXIT');
     }

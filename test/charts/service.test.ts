@@ -59,7 +59,8 @@ describe('service chart', () => {
     expect(p.automountServiceAccountToken).toBe(false);
     expect(r.get('ServiceAccount', 'api', { env: 'prod' }).automountServiceAccountToken).toBe(false);
     expect(p.terminationGracePeriodSeconds).toBe(30);
-    expect(c.lifecycle.preStop.exec.command).toEqual(['sleep', '5']);
+    // The kubelet's sleep action: nothing to run in the image (distroless has no `sleep`).
+    expect(c.lifecycle).toEqual({ preStop: { sleep: { seconds: 5 } } });
     expect(c.readinessProbe.httpGet.path).toBe('/ready');
     expect(c.livenessProbe.httpGet.path).toBe('/healthz');
     expect(c.startupProbe.httpGet.path).toBe('/healthz');

@@ -1,12 +1,13 @@
 import Ajv, { type ValidateFunction } from 'ajv';
-import k8sSchema from '../schemas/kubernetes-1.28.json';
+import k8sSchema from '../schemas/kubernetes-1.30.json';
 import crdSchemas from '../schemas/crds.json';
 import type { KubeObject } from '../../lib/synth';
 
 /**
  * Strict validation of rendered objects:
- * - Kubernetes' own kinds against the Kubernetes 1.28 OpenAPI definitions
- *   (test/schemas/kubernetes-1.28.json, `npm run k8s-schema`);
+ * - Kubernetes' own kinds against the OpenAPI definitions of Kubernetes 1.30,
+ *   the oldest release the project supports (test/schemas/kubernetes-1.30.json,
+ *   `npm run k8s-schema`);
  * - custom resources against the openAPIV3Schema of exactly the CRD versions
  *   the project pins (test/schemas/crds.json, `npm run crd-schema`).
  * Types, required fields, enums, and no field the schema does not know (the
@@ -59,9 +60,9 @@ export function strictSchemaErrors(obj: KubeObject): string[] | null {
 }
 
 /** Kept for readability where only Kubernetes' own kinds are meant. */
-export const k8s128Errors = strictSchemaErrors;
+export const k8sErrors = strictSchemaErrors;
 
-/** True when the group belongs to Kubernetes itself (its objects must be covered by the 1.28 definitions). */
+/** True when the group belongs to Kubernetes itself (its objects must be covered by the 1.30 definitions). */
 export function isBuiltInGroup(apiVersion: string): boolean {
   const group = apiVersion.includes('/') ? apiVersion.split('/')[0]! : '';
   return group === '' || group.endsWith('.k8s.io') || ['apps', 'batch', 'autoscaling', 'policy'].includes(group);
