@@ -83,9 +83,10 @@ define_family() {
       moddir="$mods/kwok"
       version="$(modver "$moddir" sigs.k8s.io/kwok)"
       bins=("kwok=sigs.k8s.io/kwok/cmd/kwok")
-      # KWOK's own stage definitions (nodes Ready with status heartbeats; pods Ready, Job pods Succeeded,
-      # deleted pods removed), copied from the pinned module: the kwok binary has none built in.
-      data=("kwok-stages=stages.yaml")
+      # KWOK's own stage definitions (nodes Ready with status heartbeats; pods Ready, Job pods Succeeded),
+      # copied from the pinned module: the kwok binary has none built in. Pod deletion is the test's own
+      # stage (test/cluster/kwok-pod-delete.yaml).
+      data=("kwok-stages=stages-v2.yaml")
       ;;
     istio)
       moddir="$mods/istio"
@@ -111,11 +112,11 @@ write_data() {
       dir="$(cd "$moddir" && go list -m -f '{{.Dir}}' sigs.k8s.io/kwok)"
       [[ -d "$dir/kustomize/stage" ]] || die "kwok: no kustomize/stage in $dir"
       for f in node/fast/node-initialize.yaml node/heartbeat/node-heartbeat.yaml \
-               pod/fast/pod-ready.yaml pod/fast/pod-complete.yaml pod/fast/pod-delete.yaml; do
+               pod/fast/pod-ready.yaml pod/fast/pod-complete.yaml; do
         [[ -f "$dir/kustomize/stage/$f" ]] || die "kwok: stage $f missing in $dir"
         echo "---"; cat "$dir/kustomize/stage/$f"
-      done > "$dest/../stages.yaml.tmp"
-      mv -f "$dest/../stages.yaml.tmp" "$dest/../stages.yaml"
+      done > "$dest/../stages-v2.yaml.tmp"
+      mv -f "$dest/../stages-v2.yaml.tmp" "$dest/../stages-v2.yaml"
       ;;
   esac
 }

@@ -153,6 +153,7 @@ export class ControlPlane {
     this.launch('kwok', 'kwok', [
       `--kubeconfig=${this.kubeconfig}`,
       `--config=${this.tools['kwok-stages']}`,
+      `--config=${join(__dirname, 'kwok-pod-delete.yaml')}`,
       // Only the nodes this test creates (they carry the annotation).
       '--manage-all-nodes=false', '--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake',
       '--node-ip=10.240.0.1', '--cidr=10.128.0.0/12',
