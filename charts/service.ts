@@ -88,7 +88,8 @@ export class ServiceChart extends PlatformChart {
               annotations: {
                 [ANNOTATION.configChecksum]: contentHash(s.config),
                 'kubectl.kubernetes.io/default-container': s.name,
-                'proxy.istio.io/config': JSON.stringify(shutdownProxyConfig(s.shutdown.gracePeriodSeconds)),
+                // Through the preStop sleep (callers may pause their connections while endpoints drain) and 5 s of shutdown.
+                'proxy.istio.io/config': JSON.stringify(shutdownProxyConfig(s.shutdown.preStopSeconds + 5)),
                 ...sidecarAnnotations(),
                 // The app's metrics reach Prometheus merged with Envoy's on the sidecar's 15020; the app port stays mTLS-only.
                 ...metricsMergeAnnotations(s.metrics),

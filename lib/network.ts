@@ -108,19 +108,19 @@ export function externalEgress(ports: readonly number[]) {
 /**
  * The Istio proxy of a pod that must keep talking while it shuts down (every
  * store and service pod): it holds the app until it is up (they open
- * connections at start), and on shutdown it stays up while the app finishes —
- * a service's in-flight calls, a Redis master's failover, a Kafka broker's
- * controlled shutdown — instead of draining for Envoy's default 5 s and
- * cutting them off: it drains for up to the grace period and exits as soon as
- * no connection is left. That matters where the proxy is a classic sidecar
- * (SIGTERM at the same time as the app); as a native sidecar (Istio on
- * Kubernetes 1.33+ by default) the kubelet stops it only after the app, and
- * the same settings are harmless.
+ * connections at start), and on SIGTERM it stays at least `minDrainSeconds`
+ * and then until no inbound connection is left (istio-agent's
+ * EXIT_ON_ZERO_ACTIVE_CONNECTIONS; the pod's grace period bounds it) —
+ * instead of Envoy's fixed 5 s drain that cuts off a service's last calls, a
+ * Redis master's failover or a Kafka broker's controlled shutdown. In this
+ * mode istio-agent ignores `terminationDrainDuration`, so it is not set. That
+ * matters where the proxy is a classic sidecar (SIGTERM at the same time as
+ * the app); as a native sidecar (Istio on Kubernetes 1.33+ by default) the
+ * kubelet stops it only after the app, and the same settings are harmless.
  */
-export function shutdownProxyConfig(gracePeriodSeconds: number) {
+export function shutdownProxyConfig(minDrainSeconds = 5) {
   return {
     holdApplicationUntilProxyStarts: true,
-    terminationDrainDuration: `${gracePeriodSeconds}s`,
-    proxyMetadata: { EXIT_ON_ZERO_ACTIVE_CONNECTIONS: 'true' },
+    proxyMetadata: { EXIT_ON_ZERO_ACTIVE_CONNECTIONS: 'true', MINIMUM_DRAIN_DURATION: `${minDrainSeconds}s` },
   };
 }

@@ -167,7 +167,8 @@ export interface StatefulWorkloadProps {
 export function meshPodAnnotations(podSpec: k8s.PodSpec, metrics: Pick<StoreMetrics, 'port' | 'path'>, extra?: Record<string, string>): Record<string, string> {
   return {
     'kubectl.kubernetes.io/default-container': podSpec.containers[0]!.name,
-    'proxy.istio.io/config': JSON.stringify(shutdownProxyConfig(podSpec.terminationGracePeriodSeconds ?? 30)),
+    // A store's peers stay connected through its shutdown (replicas, Sentinels, brokers), which keeps its proxy up.
+    'proxy.istio.io/config': JSON.stringify(shutdownProxyConfig()),
     ...sidecarAnnotations(),
     ...metricsMergeAnnotations(metrics),
     ...extra,

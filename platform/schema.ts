@@ -371,6 +371,11 @@ export function crossCheck(raw: PlatformSpec, push: (path: (string | number)[], 
     if (first !== undefined) push(['services', i, 'name'], `duplicate service name '${s.name}' (also services[${first}])`);
     else names.set(s.name, i);
     if ((DATA_STORES as readonly string[]).includes(s.name)) push(['services', i, 'name'], `'${s.name}' is reserved for the data store`);
+    // The API server refuses a preStop sleep longer than the grace period, and the app needs time after it.
+    const sd = obj(s.shutdown);
+    const preStop = typeof sd.preStopSeconds === 'number' ? sd.preStopSeconds : 5;
+    const grace = typeof sd.gracePeriodSeconds === 'number' ? sd.gracePeriodSeconds : 30;
+    if (preStop >= grace) push(['services', i, 'shutdown', 'preStopSeconds'], `preStopSeconds (${preStop}) must be less than gracePeriodSeconds (${grace}): the pod is killed at the end of its grace period`);
   });
   const stores = new Set(Object.keys(spec.dataStores).filter((k) => spec.dataStores[k]));
   // All services of an environment share one namespace, hence one set of egress listeners.

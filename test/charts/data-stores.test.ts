@@ -686,12 +686,22 @@ describe('PostgreSQL connection budget', () => {
 
 describe('store pods keep their Istio proxy through shutdown', () => {
   const rendered = render(smallPlatform());
-  it('every store StatefulSet: the proxy drains for the pod grace period and exits when no connection is left', () => {
+  it('every store StatefulSet: the proxy stays while any peer or client is connected (EXIT_ON_ZERO_ACTIVE_CONNECTIONS), not a fixed 5 s drain', () => {
     const sets = rendered.find('StatefulSet', { env: 'prod' }) as any[];
     expect(sets.length).toBeGreaterThan(3);
     for (const s of sets) {
       const cfg = JSON.parse(s.spec.template.metadata.annotations['proxy.istio.io/config']);
-      expect(cfg, s.metadata.name).toEqual({ holdApplicationUntilProxyStarts: true, terminationDrainDuration: `${s.spec.template.spec.terminationGracePeriodSeconds}s`, proxyMetadata: { EXIT_ON_ZERO_ACTIVE_CONNECTIONS: 'true' } });
+      // istio-agent ignores terminationDrainDuration in this mode: a value there would only mislead.
+      expect(cfg, s.metadata.name).toEqual({ holdApplicationUntilProxyStarts: true, proxyMetadata: { EXIT_ON_ZERO_ACTIVE_CONNECTIONS: 'true', MINIMUM_DRAIN_DURATION: '5s' } });
+    }
+  });
+
+  it('every service: the proxy stays through the preStop sleep and 5 s of shutdown, then while connections last', () => {
+    for (const d of rendered.find('Deployment', { env: 'prod' }) as any[]) {
+      if (!d.spec.template.metadata.annotations?.['proxy.istio.io/config'] || !d.spec.template.spec.containers[0].lifecycle) continue;
+      const cfg = JSON.parse(d.spec.template.metadata.annotations['proxy.istio.io/config']);
+      const preStop = d.spec.template.spec.containers[0].lifecycle.preStop.sleep.seconds as number;
+      expect(cfg.proxyMetadata, d.metadata.name).toEqual({ EXIT_ON_ZERO_ACTIVE_CONNECTIONS: 'true', MINIMUM_DRAIN_DURATION: `${preStop + 5}s` });
     }
   });
 });

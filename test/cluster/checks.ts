@@ -141,13 +141,14 @@ export async function warningEvents(cp: ControlPlane): Promise<string[]> {
 /**
  * A node upgrade, one zone at a time: `kubectl drain` (Eviction API, PDBs
  * respected) of the busiest node in each zone; while it runs, every workload
- * the spec makes redundant (more than one replica) must keep at least one
- * ready replica and never fall below its PDB; afterwards everything is
+ * running more than one replica (live count: autoscalers own most) must keep
+ * at least one ready replica and never fall below its PDB; afterwards everything is
  * healthy again on the remaining nodes. Drained nodes stay cordoned.
  */
 export async function drainOnePerZone(cp: ControlPlane, layout: NodeLayout, objects: readonly TreeObject[]): Promise<{ problems: string[]; summary: string }> {
   const problems: string[] = [];
-  const redundant = objects.filter((t) => ['Deployment', 'StatefulSet'].includes(t.obj.kind) && (t.obj.spec?.replicas ?? 1) > 1);
+  // Redundant by the live replica count: an autoscaler owns the count of most Deployments (no spec.replicas in the tree).
+  const workloads = objects.filter((t) => ['Deployment', 'StatefulSet'].includes(t.obj.kind));
   const t0 = Date.now();
   let evicted = 0;
   for (const zone of layout.zones) {
@@ -161,14 +162,13 @@ export async function drainOnePerZone(cp: ControlPlane, layout: NodeLayout, obje
     const watch = (async () => {
       while (!stop) {
         const live = (await cp.getJson(['get', 'deployments,statefulsets', '-A'])).items as any[];
-        for (const t of redundant) {
+        for (const t of workloads) {
           const l = live.find((x) => key(x) === key(t.obj));
-          const ready = l?.status?.readyReplicas ?? 0;
-          if (l && ready < 1) problems.push(`drain ${node.metadata.name}: ${ref(t.obj)} had no ready replica`);
+          if (l && (l.spec?.replicas ?? 1) > 1 && (l.status?.readyReplicas ?? 0) < 1) problems.push(`drain ${node.metadata.name}: ${ref(t.obj)} (${l.spec.replicas} replicas) had no ready replica`);
         }
         await new Promise((r) => setTimeout(r, 500));
       }
-    })();
+    })().catch((e) => problems.push(`drain ${node.metadata.name}: watching the workloads failed: ${(e as Error).message}`));
     const r = await cp.kubectl(['drain', node.metadata.name, '--ignore-daemonsets', '--delete-emptydir-data', '--timeout=240s']);
     stop = true;
     await watch;

@@ -49,6 +49,23 @@ export interface KubectlResult {
   readonly stderr: string;
 }
 
+/** Control planes of this process: stopped on Ctrl-C, SIGTERM or an unhandled error, so no etcd or API server outlives the run. */
+const RUNNING = new Set<ControlPlane>();
+const stopAll = (code: number) => {
+  for (const cp of RUNNING) cp.killNow();
+  process.exit(code);
+};
+process.once('SIGINT', () => stopAll(130));
+process.once('SIGTERM', () => stopAll(143));
+process.once('uncaughtException', (e) => {
+  console.error(e);
+  stopAll(1);
+});
+process.once('unhandledRejection', (e) => {
+  console.error(e);
+  stopAll(1);
+});
+
 export class ControlPlane {
   private readonly procs: { name: string; proc: ChildProcess }[] = [];
   readonly kubeconfig: string;
@@ -73,6 +90,7 @@ export class ControlPlane {
   static async start(work: string, ports = defaultPorts()): Promise<ControlPlane> {
     mkdirSync(work, { recursive: true });
     const cp = new ControlPlane(work, ports);
+    RUNNING.add(cp);
     try {
       await cp.boot();
     } catch (e) {
@@ -162,15 +180,22 @@ export class ControlPlane {
     await this.until('controllers running (default ServiceAccount created)', 60_000, async () => (await this.kubectl(['-n', 'default', 'get', 'serviceaccount', 'default'])).code === 0);
   }
 
-  /** Runs kubectl as cluster admin. */
-  kubectl(args: readonly string[], input?: string): Promise<KubectlResult> {
+  /** Runs kubectl as cluster admin; killed after `timeoutMs` (a wedged API server fails the run instead of hanging it). */
+  kubectl(args: readonly string[], input?: string, timeoutMs = 360_000): Promise<KubectlResult> {
     return new Promise((resolve) => {
       const proc = spawn(this.tools.kubectl!, [`--kubeconfig=${this.kubeconfig}`, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
       let stdout = '';
       let stderr = '';
+      const timer = setTimeout(() => {
+        stderr += `\nkubectl ${args.slice(0, 3).join(' ')} killed after ${timeoutMs / 1000} s`;
+        proc.kill('SIGKILL');
+      }, timeoutMs);
       proc.stdout.on('data', (d) => (stdout += d));
       proc.stderr.on('data', (d) => (stderr += d));
-      proc.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr }));
+      proc.on('close', (code) => {
+        clearTimeout(timer);
+        resolve({ code: code ?? 1, stdout, stderr });
+      });
       proc.stdin.end(input ?? '');
     });
   }
@@ -206,7 +231,13 @@ export class ControlPlane {
     }
   }
 
+  /** Kills every process at once (signal handlers; no waiting). */
+  killNow(): void {
+    for (const { proc } of this.procs) if (proc.exitCode === null) proc.kill('SIGKILL');
+  }
+
   async stop(): Promise<void> {
+    RUNNING.delete(this);
     for (const { proc } of [...this.procs].reverse()) if (proc.exitCode === null) proc.kill('SIGTERM');
     await Promise.all(
       this.procs.map(

@@ -61,6 +61,8 @@ describe('test:cluster harness', () => {
     );
     expect(EXPLAINED.some((e) => e.applies(m('IST0173', 'DestinationRule shop-prod/auth-service', 'The Subset canary defined in the DestinationRule does not select any pods.'), routed))).toBe(false);
     expect(explained(m('IST0101', 'VirtualService shop-prod/auth-service', 'Referenced host not found: "x"'))).toBe(false);
+    expect(explained(m('IST0101', 'Gateway shop-prod/public', 'Referenced selector not found: "app=istio-ingressgateway"'))).toBe(true);
+    expect(explained(m('IST0101', 'Gateway shop-prod/public', 'Referenced selector not found: "app=istio-ingresgateway"'))).toBe(false);
     expect(explained(m('IST0127', 'AuthorizationPolicy shop-prod/auth-service', 'No matching workloads for this resource with the following labels: app.kubernetes.io/name=auth-service'))).toBe(false);
   });
 

@@ -20,6 +20,9 @@ export interface AnalyzeMessage {
   readonly text: string;
 }
 
+/** The ingress gateway add-on's pod label (`app`): the spec's `cluster.ingressGateway.name`, set by run.ts. */
+export const GATEWAY = { app: 'istio-ingressgateway' };
+
 type Explanation = { readonly why: string; readonly applies: (m: AnalyzeMessage, objects: readonly TreeObject[]) => boolean };
 
 /** Hosts a VirtualService of the tree routes to with subset `canary`. */
@@ -35,7 +38,11 @@ const canaryRoutedHosts = (objects: readonly TreeObject[]) =>
 export const EXPLAINED: readonly Explanation[] = [
   // Harness: the add-ons do not run here.
   { why: 'no sidecar injector runs here (istiod is an add-on)', applies: (m) => m.code === 'IST0103' },
-  { why: "the ingress gateway's pods are the istio-ingress add-on's, which does not run here", applies: (m) => m.code === 'IST0101' && /^Gateway /.test(m.origin) && /Referenced selector not found/.test(m.text) },
+  {
+    why: "the ingress gateway's pods are the istio-ingress add-on's, which does not run here",
+    // Only the configured gateway's selector: a misspelt one still counts.
+    applies: (m) => m.code === 'IST0101' && /^Gateway /.test(m.origin) && m.text.includes(`Referenced selector not found: "app=${GATEWAY.app}"`),
+  },
   {
     why: "the collector's pods are created by the OpenTelemetry Operator (an add-on), which does not run here",
     applies: (m) =>

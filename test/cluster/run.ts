@@ -7,8 +7,8 @@
  *
  *   npm run test:cluster                          every environment of dist/
  *   npm run test:cluster -- --env prod            one environment
- *   npm run test:cluster -- --dir PATH [--zones a,b,c]   any rendered tree (steps 1–2)
- *   npm run test:cluster -- --base REF            upgrade from dist/ at REF (default HEAD~1)
+ *   npm run test:cluster -- --dir PATH [--zones a,b,c] [--ingress-gateway APP]   any rendered tree (steps 1–2)
+ *   npm run test:cluster -- --base REF            upgrade from dist/ at REF (default: before the last commit that changed dist/)
  *   --keep   keeps the work directory (control-plane logs) · --no-drain · --no-upgrade · --no-faults
  *
  * For each environment: a fresh install (sync, settle, no Warning event,
@@ -31,10 +31,11 @@ import type { NodeLayout } from './prerequisites';
 import { plantFaults } from './faults';
 import { runTree, type EnvResult } from './sync';
 import { loadTree } from './tree';
-import { distAt, plantUpgrade, upgradeCheck, type UpgradeResult } from './upgrade';
+import { GATEWAY } from './istio';
+import { defaultBase, distAt, plantUpgrade, upgradeCheck, type UpgradeResult } from './upgrade';
 
 const ROOT = resolve(__dirname, '..', '..');
-const failedUpgrade = (e: Error): UpgradeResult => ({ problems: [`harness: ${e.message}`], changed: [], refused: new Map(), flagged: new Map(), seconds: 0 });
+const failedUpgrade = (e: Error): UpgradeResult => ({ problems: [`harness: ${e.message}`], changed: [], refused: new Map(), flagged: new Map(), pruned: [], seconds: 0 });
 const GENERIC_ZONES = ['zone-a', 'zone-b', 'zone-c'];
 
 async function main(): Promise<void> {
@@ -43,22 +44,25 @@ async function main(): Promise<void> {
       env: { type: 'string', multiple: true },
       dir: { type: 'string' },
       zones: { type: 'string' },
+      'ingress-gateway': { type: 'string' },
       'nodes-per-zone': { type: 'string', default: '3' },
       'no-drain': { type: 'boolean', default: false },
       'no-faults': { type: 'boolean', default: false },
       'no-upgrade': { type: 'boolean', default: false },
-      base: { type: 'string', default: 'HEAD~1' },
+      base: { type: 'string' },
       keep: { type: 'boolean', default: false },
     },
   });
   const work = mkdtempSync(join(tmpdir(), 'platform-gen-cluster-'));
   const perZone = Number(values['nodes-per-zone']);
   const runs: { name: string; dir: string; layout: NodeLayout; drain: boolean }[] = [];
+  if (values['ingress-gateway']) GATEWAY.app = values['ingress-gateway'];
   if (values.dir) {
     const zones = values.zones ? values.zones.split(',') : GENERIC_ZONES;
     runs.push({ name: basename(resolve(values.dir)), dir: resolve(values.dir), layout: { zones, perZone }, drain: false });
   } else {
     const model = resolvePlatform(loadSpec(process.env.PLATFORM_SPEC ?? join(ROOT, 'platform.yaml')));
+    GATEWAY.app = model.cluster.ingressGateway.name;
     const envs = values.env ?? model.environments.map((e) => e.name);
     for (const e of envs) {
       const env = model.environments.find((x) => x.name === e);
@@ -82,7 +86,7 @@ async function main(): Promise<void> {
   }
   const distRoot = process.env.CDK8S_OUTDIR ?? join(ROOT, 'dist');
   const report = (name: string, u: UpgradeResult, problems: string[]) => {
-    console.log(`[cluster] ${name}: ${u.changed.length} objects changed, ${u.refused.size} refused by the API server, ${u.flagged.size} flagged REPLACE, ${u.seconds} s`);
+    console.log(`[cluster] ${name}: ${u.changed.length} objects changed, ${u.refused.size} refused by the API server, ${u.flagged.size} flagged REPLACE, ${u.pruned.length} pruned, ${u.seconds} s`);
     for (const [k, why] of u.refused) console.log(`[cluster] ${name}: refused ${k}: ${why}`);
     for (const p of problems) console.log(`[cluster] ${name}: PROBLEM ${p}`);
     console.log(`[cluster] ${name}: ${problems.length === 0 ? 'PASS' : `FAIL (${problems.length} problems)`}`);
@@ -91,9 +95,10 @@ async function main(): Promise<void> {
   // Step 4: the upgrade from the base's committed dist/ to the current one, per environment.
   if (!values.dir && !values['no-upgrade']) {
     const baseRoot = join(work, 'base-dist');
-    distAt(values.base!, baseRoot, ROOT);
+    const base = values.base ?? defaultBase(ROOT);
+    distAt(base, baseRoot, ROOT);
     for (const r of runs) {
-      const name = `${r.name} upgrade from ${values.base}`;
+      const name = `${r.name} upgrade from ${base.replace(/^([0-9a-f]{10})[0-9a-f]+/, '$1')}`;
       console.log(`[cluster] ${name}`);
       const u = await upgradeCheck(`${r.name}-upgrade`, r.name, baseRoot, distRoot, r.layout, work).catch(failedUpgrade);
       report(name, u, u.problems);

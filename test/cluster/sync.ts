@@ -31,11 +31,17 @@ export async function apply(cp: ControlPlane, objs: readonly any[], problems: st
   const errors = lines.filter((l) => !/^Warning:/.test(l));
   if (r.code !== 0) problems.push(`${what}: apply failed:\n    ${errors.join('\n    ')}`);
   if (warnings.length) {
-    // Attribute each warning to its object (one server-side dry run per object).
+    // Attribute each warning to its object (one server-side dry run per object); one no object repeats is
+    // reported as it was printed, under the step.
+    let claimed = 0;
     for (const o of objs) {
-      const one = await cp.kubectl(['apply', '--server-side', '--force-conflicts', '--field-manager=argocd-controller', '--validate=strict', '--dry-run=server', '-f', '-'], JSON.stringify(o));
-      for (const w of one.stderr.split('\n').filter((l) => /^Warning:/.test(l))) problems.push(`${ref(o)}: ${w}`);
+      const one = await cp.kubectl(['apply', '--server-side', '--force-conflicts', '--field-manager=argocd-controller', '--validate=strict', '--dry-run=server', '-f', '-'], yamlStream([o]));
+      for (const w of one.stderr.split('\n').filter((l) => /^Warning:/.test(l))) {
+        problems.push(`${ref(o)}: ${w}`);
+        claimed++;
+      }
     }
+    if (claimed < warnings.length) for (const w of warnings) problems.push(`${what}: ${w}`);
   }
   return warnings;
 }

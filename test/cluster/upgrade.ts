@@ -13,7 +13,8 @@ import { loadTree, type TreeObject } from './tree';
  * control plane, then the current tree. Every changed object is first applied
  * as a server-side dry run: the set the API server refuses (immutable fields)
  * must be exactly the set `npm run diff` flags REPLACE. The rest is then
- * synced and must settle like a fresh install.
+ * synced, what only the base had is pruned (except `Prune=false`), and it
+ * must settle like a fresh install.
  */
 export interface UpgradeResult {
   readonly problems: string[];
@@ -23,10 +24,19 @@ export interface UpgradeResult {
   readonly refused: Map<string, string>;
   /** Flagged REPLACE by `npm run diff`, with the reason. */
   readonly flagged: Map<string, string>;
+  /** Objects only the base had, deleted as Argo CD's prune would. */
+  readonly pruned: string[];
   readonly seconds: number;
 }
 
 const id = (kind: string, ns: string | undefined, name: string) => `${kind}/${ns ? `${ns}/` : ''}${name}`;
+
+/** The default base: the commit before the last one that changed dist/ (so the upgrade is never from an identical tree). */
+export function defaultBase(repo: string): string {
+  const last = execFileSync('git', ['-C', repo, 'log', '-1', '--format=%H', '--', 'dist'], { encoding: 'utf8' }).trim();
+  if (!last) throw new Error('no commit changed dist/ (a clone with history is needed; pass --base REF)');
+  return `${last}~1`;
+}
 
 /** `dist/` as committed at `ref`, extracted under `dest` (dest/<env>/…). */
 export function distAt(ref: string, dest: string, repo: string): void {
@@ -48,12 +58,13 @@ export async function upgradeCheck(name: string, env: string, baseRoot: string, 
   const changed: string[] = [];
   const refused = new Map<string, string>();
   const flagged = new Map<string, string>();
+  const pruned: string[] = [];
   const c = await bootCluster(name, layout, [...base, ...head], work, problems);
   try {
     const b = await syncTree(c, base, problems, { label: 'base' });
     if (!b.synced || problems.length) {
       problems.unshift('the base tree did not sync; the upgrade was not tried');
-      return { problems, changed, refused, flagged, seconds: (Date.now() - t0) / 1000 };
+      return { problems, changed, refused, flagged, pruned, seconds: (Date.now() - t0) / 1000 };
     }
     let out = '';
     const code = runDiff(['--base-dir', baseRoot, '--head-dir', headRoot, '--env', env, '--format', 'json'], { out: (t) => (out += t), err: (t) => problems.push(`npm run diff: ${t.trim()}`) });
@@ -77,11 +88,20 @@ export async function upgradeCheck(name: string, env: string, baseRoot: string, 
     // What Argo CD can apply: everything but the refused objects (an operator replaces those by hand).
     const applicable: TreeObject[] = head.filter((t) => !refused.has(id(t.obj.kind, t.obj.metadata.namespace, t.obj.metadata.name)));
     const h = await syncTree(c, applicable, problems, { label: 'upgrade' });
+    // Prune (the Applications prune, PruneLast): what only the base had goes, except what says Prune=false.
+    if (h.synced) {
+      for (const t of base.filter((b) => !b.hook && !headById.has(id(b.obj.kind, b.obj.metadata.namespace, b.obj.metadata.name)))) {
+        if (/Prune=false/.test(t.obj.metadata.annotations?.['argocd.argoproj.io/sync-options'] ?? '')) continue;
+        const r = await c.cp.kubectl(['delete', t.obj.kind, ...(t.obj.metadata.namespace ? ['-n', t.obj.metadata.namespace] : []), t.obj.metadata.name, '--ignore-not-found', '--wait=true']);
+        if (r.code !== 0) problems.push(`prune ${id(t.obj.kind, t.obj.metadata.namespace, t.obj.metadata.name)}: ${r.stderr.trim()}`);
+        else pruned.push(id(t.obj.kind, t.obj.metadata.namespace, t.obj.metadata.name));
+      }
+    }
     await afterSync(c, applicable, h.synced, problems, 'after upgrade');
   } finally {
     await c.stop();
   }
-  return { problems, changed, refused, flagged, seconds: Math.round((Date.now() - t0) / 100) / 10 };
+  return { problems, changed, refused, flagged, pruned, seconds: Math.round((Date.now() - t0) / 100) / 10 };
 }
 
 /**

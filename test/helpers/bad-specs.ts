@@ -24,6 +24,7 @@ export const BAD_SPECS: BadSpec[] = [
   ['autoscaling min > max', (s: any) => (s.environments.prod.autoscaling.minReplicas = 8), 'environments.prod.autoscaling.minReplicas: autoscaling minReplicas (8) must not exceed maxReplicas (6)'],
   ['wrong type', (s: any) => (s.environments.dev.replicas = 'one'), 'environments.dev.replicas: expected number, got "one"'],
   ['unknown runtime', (s: any) => (s.services[0].runtime = 'cobol'), 'services[0].runtime: must be one of'],
+  ['preStop as long as the grace period', (s: any) => (s.services[0].shutdown = { preStopSeconds: 30, gracePeriodSeconds: 30 }), 'services[0].shutdown.preStopSeconds: preStopSeconds (30) must be less than gracePeriodSeconds (30): the pod is killed at the end of its grace period'],
   ['Kafka 4 in one environment', (s: any) => (s.dataStores.kafka.environments.dev.version = '4.0.0'), "dataStores.kafka.environments.dev.version: Kafka 4.0 removed ZooKeeper mode"],
   ['reserved environment name', (s: any) => { s.environments.addons = { namespace: 'acme-addons', replicas: 1 }; }, "environments.addons: 'addons' is reserved"],
   ['store without an environment', (s: any) => delete s.dataStores.kafka.environments.prod, "dataStores.kafka.environments: missing environment 'prod'"],

@@ -23,73 +23,101 @@ const labels = (env: EnvironmentModel, severity: string, extra: Record<string, s
 const runbook = (platform: PlatformModel, alert: string) => `${platform.gitops.repoURL.replace(/\.git$/, '')}/blob/${platform.gitops.targetRevision}/docs/runbooks.md#${alert.toLowerCase()}`;
 const series = (name: string, l: Record<string, string>) => `${name}{${Object.entries(l).map(([k, v]) => `${k}="${v}"`).join(', ')}}`;
 const store = (env: EnvironmentModel, kind: string) => env.stores.find((s) => s.kind === kind)!;
-/** A case: fires at `fireAt` (not at `pendingAt`), and the healthy twin never does. */
-function fireAndNot(alertname: string, fire: { series: AlertCase['input_series']; pendingAt: string; fireAt: string; exp: AlertCase['alert_rule_test'][number]['exp_alerts'] }, healthy: AlertCase['input_series']): AlertCase[] {
+/**
+ * A case: fires at `fireAt` (not at `pendingAt`) on values just past the
+ * threshold, and the healthy twin — just short of it — never does. `noise`
+ * (series the alert must not select: another namespace, another reporter or
+ * job, a status that is not an error) runs beside both, so a dropped matcher
+ * fires an alert no case expects.
+ */
+function fireAndNot(
+  alertname: string,
+  fire: { series: AlertCase['input_series']; pendingAt: string; fireAt: string; exp: AlertCase['alert_rule_test'][number]['exp_alerts'] },
+  healthy: AlertCase['input_series'],
+  noise: AlertCase['input_series'] = [],
+): AlertCase[] {
   return [
     {
       interval: '1m',
-      input_series: fire.series,
+      input_series: [...fire.series, ...noise],
       alert_rule_test: [
         { eval_time: fire.pendingAt, alertname, exp_alerts: [] },
         { eval_time: fire.fireAt, alertname, exp_alerts: fire.exp },
       ],
     },
-    { interval: '1m', input_series: healthy, alert_rule_test: [{ eval_time: fire.fireAt, alertname, exp_alerts: [] }] },
+    { interval: '1m', input_series: [...healthy, ...noise], alert_rule_test: [{ eval_time: fire.fireAt, alertname, exp_alerts: [] }] },
   ];
 }
+
+/** Another namespace: an alert scoped to the environment must not see it. */
+const OTHER_NS = 'someone-else';
 
 export const ALERT_CASES: Readonly<Record<string, Builder>> = {
   ServiceLatencyP95High: (env, p) => {
     const svc = env.services[0]!;
     const slo = svc.slo.latencyP95Ms;
-    // Cumulative buckets, 60 requests a minute: all between the SLO and 4 × SLO (slow), or all under 50 ms (fast).
-    const buckets = (slow: boolean) =>
-      [['50', slow ? 0 : 60], [String(slo), slow ? 0 : 60], [String(slo * 4), 60], ['+Inf', 60]].map(([le, perMin]) => ({
-        series: series('istio_request_duration_milliseconds_bucket', { reporter: 'destination', destination_workload_namespace: env.namespace, destination_workload: svc.name, le: String(le) }),
-        values: `0+${perMin}x30`,
+    const les = [slo * 0.9, slo, slo * 1.1, '+Inf'].map(String);
+    // Cumulative buckets per minute (of 60 requests): 54 under 0.9 × SLO, then the rest in (SLO, 1.1 × SLO] (p95 = 1.05 × SLO)
+    // or in (0.9 × SLO, SLO] (p95 = 0.95 × SLO).
+    const buckets = (counts: number[], l: Record<string, string> = {}) =>
+      les.map((le, k) => ({
+        series: series('istio_request_duration_milliseconds_bucket', { reporter: 'destination', destination_workload_namespace: env.namespace, destination_workload: svc.name, ...l, le }),
+        values: `0+${counts[k]}x30`,
       }));
+    const slow = [54, 54, 60, 60];
     const desc = (v: string) => `The 95th percentile of request duration of ${svc.name} in ${env.namespace} is ${v} ms (SLO: ${slo} ms).`;
     return fireAndNot(
       'ServiceLatencyP95High',
       {
-        // Slow: p95 interpolated inside (slo, 4 × slo]: slo + 0.95 × 3 × slo.
-        series: buckets(true),
+        series: buckets(slow),
         pendingAt: '9m',
         fireAt: '16m',
-        exp: [{ exp_labels: labels(env, 'warning', { destination_workload: svc.name }), exp_annotations: { summary: `${svc.name} p95 latency is above ${slo} ms`, description: desc(String(Number((slo + 0.95 * 3 * slo).toPrecision(12)))), runbook_url: runbook(p, 'ServiceLatencyP95High') } }],
+        exp: [{ exp_labels: labels(env, 'warning', { destination_workload: svc.name }), exp_annotations: { summary: `${svc.name} p95 latency is above ${slo} ms`, description: desc(String(Number((slo * 1.05).toPrecision(12)))), runbook_url: runbook(p, 'ServiceLatencyP95High') } }],
       },
-      buckets(false),
+      buckets([54, 60, 60, 60]),
+      // As slow, but another namespace's workload, or the caller's report of it.
+      [...buckets(slow, { destination_workload_namespace: OTHER_NS }), ...buckets(slow, { reporter: 'source' })],
     );
   },
   ServiceErrorRateHigh: (env, p) => {
     const svc = env.services[0]!;
-    const req = (code: string, perMin: number) => ({ series: series('istio_requests_total', { reporter: 'destination', destination_workload_namespace: env.namespace, destination_workload: svc.name, response_code: code }), values: `0+${perMin}x30` });
+    const limit = svc.slo.errorRatePercent;
+    const req = (code: string, perMin: number, l: Record<string, string> = {}) => ({
+      series: series('istio_requests_total', { reporter: 'destination', destination_workload_namespace: env.namespace, destination_workload: svc.name, response_code: code, ...l }),
+      values: `0+${perMin}x30`,
+    });
+    // Per 1000 requests a minute: 1.5 × the limit in 5xx (fires) or 0.9 × (does not).
+    const failing = (x: number) => Math.round(10 * limit * x);
     return fireAndNot(
       'ServiceErrorRateHigh',
       {
-        series: [req('200', 90), req('503', 10)],
+        series: [req('200', 1000 - failing(1.5)), req('503', failing(1.5))],
         pendingAt: '4m',
         fireAt: '12m',
-        exp: [{ exp_labels: labels(env, 'critical', { destination_workload: svc.name }), exp_annotations: { summary: `${svc.name} answers more than ${svc.slo.errorRatePercent}% of requests with 5xx`, description: `10% of the requests to ${svc.name} in ${env.namespace} failed with a 5xx status over the last 5 minutes.`, runbook_url: runbook(p, 'ServiceErrorRateHigh') } }],
+        exp: [{ exp_labels: labels(env, 'critical', { destination_workload: svc.name }), exp_annotations: { summary: `${svc.name} answers more than ${limit}% of requests with 5xx`, description: `${Number((limit * 1.5).toPrecision(12))}% of the requests to ${svc.name} in ${env.namespace} failed with a 5xx status over the last 5 minutes.`, runbook_url: runbook(p, 'ServiceErrorRateHigh') } }],
       },
-      // 0.5 % errors: under the 1 % SLO.
-      [req('200', 199), req('503', 1)],
+      // Client errors are not failures: 30 % 404s beside the 5xx just under the limit.
+      [req('200', 700 - failing(0.9)), req('404', 300), req('503', failing(0.9))],
+      // Another namespace's and the caller-reported 5xx are not this alert's.
+      [req('503', 500, { destination_workload_namespace: OTHER_NS }), req('200', 500, { destination_workload_namespace: OTHER_NS }), req('503', 500, { reporter: 'source' })],
     );
   },
   ServicePodsNotReady: (env, p) => {
     const svc = env.services[0]!;
-    const s = (v: string) => [{ series: series('kube_deployment_status_replicas_unavailable', { namespace: env.namespace, deployment: svc.name, job: 'kube-state-metrics' }), values: v }];
+    const s = (v: string, l: Record<string, string> = {}) => [{ series: series('kube_deployment_status_replicas_unavailable', { namespace: env.namespace, deployment: svc.name, job: 'kube-state-metrics', ...l }), values: v }];
     return fireAndNot(
       'ServicePodsNotReady',
       { series: s('1x30'), pendingAt: '14m', fireAt: '20m', exp: [{ exp_labels: labels(env, 'warning', { deployment: svc.name }), exp_annotations: { summary: `${svc.name} has pods that are not ready`, description: `1 replica(s) of ${svc.name} in ${env.namespace} have been unavailable for 15 minutes.`, runbook_url: runbook(p, 'ServicePodsNotReady') } }] },
       s('0x30'),
+      // Another namespace's Deployment, and one in this namespace that is not a service.
+      [...s('2x30', { namespace: OTHER_NS }), ...s('2x30', { deployment: 'not-a-service' })],
     );
   },
   ServiceAutoscalerAtMax: (env, p) => {
     const svc = env.services.find((s) => s.scaler === 'hpa')!;
-    const hpa = (current: number) => [
-      { series: series('kube_horizontalpodautoscaler_status_current_replicas', { namespace: env.namespace, horizontalpodautoscaler: svc.name, job: 'kube-state-metrics' }), values: `${current}x30` },
-      { series: series('kube_horizontalpodautoscaler_spec_max_replicas', { namespace: env.namespace, horizontalpodautoscaler: svc.name, job: 'kube-state-metrics' }), values: `${svc.maxReplicas}x30` },
+    const hpa = (current: number, ns = env.namespace) => [
+      { series: series('kube_horizontalpodautoscaler_status_current_replicas', { namespace: ns, horizontalpodautoscaler: svc.name, job: 'kube-state-metrics' }), values: `${current}x30` },
+      { series: series('kube_horizontalpodautoscaler_spec_max_replicas', { namespace: ns, horizontalpodautoscaler: svc.name, job: 'kube-state-metrics' }), values: `${svc.maxReplicas}x30` },
     ];
     return fireAndNot(
       'ServiceAutoscalerAtMax',
@@ -100,33 +128,38 @@ export const ALERT_CASES: Readonly<Record<string, Builder>> = {
         exp: [{ exp_labels: labels(env, 'warning', { namespace: env.namespace, horizontalpodautoscaler: svc.name, job: 'kube-state-metrics' }), exp_annotations: { summary: `${svc.name} has been at its maximum replicas for 15 minutes`, description: `The autoscaler ${svc.name} in ${env.namespace} cannot add replicas; raise maxReplicas or find the bottleneck.`, runbook_url: runbook(p, 'ServiceAutoscalerAtMax') } }],
       },
       hpa(svc.maxReplicas - 1),
+      hpa(svc.maxReplicas, OTHER_NS),
     );
   },
   PostgresDown: (env, p) => {
     const ns = store(env, 'postgres').namespace;
-    const s = (v: string) => [{ series: series('pg_up', { namespace: ns, pod: 'postgres-primary-0', job: 'postgres-metrics' }), values: v }];
+    const s = (v: string, n = ns) => [{ series: series('pg_up', { namespace: n, pod: 'postgres-primary-0', job: 'postgres-metrics' }), values: v }];
     return fireAndNot(
       'PostgresDown',
       { series: s('1 0x10'), pendingAt: '2m', fireAt: '4m', exp: [{ exp_labels: labels(env, 'critical', { namespace: ns, pod: 'postgres-primary-0', job: 'postgres-metrics' }), exp_annotations: { summary: 'PostgreSQL instance postgres-primary-0 is down', description: `postgres_exporter cannot reach the PostgreSQL server in pod postgres-primary-0 (${ns}).`, runbook_url: runbook(p, 'PostgresDown') } }] },
       s('1x10'),
+      s('0x10', OTHER_NS),
     );
   },
   PostgresReplicationLagHigh: (env, p) => {
     const ns = store(env, 'postgres').namespace;
-    const s = (v: string) => [{ series: series('pg_replication_lag_seconds', { namespace: ns, pod: 'postgres-read-0', job: 'postgres-metrics' }), values: v }];
+    const s = (v: string, n = ns) => [{ series: series('pg_replication_lag_seconds', { namespace: n, pod: 'postgres-read-0', job: 'postgres-metrics' }), values: v }];
     return fireAndNot(
       'PostgresReplicationLagHigh',
-      { series: s('90x20'), pendingAt: '4m', fireAt: '10m', exp: [{ exp_labels: labels(env, 'critical', { pod: 'postgres-read-0' }), exp_annotations: { summary: 'PostgreSQL replica postgres-read-0 lags behind the primary', description: `Replica postgres-read-0 in ${ns} is 1m 30s behind the primary (threshold 30s); reads from postgres-read may be stale.`, runbook_url: runbook(p, 'PostgresReplicationLagHigh') } }] },
-      s('5x20'),
+      // Just past the 30 s threshold, and just short of it.
+      { series: s('31x20'), pendingAt: '4m', fireAt: '10m', exp: [{ exp_labels: labels(env, 'critical', { pod: 'postgres-read-0' }), exp_annotations: { summary: 'PostgreSQL replica postgres-read-0 lags behind the primary', description: `Replica postgres-read-0 in ${ns} is 31s behind the primary (threshold 30s); reads from postgres-read may be stale.`, runbook_url: runbook(p, 'PostgresReplicationLagHigh') } }] },
+      s('29x20'),
+      s('600x20', OTHER_NS),
     );
   },
   RedisDown: (env, p) => {
     const ns = store(env, 'redis').namespace;
-    const s = (v: string) => [{ series: series('redis_up', { namespace: ns, pod: 'redis-1', job: 'redis-metrics' }), values: v }];
+    const s = (v: string, n = ns) => [{ series: series('redis_up', { namespace: n, pod: 'redis-1', job: 'redis-metrics' }), values: v }];
     return fireAndNot(
       'RedisDown',
       { series: s('1 0x10'), pendingAt: '2m', fireAt: '4m', exp: [{ exp_labels: labels(env, 'critical', { namespace: ns, pod: 'redis-1', job: 'redis-metrics' }), exp_annotations: { summary: 'Redis instance redis-1 is down', description: `redis_exporter cannot reach Redis in pod redis-1 (${ns}).`, runbook_url: runbook(p, 'RedisDown') } }] },
       s('1x10'),
+      s('0x10', OTHER_NS),
     );
   },
   RedisMemoryHigh: (env, p) => {
@@ -141,15 +174,21 @@ export const ALERT_CASES: Readonly<Record<string, Builder>> = {
     ];
     return fireAndNot(
       'RedisMemoryHigh',
-      { series: s(950), pendingAt: '9m', fireAt: '15m', exp: [{ exp_labels: labels(env, 'warning', l), exp_annotations: { summary: 'Redis redis-0 uses more than 90% of maxmemory', description: `Redis in pod redis-0 (${ns}) uses 95% of maxmemory; keys will be evicted or writes rejected.`, runbook_url: runbook(p, 'RedisMemoryHigh') } }] },
-      s(800),
+      { series: s(910), pendingAt: '9m', fireAt: '15m', exp: [{ exp_labels: labels(env, 'warning', l), exp_annotations: { summary: 'Redis redis-0 uses more than 90% of maxmemory', description: `Redis in pod redis-0 (${ns}) uses 91% of maxmemory; keys will be evicted or writes rejected.`, runbook_url: runbook(p, 'RedisMemoryHigh') } }] },
+      s(890),
+      [
+        { series: series('redis_memory_used_bytes', { ...l, namespace: OTHER_NS }), values: '990x20' },
+        { series: series('redis_memory_max_bytes', { ...l, namespace: OTHER_NS }), values: '1000x20' },
+      ],
     );
   },
   KafkaBrokersDown: (env, p) => {
     const kafka = store(env, 'kafka');
     const s = (n: number) => [{ series: series('kafka_brokers', { namespace: kafka.namespace, job: 'kafka-exporter-metrics', pod: 'kafka-exporter-0' }), values: `${n}x20` }];
     const exp = (seen: number) => [{ exp_labels: labels(env, 'critical', {}), exp_annotations: { summary: 'Kafka has fewer brokers than configured', description: `kafka_exporter (kafka-exporter-metrics) sees ${seen} of ${kafka.replicas} brokers in ${kafka.namespace}.`, runbook_url: runbook(p, 'KafkaBrokersDown') } }];
-    const cases = fireAndNot('KafkaBrokersDown', { series: s(kafka.replicas - 1), pendingAt: '4m', fireAt: '10m', exp: exp(kafka.replicas - 1) }, s(kafka.replicas));
+    // Another namespace's exporter seeing no broker is not this cluster.
+    const other = [{ series: series('kafka_brokers', { namespace: OTHER_NS, job: 'kafka-exporter-metrics', pod: 'kafka-exporter-0' }), values: '0x20' }];
+    const cases = fireAndNot('KafkaBrokersDown', { series: s(kafka.replicas - 1), pendingAt: '4m', fireAt: '10m', exp: exp(kafka.replicas - 1) }, s(kafka.replicas), other);
     // No exporter series at all (exporter down with the brokers) must fire too.
     cases.push({ interval: '1m', input_series: [], alert_rule_test: [{ eval_time: '10m', alertname: 'KafkaBrokersDown', exp_alerts: exp(0) }] });
     return cases;
@@ -160,17 +199,21 @@ export const ALERT_CASES: Readonly<Record<string, Builder>> = {
     const threshold = svc.kafkaLagThreshold * svc.maxReplicas;
     const topic = svc.consumes[0]!;
     // Two partitions, summed per topic.
-    const s = (perPartition: number) =>
-      ['0', '1'].map((partition) => ({ series: series('kafka_consumergroup_lag', { namespace: kafka.namespace, job: 'kafka-exporter-metrics', consumergroup: svc.name, topic, partition }), values: `${perPartition}x30` }));
+    const s = (perPartition: number, l: Record<string, string> = {}) =>
+      ['0', '1'].map((partition) => ({ series: series('kafka_consumergroup_lag', { namespace: kafka.namespace, job: 'kafka-exporter-metrics', consumergroup: svc.name, topic, partition, ...l }), values: `${perPartition}x30` }));
+    const half = Math.floor(threshold / 2);
     return fireAndNot(
       'KafkaConsumerLagHigh',
       {
-        series: s(threshold),
+        // Summed over the partitions: threshold + 2 (fires) and threshold (does not: the rule is `>`).
+        series: s(half + 1),
         pendingAt: '14m',
         fireAt: '20m',
-        exp: [{ exp_labels: labels(env, 'warning', { consumergroup: svc.name, topic }), exp_annotations: { summary: `Consumer group ${svc.name} is falling behind on ${topic}`, description: `Lag of ${svc.name} on ${topic} is ${threshold * 2} messages, above ${threshold} (${svc.kafkaLagThreshold} per replica × ${svc.maxReplicas} replicas) for 15 minutes.`, runbook_url: runbook(p, 'KafkaConsumerLagHigh') } }],
+        exp: [{ exp_labels: labels(env, 'warning', { consumergroup: svc.name, topic }), exp_annotations: { summary: `Consumer group ${svc.name} is falling behind on ${topic}`, description: `Lag of ${svc.name} on ${topic} is ${2 * (half + 1)} messages, above ${threshold} (${svc.kafkaLagThreshold} per replica × ${svc.maxReplicas} replicas) for 15 minutes.`, runbook_url: runbook(p, 'KafkaConsumerLagHigh') } }],
       },
-      s(Math.floor(threshold / 2)),
+      s(half),
+      // Another consumer group, and this group in another namespace.
+      [...s(threshold * 10, { consumergroup: 'someone-elses-group' }), ...s(threshold * 10, { namespace: OTHER_NS })],
     );
   },
   ZooKeeperQuorumLost: (env, p) => {
@@ -181,10 +224,14 @@ export const ALERT_CASES: Readonly<Record<string, Builder>> = {
     if (zk.replicas === 1) {
       const s = (v: string) => [{ series: series('uptime', { ...l, pod: 'zookeeper-0' }), values: v }];
       const standalone = [{ exp_labels: labels(env, 'critical', {}), exp_annotations: { summary: 'ZooKeeper has lost its quorum', description: `The ZooKeeper server in ${zk.namespace} is not serving. Kafka cannot elect controllers or change metadata.`, runbook_url: runbook(p, 'ZooKeeperQuorumLost') } }];
-      return fireAndNot('ZooKeeperQuorumLost', { series: s('1000 _x10'), pendingAt: '2m', fireAt: '8m', exp: standalone }, s('1000+60x10'));
+      // The last sample is at 0m: the series is gone from 5m (lookback), pending from then, firing from 7m.
+      const other = [{ series: series('uptime', { ...l, namespace: OTHER_NS, pod: 'zookeeper-0' }), values: '1000+60x10' }];
+      return fireAndNot('ZooKeeperQuorumLost', { series: s('1000 _x10'), pendingAt: '6m', fireAt: '8m', exp: standalone }, s('1000+60x10'), other);
     }
     // The leader reports its followers in sync: quorum − 2 is one short.
     const s = (followers: number) => [{ series: series('synced_followers', { ...l, pod: 'zookeeper-1' }), values: `${followers}x10` }];
-    return fireAndNot('ZooKeeperQuorumLost', { series: s(quorum - 2), pendingAt: '1m', fireAt: '5m', exp: exp(quorum - 1) }, s(quorum - 1));
+    // A healthy ensemble in another namespace must not mask this one's lost quorum.
+    const other = [{ series: series('synced_followers', { ...l, namespace: OTHER_NS, pod: 'zookeeper-1' }), values: `${zk.replicas - 1}x10` }];
+    return fireAndNot('ZooKeeperQuorumLost', { series: s(quorum - 2), pendingAt: '1m', fireAt: '5m', exp: exp(quorum - 1) }, s(quorum - 1), other);
   },
 };

@@ -8,9 +8,9 @@
  *   in test/monitoring/alert-tests.ts (fires with its labels and annotations
  *   after its `for`, not before; silent on healthy series); an alert with no
  *   case fails;
- * - planted faults: a broken expression must be refused, and the alert tests
- *   must fail on rules whose `for` was dropped, so a checker that accepts
- *   everything fails here.
+ * - planted faults: a broken expression must be refused, and each alert's
+ *   cases must fail on rules whose `for` was dropped, so a checker that
+ *   accepts everything fails here.
  * promtool comes from `npm run tools:build` (test/cluster/build-tools.sh).
  * Prints `rules: N passed, N failed`; exit 1 on any failure.
  */
@@ -79,7 +79,7 @@ function unitTest(name: string, groups: unknown[], cases: unknown[]): string | u
 }
 
 const platform = resolvePlatform(loadSpec(process.env.PLATFORM_SPEC ?? join(root, 'platform.yaml')));
-let lastUnit: { env: string; groups: any[]; cases: unknown[] } | undefined;
+const plantedUnits: { env: string; alert: string; groups: any[]; cases: unknown[] }[] = [];
 
 let passed = 0;
 let failed = 0;
@@ -114,7 +114,7 @@ for (const env of envs) {
       }
       const cases = build(model, platform);
       result(`${env}: promtool test rules ${alert} (${cases.length} cases)`, unitTest(`${env}-${alert}`, groups, cases));
-      lastUnit = { env, groups, cases: [...(lastUnit?.env === env ? lastUnit.cases : []), ...cases] };
+      plantedUnits.push({ env, alert, groups, cases });
     }
     console.log(`${env}: ${alerts.length} alerts unit-tested`);
   }
@@ -132,10 +132,11 @@ const planted = check('planted-fault', [{ name: 'planted', rules: [{ alert: 'Bro
 if (planted === undefined) result('planted fault (unbalanced parenthesis) must be refused', 'promtool accepted it');
 else passed++;
 
-// The planted fault of the unit tests: the same cases on rules that fire at once (no `for`) must fail.
-if (lastUnit) {
-  const hasty = lastUnit.groups.map((g: any) => ({ ...g, rules: g.rules.map((r: any) => (r.alert ? { ...r, for: '0s' } : r)) }));
-  if (unitTest('planted-no-for', hasty, lastUnit.cases) === undefined) result('planted fault (alerts without `for`) must fail the alert tests', 'promtool test rules passed');
+// The planted fault of the unit tests, alert by alert: the cases of each alert must fail on rules that fire at
+// once (no `for`), so no alert's cases pass whatever the rule says.
+for (const u of plantedUnits) {
+  const hasty = u.groups.map((g: any) => ({ ...g, rules: g.rules.map((r: any) => (r.alert ? { ...r, for: '0s' } : r)) }));
+  if (unitTest(`planted-no-for-${u.env}-${u.alert}`, hasty, u.cases) === undefined) result(`planted fault: ${u.env} ${u.alert} without \`for\` must fail its cases`, 'promtool test rules passed');
   else passed++;
 }
 
