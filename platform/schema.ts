@@ -132,6 +132,9 @@ const environment = z.strictObject({
     .describe("cert-manager issuer of the gateway's TLS certificate, or 'self-signed'; @default ClusterIssuer letsencrypt-prod"),
 });
 
+/** A service's shutdown when the spec gives none (also what the cross-field check assumes for a missing field). */
+export const DEFAULT_SHUTDOWN = { preStopSeconds: 5, gracePeriodSeconds: 30 } as const;
+
 const route = z.strictObject({
   path: httpPath.describe('Path prefix routed from the ingress gateway.'),
   host: z.string().optional().describe('Host, when it differs from the environment’s host.'),
@@ -216,10 +219,10 @@ export const service = z.strictObject({
     .describe('A canary track: a second Deployment `<name>-canary` running `image`, receiving `weight` % of the requests. Absent = stable only.'),
   shutdown: z
     .strictObject({
-      preStopSeconds: z.number().int().min(0).max(60).default(5).describe('Delay before SIGTERM so endpoints drain.'),
-      gracePeriodSeconds: z.number().int().min(1).max(600).default(30),
+      preStopSeconds: z.number().int().min(0).max(60).default(DEFAULT_SHUTDOWN.preStopSeconds).describe('Delay before SIGTERM so endpoints drain.'),
+      gracePeriodSeconds: z.number().int().min(1).max(600).default(DEFAULT_SHUTDOWN.gracePeriodSeconds),
     })
-    .default({ preStopSeconds: 5, gracePeriodSeconds: 30 }),
+    .default({ ...DEFAULT_SHUTDOWN }),
 });
 
 const storeVersion = z.string().regex(/^[0-9][0-9A-Za-z.-]*$/, { message: 'must be a version such as 16.4' });
@@ -373,8 +376,8 @@ export function crossCheck(raw: PlatformSpec, push: (path: (string | number)[], 
     if ((DATA_STORES as readonly string[]).includes(s.name)) push(['services', i, 'name'], `'${s.name}' is reserved for the data store`);
     // The API server refuses a preStop sleep longer than the grace period, and the app needs time after it.
     const sd = obj(s.shutdown);
-    const preStop = typeof sd.preStopSeconds === 'number' ? sd.preStopSeconds : 5;
-    const grace = typeof sd.gracePeriodSeconds === 'number' ? sd.gracePeriodSeconds : 30;
+    const preStop = typeof sd.preStopSeconds === 'number' ? sd.preStopSeconds : DEFAULT_SHUTDOWN.preStopSeconds;
+    const grace = typeof sd.gracePeriodSeconds === 'number' ? sd.gracePeriodSeconds : DEFAULT_SHUTDOWN.gracePeriodSeconds;
     if (preStop >= grace) push(['services', i, 'shutdown', 'preStopSeconds'], `preStopSeconds (${preStop}) must be less than gracePeriodSeconds (${grace}): the pod is killed at the end of its grace period`);
   });
   const stores = new Set(Object.keys(spec.dataStores).filter((k) => spec.dataStores[k]));

@@ -1,3 +1,7 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { render, type Rendered } from '../helpers/render';
 import { smallPlatform } from '../helpers/fixtures';
@@ -703,6 +707,30 @@ describe('store pods keep their Istio proxy through shutdown', () => {
       const preStop = d.spec.template.spec.containers[0].lifecycle.preStop.sleep.seconds as number;
       expect(cfg.proxyMetadata, d.metadata.name).toEqual({ EXIT_ON_ZERO_ACTIVE_CONNECTIONS: 'true', MINIMUM_DRAIN_DURATION: `${preStop + 5}s` });
     }
+  });
+});
+
+describe('Kafka finds the JMX agent its image ships', () => {
+  // The start script's own lines, run by bash against a libs directory with 0, 1 or 2 agent jars.
+  const script = kafkaChart.kafkaStart(512);
+  const fragment = script.slice(script.indexOf("# The image's JMX exporter agent"), script.indexOf('JMX_AGENT="${AGENTS[0]}"') + 'JMX_AGENT="${AGENTS[0]}"'.length);
+  const run = (jars: string[]) => {
+    const libs = mkdtempSync(join(tmpdir(), 'kafka-libs-'));
+    for (const j of ['kafka_2.13-3.9.0.jar', ...jars]) writeFileSync(join(libs, j), '');
+    const body = fragment.replaceAll(kafkaChart.KAFKA_LIB_DIR, libs);
+    return spawnSync('bash', ['-c', `set -euo pipefail\n${body}\necho "$JMX_AGENT"`], { encoding: 'utf8' });
+  };
+
+  it('uses the one agent jar, whatever its version', () => {
+    const r = run(['jmx_prometheus_javaagent-1.0.1.jar']);
+    expect(r.status).toBe(0);
+    expect(r.stdout.trim()).toMatch(/\/jmx_prometheus_javaagent-1\.0\.1\.jar$/);
+  });
+
+  it('refuses to start without exactly one (not Strimzi\'s image, or an ambiguous one)', () => {
+    expect(run([]).status).toBe(1);
+    expect(run([]).stderr).toContain('found 0');
+    expect(run(['jmx_prometheus_javaagent-1.0.1.jar', 'jmx_prometheus_javaagent-1.1.0.jar']).stderr).toContain('found 2');
   });
 });
 

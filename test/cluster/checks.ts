@@ -3,7 +3,6 @@ import type { NodeLayout } from './prerequisites';
 import { ref, type TreeObject } from './tree';
 
 const cond = (o: any, type: string) => (o.status?.conditions ?? []).find((c: any) => c.type === type);
-const key = (o: any) => `${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`;
 
 /** Why a live object is not healthy yet (Argo CD's health, as its built-in checks judge it), or undefined. */
 function unhealthy(live: any): string | undefined {
@@ -68,7 +67,7 @@ async function podReasons(cp: ControlPlane, live: any): Promise<string> {
  */
 export async function settle(cp: ControlPlane, objects: readonly TreeObject[], timeoutMs: number, o: { final?: boolean } = {}): Promise<string[]> {
   const kinds = new Set([...WATCHED, ...(o.final ? FINAL : [])]);
-  const wanted = new Set(objects.filter((t) => kinds.has(t.obj.kind)).map((t) => key(t.obj)));
+  const wanted = new Set(objects.filter((t) => kinds.has(t.obj.kind)).map((t) => ref(t.obj)));
   const namespaces = new Set(objects.map((t) => t.obj.metadata?.namespace).filter(Boolean));
   // A Service must have ready endpoints when a workload of the tree with replicas runs pods it selects (a
   // scaled-to-zero tier, e.g. dev's read replicas, legitimately has none).
@@ -81,7 +80,7 @@ export async function settle(cp: ControlPlane, objects: readonly TreeObject[], t
   let missing: string[] = [];
   for (;;) {
     const live = (await cp.getJson(['get', [...kinds].join(','), '-A'])).items as any[];
-    const byKey = new Map(live.map((l) => [key(l), l]));
+    const byKey = new Map(live.map((l) => [ref(l), l]));
     missing = [...wanted].filter((k) => !byKey.has(k)).map((k) => `${k.replace(/\/\//, '/')}: not found in the cluster`);
     pending = [...wanted].flatMap((k) => {
       const l = byKey.get(k);
@@ -163,7 +162,7 @@ export async function drainOnePerZone(cp: ControlPlane, layout: NodeLayout, obje
       while (!stop) {
         const live = (await cp.getJson(['get', 'deployments,statefulsets', '-A'])).items as any[];
         for (const t of workloads) {
-          const l = live.find((x) => key(x) === key(t.obj));
+          const l = live.find((x) => ref(x) === ref(t.obj));
           if (l && (l.spec?.replicas ?? 1) > 1 && (l.status?.readyReplicas ?? 0) < 1) problems.push(`drain ${node.metadata.name}: ${ref(t.obj)} (${l.spec.replicas} replicas) had no ready replica`);
         }
         await new Promise((r) => setTimeout(r, 500));

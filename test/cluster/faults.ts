@@ -1,6 +1,5 @@
-import { cpSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { dump, loadAll } from 'js-yaml';
+import { cpSync } from 'node:fs';
+import { editObject, loadTree } from './tree';
 
 /**
  * The bad twin of an environment run: a copy of a rendered tree with faults
@@ -14,19 +13,7 @@ export interface PlantedFault {
   readonly expect: RegExp;
 }
 
-function edit(file: string, change: (objs: any[]) => void): void {
-  const objs = (loadAll(readFileSync(file, 'utf8')) as any[]).filter(Boolean);
-  change(objs);
-  writeFileSync(file, objs.map((o) => dump(o, { noRefs: true, lineWidth: -1 })).join('---\n'));
-}
-
 const milli = (q: string) => (q.endsWith('m') ? Number(q.slice(0, -1)) : Number(q) * 1000);
-
-const deployment = (objs: any[], name: string) => {
-  const d = objs.find((o) => o.kind === 'Deployment' && o.metadata.name === name);
-  if (!d) throw new Error(`planted faults: no Deployment ${name} in the tree`);
-  return d;
-};
 
 /**
  * Copies `source` (a rendered environment, e.g. dist/dev) to `dest` and plants
@@ -39,29 +26,26 @@ const deployment = (objs: any[], name: string) => {
 export function plantFaults(source: string, dest: string, services: readonly [string, string, string, string]): PlantedFault[] {
   cpSync(source, dest, { recursive: true });
   const [rootSvc, spreadSvc, quotaSvc, meshSvc] = services;
-  edit(join(dest, 'services', `${rootSvc}.yaml`), (objs) => {
-    const c = deployment(objs, rootSvc).spec.template.spec.containers[0];
+  editObject(dest, 'Deployment', rootSvc, (d) => {
+    const c = d.spec.template.spec.containers[0];
     c.securityContext = { ...c.securityContext, runAsNonRoot: false, runAsUser: 0 };
   });
-  edit(join(dest, 'services', `${spreadSvc}.yaml`), (objs) => {
-    const spec = deployment(objs, spreadSvc).spec.template.spec;
-    spec.topologySpreadConstraints = [{ maxSkew: 1, topologyKey: 'example.com/rack', whenUnsatisfiable: 'DoNotSchedule', labelSelector: { matchLabels: deployment(objs, spreadSvc).spec.selector.matchLabels } }];
+  editObject(dest, 'Deployment', spreadSvc, (d) => {
+    const spec = d.spec.template.spec;
+    spec.topologySpreadConstraints = [{ maxSkew: 1, topologyKey: 'example.com/rack', whenUnsatisfiable: 'DoNotSchedule', labelSelector: { matchLabels: d.spec.selector.matchLabels } }];
     spec.nodeSelector = { ...(spec.nodeSelector ?? {}), 'example.com/rack': 'r1' };
   });
   // One container at the LimitRange's per-container maximum, which is more than the whole namespace quota:
   // refused by the quota whatever else runs, and never by the LimitRange.
-  const env = (loadAll(readFileSync(join(dest, 'base', 'environment.yaml'), 'utf8')) as any[]).filter(Boolean);
-  edit(join(dest, 'services', `${quotaSvc}.yaml`), (objs) => {
-    const d = deployment(objs, quotaSvc);
+  const tree = loadTree(dest).map((t) => t.obj);
+  editObject(dest, 'Deployment', quotaSvc, (d) => {
     const ns = d.metadata.namespace;
-    const max = env.find((o) => o.kind === 'LimitRange' && o.metadata.namespace === ns)?.spec.limits.find((l: any) => l.type === 'Container')?.max;
-    const quota = env.find((o) => o.kind === 'ResourceQuota' && o.metadata.namespace === ns)?.spec.hard;
+    const max = tree.find((o) => o.kind === 'LimitRange' && o.metadata.namespace === ns)?.spec.limits.find((l: any) => l.type === 'Container')?.max;
+    const quota = tree.find((o) => o.kind === 'ResourceQuota' && o.metadata.namespace === ns)?.spec.hard;
     if (!max?.cpu || !quota?.['requests.cpu'] || milli(max.cpu) <= milli(quota['requests.cpu'])) throw new Error(`planted faults: ${ns} has no quota a single container can exceed within its LimitRange`);
     d.spec.template.spec.containers[0].resources = { requests: { cpu: max.cpu }, limits: { cpu: max.cpu } };
   });
-  edit(join(dest, 'mesh', 'routing.yaml'), (objs) => {
-    const dr = objs.find((o) => o.kind === 'DestinationRule' && o.metadata.name === meshSvc);
-    if (!dr) throw new Error(`planted faults: no DestinationRule ${meshSvc}`);
+  editObject(dest, 'DestinationRule', meshSvc, (dr) => {
     dr.spec.subsets.find((x: any) => x.name === 'stable').labels['app.kubernetes.io/instance'] = `${meshSvc}-typo`;
   });
   const e = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

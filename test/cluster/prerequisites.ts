@@ -1,4 +1,5 @@
 import crds from '../schemas/crds.json';
+import { podSpecOf } from '../../policy/rules';
 import type { TreeObject } from './tree';
 
 /**
@@ -52,13 +53,6 @@ export interface Prerequisites {
   readonly secrets: any[];
 }
 
-const podSpecs = (o: any): any[] => {
-  if (o.kind === 'Pod') return [o.spec];
-  if (['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Job'].includes(o.kind)) return [o.spec?.template?.spec];
-  if (o.kind === 'CronJob') return [o.spec?.jobTemplate?.spec?.template?.spec];
-  return [];
-};
-
 export function prerequisites(objects: readonly TreeObject[]): Prerequisites {
   const created = new Set(objects.filter((o) => o.obj.kind === 'Namespace').map((o) => o.obj.metadata.name));
   const used = new Set(objects.map((o) => o.obj.metadata?.namespace).filter((n): n is string => !!n));
@@ -96,7 +90,7 @@ export function prerequisites(objects: readonly TreeObject[]): Prerequisites {
   };
   for (const { obj } of objects) {
     const ns = obj.metadata?.namespace;
-    for (const spec of podSpecs(obj)) {
+    for (const spec of [podSpecOf(obj)].filter(Boolean) as any[]) {
       for (const c of [...(spec?.initContainers ?? []), ...(spec?.containers ?? [])]) {
         for (const e of c.env ?? []) if (e.valueFrom?.secretKeyRef) want(ns, e.valueFrom.secretKeyRef.name, e.valueFrom.secretKeyRef.key);
         for (const e of c.envFrom ?? []) if (e.secretRef) want(ns, e.secretRef.name);

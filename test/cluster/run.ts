@@ -56,12 +56,13 @@ async function main(): Promise<void> {
   const work = mkdtempSync(join(tmpdir(), 'platform-gen-cluster-'));
   const perZone = Number(values['nodes-per-zone']);
   const runs: { name: string; dir: string; layout: NodeLayout; drain: boolean }[] = [];
+  // The platform the tree was rendered from (not needed with --dir).
+  const model = values.dir ? undefined : resolvePlatform(loadSpec(process.env.PLATFORM_SPEC ?? join(ROOT, 'platform.yaml')));
   if (values['ingress-gateway']) GATEWAY.app = values['ingress-gateway'];
   if (values.dir) {
     const zones = values.zones ? values.zones.split(',') : GENERIC_ZONES;
     runs.push({ name: basename(resolve(values.dir)), dir: resolve(values.dir), layout: { zones, perZone }, drain: false });
-  } else {
-    const model = resolvePlatform(loadSpec(process.env.PLATFORM_SPEC ?? join(ROOT, 'platform.yaml')));
+  } else if (model) {
     GATEWAY.app = model.cluster.ingressGateway.name;
     const envs = values.env ?? model.environments.map((e) => e.name);
     for (const e of envs) {
@@ -105,9 +106,8 @@ async function main(): Promise<void> {
     }
   }
   // The upgrade's bad twin: an image bump (accepted, not flagged) and a claim resize (refused, flagged).
-  if (!values.dir && !values['no-faults'] && runs[0]) {
+  if (model && !values['no-faults'] && runs[0]) {
     const env = runs[0].name;
-    const model = resolvePlatform(loadSpec(process.env.PLATFORM_SPEC ?? join(ROOT, 'platform.yaml')));
     const e = model.environments.find((x) => x.name === env)!;
     const deployment = e.services[0]!.name;
     const sts = loadTree(join(distRoot, env)).find((t) => t.obj.kind === 'StatefulSet' && t.obj.spec?.volumeClaimTemplates?.length)!.obj.metadata;
@@ -125,8 +125,7 @@ async function main(): Promise<void> {
     report(name, u, [...wrong, ...u.problems]);
   }
   // The bad twin: a copy of the first environment with faults planted must fail, each fault named.
-  if (!values.dir && !values['no-faults'] && runs[0]) {
-    const model = resolvePlatform(loadSpec(process.env.PLATFORM_SPEC ?? join(ROOT, 'platform.yaml')));
+  if (model && !values['no-faults'] && runs[0]) {
     const svcs = model.environments.find((e) => e.name === runs[0]!.name)!.services.map((s) => s.name);
     if (svcs.length < 4) throw new Error('planted faults need four services');
     const dir = join(work, 'planted-faults');

@@ -1,6 +1,7 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
-import { loadAll } from 'js-yaml';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { dump, loadAll } from 'js-yaml';
+import { readTree } from '../../lib/diff/sources';
 
 /** One object of a rendered tree, with the file it came from. */
 export interface TreeObject {
@@ -13,24 +14,26 @@ export interface TreeObject {
 
 /** Every Kubernetes object under `dir` (kustomization.yaml is kustomize's, not the cluster's). */
 export function loadTree(dir: string): TreeObject[] {
-  const files: string[] = [];
-  const walk = (d: string) => {
-    for (const e of readdirSync(d).sort()) {
-      const p = join(d, e);
-      if (statSync(p).isDirectory()) walk(p);
-      else if (/\.ya?ml$/.test(e) && e !== 'kustomization.yaml') files.push(p);
-    }
-  };
-  walk(dir);
   const out: TreeObject[] = [];
-  for (const f of files) {
-    for (const obj of loadAll(readFileSync(f, 'utf8')) as any[]) {
+  for (const [file, text] of [...readTree(dir)].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    if (file === 'kustomization.yaml' || file.endsWith('/kustomization.yaml')) continue;
+    for (const obj of loadAll(text) as any[]) {
       if (!obj || typeof obj !== 'object') continue;
       const a = obj.metadata?.annotations ?? {};
-      out.push({ file: relative(dir, f), obj, wave: Number(a['argocd.argoproj.io/sync-wave'] ?? 0), hook: a['argocd.argoproj.io/hook'] });
+      out.push({ file, obj, wave: Number(a['argocd.argoproj.io/sync-wave'] ?? 0), hook: a['argocd.argoproj.io/hook'] });
     }
   }
   return out;
+}
+
+/** Changes one object of a rendered tree in place (the file is rewritten; the other objects keep their content). */
+export function editObject(dir: string, kind: string, name: string, change: (obj: any) => void): void {
+  const t = loadTree(dir).find((x) => x.obj.kind === kind && x.obj.metadata.name === name);
+  if (!t) throw new Error(`no ${kind} ${name} in ${dir}`);
+  const file = join(dir, t.file);
+  const objs = (loadAll(readFileSync(file, 'utf8')) as any[]).filter(Boolean);
+  change(objs.find((o) => o.kind === kind && o.metadata.name === name));
+  writeFileSync(file, objs.map((o) => dump(o, { noRefs: true, lineWidth: -1 })).join('---\n'));
 }
 
 /**
@@ -71,4 +74,6 @@ export function syncSteps(objects: readonly TreeObject[]): { phase: string; wave
   return steps;
 }
 
-export const ref = (o: any) => `${o.kind}/${o.metadata?.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata?.name}`;
+/** `Kind/namespace/name` (`Kind/name` when cluster-scoped): how every problem names an object. */
+export const refOf = (kind: string, namespace: string | undefined, name: string) => `${kind}/${namespace ? `${namespace}/` : ''}${name}`;
+export const ref = (o: any) => refOf(o.kind, o.metadata?.namespace, o.metadata?.name);

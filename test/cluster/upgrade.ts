@@ -1,11 +1,10 @@
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { dump, loadAll } from 'js-yaml';
 import { runDiff } from '../../lib/diff/command';
 import type { NodeLayout } from './prerequisites';
 import { afterSync, bootCluster, syncTree } from './sync';
-import { loadTree, type TreeObject } from './tree';
+import { editObject, loadTree, ref, refOf, type TreeObject } from './tree';
 
 /**
  * Step 4 of `npm run test:cluster`: an upgrade. The environment's tree at the
@@ -29,7 +28,6 @@ export interface UpgradeResult {
   readonly seconds: number;
 }
 
-const id = (kind: string, ns: string | undefined, name: string) => `${kind}/${ns ? `${ns}/` : ''}${name}`;
 
 /** The default base: the commit before the last one that changed dist/ (so the upgrade is never from an identical tree). */
 export function defaultBase(repo: string): string {
@@ -70,9 +68,9 @@ export async function upgradeCheck(name: string, env: string, baseRoot: string, 
     const code = runDiff(['--base-dir', baseRoot, '--head-dir', headRoot, '--env', env, '--format', 'json'], { out: (t) => (out += t), err: (t) => problems.push(`npm run diff: ${t.trim()}`) });
     if (code !== 0) problems.push(`npm run diff exited ${code}`);
     const diff = JSON.parse(out || '{"objects":[]}') as { objects: { kind: string; namespace?: string; name: string; status: string; flags: { flag: string; reason: string }[] }[] };
-    const headById = new Map(head.map((t) => [id(t.obj.kind, t.obj.metadata.namespace, t.obj.metadata.name), t]));
+    const headById = new Map(head.map((t) => [ref(t.obj), t]));
     for (const o of diff.objects) {
-      const key = id(o.kind, o.namespace, o.name);
+      const key = refOf(o.kind, o.namespace, o.name);
       const replace = o.flags.find((f) => f.flag === 'REPLACE');
       if (replace) flagged.set(key, replace.reason);
       if (o.status !== 'changed') continue;
@@ -86,15 +84,15 @@ export async function upgradeCheck(name: string, env: string, baseRoot: string, 
     for (const [k, why] of refused) if (!flagged.has(k)) problems.push(`${k}: the API server refuses the update but npm run diff does not flag it REPLACE: ${why}`);
     for (const [k, why] of flagged) if (changed.includes(k) && !refused.has(k)) problems.push(`${k}: npm run diff flags REPLACE (${why}) but the API server accepts the update`);
     // What Argo CD can apply: everything but the refused objects (an operator replaces those by hand).
-    const applicable: TreeObject[] = head.filter((t) => !refused.has(id(t.obj.kind, t.obj.metadata.namespace, t.obj.metadata.name)));
+    const applicable: TreeObject[] = head.filter((t) => !refused.has(ref(t.obj)));
     const h = await syncTree(c, applicable, problems, { label: 'upgrade' });
     // Prune (the Applications prune, PruneLast): what only the base had goes, except what says Prune=false.
     if (h.synced) {
-      for (const t of base.filter((b) => !b.hook && !headById.has(id(b.obj.kind, b.obj.metadata.namespace, b.obj.metadata.name)))) {
+      for (const t of base.filter((b) => !b.hook && !headById.has(ref(b.obj)))) {
         if (/Prune=false/.test(t.obj.metadata.annotations?.['argocd.argoproj.io/sync-options'] ?? '')) continue;
         const r = await c.cp.kubectl(['delete', t.obj.kind, ...(t.obj.metadata.namespace ? ['-n', t.obj.metadata.namespace] : []), t.obj.metadata.name, '--ignore-not-found', '--wait=true']);
-        if (r.code !== 0) problems.push(`prune ${id(t.obj.kind, t.obj.metadata.namespace, t.obj.metadata.name)}: ${r.stderr.trim()}`);
-        else pruned.push(id(t.obj.kind, t.obj.metadata.namespace, t.obj.metadata.name));
+        if (r.code !== 0) problems.push(`prune ${ref(t.obj)}: ${r.stderr.trim()}`);
+        else pruned.push(ref(t.obj));
       }
     }
     await afterSync(c, applicable, h.synced, problems, 'after upgrade');
@@ -114,15 +112,7 @@ export function plantUpgrade(sourceRoot: string, env: string, dest: string, depl
   const headRoot = join(dest, 'head');
   cpSync(join(sourceRoot, env), join(baseRoot, env), { recursive: true });
   cpSync(join(sourceRoot, env), join(headRoot, env), { recursive: true });
-  const tree = loadTree(join(headRoot, env));
-  const edit = (kind: string, name: string, change: (o: any) => void) => {
-    const t = tree.find((x) => x.obj.kind === kind && x.obj.metadata.name === name);
-    if (!t) throw new Error(`planted upgrade: no ${kind} ${name} in ${env}`);
-    const file = join(headRoot, env, t.file);
-    const objs = (loadAll(readFileSync(file, 'utf8')) as any[]).filter(Boolean);
-    change(objs.find((o) => o.kind === kind && o.metadata.name === name));
-    writeFileSync(file, objs.map((o) => dump(o, { noRefs: true, lineWidth: -1 })).join('---\n'));
-  };
+  const edit = (kind: string, name: string, change: (o: any) => void) => editObject(join(headRoot, env), kind, name, change);
   edit('Deployment', deployment, (d) => {
     const c = d.spec.template.spec.containers[0];
     c.image = c.image.replace(/:([^:@/]+)$/, (_: string, tag: string) => `:${tag}-next`);

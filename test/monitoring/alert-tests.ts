@@ -52,6 +52,25 @@ function fireAndNot(
 /** Another namespace: an alert scoped to the environment must not see it. */
 const OTHER_NS = 'someone-else';
 
+/** A store's exporter reporting its server down (`<metric> == 0` for 2 m), with every label kept. */
+function exporterSeesDown(
+  env: EnvironmentModel,
+  p: PlatformModel,
+  alertname: string,
+  t: { metric: string; store: string; pod: string; job: string },
+  summary: string,
+  description: (ns: string) => string,
+): AlertCase[] {
+  const ns = store(env, t.store).namespace;
+  const s = (v: string, n = ns) => [{ series: series(t.metric, { namespace: n, pod: t.pod, job: t.job }), values: v }];
+  return fireAndNot(
+    alertname,
+    { series: s('1 0x10'), pendingAt: '2m', fireAt: '4m', exp: [{ exp_labels: labels(env, 'critical', { namespace: ns, pod: t.pod, job: t.job }), exp_annotations: { summary, description: description(ns), runbook_url: runbook(p, alertname) } }] },
+    s('1x10'),
+    s('0x10', OTHER_NS),
+  );
+}
+
 export const ALERT_CASES: Readonly<Record<string, Builder>> = {
   ServiceLatencyP95High: (env, p) => {
     const svc = env.services[0]!;
@@ -131,16 +150,8 @@ export const ALERT_CASES: Readonly<Record<string, Builder>> = {
       hpa(svc.maxReplicas, OTHER_NS),
     );
   },
-  PostgresDown: (env, p) => {
-    const ns = store(env, 'postgres').namespace;
-    const s = (v: string, n = ns) => [{ series: series('pg_up', { namespace: n, pod: 'postgres-primary-0', job: 'postgres-metrics' }), values: v }];
-    return fireAndNot(
-      'PostgresDown',
-      { series: s('1 0x10'), pendingAt: '2m', fireAt: '4m', exp: [{ exp_labels: labels(env, 'critical', { namespace: ns, pod: 'postgres-primary-0', job: 'postgres-metrics' }), exp_annotations: { summary: 'PostgreSQL instance postgres-primary-0 is down', description: `postgres_exporter cannot reach the PostgreSQL server in pod postgres-primary-0 (${ns}).`, runbook_url: runbook(p, 'PostgresDown') } }] },
-      s('1x10'),
-      s('0x10', OTHER_NS),
-    );
-  },
+  PostgresDown: (env, p) =>
+    exporterSeesDown(env, p, 'PostgresDown', { metric: 'pg_up', store: 'postgres', pod: 'postgres-primary-0', job: 'postgres-metrics' }, 'PostgreSQL instance postgres-primary-0 is down', (ns) => `postgres_exporter cannot reach the PostgreSQL server in pod postgres-primary-0 (${ns}).`),
   PostgresReplicationLagHigh: (env, p) => {
     const ns = store(env, 'postgres').namespace;
     const s = (v: string, n = ns) => [{ series: series('pg_replication_lag_seconds', { namespace: n, pod: 'postgres-read-0', job: 'postgres-metrics' }), values: v }];
@@ -152,16 +163,8 @@ export const ALERT_CASES: Readonly<Record<string, Builder>> = {
       s('600x20', OTHER_NS),
     );
   },
-  RedisDown: (env, p) => {
-    const ns = store(env, 'redis').namespace;
-    const s = (v: string, n = ns) => [{ series: series('redis_up', { namespace: n, pod: 'redis-1', job: 'redis-metrics' }), values: v }];
-    return fireAndNot(
-      'RedisDown',
-      { series: s('1 0x10'), pendingAt: '2m', fireAt: '4m', exp: [{ exp_labels: labels(env, 'critical', { namespace: ns, pod: 'redis-1', job: 'redis-metrics' }), exp_annotations: { summary: 'Redis instance redis-1 is down', description: `redis_exporter cannot reach Redis in pod redis-1 (${ns}).`, runbook_url: runbook(p, 'RedisDown') } }] },
-      s('1x10'),
-      s('0x10', OTHER_NS),
-    );
-  },
+  RedisDown: (env, p) =>
+    exporterSeesDown(env, p, 'RedisDown', { metric: 'redis_up', store: 'redis', pod: 'redis-1', job: 'redis-metrics' }, 'Redis instance redis-1 is down', (ns) => `redis_exporter cannot reach Redis in pod redis-1 (${ns}).`),
   RedisMemoryHigh: (env, p) => {
     const ns = store(env, 'redis').namespace;
     const l = { namespace: ns, pod: 'redis-0', job: 'redis-metrics' };
