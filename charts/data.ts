@@ -3,7 +3,9 @@ import { addFootprints, type Footprint } from '../lib/quota';
 import type { EnvironmentModel, StoreModel } from '../platform/model';
 import * as postgres from './postgres';
 import * as provision from './postgres-provision';
+import * as postgresBackup from './postgres-backup';
 import * as redis from './redis';
+import * as redisBackup from './redis-backup';
 import * as zookeeper from './zookeeper';
 import * as kafka from './kafka';
 import * as topics from './kafka-topics';
@@ -11,7 +13,9 @@ import * as topics from './kafka-topics';
 /**
  * The data layer of one environment: one chart per store in `env.stores`
  * (`<env>/data/<store>.yaml`), the PostgreSQL provisioning Job
- * (`<env>/data/postgres-provision.yaml`) and, when services declare topics,
+ * (`<env>/data/postgres-provision.yaml`), the PostgreSQL backup check when
+ * the environment has backups (`<env>/data/postgres-backup.yaml`), the Redis
+ * snapshot CronJob then (`<env>/data/redis-backup.yaml`) and, when services declare topics,
  * the Kafka topic Job (`<env>/data/kafka-topics.yaml`).
  */
 export function addDataCharts(app: App, env: EnvironmentModel): void {
@@ -21,9 +25,11 @@ export function addDataCharts(app: App, env: EnvironmentModel): void {
       case 'postgres':
         new postgres.PostgresChart(app, id, { env, store });
         new provision.PostgresProvisionChart(app, `${env.name}-data-postgres-provision`, { env, store });
+        if (store.backup) new postgresBackup.PostgresBackupChart(app, `${env.name}-data-postgres-backup`, { env, store });
         break;
       case 'redis':
         new redis.RedisChart(app, id, { env, store });
+        if (store.backup) new redisBackup.RedisBackupChart(app, `${env.name}-data-redis-backup`, { env, store });
         break;
       case 'zookeeper':
         new zookeeper.ZooKeeperChart(app, id, { env, store });
@@ -46,9 +52,9 @@ function zookeeperOf(env: EnvironmentModel): StoreModel {
 export function storeFootprint(env: EnvironmentModel, store: StoreModel): Footprint {
   switch (store.kind) {
     case 'postgres':
-      return addFootprints([postgres.footprint(store), provision.footprint()]);
+      return addFootprints([postgres.footprint(store), provision.footprint(), ...(store.backup ? [postgresBackup.footprint()] : [])]);
     case 'redis':
-      return redis.footprint(store);
+      return addFootprints([redis.footprint(store), ...(store.backup ? [redisBackup.footprint()] : [])]);
     case 'zookeeper':
       return zookeeper.footprint(store);
     case 'kafka':

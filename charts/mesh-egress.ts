@@ -5,6 +5,12 @@ import { WAVE } from '../lib/waves';
 import { CLUSTER_DNS_SIDECAR_HOST } from '../lib/network';
 import type { EnvironmentModel, ExternalEndpoint } from '../platform/model';
 import { PlatformChart } from './platform-chart';
+import { POSTGRES_PRIMARY } from './postgres';
+import { POSTGRES_BACKUP_CHECK } from './postgres-backup';
+import { REDIS_NAME } from './redis';
+import { REDIS_BACKUP } from './redis-backup';
+import { STORE_ENDPOINTS } from '../lib/stores';
+import type { DataStoreName } from '../platform/schema';
 
 export interface MeshEgressProps {
   readonly env: EnvironmentModel;
@@ -63,6 +69,24 @@ export class MeshEgressChart extends PlatformChart {
       });
     }
 
+    // The backup bucket: reached only by the backup workloads of the data namespace.
+    const bucket = env.stores.find((st) => st.backup)?.backup?.objectStore;
+    if (bucket) {
+      const name = serviceEntryName(bucket.endpoint);
+      const identity: Identity = { name: 'external-endpoint', instance: name, component: 'egress', partOf: env.platform, version: env.version };
+      const hosts = bucket.uriStyle === 'host' ? [`${bucket.bucket}.${bucket.endpoint}`, bucket.endpoint] : [bucket.endpoint];
+      new ServiceEntry(this, `backup-${name}`, {
+        metadata: meta({ name, namespace: env.dataNamespace, id: identity, wave: WAVE.foundation, annotations: { 'platform.example.com/callers': backupWorkloads(env).map((w) => w.name).join(',') } }),
+        spec: {
+          hosts,
+          location: ServiceEntrySpecLocation.MESH_UNDERSCORE_EXTERNAL,
+          resolution: ServiceEntrySpecResolution.DNS,
+          ports: [{ number: bucket.port, name: `tls-${bucket.port}`, protocol: 'TLS' }],
+          exportTo: ['.'],
+        },
+      });
+    }
+
     const scopeId = (instance: string): Identity => ({ name: 'sidecar-scope', instance, component: 'egress', partOf: env.platform, version: env.version });
     const registryOnly = { mode: SidecarSpecOutboundTrafficPolicyMode.REGISTRY_UNDERSCORE_ONLY };
     const servicesHosts = clusterHosts(env);
@@ -74,6 +98,20 @@ export class MeshEgressChart extends PlatformChart {
           outboundTrafficPolicy: registryOnly,
         },
       });
+    }
+    if (bucket && env.dataNamespace === env.namespace) {
+      // The namespace's default scope does not include its ServiceEntries (the services share it): each backup workload gets its own.
+      for (const w of backupWorkloads(env)) {
+        const name = `${w.name}-egress`;
+        new Sidecar(this, name, {
+          metadata: meta({ name, namespace: env.dataNamespace, id: scopeId(name), wave: WAVE.foundation }),
+          spec: {
+            workloadSelector: { labels: w.labels },
+            egress: [{ hosts: [...servicesHosts, `./${bucket.endpoint}`, ...(bucket.uriStyle === 'host' ? [`./${bucket.bucket}.${bucket.endpoint}`] : [])] }],
+            outboundTrafficPolicy: registryOnly,
+          },
+        });
+      }
     }
     for (const s of env.services.filter((x) => x.egress.length > 0)) {
       const name = `${s.name}-egress`;
@@ -98,3 +136,19 @@ export class MeshEgressChart extends PlatformChart {
 export function clusterHosts(env: Pick<EnvironmentModel, 'namespace' | 'dataNamespace' | 'addons'>): string[] {
   return [...new Set(['./*.svc.cluster.local', `${env.dataNamespace}/*`, `${env.addons.telemetryNamespace}/*`, CLUSTER_DNS_SIDECAR_HOST])].filter((h) => h !== `${env.namespace}/*`);
 }
+
+/** The pods that reach the backup bucket: each backed-up store's backup workloads (by the labels that select their pods). */
+export function backupWorkloads(env: Pick<EnvironmentModel, 'stores'>): { name: string; labels: Record<string, string> }[] {
+  return env.stores.filter((st) => st.backup).flatMap((st) => BACKUP_WORKLOADS[st.kind] ?? []);
+}
+
+const BACKUP_WORKLOADS: Partial<Record<DataStoreName, { name: string; labels: Record<string, string> }[]>> = {
+  postgres: [
+    { name: POSTGRES_PRIMARY, labels: { [LABEL.name]: STORE_ENDPOINTS.postgres.appName, [LABEL.instance]: POSTGRES_PRIMARY } },
+    { name: POSTGRES_BACKUP_CHECK, labels: { [LABEL.name]: POSTGRES_BACKUP_CHECK } },
+  ],
+  redis: [
+    { name: REDIS_NAME, labels: { [LABEL.name]: STORE_ENDPOINTS.redis.appName } },
+    { name: REDIS_BACKUP, labels: { [LABEL.name]: REDIS_BACKUP } },
+  ],
+};

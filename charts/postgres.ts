@@ -2,7 +2,8 @@ import { k8s } from 'cdk8s-plus-28';
 import type { Construct } from 'constructs';
 import { containerSecurityContext } from '../lib/security';
 import { contentHash } from '../lib/hash';
-import { ANNOTATION, LABEL, type Identity } from '../lib/meta';
+import { ANNOTATION, LABEL, selector, type Identity } from '../lib/meta';
+import { WAVE } from '../lib/waves';
 import { SIDECAR_RESOURCES, toK8sResources } from '../lib/resources';
 import { footprint as podFootprint, toMi, type Footprint, addFootprints } from '../lib/quota';
 import {
@@ -27,6 +28,16 @@ import {
 } from '../lib/stateful';
 import type { EnvironmentModel, StoreModel } from '../platform/model';
 import { POSTGRES_MAX_CONNECTIONS, STORE_METRICS, STORE_PORTS } from '../lib/stores';
+import {
+  BACKUP_SIDECAR_RESOURCES,
+  BACKUP_SIDECAR_SCRIPT,
+  objectStoreEgress,
+  PGBACKREST_IMAGE,
+  pgbackrestEnv,
+  RESTORE_SCRIPT,
+  WAL_HANDOFF_SCRIPT,
+  WAL_QUEUE_DIR,
+} from '../lib/backup';
 import { PlatformChart } from './platform-chart';
 
 /** Official PostgreSQL image (Debian bookworm, user `postgres` = UID/GID 999); the tag is the spec's version. */
@@ -83,6 +94,29 @@ export function postgresSettings(store: StoreModel): Record<string, string> {
     log_destination: 'stderr',
     log_min_duration_statement: '1000',
   };
+}
+
+/**
+ * The primary's WAL archiving when the environment has backups: every
+ * segment goes to the backup repository through the pgBackRest container
+ * (WAL_HANDOFF_SCRIPT), at least once a minute while there are writes — the
+ * most a point-in-time restore can lose.
+ */
+export const ARCHIVE_TIMEOUT_SECONDS = 60;
+export function archiveSettings(store: Pick<StoreModel, 'backup'>): Record<string, string> {
+  if (!store.backup) return {};
+  return { archive_mode: 'on', archive_command: '/scripts/pgbackrest-wal.sh push %p', archive_timeout: `${ARCHIVE_TIMEOUT_SECONDS}s` };
+}
+
+/** The backup containers' view of the primary (same paths as the PostgreSQL container). */
+const PGDATA = '/var/lib/postgresql/data/pgdata';
+const SOCKET_DIR = '/var/run/postgresql';
+export const pgbackrestPg = { dataDir: PGDATA, socketDir: SOCKET_DIR, port: STORE_PORTS.postgres } as const;
+
+/** pgBackRest's environment for `store` (which must have backups), credentials from the environment's backup Secret. */
+export function pgbackrestEnvOf(store: StoreModel): k8s.EnvVar[] {
+  const b = store.backup!;
+  return pgbackrestEnv(b, (name, key) => secretEnv(name, b.objectStore.credentialsSecret, key), pgbackrestPg);
 }
 
 const settingsArgs = (s: Record<string, string>) => Object.entries(s).flatMap(([k, v]) => ['-c', `${k}=${v}`]);
@@ -172,7 +206,8 @@ if [ ! -s "$PGDATA/PG_VERSION" ]; then
   mv "$PGDATA.clone" "$PGDATA"
 fi
 chmod 0700 "$PGDATA"
-exec postgres "$@" -c "primary_conninfo=host=$PRIMARY_HOST port=${POSTGRES_PORT} user=replicator application_name=$POD_NAME"
+# restore_command: none (a clone of a restored primary copies the restore's; replicas have no pgBackRest container).
+exec postgres "$@" -c "primary_conninfo=host=$PRIMARY_HOST port=${POSTGRES_PORT} user=replicator application_name=$POD_NAME" -c restore_command=
 `;
 
 /**
@@ -196,7 +231,12 @@ export class PostgresChart extends PlatformChart {
 
     storeServiceAccount(this, { kind: 'postgres', namespace: ns, id: primaryId });
 
-    const scripts = { 'initdb.sh': INITDB_SCRIPT, 'replica.sh': REPLICA_SCRIPT };
+    const backup = store.backup;
+    const scripts: Record<string, string> = {
+      'initdb.sh': INITDB_SCRIPT,
+      'replica.sh': REPLICA_SCRIPT,
+      ...(backup ? { 'pgbackrest-wal.sh': WAL_HANDOFF_SCRIPT, 'backup.sh': BACKUP_SIDECAR_SCRIPT, 'restore.sh': RESTORE_SCRIPT } : {}),
+    };
     new k8s.KubeConfigMap(this, 'scripts', { metadata: m('postgres-scripts'), data: scripts });
 
     const clientPort = [{ name: 'tcp-postgresql', port: POSTGRES_PORT }];
@@ -206,13 +246,16 @@ export class PostgresChart extends PlatformChart {
     metricsService(this, { store, id: primaryId });
 
     const settings = postgresSettings(store);
-    const pgdata = '/var/lib/postgresql/data/pgdata';
+    const primarySettings = { ...settings, ...archiveSettings(store) };
+    const pgdata = PGDATA;
     const common = (identity: Identity, role: 'primary' | 'replica'): k8s.PodSpec => {
       const run = scratch('run', '/var/run/postgresql');
       const tmp = scratch('tmp', '/tmp', { sizeLimit: '256Mi' });
       // Dynamic shared memory (parallel queries, hash joins): a quarter of the memory limit it counts against.
       const shm = scratch('dshm', '/dev/shm', { memory: true, sizeLimit: `${memoryShare(store.resources.milli.limitMemMi, 0.25)}Mi` });
       const scriptVol = { name: 'scripts', configMap: { name: 'postgres-scripts', defaultMode: 0o555 } };
+      // The primary's backups: WAL requests between the PostgreSQL and the pgBackRest container, the restore before PostgreSQL starts.
+      const backs = role === 'primary' && backup ? backupContainers(store, { run, tmp }) : undefined;
       const pgReady = `exec pg_isready -q -h 127.0.0.1 -p ${POSTGRES_PORT} -U postgres -d postgres`;
       return {
         ...storePodBase(env, {
@@ -224,13 +267,14 @@ export class PostgresChart extends PlatformChart {
           // The primary and every replica keep apart (hosts, zones): losing one node must not take the primary and a replica.
           spreadWith: { labels: { [LABEL.name]: identity.name }, pods: store.replicas },
         }),
+        ...(backs ? { initContainers: [backs.restore] } : {}),
         containers: [
           {
             name: 'postgresql',
             image: postgresImage(store.version),
             imagePullPolicy: 'IfNotPresent',
             ...(role === 'primary'
-              ? { args: ['postgres', ...settingsArgs(settings)] }
+              ? { args: ['postgres', ...settingsArgs(primarySettings)] }
               : { command: ['bash', '/scripts/replica.sh'], args: settingsArgs(settings) }),
             ports: [{ name: 'tcp-postgresql', containerPort: POSTGRES_PORT, protocol: 'TCP' }],
             env: [
@@ -260,8 +304,10 @@ export class PostgresChart extends PlatformChart {
                     { name: 'scripts', mountPath: '/scripts' },
                   ]
                 : [{ name: 'scripts', mountPath: '/scripts' }]),
+              ...(backs ? [backs.queue.mount] : []),
             ],
           },
+          ...(backs ? [backs.sidecar] : []),
           exporterContainer({
             name: 'metrics',
             image: POSTGRES_EXPORTER_IMAGE,
@@ -279,11 +325,12 @@ export class PostgresChart extends PlatformChart {
           shm.volume,
           scriptVol,
           ...(role === 'primary' ? [{ name: 'initdb', configMap: { name: 'postgres-scripts', defaultMode: 0o555, items: [{ key: 'initdb.sh', path: 'initdb.sh' }] } }] : []),
+          ...(backs ? [backs.queue.volume] : []),
         ],
       };
     };
 
-    const checksum = { [ANNOTATION.configChecksum]: contentHash({ scripts, settings }) };
+    const checksum = { [ANNOTATION.configChecksum]: contentHash({ scripts, settings: primarySettings }) };
     statefulWorkload(this, 'primary', {
       name: POSTGRES_PRIMARY,
       namespace: ns,
@@ -292,7 +339,10 @@ export class PostgresChart extends PlatformChart {
       replicas: 1,
       podManagementPolicy: 'OrderedReady',
       store,
-      podAnnotations: checksum,
+      // The restore init container reaches the bucket before PostgreSQL starts: only a native sidecar proxy
+      // (an init container itself, started first; Kubernetes 1.29+) is up by then — a classic one would leave it
+      // with redirected, unanswered connections.
+      podAnnotations: backup ? { ...checksum, 'sidecar.istio.io/nativeSidecar': 'true' } : checksum,
       podSpec: common(primaryId, 'primary'),
     });
     disruptionBudget(this, 'primary-pdb', { name: POSTGRES_PRIMARY, namespace: ns, id: primaryId });
@@ -321,10 +371,60 @@ export class PostgresChart extends PlatformChart {
       // The provisioning Job; its own policy narrows it to the primary.
       extraClients: [hookJobClient(ns, POSTGRES_PROVISION, [POSTGRES_PORT])],
     });
+    if (backup) {
+      // The primary's pgBackRest container reaches the bucket; NetworkPolicies add up, so this opens that and nothing else.
+      new k8s.KubeNetworkPolicy(this, 'backup-network-policy', {
+        metadata: m(`${POSTGRES_PRIMARY}-backup`, WAVE.foundation),
+        spec: { podSelector: { matchLabels: selector(primaryId) }, policyTypes: ['Egress'], egress: [objectStoreEgress(backup)] },
+      });
+    }
   }
+}
+
+/**
+ * The primary's backup containers (the environment has backups): the
+ * `restore` init container (RESTORE_SCRIPT) and the `backup` sidecar
+ * (BACKUP_SIDECAR_SCRIPT), both the pgBackRest image, both with the claim at
+ * the PostgreSQL container's path, and the WAL request queue they share
+ * with it.
+ */
+function backupContainers(store: StoreModel, vols: { run: ReturnType<typeof scratch>; tmp: ReturnType<typeof scratch> }) {
+  const queue = scratch('wal-queue', WAL_QUEUE_DIR, { sizeLimit: '16Mi' });
+  const env = pgbackrestEnvOf(store);
+  const common = {
+    image: PGBACKREST_IMAGE,
+    imagePullPolicy: 'IfNotPresent',
+    securityContext: containerSecurityContext(),
+  };
+  const dataMount = { name: DATA_VOLUME, mountPath: '/var/lib/postgresql/data' };
+  const scripts = { name: 'scripts', mountPath: '/scripts' };
+  const restore: k8s.Container = {
+    name: 'restore',
+    ...common,
+    command: ['bash', '/scripts/restore.sh'],
+    env: [...env, ...(store.backup!.restoreTo ? [{ name: 'RESTORE_TARGET', value: store.backup!.restoreTo }] : [])],
+    resources: toK8sResources(BACKUP_SIDECAR_RESOURCES),
+    volumeMounts: [dataMount, vols.tmp.mount, scripts],
+  };
+  const sidecar: k8s.Container = {
+    name: 'backup',
+    ...common,
+    command: ['bash', '/scripts/backup.sh'],
+    env: [...env, { name: 'FULL_EVERY_SECONDS', value: String(store.backup!.everyHours * 3600) }],
+    resources: toK8sResources(BACKUP_SIDECAR_RESOURCES),
+    // Both probes ask one thing: does the WAL request loop go round (it touches .alive every 0.1 s, or after each
+    // request)? A loop stuck for 5 min stops archiving; liveness restarts the container (the pod is not Ready
+    // meanwhile, like for any container restart). The script never exits on a repository error, so a broken
+    // bucket or credentials do not take the primary out of its Service: the backup alerts report them.
+    readinessProbe: execProbe(`find ${WAL_QUEUE_DIR}/.alive -mmin -5 | grep -q .`, { periodSeconds: 30, failureThreshold: 3 }),
+    livenessProbe: execProbe(`find ${WAL_QUEUE_DIR}/.alive -mmin -5 | grep -q .`, { periodSeconds: 30, failureThreshold: 3 }),
+    volumeMounts: [dataMount, vols.run.mount, vols.tmp.mount, scripts, queue.mount],
+  };
+  return { restore, sidecar, queue };
 }
 
 /** What PostgreSQL can claim: primary + replicas, each postgres + exporter (+ mesh sidecar) and one data claim. */
 export function footprint(store: StoreModel): Footprint {
-  return addFootprints([podFootprint(1 + readReplicas(store), [store.resources, SIDECAR_RESOURCES], toMi(store.storage))]);
+  const primary = [store.resources, SIDECAR_RESOURCES, ...(store.backup ? [BACKUP_SIDECAR_RESOURCES] : [])];
+  return addFootprints([podFootprint(1, primary, toMi(store.storage)), podFootprint(readReplicas(store), [store.resources, SIDECAR_RESOURCES], toMi(store.storage))]);
 }

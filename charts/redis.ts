@@ -2,12 +2,15 @@ import { k8s } from 'cdk8s-plus-28';
 import type { Construct } from 'constructs';
 import { containerSecurityContext } from '../lib/security';
 import { contentHash } from '../lib/hash';
-import { ANNOTATION } from '../lib/meta';
+import { ANNOTATION, selector } from '../lib/meta';
+import { WAVE } from '../lib/waves';
+import { objectStoreEgress, RCLONE_IMAGE, rcloneEnv, REDIS_RESTORE_SCRIPT } from '../lib/backup';
 import { SIDECAR_RESOURCES, toK8sResources } from '../lib/resources';
 import { footprint as podFootprint, toMi, type Footprint } from '../lib/quota';
 import {
   DATA_VOLUME,
   disruptionBudget,
+  hookJobClient,
   execProbe,
   exporterContainer,
   memoryShare,
@@ -231,6 +234,7 @@ export class RedisChart extends PlatformChart {
     const nodeId = storeIdentity(env, store, REDIS_NAME, 'node');
     const m = metaFor(nodeId, ns);
 
+    const backup = store.backup;
     storeServiceAccount(this, { kind: 'redis', namespace: ns, id: nodeId });
     const scripts = { 'redis.conf': redisConf(store), 'start-redis.sh': REDIS_START, 'start-sentinel.sh': SENTINEL_START, 'prestop-redis.sh': PRE_STOP };
     new k8s.KubeConfigMap(this, 'scripts', { metadata: m('redis-scripts'), data: scripts });
@@ -266,9 +270,29 @@ export class RedisChart extends PlatformChart {
       replicas: store.replicas,
       podManagementPolicy: 'OrderedReady',
       store,
-      podAnnotations: { [ANNOTATION.configChecksum]: contentHash(scripts) },
+      podAnnotations: {
+        [ANNOTATION.configChecksum]: contentHash(scripts),
+        // The restore init container reaches the bucket before Redis starts: only a native sidecar proxy is up by then.
+        ...(backup ? { 'sidecar.istio.io/nativeSidecar': 'true' } : {}),
+      },
       podSpec: {
         ...storePodBase(env, { serviceAccount: 'redis', uid: REDIS_UID, id: nodeId, replicas: store.replicas, terminationGracePeriodSeconds: REDIS_GRACE_S }),
+        ...(backup
+          ? {
+              initContainers: [
+                {
+                  name: 'restore',
+                  image: RCLONE_IMAGE,
+                  imagePullPolicy: 'IfNotPresent',
+                  command: ['sh', '-c', REDIS_RESTORE_SCRIPT],
+                  env: rcloneEnv(backup, (name, key) => secretEnv(name, backup.objectStore.credentialsSecret, key)),
+                  resources: toK8sResources(SIDECAR_RESOURCES),
+                  securityContext: containerSecurityContext(),
+                  volumeMounts: [{ name: DATA_VOLUME, mountPath: '/data' }, tmp.mount],
+                },
+              ],
+            }
+          : {}),
         containers: [
           {
             name: 'redis',
@@ -309,7 +333,22 @@ export class RedisChart extends PlatformChart {
       },
     });
     disruptionBudget(this, 'pdb', { name: REDIS_NAME, namespace: ns, id: nodeId });
-    storeNetworkPolicy(this, { env, store, id: nodeId, clientPorts: [REDIS_PORT, SENTINEL_PORT], peerPorts: [REDIS_PORT, SENTINEL_PORT] });
+    storeNetworkPolicy(this, {
+      env,
+      store,
+      id: nodeId,
+      clientPorts: [REDIS_PORT, SENTINEL_PORT],
+      peerPorts: [REDIS_PORT, SENTINEL_PORT],
+      // The snapshot Job (charts/redis-backup.ts) reads the master's RDB.
+      ...(backup ? { extraClients: [hookJobClient(ns, 'redis-backup', [REDIS_PORT, SENTINEL_PORT])] } : {}),
+    });
+    if (backup) {
+      // The restore init container reaches the bucket; NetworkPolicies add up, so this opens that and nothing else.
+      new k8s.KubeNetworkPolicy(this, 'restore-network-policy', {
+        metadata: m(`${REDIS_NAME}-restore`, WAVE.foundation),
+        spec: { podSelector: { matchLabels: selector(nodeId) }, policyTypes: ['Egress'], egress: [objectStoreEgress(backup)] },
+      });
+    }
   }
 }
 

@@ -9,7 +9,7 @@ export interface ResourcePreset {
   readonly milli: { readonly requestCpu: number; readonly limitCpu: number; readonly requestMemMi: number; readonly limitMemMi: number };
 }
 
-function preset(reqCpu: number, limCpu: number, reqMemMi: number, limMemMi: number): ResourcePreset {
+export function preset(reqCpu: number, limCpu: number, reqMemMi: number, limMemMi: number): ResourcePreset {
   return {
     requests: { cpu: `${reqCpu}m`, memory: mem(reqMemMi) },
     limits: { cpu: `${limCpu}m`, memory: mem(limMemMi) },

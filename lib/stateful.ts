@@ -379,14 +379,18 @@ export interface PodPeer {
  * kafka_exporter): selects its pods by name + instance, admits `ingress`
  * only, and may connect to `egress`, DNS and istiod only.
  */
-export function workloadNetworkPolicy(scope: Construct, cid: string, p: { env: EnvironmentModel; name: string; namespace: string; id: Identity; ingress: k8s.NetworkPolicyIngressRule[]; egress: readonly PodPeer[]; wave?: number }) {
+export function workloadNetworkPolicy(
+  scope: Construct,
+  cid: string,
+  p: { env: EnvironmentModel; name: string; namespace: string; id: Identity; ingress: k8s.NetworkPolicyIngressRule[]; egress: readonly PodPeer[]; extraEgress?: readonly k8s.NetworkPolicyEgressRule[]; wave?: number },
+) {
   return new k8s.KubeNetworkPolicy(scope, cid, {
     metadata: meta({ name: p.name, namespace: p.namespace, id: p.id, wave: WAVE.foundation }),
     spec: {
       podSelector: { matchLabels: selector(p.id) },
       policyTypes: ['Ingress', 'Egress'],
       ingress: p.ingress,
-      egress: [...p.egress.map((e) => ({ to: [podsIn(e.namespace, e.labels)], ports: tcp(...e.ports) })), dnsEgress(), meshControlPlaneEgress(p.env)],
+      egress: [...p.egress.map((e) => ({ to: [podsIn(e.namespace, e.labels)], ports: tcp(...e.ports) })), ...(p.extraEgress ?? []), dnsEgress(), meshControlPlaneEgress(p.env)],
     },
   });
 }
@@ -456,7 +460,78 @@ export function hookJobClient(namespace: string, name: string, ports: readonly n
   return { namespace, labels: { [LABEL.name]: name }, ports };
 }
 
-export interface SyncHookJobProps {
+/** One container of a data-layer Job's pod (a hook Job or a scheduled Job). */
+export interface JobContainer {
+  readonly name: string;
+  readonly image: string;
+  /** The whole script; build a bash main container's with hookScript so the mesh sidecar quits. */
+  readonly script: string;
+  /** What runs the script: an image without bash (Alpine) has `sh`. @default 'bash' */
+  readonly shell?: 'bash' | 'sh';
+  readonly env?: k8s.EnvVar[];
+  /** Mounts besides `/tmp` (volumes from `volumes`). */
+  readonly volumeMounts?: k8s.VolumeMount[];
+}
+
+interface JobPodProps {
+  readonly name: string;
+  readonly id: Identity;
+  readonly wave: number;
+  readonly serviceAccountName: string;
+  readonly runAsUser: number;
+  readonly initContainers?: readonly JobContainer[];
+  readonly container: JobContainer;
+  /** Volumes besides `/tmp` (e.g. an emptyDir the init container fills for the main one). */
+  readonly volumes?: readonly k8s.Volume[];
+}
+
+/**
+ * The pod of a data-layer Job. The proxy is a native sidecar
+ * (`sidecar.istio.io/nativeSidecar: "true"`, Kubernetes 1.29+): it starts
+ * before the containers and the kubelet stops it when they exit, so the Job
+ * completes whatever the mesh's default mode. The main script still calls the
+ * proxy's `/quitquitquit` when it exits (harmless to a native sidecar), so a
+ * mesh that refuses native sidecars cannot leave the Job running forever; it
+ * also waits for the proxy (`holdApplicationUntilProxyStarts`) for the same
+ * reason. PSS restricted, read-only root with a `/tmp` scratch, no
+ * ServiceAccount token.
+ */
+function jobPodTemplate(p: JobPodProps): k8s.PodTemplateSpec {
+  const tmp = scratch('tmp', '/tmp', { sizeLimit: '128Mi' });
+  const container = (c: JobContainer): k8s.Container => ({
+    name: c.name,
+    image: c.image,
+    imagePullPolicy: 'IfNotPresent',
+    command: [c.shell ?? 'bash', '-c', c.script],
+    ...(c.env ? { env: c.env } : {}),
+    resources: toK8sResources(HOOK_JOB_RESOURCES),
+    securityContext: containerSecurityContext(),
+    volumeMounts: [tmp.mount, ...(c.volumeMounts ?? [])],
+  });
+  return {
+    metadata: {
+      labels: meta({ name: p.name, id: p.id, wave: p.wave }).labels,
+      annotations: {
+        'proxy.istio.io/config': '{"holdApplicationUntilProxyStarts":true}',
+        'sidecar.istio.io/nativeSidecar': 'true',
+        ...sidecarAnnotations(),
+      },
+    },
+    spec: {
+      restartPolicy: 'Never',
+      serviceAccountName: p.serviceAccountName,
+      automountServiceAccountToken: false,
+      enableServiceLinks: false,
+      securityContext: podSecurityContext({ runAsUser: p.runAsUser }),
+      ...(p.initContainers?.length ? { initContainers: p.initContainers.map(container) } : {}),
+      containers: [container(p.container)],
+      volumes: [tmp.volume, ...(p.volumes ?? [])],
+    },
+  };
+}
+
+/** What every data-layer Job (hook or scheduled) states about itself. */
+interface DataJobProps {
   readonly env: EnvironmentModel;
   readonly name: string;
   readonly namespace: string;
@@ -465,68 +540,78 @@ export interface SyncHookJobProps {
   readonly serviceAccountName: string;
   /** The image's user (the Job runs the store's image). */
   readonly runAsUser: number;
+  /** The only pods the Job may connect to (besides DNS and istiod). */
+  readonly egress: readonly PodPeer[];
+}
+
+export interface SyncHookJobProps extends DataJobProps {
   readonly container: { readonly name: string; readonly image: string; readonly env?: k8s.EnvVar[] };
   /** The whole bash script (build it with hookScript so the sidecar quits). */
   readonly script: string;
-  /** The only pods the Job may connect to (besides DNS and istiod). */
-  readonly egress: readonly PodPeer[];
 }
 
 /**
  * A Sync hook Job in the `topics` wave (after the stores are healthy, before
  * the services start) and its NetworkPolicy (no ingress; egress only to
- * `egress`, DNS and istiod). The proxy is a native sidecar
- * (`sidecar.istio.io/nativeSidecar: "true"`, Kubernetes 1.29+): it starts
- * before the script and the kubelet stops it when the script exits, so the
- * Job completes whatever the mesh's default mode. The script still calls the
- * proxy's `/quitquitquit` when it exits (harmless to a native sidecar), so a
- * mesh that refuses native sidecars cannot leave the Job running forever; it
- * also waits for the proxy (`holdApplicationUntilProxyStarts`) for the same
- * reason. PSS restricted, read-only root with a `/tmp` scratch, no
- * ServiceAccount token.
+ * `egress`, DNS and istiod); its pod is jobPodTemplate's.
  */
 export function syncHookJob(scope: Construct, p: SyncHookJobProps): k8s.KubeJob {
-  const tmp = scratch('tmp', '/tmp', { sizeLimit: '128Mi' });
   const job = new k8s.KubeJob(scope, 'job', {
     metadata: meta({ name: p.name, namespace: p.namespace, id: p.id, wave: WAVE.topics, annotations: syncHookAnnotations() }),
     spec: {
       backoffLimit: 4,
       activeDeadlineSeconds: 900,
-      template: {
-        metadata: {
-          labels: meta({ name: p.name, id: p.id, wave: WAVE.topics }).labels,
-          annotations: {
-            'proxy.istio.io/config': '{"holdApplicationUntilProxyStarts":true}',
-            'sidecar.istio.io/nativeSidecar': 'true',
-            ...sidecarAnnotations(),
-          },
-        },
-        spec: {
-          restartPolicy: 'Never',
-          serviceAccountName: p.serviceAccountName,
-          automountServiceAccountToken: false,
-          enableServiceLinks: false,
-          securityContext: podSecurityContext({ runAsUser: p.runAsUser }),
-          containers: [
-            {
-              name: p.container.name,
-              image: p.container.image,
-              imagePullPolicy: 'IfNotPresent',
-              command: ['bash', '-c', p.script],
-              ...(p.container.env ? { env: p.container.env } : {}),
-              resources: toK8sResources(HOOK_JOB_RESOURCES),
-              securityContext: containerSecurityContext(),
-              volumeMounts: [tmp.mount],
-            },
-          ],
-          volumes: [tmp.volume],
-        },
-      },
+      template: jobPodTemplate({ ...p, wave: WAVE.topics, container: { ...p.container, script: p.script } }),
     },
   });
 
   workloadNetworkPolicy(scope, 'network-policy', { env: p.env, name: p.name, namespace: p.namespace, id: p.id, ingress: [], egress: p.egress });
   return job;
+}
+
+export interface ScheduledJobProps extends DataJobProps {
+  /** Cron schedule, in UTC (`timeZone: Etc/UTC`). */
+  readonly schedule: string;
+  readonly initContainers?: readonly JobContainer[];
+  readonly container: JobContainer;
+  readonly volumes?: readonly k8s.Volume[];
+  /** Other egress rules (e.g. the object store). */
+  readonly extraEgress?: readonly k8s.NetworkPolicyEgressRule[];
+  /** A run that takes longer is failed. */
+  readonly activeDeadlineSeconds: number;
+}
+
+/**
+ * A CronJob of the data layer (backups, backup checks) and its NetworkPolicy
+ * (no ingress; egress only to `egress`, `extraEgress`, DNS and istiod). One
+ * run at a time (`Forbid`), no retries within a run (the next run is the
+ * retry; a failed run is what the alerts watch through kube-state-metrics'
+ * `kube_cronjob_status_last_successful_time`), the last 3 successful and 3
+ * failed Jobs kept for `kubectl logs`. Rendered in the data wave, beside the
+ * store it serves.
+ */
+export function scheduledJob(scope: Construct, p: ScheduledJobProps): k8s.KubeCronJob {
+  const cron = new k8s.KubeCronJob(scope, 'cron-job', {
+    metadata: meta({ name: p.name, namespace: p.namespace, id: p.id, wave: WAVE.data }),
+    spec: {
+      schedule: p.schedule,
+      timeZone: 'Etc/UTC',
+      concurrencyPolicy: 'Forbid',
+      startingDeadlineSeconds: 600,
+      successfulJobsHistoryLimit: 3,
+      failedJobsHistoryLimit: 3,
+      jobTemplate: {
+        metadata: { labels: meta({ name: p.name, id: p.id, wave: WAVE.data }).labels },
+        spec: {
+          backoffLimit: 0,
+          activeDeadlineSeconds: p.activeDeadlineSeconds,
+          template: jobPodTemplate({ ...p, wave: WAVE.data }),
+        },
+      },
+    },
+  });
+  workloadNetworkPolicy(scope, 'network-policy', { env: p.env, name: p.name, namespace: p.namespace, id: p.id, ingress: [], egress: p.egress, ...(p.extraEgress ? { extraEgress: p.extraEgress } : {}) });
+  return cron;
 }
 
 /** A hook Job's one pod while it runs (container + mesh sidecar). */

@@ -144,6 +144,22 @@ export interface StoreModel {
   readonly namespace: string;
   /** Services whose `dependsOn` names this store, sorted (Kafka's clients for ZooKeeper are the brokers). */
   readonly clients: readonly string[];
+  /** Where and how often this store is backed up; absent when the environment has no `backups` or the store kind is not backed up (Kafka, ZooKeeper). */
+  readonly backup?: StoreBackupModel;
+}
+
+/** The kinds of store that are backed up (Kafka and ZooKeeper are replicated, not backed up: docs/runbooks.md). */
+export const BACKED_UP_STORES = ['postgres', 'redis'] as const satisfies readonly DataStoreName[];
+
+export interface StoreBackupModel {
+  readonly objectStore: NonNullable<EnvironmentSpec['backups']>['objectStore'];
+  /** Key prefix in the bucket, unique per platform, environment and store: `/<platform>/<env>/<store>`. */
+  readonly prefix: string;
+  readonly retentionDays: number;
+  /** PostgreSQL: a full base backup when the newest is this old; Redis: a snapshot this often. */
+  readonly everyHours: number;
+  /** PostgreSQL: the point in time an empty primary is restored to (absent = the end of the archive). */
+  readonly restoreTo?: string;
 }
 
 export interface TopicModel {
@@ -309,6 +325,17 @@ function resolveEnvironment(spec: PlatformSpec, envName: string, graph: Dependen
         ...(perEnv.storageClass ? { storageClass: perEnv.storageClass } : {}),
         namespace: dataNamespace,
         clients,
+        ...(env.backups && (BACKED_UP_STORES as readonly string[]).includes(kind)
+          ? {
+              backup: {
+                objectStore: env.backups.objectStore,
+                prefix: `/${spec.name}/${envName}/${kind}`,
+                retentionDays: env.backups.retentionDays,
+                everyHours: kind === 'postgres' ? env.backups.postgres.fullEveryHours : env.backups.redis.everyHours,
+                ...(perEnv.restoreTo ? { restoreTo: perEnv.restoreTo } : {}),
+              },
+            }
+          : {}),
       },
     ];
   });

@@ -100,6 +100,45 @@ const autoscaling = z
     }
   });
 
+/** What the backups of an environment keep when the spec says nothing (`backups.retentionDays`, `backups.postgres.fullEveryHours`). */
+export const DEFAULT_BACKUPS = { retentionDays: 7, fullEveryHours: 24, redisEveryHours: 6 } as const;
+
+const hostName = z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)+$/, { error: (iss) => `must be a DNS host name such as s3.eu-west-1.amazonaws.com, got '${String(iss.input)}'` });
+const cidr = z.string().regex(/^([0-9]{1,3}\.){3}[0-9]{1,3}\/[0-9]{1,2}$/, { error: (iss) => `must be an IPv4 CIDR such as 10.20.0.0/16, got '${String(iss.input)}'` });
+
+const backups = z
+  .strictObject({
+    objectStore: z
+      .strictObject({
+        endpoint: hostName.describe('S3 endpoint host (AWS: s3.<region>.amazonaws.com; any S3-compatible store speaking TLS).'),
+        port: port.default(443),
+        bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { error: (iss) => `must be an S3 bucket name (3–63 lower-case letters, digits, '.' and '-'), got '${String(iss.input)}'` }),
+        region: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, { message: 'must be a region such as eu-west-1' }).default('us-east-1'),
+        uriStyle: z.enum(['host', 'path']).default('host').describe('host: <bucket>.<endpoint> (AWS); path: <endpoint>/<bucket> (most self-hosted stores).'),
+        credentialsSecret: dnsName('Secret name')
+          .default('backup-credentials')
+          .describe('Secret in the data namespace with `access-key-id` and `secret-access-key` (an operator creates it, e.g. as a SealedSecret).'),
+        cidrs: z
+          .array(cidr)
+          .min(1)
+          .optional()
+          .describe('Addresses of the object store, for the backups\' NetworkPolicy egress; @default any public address (a NetworkPolicy cannot name a host; the Istio ServiceEntry narrows it to `endpoint`).'),
+      })
+      .describe('The S3-compatible bucket every store of this environment backs up to (each under its own prefix).'),
+    retentionDays: z.number().int().min(1).max(365).default(DEFAULT_BACKUPS.retentionDays).describe('How far back a restore can go: backups and WAL older than this (beyond the newest full backup before it) are expired.'),
+    postgres: z
+      .strictObject({
+        fullEveryHours: z.number().int().min(1).max(168).default(DEFAULT_BACKUPS.fullEveryHours).describe('A full base backup is taken when the newest is this old; WAL is archived continuously in between.'),
+      })
+      .default({ fullEveryHours: DEFAULT_BACKUPS.fullEveryHours }),
+    redis: z
+      .strictObject({
+        everyHours: z.number().int().min(1).max(24).default(DEFAULT_BACKUPS.redisEveryHours).describe('An RDB snapshot of the master is shipped this often.'),
+      })
+      .default({ everyHours: DEFAULT_BACKUPS.redisEveryHours }),
+  })
+  .describe('Backups of the data stores to an object store: PostgreSQL (pgBackRest: WAL archiving + base backups, point-in-time restore) and Redis (RDB snapshots). Absent = no backups.');
+
 const environment = z.strictObject({
   namespace: dnsName('namespace').describe('Namespace of the services of this environment.'),
   dataNamespace: dnsName('namespace').optional().describe('Namespace of the data stores; @default the same as `namespace`.'),
@@ -130,6 +169,7 @@ const environment = z.strictObject({
   certificateIssuer: certificateIssuer
     .default({ ...DEFAULT_CERTIFICATE_ISSUER })
     .describe("cert-manager issuer of the gateway's TLS certificate, or 'self-signed'; @default ClusterIssuer letsencrypt-prod"),
+  backups: backups.optional(),
 });
 
 /** A service's shutdown when the spec gives none (also what the cross-field check assumes for a missing field). */
@@ -233,6 +273,13 @@ const storeEnvironment = z.strictObject({
   storageClass: z.string().optional().describe('@default the cluster’s default StorageClass'),
   version: storeVersion.optional().describe('This environment’s version (e.g. trying a minor upgrade in dev first); @default the store’s version'),
   tier: tier.optional().describe('This environment’s resource tier; @default the store’s tier'),
+  restoreTo: z
+    .string()
+    .regex(/^[0-9]{4}-[0-9]{2}-[0-9]{2}[ T][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?(Z|[+-][0-9]{2}(:?[0-9]{2})?)$/, {
+      error: (iss) => `must be a timestamp with its zone such as 2026-11-30 14:03:00+00, got '${String(iss.input)}'`,
+    })
+    .optional()
+    .describe('PostgreSQL only: when the primary starts on an empty claim, restore the backups to this time (point-in-time recovery) instead of to the end of the archived WAL. Has no effect on a primary with data. See docs/runbooks.md.'),
 });
 
 const dataStore = z.strictObject({
@@ -435,6 +482,10 @@ export function crossCheck(raw: PlatformSpec, push: (path: (string | number)[], 
     }
     for (const env of Object.keys(perEnv)) {
       if (!spec.environments[env]) push(['dataStores', store, 'environments', env], `'${env}' is not an environment`);
+      if (obj(perEnv[env]).restoreTo === undefined) continue;
+      // Only PostgreSQL keeps a WAL archive to replay to a point in time; it needs the environment's backups.
+      if (store !== 'postgres') push(['dataStores', store, 'environments', env, 'restoreTo'], `only postgres restores to a point in time (${store}: see docs/runbooks.md)`);
+      else if (spec.environments[env] && !obj(spec.environments[env]).backups) push(['dataStores', store, 'environments', env, 'restoreTo'], `needs environments.${env}.backups (the archive to restore from)`);
     }
   }
   const namespaces = new Map<string, string>();

@@ -1,5 +1,7 @@
 import type { EnvironmentModel } from '../../platform/model';
 import type { AlertGroup } from './types';
+import { BACKUP_STALE_AFTER_SECONDS } from '../backup';
+import { cronJobBackupAlerts } from './backup';
 
 /** Replication lag above this many seconds pages the on-call. */
 export const POSTGRES_REPLICATION_LAG_SECONDS = 30;
@@ -30,6 +32,28 @@ export function postgresAlerts(env: EnvironmentModel): AlertGroup | undefined {
               summary: 'PostgreSQL replica {{ $labels.pod }} lags behind the primary',
               description: `Replica {{ $labels.pod }} in ${ns} is {{ $value | humanizeDuration }} behind the primary (threshold ${POSTGRES_REPLICATION_LAG_SECONDS}s); reads from postgres-read may be stale.`,
             },
+          ]
+        : []),
+      ...(pg.backup
+        ? [
+            {
+              alert: 'PostgresWalArchivingFailing',
+              // Every attempt of the last 10 minutes failed: nothing new reaches the bucket, pg_wal grows.
+              expr: `increase(pg_stat_archiver_failed_count{namespace="${ns}"}[10m]) > 0 and increase(pg_stat_archiver_archived_count{namespace="${ns}"}[10m]) == 0`,
+              for: '5m',
+              severity: 'critical' as const,
+              summary: 'PostgreSQL cannot archive WAL ({{ $labels.pod }})',
+              description: `Every WAL archiving attempt of {{ $labels.pod }} in ${ns} failed for 15 minutes: a point-in-time restore cannot reach past the last archived segment, and pg_wal grows until the volume is full. See the backup container's log.`,
+            },
+            ...cronJobBackupAlerts({
+              prefix: 'Postgres',
+              namespace: ns,
+              cronjob: 'postgres-backup-check',
+              staleAfterSeconds: BACKUP_STALE_AFTER_SECONDS,
+              neverFor: '3h',
+              what: 'PostgreSQL backups are current',
+              causes: 'the newest full backup is late, the stanza is unhealthy, or the bucket cannot be read',
+            }),
           ]
         : []),
     ],

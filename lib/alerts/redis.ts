@@ -1,5 +1,9 @@
 import type { EnvironmentModel } from '../../platform/model';
 import type { AlertGroup } from './types';
+import { cronJobBackupAlerts } from './backup';
+
+/** A Redis snapshot may be this many schedule intervals late (plus an hour) before the alert fires. */
+export const REDIS_BACKUP_MISSED_RUNS = 2;
 
 export const REDIS_MEMORY_RATIO = 0.9;
 
@@ -28,6 +32,17 @@ export function redisAlerts(env: EnvironmentModel): AlertGroup | undefined {
         summary: 'Redis {{ $labels.pod }} uses more than 90% of maxmemory',
         description: `Redis in pod {{ $labels.pod }} (${ns}) uses {{ $value | humanizePercentage }} of maxmemory; keys will be evicted or writes rejected.`,
       },
+      ...(redis.backup
+        ? cronJobBackupAlerts({
+            prefix: 'Redis',
+            namespace: ns,
+            cronjob: 'redis-backup',
+            staleAfterSeconds: (REDIS_BACKUP_MISSED_RUNS * redis.backup.everyHours + 1) * 3600,
+            neverFor: `${redis.backup.everyHours + 1}h`,
+            what: 'Redis snapshots are current',
+            causes: 'the snapshot (Sentinel, the master) or the upload (bucket, credentials) fails; see the last Job\'s logs',
+          })
+        : []),
     ],
   };
 }

@@ -28,7 +28,7 @@ describe('external egress', () => {
     expect(entry.metadata.namespace).toBe('shop-prod');
     expect(spec(entry)).toEqual({ hosts: ['api.stripe.com'], location: 'MESH_EXTERNAL', resolution: 'DNS', ports: [{ number: 443, name: 'tls-443', protocol: 'TLS' }], exportTo: ['.'] });
     expect(entry.metadata.annotations?.['platform.example.com/callers']).toBe('payment-service');
-    expect(shop.find('ServiceEntry', { env: 'prod' }).map((e) => spec(e).hosts[0]).sort()).toEqual(['api.sendgrid.com', 'api.stripe.com']);
+    expect(shop.find('ServiceEntry', { env: 'prod', namespace: 'shop-prod' }).map((e) => spec(e).hosts[0]).sort()).toEqual(['api.sendgrid.com', 'api.stripe.com']);
   });
 
   test('each namespace’s sidecars are REGISTRY_ONLY and know only the cluster’s Services they need', () => {

@@ -71,6 +71,48 @@ function exporterSeesDown(
   );
 }
 
+/**
+ * A backup CronJob's last success (kube-state-metrics) older than `limitHours`:
+ * a last success at 0 s fires 10 min past the limit (not 2 min past: `for` 5m);
+ * a CronJob succeeding all along never does; another namespace's or another
+ * CronJob's stale series are not this alert's.
+ */
+function backupStale(env: EnvironmentModel, p: PlatformModel, prefix: string, cronjob: string, limitHours: number, what: string, causes: string): AlertCase[] {
+  const storeKind = prefix === 'Postgres' ? 'postgres' : 'redis';
+  const ns = store(env, storeKind).namespace;
+  const l = (n = ns, c = cronjob) => ({ namespace: n, cronjob: c, job: 'kube-state-metrics' });
+  const minutes = limitHours * 60 + 20;
+  const at = (m: number) => `${Math.floor(m / 60)}h${m % 60}m`;
+  const stale = (n = ns, c = cronjob) => [{ series: series('kube_cronjob_status_last_successful_time', l(n, c)), values: `0x${minutes}` }];
+  const alertname = `${prefix}BackupStale`;
+  return fireAndNot(
+    alertname,
+    {
+      series: stale(),
+      pendingAt: at(limitHours * 60 + 2),
+      fireAt: at(limitHours * 60 + 10),
+      exp: [{ exp_labels: labels(env, 'critical', { namespace: ns, cronjob }), exp_annotations: { summary: `${what}: not known for too long`, description: `The CronJob ${cronjob} in ${ns} last succeeded ${limitHours}h 10m 0s ago (limit ${limitHours} h): ${causes}.`, runbook_url: runbook(p, alertname) } }],
+    },
+    // Succeeding every minute: the last success is always now.
+    [{ series: series('kube_cronjob_status_last_successful_time', l()), values: `0+60x${minutes}` }],
+    [...stale(OTHER_NS), ...stale(ns, 'some-other-cronjob')],
+  );
+}
+
+/** No success of the backup CronJob at all fires after `hours`; a success (even long ago) never does. */
+function backupNeverSucceeded(env: EnvironmentModel, p: PlatformModel, prefix: string, cronjob: string, hours: number, what: string): AlertCase[] {
+  const ns = store(env, prefix === 'Postgres' ? 'postgres' : 'redis').namespace;
+  const present = (n = ns) => [{ series: series('kube_cronjob_status_last_successful_time', { namespace: n, cronjob, job: 'kube-state-metrics' }), values: `0x${hours * 60 + 20}` }];
+  const alertname = `${prefix}BackupNeverSucceeded`;
+  return fireAndNot(
+    alertname,
+    { series: [], pendingAt: `${hours - 1}h`, fireAt: `${hours}h5m`, exp: [{ exp_labels: labels(env, 'warning', { namespace: ns, cronjob }), exp_annotations: { summary: `${what}: never shown`, description: `No run of the CronJob ${cronjob} in ${ns} has succeeded: backups may never have worked in this environment.`, runbook_url: runbook(p, alertname) } }] },
+    present(),
+    // Another namespace's CronJob succeeding says nothing about this one.
+    present(OTHER_NS),
+  );
+}
+
 export const ALERT_CASES: Readonly<Record<string, Builder>> = {
   ServiceLatencyP95High: (env, p) => {
     const svc = env.services[0]!;
@@ -163,8 +205,31 @@ export const ALERT_CASES: Readonly<Record<string, Builder>> = {
       s('600x20', OTHER_NS),
     );
   },
+  PostgresWalArchivingFailing: (env, p) => {
+    const ns = store(env, 'postgres').namespace;
+    const l = (n = ns) => ({ namespace: n, pod: 'postgres-primary-0', job: 'postgres-metrics' });
+    const s = (failed: string, archived: string, n = ns) => [
+      { series: series('pg_stat_archiver_failed_count', l(n)), values: failed },
+      { series: series('pg_stat_archiver_archived_count', l(n)), values: archived },
+    ];
+    return fireAndNot(
+      'PostgresWalArchivingFailing',
+      // Every attempt fails (failures grow, nothing archived)…
+      { series: s('0+1x30', '100x30'), pendingAt: '4m', fireAt: '10m', exp: [{ exp_labels: labels(env, 'critical', l()), exp_annotations: { summary: 'PostgreSQL cannot archive WAL (postgres-primary-0)', description: `Every WAL archiving attempt of postgres-primary-0 in ${ns} failed for 15 minutes: a point-in-time restore cannot reach past the last archived segment, and pg_wal grows until the volume is full. See the backup container's log.`, runbook_url: runbook(p, 'PostgresWalArchivingFailing') } }] },
+      // …not some attempts failing while segments still get through.
+      s('0+1x30', '100+1x30'),
+      s('0+1x30', '100x30', OTHER_NS),
+    );
+  },
+  PostgresBackupStale: (env, p) => backupStale(env, p, 'Postgres', 'postgres-backup-check', 3, 'PostgreSQL backups are current', 'the newest full backup is late, the stanza is unhealthy, or the bucket cannot be read'),
+  PostgresBackupNeverSucceeded: (env, p) => backupNeverSucceeded(env, p, 'Postgres', 'postgres-backup-check', 3, 'PostgreSQL backups are current'),
   RedisDown: (env, p) =>
     exporterSeesDown(env, p, 'RedisDown', { metric: 'redis_up', store: 'redis', pod: 'redis-1', job: 'redis-metrics' }, 'Redis instance redis-1 is down', (ns) => `redis_exporter cannot reach Redis in pod redis-1 (${ns}).`),
+  RedisBackupStale: (env, p) => {
+    const hours = 2 * store(env, 'redis').backup!.everyHours + 1;
+    return backupStale(env, p, 'Redis', 'redis-backup', hours, 'Redis snapshots are current', "the snapshot (Sentinel, the master) or the upload (bucket, credentials) fails; see the last Job's logs");
+  },
+  RedisBackupNeverSucceeded: (env, p) => backupNeverSucceeded(env, p, 'Redis', 'redis-backup', store(env, 'redis').backup!.everyHours + 1, 'Redis snapshots are current'),
   RedisMemoryHigh: (env, p) => {
     const ns = store(env, 'redis').namespace;
     const l = { namespace: ns, pod: 'redis-0', job: 'redis-metrics' };

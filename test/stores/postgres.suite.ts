@@ -31,7 +31,11 @@ export function postgresSuite(env: 'dev' | 'prod'): void {
       await read.create();
       expect(read.replicas).toBe(env === 'dev' ? 0 : 2);
       expect(await streaming(primary, read)).toEqual(read.pods.map((p) => p!.name));
-      for (const p of [...primary.pods, ...read.pods]) expect(p!.restartCounts()).toEqual({ postgresql: 0, metrics: 0 });
+      // The primary also runs pgBackRest when the environment has backups (postgres-backup.test.ts proves them).
+      const backup = primary.obj.spec.template.spec.containers.some((c: any) => c.name === 'backup');
+      expect(backup).toBe(true);
+      expect(primary.pod(0).restartCounts()).toEqual({ postgresql: 0, metrics: 0, backup: 0 });
+      for (const p of read.pods) expect(p!.restartCounts()).toEqual({ postgresql: 0, metrics: 0 });
       expect(await psql(primary.pod(0), 'SELECT rolreplication FROM pg_roles WHERE rolname = $$replicator$$')).toBe('t');
       const records = cluster.records();
       expect(records.get(`postgres.${primary.namespace}.svc.cluster.local`)).toEqual([primary.pod(0).ip]);
@@ -57,7 +61,7 @@ export function postgresSuite(env: 'dev' | 'prod'): void {
 
     it('every container restarted in place comes back Ready; replicas stream again', async () => {
       for (const p of [...primary.pods, ...read.pods]) {
-        for (const c of ['postgresql', 'metrics']) {
+        for (const c of p!.containers.map((x) => x.name)) {
           const n = p!.container(c).restarts;
           await p!.crash(c);
           await waitFor(`${p!.name}/${c} restarted and Ready`, () => p!.container(c).restarts > n && p!.ready, 120000);

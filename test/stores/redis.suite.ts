@@ -10,7 +10,7 @@ import { FAILOVER_DEADLINE_S } from '../../charts/redis';
 const WRITER = join(__dirname, 'clients', 'redis-writer.cjs');
 const PASSWORD = testSecret('redis-credentials', 'password');
 
-const cli = (p: Pod, args: string, port = 6379) => p.sh(p.containers.find((c) => c.name === (port === 6379 ? 'redis' : 'sentinel'))!.name, `redis-cli -p ${port} ${args}`);
+export const cli = (p: Pod, args: string, port = 6379) => p.sh(p.containers.find((c) => c.name === (port === 6379 ? 'redis' : 'sentinel'))!.name, `redis-cli -p ${port} ${args}`);
 const role = async (p: Pod) => (await cli(p, 'role')).split('\n')[0].trim();
 const masterPerSentinel = async (p: Pod) => (await cli(p, 'sentinel get-master-addr-by-name mymaster', 26379)).split('\n')[0].trim();
 
@@ -21,7 +21,7 @@ async function masters(sts: StatefulSet): Promise<string[]> {
 }
 
 /** One master, every replica linked to it, every Sentinel naming it. */
-async function healthy(sts: StatefulSet): Promise<string> {
+export async function healthy(sts: StatefulSet): Promise<string> {
   return waitFor('one master that every Sentinel names and every replica follows', async () => {
     const m = await masters(sts);
     if (m.length !== 1) return false;

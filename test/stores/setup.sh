@@ -3,14 +3,16 @@
 # - the server programs from Debian's packages (PostgreSQL 15, Redis 7.0 with Sentinel),
 #   dnsmasq (the cluster DNS), netcat-openbsd (ZooKeeper's probe), iproute2/util-linux (namespaces);
 # - ZooKeeper 3.9.3, Kafka 3.9.0 and the JMX exporter agent from Maven Central (images/java/fetch.sh);
-# - postgres_exporter 0.17.1 built from the Go module proxy (images/exporters/build.sh).
+# - pgBackRest (the backup image's program) and rclone (the Redis backup image's), Debian packages;
+# - postgres_exporter 0.17.1 and VersityGW 1.8.0 (the S3 server of the backup tests) built from the
+#   Go module proxy (images/exporters/build.sh).
 # Needs root (network namespaces, mounts), as the harness itself does.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 cache="${STORES_CACHE:-$HOME/.cache/platform-gen/stores}"
 [ "$(id -u)" = 0 ] || { echo "test/stores/setup.sh: needs root (network namespaces, mounts, cgroups)" >&2; exit 1; }
 
-packages=(postgresql-15 redis-server redis-sentinel dnsmasq-base netcat-openbsd iproute2 util-linux procps openjdk-17-jre-headless)
+packages=(postgresql-15 redis-server redis-sentinel dnsmasq-base netcat-openbsd iproute2 util-linux procps openjdk-17-jre-headless pgbackrest rclone openssl ca-certificates)
 missing=()
 for p in "${packages[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p"); done
 if [ "${#missing[@]}" -gt 0 ]; then

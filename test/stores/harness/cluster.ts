@@ -142,10 +142,21 @@ export class Cluster {
     return { netns, ip: this.extra.get(netns)![0] };
   }
 
+  /** Names outside the cluster (e.g. the object store's) the cluster DNS answers, as an upstream resolver would. */
+  private readonly external = new Map<string, string>();
+
+  /** Make the cluster DNS answer `name` with `ip` (a name outside the cluster). */
+  addExternalRecord(name: string, ip: string): void {
+    this.external.set(name, ip);
+    this.lastHosts = '';
+    this.publish();
+  }
+
   /** Recompute every DNS record from the pods and Services (call on any pod or readiness change). */
   publish(): void {
     const records = new Map<string, Set<string>>();
     const add = (name: string, ip: string) => (records.get(name) ?? records.set(name, new Set()).get(name)!).add(ip);
+    for (const [name, ip] of this.external) add(name, ip);
     for (const m of this.manifests) {
       for (const svc of m.all('Service')) {
         const ns = svc.metadata.namespace!;

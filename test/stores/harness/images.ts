@@ -27,6 +27,8 @@ export const VERSIONS = {
   postgres: { image: '16.4 (postgres:16.4-bookworm)', here: 'PostgreSQL 15 (Debian bookworm postgresql-15)' },
   redis: { image: '7.4.1 (redis:7.4.1-bookworm)', here: 'Redis 7.0.15 (Debian bookworm redis-server, redis-sentinel)' },
   zookeeper: { image: '3.9.3 (zookeeper:3.9.3, Temurin 17)', here: 'ZooKeeper 3.9.3 jars from Maven Central on OpenJDK 17' },
+  pgbackrest: { image: '2.54.2 (woblerr/pgbackrest:2.54.2, Ubuntu)', here: 'pgBackRest 2.45 (Debian bookworm pgbackrest)' },
+  rclone: { image: '1.68.2 (rclone/rclone:1.68.2, Alpine)', here: 'rclone 1.60.1 (Debian bookworm rclone)' },
   kafka: { image: '3.9.0 (quay.io/strimzi/kafka:0.45.0-kafka-3.9.0, UBI 9, OpenJDK 17)', here: 'Kafka 3.9.0 jars and jmx_prometheus_javaagent 1.0.1 from Maven Central on OpenJDK 17' },
 } as const;
 
@@ -119,6 +121,50 @@ const postgresExporter = (version: string): ImageImitation => ({
   binds: { '/bin/postgres_exporter': join(CACHE_DIR, 'exporters', `postgres_exporter-${version}`, 'postgres_exporter') },
 });
 
+/**
+ * pgBackRest's image (woblerr/pgbackrest: Ubuntu, pgBackRest built from
+ * source at /usr/bin/pgbackrest, user pgbackrest 2001, TZ Europe/Moscow, an
+ * entrypoint that drops root with gosu — unused: the pods set a command and
+ * run as 999). Here Debian's pgBackRest on this machine's /usr. It trusts
+ * the public CAs plus the harness object store's CA (STORES_CA_BUNDLE, set
+ * by object-store.ts), as the image trusts the public CAs that sign AWS S3.
+ */
+const pgbackrest = (): ImageImitation => {
+  const bundle = process.env.STORES_CA_BUNDLE;
+  if (!bundle) throw new Error('the pgBackRest image needs the harness object store (useCluster starts it when the rendered tree has backups)');
+  return {
+    user: { name: 'pgbackrest', uid: 2001, gid: 2001, home: '/home/pgbackrest' },
+    env: { PATH, TZ: 'Europe/Moscow', BACKREST_USER: 'pgbackrest', BACKREST_UID: '2001', BACKREST_GROUP: 'pgbackrest', BACKREST_GID: '2001' },
+    workingDir: '/',
+    entrypoint: ['/entrypoint.sh'],
+    cmd: ['pgbackrest', 'version'],
+    stopSignal: 'SIGTERM',
+    binds: { '/etc/ssl/certs/ca-certificates.crt': bundle },
+  };
+};
+
+/**
+ * rclone's image (rclone/rclone: Alpine, /usr/local/bin/rclone, WORKDIR
+ * /data, runs as root unless the pod says otherwise — ours run as 999, `sh`
+ * is busybox). Here
+ * Debian's rclone on this machine's /usr and its `sh` (dash); trusts the
+ * harness object store's CA as pgbackrest() does.
+ */
+const rclone = (): ImageImitation => {
+  const bundle = process.env.STORES_CA_BUNDLE;
+  if (!bundle) throw new Error('the rclone image needs the harness object store (useCluster starts it when the rendered tree has backups)');
+  return {
+    user: { name: 'root', uid: 0, gid: 0, home: '/root' },
+    env: { PATH, XDG_CONFIG_HOME: '/config' },
+    workingDir: '/data',
+    entrypoint: ['rclone'],
+    cmd: [],
+    stopSignal: 'SIGTERM',
+    binds: { '/etc/ssl/certs/ca-certificates.crt': bundle },
+    dirs: { '/data': 0o755 },
+  };
+};
+
 /** The imitation of `image`, or an error naming what the harness can run. */
 export function imitationOf(image: string): ImageImitation {
   let m: RegExpMatchArray | null;
@@ -127,6 +173,8 @@ export function imitationOf(image: string): ImageImitation {
   if ((m = image.match(/^docker\.io\/library\/zookeeper:(\d+\.\d+\.\d+)$/))) return zookeeper(m[1]);
   if ((m = image.match(/^quay\.io\/strimzi\/kafka:0\.45\.0-kafka-(\d+\.\d+\.\d+)$/))) return kafka(m[1]);
   if ((m = image.match(/^quay\.io\/prometheuscommunity\/postgres-exporter:(v\d+\.\d+\.\d+)$/))) return postgresExporter(m[1]);
+  if (image === 'docker.io/woblerr/pgbackrest:2.54.2') return pgbackrest();
+  if (image === 'docker.io/rclone/rclone:1.68.2') return rclone();
   throw new Error(`the stores harness has no imitation of image ${image} (test/stores/harness/images.ts)`);
 }
 

@@ -5,28 +5,47 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
 import { Cluster } from './cluster';
 import { Manifests } from './manifests';
+import { ObjectStore, objectStoreTargets } from './object-store';
 
 export { Cluster } from './cluster';
 export { Manifests } from './manifests';
 export { Pod, testSecret } from './pod';
-export { StatefulSet, runJob, waitFor } from './workloads';
+export { StatefulSet, runCronJob, runJob, waitFor } from './workloads';
+export { ObjectStore } from './object-store';
 
 /** The rendered tree the suite runs: `dist/` unless STORES_DIST names another. */
 export const DIST = resolve(process.env.STORES_DIST ?? join(__dirname, '..', '..', '..', 'dist'));
 
-/** One harness node for a test file: started before, torn down after (pods, namespaces, DNS). */
-export function useCluster(): { cluster: Cluster; manifests: (env: string) => Manifests } {
+/**
+ * One harness node for a test file: started before, torn down after (pods,
+ * namespaces, DNS), with the object store the rendered backups go to when
+ * they go anywhere (object-store.ts).
+ */
+export function useCluster(): { cluster: Cluster; manifests: (env: string) => Manifests; objectStore: () => ObjectStore } {
   const dir = mkdtempSync(join(tmpdir(), 'stores-'));
   const cluster = new Cluster(dir);
+  const stores: ObjectStore[] = [];
   beforeAll(async () => {
     await cluster.start();
+    const targets = objectStoreTargets(DIST);
+    if (targets.length > 1) throw new Error(`the harness runs one object store; the rendered tree names ${targets.length}`);
+    for (const t of targets) {
+      const s = new ObjectStore(cluster, t);
+      await s.start();
+      stores.push(s);
+    }
   });
   afterAll(async () => {
     await Promise.all([...cluster.pods.values()].map((p) => p.delete(0).catch(() => undefined)));
+    for (const s of stores) s.stop();
     cluster.stop();
     if (!process.env.STORES_KEEP) rmSync(dir, { recursive: true, force: true });
   });
-  return { cluster, manifests: (env: string) => Manifests.dataLayer(DIST, env) };
+  const objectStore = () => {
+    if (!stores[0]) throw new Error('the rendered tree backs up nowhere (no environment has backups)');
+    return stores[0];
+  };
+  return { cluster, manifests: (env: string) => Manifests.dataLayer(DIST, env), objectStore };
 }
 
 /** A long-running client program inside a client network namespace; `stop()` sends SIGTERM and returns its last stdout line as JSON. */

@@ -1,3 +1,5 @@
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Cluster } from './cluster';
 import type { K8sObject, Manifests } from './manifests';
 import { Pod, testSecret, type SecretValues } from './pod';
@@ -126,6 +128,21 @@ export class StatefulSet {
     }
   }
 
+  /**
+   * Delete pod `i` (gracefully) and its claims, as an operator does with
+   * `kubectl delete pvc` (or as a lost disk does): the pod comes back on
+   * empty volumes only when re-created.
+   */
+  async destroyClaims(i: number, graceSeconds?: number): Promise<void> {
+    const p = this.pods[i];
+    if (p?.alive) {
+      await p.delete(graceSeconds);
+      this.history.push(p);
+    }
+    for (const c of this.obj.spec.volumeClaimTemplates ?? []) rmSync(join(this.cluster.dir, 'claims', this.namespace, this.claimName(c.metadata.name, i)), { recursive: true, force: true });
+    this.pods[i] = undefined;
+  }
+
   async deleteAll(graceSeconds = 0): Promise<void> {
     await Promise.all(this.pods.map((p) => (p?.alive ? p.delete(graceSeconds) : undefined)));
   }
@@ -135,10 +152,21 @@ export class StatefulSet {
   }
 }
 
+/** Run one Job of a CronJob now (`kubectl create job --from=cronjob/<name>`); see runJob. */
+export async function runCronJob(cluster: Cluster, manifests: Manifests, name: string, o: { timeoutMs?: number; secrets?: SecretValues } = {}): Promise<{ succeeded: boolean; attempts: number; pod: Pod }> {
+  const cron = manifests.find('CronJob', name);
+  return runJobSpec(cluster, manifests, name, cron.metadata.namespace!, cron.spec.jobTemplate.spec, o);
+}
+
 /** Run a Job's pod to completion; retries up to `backoffLimit`. Returns the last pod (its logs). */
 export async function runJob(cluster: Cluster, manifests: Manifests, name: string, o: { timeoutMs?: number; secrets?: SecretValues } = {}): Promise<{ succeeded: boolean; attempts: number; pod: Pod }> {
-  cluster.use(manifests);
   const job = manifests.find('Job', name);
+  return runJobSpec(cluster, manifests, name, job.metadata.namespace!, job.spec, o);
+}
+
+async function runJobSpec(cluster: Cluster, manifests: Manifests, name: string, namespace: string, spec: any, o: { timeoutMs?: number; secrets?: SecretValues }): Promise<{ succeeded: boolean; attempts: number; pod: Pod }> {
+  cluster.use(manifests);
+  const job = { metadata: { namespace }, spec };
   const t = job.spec.template;
   const limit = job.spec.backoffLimit ?? 6;
   let pod: Pod | undefined;

@@ -1,0 +1,86 @@
+import type { Construct } from 'constructs';
+import { objectStoreEgress, RCLONE_IMAGE, rcloneEnv, REDIS_SNAPSHOT_SCRIPT, REDIS_UPLOAD_SCRIPT } from '../lib/backup';
+import { selector } from '../lib/meta';
+import type { Footprint } from '../lib/quota';
+import { STORE_ENDPOINTS } from '../lib/stores';
+import { hookJobFootprint, hookJobIdentity, scheduledJob, scratch, secretEnv, serviceDns, storeIdentity } from '../lib/stateful';
+import type { EnvironmentModel, StoreModel } from '../platform/model';
+import { PlatformChart } from './platform-chart';
+import { REDIS_NAME, REDIS_PORT, REDIS_SECRET, REDIS_UID, redisImage, SENTINEL_MASTER, SENTINEL_PORT } from './redis';
+
+/** The CronJob that snapshots Redis (its last success is what the backup alert watches). */
+export const REDIS_BACKUP = 'redis-backup';
+
+export interface RedisBackupProps {
+  readonly env: EnvironmentModel;
+  /** The `redis` store of this environment; it must have `backup`. */
+  readonly store: StoreModel;
+}
+
+/** Cron schedule of a snapshot every `hours` hours (on the hour, UTC). */
+export const everyHoursSchedule = (hours: number) => (hours >= 24 ? '0 0 * * *' : `0 */${hours} * * *`);
+
+/**
+ * Redis backups, their own workload: a CronJob whose pod streams an RDB
+ * snapshot from the master (found through Sentinel; `redis-cli --rdb`, Redis
+ * image) into a scratch volume, then uploads it encrypted to the bucket and
+ * expires the snapshots older than the retention (rclone image). Its
+ * NetworkPolicy allows the Redis pods (6379, 26379) and the object store only.
+ * The Redis pods restore the newest snapshot when they start on an empty claim
+ * (charts/redis.ts, REDIS_RESTORE_SCRIPT).
+ */
+export class RedisBackupChart extends PlatformChart {
+  /** The snapshot CronJob. */
+  readonly cronJob;
+
+  constructor(scope: Construct, id: string, props: RedisBackupProps) {
+    const { env, store } = props;
+    const backup = store.backup;
+    if (!backup) throw new Error(`environment ${env.name}: RedisBackupChart needs a store with backups`);
+    super(scope, id, { file: `${env.name}/data/redis-backup.yaml` });
+    const ns = store.namespace;
+    const snapshot = scratch('snapshot', '/snapshot', { sizeLimit: store.storage });
+    const nodes = storeIdentity(env, store, REDIS_NAME, 'node');
+    this.cronJob = scheduledJob(this, {
+      env,
+      name: REDIS_BACKUP,
+      namespace: ns,
+      id: hookJobIdentity(env, store, REDIS_BACKUP, 'backup'),
+      schedule: everyHoursSchedule(backup.everyHours),
+      serviceAccountName: STORE_ENDPOINTS.redis.serviceAccount,
+      runAsUser: REDIS_UID,
+      initContainers: [
+        {
+          name: 'snapshot',
+          image: redisImage(store.version),
+          script: REDIS_SNAPSHOT_SCRIPT,
+          env: [
+            { name: 'SENTINEL_HOST', value: serviceDns(REDIS_NAME, ns) },
+            { name: 'SENTINEL_PORT', value: String(SENTINEL_PORT) },
+            { name: 'SENTINEL_MASTER', value: SENTINEL_MASTER },
+            { name: 'REDIS_PORT', value: String(REDIS_PORT) },
+            secretEnv('REDISCLI_AUTH', REDIS_SECRET, 'password'),
+          ],
+          volumeMounts: [snapshot.mount],
+        },
+      ],
+      container: {
+        name: 'upload',
+        image: RCLONE_IMAGE,
+        shell: 'sh',
+        script: REDIS_UPLOAD_SCRIPT,
+        env: [...rcloneEnv(backup, (name, key) => secretEnv(name, backup.objectStore.credentialsSecret, key)), { name: 'RETENTION_DAYS', value: String(backup.retentionDays) }],
+        volumeMounts: [snapshot.mount],
+      },
+      volumes: [snapshot.volume],
+      egress: [{ namespace: ns, labels: selector(nodes), ports: [REDIS_PORT, SENTINEL_PORT] }],
+      extraEgress: [objectStoreEgress(backup)],
+      activeDeadlineSeconds: 3600,
+    });
+  }
+}
+
+/** The snapshot Job's one pod while it runs. */
+export function footprint(): Footprint {
+  return hookJobFootprint();
+}
