@@ -52,7 +52,7 @@ function zookeeperOf(env: EnvironmentModel): StoreModel {
 export function storeFootprint(env: EnvironmentModel, store: StoreModel): Footprint {
   switch (store.kind) {
     case 'postgres':
-      return addFootprints([postgres.footprint(store), provision.footprint(), ...(store.backup ? [postgresBackup.footprint()] : [])]);
+      return addFootprints([postgres.footprint(store), provision.footprint(), ...(store.backup ? [postgresBackup.footprint(store)] : [])]);
     case 'redis':
       return addFootprints([redis.footprint(store), ...(store.backup ? [redisBackup.footprint()] : [])]);
     case 'zookeeper':

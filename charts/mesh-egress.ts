@@ -6,7 +6,7 @@ import { CLUSTER_DNS_SIDECAR_HOST } from '../lib/network';
 import type { EnvironmentModel, ExternalEndpoint } from '../platform/model';
 import { PlatformChart } from './platform-chart';
 import { POSTGRES_PRIMARY } from './postgres';
-import { POSTGRES_BACKUP_CHECK } from './postgres-backup';
+import { POSTGRES_BACKUP_CHECK, POSTGRES_RESTORE_TEST } from './postgres-backup';
 import { REDIS_NAME } from './redis';
 import { REDIS_BACKUP } from './redis-backup';
 import { STORE_ENDPOINTS } from '../lib/stores';
@@ -146,6 +146,7 @@ const BACKUP_WORKLOADS: Partial<Record<DataStoreName, { name: string; labels: Re
   postgres: [
     { name: POSTGRES_PRIMARY, labels: { [LABEL.name]: STORE_ENDPOINTS.postgres.appName, [LABEL.instance]: POSTGRES_PRIMARY } },
     { name: POSTGRES_BACKUP_CHECK, labels: { [LABEL.name]: POSTGRES_BACKUP_CHECK } },
+    { name: POSTGRES_RESTORE_TEST, labels: { [LABEL.name]: POSTGRES_RESTORE_TEST } },
   ],
   redis: [
     { name: REDIS_NAME, labels: { [LABEL.name]: STORE_ENDPOINTS.redis.appName } },

@@ -1,14 +1,29 @@
+import { k8s } from 'cdk8s-plus-28';
 import type { Construct } from 'constructs';
-import { BACKUP_CHECK_SCHEDULE, BACKUP_CHECK_SCRIPT, objectStoreEgress, PGBACKREST_IMAGE } from '../lib/backup';
-import type { Footprint } from '../lib/quota';
+import {
+  BACKUP_CHECK_SCHEDULE,
+  BACKUP_CHECK_SCRIPT,
+  objectStoreEgress,
+  PGBACKREST_IMAGE,
+  RESTORE_SCRIPT,
+  RESTORE_TEST_SCHEDULE,
+  RESTORE_TEST_SCRIPT,
+  WAL_QUEUE_DIR,
+  WAL_SERVER_SCRIPT,
+} from '../lib/backup';
+import { addFootprints, footprint as podFootprint, toMi, type Footprint } from '../lib/quota';
 import { STORE_ENDPOINTS } from '../lib/stores';
-import { hookJobFootprint, hookJobIdentity, hookScript, scheduledJob } from '../lib/stateful';
+import { HOOK_JOB_RESOURCES, hookJobFootprint, hookJobIdentity, hookScript, scheduledJob, scratch } from '../lib/stateful';
 import type { EnvironmentModel, StoreModel } from '../platform/model';
 import { PlatformChart } from './platform-chart';
-import { pgbackrestEnvOf, POSTGRES_UID } from './postgres';
+import { pgbackrestEnvOf, POSTGRES_SCRIPTS, POSTGRES_UID, postgresImage } from './postgres';
 
 /** The CronJob that checks the PostgreSQL backups (its last success is what the backup alert watches). */
 export const POSTGRES_BACKUP_CHECK = 'postgres-backup-check';
+/** The CronJob that restores the newest backup into a scratch volume and checks it (its last success is what the restore-test alert watches). */
+export const POSTGRES_RESTORE_TEST = 'postgres-restore-test';
+/** Where the restore test restores to (its own volume). */
+const RESTORE_TEST_DATA = '/restore';
 
 export interface PostgresBackupProps {
   readonly env: EnvironmentModel;
@@ -17,16 +32,21 @@ export interface PostgresBackupProps {
 }
 
 /**
- * The PostgreSQL backups' own workload outside the primary: a CronJob that
+ * The PostgreSQL backups' own workloads outside the primary: a CronJob that
  * reads the backup repository every hour (pgBackRest `info`, no database
  * access) and fails unless the stanza is healthy and the newest full backup
- * is on time. It reaches the object store only (its NetworkPolicy). Taking
+ * is on time; and a daily restore test that restores the newest backup and
+ * the archived WAL into a volume of its own, promotes it and checks every
+ * database with pg_amcheck (RESTORE_TEST_SCRIPT): a backup is only known to
+ * be good once it has been restored. It reaches the object store only (its NetworkPolicy). Taking
  * the backups and archiving WAL happen in the primary's pgBackRest container
  * (charts/postgres.ts), which is the only place that can read the data files.
  */
 export class PostgresBackupChart extends PlatformChart {
   /** The backup check CronJob. */
   readonly checkCronJob;
+  /** The restore test CronJob. */
+  readonly restoreTestCronJob;
 
   constructor(scope: Construct, id: string, props: PostgresBackupProps) {
     const { env, store } = props;
@@ -51,10 +71,57 @@ export class PostgresBackupChart extends PlatformChart {
       extraEgress: [objectStoreEgress(backup)],
       activeDeadlineSeconds: 600,
     });
+
+    // The restore test: the newest backup plus the archived WAL into a volume of the store's size that lives
+    // as long as the pod (a generic ephemeral volume: a claim of the store's class, deleted with the pod).
+    const data = {
+      name: 'restore',
+      ephemeral: {
+        volumeClaimTemplate: {
+          metadata: { labels: { 'app.kubernetes.io/name': POSTGRES_RESTORE_TEST } },
+          spec: {
+            accessModes: ['ReadWriteOnce'],
+            ...(store.storageClass ? { storageClassName: store.storageClass } : {}),
+            resources: { requests: { storage: k8s.Quantity.fromString(store.storage) } },
+          },
+        },
+      },
+    };
+    const queue = scratch('wal-queue', WAL_QUEUE_DIR, { sizeLimit: '16Mi' });
+    const scripts = { name: 'scripts', mountPath: '/scripts' };
+    const dataMount = { name: 'restore', mountPath: RESTORE_TEST_DATA };
+    // The same pgBackRest settings, with the cluster's path in the test's own volume.
+    const env_ = pgbackrestEnvOf(store).map((e) => (e.name === 'PGBACKREST_PG1_PATH' ? { ...e, value: `${RESTORE_TEST_DATA}/pgdata` } : e));
+    this.restoreTestCronJob = scheduledJob(this, {
+      env,
+      name: POSTGRES_RESTORE_TEST,
+      namespace: store.namespace,
+      id: hookJobIdentity(env, store, POSTGRES_RESTORE_TEST, 'restore-test'),
+      schedule: RESTORE_TEST_SCHEDULE,
+      serviceAccountName: STORE_ENDPOINTS.postgres.serviceAccount,
+      runAsUser: POSTGRES_UID,
+      initContainers: [
+        { name: 'restore', image: PGBACKREST_IMAGE, script: RESTORE_SCRIPT, env: [...env_, { name: 'RESTORE_REQUIRED', value: 'true' }], volumeMounts: [dataMount] },
+        // Answers the restore_command of the PostgreSQL container while it replays the WAL.
+        { name: 'wal', image: PGBACKREST_IMAGE, script: WAL_SERVER_SCRIPT, env: env_, volumeMounts: [dataMount, queue.mount], restartPolicy: 'Always' },
+      ],
+      container: {
+        name: 'verify',
+        image: postgresImage(store.version),
+        script: hookScript(RESTORE_TEST_SCRIPT),
+        env: [{ name: 'PGBACKREST_PG1_PATH', value: `${RESTORE_TEST_DATA}/pgdata` }],
+        volumeMounts: [dataMount, queue.mount, scripts],
+      },
+      volumes: [data, queue.volume, { name: 'scripts', configMap: { name: POSTGRES_SCRIPTS, defaultMode: 0o555 } }],
+      egress: [],
+      extraEgress: [objectStoreEgress(backup)],
+      // The whole database and a day of WAL: hours on a large one.
+      activeDeadlineSeconds: 6 * 3600,
+    });
   }
 }
 
-/** The check Job's one pod while it runs. */
-export function footprint(): Footprint {
-  return hookJobFootprint();
+/** The check Job's pod and the restore test's (PostgreSQL and its WAL server, and a claim of the store's size) while they run. */
+export function footprint(store: StoreModel): Footprint {
+  return addFootprints([hookJobFootprint(), podFootprint(1, [HOOK_JOB_RESOURCES, HOOK_JOB_RESOURCES], toMi(store.storage))]);
 }

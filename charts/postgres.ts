@@ -59,6 +59,8 @@ export const POSTGRES_SECRETS = {
 /** Workload names (they are also the pods' `app.kubernetes.io/instance`). */
 export const POSTGRES_PRIMARY = 'postgres-primary';
 export const POSTGRES_READ = 'postgres-read';
+/** The ConfigMap of the PostgreSQL scripts (initdb, replica, the backup scripts). */
+export const POSTGRES_SCRIPTS = 'postgres-scripts';
 /** The Sync hook Job that provisions the role and databases (charts/postgres-provision.ts). */
 export const POSTGRES_PROVISION = 'postgres-provision';
 
@@ -237,7 +239,7 @@ export class PostgresChart extends PlatformChart {
       'replica.sh': REPLICA_SCRIPT,
       ...(backup ? { 'pgbackrest-wal.sh': WAL_HANDOFF_SCRIPT, 'backup.sh': BACKUP_SIDECAR_SCRIPT, 'restore.sh': RESTORE_SCRIPT } : {}),
     };
-    new k8s.KubeConfigMap(this, 'scripts', { metadata: m('postgres-scripts'), data: scripts });
+    new k8s.KubeConfigMap(this, 'scripts', { metadata: m(POSTGRES_SCRIPTS), data: scripts });
 
     const clientPort = [{ name: 'tcp-postgresql', port: POSTGRES_PORT }];
     storeService(this, 'primary-service', { name: 'postgres', namespace: ns, id: primaryId, ports: clientPort });
@@ -253,7 +255,7 @@ export class PostgresChart extends PlatformChart {
       const tmp = scratch('tmp', '/tmp', { sizeLimit: '256Mi' });
       // Dynamic shared memory (parallel queries, hash joins): a quarter of the memory limit it counts against.
       const shm = scratch('dshm', '/dev/shm', { memory: true, sizeLimit: `${memoryShare(store.resources.milli.limitMemMi, 0.25)}Mi` });
-      const scriptVol = { name: 'scripts', configMap: { name: 'postgres-scripts', defaultMode: 0o555 } };
+      const scriptVol = { name: 'scripts', configMap: { name: POSTGRES_SCRIPTS, defaultMode: 0o555 } };
       // The primary's backups: WAL requests between the PostgreSQL and the pgBackRest container, the restore before PostgreSQL starts.
       const backs = role === 'primary' && backup ? backupContainers(store, { run, tmp }) : undefined;
       const pgReady = `exec pg_isready -q -h 127.0.0.1 -p ${POSTGRES_PORT} -U postgres -d postgres`;
@@ -324,7 +326,7 @@ export class PostgresChart extends PlatformChart {
           tmp.volume,
           shm.volume,
           scriptVol,
-          ...(role === 'primary' ? [{ name: 'initdb', configMap: { name: 'postgres-scripts', defaultMode: 0o555, items: [{ key: 'initdb.sh', path: 'initdb.sh' }] } }] : []),
+          ...(role === 'primary' ? [{ name: 'initdb', configMap: { name: POSTGRES_SCRIPTS, defaultMode: 0o555, items: [{ key: 'initdb.sh', path: 'initdb.sh' }] } }] : []),
           ...(backs ? [backs.queue.volume] : []),
         ],
       };

@@ -139,6 +139,40 @@ exit "$failed"
 `;
 
 /**
+ * bash: \`serve\` answers the WAL requests of WAL_HANDOFF_SCRIPT in
+ * WAL_QUEUE_DIR with pgBackRest, one at a time, forever, touching \`.alive\`
+ * every round.
+ */
+const WAL_SERVE_FN = `serve() {
+  local round=0
+  # A FIFO nobody writes to: 'read -t' on it waits without starting a process (no 'sleep' ten times a second).
+  [ -p "$queue/.tick" ] || mkfifo "$queue/.tick"
+  exec 3<>"$queue/.tick"
+  while true; do
+    [ $((round % 10)) -eq 0 ] && touch "$queue/.alive"
+    for req in "$queue"/*.req; do
+      [ -e "$req" ] || break
+      id="\${req%.req}"
+      mv "$req" "$id.work" 2>/dev/null || continue
+      mapfile -t request < "$id.work"
+      pgbackrest "\${request[@]}"; rc=$?
+      case "\${request[0]}:$rc" in
+        *:0) ;;
+        archive-get:1) ;;            # not in the archive
+        archive-get:*) rc=126 ;;     # any other failure must not end a recovery early
+        *) rc=1 ;;
+      esac
+      echo "$rc" > "$id.rc.tmp" && mv "$id.rc.tmp" "$id.rc"
+      rm -f "$id.work"
+    done
+    # Answers nobody collected (the requester timed out) go after 10 min.
+    if [ $((round += 1)) -ge 3000 ]; then round=0; find "$queue" -maxdepth 1 -name '*.rc' -mmin +10 -delete 2>/dev/null; fi
+    read -r -t 0.1 -u 3 _ || true
+  done
+}
+`;
+
+/**
  * The pgBackRest container of the primary:
  * - serves the PostgreSQL container's WAL requests (WAL_HANDOFF_SCRIPT), one
  *   at a time, and touches \`.alive\` on every round (its liveness probe);
@@ -157,31 +191,7 @@ queue=${WAL_QUEUE_DIR}
 marker="$(dirname "$PGBACKREST_PG1_PATH")/${RESTORED_MARKER}"
 log() { echo "$(date -u +%FT%TZ) backup: $*"; }
 
-serve() {
-  local round=0
-  while true; do
-    touch "$queue/.alive"
-    for req in "$queue"/*.req; do
-      [ -e "$req" ] || break
-      id="\${req%.req}"
-      mv "$req" "$id.work" 2>/dev/null || continue
-      mapfile -t request < "$id.work"
-      pgbackrest "\${request[@]}"; rc=$?
-      case "\${request[0]}:$rc" in
-        *:0) ;;
-        archive-get:1) ;;            # not in the archive
-        archive-get:*) rc=126 ;;     # any other failure must not end a recovery early
-        *) rc=1 ;;
-      esac
-      echo "$rc" > "$id.rc.tmp" && mv "$id.rc.tmp" "$id.rc"
-      rm -f "$id.work"
-    done
-    # Answers nobody collected (the requester timed out) go after 10 min.
-    if [ $((round += 1)) -ge 3000 ]; then round=0; find "$queue" -maxdepth 1 -name '*.rc' -mmin +10 -delete 2>/dev/null; fi
-    sleep 0.1
-  done
-}
-
+${WAL_SERVE_FN}
 stopping=0
 on_term() {
   stopping=1
@@ -233,7 +243,10 @@ if ! info="$(pgbackrest info --output=json)"; then
   echo "restore: cannot read the backup repository, so an empty primary is not started beside backups it cannot see; fix the object store, its credentials or the passphrase" >&2
   exit 1
 fi
-if ! grep -q '"stop":[0-9]' <<<"$info"; then echo "restore: no backup in the repository; the entrypoint initialises a new database"; exit 0; fi
+if ! grep -q '"stop":[0-9]' <<<"$info"; then
+  if [ -n "\${RESTORE_REQUIRED:-}" ]; then echo "restore: no backup in the repository" >&2; exit 1; fi
+  echo "restore: no backup in the repository; the entrypoint initialises a new database"; exit 0
+fi
 target=()
 if [ -n "\${RESTORE_TARGET:-}" ]; then target=(--type=time "--target=$RESTORE_TARGET" --target-action=promote); fi
 echo "restore: restoring to \${RESTORE_TARGET:-the end of the archived WAL}"
@@ -244,6 +257,46 @@ touch "$(dirname "$pgdata")/${RESTORED_MARKER}"
 rm -rf "$pgdata"
 mv "$pgdata.restore" "$pgdata"
 echo "restore: files in place; PostgreSQL replays the WAL and is promoted"
+`;
+
+/** The WAL server alone (the restore test's native sidecar): serves archive-get requests, takes no backup, creates no stanza. */
+export const WAL_SERVER_SCRIPT = `#!/bin/bash
+set -uo pipefail
+queue=${WAL_QUEUE_DIR}
+mkdir -p "$PGBACKREST_LOCK_PATH"
+${WAL_SERVE_FN}
+trap 'exit 0' TERM INT
+serve & wait $!
+`;
+
+/** The restore test runs daily (UTC) and its alert fires when it has not passed for this long (a day plus a late run). */
+export const RESTORE_TEST_SCHEDULE = '45 3 * * *';
+export const RESTORE_TEST_STALE_AFTER_SECONDS = 26 * 3600;
+
+/**
+ * The restore test's main container (PostgreSQL image), after the \`restore\`
+ * init container put the newest backup into the test's own volume (recovery to
+ * the end of the archive): starts PostgreSQL there — socket only, archiving
+ * off (a test timeline must never reach the repository), no hot standby (so
+ * the primary's settings need not be matched) — waits until the WAL is
+ * replayed and it is promoted, checks every database's tables and indexes
+ * with pg_amcheck (and the pages' checksums as it reads them), stops it.
+ */
+export const RESTORE_TEST_SCRIPT = `pgdata="$PGBACKREST_PG1_PATH"
+[ -s "$pgdata/PG_VERSION" ] || { echo "restore test: nothing was restored" >&2; exit 1; }
+postgres -D "$pgdata" -c listen_addresses= -c unix_socket_directories=/tmp -c archive_mode=off -c hot_standby=off \\
+  -c shared_buffers=64MB -c max_connections=20 -c max_wal_senders=0 -c max_replication_slots=0 -c wal_level=replica &
+pg=$!
+until pg_isready -q -h /tmp -d postgres; do
+  kill -0 "$pg" 2>/dev/null || { echo "restore test: PostgreSQL stopped during recovery" >&2; exit 1; }
+  sleep 2
+done
+[ "$(psql -h /tmp -U postgres -d postgres -XtAc 'SELECT pg_is_in_recovery()')" = f ] || { echo "restore test: not promoted" >&2; exit 1; }
+psql -h /tmp -U postgres -d postgres -XtAc "SELECT 'restore test: ' || count(*) || ' databases, ' || pg_size_pretty(sum(pg_database_size(datname))) FROM pg_database WHERE datallowconn"
+pg_amcheck -h /tmp -U postgres --all --install-missing --heapallindexed
+echo "restore test: pg_amcheck found no corruption"
+pg_ctl -D "$pgdata" -m fast -w stop
+echo "restore test: passed"
 `;
 
 /**

@@ -1,5 +1,5 @@
 import { k8s } from 'cdk8s-plus-28';
-import type { Construct } from 'constructs';
+import { Construct } from 'constructs';
 import { ANNOTATION, LABEL, meta, metricsMergeAnnotations, selector, servicePods, type Identity } from './meta';
 import { WAVE } from './waves';
 import { containerSecurityContext, podSecurityContext } from './security';
@@ -471,6 +471,8 @@ export interface JobContainer {
   readonly env?: k8s.EnvVar[];
   /** Mounts besides `/tmp` (volumes from `volumes`). */
   readonly volumeMounts?: k8s.VolumeMount[];
+  /** `Always` on an init container: a native sidecar (Kubernetes 1.29+), running beside the main container and stopped after it. */
+  readonly restartPolicy?: 'Always';
 }
 
 interface JobPodProps {
@@ -503,6 +505,7 @@ function jobPodTemplate(p: JobPodProps): k8s.PodTemplateSpec {
     image: c.image,
     imagePullPolicy: 'IfNotPresent',
     command: [c.shell ?? 'bash', '-c', c.script],
+    ...(c.restartPolicy ? { restartPolicy: c.restartPolicy } : {}),
     ...(c.env ? { env: c.env } : {}),
     resources: toK8sResources(HOOK_JOB_RESOURCES),
     securityContext: containerSecurityContext(),
@@ -590,7 +593,9 @@ export interface ScheduledJobProps extends DataJobProps {
  * failed Jobs kept for `kubectl logs`. Rendered in the data wave, beside the
  * store it serves.
  */
-export function scheduledJob(scope: Construct, p: ScheduledJobProps): k8s.KubeCronJob {
+export function scheduledJob(parent: Construct, p: ScheduledJobProps): k8s.KubeCronJob {
+  // One scope per CronJob, so a chart can hold several.
+  const scope = new Construct(parent, p.name);
   const cron = new k8s.KubeCronJob(scope, 'cron-job', {
     metadata: meta({ name: p.name, namespace: p.namespace, id: p.id, wave: WAVE.data }),
     spec: {

@@ -21,6 +21,7 @@ type Container = {
   readinessProbe?: unknown;
   livenessProbe?: unknown;
   restartPolicy?: string;
+  env?: { name: string }[];
 };
 type PodSpec = {
   containers: Container[];
@@ -130,6 +131,12 @@ export const RULES: readonly Rule[] = [
           ...(c.livenessProbe ? [] : [`container ${c.name} has no livenessProbe`]),
         ])
       : [],
+  ),
+  podRule('ENV-UNIQUE', 'A container names each environment variable once (server-side apply refuses duplicates; kubectl apply keeps the last).', (p) =>
+    allContainers(p).flatMap((c) => {
+      const names = (c.env ?? []).map((e) => e.name);
+      return [...new Set(names.filter((n, i) => names.indexOf(n) !== i))].map((n) => `container ${c.name} sets ${n} more than once`);
+    }),
   ),
   podRule('IMAGE-PINNED', 'Images carry an explicit tag or digest, never latest.', (p) =>
     allContainers(p)

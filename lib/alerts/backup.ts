@@ -1,13 +1,14 @@
 import type { Alert } from './types';
 
 /**
- * The two alerts of a backup CronJob, through kube-state-metrics'
+ * The two alerts of a backup CronJob (or the restore test's), through kube-state-metrics'
  * `kube_cronjob_status_last_successful_time`: its last success is older than
  * `staleAfterSeconds` (critical), or it has never succeeded (warning, after
  * `neverFor`, long enough for the first scheduled run).
  */
 export function cronJobBackupAlerts(p: {
-  readonly prefix: 'Postgres' | 'Redis';
+  /** Alert name stem: `<name>Stale`, `<name>NeverSucceeded`. */
+  readonly name: 'PostgresBackup' | 'PostgresRestoreTest' | 'RedisBackup';
   readonly namespace: string;
   readonly cronjob: string;
   readonly staleAfterSeconds: number;
@@ -16,11 +17,13 @@ export function cronJobBackupAlerts(p: {
   readonly what: string;
   /** What to look at when it fails. */
   readonly causes: string;
+  /** What no success at all means. */
+  readonly neverMeans: string;
 }): Alert[] {
   const series = `kube_cronjob_status_last_successful_time{namespace="${p.namespace}", cronjob="${p.cronjob}"}`;
   return [
     {
-      alert: `${p.prefix}BackupStale`,
+      alert: `${p.name}Stale`,
       expr: `time() - max by (namespace, cronjob) (${series}) > ${p.staleAfterSeconds}`,
       for: '5m',
       severity: 'critical',
@@ -28,12 +31,12 @@ export function cronJobBackupAlerts(p: {
       description: `The CronJob ${p.cronjob} in ${p.namespace} last succeeded {{ $value | humanizeDuration }} ago (limit ${p.staleAfterSeconds / 3600} h): ${p.causes}.`,
     },
     {
-      alert: `${p.prefix}BackupNeverSucceeded`,
+      alert: `${p.name}NeverSucceeded`,
       expr: `absent(${series})`,
       for: p.neverFor,
       severity: 'warning',
       summary: `${p.what}: never shown`,
-      description: `No run of the CronJob ${p.cronjob} in ${p.namespace} has succeeded: backups may never have worked in this environment.`,
+      description: `No run of the CronJob ${p.cronjob} in ${p.namespace} has succeeded: ${p.neverMeans}.`,
     },
   ];
 }

@@ -1,6 +1,6 @@
 import type { EnvironmentModel } from '../../platform/model';
 import type { AlertGroup } from './types';
-import { BACKUP_STALE_AFTER_SECONDS } from '../backup';
+import { BACKUP_STALE_AFTER_SECONDS, RESTORE_TEST_STALE_AFTER_SECONDS } from '../backup';
 import { cronJobBackupAlerts } from './backup';
 
 /** Replication lag above this many seconds pages the on-call. */
@@ -46,13 +46,24 @@ export function postgresAlerts(env: EnvironmentModel): AlertGroup | undefined {
               description: `Every WAL archiving attempt of {{ $labels.pod }} in ${ns} failed for 15 minutes: a point-in-time restore cannot reach past the last archived segment, and pg_wal grows until the volume is full. See the backup container's log.`,
             },
             ...cronJobBackupAlerts({
-              prefix: 'Postgres',
+              name: 'PostgresBackup',
               namespace: ns,
               cronjob: 'postgres-backup-check',
               staleAfterSeconds: BACKUP_STALE_AFTER_SECONDS,
               neverFor: '3h',
               what: 'PostgreSQL backups are current',
               causes: 'the newest full backup is late, the stanza is unhealthy, or the bucket cannot be read',
+              neverMeans: 'backups may never have worked in this environment',
+            }),
+            ...cronJobBackupAlerts({
+              name: 'PostgresRestoreTest',
+              namespace: ns,
+              cronjob: 'postgres-restore-test',
+              staleAfterSeconds: RESTORE_TEST_STALE_AFTER_SECONDS,
+              neverFor: '30h',
+              what: 'PostgreSQL backups restore',
+              causes: 'the newest backup or the archived WAL could not be restored, replayed or checked; until a restore test passes, the backups are not known to be usable',
+              neverMeans: 'no backup of this environment has ever been shown to restore',
             }),
           ]
         : []),

@@ -34,13 +34,14 @@ export function redisAlerts(env: EnvironmentModel): AlertGroup | undefined {
       },
       ...(redis.backup
         ? cronJobBackupAlerts({
-            prefix: 'Redis',
+            name: 'RedisBackup',
             namespace: ns,
             cronjob: 'redis-backup',
             staleAfterSeconds: (REDIS_BACKUP_MISSED_RUNS * redis.backup.everyHours + 1) * 3600,
             neverFor: `${redis.backup.everyHours + 1}h`,
             what: 'Redis snapshots are current',
             causes: 'the snapshot (Sentinel, the master) or the upload (bucket, credentials) fails; see the last Job\'s logs',
+            neverMeans: 'backups may never have worked in this environment',
           })
         : []),
     ],

@@ -54,7 +54,7 @@ describe('backups', () => {
     expect(backupPolicy.policyTypes).toEqual(['Egress']);
     expect(backupPolicy.podSelector.matchLabels['app.kubernetes.io/instance']).toBe('postgres-primary');
     expect(backupPolicy.egress).toEqual([{ to: [{ ipBlock: { cidr: '10.20.0.0/16' } }], ports: [{ protocol: 'TCP', port: 9000 }] }]);
-    for (const name of ['postgres-backup-check', 'redis-backup']) {
+    for (const name of ['postgres-backup-check', 'postgres-restore-test', 'redis-backup']) {
       const p = spec(prod.get('NetworkPolicy', name, { env: 'prod' }));
       expect(p.ingress).toEqual([]);
       expect(p.egress).toContainEqual({ to: [{ ipBlock: { cidr: '10.20.0.0/16' } }], ports: [{ protocol: 'TCP', port: 9000 }] });
@@ -63,7 +63,7 @@ describe('backups', () => {
     const pub = render(withBackups('prod', { objectStore: { ...objectStore, cidrs: undefined } }));
     expect(spec(pub.get('NetworkPolicy', 'postgres-primary-backup', { env: 'prod' })).egress[0].to).toEqual([{ ipBlock: { cidr: '0.0.0.0/0', except: [...NON_EXTERNAL_CIDRS] } }]);
     // No other workload of the data namespace gets an egress to the bucket.
-    const others = prod.find('NetworkPolicy', { env: 'prod', namespace: 'acme-prod-data' }).filter((p) => !['postgres-primary-backup', 'redis-restore', 'postgres-backup-check', 'redis-backup'].includes(p.metadata.name));
+    const others = prod.find('NetworkPolicy', { env: 'prod', namespace: 'acme-prod-data' }).filter((p) => !['postgres-primary-backup', 'redis-restore', 'postgres-backup-check', 'postgres-restore-test', 'redis-backup'].includes(p.metadata.name));
     for (const p of others) expect(JSON.stringify(spec(p).egress ?? []), p.metadata.name).not.toContain('10.20.0.0/16');
   });
 
@@ -75,8 +75,22 @@ describe('backups', () => {
     expect(prod.find('Sidecar', { env: 'prod' }).filter((s) => s.metadata.name.endsWith('-egress') && s.metadata.namespace === 'acme-prod-data')).toEqual([]);
     // dev shares one namespace with its services: each backup workload gets its own scope with the bucket.
     const scopes = dev.find('Sidecar', { env: 'dev' }).filter((s) => JSON.stringify(spec(s).egress).includes('objects.acme.test'));
-    expect(scopes.map((s) => s.metadata.name).sort()).toEqual(['postgres-backup-check-egress', 'postgres-primary-egress', 'redis-backup-egress', 'redis-egress']);
+    expect(scopes.map((s) => s.metadata.name).sort()).toEqual(['postgres-backup-check-egress', 'postgres-primary-egress', 'postgres-restore-test-egress', 'redis-backup-egress', 'redis-egress']);
     expect(JSON.stringify(spec(dev.get('Sidecar', 'default', { env: 'dev', namespace: 'acme-dev' })).egress)).not.toContain('objects.acme.test');
+  });
+
+  test('the restore test: its own claim of the store\'s size, a native-sidecar WAL server, PostgreSQL with archiving off', () => {
+    const cron = spec(prod.get('CronJob', 'postgres-restore-test', { env: 'prod' }));
+    const pod = cron.jobTemplate.spec.template.spec;
+    expect(pod.initContainers.map((c: any) => [c.name, c.restartPolicy])).toEqual([['restore', undefined], ['wal', 'Always']]);
+    expect(pod.containers.map((c: any) => c.name)).toEqual(['verify']);
+    expect(pod.containers[0].command[2]).toContain('archive_mode=off');
+    const vol = pod.volumes.find((v: any) => v.name === 'restore');
+    expect(vol.ephemeral.volumeClaimTemplate.spec.resources.requests.storage).toBe('50Gi');
+    expect(pod.initContainers[0].env.find((e: any) => e.name === 'RESTORE_REQUIRED').value).toBe('true');
+    // It reads the bucket; it must never write to it (no stanza, no backup, no archive-push).
+    expect(pod.initContainers[1].command[2]).not.toMatch(/stanza-create|pgbackrest backup/);
+    expect(plain.find('CronJob', { env: 'prod' })).toEqual([]);
   });
 
   test('Redis: a snapshot CronJob with its own identity, and a restore before Redis starts on every node', () => {

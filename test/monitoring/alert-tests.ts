@@ -71,27 +71,35 @@ function exporterSeesDown(
   );
 }
 
+/** Prometheus' humanizeDuration for whole seconds ≥ 1 min: `1d 2h 10m 0s`, `3h 10m 0s`. */
+function humanizeDuration(seconds: number): string {
+  const d = Math.floor(seconds / 86400);
+  const h = Math.floor((seconds % 86400) / 3600);
+  const m = Math.floor((seconds % 3600) / 60);
+  return `${d > 0 ? `${d}d ` : ''}${h}h ${m}m ${seconds % 60}s`;
+}
+
 /**
  * A backup CronJob's last success (kube-state-metrics) older than `limitHours`:
  * a last success at 0 s fires 10 min past the limit (not 2 min past: `for` 5m);
  * a CronJob succeeding all along never does; another namespace's or another
  * CronJob's stale series are not this alert's.
  */
-function backupStale(env: EnvironmentModel, p: PlatformModel, prefix: string, cronjob: string, limitHours: number, what: string, causes: string): AlertCase[] {
-  const storeKind = prefix === 'Postgres' ? 'postgres' : 'redis';
+function backupStale(env: EnvironmentModel, p: PlatformModel, name: string, cronjob: string, limitHours: number, what: string, causes: string): AlertCase[] {
+  const storeKind = name.startsWith('Postgres') ? 'postgres' : 'redis';
   const ns = store(env, storeKind).namespace;
   const l = (n = ns, c = cronjob) => ({ namespace: n, cronjob: c, job: 'kube-state-metrics' });
   const minutes = limitHours * 60 + 20;
   const at = (m: number) => `${Math.floor(m / 60)}h${m % 60}m`;
   const stale = (n = ns, c = cronjob) => [{ series: series('kube_cronjob_status_last_successful_time', l(n, c)), values: `0x${minutes}` }];
-  const alertname = `${prefix}BackupStale`;
+  const alertname = `${name}Stale`;
   return fireAndNot(
     alertname,
     {
       series: stale(),
       pendingAt: at(limitHours * 60 + 2),
       fireAt: at(limitHours * 60 + 10),
-      exp: [{ exp_labels: labels(env, 'critical', { namespace: ns, cronjob }), exp_annotations: { summary: `${what}: not known for too long`, description: `The CronJob ${cronjob} in ${ns} last succeeded ${limitHours}h 10m 0s ago (limit ${limitHours} h): ${causes}.`, runbook_url: runbook(p, alertname) } }],
+      exp: [{ exp_labels: labels(env, 'critical', { namespace: ns, cronjob }), exp_annotations: { summary: `${what}: not known for too long`, description: `The CronJob ${cronjob} in ${ns} last succeeded ${humanizeDuration(limitHours * 3600 + 600)} ago (limit ${limitHours} h): ${causes}.`, runbook_url: runbook(p, alertname) } }],
     },
     // Succeeding every minute: the last success is always now.
     [{ series: series('kube_cronjob_status_last_successful_time', l()), values: `0+60x${minutes}` }],
@@ -100,13 +108,13 @@ function backupStale(env: EnvironmentModel, p: PlatformModel, prefix: string, cr
 }
 
 /** No success of the backup CronJob at all fires after `hours`; a success (even long ago) never does. */
-function backupNeverSucceeded(env: EnvironmentModel, p: PlatformModel, prefix: string, cronjob: string, hours: number, what: string): AlertCase[] {
-  const ns = store(env, prefix === 'Postgres' ? 'postgres' : 'redis').namespace;
+function backupNeverSucceeded(env: EnvironmentModel, p: PlatformModel, name: string, cronjob: string, hours: number, what: string, means: string): AlertCase[] {
+  const ns = store(env, name.startsWith('Postgres') ? 'postgres' : 'redis').namespace;
   const present = (n = ns) => [{ series: series('kube_cronjob_status_last_successful_time', { namespace: n, cronjob, job: 'kube-state-metrics' }), values: `0x${hours * 60 + 20}` }];
-  const alertname = `${prefix}BackupNeverSucceeded`;
+  const alertname = `${name}NeverSucceeded`;
   return fireAndNot(
     alertname,
-    { series: [], pendingAt: `${hours - 1}h`, fireAt: `${hours}h5m`, exp: [{ exp_labels: labels(env, 'warning', { namespace: ns, cronjob }), exp_annotations: { summary: `${what}: never shown`, description: `No run of the CronJob ${cronjob} in ${ns} has succeeded: backups may never have worked in this environment.`, runbook_url: runbook(p, alertname) } }] },
+    { series: [], pendingAt: `${hours - 1}h`, fireAt: `${hours}h5m`, exp: [{ exp_labels: labels(env, 'warning', { namespace: ns, cronjob }), exp_annotations: { summary: `${what}: never shown`, description: `No run of the CronJob ${cronjob} in ${ns} has succeeded: ${means}.`, runbook_url: runbook(p, alertname) } }] },
     present(),
     // Another namespace's CronJob succeeding says nothing about this one.
     present(OTHER_NS),
@@ -221,15 +229,18 @@ export const ALERT_CASES: Readonly<Record<string, Builder>> = {
       s('0+1x30', '100x30', OTHER_NS),
     );
   },
-  PostgresBackupStale: (env, p) => backupStale(env, p, 'Postgres', 'postgres-backup-check', 3, 'PostgreSQL backups are current', 'the newest full backup is late, the stanza is unhealthy, or the bucket cannot be read'),
-  PostgresBackupNeverSucceeded: (env, p) => backupNeverSucceeded(env, p, 'Postgres', 'postgres-backup-check', 3, 'PostgreSQL backups are current'),
+  PostgresBackupStale: (env, p) => backupStale(env, p, 'PostgresBackup', 'postgres-backup-check', 3, 'PostgreSQL backups are current', 'the newest full backup is late, the stanza is unhealthy, or the bucket cannot be read'),
+  PostgresBackupNeverSucceeded: (env, p) => backupNeverSucceeded(env, p, 'PostgresBackup', 'postgres-backup-check', 3, 'PostgreSQL backups are current', 'backups may never have worked in this environment'),
+  PostgresRestoreTestStale: (env, p) =>
+    backupStale(env, p, 'PostgresRestoreTest', 'postgres-restore-test', 26, 'PostgreSQL backups restore', 'the newest backup or the archived WAL could not be restored, replayed or checked; until a restore test passes, the backups are not known to be usable'),
+  PostgresRestoreTestNeverSucceeded: (env, p) => backupNeverSucceeded(env, p, 'PostgresRestoreTest', 'postgres-restore-test', 30, 'PostgreSQL backups restore', 'no backup of this environment has ever been shown to restore'),
   RedisDown: (env, p) =>
     exporterSeesDown(env, p, 'RedisDown', { metric: 'redis_up', store: 'redis', pod: 'redis-1', job: 'redis-metrics' }, 'Redis instance redis-1 is down', (ns) => `redis_exporter cannot reach Redis in pod redis-1 (${ns}).`),
   RedisBackupStale: (env, p) => {
     const hours = 2 * store(env, 'redis').backup!.everyHours + 1;
-    return backupStale(env, p, 'Redis', 'redis-backup', hours, 'Redis snapshots are current', "the snapshot (Sentinel, the master) or the upload (bucket, credentials) fails; see the last Job's logs");
+    return backupStale(env, p, 'RedisBackup', 'redis-backup', hours, 'Redis snapshots are current', "the snapshot (Sentinel, the master) or the upload (bucket, credentials) fails; see the last Job's logs");
   },
-  RedisBackupNeverSucceeded: (env, p) => backupNeverSucceeded(env, p, 'Redis', 'redis-backup', store(env, 'redis').backup!.everyHours + 1, 'Redis snapshots are current'),
+  RedisBackupNeverSucceeded: (env, p) => backupNeverSucceeded(env, p, 'RedisBackup', 'redis-backup', store(env, 'redis').backup!.everyHours + 1, 'Redis snapshots are current', 'backups may never have worked in this environment'),
   RedisMemoryHigh: (env, p) => {
     const ns = store(env, 'redis').namespace;
     const l = { namespace: ns, pod: 'redis-0', job: 'redis-metrics' };

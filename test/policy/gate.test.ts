@@ -25,6 +25,7 @@ describe('policy gate', () => {
     ['RESOURCES', (d: any) => delete d.spec.template.spec.containers[0].resources.limits],
     ['PROBES', (d: any) => delete d.spec.template.spec.containers[0].livenessProbe],
     ['IMAGE-PINNED', (d: any) => (d.spec.template.spec.containers[0].image = 'registry.test/acme/api:latest')],
+    ['ENV-UNIQUE', (d: any) => (d.spec.template.spec.containers[0].env = [...(d.spec.template.spec.containers[0].env ?? []), { name: 'A', value: '1' }, { name: 'A', value: '2' }])],
     ['SA-TOKEN', (d: any) => delete d.spec.template.spec.automountServiceAccountToken],
     ['META-NAMESPACE', (d: any) => delete d.metadata.namespace],
     ['META-LABELS', (d: any) => delete d.metadata.labels['app.kubernetes.io/part-of']],

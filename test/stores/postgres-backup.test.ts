@@ -80,6 +80,30 @@ describe(`PostgreSQL backups and point-in-time restore (${ENV})`, () => {
     expect(bad.succeeded).toBe(false);
   });
 
+  it('the daily restore test restores the newest backup and the archived WAL into its own volume and checks every database; a corrupted backup fails it', async () => {
+    const m = manifests(ENV);
+    const ok = await runCronJob(cluster, m, 'postgres-restore-test', { timeoutMs: 300000 });
+    expect(ok.succeeded, `${ok.pod.logTail('restore', 20)}\n${ok.pod.logTail('wal', 20)}\n${ok.pod.logTail('verify', 40)}`).toBe(true);
+    expect(ok.pod.logs('verify')).toContain('restore test: pg_amcheck found no corruption');
+    expect(ok.pod.logs('verify')).toContain('restore test: passed');
+    expect(ok.pod.logs('wal')).toMatch(/archive-get command end: completed successfully/);
+    // The bad twin: one data file of the newest backup damaged in the bucket.
+    const newest = objectStore().keys(`${PREFIX}/backup/main`).filter((k) => /\/\d{8}-\d{6}F\/pg_data\/base\/\d+\/\d+\.zst$/.test(k));
+    const label = newest.map((k) => k.split('/')[5]!).sort().pop()!;
+    const victim = newest.filter((k) => k.includes(`/${label}/`)).map((k) => ({ k, size: readFileSync(join(objectStore().bucketDir, k)).length })).sort((a, b) => b.size - a.size)[0]!.k;
+    const file = join(objectStore().bucketDir, victim);
+    const original = readFileSync(file);
+    const damaged = Buffer.from(original);
+    for (let i = 64; i < damaged.length; i += 97) damaged[i] ^= 0xff;
+    writeFileSync(file, damaged);
+    try {
+      const bad = await runCronJob(cluster, m, 'postgres-restore-test', { timeoutMs: 300000 });
+      expect(bad.succeeded).toBe(false);
+    } finally {
+      writeFileSync(file, original);
+    }
+  });
+
   let target = '';
   it('restores a destroyed primary to a point in time: exactly the rows written before it; the replicas re-clone from it', async () => {
     const p = primary.pod(0);

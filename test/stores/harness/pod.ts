@@ -25,7 +25,8 @@ import { imitationOf, notRunReason, type ImageImitation } from './images';
  * - the container's UID/GID, fsGroup as supplementary group, every capability
  *   dropped, no_new_privs; memory limit as a cgroup;
  * - env from the manifest (downward API, ConfigMap keys; Secrets from test values);
- * - init containers in order, then the containers; startup, readiness and
+ * - init containers in order (a native sidecar, `restartPolicy: Always`, is started and
+ *   then runs beside the containers), then the containers; startup, readiness and
  *   liveness probes (exec in the container, TCP/HTTP against the pod IP);
  *   readiness decides Service membership; restartPolicy with back-off;
  *   deletion = preStop hooks, then the image's STOPSIGNAL, SIGKILL at the grace period.
@@ -85,6 +86,8 @@ export class Container {
   readonly spec: any;
   readonly image: ImageImitation;
   readonly init: boolean;
+  /** An init container with `restartPolicy: Always`: a native sidecar (started in order, then runs beside the containers). */
+  readonly sidecar: boolean;
   restarts = 0;
   started = false;
   ready = false;
@@ -99,6 +102,7 @@ export class Container {
     this.name = spec.name;
     this.spec = spec;
     this.init = init;
+    this.sidecar = init && spec.restartPolicy === 'Always';
     this.image = imitationOf(spec.image);
     this.log = join(pod.dir, 'logs', `${spec.name}.log`);
   }
@@ -177,6 +181,12 @@ export class Pod {
     this.cluster.pods.set(`${this.namespace}/${this.name}`, this);
     this.cluster.publish();
     for (const c of this.initContainers) {
+      if (c.sidecar) {
+        // kubelet starts the next init container once a native sidecar has started (its startup probe passed).
+        await this.startContainer(c);
+        while (this.alive && !c.started) await sleep(100);
+        continue;
+      }
       for (let attempt = 0; ; attempt++) {
         await this.startContainer(c);
         await c.run!.done;
@@ -253,6 +263,11 @@ export class Pod {
       } else if (v.emptyDir) {
         chmodSync(dir, 0o777);
         if (v.emptyDir.medium === 'Memory') sh('mount', ['-t', 'tmpfs', '-o', `size=${quantityBytes(v.emptyDir.sizeLimit) ?? 64 * 1024 ** 2},mode=0777`, 'tmpfs', dir]);
+        this.applyFsGroup(dir, false);
+      } else if (v.ephemeral) {
+        // A generic ephemeral volume: a new claim per pod, deleted with it (a fresh ext4 root, fsGroup applied).
+        mkdirSync(join(dir, 'lost+found'), { recursive: true, mode: 0o700 });
+        chmodSync(dir, 0o755);
         this.applyFsGroup(dir, false);
       } else if (v.persistentVolumeClaim || this.claims[v.name]) {
         throw new Error(`volume ${v.name}: claims come from claim templates (StatefulSet) in this harness`);
@@ -418,11 +433,14 @@ export class Pod {
     c.run = run;
     c.started = false;
     c.ready = false;
-    for (let i = 0; i < 100 && !existsSync(pidFile) && !run.exited; i++) await sleep(20);
+    // The script writes its PID before anything else, but on a loaded machine the namespaces take a while:
+    // without the PID no probe, exec or signal could reach the container (it would never become Ready).
+    for (let i = 0; i < 1500 && !existsSync(pidFile) && !run.exited; i++) await sleep(20);
+    if (!existsSync(pidFile) && !run.exited) throw new Error(`${this.name}/${c.name}: the container did not start within 30 s`);
     if (existsSync(pidFile)) run.hostPid = Number(readFileSync(pidFile, 'utf8').trim());
     if (cg && run.hostPid) writeFileSync(join(cg, 'cgroup.procs'), String(run.hostPid));
     proc.stdin!.end('\n');
-    if (!c.init) {
+    if (!c.init || c.sidecar) {
       run.done.then(() => this.onExit(c, run));
       this.probeLoop(c, run);
     }
@@ -435,7 +453,7 @@ export class Pod {
     // kubelet does not restart the containers of a pod being deleted.
     if (!this.alive || this.terminating || c.run !== run) return;
     const failed = run.exited!.code !== 0;
-    if (this.restartPolicy === 'Always' || (this.restartPolicy === 'OnFailure' && failed)) {
+    if (c.sidecar || this.restartPolicy === 'Always' || (this.restartPolicy === 'OnFailure' && failed)) {
       c.restarts++;
       const t = setTimeout(() => { if (this.alive && c.run === run) void this.startContainer(c); }, this.backoff(c));
       this.timers.push(t);

@@ -172,10 +172,11 @@ async function runJobSpec(cluster: Cluster, manifests: Manifests, name: string, 
   let pod: Pod | undefined;
   for (let attempt = 0; attempt <= limit; attempt++) {
     pod = new Pod(cluster, manifests, { name: `${name}-${attempt}`, namespace: job.metadata.namespace!, labels: { ...t.metadata?.labels, 'job-name': name }, spec: t.spec }, o.secrets ?? testSecret);
-    await pod.start();
+    // A failed init container fails the pod (restartPolicy Never): the attempt failed, as the Job controller counts it.
+    const initFailed = await pod.start().then(() => false, (e: Error) => /^init container /.test(e.message) ? true : Promise.reject(e));
     const main = pod.containers[0];
-    await waitFor(`job ${name} to finish`, () => !!main.run?.exited, o.timeoutMs ?? 300000);
-    const ok = main.run!.exited!.code === 0;
+    if (!initFailed) await waitFor(`job ${name} to finish`, () => !!main.run?.exited, o.timeoutMs ?? 300000);
+    const ok = !initFailed && main.run!.exited!.code === 0;
     await pod.delete(0);
     if (ok) return { succeeded: true, attempts: attempt + 1, pod };
     await sleep(1000);
