@@ -1,3 +1,5 @@
+import { POSTGRES_BACKUP_CHECK, POSTGRES_RESTORE_TEST } from './postgres-backup';
+import { REDIS_BACKUP } from './redis-backup';
 import { k8s } from 'cdk8s-plus-28';
 import type { Construct } from 'constructs';
 import { meta, type Identity } from '../lib/meta';
@@ -185,6 +187,29 @@ export function overviewDashboard(env: EnvironmentModel): Dashboard {
   ];
   if (storeHealth.length) {
     panels.push({ title: 'Data stores', description: 'Live instances of each data store.', unit: 'short', type: 'stat', targets: storeHealth });
+  }
+  // Backups: one panel per backed-up store, from the same series its alerts read.
+  const lastSuccess = (cronjob: string) => ({ expr: `time() - max(kube_cronjob_status_last_successful_time{namespace="${dataNs}", cronjob="${cronjob}"})`, legendFormat: `${cronjob}: last success` });
+  for (const st of env.stores.filter((x) => x.backup)) {
+    if (st.kind === 'postgres') {
+      panels.push({
+        title: 'PostgreSQL backups',
+        description: `Age of the newest archived WAL segment (a restore can reach up to it), and time since the hourly backup check and the daily restore test last passed. Full backups every ${st.backup!.everyHours} h, kept ${st.backup!.retentionDays} days.`,
+        unit: 's',
+        targets: [
+          { expr: `max(pg_stat_archiver_last_archive_age{namespace="${dataNs}"})`, legendFormat: 'last WAL archived' },
+          lastSuccess(POSTGRES_BACKUP_CHECK),
+          lastSuccess(POSTGRES_RESTORE_TEST),
+        ],
+      });
+    } else if (st.kind === 'redis') {
+      panels.push({
+        title: 'Redis snapshots',
+        description: `Time since the last RDB snapshot reached the bucket (every ${st.backup!.everyHours} h, kept ${st.backup!.retentionDays} days).`,
+        unit: 's',
+        targets: [lastSuccess(REDIS_BACKUP)],
+      });
+    }
   }
   if (kinds.has('kafka') && env.services.some((s) => s.consumes.length > 0)) {
     panels.push({

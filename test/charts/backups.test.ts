@@ -3,6 +3,7 @@ import { parseSpec } from '../../platform/loader';
 import { NON_EXTERNAL_CIDRS } from '../../lib/network';
 import type { KubeObject } from '../../lib/synth';
 import { render } from '../helpers/render';
+import { overviewDashboard } from '../../charts/dashboards';
 import { smallPlatform } from '../helpers/fixtures';
 
 /**
@@ -132,6 +133,16 @@ describe('backups', () => {
     const noZone = withBackups('prod');
     noZone.dataStores.postgres.environments.prod.restoreTo = '2026-11-30 14:03:12';
     expect(problems(noZone)).toContain('must be a timestamp with its zone');
+  });
+
+  test('the overview dashboard has a backup panel per backed-up store, on the series the alerts read', () => {
+    const titles = (r: ReturnType<typeof render>) => overviewDashboard(r.model.environments.find((e) => e.name === 'prod')!).panels.map((p: any) => p.title);
+    expect(titles(prod)).toEqual(expect.arrayContaining(['PostgreSQL backups', 'Redis snapshots']));
+    expect(titles(plain)).not.toContain('PostgreSQL backups');
+    const pg = overviewDashboard(prod.model.environments.find((e) => e.name === 'prod')!).panels.find((p: any) => p.title === 'PostgreSQL backups') as any;
+    const exprs = JSON.stringify(pg.targets);
+    expect(exprs).toContain('pg_stat_archiver_last_archive_age{namespace=\\"acme-prod-data\\"}');
+    expect(exprs).toContain('cronjob=\\"postgres-restore-test\\"');
   });
 
   test('quota: the backup container and the CronJobs are counted in the data namespace', () => {
