@@ -5,6 +5,7 @@ import { WAVE } from '../lib/waves';
 import { CLUSTER_DNS_SIDECAR_HOST } from '../lib/network';
 import type { EnvironmentModel, ExternalEndpoint } from '../platform/model';
 import { PlatformChart } from './platform-chart';
+import { bucketHosts } from '../lib/backup';
 import { POSTGRES_PRIMARY } from './postgres';
 import { POSTGRES_BACKUP_CHECK, POSTGRES_RESTORE_TEST } from './postgres-backup';
 import { REDIS_NAME } from './redis';
@@ -74,7 +75,7 @@ export class MeshEgressChart extends PlatformChart {
     if (bucket) {
       const name = serviceEntryName(bucket.endpoint);
       const identity: Identity = { name: 'external-endpoint', instance: name, component: 'egress', partOf: env.platform, version: env.version };
-      const hosts = bucket.uriStyle === 'host' ? [`${bucket.bucket}.${bucket.endpoint}`, bucket.endpoint] : [bucket.endpoint];
+      const hosts = bucketHosts(bucket);
       new ServiceEntry(this, `backup-${name}`, {
         metadata: meta({ name, namespace: env.dataNamespace, id: identity, wave: WAVE.foundation, annotations: { 'platform.example.com/callers': backupWorkloads(env).map((w) => w.name).join(',') } }),
         spec: {
@@ -107,7 +108,7 @@ export class MeshEgressChart extends PlatformChart {
           metadata: meta({ name, namespace: env.dataNamespace, id: scopeId(name), wave: WAVE.foundation }),
           spec: {
             workloadSelector: { labels: w.labels },
-            egress: [{ hosts: [...servicesHosts, `./${bucket.endpoint}`, ...(bucket.uriStyle === 'host' ? [`./${bucket.bucket}.${bucket.endpoint}`] : [])] }],
+            egress: [{ hosts: [...servicesHosts, ...bucketHosts(bucket).map((h) => `./${h}`)] }],
             outboundTrafficPolicy: registryOnly,
           },
         });

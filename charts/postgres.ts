@@ -118,7 +118,7 @@ export const pgbackrestPg = { dataDir: PGDATA, socketDir: SOCKET_DIR, port: STOR
 /** pgBackRest's environment for `store` (which must have backups), credentials from the environment's backup Secret. */
 export function pgbackrestEnvOf(store: StoreModel): k8s.EnvVar[] {
   const b = store.backup!;
-  return pgbackrestEnv(b, (name, key) => secretEnv(name, b.objectStore.credentialsSecret, key), pgbackrestPg);
+  return pgbackrestEnv(b, pgbackrestPg);
 }
 
 const settingsArgs = (s: Record<string, string>) => Object.entries(s).flatMap(([k, v]) => ['-c', `${k}=${v}`]);

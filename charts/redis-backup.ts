@@ -69,7 +69,7 @@ export class RedisBackupChart extends PlatformChart {
         image: RCLONE_IMAGE,
         shell: 'sh',
         script: REDIS_UPLOAD_SCRIPT,
-        env: [...rcloneEnv(backup, (name, key) => secretEnv(name, backup.objectStore.credentialsSecret, key)), { name: 'RETENTION_DAYS', value: String(backup.retentionDays) }],
+        env: [...rcloneEnv(backup), { name: 'RETENTION_DAYS', value: String(backup.retentionDays) }],
         volumeMounts: [snapshot.mount],
       },
       volumes: [snapshot.volume],

@@ -285,7 +285,7 @@ export class RedisChart extends PlatformChart {
                   image: RCLONE_IMAGE,
                   imagePullPolicy: 'IfNotPresent',
                   command: ['sh', '-c', REDIS_RESTORE_SCRIPT],
-                  env: rcloneEnv(backup, (name, key) => secretEnv(name, backup.objectStore.credentialsSecret, key)),
+                  env: rcloneEnv(backup),
                   resources: toK8sResources(SIDECAR_RESOURCES),
                   securityContext: containerSecurityContext(),
                   volumeMounts: [{ name: DATA_VOLUME, mountPath: '/data' }, tmp.mount],

@@ -1,6 +1,7 @@
 import type { k8s } from 'cdk8s-plus-28';
 import { NON_EXTERNAL_CIDRS, tcp } from './network';
 import { preset, type ResourcePreset } from './resources';
+import { secretEnv } from './stateful';
 import type { StoreBackupModel } from '../platform/model';
 
 /**
@@ -23,6 +24,11 @@ export const BACKUP_SECRET_KEYS = {
  * NetworkPolicy cannot name a host; the Istio ServiceEntry of the data
  * namespace, charts/mesh-egress.ts, narrows it to the endpoint).
  */
+/** The names a client of the bucket connects to: `<bucket>.<endpoint>` (host-style) and the endpoint itself. */
+export function bucketHosts(s: StoreBackupModel['objectStore']): string[] {
+  return s.uriStyle === 'host' ? [`${s.bucket}.${s.endpoint}`, s.endpoint] : [s.endpoint];
+}
+
 export function objectStoreEgress(b: Pick<StoreBackupModel, 'objectStore'>): k8s.NetworkPolicyEgressRule {
   const to = b.objectStore.cidrs
     ? b.objectStore.cidrs.map((cidr) => ({ ipBlock: { cidr } }))
@@ -60,8 +66,9 @@ export const RESTORED_MARKER = 'pgbackrest-restored';
  * config file): the repository in the bucket (client-side AES-256 encrypted,
  * zstd, time-based retention), the local cluster over the Unix socket.
  */
-export function pgbackrestEnv(b: StoreBackupModel, secret: (name: string, key: string) => k8s.EnvVar, pg: { dataDir: string; socketDir: string; port: number }): k8s.EnvVar[] {
+export function pgbackrestEnv(b: StoreBackupModel, pg: { dataDir: string; socketDir: string; port: number }): k8s.EnvVar[] {
   const s = b.objectStore;
+  const secret = (name: string, key: string) => secretEnv(name, s.credentialsSecret, key);
   const v = (name: string, value: string | number) => ({ name: `PGBACKREST_${name}`, value: String(value) });
   return [
     // Only this environment configures pgBackRest: no config file of the image is read (nor needs to be readable by UID 999).
@@ -329,8 +336,9 @@ export const REDIS_SNAPSHOT_GLOB = 'redis-*.rdb';
  * contents encrypted with the Secret's passphrase; names left readable). The
  * scripts below obscure the passphrase at start (rclone's config format).
  */
-export function rcloneEnv(b: StoreBackupModel, secret: (name: string, key: string) => k8s.EnvVar): k8s.EnvVar[] {
+export function rcloneEnv(b: StoreBackupModel): k8s.EnvVar[] {
   const s = b.objectStore;
+  const secret = (name: string, key: string) => secretEnv(name, s.credentialsSecret, key);
   const v = (name: string, value: string) => ({ name, value });
   return [
     v('RCLONE_CONFIG_BUCKET_TYPE', 's3'),
