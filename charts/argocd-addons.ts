@@ -1,9 +1,9 @@
-import { tracingExtensionProvider } from '../lib/instrumentation';
+import { tracingExtensionProvider } from '../blocks/instrumentation';
 import type { Construct } from 'constructs';
 import { Application, type ApplicationSpecIgnoreDifferences } from '../imports/argocd-application-argoproj.io';
-import { ADDON_CHARTS, type AddonChart } from '../lib/addons';
-import { meta } from '../lib/meta';
-import { APP_WAVE } from '../lib/waves';
+import { ADDON_CHARTS, type AddonChart } from '../catalogue/addons';
+import { meta } from '../blocks/meta';
+import { APP_WAVE } from '../blocks/waves';
 import type { ClusterModel, PlatformModel } from '../platform/model';
 import { addonsProjectName, ARGOCD_APPS_DIR, argoIdentity, CLUSTER_LABEL, INJECTED_CA_BUNDLES, RETRY } from './argocd-common';
 import { PlatformChart } from './platform-chart';
@@ -129,7 +129,7 @@ export function addonWave(chart: AddonChart): number {
 
 /**
  * Helm release name. The gateway chart labels its pods `app: <release>`, which
- * the services' NetworkPolicies admit (lib/network.ts gatewayPeer), so the
+ * the services' NetworkPolicies admit (blocks/network.ts gatewayPeer), so the
  * release is named after `cluster.ingressGateway.name`.
  */
 export function addonReleaseName(model: Pick<PlatformModel, 'cluster'>, chart: AddonChart): string {

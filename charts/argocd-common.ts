@@ -1,5 +1,5 @@
 import type { ApplicationSpecIgnoreDifferences, ApplicationSpecSyncPolicy } from '../imports/argocd-application-argoproj.io';
-import type { Identity } from '../lib/meta';
+import type { Identity } from '../blocks/meta';
 import type { ClusterModel, PlatformModel } from '../platform/model';
 
 /** Where everything Argo CD reads lives inside the rendered tree. */

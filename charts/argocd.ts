@@ -3,9 +3,9 @@ import type { Construct } from 'constructs';
 import { Application, type ApplicationSpec, type ApplicationSpecIgnoreDifferences } from '../imports/argocd-application-argoproj.io';
 import { ApplicationSet } from '../imports/argocd-applicationset-argoproj.io';
 import { AppProject, type AppProjectSpecDestinations } from '../imports/argocd-appproject-argoproj.io';
-import { ADDON_CHARTS } from '../lib/addons';
-import { meta } from '../lib/meta';
-import { APP_WAVE } from '../lib/waves';
+import { ADDON_CHARTS } from '../catalogue/addons';
+import { meta } from '../blocks/meta';
+import { APP_WAVE } from '../blocks/waves';
 import type { EnvironmentModel, PlatformModel } from '../platform/model';
 import { addonDestinationNamespaces, AddonsChart } from './argocd-addons';
 import {

@@ -2,10 +2,10 @@ import { POSTGRES_BACKUP_CHECK, POSTGRES_RESTORE_TEST } from './postgres-backup'
 import { REDIS_BACKUP } from './redis-backup';
 import { k8s } from 'cdk8s-plus-28';
 import type { Construct } from 'constructs';
-import { meta, type Identity } from '../lib/meta';
-import { WAVE } from '../lib/waves';
-import { dashboard, dashboardUid, type Dashboard, type PanelSpec } from '../lib/grafana';
-import { kafkaExporterSeries } from '../lib/alerts/kafka';
+import { meta, type Identity } from '../blocks/meta';
+import { WAVE } from '../blocks/waves';
+import { dashboard, dashboardUid, type Dashboard, type PanelSpec } from '../blocks/grafana';
+import { kafkaExporterSeries } from '../blocks/alerts/kafka';
 import type { EnvironmentModel, ServiceModel } from '../platform/model';
 import { PlatformChart } from './platform-chart';
 import { serviceIdentity } from './service';

@@ -1,5 +1,5 @@
 import type { App } from 'cdk8s';
-import { addFootprints, type Footprint } from '../lib/quota';
+import { addFootprints, type Footprint } from '../blocks/quota';
 import type { EnvironmentModel, StoreModel } from '../platform/model';
 import * as postgres from './postgres';
 import * as provision from './postgres-provision';

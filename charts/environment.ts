@@ -1,9 +1,9 @@
 import { k8s } from 'cdk8s-plus-28';
 import type { Construct } from 'constructs';
-import { meta, type Identity } from '../lib/meta';
-import { WAVE } from '../lib/waves';
-import { TIER_RESOURCES } from '../lib/resources';
-import { addFootprints, footprint, quotaHard, type Footprint } from '../lib/quota';
+import { meta, type Identity } from '../blocks/meta';
+import { WAVE } from '../blocks/waves';
+import { TIER_RESOURCES } from '../catalogue/resources';
+import { addFootprints, footprint, quotaHard, type Footprint } from '../blocks/quota';
 import type { EnvironmentModel } from '../platform/model';
 import { PlatformChart } from './platform-chart';
 

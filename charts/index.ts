@@ -39,7 +39,7 @@ export function runbookBaseUrl(model: Pick<PlatformModel, 'gitops'>): string {
 }
 
 export function buildPlatformApp(model: PlatformModel): App {
-  // outdir is never used: files are written by lib/writer.ts.
+  // outdir is never used: files are written by render/writer.ts.
   const app = new App({ outdir: '.cdk8s-unused' });
   addPlatformCharts(app, model);
   // Last: the Argo CD project is derived from what every other chart renders.

@@ -1,8 +1,8 @@
 import type { Construct } from 'constructs';
-import { LABEL } from '../lib/meta';
-import type { Footprint } from '../lib/quota';
-import { STORE_ENDPOINTS } from '../lib/stores';
-import { hookJobFootprint, hookJobIdentity, hookScript, serviceDns, syncHookJob } from '../lib/stateful';
+import { LABEL } from '../blocks/meta';
+import type { Footprint } from '../blocks/quota';
+import { STORE_ENDPOINTS } from '../catalogue/stores';
+import { hookJobFootprint, hookJobIdentity, hookScript, serviceDns, syncHookJob } from '../blocks/stateful';
 import type { EnvironmentModel, StoreModel, TopicModel } from '../platform/model';
 import { PlatformChart } from './platform-chart';
 import { KAFKA_LIB_DIR, KAFKA_PORT, KAFKA_UID, kafkaImage, minInSyncReplicas, replicationFactor } from './kafka';

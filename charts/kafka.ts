@@ -1,12 +1,12 @@
 import { k8s } from 'cdk8s-plus-28';
 import type { Construct } from 'constructs';
-import { containerSecurityContext, podSecurityContext } from '../lib/security';
-import { contentHash } from '../lib/hash';
-import { ANNOTATION, LABEL, meta, selector, type Identity } from '../lib/meta';
-import { WAVE } from '../lib/waves';
-import { kedaOperatorClients } from '../lib/network';
-import { SIDECAR_RESOURCES, toK8sResources } from '../lib/resources';
-import { addFootprints, footprint as podFootprint, toMi, type Footprint } from '../lib/quota';
+import { containerSecurityContext, podSecurityContext } from '../blocks/security';
+import { contentHash } from '../blocks/hash';
+import { ANNOTATION, LABEL, meta, selector, type Identity } from '../blocks/meta';
+import { WAVE } from '../blocks/waves';
+import { kedaOperatorClients } from '../blocks/network';
+import { SIDECAR_RESOURCES, toK8sResources } from '../catalogue/resources';
+import { addFootprints, footprint as podFootprint, toMi, type Footprint } from '../blocks/quota';
 import {
   DATA_VOLUME,
   execProbe,
@@ -31,11 +31,11 @@ import {
   workloadNetworkPolicy,
   workloadServiceAccount,
   WRITE_CONFIG,
-} from '../lib/stateful';
-import { javaExec } from '../lib/jvm';
+} from '../blocks/stateful';
+import { javaExec } from '../blocks/jvm';
 import type { EnvironmentModel, StoreModel } from '../platform/model';
-import { kafkaImageTag, kafkaZooKeeperModeProblem } from '../platform/schema';
-import { KAFKA_EXPORTER, STORE_METRICS, STORE_PORTS } from '../lib/stores';
+import { kafkaImageTag, kafkaZooKeeperModeProblem } from '../catalogue/stores';
+import { KAFKA_EXPORTER, STORE_METRICS, STORE_PORTS } from '../catalogue/stores';
 import { PlatformChart } from './platform-chart';
 import { ZK_CLIENT_PORT, zookeeperConnect } from './zookeeper';
 
@@ -167,7 +167,7 @@ const REGISTRATION_WAIT_TRIES = 20;
  * (a persisted id wins); each broker advertises its own pod DNS name. The
  * per-pod config is written owner-only into an emptyDir (never a copy of the
  * read-only ConfigMap file), then `java` runs the broker as PID 1 with the
- * flags of the image's launcher stated here (lib/jvm.ts).
+ * flags of the image's launcher stated here (blocks/jvm.ts).
  */
 export function kafkaStart(heapMi: number): string {
   return `#!/bin/bash

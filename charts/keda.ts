@@ -1,8 +1,8 @@
 import type { Construct } from 'constructs';
 import { ScaledObject } from '../imports/keda-keda.sh';
-import { meta } from '../lib/meta';
-import { WAVE } from '../lib/waves';
-import { STORE_ENDPOINTS } from '../lib/stores';
+import { meta } from '../blocks/meta';
+import { WAVE } from '../blocks/waves';
+import { STORE_ENDPOINTS } from '../catalogue/stores';
 import type { EnvironmentModel, ServiceModel } from '../platform/model';
 import { PlatformChart } from './platform-chart';
 import { serviceIdentity } from './service';

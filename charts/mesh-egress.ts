@@ -1,17 +1,17 @@
 import type { Construct } from 'constructs';
 import { ServiceEntry, ServiceEntrySpecLocation, ServiceEntrySpecResolution, Sidecar, SidecarSpecOutboundTrafficPolicyMode } from '../imports/istio-networking.istio.io';
-import { LABEL, meta, type Identity } from '../lib/meta';
-import { WAVE } from '../lib/waves';
-import { CLUSTER_DNS_SIDECAR_HOST } from '../lib/network';
+import { LABEL, meta, type Identity } from '../blocks/meta';
+import { WAVE } from '../blocks/waves';
+import { CLUSTER_DNS_SIDECAR_HOST } from '../blocks/network';
 import type { EnvironmentModel, ExternalEndpoint } from '../platform/model';
 import { PlatformChart } from './platform-chart';
-import { bucketHosts } from '../lib/backup';
+import { bucketHosts } from '../blocks/backup';
 import { POSTGRES_PRIMARY } from './postgres';
 import { POSTGRES_BACKUP_CHECK, POSTGRES_RESTORE_TEST } from './postgres-backup';
 import { REDIS_NAME } from './redis';
 import { REDIS_BACKUP } from './redis-backup';
-import { STORE_ENDPOINTS } from '../lib/stores';
-import type { DataStoreName } from '../platform/schema';
+import { STORE_ENDPOINTS } from '../catalogue/stores';
+import type { DataStoreName } from '../catalogue/stores';
 
 export interface MeshEgressProps {
   readonly env: EnvironmentModel;

@@ -1,8 +1,8 @@
 import type { Construct } from 'constructs';
 import { AuthorizationPolicy, AuthorizationPolicySpecAction, PeerAuthentication, PeerAuthenticationSpecMtlsMode } from '../imports/istio-security.istio.io';
-import { meta, servicePods, type Identity } from '../lib/meta';
-import { WAVE } from '../lib/waves';
-import { KAFKA_EXPORTER, STORE_ENDPOINTS } from '../lib/stores';
+import { meta, servicePods, type Identity } from '../blocks/meta';
+import { WAVE } from '../blocks/waves';
+import { KAFKA_EXPORTER, STORE_ENDPOINTS } from '../catalogue/stores';
 import type { EnvironmentModel, ServiceModel, StoreModel } from '../platform/model';
 import { PlatformChart } from './platform-chart';
 import { serviceIdentity } from './service';

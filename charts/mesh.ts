@@ -10,10 +10,10 @@ import {
 } from '../imports/istio-networking.istio.io';
 import { Certificate, CertificateSpecPrivateKeyAlgorithm, CertificateSpecPrivateKeyRotationPolicy } from '../imports/cert-manager-certificate-cert-manager.io';
 import { Issuer } from '../imports/cert-manager-issuer-cert-manager.io';
-import { meta, selector, type Identity } from '../lib/meta';
-import { WAVE } from '../lib/waves';
+import { meta, selector, type Identity } from '../blocks/meta';
+import { WAVE } from '../blocks/waves';
 import type { EnvironmentModel, ServiceModel } from '../platform/model';
-import { CANARY_SUFFIX } from '../platform/schema';
+import { CANARY_SUFFIX } from '../catalogue/names';
 import { PlatformChart } from './platform-chart';
 import { serviceIdentity } from './service';
 

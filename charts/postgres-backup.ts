@@ -10,10 +10,10 @@ import {
   RESTORE_TEST_SCRIPT,
   WAL_QUEUE_DIR,
   WAL_SERVER_SCRIPT,
-} from '../lib/backup';
-import { addFootprints, footprint as podFootprint, toMi, type Footprint } from '../lib/quota';
-import { STORE_ENDPOINTS } from '../lib/stores';
-import { HOOK_JOB_RESOURCES, hookJobFootprint, hookJobIdentity, hookScript, scheduledJob, scratch } from '../lib/stateful';
+} from '../blocks/backup';
+import { addFootprints, footprint as podFootprint, toMi, type Footprint } from '../blocks/quota';
+import { STORE_ENDPOINTS } from '../catalogue/stores';
+import { HOOK_JOB_RESOURCES, hookJobFootprint, hookJobIdentity, hookScript, scheduledJob, scratch } from '../blocks/stateful';
 import type { EnvironmentModel, StoreModel } from '../platform/model';
 import { PlatformChart } from './platform-chart';
 import { pgbackrestEnvOf, POSTGRES_SCRIPTS, POSTGRES_UID, postgresImage } from './postgres';

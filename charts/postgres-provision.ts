@@ -1,8 +1,8 @@
 import type { Construct } from 'constructs';
-import { selector } from '../lib/meta';
-import type { Footprint } from '../lib/quota';
-import { STORE_ENDPOINTS } from '../lib/stores';
-import { hookJobFootprint, hookJobIdentity, hookScript, secretEnv, serviceDns, storeIdentity, syncHookJob } from '../lib/stateful';
+import { selector } from '../blocks/meta';
+import type { Footprint } from '../blocks/quota';
+import { STORE_ENDPOINTS } from '../catalogue/stores';
+import { hookJobFootprint, hookJobIdentity, hookScript, secretEnv, serviceDns, storeIdentity, syncHookJob } from '../blocks/stateful';
 import type { EnvironmentModel, StoreModel } from '../platform/model';
 import { PlatformChart } from './platform-chart';
 import { POSTGRES_PORT, POSTGRES_PRIMARY, POSTGRES_PROVISION, POSTGRES_SECRETS, POSTGRES_UID, postgresImage, PROVISION_SCRIPT, provisionEnv } from './postgres';

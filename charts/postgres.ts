@@ -1,11 +1,11 @@
 import { k8s } from 'cdk8s-plus-28';
 import type { Construct } from 'constructs';
-import { containerSecurityContext } from '../lib/security';
-import { contentHash } from '../lib/hash';
-import { ANNOTATION, LABEL, selector, type Identity } from '../lib/meta';
-import { WAVE } from '../lib/waves';
-import { SIDECAR_RESOURCES, toK8sResources } from '../lib/resources';
-import { footprint as podFootprint, toMi, type Footprint, addFootprints } from '../lib/quota';
+import { containerSecurityContext } from '../blocks/security';
+import { contentHash } from '../blocks/hash';
+import { ANNOTATION, LABEL, selector, type Identity } from '../blocks/meta';
+import { WAVE } from '../blocks/waves';
+import { SIDECAR_RESOURCES, toK8sResources } from '../catalogue/resources';
+import { footprint as podFootprint, toMi, type Footprint, addFootprints } from '../blocks/quota';
 import {
   DATA_VOLUME,
   disruptionBudget,
@@ -25,9 +25,9 @@ import {
   storeNetworkPolicy,
   storeService,
   storeServiceAccount,
-} from '../lib/stateful';
+} from '../blocks/stateful';
 import type { EnvironmentModel, StoreModel } from '../platform/model';
-import { POSTGRES_MAX_CONNECTIONS, STORE_METRICS, STORE_PORTS } from '../lib/stores';
+import { POSTGRES_MAX_CONNECTIONS, STORE_METRICS, STORE_PORTS } from '../catalogue/stores';
 import {
   BACKUP_SIDECAR_RESOURCES,
   BACKUP_SIDECAR_SCRIPT,
@@ -37,7 +37,7 @@ import {
   RESTORE_SCRIPT,
   WAL_HANDOFF_SCRIPT,
   WAL_QUEUE_DIR,
-} from '../lib/backup';
+} from '../blocks/backup';
 import { PlatformChart } from './platform-chart';
 
 /** Official PostgreSQL image (Debian bookworm, user `postgres` = UID/GID 999); the tag is the spec's version. */

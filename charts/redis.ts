@@ -1,12 +1,12 @@
 import { k8s } from 'cdk8s-plus-28';
 import type { Construct } from 'constructs';
-import { containerSecurityContext } from '../lib/security';
-import { contentHash } from '../lib/hash';
-import { ANNOTATION, selector } from '../lib/meta';
-import { WAVE } from '../lib/waves';
-import { objectStoreEgress, RCLONE_IMAGE, rcloneEnv, REDIS_RESTORE_SCRIPT } from '../lib/backup';
-import { SIDECAR_RESOURCES, toK8sResources } from '../lib/resources';
-import { footprint as podFootprint, toMi, type Footprint } from '../lib/quota';
+import { containerSecurityContext } from '../blocks/security';
+import { contentHash } from '../blocks/hash';
+import { ANNOTATION, selector } from '../blocks/meta';
+import { WAVE } from '../blocks/waves';
+import { objectStoreEgress, RCLONE_IMAGE, rcloneEnv, REDIS_RESTORE_SCRIPT } from '../blocks/backup';
+import { SIDECAR_RESOURCES, toK8sResources } from '../catalogue/resources';
+import { footprint as podFootprint, toMi, type Footprint } from '../blocks/quota';
 import {
   DATA_VOLUME,
   disruptionBudget,
@@ -27,9 +27,9 @@ import {
   storeService,
   storeServiceAccount,
   WRITE_CONFIG,
-} from '../lib/stateful';
+} from '../blocks/stateful';
 import type { EnvironmentModel, StoreModel } from '../platform/model';
-import { REDIS_SENTINEL_MASTER, STORE_METRICS, STORE_PORTS } from '../lib/stores';
+import { REDIS_SENTINEL_MASTER, STORE_METRICS, STORE_PORTS } from '../catalogue/stores';
 import { PlatformChart } from './platform-chart';
 
 /** Official Redis image (Debian bookworm, user `redis` = UID/GID 999); the tag is the spec's version. */
@@ -40,7 +40,7 @@ export const REDIS_PORT = STORE_PORTS.redis;
 export const SENTINEL_PORT = STORE_PORTS.sentinel;
 /** From STORE_METRICS, the one place every metrics port is defined. */
 export const REDIS_EXPORTER_PORT = STORE_METRICS.redis.port;
-/** Sentinel master group name (lib/stores.ts); services receive it as REDIS_SENTINEL_MASTER. */
+/** Sentinel master group name (catalogue/stores.ts); services receive it as REDIS_SENTINEL_MASTER. */
 export const SENTINEL_MASTER = REDIS_SENTINEL_MASTER;
 /** Secret (data namespace) with key `password`: requirepass/masterauth of Redis and Sentinel. */
 export const REDIS_SECRET = 'redis-credentials';

@@ -1,16 +1,16 @@
 import { k8s } from 'cdk8s-plus-28';
 import type { Construct } from 'constructs';
-import { ANNOTATION, meta, metricsMergeAnnotations, selector, servicePods, TRACK_LABEL, type Identity } from '../lib/meta';
-import { MAX_SURGE_PERCENT, toK8sResources } from '../lib/resources';
-import { WAVE } from '../lib/waves';
-import { containerSecurityContext, podSecurityContext, tmpVolume } from '../lib/security';
-import { zoneSpread } from '../lib/scheduling';
-import { contentHash } from '../lib/hash';
-import { preStopSleep } from '../lib/newer-fields';
-import { sidecarAnnotations } from '../lib/quota';
-import { instrumentationAnnotations } from '../lib/instrumentation';
-import { STORE_CLIENT_SECRETS, STORE_ENDPOINTS } from '../lib/stores';
-import { externalEgress, dnsEgress, gatewayPeer, meshControlPlaneEgress, mergedMetricsServicePort, METRICS_PORT_NAME, podsIn, prometheusIngressRule, shutdownProxyConfig, tcp, telemetryEgress } from '../lib/network';
+import { ANNOTATION, meta, metricsMergeAnnotations, selector, servicePods, TRACK_LABEL, type Identity } from '../blocks/meta';
+import { MAX_SURGE_PERCENT, toK8sResources } from '../catalogue/resources';
+import { WAVE } from '../blocks/waves';
+import { containerSecurityContext, podSecurityContext, tmpVolume } from '../blocks/security';
+import { zoneSpread } from '../blocks/scheduling';
+import { contentHash } from '../blocks/hash';
+import { preStopSleep } from '../blocks/newer-fields';
+import { sidecarAnnotations } from '../blocks/quota';
+import { instrumentationAnnotations } from '../blocks/instrumentation';
+import { METRICS_PORT_NAME, STORE_CLIENT_SECRETS, STORE_ENDPOINTS } from '../catalogue/stores';
+import { externalEgress, dnsEgress, gatewayPeer, meshControlPlaneEgress, mergedMetricsServicePort, podsIn, prometheusIngressRule, shutdownProxyConfig, tcp, telemetryEgress } from '../blocks/network';
 import type { CanaryModel, EnvironmentModel, ServiceModel } from '../platform/model';
 import { PlatformChart } from './platform-chart';
 

@@ -15,10 +15,10 @@ import {
   InstrumentationSpecPropagators,
   InstrumentationSpecSamplerType,
 } from '../imports/otel-instrumentation-opentelemetry.io';
-import { meta, metricsMergeAnnotations, type Identity } from '../lib/meta';
-import { WAVE } from '../lib/waves';
-import { containerSecurityContext, podSecurityContext } from '../lib/security';
-import { dnsEgress, meshControlPlaneEgress, podsIn, prometheusIngressRule, tcp } from '../lib/network';
+import { meta, metricsMergeAnnotations, type Identity } from '../blocks/meta';
+import { WAVE } from '../blocks/waves';
+import { containerSecurityContext, podSecurityContext } from '../blocks/security';
+import { dnsEgress, meshControlPlaneEgress, podsIn, prometheusIngressRule, tcp } from '../blocks/network';
 import {
   COLLECTOR_EXPORTER_METRICS_PORT,
   COLLECTOR_HEALTH_PORT,
@@ -27,10 +27,10 @@ import {
   COLLECTOR_SELF_METRICS_PORT,
   INSTRUMENTATION_NAME,
   tracingProviderName,
-} from '../lib/instrumentation';
-import { servicePods } from '../lib/meta';
-import { footprint, sidecarAnnotations, type Footprint } from '../lib/quota';
-import type { ResourcePreset } from '../lib/resources';
+} from '../blocks/instrumentation';
+import { servicePods } from '../blocks/meta';
+import { footprint, sidecarAnnotations, type Footprint } from '../blocks/quota';
+import type { ResourcePreset } from '../catalogue/resources';
 import type { EnvironmentModel } from '../platform/model';
 import { PlatformChart } from './platform-chart';
 

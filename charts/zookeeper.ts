@@ -1,10 +1,10 @@
 import { k8s } from 'cdk8s-plus-28';
 import type { Construct } from 'constructs';
-import { containerSecurityContext } from '../lib/security';
-import { contentHash } from '../lib/hash';
-import { ANNOTATION } from '../lib/meta';
-import { toK8sResources } from '../lib/resources';
-import { footprint as podFootprint, toMi, type Footprint } from '../lib/quota';
+import { containerSecurityContext } from '../blocks/security';
+import { contentHash } from '../blocks/hash';
+import { ANNOTATION } from '../blocks/meta';
+import { toK8sResources } from '../catalogue/resources';
+import { footprint as podFootprint, toMi, type Footprint } from '../blocks/quota';
 import {
   DATA_VOLUME,
   disruptionBudget,
@@ -22,10 +22,10 @@ import {
   storeNetworkPolicy,
   storeService,
   storeServiceAccount,
-} from '../lib/stateful';
+} from '../blocks/stateful';
 import type { EnvironmentModel, StoreModel } from '../platform/model';
-import { STORE_METRICS, STORE_PORTS } from '../lib/stores';
-import { javaExec } from '../lib/jvm';
+import { STORE_METRICS, STORE_PORTS } from '../catalogue/stores';
+import { javaExec } from '../blocks/jvm';
 import { PlatformChart } from './platform-chart';
 
 /** Official ZooKeeper image (eclipse-temurin JRE, user `zookeeper` = UID/GID 1000); the tag is the spec's version. */

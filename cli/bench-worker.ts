@@ -3,8 +3,8 @@
 import { performance } from 'node:perf_hooks';
 import { loadSpec } from '../platform/loader';
 import { resolvePlatform } from '../platform/model';
-import { renderPlatform } from '../lib/pipeline';
-import { writeTreeAtomically } from '../lib/writer';
+import { renderPlatform } from '../render/pipeline';
+import { writeTreeAtomically } from '../render/writer';
 
 const [spec, outdir] = process.argv.slice(2) as [string, string];
 const t0 = performance.now();

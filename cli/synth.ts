@@ -1,9 +1,9 @@
 import { resolve } from 'node:path';
 import { loadSpec, SpecError } from '../platform/loader';
 import { resolvePlatform } from '../platform/model';
-import { renderPlatform } from '../lib/pipeline';
-import { writeFileAtomically, writeTreeAtomically } from '../lib/writer';
-import { architectureMarkdown, ARCHITECTURE_DOC } from '../lib/diagram';
+import { renderPlatform } from '../render/pipeline';
+import { writeFileAtomically, writeTreeAtomically } from '../render/writer';
+import { architectureMarkdown, ARCHITECTURE_DOC } from '../render/diagram';
 import { PolicyError } from '../policy/gate';
 
 export const DEFAULT_SPEC = 'platform.yaml';

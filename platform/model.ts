@@ -1,7 +1,10 @@
-import { CANARY_SUFFIX, DATA_STORES, DEPENDABLE_STORES, type DataStoreName, type EnvironmentSpec, type PlatformSpec, type ServiceSpec, type Tier } from './schema';
-import { TIER_RESOURCES, withSurge, type ResourcePreset } from '../lib/resources';
-import { POSTGRES_MAX_CONNECTIONS, POSTGRES_POOL_PER_POD, POSTGRES_RESERVED_CONNECTIONS, storeConnectionEnv } from '../lib/stores';
-import { resolveAddons, type AddonSettings } from '../lib/addons';
+import type { EnvironmentSpec, PlatformSpec, ServiceSpec } from './schema';
+import { CANARY_SUFFIX } from '../catalogue/names';
+import { DATA_STORES, DEPENDABLE_STORES, type DataStoreName } from '../catalogue/stores';
+import type { Tier } from '../catalogue/resources';
+import { TIER_RESOURCES, withSurge, type ResourcePreset } from '../catalogue/resources';
+import { POSTGRES_MAX_CONNECTIONS, POSTGRES_POOL_PER_POD, POSTGRES_RESERVED_CONNECTIONS, storeConnectionEnv } from '../catalogue/stores';
+import { resolveAddons, type AddonSettings } from '../catalogue/addons';
 import { SpecError } from './loader';
 
 /**
@@ -250,7 +253,7 @@ function resolveEnvironment(spec: PlatformSpec, envName: string, graph: Dependen
       PORT: String(s.port),
       PLATFORM_ENVIRONMENT: envName,
       OTEL_SERVICE_NAME: s.name,
-      // OTLP over HTTP, the same endpoint and protocol the operator injects (lib/instrumentation.ts).
+      // OTLP over HTTP, the same endpoint and protocol the operator injects (blocks/instrumentation.ts).
       OTEL_EXPORTER_OTLP_ENDPOINT: `http://${telemetry.service}.${telemetry.namespace}.svc.cluster.local:${telemetry.otlpHttpPort}`,
       OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
       OTEL_RESOURCE_ATTRIBUTES: `deployment.environment=${envName},service.namespace=${spec.name}`,
@@ -298,7 +301,7 @@ function resolveEnvironment(spec: PlatformSpec, envName: string, graph: Dependen
     };
   });
 
-  // PostgreSQL connection budget (lib/stores.ts): every client pod that can run at once, at its fixed pool, must fit.
+  // PostgreSQL connection budget (catalogue/stores.ts): every client pod that can run at once, at its fixed pool, must fit.
   const pgClients = services.filter((s) => s.dependsOn.stores.includes('postgres'));
   const pgPods = pgClients.reduce((n, s) => n + withSurge(s.maxReplicas) + (s.canary ? withSurge(s.canary.replicas) : 0), 0);
   const pgAvailable = POSTGRES_MAX_CONNECTIONS - POSTGRES_RESERVED_CONNECTIONS;

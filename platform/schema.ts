@@ -1,5 +1,8 @@
 import { z } from 'zod';
-import { ADDON_NAMES } from '../lib/addons';
+import { ADDON_NAMES } from '../catalogue/addons';
+import { TIERS } from '../catalogue/resources';
+import { DATA_STORES, DEPENDABLE_STORES, kafkaZooKeeperModeProblem } from '../catalogue/stores';
+import { CANARY_SUFFIX } from '../catalogue/names';
 
 /**
  * The platform spec: the one schema that validates `platform.yaml` and is the
@@ -47,21 +50,13 @@ const quantity = (what: string) =>
 
 const httpPath = z.string().regex(/^\/[\x21-\x7e]*$/, { message: "must be an absolute HTTP path starting with '/'" });
 
-export const TIERS = ['small', 'medium', 'large', 'xlarge'] as const;
 export const tier = z.enum(TIERS);
-export type Tier = z.infer<typeof tier>;
 
-export const DATA_STORES = ['postgres', 'redis', 'kafka', 'zookeeper'] as const;
-export type DataStoreName = (typeof DATA_STORES)[number];
-/** The data stores a service may name in `dependsOn` (ZooKeeper is Kafka's, not the services'). */
-export const DEPENDABLE_STORES = ['postgres', 'redis', 'kafka'] as const;
 
 export const RUNTIMES = ['nodejs', 'go', 'python', 'java', 'dotnet'] as const;
 
 const percent = z.number().int().min(1).max(100);
 
-/** Suffix of a service's canary Deployment (and of its `app.kubernetes.io/instance`). */
-export const CANARY_SUFFIX = '-canary';
 
 /**
  * `app.kubernetes.io/name` values of pods the platform itself runs next to
@@ -306,7 +301,7 @@ export const platformSpec = z
             z.enum(ADDON_NAMES),
             z.strictObject({
               enabled: z.boolean().default(true).describe('false = the add-on is managed outside this repository.'),
-              version: z.string().regex(/^v?[0-9][0-9A-Za-z.+-]*$/, { message: 'must be a chart version such as 1.2.3' }).optional().describe('Helm chart version; @default the pinned version in lib/addons.ts.'),
+              version: z.string().regex(/^v?[0-9][0-9A-Za-z.+-]*$/, { message: 'must be a chart version such as 1.2.3' }).optional().describe('Helm chart version; @default the pinned version in catalogue/addons.ts.'),
             }),
           )
           .default({})
@@ -370,38 +365,6 @@ export type PlatformSpecInput = z.input<typeof platformSpec>;
 export type ServiceSpec = z.infer<typeof service>;
 export type EnvironmentSpec = z.infer<typeof environment>;
 export type DataStoreSpec = z.infer<typeof dataStore>;
-
-/**
- * The Kafka versions the data layer runs, each with the tag of Strimzi's Kafka
- * image that ships it (the broker image: Kafka's distribution plus the
- * Prometheus JMX exporter agent). Strimzi 0.45 is the last release with
- * ZooKeeper mode, the only mode this layer renders; Kafka 4.0 removed it.
- */
-export const KAFKA_IMAGE_TAGS: Readonly<Record<string, string>> = {
-  '3.8.0': '0.45.0-kafka-3.8.0',
-  '3.8.1': '0.45.0-kafka-3.8.1',
-  '3.9.0': '0.45.0-kafka-3.9.0',
-};
-
-/**
- * Why a Kafka version cannot be rendered, or undefined when it can: it must
- * run in ZooKeeper mode (Kafka 4.0 removed it) and have a broker image.
- */
-export function kafkaZooKeeperModeProblem(version: string): string | undefined {
-  const major = Number(/^[0-9]+/.exec(version)?.[0]);
-  if (!Number.isFinite(major)) return undefined; // the version's own format rule reports it
-  const valid = Object.keys(KAFKA_IMAGE_TAGS).join(', ');
-  if (major >= 4) return `Kafka 4.0 removed ZooKeeper mode; use one of ${valid} (got '${version}')`;
-  if (!KAFKA_IMAGE_TAGS[version]) return `the broker image (Strimzi's Kafka image, the last line with ZooKeeper mode) exists for ${valid} (got '${version}')`;
-  return undefined;
-}
-
-/** The broker image tag for a Kafka version the spec admitted. */
-export function kafkaImageTag(version: string): string {
-  const tag = KAFKA_IMAGE_TAGS[version];
-  if (!tag) throw new Error(`dataStores.kafka.version: ${kafkaZooKeeperModeProblem(version) ?? `no broker image for '${version}'`}`);
-  return tag;
-}
 
 /**
  * Rules that span several fields: names unique, references resolvable. It also

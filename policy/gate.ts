@@ -1,4 +1,4 @@
-import type { RenderedChart } from '../lib/synth';
+import type { RenderedChart } from '../blocks/kube-object';
 import { RULES, suppressionsOf, type Rule } from './rules';
 
 export interface Violation {

@@ -1,5 +1,5 @@
-import type { KubeObject } from '../lib/synth';
-import { LABEL } from '../lib/meta';
+import type { KubeObject } from '../blocks/kube-object';
+import { LABEL } from '../blocks/meta';
 import { CLUSTER_SCOPED_KINDS, WORKLOAD_KINDS } from './kinds';
 
 /**

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
-import { LABEL } from '../../lib/meta';
-import type { KubeObject } from '../../lib/synth';
+import { LABEL } from '../../blocks/meta';
+import type { KubeObject } from '../../blocks/kube-object';
 import { podSpecOf } from '../../policy/rules';
 import { CLUSTER_SCOPED_KINDS } from '../../policy/kinds';
 import { schemaErrors } from '../helpers/kube-schema';

@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { loadSpec } from '../../platform/loader';
-import { NON_EXTERNAL_CIDRS } from '../../lib/network';
-import type { KubeObject } from '../../lib/synth';
+import { NON_EXTERNAL_CIDRS } from '../../blocks/network';
+import type { KubeObject } from '../../blocks/kube-object';
 import { render } from '../helpers/render';
 import { smallPlatform } from '../helpers/fixtures';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadSpec } from '../../platform/loader';
 import type { PlatformSpecInput } from '../../platform/schema';
-import type { KubeObject } from '../../lib/synth';
+import type { KubeObject } from '../../blocks/kube-object';
 import { render, type Rendered } from '../helpers/render';
 import { canaryPlatform, smallPlatform } from '../helpers/fixtures';
 import { schemaErrors } from '../helpers/kube-schema';

@@ -3,11 +3,11 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadSpec } from '../../platform/loader';
 import type { PlatformSpecInput } from '../../platform/schema';
-import type { KubeObject } from '../../lib/synth';
+import type { KubeObject } from '../../blocks/kube-object';
 import { render } from '../helpers/render';
 import { smallPlatform } from '../helpers/fixtures';
 import { schemaErrors } from '../helpers/kube-schema';
-import { zookeeperQuorum, zookeeperQuorumExpr } from '../../lib/alerts/zookeeper';
+import { zookeeperQuorum, zookeeperQuorumExpr } from '../../blocks/alerts/zookeeper';
 
 const spec = smallPlatform();
 const r = render(spec);

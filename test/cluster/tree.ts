@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { dump, loadAll } from 'js-yaml';
-import { readTree } from '../../lib/diff/sources';
+import { readTree } from '../../diff/sources';
 
 /** One object of a rendered tree, with the file it came from. */
 export interface TreeObject {

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { cpSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { runDiff } from '../../lib/diff/command';
+import { runDiff } from '../../diff/command';
 import type { NodeLayout } from './prerequisites';
 import { afterSync, bootCluster, syncTree } from './sync';
 import { editObject, loadTree, ref, refOf, type TreeObject } from './tree';

@@ -2,9 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { render } from '../helpers/render';
 import { smallPlatform } from '../helpers/fixtures';
 import { schemaErrors } from '../helpers/kube-schema';
-import type { KubeObject } from '../../lib/synth';
+import type { KubeObject } from '../../blocks/kube-object';
 import type { PlatformSpecInput } from '../../platform/schema';
-import { ADDON_CHARTS } from '../../lib/addons';
+import { ADDON_CHARTS } from '../../catalogue/addons';
 
 type Any = any; // eslint-disable-line @typescript-eslint/no-explicit-any
 const spec = (o: KubeObject) => o.spec as Any;

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as yaml from 'js-yaml';
 import { afterAll, describe, expect, it } from 'vitest';
-import { architectureDiagram, architectureMarkdown } from '../../lib/diagram';
+import { architectureDiagram, architectureMarkdown } from '../../render/diagram';
 import { parseSpec } from '../../platform/loader';
 import { resolvePlatform } from '../../platform/model';
 import { smallPlatform } from '../helpers/fixtures';

@@ -6,8 +6,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import * as yaml from 'js-yaml';
 import { render } from '../helpers/render';
 import { smallPlatform } from '../helpers/fixtures';
-import { writeTreeAtomically } from '../../lib/writer';
-import { kustomizationFiles } from '../../lib/kustomization';
+import { writeTreeAtomically } from '../../render/writer';
+import { kustomizationFiles } from '../../render/kustomization';
 
 function kubectlAvailable(): boolean {
   try {

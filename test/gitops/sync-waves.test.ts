@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { render } from '../helpers/render';
 import { canaryPlatform, smallPlatform } from '../helpers/fixtures';
-import { APP_WAVE, WAVE } from '../../lib/waves';
-import type { KubeObject } from '../../lib/synth';
+import { APP_WAVE, WAVE } from '../../blocks/waves';
+import type { KubeObject } from '../../blocks/kube-object';
 
 const wave = (o: KubeObject) => Number(o.metadata.annotations?.['argocd.argoproj.io/sync-wave']);
 const isHook = (o: KubeObject) => o.metadata.annotations?.['argocd.argoproj.io/hook'] !== undefined;

@@ -1,7 +1,7 @@
 import Ajv, { type ValidateFunction } from 'ajv';
 import k8sSchema from '../schemas/kubernetes-1.30.json';
 import crdSchemas from '../schemas/crds.json';
-import type { KubeObject } from '../../lib/synth';
+import type { KubeObject } from '../../blocks/kube-object';
 
 /**
  * Strict validation of rendered objects:

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import type { KubeObject } from '../../lib/synth';
+import type { KubeObject } from '../../blocks/kube-object';
 
 const requireModel = createRequire(__filename);
 

@@ -1,8 +1,8 @@
 import { parseSpec } from '../../platform/loader';
 import { resolvePlatform, type PlatformModel } from '../../platform/model';
 import type { PlatformSpecInput } from '../../platform/schema';
-import { renderPlatform, type RenderResult } from '../../lib/pipeline';
-import type { KubeObject } from '../../lib/synth';
+import { renderPlatform, type RenderResult } from '../../render/pipeline';
+import type { KubeObject } from '../../blocks/kube-object';
 
 export interface Rendered extends RenderResult {
   readonly model: PlatformModel;

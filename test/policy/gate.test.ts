@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import type { KubeObject, RenderedChart } from '../../lib/synth';
+import type { KubeObject, RenderedChart } from '../../blocks/kube-object';
 import { checkPolicies, PolicyError, enforcePolicies } from '../../policy/gate';
 import { SUPPRESS_ANNOTATION } from '../../policy/rules';
 import { smallPlatform } from '../helpers/fixtures';

@@ -83,7 +83,7 @@ export interface MetaOptions {
   /** Omit only for cluster-scoped kinds. */
   readonly namespace?: string;
   readonly id: Identity;
-  /** Argo CD sync wave (see lib/waves.ts). */
+  /** Argo CD sync wave (see blocks/waves.ts). */
   readonly wave: number;
   readonly labels?: Record<string, string>;
   readonly annotations?: Record<string, string>;

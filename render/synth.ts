@@ -1,20 +1,7 @@
 import { ApiObject, App } from 'cdk8s';
 import { PlatformChart } from '../charts/platform-chart';
 import { toYamlDocuments } from './yaml';
-
-/** A Kubernetes object as rendered (plain JSON). */
-export type KubeObject = {
-  apiVersion: string;
-  kind: string;
-  metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
-  [key: string]: unknown;
-};
-
-export interface RenderedChart {
-  /** Path relative to the output directory. */
-  readonly file: string;
-  readonly objects: readonly KubeObject[];
-}
+import type { KubeObject, RenderedChart } from '../blocks/kube-object';
 
 /**
  * Renders every PlatformChart of `app`, one entry per output file.

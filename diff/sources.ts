@@ -1,9 +1,9 @@
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, posix, relative, resolve, sep } from 'node:path';
-import { loadSpec } from '../../platform/loader';
-import { resolvePlatform } from '../../platform/model';
-import { renderPlatform } from '../pipeline';
+import { loadSpec } from '../platform/loader';
+import { resolvePlatform } from '../platform/model';
+import { renderPlatform } from '../render/pipeline';
 
 /** A rendered tree: path relative to its root (with `/`) → file content. */
 export type Tree = ReadonlyMap<string, string>;

@@ -4,12 +4,12 @@ import { ANNOTATION, LABEL, meta, metricsMergeAnnotations, selector, servicePods
 import { WAVE } from './waves';
 import { containerSecurityContext, podSecurityContext } from './security';
 import { footprint as podFootprint, sidecarAnnotations, type Footprint } from './quota';
-import { SIDECAR_RESOURCES, TIER_RESOURCES, toK8sResources, type ResourcePreset } from './resources';
+import { SIDECAR_RESOURCES, TIER_RESOURCES, toK8sResources, type ResourcePreset } from '../catalogue/resources';
 import { dnsEgress, meshControlPlaneEgress, MERGED_METRICS, podsIn, prometheusIngressRule, shutdownProxyConfig, tcp } from './network';
 import { statefulPlacement } from './scheduling';
-import { METRICS_PORT_NAME, STORE_ENDPOINTS, STORE_METRICS, STORE_METRICS_COMPONENT, type StoreMetrics } from './stores';
+import { METRICS_PORT_NAME, STORE_ENDPOINTS, STORE_METRICS, STORE_METRICS_COMPONENT, type StoreMetrics } from '../catalogue/stores';
 import type { EnvironmentModel, StoreModel } from '../platform/model';
-import type { DataStoreName } from '../platform/schema';
+import type { DataStoreName } from '../catalogue/stores';
 
 /**
  * Building blocks every data store is made of (the role of Bitnami's common

@@ -1,7 +1,10 @@
-import type { DataStoreName } from '../platform/schema';
-import { METRICS_PORT_NAME } from './network';
+export const DATA_STORES = ['postgres', 'redis', 'kafka', 'zookeeper'] as const;
+export type DataStoreName = (typeof DATA_STORES)[number];
+/** The data stores a service may name in `dependsOn` (ZooKeeper is Kafka's, not the services'). */
+export const DEPENDABLE_STORES = ['postgres', 'redis', 'kafka'] as const;
 
-export { METRICS_PORT_NAME };
+/** The named port Prometheus (ServiceMonitor) scrapes on every Service that publishes metrics: the pods' merged endpoint. */
+export const METRICS_PORT_NAME = 'http-metrics';
 
 /**
  * What the rest of the platform needs to know about each data store: the pod
@@ -163,3 +166,35 @@ export const POSTGRES_MAX_CONNECTIONS = 200;
 export const POSTGRES_RESERVED_CONNECTIONS = 10;
 /** Connections each client pod may open (its pool's maximum). */
 export const POSTGRES_POOL_PER_POD = 2;
+
+/**
+ * The Kafka versions the data layer runs, each with the tag of Strimzi's Kafka
+ * image that ships it (the broker image: Kafka's distribution plus the
+ * Prometheus JMX exporter agent). Strimzi 0.45 is the last release with
+ * ZooKeeper mode, the only mode this layer renders; Kafka 4.0 removed it.
+ */
+export const KAFKA_IMAGE_TAGS: Readonly<Record<string, string>> = {
+  '3.8.0': '0.45.0-kafka-3.8.0',
+  '3.8.1': '0.45.0-kafka-3.8.1',
+  '3.9.0': '0.45.0-kafka-3.9.0',
+};
+
+/**
+ * Why a Kafka version cannot be rendered, or undefined when it can: it must
+ * run in ZooKeeper mode (Kafka 4.0 removed it) and have a broker image.
+ */
+export function kafkaZooKeeperModeProblem(version: string): string | undefined {
+  const major = Number(/^[0-9]+/.exec(version)?.[0]);
+  if (!Number.isFinite(major)) return undefined; // the version's own format rule reports it
+  const valid = Object.keys(KAFKA_IMAGE_TAGS).join(', ');
+  if (major >= 4) return `Kafka 4.0 removed ZooKeeper mode; use one of ${valid} (got '${version}')`;
+  if (!KAFKA_IMAGE_TAGS[version]) return `the broker image (Strimzi's Kafka image, the last line with ZooKeeper mode) exists for ${valid} (got '${version}')`;
+  return undefined;
+}
+
+/** The broker image tag for a Kafka version the spec admitted. */
+export function kafkaImageTag(version: string): string {
+  const tag = KAFKA_IMAGE_TAGS[version];
+  if (!tag) throw new Error(`dataStores.kafka.version: ${kafkaZooKeeperModeProblem(version) ?? `no broker image for '${version}'`}`);
+  return tag;
+}

@@ -1,5 +1,6 @@
 import { k8s } from 'cdk8s-plus-28';
 import type { EnvironmentModel } from '../platform/model';
+import { METRICS_PORT_NAME } from '../catalogue/stores';
 
 /** A NetworkPolicy peer: pods with `labels` in `namespace` (always namespace-qualified). */
 export function podsIn(namespace: string, labels: Readonly<Record<string, string>>) {
@@ -76,8 +77,6 @@ export function kedaOperatorClients(env: Pick<EnvironmentModel, 'addons' | 'serv
  */
 export const MERGED_METRICS = { port: 15020, path: '/stats/prometheus' } as const;
 
-/** The named port Prometheus (ServiceMonitor) scrapes on every Service that publishes metrics: the pods' merged endpoint. */
-export const METRICS_PORT_NAME = 'http-metrics';
 
 /** The `http-metrics` port of a Service: 15020 on the Service and on the pods (a number; the injected proxy declares no container port for it). */
 export function mergedMetricsServicePort() {

@@ -1,5 +1,8 @@
 import { k8s } from 'cdk8s-plus-28';
-import type { Tier } from '../platform/schema';
+
+/** Resource tiers a service or store picks (`tier:` in the spec). */
+export const TIERS = ['small', 'medium', 'large', 'xlarge'] as const;
+export type Tier = (typeof TIERS)[number];
 
 /** Requests and limits of one container, as Kubernetes quantities plus numbers for sums. */
 export interface ResourcePreset {

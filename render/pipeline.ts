@@ -1,7 +1,8 @@
 import { buildPlatformApp } from '../charts';
 import { enforcePolicies } from '../policy/gate';
 import type { PlatformModel } from '../platform/model';
-import { serializeCharts, synthCharts, type RenderedChart } from './synth';
+import { serializeCharts, synthCharts } from './synth';
+import type { RenderedChart } from '../blocks/kube-object';
 import { kustomizationFiles } from './kustomization';
 
 export interface RenderResult {

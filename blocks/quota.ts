@@ -1,5 +1,5 @@
-import type { ResourcePreset } from './resources';
-import { cpu, mem } from './resources';
+import type { ResourcePreset } from '../catalogue/resources';
+import { cpu, mem } from '../catalogue/resources';
 
 /** Resources of the Istio sidecar, pinned by pod annotations so quotas can count them. */
 export const MESH_SIDECAR = { requestCpu: 50, limitCpu: 500, requestMemMi: 64, limitMemMi: 256 } as const;

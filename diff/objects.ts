@@ -1,4 +1,4 @@
-import { parseYamlDocuments } from '../yaml';
+import { parseYamlDocuments } from '../render/yaml';
 
 /** A rendered object as plain JSON. */
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };

@@ -1,6 +1,6 @@
 import type { k8s } from 'cdk8s-plus-28';
 import { NON_EXTERNAL_CIDRS, tcp } from './network';
-import { preset, type ResourcePreset } from './resources';
+import { preset, type ResourcePreset } from '../catalogue/resources';
 import { secretEnv } from './stateful';
 import type { StoreBackupModel } from '../platform/model';
 

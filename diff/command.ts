@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
-import { SpecError } from '../../platform/loader';
-import { PolicyError } from '../../policy/gate';
+import { SpecError } from '../platform/loader';
+import { PolicyError } from '../policy/gate';
 import { diffTrees, type DiffResult } from './diff';
 import { FORMATS, formatReport, type Format } from './report';
 import { RISK_FLAGS, type RiskFlagName } from './risk';

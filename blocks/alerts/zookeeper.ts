@@ -1,5 +1,5 @@
 import type { EnvironmentModel } from '../../platform/model';
-import { STORE_METRICS } from '../stores';
+import { STORE_METRICS } from '../../catalogue/stores';
 import type { AlertGroup } from './types';
 
 /** Members that must agree for ZooKeeper to serve: a majority of the ensemble. */

@@ -1,0 +1,36 @@
+/**
+ * The project's layers, in the order data flows through them. A module may
+ * import its own layer and any layer above it in this list, never one below;
+ * and no import cycle anywhere. `npm test` runs this (test/layers.test.ts).
+ */
+const LAYERS = [
+  ['catalogue', 'imports'], // facts: tiers, store and add-on catalogue, generated CRD types
+  ['platform'], // spec schema, loader, resolved model
+  ['blocks'], // building blocks: labels, pods, network peers, alerts, backup scripts
+  ['charts'], // cdk8s charts and constructs
+  ['policy'], // the rule pack, run as construct validation
+  ['render'], // synth, policy gate, kustomizations, diagram, atomic writer
+  ['diff'], // object-level diff of two renders
+  ['cli', 'main.ts', 'index.ts'], // entry points
+];
+const dir = (names) => `^(${names.map((n) => n.replace(/\./g, '\\.')).join('|')})(/|$)`;
+
+Object.assign(module.exports, {
+  forbidden: [
+    ...LAYERS.slice(0, -1).map((layer, i) => ({
+      name: `layer-${layer[0]}`,
+      severity: 'error',
+      comment: `${layer.join('/')} may import only ${LAYERS.slice(0, i + 1).flat().join(', ')} (data flows one way)`,
+      from: { path: dir(layer) },
+      to: { path: dir(LAYERS.slice(i + 1).flat()) },
+    })),
+    { name: 'no-cycle', severity: 'error', comment: 'import cycles hide which layer owns what', from: {}, to: { circular: true } },
+    { name: 'no-test-import', severity: 'error', comment: 'product code never imports tests', from: { pathNot: '^test/' }, to: { path: '^test/' } },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    exclude: { path: '^(node_modules|dist)/' },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+  },
+});

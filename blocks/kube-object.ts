@@ -1,0 +1,13 @@
+/** A Kubernetes object as rendered (plain JSON). */
+export type KubeObject = {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+  [key: string]: unknown;
+};
+
+export interface RenderedChart {
+  /** Path relative to the output directory. */
+  readonly file: string;
+  readonly objects: readonly KubeObject[];
+}

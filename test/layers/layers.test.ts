@@ -1,0 +1,56 @@
+import { spawnSync } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { afterAll, describe, expect, test } from 'vitest';
+
+const ROOT = resolve(__dirname, '../..');
+const SOURCES = ['catalogue', 'imports', 'platform', 'blocks', 'charts', 'policy', 'render', 'diff', 'cli', 'main.ts'];
+
+interface Violation {
+  readonly from: string;
+  readonly to: string;
+  readonly rule: { readonly name: string };
+}
+
+/** Runs dependency-cruiser with the project's rules in `cwd`; returns the rule violations. */
+function cruise(cwd: string, paths: readonly string[]): Violation[] {
+  const bin = join(ROOT, 'node_modules/.bin/depcruise');
+  const r = spawnSync(bin, ['--config', join(cwd, '.dependency-cruiser.cjs'), '--output-type', 'json', ...paths], { cwd, encoding: 'utf8', maxBuffer: 64 << 20 });
+  if (r.status !== 0 && !r.stdout.startsWith('{')) throw new Error(`depcruise failed (${r.status}): ${r.stderr}`);
+  return (JSON.parse(r.stdout) as { summary: { violations: Violation[] } }).summary.violations;
+}
+
+describe('layers', () => {
+  test('no module imports a later layer, and no import cycle exists', () => {
+    const violations = cruise(ROOT, SOURCES);
+    expect(violations.map((v) => `${v.rule.name}: ${v.from} → ${v.to}`)).toEqual([]);
+  }, 60_000);
+
+  const twin = mkdtempSync(join(tmpdir(), 'layers-'));
+  afterAll(() => rmSync(twin, { recursive: true, force: true }));
+
+  test('the bad twin: an import back up a layer and a cycle are both reported', () => {
+    cpSync(join(ROOT, '.dependency-cruiser.cjs'), join(twin, '.dependency-cruiser.cjs'));
+    writeFileSync(join(twin, 'tsconfig.json'), JSON.stringify({ compilerOptions: { module: 'commonjs', strict: true }, include: ['**/*.ts'] }));
+    const files: Record<string, string> = {
+      // catalogue → platform: back up one layer.
+      'catalogue/tiers.ts': "import type { Model } from '../platform/model';\nexport type Tiers = Model;\n",
+      'platform/model.ts': 'export interface Model { readonly name: string }\n',
+      // two building blocks that import each other.
+      'blocks/a.ts': "import { b } from './b';\nexport const a = () => b;\n",
+      'blocks/b.ts': "import { a } from './a';\nexport const b = () => a;\n",
+      // allowed: charts → blocks, render → charts.
+      'charts/c.ts': "import { a } from '../blocks/a';\nexport const c = a;\n",
+      'render/r.ts': "import { c } from '../charts/c';\nexport const r = c;\n",
+    };
+    for (const [file, text] of Object.entries(files)) {
+      mkdirSync(dirname(join(twin, file)), { recursive: true });
+      writeFileSync(join(twin, file), text);
+    }
+    const found = cruise(twin, ['catalogue', 'platform', 'blocks', 'charts', 'render']).map((v) => `${v.rule.name}: ${v.from} → ${v.to}`);
+    expect(found).toContain('layer-catalogue: catalogue/tiers.ts → platform/model.ts');
+    expect(found).toContain('no-cycle: blocks/a.ts → blocks/b.ts');
+    expect(found.filter((f) => f.includes('charts/c.ts') || f.includes('render/r.ts'))).toEqual([]);
+  }, 60_000);
+});
