@@ -11,7 +11,7 @@ const LAYERS = [
   ['policy'], // the rule pack, run as construct validation
   ['render'], // synth, policy gate, kustomizations, diagram, atomic writer
   ['diff'], // object-level diff of two renders
-  ['cli', 'main.ts', 'index.ts'], // entry points
+  ['cli', 'main.ts', 'index.ts', 'examples'], // entry points: commands, the package's exports, examples
 ];
 const dir = (names) => `^(${names.map((n) => n.replace(/\./g, '\\.')).join('|')})(/|$)`;
 

@@ -1,4 +1,5 @@
-import type { App } from 'cdk8s';
+import type { Construct } from 'constructs';
+import type { PlatformChart } from './platform-chart';
 import { addFootprints, type Footprint } from '../blocks/quota';
 import type { EnvironmentModel, StoreModel } from '../platform/model';
 import * as postgres from './postgres';
@@ -18,28 +19,32 @@ import * as topics from './kafka-topics';
  * snapshot CronJob then (`<env>/data/redis-backup.yaml`) and, when services declare topics,
  * the Kafka topic Job (`<env>/data/kafka-topics.yaml`).
  */
-export function addDataCharts(app: App, env: EnvironmentModel): void {
+export function addDataCharts(scope: Construct, env: EnvironmentModel): Map<string, PlatformChart[]> {
+  const out = new Map<string, PlatformChart[]>();
   for (const store of env.stores) {
     const id = `${env.name}-data-${store.kind}`;
+    const charts: PlatformChart[] = [];
     switch (store.kind) {
       case 'postgres':
-        new postgres.PostgresChart(app, id, { env, store });
-        new provision.PostgresProvisionChart(app, `${env.name}-data-postgres-provision`, { env, store });
-        if (store.backup) new postgresBackup.PostgresBackupChart(app, `${env.name}-data-postgres-backup`, { env, store });
+        charts.push(new postgres.PostgresChart(scope, id, { env, store }));
+        charts.push(new provision.PostgresProvisionChart(scope, `${env.name}-data-postgres-provision`, { env, store }));
+        if (store.backup) charts.push(new postgresBackup.PostgresBackupChart(scope, `${env.name}-data-postgres-backup`, { env, store }));
         break;
       case 'redis':
-        new redis.RedisChart(app, id, { env, store });
-        if (store.backup) new redisBackup.RedisBackupChart(app, `${env.name}-data-redis-backup`, { env, store });
+        charts.push(new redis.RedisChart(scope, id, { env, store }));
+        if (store.backup) charts.push(new redisBackup.RedisBackupChart(scope, `${env.name}-data-redis-backup`, { env, store }));
         break;
       case 'zookeeper':
-        new zookeeper.ZooKeeperChart(app, id, { env, store });
+        charts.push(new zookeeper.ZooKeeperChart(scope, id, { env, store }));
         break;
       case 'kafka':
-        new kafka.KafkaChart(app, id, { env, store, zookeeper: zookeeperOf(env) });
-        if (env.topics.length > 0) new topics.KafkaTopicsChart(app, `${env.name}-data-kafka-topics`, { env, store });
+        charts.push(new kafka.KafkaChart(scope, id, { env, store, zookeeper: zookeeperOf(env) }));
+        if (env.topics.length > 0) charts.push(new topics.KafkaTopicsChart(scope, `${env.name}-data-kafka-topics`, { env, store }));
         break;
     }
+    out.set(store.kind, charts);
   }
+  return out;
 }
 
 function zookeeperOf(env: EnvironmentModel): StoreModel {

@@ -1,9 +1,9 @@
-import { App } from 'cdk8s';
+import type { Construct } from 'constructs';
 import type { PlatformModel } from '../platform/model';
 import { EnvironmentChart } from './environment';
 import { ServiceChart } from './service';
 import { addDataCharts, dataFootprints } from './data';
-import { addArgoCdCharts } from './argocd';
+import type { PlatformChart } from './platform-chart';
 import { MeshChart } from './mesh';
 import { MeshSecurityChart } from './mesh-security';
 import { MeshEgressChart } from './mesh-egress';
@@ -12,37 +12,61 @@ import { MonitoringChart } from './monitoring';
 import { DashboardsChart } from './dashboards';
 import { KedaChart, kedaServices } from './keda';
 
+/** The charts of one environment, as `addPlatformCharts` added them. */
+export interface EnvironmentCharts {
+  /** Namespaces, quotas, limit ranges, default-deny policies. */
+  readonly environment: EnvironmentChart;
+  /** One chart per service, by service name. */
+  readonly services: ReadonlyMap<string, ServiceChart>;
+  /** The charts of each data store (the store's own, then its Jobs and backups), by store kind. */
+  readonly data: ReadonlyMap<string, readonly PlatformChart[]>;
+  readonly meshSecurity: MeshSecurityChart;
+  readonly mesh: MeshChart;
+  readonly meshEgress: MeshEgressChart;
+  readonly telemetry: TelemetryChart;
+  readonly monitoring: MonitoringChart;
+  readonly dashboards: DashboardsChart;
+  /** Present when a service scales on Kafka consumer lag. */
+  readonly keda?: KedaChart;
+}
+
+/** Handles to everything `addPlatformCharts` rendered. */
+export interface PlatformCharts {
+  /** By environment name, in the spec's order. */
+  readonly environments: ReadonlyMap<string, EnvironmentCharts>;
+}
+
 /**
- * Adds every chart of the platform to `app`: per environment its foundation,
- * one chart per service (and, from their own modules, data stores, mesh,
- * telemetry), plus the Argo CD charts. Construct ids carry no meaning: names
- * and files come from the model.
+ * Adds every chart of the platform under `scope` (usually an App): per
+ * environment its foundation, one chart per service, the data stores, mesh,
+ * telemetry, monitoring and dashboards. Construct ids carry no meaning: names
+ * and files come from the model. The Argo CD charts are not added here: they
+ * are derived from every chart in the app, so `addArgoCdCharts` (or
+ * `PlatformApp.render()`) adds them last.
  */
-export function addPlatformCharts(app: App, model: PlatformModel): void {
+export function addPlatformCharts(scope: Construct, model: PlatformModel): PlatformCharts {
+  const environments = new Map<string, EnvironmentCharts>();
   for (const env of model.environments) {
-    new EnvironmentChart(app, `${env.name}-environment`, { env, extraFootprints: [...dataFootprints(env), ...telemetryFootprints(env)] });
-    for (const service of env.services) new ServiceChart(app, `${env.name}-${service.name}`, { env, service });
-    addDataCharts(app, env);
-    new MeshSecurityChart(app, `${env.name}-mesh-security`, { env });
-    new MeshChart(app, `${env.name}-mesh`, { env });
-    new MeshEgressChart(app, `${env.name}-mesh-egress`, { env });
-    new TelemetryChart(app, `${env.name}-telemetry`, { env });
-    new MonitoringChart(app, `${env.name}-monitoring`, { env, runbookBaseUrl: runbookBaseUrl(model) });
-    new DashboardsChart(app, `${env.name}-dashboards`, { env });
-    if (kedaServices(env).length > 0) new KedaChart(app, `${env.name}-keda`, { env });
+    const environment = new EnvironmentChart(scope, `${env.name}-environment`, { env, extraFootprints: [...dataFootprints(env), ...telemetryFootprints(env)] });
+    const services = new Map(env.services.map((service) => [service.name, new ServiceChart(scope, `${env.name}-${service.name}`, { env, service })]));
+    const data = addDataCharts(scope, env);
+    environments.set(env.name, {
+      environment,
+      services,
+      data,
+      meshSecurity: new MeshSecurityChart(scope, `${env.name}-mesh-security`, { env }),
+      mesh: new MeshChart(scope, `${env.name}-mesh`, { env }),
+      meshEgress: new MeshEgressChart(scope, `${env.name}-mesh-egress`, { env }),
+      telemetry: new TelemetryChart(scope, `${env.name}-telemetry`, { env }),
+      monitoring: new MonitoringChart(scope, `${env.name}-monitoring`, { env, runbookBaseUrl: runbookBaseUrl(model) }),
+      dashboards: new DashboardsChart(scope, `${env.name}-dashboards`, { env }),
+      ...(kedaServices(env).length > 0 ? { keda: new KedaChart(scope, `${env.name}-keda`, { env }) } : {}),
+    });
   }
+  return { environments };
 }
 
 /** Where the alerts' runbooks are read: docs/runbooks.md of the platform repository, at the synced revision. */
 export function runbookBaseUrl(model: Pick<PlatformModel, 'gitops'>): string {
   return `${model.gitops.repoURL.replace(/\.git$/, '')}/blob/${model.gitops.targetRevision}/docs/runbooks.md`;
-}
-
-export function buildPlatformApp(model: PlatformModel): App {
-  // outdir is never used: files are written by render/writer.ts.
-  const app = new App({ outdir: '.cdk8s-unused' });
-  addPlatformCharts(app, model);
-  // Last: the Argo CD project is derived from what every other chart renders.
-  addArgoCdCharts(app, model);
-  return app;
 }

@@ -9,12 +9,29 @@ export interface PlatformChartProps {
   readonly file: string;
 }
 
-/** A cdk8s Chart that knows which file of `dist/` it renders to. */
+const PLATFORM_CHART = Symbol.for('platform-gen.PlatformChart');
+
+/**
+ * A cdk8s Chart that knows which file of `dist/` it renders to. Extend it (or
+ * add constructs to one) to put your own objects next to the platform's: the
+ * file's first folder is the environment whose kustomization, Argo CD
+ * Application and AppProject include it.
+ */
 export class PlatformChart extends Chart {
+  /**
+   * True for a PlatformChart (from any copy of this package), false for any
+   * other chart. cdk8s's `Chart` answers `instanceof` for every chart, so
+   * `x instanceof PlatformChart` alone would be true for a plain Chart too.
+   */
   static isPlatformChart(x: unknown): x is PlatformChart {
-    return x instanceof PlatformChart;
+    return x !== null && typeof x === 'object' && PLATFORM_CHART in x;
   }
 
+  static override [Symbol.hasInstance](x: unknown): x is PlatformChart {
+    return PlatformChart.isPlatformChart(x);
+  }
+
+  /** Output file, relative to the output directory. */
   readonly file: string;
 
   constructor(scope: Construct, id: string, props: PlatformChartProps) {
@@ -24,5 +41,6 @@ export class PlatformChart extends Chart {
       throw new Error(`invalid output file '${props.file}'`);
     }
     this.file = props.file;
+    Object.defineProperty(this, PLATFORM_CHART, { value: true });
   }
 }

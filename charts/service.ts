@@ -35,6 +35,23 @@ export function canaryIdentity(env: Pick<EnvironmentModel, 'platform'>, s: Pick<
  * NetworkPolicy that admits exactly its declared callers.
  */
 export class ServiceChart extends PlatformChart {
+  /** The service's ServiceAccount (its mesh identity). */
+  readonly serviceAccount: k8s.KubeServiceAccount;
+  /** The ConfigMap of `config:` (env vars via envFrom). */
+  readonly config: k8s.KubeConfigMap;
+  /** The stable track's Deployment. */
+  readonly deployment: k8s.KubeDeployment;
+  /** The canary's Deployment, when the service runs a canary. */
+  readonly canaryDeployment?: k8s.KubeDeployment;
+  /** The ClusterIP Service over both tracks. */
+  readonly service: k8s.KubeService;
+  /** The CPU (and memory) HPA, when the service autoscales on resources. */
+  readonly autoscaler?: k8s.KubeHorizontalPodAutoscalerV2;
+  /** The stable track's PodDisruptionBudget, when it runs more than one pod. */
+  readonly disruptionBudget?: k8s.KubePodDisruptionBudget;
+  /** The NetworkPolicy admitting exactly the declared callers and dependencies. */
+  readonly networkPolicy: k8s.KubeNetworkPolicy;
+
   constructor(scope: Construct, id: string, props: ServiceProps) {
     const { env, service: s } = props;
     super(scope, id, { file: `${env.name}/services/${s.name}.yaml` });
@@ -44,13 +61,13 @@ export class ServiceChart extends PlatformChart {
     const m = (name: string, wave: number = WAVE.services, annotations?: Record<string, string>) =>
       meta({ name, namespace: ns, id: identity, wave, ...(annotations ? { annotations } : {}) });
 
-    new k8s.KubeServiceAccount(this, 'service-account', {
+    this.serviceAccount = new k8s.KubeServiceAccount(this, 'service-account', {
       metadata: m(s.name, WAVE.foundation),
       automountServiceAccountToken: false,
     });
 
     const configName = `${s.name}-config`;
-    new k8s.KubeConfigMap(this, 'config', { metadata: m(configName), data: { ...s.config } });
+    this.config = new k8s.KubeConfigMap(this, 'config', { metadata: m(configName), data: { ...s.config } });
 
     const secretEnv = s.dependsOn.stores.flatMap((store) =>
       Object.entries(STORE_CLIENT_SECRETS[store] ?? {}).map(([envName, ref]) => ({
@@ -131,6 +148,7 @@ export class ServiceChart extends PlatformChart {
       });
       // Serving on while the endpoints' removal spreads, with no `sleep` binary needed in the image.
       if (s.shutdown.preStopSeconds > 0) preStopSleep(d, '/spec/template/spec/containers/0', s.shutdown.preStopSeconds);
+      return d;
     };
     const disruptionBudget = (cid: string, id: Identity) =>
       new k8s.KubePodDisruptionBudget(this, cid, {
@@ -142,19 +160,19 @@ export class ServiceChart extends PlatformChart {
         },
       });
 
-    deployment('deployment', { identity, image: s.image, ...(s.scaler === 'fixed' ? { replicas: s.replicas } : {}) });
+    this.deployment = deployment('deployment', { identity, image: s.image, ...(s.scaler === 'fixed' ? { replicas: s.replicas } : {}) });
     if (s.canary) {
       // The canary: a fixed, explicitly sized comparison group. No HPA or KEDA (its load is
       // its traffic weight, and an autoscaler would change the group being compared); a PDB
       // only with more than one replica, as for the stable track.
       const cid = canaryIdentity(env, s, s.canary);
-      deployment('canary-deployment', { identity: cid, image: s.canary.image, replicas: s.canary.replicas, labels: { [TRACK_LABEL]: 'canary' } });
+      this.canaryDeployment = deployment('canary-deployment', { identity: cid, image: s.canary.image, replicas: s.canary.replicas, labels: { [TRACK_LABEL]: 'canary' } });
       if (s.canary.replicas > 1) disruptionBudget('canary-disruption-budget', cid);
     }
 
     // `http-metrics` → 15020: the pods' merged metrics, what the ServiceMonitor scrapes.
     const servicePorts = [{ name: 'http', port: s.port, targetPort: k8s.IntOrString.fromString('http'), protocol: 'TCP', appProtocol: 'http' }, mergedMetricsServicePort()];
-    new k8s.KubeService(this, 'service', {
+    this.service = new k8s.KubeService(this, 'service', {
       metadata: m(s.name),
       // Both tracks when there is a canary (the mesh splits the traffic by subset); a Service selector may change in place.
       spec: { type: 'ClusterIP', selector: servicePods(s), ports: servicePorts },
@@ -166,7 +184,7 @@ export class ServiceChart extends PlatformChart {
         type: 'Resource',
         resource: { name: resource, target: { type: 'Utilization', averageUtilization } },
       });
-      new k8s.KubeHorizontalPodAutoscalerV2(this, 'autoscaler', {
+      this.autoscaler = new k8s.KubeHorizontalPodAutoscalerV2(this, 'autoscaler', {
         metadata: m(s.name),
         spec: {
           scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: s.name },
@@ -184,7 +202,7 @@ export class ServiceChart extends PlatformChart {
       });
     }
 
-    if (s.replicas > 1) disruptionBudget('disruption-budget', identity);
+    if (s.replicas > 1) this.disruptionBudget = disruptionBudget('disruption-budget', identity);
 
     const callers = s.callers.map((caller) => ({
       from: [podsIn(ns, servicePods(env.serviceIndex.get(caller) ?? { name: caller }))],
@@ -198,7 +216,7 @@ export class ServiceChart extends PlatformChart {
       const ep = STORE_ENDPOINTS[store];
       return { to: [podsIn(env.dataNamespace, { 'app.kubernetes.io/name': ep.appName })], ports: tcp(...ep.clientPorts.map((p) => p.port)) };
     });
-    new k8s.KubeNetworkPolicy(this, 'network-policy', {
+    this.networkPolicy = new k8s.KubeNetworkPolicy(this, 'network-policy', {
       metadata: m(s.name, WAVE.foundation),
       spec: {
         podSelector: { matchLabels: servicePods(s) },

@@ -1,4 +1,5 @@
-import type { RenderedChart } from '../blocks/kube-object';
+import type { KubeObject, RenderedChart } from '../blocks/kube-object';
+import { CROSS_RULES, type CrossRule } from './cross-rules';
 import { RULES, suppressionsOf, type Rule } from './rules';
 
 export interface Violation {
@@ -18,24 +19,55 @@ export class PolicyError extends Error {
   }
 }
 
+/** The rules of the pack: one-object rules and rules across the objects of one scope. */
+export interface RulePack {
+  readonly rules: readonly Rule[];
+  readonly crossRules: readonly CrossRule[];
+}
+
+export const RULE_PACK: RulePack = { rules: RULES, crossRules: CROSS_RULES };
+
+const objectRef = (obj: KubeObject) => `${obj.kind}/${obj.metadata.namespace ? `${obj.metadata.namespace}/` : ''}${obj.metadata.name}`;
+
+/**
+ * The scope cross-object rules see: the first folder of the file (one
+ * environment, or the Argo CD files). Environments may reuse namespace names
+ * on different clusters, so objects of two environments are never compared.
+ */
+export const scopeOf = (file: string) => file.split('/')[0]!;
+
 /**
  * Checks every object against the rule pack. A rule may be suppressed on one
  * object by the suppress annotation, with a reason of at least 20 characters.
  */
-export function checkPolicies(charts: readonly RenderedChart[], rules: readonly Rule[] = RULES): Violation[] {
-  const known = new Set(rules.map((r) => r.id));
+export function checkPolicies(charts: readonly RenderedChart[], pack: RulePack = RULE_PACK): Violation[] {
+  const known = new Set([...pack.rules, ...pack.crossRules].map((r) => r.id));
   const out: Violation[] = [];
+  const fileOf = new Map<KubeObject, string>();
+  const scopes = new Map<string, KubeObject[]>();
   for (const chart of charts) {
     for (const obj of chart.objects) {
-      const object = `${obj.kind}/${obj.metadata.namespace ? `${obj.metadata.namespace}/` : ''}${obj.metadata.name}`;
+      fileOf.set(obj, chart.file);
+      const scope = scopes.get(scopeOf(chart.file)) ?? [];
+      scope.push(obj);
+      scopes.set(scopeOf(chart.file), scope);
+      const object = objectRef(obj);
       const suppressed = suppressionsOf(obj);
       for (const [id, reason] of suppressed) {
         if (!known.has(id)) out.push({ rule: 'SUPPRESSION', file: chart.file, object, message: `suppresses unknown rule ${id}` });
         else if (reason.length < 20) out.push({ rule: 'SUPPRESSION', file: chart.file, object, message: `suppression of ${id} needs a reason (20+ characters)` });
       }
-      for (const rule of rules) {
+      for (const rule of pack.rules) {
         if (suppressed.has(rule.id)) continue;
         for (const message of rule.check(obj)) out.push({ rule: rule.id, file: chart.file, object, message });
+      }
+    }
+  }
+  for (const objects of scopes.values()) {
+    for (const rule of pack.crossRules) {
+      for (const f of rule.check(objects)) {
+        if (suppressionsOf(f.object).has(rule.id)) continue;
+        out.push({ rule: rule.id, file: fileOf.get(f.object)!, object: objectRef(f.object), message: f.message });
       }
     }
   }

@@ -1,10 +1,15 @@
-import { ApiObject, App } from 'cdk8s';
+import { ApiObject, App, Chart } from 'cdk8s';
+import { PolicyError } from '../policy/gate';
+import { PolicyValidation } from '../policy/validation';
 import { PlatformChart } from '../charts/platform-chart';
 import { toYamlDocuments } from './yaml';
 import type { KubeObject, RenderedChart } from '../blocks/kube-object';
 
 /**
- * Renders every PlatformChart of `app`, one entry per output file.
+ * Renders every chart of `app`, one entry per output file, after running
+ * every construct's validations once — including the rule pack when
+ * `PolicyValidation.of(app)` was added (then a failure is a PolicyError
+ * listing every violation).
  *
  * cdk8s's `Chart.toJson()` re-walks the whole app (dependency resolution and
  * validation) for every chart, which makes N charts cost O(N²). Our charts do
@@ -12,20 +17,24 @@ import type { KubeObject, RenderedChart } from '../blocks/kube-object';
  * chart's own objects directly: linear in the number of objects.
  */
 export function synthCharts(app: App): RenderedChart[] {
-  const errors: string[] = [];
-  const charts: { chart: PlatformChart; apiObjects: ApiObject[] }[] = [];
-  for (const c of app.node.children) {
-    if (!PlatformChart.isPlatformChart(c)) continue;
-    const nodes = c.node.findAll();
-    for (const node of nodes) for (const e of node.node.validate()) errors.push(`[${node.node.path}] ${e}`);
-    charts.push({ chart: c, apiObjects: nodes.filter((n): n is ApiObject => n instanceof ApiObject) });
+  const plain = app.node.children.filter((c) => Chart.isChart(c) && !PlatformChart.isPlatformChart(c));
+  if (plain.length) {
+    throw new Error(
+      plain.map((c) => `chart '${c.node.path}' is a plain cdk8s Chart: it names no file under the output directory. Make it a PlatformChart with file '<environment>/<folder>/<name>.yaml' (its environment's kustomization, Argo CD Application and AppProject then include it).`).join('\n'),
+    );
   }
+  const errors: string[] = [];
+  for (const node of app.node.findAll()) for (const e of node.node.validate()) errors.push(`[${node.node.path || '(app)'}] ${e}`);
+  const gate = PolicyValidation.find(app);
+  if (gate && gate.violations.length > 0 && errors.length === gate.violations.length) throw new PolicyError(gate.violations);
   if (errors.length) throw new Error(`Validation failed:\n  ${errors.join('\n  ')}`);
 
   const files = new Map<string, RenderedChart>();
-  for (const { chart, apiObjects } of charts) {
-    if (files.has(chart.file)) throw new Error(`two charts render to ${chart.file}`);
-    files.set(chart.file, { file: chart.file, objects: apiObjects.map((o) => o.toJson() as KubeObject) });
+  for (const c of app.node.children) {
+    if (!PlatformChart.isPlatformChart(c)) continue;
+    if (files.has(c.file)) throw new Error(`two charts render to ${c.file}`);
+    const objects = c.node.findAll().filter((n): n is ApiObject => n instanceof ApiObject);
+    files.set(c.file, { file: c.file, objects: objects.map((o) => (gate ? gate.rendered(o) : (o.toJson() as KubeObject))) });
   }
   return [...files.values()].sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
 }

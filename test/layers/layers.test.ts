@@ -5,7 +5,7 @@ import { dirname, join, resolve } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 
 const ROOT = resolve(__dirname, '../..');
-const SOURCES = ['catalogue', 'imports', 'platform', 'blocks', 'charts', 'policy', 'render', 'diff', 'cli', 'main.ts'];
+const SOURCES = ['catalogue', 'imports', 'platform', 'blocks', 'charts', 'policy', 'render', 'diff', 'cli', 'main.ts', 'index.ts', 'examples'];
 
 interface Violation {
   readonly from: string;

@@ -1,0 +1,169 @@
+import type { KubeObject } from '../blocks/kube-object';
+import { CLUSTER_SCOPED_KINDS } from './kinds';
+import { podSpecOf } from './rules';
+
+/**
+ * A rule about how objects of one render fit together (a Service selects
+ * pods, an HPA's target exists, …). It sees every object of one scope — one
+ * environment's files, or the Argo CD files — and reports problems on the
+ * object that has them, so a suppression on that object silences it.
+ */
+export interface CrossRule {
+  readonly id: string;
+  readonly description: string;
+  check(objects: readonly KubeObject[]): CrossFinding[];
+}
+
+export interface CrossFinding {
+  readonly object: KubeObject;
+  readonly message: string;
+}
+
+type Labels = Readonly<Record<string, string>>;
+
+const matches = (selector: Labels, labels: Labels = {}) => Object.entries(selector).every(([k, v]) => labels[k] === v);
+const templateLabels = (o: KubeObject): Labels | undefined => {
+  const spec = o.spec as any;
+  return (o.kind === 'CronJob' ? spec?.jobTemplate?.spec?.template : spec?.template)?.metadata?.labels;
+};
+const ref = (o: KubeObject) => `${o.kind}/${o.metadata.name}`;
+const groupOf = (apiVersion: string) => (apiVersion.includes('/') ? apiVersion.split('/')[0]! : '');
+const spec = (o: KubeObject) => (o.spec ?? {}) as any;
+
+/** Long-running workloads (and their pod labels) in `namespace`. */
+function workloadsIn(objects: readonly KubeObject[], namespace: string | undefined) {
+  return objects.filter((o) => o.metadata.namespace === namespace && podSpecOf(o) && o.kind !== 'Job' && o.kind !== 'CronJob');
+}
+
+/** The autoscalers (HPA, KEDA ScaledObject) in `namespace`, by the name of the Deployment/StatefulSet they scale. */
+function scaledTargets(objects: readonly KubeObject[], namespace: string | undefined): Map<string, KubeObject> {
+  const out = new Map<string, KubeObject>();
+  for (const o of objects) {
+    if (o.metadata.namespace !== namespace) continue;
+    if (o.kind === 'HorizontalPodAutoscaler') out.set(`${spec(o).scaleTargetRef?.kind}/${spec(o).scaleTargetRef?.name}`, o);
+    if (o.kind === 'ScaledObject') out.set(`${spec(o).scaleTargetRef?.kind ?? 'Deployment'}/${spec(o).scaleTargetRef?.name}`, o);
+  }
+  return out;
+}
+
+export const CROSS_RULES: readonly CrossRule[] = [
+  {
+    id: 'NAME-UNIQUE',
+    description: 'One object per API group, kind, namespace and name (a second one silently replaces the first on apply).',
+    check: (objects) => {
+      const seen = new Set<string>();
+      const out: CrossFinding[] = [];
+      for (const o of objects) {
+        const key = `${groupOf(o.apiVersion)}/${o.kind}/${CLUSTER_SCOPED_KINDS.has(o.kind) ? '' : o.metadata.namespace}/${o.metadata.name}`;
+        if (seen.has(key)) out.push({ object: o, message: `another ${o.kind} named ${o.metadata.name} is rendered in the same namespace` });
+        seen.add(key);
+      }
+      return out;
+    },
+  },
+  {
+    id: 'SELECTOR-MATCHES-TEMPLATE',
+    description: "A workload's selector matches its own pod template's labels (the API server rejects it otherwise).",
+    check: (objects) =>
+      objects
+        .filter((o) => ['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet'].includes(o.kind) && spec(o).selector?.matchLabels)
+        .filter((o) => !matches(spec(o).selector.matchLabels, templateLabels(o)))
+        .map((o) => ({ object: o, message: `selector ${JSON.stringify(spec(o).selector.matchLabels)} does not match the pod template's labels` })),
+  },
+  {
+    id: 'SERVICE-SELECTS',
+    description: "A Service with a selector selects running pods of its own application, and every named targetPort is a port those pods declare.",
+    check: (objects) =>
+      objects
+        .filter((o) => o.kind === 'Service' && spec(o).selector)
+        .flatMap((s) => {
+          const selected = workloadsIn(objects, s.metadata.namespace).filter((w) => matches(spec(s).selector, templateLabels(w)));
+          if (selected.length === 0) return [{ object: s, message: `selects no pods (selector ${JSON.stringify(spec(s).selector)})` }];
+          const name = s.metadata.labels?.['app.kubernetes.io/name'];
+          const out: CrossFinding[] = selected
+            .filter((w) => name && templateLabels(w)?.['app.kubernetes.io/name'] !== name)
+            .map((w) => ({ object: s, message: `selects pods of ${ref(w)}, another application than ${name}` }));
+          const declared = new Set(selected.flatMap((w) => [...(podSpecOf(w)!.containers ?? []), ...(podSpecOf(w)!.initContainers ?? [])].flatMap((c: any) => (c.ports ?? []).map((p: any) => p.name))));
+          for (const p of spec(s).ports ?? []) {
+            if (typeof p.targetPort === 'string' && !declared.has(p.targetPort)) out.push({ object: s, message: `port ${p.name ?? p.port} targets '${p.targetPort}', which no selected pod declares` });
+          }
+          return out;
+        }),
+  },
+  {
+    id: 'PDB-SELECTS',
+    description: 'A PodDisruptionBudget selects the pods of exactly one workload and leaves a drain possible (not maxUnavailable 0, not minAvailable ≥ the fixed replica count).',
+    check: (objects) =>
+      objects
+        .filter((o) => o.kind === 'PodDisruptionBudget')
+        .flatMap((pdb) => {
+          const selected = workloadsIn(objects, pdb.metadata.namespace).filter((w) => matches(spec(pdb).selector?.matchLabels ?? {}, templateLabels(w)));
+          if (selected.length !== 1) return [{ object: pdb, message: `selects ${selected.length} workloads (${selected.map(ref).join(', ') || 'none'}); expected exactly one` }];
+          const w = selected[0]!;
+          const { maxUnavailable, minAvailable } = spec(pdb);
+          if (maxUnavailable === 0 || maxUnavailable === '0%') return [{ object: pdb, message: `maxUnavailable ${maxUnavailable}: no node running ${ref(w)} can ever be drained` }];
+          const fixed = !scaledTargets(objects, pdb.metadata.namespace).has(ref(w));
+          const replicas = spec(w).replicas ?? 1;
+          if (fixed && (minAvailable === '100%' || (typeof minAvailable === 'number' && minAvailable >= replicas)))
+            return [{ object: pdb, message: `minAvailable ${minAvailable} of ${replicas} fixed pods of ${ref(w)}: every drain is blocked` }];
+          return [];
+        }),
+  },
+  {
+    id: 'HPA-TARGET',
+    description: 'An HPA scales a workload rendered in its namespace, which leaves its replica count to the HPA; minReplicas ≤ maxReplicas.',
+    check: (objects) =>
+      objects
+        .filter((o) => o.kind === 'HorizontalPodAutoscaler')
+        .flatMap((hpa) => {
+          const target = spec(hpa).scaleTargetRef ?? {};
+          const found = objects.find((o) => o.kind === target.kind && o.metadata.name === target.name && o.metadata.namespace === hpa.metadata.namespace);
+          const out: CrossFinding[] = [];
+          if (!found) out.push({ object: hpa, message: `scales ${target.kind}/${target.name}, which is not rendered in ${hpa.metadata.namespace}` });
+          else if (spec(found).replicas !== undefined) out.push({ object: hpa, message: `${ref(found)} sets replicas (${spec(found).replicas}); every sync would undo the HPA` });
+          if ((spec(hpa).minReplicas ?? 1) > spec(hpa).maxReplicas) out.push({ object: hpa, message: `minReplicas ${spec(hpa).minReplicas} > maxReplicas ${spec(hpa).maxReplicas}` });
+          return out;
+        }),
+  },
+  {
+    id: 'AUTHZ-PRINCIPALS',
+    description:
+      'Every ALLOW rule of an AuthorizationPolicy names its callers by principal only, and a principal in a namespace this render owns names a ServiceAccount it renders (a typo would deny the caller, a missing rule source would allow anyone).',
+    check: (objects) => {
+      const owned = new Set(objects.filter((o) => o.kind === 'Namespace').map((o) => o.metadata.name));
+      const accounts = new Set(objects.filter((o) => o.kind === 'ServiceAccount').map((o) => `${o.metadata.namespace}/${o.metadata.name}`));
+      return objects
+        .filter((o) => o.kind === 'AuthorizationPolicy')
+        .flatMap((ap) => {
+          const s = spec(ap);
+          if ((s.action ?? 'ALLOW') !== 'ALLOW') return [];
+          return (s.rules ?? []).flatMap((rule: any, i: number): CrossFinding[] => {
+            if (!rule.from?.length) return [{ object: ap, message: `rule ${i} has no sources: it admits any caller` }];
+            return rule.from.flatMap((f: any): CrossFinding[] => {
+              const keys = Object.keys(f.source ?? {});
+              if (keys.length !== 1 || keys[0] !== 'principals' || !f.source.principals.length) return [{ object: ap, message: `rule ${i} names its callers by ${keys.join(', ') || 'nothing'}, not by principals` }];
+              return f.source.principals.flatMap((p: string): CrossFinding[] => {
+                const m = /^cluster\.local\/ns\/([a-z0-9-]+)\/sa\/([a-z0-9-]+)$/.exec(p);
+                if (!m) return [{ object: ap, message: `principal ${p} is not cluster.local/ns/<namespace>/sa/<account>` }];
+                return owned.has(m[1]!) && !accounts.has(`${m[1]}/${m[2]}`) ? [{ object: ap, message: `principal ${p}: no ServiceAccount ${m[2]} is rendered in ${m[1]}` }] : [];
+              });
+            });
+          });
+        });
+    },
+  },
+  {
+    id: 'MONITOR-SELECTS',
+    description: 'A ServiceMonitor selects at least one Service in its namespace, and each endpoint scrapes a port every selected Service names.',
+    check: (objects) =>
+      objects
+        .filter((o) => o.kind === 'ServiceMonitor')
+        .flatMap((sm) => {
+          const services = objects.filter((o) => o.kind === 'Service' && o.metadata.namespace === sm.metadata.namespace && matches(spec(sm).selector?.matchLabels ?? {}, o.metadata.labels));
+          if (services.length === 0) return [{ object: sm, message: 'selects no Service' }];
+          return (spec(sm).endpoints ?? []).flatMap((e: any) =>
+            services.filter((svc) => !(spec(svc).ports ?? []).some((p: any) => p.name === e.port)).map((svc) => ({ object: sm, message: `endpoint port '${e.port}' is not a port of ${ref(svc)}` })),
+          );
+        }),
+  },
+];

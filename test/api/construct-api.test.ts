@@ -1,0 +1,106 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { App, Chart } from 'cdk8s';
+import { k8s } from 'cdk8s-plus-28';
+import { afterAll, describe, expect, test } from 'vitest';
+import { PlatformApp, PlatformChart, PolicyError, PolicyValidation, parseSpec, resolvePlatform } from '../../index';
+import { readTree } from '../../diff/sources';
+import { smallPlatform } from '../helpers/fixtures';
+
+const ROOT = resolve(__dirname, '../..');
+const tmp = mkdtempSync(join(tmpdir(), 'construct-api-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+const model = () => resolvePlatform(parseSpec(smallPlatform(), 'fixture'));
+
+/** A container any reviewer would stop: root, privileged, unpinned, no limits. */
+function badWorkload(chart: Chart, namespace: string) {
+  new k8s.KubeDeployment(chart, 'web', {
+    metadata: { name: 'web', namespace },
+    spec: {
+      selector: { matchLabels: { app: 'web' } },
+      template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'web', image: 'nginx:latest', securityContext: { privileged: true } }] } },
+    },
+  });
+}
+
+describe('the construct API', () => {
+  test('the README example runs: the platform plus a chart of its own, through handles, gate and atomic write', () => {
+    const example = readFileSync(join(ROOT, 'examples/own-chart.ts'), 'utf8');
+    expect(readFileSync(join(ROOT, 'README.md'), 'utf8'), 'README shows examples/own-chart.ts verbatim').toContain(example);
+    const out = join(tmp, 'example-dist');
+    const r = spawnSync(join(ROOT, 'node_modules/.bin/tsx'), ['examples/own-chart.ts', 'platform.yaml', out], { cwd: ROOT, encoding: 'utf8' });
+    expect(r.stderr + r.stdout).toBe('');
+    expect(r.status).toBe(0);
+
+    const got = readTree(out);
+    const committed = readTree(join(ROOT, 'dist'));
+    // Everything the example did not touch is exactly `npm run synth`'s output.
+    const touched = ['prod/extra/on-call-notes.yaml', 'prod/kustomization.yaml', 'prod/services/cart-service.yaml'];
+    for (const [file, text] of committed) if (!touched.includes(file)) expect(got.get(file), file).toBe(text);
+    expect([...got.keys()].filter((f) => !committed.has(f))).toEqual(['prod/extra/on-call-notes.yaml']);
+    expect(got.get('prod/extra/on-call-notes.yaml')).toContain('name: on-call-notes');
+    expect(got.get('prod/kustomization.yaml')).toContain('- extra/on-call-notes.yaml');
+    expect(got.get('prod/services/cart-service.yaml')).toContain('example.com/owner: team-cart');
+  });
+
+  test('a chart of your own with a privileged, unpinned container fails the same gate, naming its file', () => {
+    const app = new PlatformApp({ model: model() });
+    const ns = app.model.environments[0]!.namespace;
+    badWorkload(new PlatformChart(app, 'mine', { file: 'dev/extra/web.yaml' }), ns);
+    let error: unknown;
+    try {
+      app.render();
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(PolicyError);
+    const mine = (error as PolicyError).violations.filter((v) => v.file === 'dev/extra/web.yaml').map((v) => v.rule);
+    expect(mine).toEqual(expect.arrayContaining(['PSS-ESCALATION', 'IMAGE-PINNED', 'RESOURCES', 'META-LABELS', 'PSS-NONROOT']));
+    expect((error as PolicyError).violations.every((v) => v.file === 'dev/extra/web.yaml'), 'the platform itself passes').toBe(true);
+  });
+
+  test('in a plain cdk8s App, PolicyValidation makes app.synth() fail; without it the same chart synthesizes', () => {
+    const withGate = new App({ outdir: join(tmp, 'gated') });
+    PolicyValidation.of(withGate);
+    expect(PolicyValidation.of(withGate), 'idempotent').toBe(PolicyValidation.find(withGate));
+    badWorkload(new Chart(withGate, 'mine'), 'default');
+    expect(() => withGate.synth()).toThrowError(/\[PSS-ESCALATION\] mine\.yaml Deployment\/default\/web: container web is privileged/);
+    expect(existsSync(join(tmp, 'gated'))).toBe(true); // cdk8s creates outdir before validating; nothing is written in it
+    expect(spawnSync('ls', [join(tmp, 'gated')], { encoding: 'utf8' }).stdout).toBe('');
+
+    const withoutGate = new App({ outdir: join(tmp, 'ungated') });
+    badWorkload(new Chart(withoutGate, 'mine'), 'default');
+    expect(() => withoutGate.synth()).not.toThrow();
+  });
+
+  test('a plain Chart is not a PlatformChart; in a PlatformApp it is a clear error and outdir is left as it was', () => {
+    const plain = new Chart(new App(), 'plain');
+    expect(PlatformChart.isPlatformChart(plain)).toBe(false);
+    expect(plain instanceof PlatformChart).toBe(false);
+
+    const outdir = join(tmp, 'kept');
+    mkdirSync(outdir, { recursive: true });
+    writeFileSync(join(outdir, 'marker.yaml'), 'kept: true\n');
+    const app = new PlatformApp({ model: model(), outdir });
+    new Chart(app, 'plain');
+    expect(() => app.synth()).toThrowError(/chart 'plain' is a plain cdk8s Chart: it names no file .*Make it a PlatformChart with file '<environment>\/<folder>\/<name>\.yaml'/);
+    expect(readTree(outdir)).toEqual(new Map([['marker.yaml', 'kept: true\n']]));
+  });
+
+  test('the package builds (tsc emit, declarations) and the built lib renders the same platform', () => {
+    // `npm run build`: lib/ (git-ignored), which the package's `exports` name.
+    const build = spawnSync(join(ROOT, 'node_modules/.bin/tsc'), ['-p', 'tsconfig.build.json'], { cwd: ROOT, encoding: 'utf8' });
+    expect(build.stdout + build.stderr).toBe('');
+    expect(existsSync(join(ROOT, 'lib/index.d.ts'))).toBe(true);
+    // Required by package name, as a user's app would.
+    const script = `const { PlatformApp } = require('platform-gen');
+      const r = new PlatformApp({ spec: 'platform.yaml' }).render();
+      process.stdout.write(JSON.stringify([...r.files]));`;
+    const run = spawnSync(process.execPath, ['-e', script], { cwd: ROOT, encoding: 'utf8', maxBuffer: 64 << 20 });
+    expect(run.stderr).toBe('');
+    const files = new Map<string, string>(JSON.parse(run.stdout));
+    expect(files).toEqual(readTree(join(ROOT, 'dist')));
+  }, 60_000);
+});

@@ -1,0 +1,87 @@
+import { describe, expect, test } from 'vitest';
+import type { KubeObject, RenderedChart } from '../../blocks/kube-object';
+import { checkPolicies, RULE_PACK } from '../../policy/gate';
+import { SUPPRESS_ANNOTATION } from '../../policy/rules';
+import { smallPlatform } from '../helpers/fixtures';
+import { render } from '../helpers/render';
+
+const rendered = render(smallPlatform());
+/** The prod environment's files, deep-copied so a test can break them. */
+const prod = (): RenderedChart[] => structuredClone(rendered.charts.filter((c) => c.file.startsWith('prod/'))) as RenderedChart[];
+const find = (charts: RenderedChart[], kind: string, name: string): any => {
+  const found = charts.flatMap((c) => c.objects).filter((o) => o.kind === kind && o.metadata.name === name);
+  if (found.length !== 1) throw new Error(`${found.length} × ${kind}/${name}`);
+  return found[0];
+};
+const add = (charts: RenderedChart[], ...objects: KubeObject[]) => [...charts, { file: 'prod/extra.yaml', objects }];
+const fired = (charts: RenderedChart[]) => checkPolicies(charts).map((v) => `${v.rule} ${v.object}: ${v.message}`);
+
+/** Each cross-object rule: a bad twin of the rendered prod environment it must reject. */
+const TWINS: Record<string, (c: RenderedChart[]) => RenderedChart[]> = {
+  'NAME-UNIQUE': (c) => add(c, structuredClone(find(c, 'Service', 'api'))),
+  'SELECTOR-MATCHES-TEMPLATE': (c) => {
+    find(c, 'Deployment', 'api').spec.selector.matchLabels['app.kubernetes.io/component'] = 'api';
+    return c;
+  },
+  'SERVICE-SELECTS': (c) => {
+    find(c, 'Service', 'api').spec.selector['app.kubernetes.io/name'] = 'apí-typo';
+    return c;
+  },
+  'PDB-SELECTS': (c) => {
+    find(c, 'PodDisruptionBudget', 'api').spec = { maxUnavailable: 0, selector: find(c, 'PodDisruptionBudget', 'api').spec.selector };
+    return c;
+  },
+  'HPA-TARGET': (c) => {
+    find(c, 'HorizontalPodAutoscaler', 'api').spec.scaleTargetRef.name = 'apii';
+    return c;
+  },
+  'AUTHZ-PRINCIPALS': (c) => {
+    // A caller in the environment's own namespace, with a typo in its account.
+    const lists: string[][] = c.flatMap((x) => x.objects).filter((o) => o.kind === 'AuthorizationPolicy').flatMap((o: any) => (o.spec.rules ?? []).flatMap((r: any) => r.from.map((f: any) => f.source.principals as string[])));
+    const principals = lists.find((l) => l.some((p) => p.startsWith('cluster.local/ns/acme-prod/')))!;
+    const i = principals.findIndex((p) => p.startsWith('cluster.local/ns/acme-prod/'));
+    principals[i] = `${principals[i]}-typo`;
+    return c;
+  },
+  'MONITOR-SELECTS': (c) => {
+    const sm = c.flatMap((x) => x.objects).find((o) => o.kind === 'ServiceMonitor') as any;
+    sm.spec.endpoints[0].port = 'http-metric';
+    return c;
+  },
+};
+
+describe('cross-object rules', () => {
+  test('every rendered platform environment passes them (the good twin)', () => {
+    expect(fired(prod())).toEqual([]);
+    expect(fired(structuredClone(rendered.charts) as RenderedChart[])).toEqual([]);
+  });
+
+  test('every cross-object rule of the pack has a bad twin here', () => {
+    expect(Object.keys(TWINS).sort()).toEqual(RULE_PACK.crossRules.map((r) => r.id).sort());
+  });
+
+  test.each(Object.keys(TWINS))('%s rejects its bad twin, and only it fires', (id) => {
+    const found = fired(TWINS[id]!(prod()));
+    expect(found.length).toBeGreaterThan(0);
+    expect(found.filter((f) => !f.startsWith(`${id} `)), 'other rules stay quiet').toEqual([]);
+  });
+
+  test('two environments may reuse a namespace name (different clusters): names are compared per environment', () => {
+    const staging = prod().map((c) => ({ ...c, file: c.file.replace(/^prod\//, 'staging/') }));
+    expect(fired([...prod(), ...staging])).toEqual([]);
+  });
+
+  test('a PDB over a fixed pod with maxUnavailable 1 allows drains; minAvailable = replicas blocks them', () => {
+    const c = prod();
+    const pdb = find(c, 'PodDisruptionBudget', 'postgres-primary');
+    expect(fired(c)).toEqual([]);
+    pdb.spec = { minAvailable: 1, selector: pdb.spec.selector };
+    expect(fired(c)).toEqual([expect.stringMatching(/^PDB-SELECTS .*every drain is blocked/)]);
+  });
+
+  test('a cross-object finding is suppressed on the object it is reported on, with a reason', () => {
+    const c = TWINS['HPA-TARGET']!(prod());
+    find(c, 'HorizontalPodAutoscaler', 'api').metadata.annotations = { [SUPPRESS_ANNOTATION]: 'HPA-TARGET: the target is created by the vendor operator' };
+    expect(fired(c)).toEqual([]);
+  });
+});
