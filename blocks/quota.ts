@@ -1,4 +1,3 @@
-import type { ResourcePreset } from '../catalogue/resources';
 import { cpu, mem } from '../catalogue/resources';
 
 /** Resources of the Istio sidecar, pinned by pod annotations so quotas can count them. */
@@ -25,23 +24,6 @@ export interface Footprint {
 }
 
 export const EMPTY_FOOTPRINT: Footprint = { pods: 0, requestCpu: 0, limitCpu: 0, requestMemMi: 0, limitMemMi: 0, storageMi: 0, claims: 0 };
-
-/**
- * `pods` pods each running `containers` plus the mesh sidecar, and `claimMi`
- * of persistent storage per pod.
- */
-export function footprint(pods: number, containers: readonly ResourcePreset[], claimMi = 0, claimsPerPod = claimMi > 0 ? 1 : 0): Footprint {
-  const sum = (f: (p: ResourcePreset['milli']) => number, sidecar: number) => pods * (containers.reduce((a, c) => a + f(c.milli), 0) + sidecar);
-  return {
-    pods,
-    requestCpu: sum((m) => m.requestCpu, MESH_SIDECAR.requestCpu),
-    limitCpu: sum((m) => m.limitCpu, MESH_SIDECAR.limitCpu),
-    requestMemMi: sum((m) => m.requestMemMi, MESH_SIDECAR.requestMemMi),
-    limitMemMi: sum((m) => m.limitMemMi, MESH_SIDECAR.limitMemMi),
-    storageMi: pods * claimMi,
-    claims: pods * claimsPerPod,
-  };
-}
 
 export function addFootprints(list: readonly Footprint[]): Footprint {
   return list.reduce(

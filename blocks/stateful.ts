@@ -3,7 +3,7 @@ import { Construct } from 'constructs';
 import { ANNOTATION, LABEL, meta, metricsMergeAnnotations, selector, servicePods, type Identity } from './meta';
 import { WAVE } from './waves';
 import { containerSecurityContext, podSecurityContext } from './security';
-import { footprint as podFootprint, sidecarAnnotations, type Footprint } from './quota';
+import { sidecarAnnotations } from './quota';
 import { SIDECAR_RESOURCES, TIER_RESOURCES, toK8sResources, type ResourcePreset } from '../catalogue/resources';
 import { dnsEgress, meshControlPlaneEgress, MERGED_METRICS, podsIn, prometheusIngressRule, shutdownProxyConfig, tcp } from './network';
 import { statefulPlacement } from './scheduling';
@@ -619,7 +619,3 @@ export function scheduledJob(parent: Construct, p: ScheduledJobProps): k8s.KubeC
   return cron;
 }
 
-/** A hook Job's one pod while it runs (container + mesh sidecar). */
-export function hookJobFootprint(): Footprint {
-  return podFootprint(1, [HOOK_JOB_RESOURCES]);
-}

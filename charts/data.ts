@@ -1,6 +1,5 @@
 import type { Construct } from 'constructs';
 import type { PlatformChart } from './platform-chart';
-import { addFootprints, type Footprint } from '../blocks/quota';
 import type { EnvironmentModel, StoreModel } from '../platform/model';
 import * as postgres from './postgres';
 import * as provision from './postgres-provision';
@@ -53,21 +52,3 @@ function zookeeperOf(env: EnvironmentModel): StoreModel {
   return zk;
 }
 
-/** What one store can claim at its largest (every container incl. exporters, the mesh sidecar, its claims). */
-export function storeFootprint(env: EnvironmentModel, store: StoreModel): Footprint {
-  switch (store.kind) {
-    case 'postgres':
-      return addFootprints([postgres.footprint(store), provision.footprint(), ...(store.backup ? [postgresBackup.footprint(store)] : [])]);
-    case 'redis':
-      return addFootprints([redis.footprint(store), ...(store.backup ? [redisBackup.footprint()] : [])]);
-    case 'zookeeper':
-      return zookeeper.footprint(store);
-    case 'kafka':
-      return addFootprints([kafka.footprint(store), ...(env.topics.length > 0 ? [topics.footprint()] : [])]);
-  }
-}
-
-/** What the data layer can claim, per store, for the ResourceQuota of its namespace. */
-export function dataFootprints(env: EnvironmentModel): { namespace: string; footprint: Footprint }[] {
-  return env.stores.map((store) => ({ namespace: store.namespace, footprint: storeFootprint(env, store) }));
-}

@@ -1,20 +1,17 @@
+import { ApiObject, Chart, Lazy } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import type { Construct } from 'constructs';
 import { meta, type Identity } from '../blocks/meta';
 import { WAVE } from '../blocks/waves';
 import { TIER_RESOURCES } from '../catalogue/resources';
-import { addFootprints, footprint, quotaHard, type Footprint } from '../blocks/quota';
+import { quotaHard } from '../blocks/quota';
+import { COUNTED_KINDS, namespaceFootprint } from '../blocks/footprint';
+import type { KubeObject } from '../blocks/kube-object';
 import type { EnvironmentModel } from '../platform/model';
 import { PlatformChart } from './platform-chart';
 
 export interface EnvironmentProps {
   readonly env: EnvironmentModel;
-  /**
-   * What workloads other than the services (data stores, jobs) may claim, per
-   * namespace; counted into that namespace's ResourceQuota.
-   * @default none
-   */
-  readonly extraFootprints?: readonly { readonly namespace: string; readonly footprint: Footprint }[];
 }
 
 /** Pod Security Admission and mesh labels every platform namespace carries. */
@@ -31,8 +28,18 @@ export const NAMESPACE_LABELS = {
  * Admission `restricted` and sidecar injection, a ResourceQuota sized from what
  * the workloads can claim at their largest, a LimitRange, and a default-deny
  * NetworkPolicy that every workload's own policy opens up from.
+ *
+ * The quota is computed when the app renders, from the pod specs of every
+ * chart in the app whose file is in this environment (`<env>/…`) — the
+ * platform's and any you add — so it can never disagree with them
+ * (blocks/footprint.ts).
  */
 export class EnvironmentChart extends PlatformChart {
+  /** The environment's namespaces, services' first. */
+  readonly namespaces: readonly string[];
+  /** The ResourceQuota of each namespace, by namespace. */
+  readonly quotas: ReadonlyMap<string, k8s.KubeResourceQuota>;
+
   constructor(scope: Construct, id: string, props: EnvironmentProps) {
     const { env } = props;
     super(scope, id, { file: `${env.name}/base/environment.yaml` });
@@ -45,26 +52,22 @@ export class EnvironmentChart extends PlatformChart {
       version: env.version,
     });
 
-    // A canary's pods count on top of the stable track's (with the same rollout surge).
-    const serviceFootprint = addFootprints(
-      env.services.flatMap((s) => [footprint(Math.ceil(s.maxReplicas * 1.25), [s.resources]), ...(s.canary ? [footprint(Math.ceil(s.canary.replicas * 1.25), [s.resources])] : [])]),
-    );
-    const extra = props.extraFootprints ?? [];
-
+    const quotas = new Map<string, k8s.KubeResourceQuota>();
+    this.namespaces = env.namespaces;
+    this.quotas = quotas;
     for (const namespace of env.namespaces) {
       const id = identity(namespace);
       new k8s.KubeNamespace(this, `ns-${namespace}`, {
         metadata: meta({ name: namespace, id, wave: WAVE.foundation, labels: { ...NAMESPACE_LABELS, 'platform.example.com/environment': env.name } }),
       });
 
-      const owned = addFootprints([
-        ...(namespace === env.namespace ? [serviceFootprint] : []),
-        ...extra.filter((e) => e.namespace === namespace).map((e) => e.footprint),
-      ]);
-      new k8s.KubeResourceQuota(this, `quota-${namespace}`, {
-        metadata: meta({ name: 'platform-quota', namespace, id, wave: WAVE.foundation }),
-        spec: { hard: mapQuantities(quotaHard(owned)) },
-      });
+      quotas.set(
+        namespace,
+        new k8s.KubeResourceQuota(this, `quota-${namespace}`, {
+          metadata: meta({ name: 'platform-quota', namespace, id, wave: WAVE.foundation }),
+          spec: { hard: Lazy.any({ produce: () => mapQuantities(quotaHard(namespaceFootprint(this.renderedWorkloads(env.name), namespace))) }) as unknown as Record<string, k8s.Quantity> },
+        }),
+      );
 
       const small = TIER_RESOURCES.small;
       const xlarge = TIER_RESOURCES.xlarge;
@@ -88,6 +91,18 @@ export class EnvironmentChart extends PlatformChart {
         spec: { podSelector: {}, policyTypes: ['Ingress', 'Egress'] },
       });
     }
+  }
+
+  /** The objects that decide the quota, rendered: workloads and autoscalers of every chart in this environment's files. */
+  private renderedWorkloads(envName: string): KubeObject[] {
+    return this.node.root.node
+      .findAll()
+      .filter((n): n is ApiObject => ApiObject.isApiObject(n) && COUNTED_KINDS.has(n.kind))
+      .filter((o) => {
+        const chart = Chart.of(o);
+        return PlatformChart.isPlatformChart(chart) && chart.file.startsWith(`${envName}/`);
+      })
+      .map((o) => o.toJson() as KubeObject);
   }
 }
 

@@ -2,14 +2,14 @@ import type { Construct } from 'constructs';
 import type { PlatformModel } from '../platform/model';
 import { EnvironmentChart } from './environment';
 import { ServiceChart } from './service';
-import { addDataCharts, dataFootprints } from './data';
 import type { PlatformChart } from './platform-chart';
 import { MeshChart } from './mesh';
 import { MeshSecurityChart } from './mesh-security';
 import { MeshEgressChart } from './mesh-egress';
-import { TelemetryChart, telemetryFootprints } from './telemetry';
 import { MonitoringChart } from './monitoring';
 import { DashboardsChart } from './dashboards';
+import { addDataCharts } from './data';
+import { TelemetryChart } from './telemetry';
 import { KedaChart, kedaServices } from './keda';
 
 /** The charts of one environment, as `addPlatformCharts` added them. */
@@ -47,7 +47,7 @@ export interface PlatformCharts {
 export function addPlatformCharts(scope: Construct, model: PlatformModel): PlatformCharts {
   const environments = new Map<string, EnvironmentCharts>();
   for (const env of model.environments) {
-    const environment = new EnvironmentChart(scope, `${env.name}-environment`, { env, extraFootprints: [...dataFootprints(env), ...telemetryFootprints(env)] });
+    const environment = new EnvironmentChart(scope, `${env.name}-environment`, { env });
     const services = new Map(env.services.map((service) => [service.name, new ServiceChart(scope, `${env.name}-${service.name}`, { env, service })]));
     const data = addDataCharts(scope, env);
     environments.set(env.name, {

@@ -1,8 +1,7 @@
 import type { Construct } from 'constructs';
 import { LABEL } from '../blocks/meta';
-import type { Footprint } from '../blocks/quota';
 import { STORE_ENDPOINTS } from '../catalogue/stores';
-import { hookJobFootprint, hookJobIdentity, hookScript, serviceDns, syncHookJob } from '../blocks/stateful';
+import { hookJobIdentity, hookScript, serviceDns, syncHookJob } from '../blocks/stateful';
 import type { EnvironmentModel, StoreModel, TopicModel } from '../platform/model';
 import { PlatformChart } from './platform-chart';
 import { KAFKA_LIB_DIR, KAFKA_PORT, KAFKA_UID, kafkaImage, minInSyncReplicas, replicationFactor } from './kafka';
@@ -89,7 +88,3 @@ export class KafkaTopicsChart extends PlatformChart {
   }
 }
 
-/** The topic Job's one pod while it runs. */
-export function footprint(): Footprint {
-  return hookJobFootprint();
-}

@@ -5,8 +5,7 @@ import { contentHash } from '../blocks/hash';
 import { ANNOTATION, LABEL, meta, selector, type Identity } from '../blocks/meta';
 import { WAVE } from '../blocks/waves';
 import { kedaOperatorClients } from '../blocks/network';
-import { SIDECAR_RESOURCES, toK8sResources } from '../catalogue/resources';
-import { addFootprints, footprint as podFootprint, toMi, type Footprint } from '../blocks/quota';
+import { toK8sResources } from '../catalogue/resources';
 import {
   DATA_VOLUME,
   execProbe,
@@ -402,12 +401,3 @@ function kafkaExporter(scope: Construct, env: EnvironmentModel, store: StoreMode
   });
 }
 
-/** Every broker: kafka (JMX exporter runs in its JVM) + mesh sidecar, one claim; and kafka_exporter's one pod. */
-export function footprint(store: StoreModel): Footprint {
-  return addFootprints([podFootprint(store.replicas, [store.resources], toMi(store.storage)), exporterFootprint()]);
-}
-
-/** kafka_exporter: one pod (Recreate), the exporter container + mesh sidecar. */
-export function exporterFootprint(): Footprint {
-  return podFootprint(1, [SIDECAR_RESOURCES]);
-}

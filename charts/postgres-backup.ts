@@ -11,9 +11,8 @@ import {
   WAL_QUEUE_DIR,
   WAL_SERVER_SCRIPT,
 } from '../blocks/backup';
-import { addFootprints, footprint as podFootprint, toMi, type Footprint } from '../blocks/quota';
 import { STORE_ENDPOINTS } from '../catalogue/stores';
-import { HOOK_JOB_RESOURCES, hookJobFootprint, hookJobIdentity, hookScript, scheduledJob, scratch } from '../blocks/stateful';
+import { hookJobIdentity, hookScript, scheduledJob, scratch } from '../blocks/stateful';
 import type { EnvironmentModel, StoreModel } from '../platform/model';
 import { PlatformChart } from './platform-chart';
 import { pgbackrestEnvOf, POSTGRES_SCRIPTS, POSTGRES_UID, postgresImage } from './postgres';
@@ -121,7 +120,3 @@ export class PostgresBackupChart extends PlatformChart {
   }
 }
 
-/** The check Job's pod and the restore test's (PostgreSQL and its WAL server, and a claim of the store's size) while they run. */
-export function footprint(store: StoreModel): Footprint {
-  return addFootprints([hookJobFootprint(), podFootprint(1, [HOOK_JOB_RESOURCES, HOOK_JOB_RESOURCES], toMi(store.storage))]);
-}

@@ -1,8 +1,7 @@
 import type { Construct } from 'constructs';
 import { selector } from '../blocks/meta';
-import type { Footprint } from '../blocks/quota';
 import { STORE_ENDPOINTS } from '../catalogue/stores';
-import { hookJobFootprint, hookJobIdentity, hookScript, secretEnv, serviceDns, storeIdentity, syncHookJob } from '../blocks/stateful';
+import { hookJobIdentity, hookScript, secretEnv, serviceDns, storeIdentity, syncHookJob } from '../blocks/stateful';
 import type { EnvironmentModel, StoreModel } from '../platform/model';
 import { PlatformChart } from './platform-chart';
 import { POSTGRES_PORT, POSTGRES_PRIMARY, POSTGRES_PROVISION, POSTGRES_SECRETS, POSTGRES_UID, postgresImage, PROVISION_SCRIPT, provisionEnv } from './postgres';
@@ -64,7 +63,3 @@ export class PostgresProvisionChart extends PlatformChart {
   }
 }
 
-/** The provisioning Job's one pod while it runs. */
-export function footprint(): Footprint {
-  return hookJobFootprint();
-}

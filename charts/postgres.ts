@@ -4,8 +4,8 @@ import { containerSecurityContext } from '../blocks/security';
 import { contentHash } from '../blocks/hash';
 import { ANNOTATION, LABEL, selector, type Identity } from '../blocks/meta';
 import { WAVE } from '../blocks/waves';
-import { SIDECAR_RESOURCES, toK8sResources } from '../catalogue/resources';
-import { footprint as podFootprint, toMi, type Footprint, addFootprints } from '../blocks/quota';
+import { toK8sResources } from '../catalogue/resources';
+import { toMi } from '../blocks/quota';
 import {
   DATA_VOLUME,
   disruptionBudget,
@@ -425,8 +425,3 @@ function backupContainers(store: StoreModel, vols: { run: ReturnType<typeof scra
   return { restore, sidecar, queue };
 }
 
-/** What PostgreSQL can claim: primary + replicas, each postgres + exporter (+ mesh sidecar) and one data claim. */
-export function footprint(store: StoreModel): Footprint {
-  const primary = [store.resources, SIDECAR_RESOURCES, ...(store.backup ? [BACKUP_SIDECAR_RESOURCES] : [])];
-  return addFootprints([podFootprint(1, primary, toMi(store.storage)), podFootprint(readReplicas(store), [store.resources, SIDECAR_RESOURCES], toMi(store.storage))]);
-}

@@ -1,9 +1,8 @@
 import type { Construct } from 'constructs';
 import { objectStoreEgress, RCLONE_IMAGE, rcloneEnv, REDIS_SNAPSHOT_SCRIPT, REDIS_UPLOAD_SCRIPT } from '../blocks/backup';
 import { selector } from '../blocks/meta';
-import type { Footprint } from '../blocks/quota';
 import { STORE_ENDPOINTS } from '../catalogue/stores';
-import { hookJobFootprint, hookJobIdentity, scheduledJob, scratch, secretEnv, serviceDns, storeIdentity } from '../blocks/stateful';
+import { hookJobIdentity, scheduledJob, scratch, secretEnv, serviceDns, storeIdentity } from '../blocks/stateful';
 import type { EnvironmentModel, StoreModel } from '../platform/model';
 import { PlatformChart } from './platform-chart';
 import { REDIS_NAME, REDIS_PORT, REDIS_SECRET, REDIS_UID, redisImage, SENTINEL_MASTER, SENTINEL_PORT } from './redis';
@@ -80,7 +79,3 @@ export class RedisBackupChart extends PlatformChart {
   }
 }
 
-/** The snapshot Job's one pod while it runs. */
-export function footprint(): Footprint {
-  return hookJobFootprint();
-}

@@ -6,7 +6,6 @@ import { ANNOTATION, selector } from '../blocks/meta';
 import { WAVE } from '../blocks/waves';
 import { objectStoreEgress, RCLONE_IMAGE, rcloneEnv, REDIS_RESTORE_SCRIPT } from '../blocks/backup';
 import { SIDECAR_RESOURCES, toK8sResources } from '../catalogue/resources';
-import { footprint as podFootprint, toMi, type Footprint } from '../blocks/quota';
 import {
   DATA_VOLUME,
   disruptionBudget,
@@ -352,7 +351,3 @@ export class RedisChart extends PlatformChart {
   }
 }
 
-/** Every node: redis + sentinel + exporter (+ mesh sidecar) and one claim. */
-export function footprint(store: StoreModel): Footprint {
-  return podFootprint(store.replicas, [store.resources, SIDECAR_RESOURCES, SIDECAR_RESOURCES], toMi(store.storage));
-}

@@ -29,7 +29,7 @@ import {
   tracingProviderName,
 } from '../blocks/instrumentation';
 import { servicePods } from '../blocks/meta';
-import { footprint, sidecarAnnotations, type Footprint } from '../blocks/quota';
+import { sidecarAnnotations } from '../blocks/quota';
 import type { ResourcePreset } from '../catalogue/resources';
 import type { EnvironmentModel } from '../platform/model';
 import { PlatformChart } from './platform-chart';
@@ -64,14 +64,6 @@ export function jaegerEndpoint(env: Pick<EnvironmentModel, 'addons'>): string {
 /** Collector replicas: two wherever the environment runs more than one replica of anything. */
 export function collectorReplicas(env: EnvironmentModel): number {
   return env.services.some((s) => s.replicas > 1) ? 2 : 1;
-}
-
-/**
- * What the collector pods can claim at their largest (a rolling update adds
- * one pod; each has an Istio sidecar), for the namespace's ResourceQuota.
- */
-export function telemetryFootprints(env: EnvironmentModel): { namespace: string; footprint: Footprint }[] {
-  return [{ namespace: env.telemetry.namespace, footprint: footprint(collectorReplicas(env) + 1, [COLLECTOR_RESOURCES]) }];
 }
 
 /** The collector pipeline configuration (also checked for consistency by the tests). */

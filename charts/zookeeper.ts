@@ -4,7 +4,6 @@ import { containerSecurityContext } from '../blocks/security';
 import { contentHash } from '../blocks/hash';
 import { ANNOTATION } from '../blocks/meta';
 import { toK8sResources } from '../catalogue/resources';
-import { footprint as podFootprint, toMi, type Footprint } from '../blocks/quota';
 import {
   DATA_VOLUME,
   disruptionBudget,
@@ -211,7 +210,3 @@ export class ZooKeeperChart extends PlatformChart {
   }
 }
 
-/** Every server: one container (metrics are built in) + mesh sidecar, one claim. */
-export function footprint(store: StoreModel): Footprint {
-  return podFootprint(store.replicas, [store.resources], toMi(store.storage));
-}

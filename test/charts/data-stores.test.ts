@@ -10,12 +10,8 @@ import type { KubeObject } from '../../blocks/kube-object';
 import type { PlatformSpecInput } from '../../platform/schema';
 import { sentinelQuorum } from '../../charts/redis';
 import { PROVISION_SCRIPT } from '../../charts/postgres';
-import { storeFootprint } from '../../charts/data';
-import * as postgresChart from '../../charts/postgres';
+import { workloadFootprint } from '../../blocks/footprint';
 import * as kafkaChart from '../../charts/kafka';
-import { footprint as podFootprint, toMi } from '../../blocks/quota';
-import { addFootprints } from '../../blocks/quota';
-import { hookJobFootprint } from '../../blocks/stateful';
 import { STORE_METRICS, storeMetricsEndpoints, type StoreMetrics as StoreMetricsT } from '../../catalogue/stores';
 import type { StoreModel } from '../../platform/model';
 
@@ -408,10 +404,10 @@ describe('data layer: kafka_exporter', () => {
   });
 
   it('is counted in the data namespace quota', () => {
-    const env = rendered.model.environments.find((e) => e.name === 'prod')!;
-    const kafka = env.stores.find((s) => s.kind === 'kafka')!;
-    expect(storeFootprint(env, kafka)).toEqual(addFootprints([podFootprint(kafka.replicas, [kafka.resources], toMi(kafka.storage)), kafkaChart.exporterFootprint(), hookJobFootprint()]));
-    expect(kafkaChart.exporterFootprint().pods).toBe(1);
+    // Recreate: never a second exporter pod during a rollout.
+    expect(workloadFootprint(rendered.get('Deployment', 'kafka-exporter', { env: 'prod' })).pods).toBe(1);
+    const brokers = workloadFootprint(rendered.get('StatefulSet', 'kafka', { env: 'prod' }));
+    expect([brokers.pods, brokers.claims]).toEqual([3, 3]);
   });
 
   it('speaks the Kafka protocol version of the spec', () => {
@@ -583,9 +579,9 @@ describe('data layer: PostgreSQL provisioning Job', () => {
   });
 
   it('its pod is counted in the data namespace quota', () => {
-    const env = rendered.model.environments.find((e) => e.name === 'prod')!;
-    const pg = env.stores.find((s) => s.kind === 'postgres')!;
-    expect(storeFootprint(env, pg)).toEqual(addFootprints([postgresChart.footprint(pg), hookJobFootprint()]));
+    const job = workloadFootprint(provisionJob(rendered));
+    expect(job.pods).toBe(1);
+    expect(job.requestCpu).toBeGreaterThan(0);
   });
 
   it('a service added later with dependsOn: [postgres] gets its database on the next sync', () => {

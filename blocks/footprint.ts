@@ -1,0 +1,172 @@
+import type { KubeObject } from './kube-object';
+import { addFootprints, EMPTY_FOOTPRINT, toMi, type Footprint } from './quota';
+
+/**
+ * What the rendered workloads of a namespace can claim at their largest,
+ * read from the pod specs themselves (never from a copy of the sizes): the
+ * ResourceQuota is computed from this, so a container added to a pod is
+ * counted the moment it is rendered.
+ *
+ * Per pod, as the scheduler and the quota count it: per resource, the larger
+ * of the running containers plus native sidecars (restartable init
+ * containers) and the largest init container plus the native sidecars
+ * declared before it; plus the Istio proxy sized by the pod's
+ * `sidecar.istio.io/proxy*` annotations (the injector adds it to every pod
+ * of a meshed namespace; without them, at Istio's default size). A container
+ * without requests or limits counts as zero: the RESOURCES rule rejects it. Claims:
+ * a StatefulSet's volumeClaimTemplates and generic ephemeral volumes, per pod.
+ *
+ * Pods at their largest: a Deployment's replicas — or its autoscaler's
+ * maximum — plus the rolling-update surge (none for Recreate); a
+ * StatefulSet's replicas (it replaces pods in place); a Job's parallelism; a
+ * CronJob one Job at a time (its concurrencyPolicy must be Forbid or Replace);
+ * the OpenTelemetry operator's collector Deployment like a Deployment.
+ */
+export function namespaceFootprint(objects: readonly KubeObject[], namespace: string): Footprint {
+  const inNs = objects.filter((o) => o.metadata.namespace === namespace);
+  const maxOf = autoscaledMaximum(inNs);
+  return addFootprints(inNs.map((o) => workloadFootprint(o, maxOf.get(`${o.kind}/${o.metadata.name}`))));
+}
+
+/** The kinds whose objects run pods or bound how many run: only these need rendering to count a namespace. */
+export const COUNTED_KINDS: ReadonlySet<string> = new Set(['Deployment', 'ReplicaSet', 'StatefulSet', 'DaemonSet', 'Pod', 'Job', 'CronJob', 'OpenTelemetryCollector', 'HorizontalPodAutoscaler', 'ScaledObject']);
+
+/** One workload's footprint (EMPTY for objects that run no pods). */
+export function workloadFootprint(o: KubeObject, autoscaledMax?: number): Footprint {
+  const spec = (o.spec ?? {}) as any;
+  const ref = `${o.kind} ${o.metadata.namespace}/${o.metadata.name}`;
+  switch (o.kind) {
+    case 'Deployment': {
+      const base = autoscaledMax ?? spec.replicas ?? 1;
+      return times(base + surge(base, spec.strategy, ref), spec.template, ref);
+    }
+    case 'ReplicaSet':
+      return times(autoscaledMax ?? spec.replicas ?? 1, spec.template, ref);
+    case 'StatefulSet':
+      return times(spec.replicas ?? 1, spec.template, ref, spec.volumeClaimTemplates ?? []);
+    case 'Pod':
+      return times(1, { metadata: o.metadata, spec }, ref);
+    case 'DaemonSet':
+      throw new Error(`${ref}: a DaemonSet runs one pod per node, which no namespace quota can bound; render it outside the platform's namespaces`);
+    case 'Job':
+      return times(spec.parallelism ?? 1, spec.template, ref);
+    case 'CronJob': {
+      if (!['Forbid', 'Replace'].includes(spec.concurrencyPolicy)) throw new Error(`${ref}: concurrencyPolicy ${spec.concurrencyPolicy ?? 'Allow'} lets Jobs pile up without bound; use Forbid or Replace`);
+      return times(spec.jobTemplate?.spec?.parallelism ?? 1, spec.jobTemplate?.spec?.template, ref);
+    }
+    case 'OpenTelemetryCollector': {
+      if (spec.mode && spec.mode !== 'deployment') throw new Error(`${ref}: mode ${spec.mode} is not counted (only deployment)`);
+      const base = autoscaledMax ?? spec.autoscaler?.maxReplicas ?? spec.replicas ?? 1;
+      const pod = { metadata: { annotations: spec.podAnnotations }, spec: { containers: [{ name: 'otc-container', resources: spec.resources }] } };
+      return times(base + surge(base, undefined, ref), pod, ref);
+    }
+    default:
+      return EMPTY_FOOTPRINT;
+  }
+}
+
+/** The largest replica count an HPA or KEDA ScaledObject may set, by `Kind/name` of its target. */
+function autoscaledMaximum(objects: readonly KubeObject[]): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const o of objects) {
+    const s = (o.spec ?? {}) as any;
+    if (o.kind === 'HorizontalPodAutoscaler') out.set(`${s.scaleTargetRef.kind}/${s.scaleTargetRef.name}`, s.maxReplicas);
+    if (o.kind === 'ScaledObject') out.set(`${s.scaleTargetRef.kind ?? 'Deployment'}/${s.scaleTargetRef.name}`, s.maxReplicaCount ?? 100);
+  }
+  return out;
+}
+
+/** Extra pods a rolling update may add (`maxSurge`, 25 % by default, rounded up as Kubernetes does); none for Recreate. */
+function surge(replicas: number, strategy: any, ref: string): number {
+  if (strategy?.type === 'Recreate') return 0;
+  const s = strategy?.rollingUpdate?.maxSurge ?? '25%';
+  if (typeof s === 'number') return s;
+  const m = /^([0-9]+)%$/.exec(s);
+  if (!m) throw new Error(`${ref}: maxSurge ${s} is neither a number nor a percentage`);
+  return Math.ceil((replicas * Number(m[1])) / 100);
+}
+
+interface Sizes {
+  requestCpu: number;
+  limitCpu: number;
+  requestMemMi: number;
+  limitMemMi: number;
+}
+const KEYS = ['requestCpu', 'limitCpu', 'requestMemMi', 'limitMemMi'] as const;
+const ZERO: Sizes = { requestCpu: 0, limitCpu: 0, requestMemMi: 0, limitMemMi: 0 };
+const plus = (a: Sizes, b: Sizes): Sizes => ({ requestCpu: a.requestCpu + b.requestCpu, limitCpu: a.limitCpu + b.limitCpu, requestMemMi: a.requestMemMi + b.requestMemMi, limitMemMi: a.limitMemMi + b.limitMemMi });
+const max = (a: Sizes, b: Sizes): Sizes => Object.fromEntries(KEYS.map((k) => [k, Math.max(a[k], b[k])])) as unknown as Sizes;
+
+/** `500m` / `2` → millicores. */
+function milli(q: string | number | undefined, what: string): number {
+  if (q === undefined) return 0;
+  const s = String(q);
+  const m = /^([0-9.]+)(m?)$/.exec(s);
+  if (!m) throw new Error(`${what}: not a CPU quantity: ${s}`);
+  return Math.ceil(Number(m[1]) * (m[2] ? 1 : 1000));
+}
+
+function containerSizes(c: any, what: string): Sizes {
+  const r = c.resources ?? {};
+  return {
+    requestCpu: milli(r.requests?.cpu, `${what} requests.cpu`),
+    limitCpu: milli(r.limits?.cpu, `${what} limits.cpu`),
+    requestMemMi: toMi(String(r.requests?.memory ?? '0')),
+    limitMemMi: toMi(String(r.limits?.memory ?? '0')),
+  };
+}
+
+/**
+ * What the injector gives a proxy whose pod does not size it: Istio's chart
+ * default (`global.proxy.resources`; the add-on values here do not change it).
+ * The platform's own pods always size it (blocks/quota.ts sidecarAnnotations).
+ */
+const ISTIO_DEFAULT_PROXY = { requestCpu: '100m', limitCpu: '2000m', requestMemory: '128Mi', limitMemory: '1024Mi' } as const;
+
+/** The Istio proxy as its annotations size it (Istio's default where they do not). */
+function proxySizes(annotations: Record<string, string> | undefined, what: string): Sizes {
+  const a = annotations ?? {};
+  if (a['sidecar.istio.io/inject'] === 'false') return ZERO;
+  const keys = ['sidecar.istio.io/proxyCPU', 'sidecar.istio.io/proxyCPULimit', 'sidecar.istio.io/proxyMemory', 'sidecar.istio.io/proxyMemoryLimit'];
+  return {
+    requestCpu: milli(a[keys[0]!] ?? ISTIO_DEFAULT_PROXY.requestCpu, what),
+    limitCpu: milli(a[keys[1]!] ?? ISTIO_DEFAULT_PROXY.limitCpu, what),
+    requestMemMi: toMi(a[keys[2]!] ?? ISTIO_DEFAULT_PROXY.requestMemory),
+    limitMemMi: toMi(a[keys[3]!] ?? ISTIO_DEFAULT_PROXY.limitMemory),
+  };
+}
+
+/** One pod of `template`, as the quota counts it. */
+function podSizes(template: any, ref: string): Sizes {
+  const spec = template?.spec ?? {};
+  let sidecars = ZERO;
+  let initPeak = ZERO;
+  for (const c of spec.initContainers ?? []) {
+    const s = containerSizes(c, `${ref} init container ${c.name}`);
+    if (c.restartPolicy === 'Always') sidecars = plus(sidecars, s);
+    else initPeak = max(initPeak, plus(s, sidecars));
+  }
+  const running = (spec.containers ?? []).reduce((a: Sizes, c: any) => plus(a, containerSizes(c, `${ref} container ${c.name}`)), sidecars);
+  return plus(max(running, initPeak), proxySizes(template?.metadata?.annotations, ref));
+}
+
+/** Claims of one pod: volumeClaimTemplates (StatefulSet) and generic ephemeral volumes. */
+function podClaims(template: any, claimTemplates: readonly any[]): { storageMi: number; claims: number } {
+  const ephemeral = (template?.spec?.volumes ?? []).filter((v: any) => v.ephemeral).map((v: any) => v.ephemeral.volumeClaimTemplate);
+  const all = [...claimTemplates, ...ephemeral];
+  return { storageMi: all.reduce((a, t) => a + toMi(String(t.spec?.resources?.requests?.storage ?? '0')), 0), claims: all.length };
+}
+
+function times(pods: number, template: any, ref: string, claimTemplates: readonly any[] = []): Footprint {
+  const s = podSizes(template, ref);
+  const c = podClaims(template, claimTemplates);
+  return {
+    pods,
+    requestCpu: pods * s.requestCpu,
+    limitCpu: pods * s.limitCpu,
+    requestMemMi: pods * s.requestMemMi,
+    limitMemMi: pods * s.limitMemMi,
+    storageMi: pods * c.storageMi,
+    claims: pods * c.claims,
+  };
+}
