@@ -6,6 +6,7 @@ import { meta, type Identity } from '../blocks/meta';
 import { WAVE } from '../blocks/waves';
 import { dashboard, dashboardUid, type Dashboard, type PanelSpec } from '../blocks/grafana';
 import { kafkaExporterSeries } from '../blocks/alerts/kafka';
+import { durationQuantile, errorRatio, errorSloText, latencySloText, requestRate, requestSeries, workloadsOf } from '../blocks/signals/service';
 import type { EnvironmentModel, ServiceModel } from '../platform/model';
 import { PlatformChart } from './platform-chart';
 import { serviceIdentity } from './service';
@@ -22,38 +23,28 @@ export const FOLDER_ANNOTATION = 'grafana_folder';
 export const serviceDashboardName = (s: Pick<ServiceModel, 'name'>) => `dashboard-svc-${s.name}`;
 export const OVERVIEW_DASHBOARD_NAME = 'dashboard-overview';
 
-const requests = (ns: string, workload: string) => `reporter="destination", destination_workload_namespace="${ns}", destination_workload=${workload}`;
-
 /** Request rate, errors, duration percentiles and saturation of one service. */
 export function serviceDashboard(env: EnvironmentModel, s: ServiceModel): Dashboard {
   const ns = s.namespace;
-  const sel = requests(ns, `"${s.name}"`);
+  const sel = requestSeries(ns, { exact: s.name });
   const container = `namespace="${ns}", container="${s.name}"`;
-  const quantile = (q: number) => ({
-    expr: `histogram_quantile(${q}, sum by (le) (rate(istio_request_duration_milliseconds_bucket{${sel}}[5m])))`,
-    legendFormat: `p${Math.round(q * 100)}`,
-  });
+  const quantile = (q: number) => ({ expr: durationQuantile(q, sel), legendFormat: `p${Math.round(q * 100)}` });
   const panels: PanelSpec[] = [
     {
       title: 'Request rate',
       description: 'Requests per second received, by response code (reported by the destination sidecar).',
       unit: 'reqps',
-      targets: [{ expr: `sum by (response_code) (rate(istio_requests_total{${sel}}[5m]))`, legendFormat: '{{response_code}}' }],
+      targets: [{ expr: requestRate(sel, 'response_code'), legendFormat: '{{response_code}}' }],
     },
     {
       title: 'Error ratio (5xx)',
-      description: 'Share of requests answered with a 5xx status. SLO: below 1 %.',
+      description: `Share of requests answered with a 5xx status. SLO: ${errorSloText([s])}.`,
       unit: 'percentunit',
-      targets: [
-        {
-          expr: `sum(rate(istio_requests_total{${sel}, response_code=~"5.."}[5m])) / sum(rate(istio_requests_total{${sel}}[5m]))`,
-          legendFormat: '5xx ratio',
-        },
-      ],
+      targets: [{ expr: errorRatio(sel), legendFormat: '5xx ratio' }],
     },
     {
       title: 'Request duration',
-      description: 'Percentiles of request duration. SLO: p95 below 200 ms.',
+      description: `Percentiles of request duration. SLO: p95 below ${latencySloText([s])}.`,
       unit: 'ms',
       targets: [quantile(0.5), quantile(0.95), quantile(0.99)],
     },
@@ -91,17 +82,14 @@ export function serviceDashboard(env: EnvironmentModel, s: ServiceModel): Dashbo
   ];
   if (s.canary) {
     // The panels above show the stable track (workload `<service>`); these compare both.
-    const tracks = requests(ns, `~"${s.name}|${s.canary.name}"`);
+    const tracks = requestSeries(ns, { anyOf: workloadsOf(s) });
     panels.push(
       {
         title: 'Canary vs stable: error ratio (5xx)',
         description: `Share of 5xx answers per track (stable ${s.name}, canary ${s.canary.name}).`,
         unit: 'percentunit',
         targets: [
-          {
-            expr: `sum by (destination_workload) (rate(istio_requests_total{${tracks}, response_code=~"5.."}[5m])) / sum by (destination_workload) (rate(istio_requests_total{${tracks}}[5m]))`,
-            legendFormat: '{{destination_workload}}',
-          },
+          { expr: errorRatio(tracks, 'destination_workload'), legendFormat: '{{destination_workload}}' },
         ],
       },
       {
@@ -109,10 +97,7 @@ export function serviceDashboard(env: EnvironmentModel, s: ServiceModel): Dashbo
         description: '95th percentile of request duration per track.',
         unit: 'ms',
         targets: [
-          {
-            expr: `histogram_quantile(0.95, sum by (destination_workload, le) (rate(istio_request_duration_milliseconds_bucket{${tracks}}[5m])))`,
-            legendFormat: '{{destination_workload}}',
-          },
+          { expr: durationQuantile(0.95, tracks, 'destination_workload'), legendFormat: '{{destination_workload}}' },
         ],
       },
     );
@@ -139,8 +124,9 @@ export function serviceDashboard(env: EnvironmentModel, s: ServiceModel): Dashbo
 export function overviewDashboard(env: EnvironmentModel): Dashboard {
   const ns = env.namespace;
   // Canaries are workloads of their own, so they show next to their stable track.
-  const workloads = `~"${env.services.flatMap((s) => [s.name, ...(s.canary ? [s.canary.name] : [])]).join('|')}"`;
-  const sel = requests(ns, workloads);
+  const names = env.services.flatMap(workloadsOf);
+  const workloads = `~"${names.join('|')}"`;
+  const sel = requestSeries(ns, { anyOf: names });
   const dataNs = env.dataNamespace;
   const kinds = new Set(env.stores.map((s) => s.kind));
   const panels: PanelSpec[] = [
@@ -148,29 +134,19 @@ export function overviewDashboard(env: EnvironmentModel): Dashboard {
       title: 'Request rate by service',
       description: 'Requests per second received by each service.',
       unit: 'reqps',
-      targets: [{ expr: `sum by (destination_workload) (rate(istio_requests_total{${sel}}[5m]))`, legendFormat: '{{destination_workload}}' }],
+      targets: [{ expr: requestRate(sel, 'destination_workload'), legendFormat: '{{destination_workload}}' }],
     },
     {
       title: 'Error ratio by service (5xx)',
-      description: 'Share of requests answered with a 5xx status. SLO: below 1 %.',
+      description: `Share of requests answered with a 5xx status. SLO: ${errorSloText(env.services)}.`,
       unit: 'percentunit',
-      targets: [
-        {
-          expr: `sum by (destination_workload) (rate(istio_requests_total{${sel}, response_code=~"5.."}[5m])) / sum by (destination_workload) (rate(istio_requests_total{${sel}}[5m]))`,
-          legendFormat: '{{destination_workload}}',
-        },
-      ],
+      targets: [{ expr: errorRatio(sel, 'destination_workload'), legendFormat: '{{destination_workload}}' }],
     },
     {
       title: 'p95 duration by service',
-      description: '95th percentile of request duration. SLO: below 200 ms.',
+      description: `95th percentile of request duration. SLO: below ${latencySloText(env.services)}.`,
       unit: 'ms',
-      targets: [
-        {
-          expr: `histogram_quantile(0.95, sum by (destination_workload, le) (rate(istio_request_duration_milliseconds_bucket{${sel}}[5m])))`,
-          legendFormat: '{{destination_workload}}',
-        },
-      ],
+      targets: [{ expr: durationQuantile(0.95, sel, 'destination_workload'), legendFormat: '{{destination_workload}}' }],
     },
     {
       title: 'Unavailable replicas',

@@ -1,8 +1,6 @@
 import type { EnvironmentModel, ServiceModel } from '../../platform/model';
+import { durationQuantile, errorRatio, ratio, requestSeries, workloadsOf } from '../signals/service';
 import { anyOf, type Alert, type AlertGroup } from './types';
-
-/** A service's workloads as Istio names them: the service and, if it has one, its canary (held to the same SLO). */
-const workloadsOf = (s: ServiceModel) => [s.name, ...(s.canary ? [s.canary.name] : [])];
 
 /**
  * The services grouped by one SLO threshold, in spec order of first
@@ -15,9 +13,6 @@ function byThreshold(services: readonly ServiceModel[], threshold: (s: ServiceMo
   return [...groups].map(([value, workloads]) => ({ value, workloads }));
 }
 
-/** A percentage as a ratio without floating-point noise (0.7 % → 0.007, not 0.006999…). */
-const ratio = (percent: number) => Number((percent / 100).toPrecision(12));
-
 /**
  * The services' SLO alerts, from the mesh's request metrics (reported by the
  * destination sidecar, so they are the same for every runtime) and from
@@ -29,11 +24,11 @@ export function serviceAlerts(env: EnvironmentModel): AlertGroup | undefined {
   const ns = env.namespace;
   // A canary is its own workload (`<service>-canary`): its errors and latency alert on their own.
   const workloads = anyOf(env.services.flatMap(workloadsOf));
-  const istio = (names: readonly string[]) => `reporter="destination", destination_workload_namespace="${ns}", destination_workload=~"${anyOf(names)}"`;
+  const istio = (names: readonly string[]) => requestSeries(ns, { anyOf: names });
   const latency = byThreshold(env.services, (s) => s.slo.latencyP95Ms).map(
     ({ value, workloads: names }): Alert => ({
       alert: 'ServiceLatencyP95High',
-      expr: `histogram_quantile(0.95, sum by (destination_workload, le) (rate(istio_request_duration_milliseconds_bucket{${istio(names)}}[5m]))) > ${value}`,
+      expr: `${durationQuantile(0.95, istio(names), 'destination_workload')} > ${value}`,
       for: '10m',
       severity: 'warning',
       summary: `{{ $labels.destination_workload }} p95 latency is above ${value} ms`,
@@ -43,9 +38,7 @@ export function serviceAlerts(env: EnvironmentModel): AlertGroup | undefined {
   const errors = byThreshold(env.services, (s) => s.slo.errorRatePercent).map(
     ({ value, workloads: names }): Alert => ({
       alert: 'ServiceErrorRateHigh',
-      expr:
-        `sum by (destination_workload) (rate(istio_requests_total{${istio(names)}, response_code=~"5.."}[5m]))` +
-        ` / sum by (destination_workload) (rate(istio_requests_total{${istio(names)}}[5m])) > ${ratio(value)}`,
+      expr: `${errorRatio(istio(names), 'destination_workload')} > ${ratio(value)}`,
       for: '5m',
       severity: 'critical',
       summary: `{{ $labels.destination_workload }} answers more than ${value}% of requests with 5xx`,

@@ -283,6 +283,41 @@ describe('Grafana dashboards', () => {
   });
 });
 
+describe('one signal, one SLO: alerts and dashboards read the same thresholds and queries', () => {
+  const spec = smallPlatform() as any;
+  spec.services.find((s: any) => s.name === 'api').slo = { latencyP95Ms: 500, errorRatePercent: 5 };
+  const custom = render(spec);
+  const dashboardOf = (name: string) => JSON.parse((custom.get('ConfigMap', name, { env: 'prod' }).data as Record<string, string>)[`${name}.json`]!);
+  const panel = (d: any, title: string) => d.panels.find((p: any) => p.title === title);
+  const alerts = (custom.find('PrometheusRule', { env: 'prod' })[0] as any).spec.groups.flatMap((g: any) => g.rules);
+
+  it("a service's dashboard states its own SLO, the one its alerts fire on", () => {
+    const api = dashboardOf('dashboard-svc-api');
+    expect(panel(api, 'Error ratio (5xx)').description).toContain('SLO: below 5 %.');
+    expect(panel(api, 'Request duration').description).toContain('SLO: p95 below 500 ms.');
+    const mailer = dashboardOf('dashboard-svc-mailer');
+    expect(panel(mailer, 'Error ratio (5xx)').description).toContain('SLO: below 1 %.');
+    expect(panel(mailer, 'Request duration').description).toContain('SLO: p95 below 200 ms.');
+    const errorAlerts = alerts.filter((a: any) => a.alert === 'ServiceErrorRateHigh').map((a: any) => a.expr);
+    expect(errorAlerts.some((e: string) => e.includes('destination_workload=~"api"') && e.endsWith('> 0.05'))).toBe(true);
+    const latencyAlerts = alerts.filter((a: any) => a.alert === 'ServiceLatencyP95High').map((a: any) => a.expr);
+    expect(latencyAlerts.some((e: string) => e.includes('destination_workload=~"api"') && e.endsWith('> 500'))).toBe(true);
+  });
+
+  it('the overview names each service’s SLO when they differ', () => {
+    const overview = dashboardOf('dashboard-overview');
+    expect(panel(overview, 'Error ratio by service (5xx)').description).toMatch(/SLO: below api 5 %, .*worker 1 %/);
+    expect(panel(overview, 'p95 duration by service').description).toMatch(/SLO: below api 500 ms, .*worker 200 ms/);
+  });
+
+  it("the dashboard plots the alert's own query (the alert adds only the threshold)", () => {
+    const api = dashboardOf('dashboard-overview');
+    const plotted = panel(api, 'Error ratio by service (5xx)').targets[0].expr.replace(/destination_workload=~"[^"]*"/g, 'W');
+    const alerted = alerts.find((a: any) => a.alert === 'ServiceErrorRateHigh').expr.replace(/destination_workload=~"[^"]*"/g, 'W').replace(/ > [0-9.]+$/, '');
+    expect(plotted).toBe(alerted);
+  });
+});
+
 describe('KEDA', () => {
   it('scales Kafka consumers on lag instead of CPU, never both', () => {
     const so = r.get('ScaledObject', 'mailer', { env: 'prod', namespace: 'acme-prod' }).spec as any;
