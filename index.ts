@@ -21,10 +21,10 @@ export { addPlatformCharts, type PlatformCharts, type EnvironmentCharts } from '
 export { addArgoCdCharts } from './charts/argocd';
 export { EnvironmentChart, type EnvironmentProps } from './charts/environment';
 export { ServiceChart, type ServiceProps } from './charts/service';
-export { PostgresChart, type PostgresProps } from './charts/postgres';
-export { RedisChart, type RedisProps } from './charts/redis';
-export { ZooKeeperChart, type ZooKeeperProps } from './charts/zookeeper';
-export { KafkaChart, type KafkaProps } from './charts/kafka';
+export { PostgresChart, type PostgresProps } from './stores/postgres/chart';
+export { RedisChart, type RedisProps } from './stores/redis/chart';
+export { ZooKeeperChart, type ZooKeeperProps } from './stores/zookeeper/chart';
+export { KafkaChart, type KafkaProps } from './stores/kafka/chart';
 export { MeshChart, type MeshProps } from './charts/mesh';
 export { MeshSecurityChart, type MeshSecurityProps } from './charts/mesh-security';
 export { MeshEgressChart, type MeshEgressProps } from './charts/mesh-egress';

@@ -60,11 +60,6 @@ export function prometheusPeer(env: Pick<EnvironmentModel, 'addons'>) {
 /** Labels of the KEDA operator's pods (the KEDA Helm chart's), in `cluster.keda.namespace`. */
 export const KEDA_OPERATOR_POD_LABELS = { 'app.kubernetes.io/name': 'keda-operator' } as const;
 
-/** The KEDA operator as a client of a store (its Kafka scaler reads consumer-group offsets), when a service scales with KEDA. */
-export function kedaOperatorClients(env: Pick<EnvironmentModel, 'addons' | 'services'>, ports: readonly number[]) {
-  return env.services.some((s) => s.scaler === 'keda') ? [{ namespace: env.addons.keda.namespace, labels: { ...KEDA_OPERATOR_POD_LABELS }, ports }] : [];
-}
-
 /**
  * istio-agent's merged metrics endpoint on every meshed pod: the pod's
  * application metrics (named by its `prometheus.io/*` annotations, see

@@ -1,6 +1,6 @@
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { ANNOTATION, LABEL, meta, metricsMergeAnnotations, selector, servicePods, type Identity } from './meta';
+import { ANNOTATION, meta, metricsMergeAnnotations, selector, type Identity } from './meta';
 import { WAVE } from './waves';
 import { containerSecurityContext, podSecurityContext } from './security';
 import { sidecarAnnotations } from './quota';
@@ -10,6 +10,7 @@ import { statefulPlacement } from './scheduling';
 import { METRICS_PORT_NAME, STORE_ENDPOINTS, STORE_METRICS, STORE_METRICS_COMPONENT, type StoreMetrics } from '../catalogue/stores';
 import type { EnvironmentModel, StoreModel } from '../platform/model';
 import type { DataStoreName } from '../catalogue/stores';
+import type { StoreClient } from './store-clients';
 
 /**
  * Building blocks every data store is made of (the role of Bitnami's common
@@ -315,7 +316,8 @@ export interface StorePolicyProps {
   /** Ports the store's own pods use among themselves (replication, quorum, gossip). */
   readonly peerPorts: readonly number[];
   /** Extra client pods (peer → ports), e.g. Kafka for ZooKeeper, the topic Job for Kafka. */
-  readonly extraClients?: readonly { readonly namespace: string; readonly labels: Record<string, string>; readonly ports: readonly number[] }[];
+  /** Every workload that may connect (stores/<kind>: the same list the store's AuthorizationPolicy admits). */
+  readonly clients: readonly StoreClient[];
   /** Extra egress (e.g. Kafka → ZooKeeper). */
   readonly extraEgress?: readonly { readonly namespace: string; readonly labels: Record<string, string>; readonly ports: readonly number[] }[];
   readonly id: Identity;
@@ -331,8 +333,7 @@ export function storeNetworkPolicy(scope: Construct, p: StorePolicyProps): k8s.K
   const ep = STORE_ENDPOINTS[p.store.kind];
   const own = { 'app.kubernetes.io/name': ep.appName };
   const ns = p.store.namespace;
-  const clientRules = p.store.kind === 'zookeeper' ? [] : p.store.clients.map((c) => ({ from: [podsIn(p.env.namespace, servicePods(p.env.serviceIndex.get(c) ?? { name: c }))], ports: tcp(...p.clientPorts) }));
-  const extra = (p.extraClients ?? []).map((c) => ({ from: [podsIn(c.namespace, c.labels)], ports: tcp(...c.ports) }));
+  const clientRules = p.clients.map((c) => ({ from: [podsIn(c.namespace, c.pods)], ports: tcp(...c.ports) }));
   return new k8s.KubeNetworkPolicy(scope, 'network-policy', {
     metadata: metaFor(p.id, ns)(ep.service, WAVE.foundation),
     spec: {
@@ -340,7 +341,6 @@ export function storeNetworkPolicy(scope: Construct, p: StorePolicyProps): k8s.K
       policyTypes: ['Ingress', 'Egress'],
       ingress: [
         ...clientRules,
-        ...extra,
         { from: [podsIn(ns, own)], ports: tcp(...new Set([...p.peerPorts, ...p.clientPorts])) },
         prometheusIngress(p.env),
       ],
@@ -453,11 +453,6 @@ export const HOOK_JOB_RESOURCES: ResourcePreset = TIER_RESOURCES.small;
 /** The identity of a hook Job: its own name/instance (its NetworkPolicy and the store's select it by name), the store's version. */
 export function hookJobIdentity(env: Pick<EnvironmentModel, 'platform'>, store: Pick<StoreModel, 'version'>, name: string, component: string): Identity {
   return { name, instance: name, component, partOf: env.platform, version: store.version };
-}
-
-/** The store NetworkPolicy's `extraClients` entry that admits hook Job `name` (see storeNetworkPolicy). */
-export function hookJobClient(namespace: string, name: string, ports: readonly number[]) {
-  return { namespace, labels: { [LABEL.name]: name }, ports };
 }
 
 /** One container of a data-layer Job's pod (a hook Job or a scheduled Job). */

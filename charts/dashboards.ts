@@ -1,11 +1,10 @@
-import { POSTGRES_BACKUP_CHECK, POSTGRES_RESTORE_TEST } from './postgres-backup';
-import { REDIS_BACKUP } from './redis-backup';
 import { k8s } from 'cdk8s-plus-28';
+import { STORE_KINDS } from '../stores';
 import type { Construct } from 'constructs';
 import { meta, type Identity } from '../blocks/meta';
 import { WAVE } from '../blocks/waves';
 import { dashboard, dashboardUid, type Dashboard, type PanelSpec } from '../blocks/grafana';
-import { kafkaExporterSeries } from '../blocks/alerts/kafka';
+import { kafkaExporterSeries } from '../stores/kafka/alerts';
 import { durationQuantile, errorRatio, errorSloText, latencySloText, requestRate, requestSeries, workloadsOf } from '../blocks/signals/service';
 import type { EnvironmentModel, ServiceModel } from '../platform/model';
 import { PlatformChart } from './platform-chart';
@@ -127,8 +126,6 @@ export function overviewDashboard(env: EnvironmentModel): Dashboard {
   const names = env.services.flatMap(workloadsOf);
   const workloads = `~"${names.join('|')}"`;
   const sel = requestSeries(ns, { anyOf: names });
-  const dataNs = env.dataNamespace;
-  const kinds = new Set(env.stores.map((s) => s.kind));
   const panels: PanelSpec[] = [
     {
       title: 'Request rate by service',
@@ -155,46 +152,12 @@ export function overviewDashboard(env: EnvironmentModel): Dashboard {
       targets: [{ expr: `sum by (deployment) (kube_deployment_status_replicas_unavailable{namespace="${ns}", deployment=${workloads}})`, legendFormat: '{{deployment}}' }],
     },
   ];
-  const storeHealth = [
-    ...(kinds.has('postgres') ? [{ expr: `sum(pg_up{namespace="${dataNs}"})`, legendFormat: 'PostgreSQL up' }] : []),
-    ...(kinds.has('redis') ? [{ expr: `sum(redis_up{namespace="${dataNs}"})`, legendFormat: 'Redis up' }] : []),
-    ...(kinds.has('kafka') ? [{ expr: `max(kafka_brokers{${kafkaExporterSeries(dataNs)}})`, legendFormat: 'Kafka brokers' }] : []),
-    ...(kinds.has('zookeeper') ? [{ expr: `sum(up{namespace="${dataNs}", job="zookeeper-metrics"})`, legendFormat: 'ZooKeeper members up' }] : []),
-  ];
+  // Each store kind's own series and panels (stores/<kind>/index.ts), in catalogue order.
+  const storeHealth = env.stores.map((st) => STORE_KINDS[st.kind].health(st.namespace));
   if (storeHealth.length) {
     panels.push({ title: 'Data stores', description: 'Live instances of each data store.', unit: 'short', type: 'stat', targets: storeHealth });
   }
-  // Backups: one panel per backed-up store, from the same series its alerts read.
-  const lastSuccess = (cronjob: string) => ({ expr: `time() - max(kube_cronjob_status_last_successful_time{namespace="${dataNs}", cronjob="${cronjob}"})`, legendFormat: `${cronjob}: last success` });
-  for (const st of env.stores.filter((x) => x.backup)) {
-    if (st.kind === 'postgres') {
-      panels.push({
-        title: 'PostgreSQL backups',
-        description: `Age of the newest archived WAL segment (a restore can reach up to it), and time since the hourly backup check and the daily restore test last passed. Full backups every ${st.backup!.everyHours} h, kept ${st.backup!.retentionDays} days.`,
-        unit: 's',
-        targets: [
-          { expr: `max(pg_stat_archiver_last_archive_age{namespace="${dataNs}"})`, legendFormat: 'last WAL archived' },
-          lastSuccess(POSTGRES_BACKUP_CHECK),
-          lastSuccess(POSTGRES_RESTORE_TEST),
-        ],
-      });
-    } else if (st.kind === 'redis') {
-      panels.push({
-        title: 'Redis snapshots',
-        description: `Time since the last RDB snapshot reached the bucket (every ${st.backup!.everyHours} h, kept ${st.backup!.retentionDays} days).`,
-        unit: 's',
-        targets: [lastSuccess(REDIS_BACKUP)],
-      });
-    }
-  }
-  if (kinds.has('kafka') && env.services.some((s) => s.consumes.length > 0)) {
-    panels.push({
-      title: 'Kafka consumer lag',
-      description: 'Messages not yet consumed, per consumer group.',
-      unit: 'short',
-      targets: [{ expr: `sum by (consumergroup) (kafka_consumergroup_lag{${kafkaExporterSeries(dataNs)}})`, legendFormat: '{{consumergroup}}' }],
-    });
-  }
+  for (const st of env.stores) panels.push(...(STORE_KINDS[st.kind].overviewPanels?.(env, st) ?? []));
   return dashboard({
     uid: dashboardUid(env.platform, env.name, 'overview'),
     title: `${env.platform} / ${env.name} / overview`,

@@ -8,7 +8,7 @@ import { MeshSecurityChart } from './mesh-security';
 import { MeshEgressChart } from './mesh-egress';
 import { MonitoringChart } from './monitoring';
 import { DashboardsChart } from './dashboards';
-import { addDataCharts } from './data';
+import { addDataCharts } from '../stores';
 import { TelemetryChart } from './telemetry';
 import { KedaChart, kedaServices } from './keda';
 

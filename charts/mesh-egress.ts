@@ -1,4 +1,5 @@
 import type { Construct } from 'constructs';
+import { STORE_KINDS } from '../stores';
 import { ServiceEntry, ServiceEntrySpecLocation, ServiceEntrySpecResolution, Sidecar, SidecarSpecOutboundTrafficPolicyMode } from '../imports/istio-networking.istio.io';
 import { LABEL, meta, type Identity } from '../blocks/meta';
 import { WAVE } from '../blocks/waves';
@@ -6,12 +7,6 @@ import { CLUSTER_DNS_SIDECAR_HOST } from '../blocks/network';
 import type { EnvironmentModel, ExternalEndpoint } from '../platform/model';
 import { PlatformChart } from './platform-chart';
 import { bucketHosts } from '../blocks/backup';
-import { POSTGRES_PRIMARY } from './postgres';
-import { POSTGRES_BACKUP_CHECK, POSTGRES_RESTORE_TEST } from './postgres-backup';
-import { REDIS_NAME } from './redis';
-import { REDIS_BACKUP } from './redis-backup';
-import { STORE_ENDPOINTS } from '../catalogue/stores';
-import type { DataStoreName } from '../catalogue/stores';
 
 export interface MeshEgressProps {
   readonly env: EnvironmentModel;
@@ -140,17 +135,6 @@ export function clusterHosts(env: Pick<EnvironmentModel, 'namespace' | 'dataName
 
 /** The pods that reach the backup bucket: each backed-up store's backup workloads (by the labels that select their pods). */
 export function backupWorkloads(env: Pick<EnvironmentModel, 'stores'>): { name: string; labels: Record<string, string> }[] {
-  return env.stores.filter((st) => st.backup).flatMap((st) => BACKUP_WORKLOADS[st.kind] ?? []);
+  return env.stores.filter((st) => st.backup).flatMap((st) => (STORE_KINDS[st.kind].bucketClients ?? []).map((w) => ({ name: w.name, labels: { ...w.labels } })));
 }
 
-const BACKUP_WORKLOADS: Partial<Record<DataStoreName, { name: string; labels: Record<string, string> }[]>> = {
-  postgres: [
-    { name: POSTGRES_PRIMARY, labels: { [LABEL.name]: STORE_ENDPOINTS.postgres.appName, [LABEL.instance]: POSTGRES_PRIMARY } },
-    { name: POSTGRES_BACKUP_CHECK, labels: { [LABEL.name]: POSTGRES_BACKUP_CHECK } },
-    { name: POSTGRES_RESTORE_TEST, labels: { [LABEL.name]: POSTGRES_RESTORE_TEST } },
-  ],
-  redis: [
-    { name: REDIS_NAME, labels: { [LABEL.name]: STORE_ENDPOINTS.redis.appName } },
-    { name: REDIS_BACKUP, labels: { [LABEL.name]: REDIS_BACKUP } },
-  ],
-};

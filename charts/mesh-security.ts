@@ -2,7 +2,9 @@ import type { Construct } from 'constructs';
 import { AuthorizationPolicy, AuthorizationPolicySpecAction, PeerAuthentication, PeerAuthenticationSpecMtlsMode } from '../imports/istio-security.istio.io';
 import { meta, servicePods, type Identity } from '../blocks/meta';
 import { WAVE } from '../blocks/waves';
-import { KAFKA_EXPORTER, STORE_ENDPOINTS } from '../catalogue/stores';
+import { STORE_ENDPOINTS } from '../catalogue/stores';
+import { clientPrincipal, principal } from '../blocks/store-clients';
+import { STORE_KINDS } from '../stores';
 import type { EnvironmentModel, ServiceModel, StoreModel } from '../platform/model';
 import { PlatformChart } from './platform-chart';
 import { serviceIdentity } from './service';
@@ -11,10 +13,7 @@ export interface MeshSecurityProps {
   readonly env: EnvironmentModel;
 }
 
-/** The SPIFFE-style principal Istio gives a workload running as `serviceAccount` in `namespace`. */
-export function principal(namespace: string, serviceAccount: string): string {
-  return `cluster.local/ns/${namespace}/sa/${serviceAccount}`;
-}
+export { principal };
 
 /** Principal of a platform service (its ServiceAccount is named like the service). */
 export function servicePrincipal(env: Pick<EnvironmentModel, 'namespace'>, service: string): string {
@@ -39,15 +38,14 @@ export function serviceCallerPrincipals(env: EnvironmentModel, s: ServiceModel):
 }
 
 /**
- * Who may connect to a data store's client ports: its clients (services whose
- * `dependsOn` names it; for ZooKeeper the Kafka brokers) and, for Kafka,
- * kafka_exporter and the KEDA operator when a service scales on consumer lag.
+ * Who may connect to a data store's client ports: the principals of the
+ * workloads its registry entry lists (stores/<kind>: the same list its
+ * NetworkPolicy admits), except the store's own account, which the peer rule
+ * already admits on every port (its Jobs run as it).
  */
 export function storeClientPrincipals(env: EnvironmentModel, store: StoreModel): string[] {
-  const clients = store.kind === 'zookeeper' ? [storePrincipal(env, 'kafka')] : store.clients.map((c) => servicePrincipal(env, c));
-  const keda = store.kind === 'kafka' && env.services.some((s) => s.scaler === 'keda') ? [principal(env.addons.keda.namespace, env.addons.keda.serviceAccount)] : [];
-  const exporter = store.kind === 'kafka' ? [principal(store.namespace, KAFKA_EXPORTER.serviceAccount)] : [];
-  return [...new Set([...clients, ...keda, ...exporter])].sort();
+  const own = storePrincipal(env, store.kind);
+  return [...new Set(STORE_KINDS[store.kind].clients(env, store).map(clientPrincipal))].filter((p) => p !== own).sort();
 }
 
 /**

@@ -8,7 +8,7 @@ import { STORE_METRICS_COMPONENT, storeMetricsEndpoints } from '../catalogue/sto
 import { COLLECTOR_SELF_METRICS } from '../blocks/instrumentation';
 import { MERGED_METRICS } from '../blocks/network';
 import { METRICS_PORT_NAME } from '../catalogue/stores';
-import { alertGroups, runbookAnchor } from '../blocks/alerts';
+import { alertGroups, runbookAnchor } from './alerts';
 import type { EnvironmentModel } from '../platform/model';
 import { PlatformChart } from './platform-chart';
 import { serviceIdentity } from './service';

@@ -1,6 +1,6 @@
 import type { EnvironmentSpec, PlatformSpec, ServiceSpec } from './schema';
 import { CANARY_SUFFIX } from '../catalogue/names';
-import { DATA_STORES, DEPENDABLE_STORES, type DataStoreName } from '../catalogue/stores';
+import { DATA_STORES, DEPENDABLE_STORES, STORE_CATALOGUE, type DataStoreName } from '../catalogue/stores';
 import type { Tier } from '../catalogue/resources';
 import { TIER_RESOURCES, withSurge, type ResourcePreset } from '../catalogue/resources';
 import { POSTGRES_MAX_CONNECTIONS, POSTGRES_POOL_PER_POD, POSTGRES_RESERVED_CONNECTIONS, storeConnectionEnv } from '../catalogue/stores';
@@ -151,8 +151,6 @@ export interface StoreModel {
   readonly backup?: StoreBackupModel;
 }
 
-/** The kinds of store that are backed up (Kafka and ZooKeeper are replicated, not backed up: docs/runbooks.md). */
-export const BACKED_UP_STORES = ['postgres', 'redis'] as const satisfies readonly DataStoreName[];
 
 export interface StoreBackupModel {
   readonly objectStore: NonNullable<EnvironmentSpec['backups']>['objectStore'];
@@ -316,7 +314,9 @@ function resolveEnvironment(spec: PlatformSpec, envName: string, graph: Dependen
     const store = spec.dataStores[kind];
     if (!store) return [];
     const perEnv = store.environments[envName]!;
-    const clients = kind === 'zookeeper' ? ['kafka'] : graph.callersOf(kind);
+    const catalogue = STORE_CATALOGUE[kind];
+    // Services that name it in dependsOn, or (ZooKeeper) the stores whose pods are its clients.
+    const clients = catalogue.dependable ? graph.callersOf(kind) : [...(catalogue.clientStores ?? [])];
     return [
       {
         kind,
@@ -328,7 +328,7 @@ function resolveEnvironment(spec: PlatformSpec, envName: string, graph: Dependen
         ...(perEnv.storageClass ? { storageClass: perEnv.storageClass } : {}),
         namespace: dataNamespace,
         clients,
-        ...(env.backups && (BACKED_UP_STORES as readonly string[]).includes(kind)
+        ...(env.backups && catalogue.backup !== 'none'
           ? {
               backup: {
                 objectStore: env.backups.objectStore,

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ADDON_NAMES } from '../catalogue/addons';
 import { TIERS } from '../catalogue/resources';
-import { DATA_STORES, DEPENDABLE_STORES, kafkaZooKeeperModeProblem } from '../catalogue/stores';
+import { DATA_STORES, DEPENDABLE_STORES, STORE_CATALOGUE } from '../catalogue/stores';
 import { CANARY_SUFFIX } from '../catalogue/names';
 
 /**
@@ -390,7 +390,8 @@ export function crossCheck(raw: PlatformSpec, push: (path: (string | number)[], 
     const grace = typeof sd.gracePeriodSeconds === 'number' ? sd.gracePeriodSeconds : DEFAULT_SHUTDOWN.gracePeriodSeconds;
     if (preStop >= grace) push(['services', i, 'shutdown', 'preStopSeconds'], `preStopSeconds (${preStop}) must be less than gracePeriodSeconds (${grace}): the pod is killed at the end of its grace period`);
   });
-  const stores = new Set(Object.keys(spec.dataStores).filter((k) => spec.dataStores[k]));
+  const storeKinds = DATA_STORES.filter((k) => spec.dataStores[k]);
+  const stores: ReadonlySet<string> = new Set(storeKinds);
   // All services of an environment share one namespace, hence one set of egress listeners.
   const tcpHostsByPort = new Map<number, string>();
   spec.services.forEach((s, i) => {
@@ -427,18 +428,24 @@ export function crossCheck(raw: PlatformSpec, push: (path: (string | number)[], 
       push(['services', i, 'dependsOn'], `produces/consumes Kafka topics, so dependsOn must include 'kafka'`);
     }
   });
-  if (stores.has('kafka') && !stores.has('zookeeper')) push(['dataStores', 'kafka'], 'kafka runs in ZooKeeper mode and needs dataStores.zookeeper');
-  const kafka = obj(spec.dataStores.kafka);
-  const kafkaVersions: [(string | number)[], unknown][] = [
-    [['dataStores', 'kafka', 'version'], kafka.version],
-    ...Object.entries(obj(kafka.environments)).map(([env, e]): [(string | number)[], unknown] => [['dataStores', 'kafka', 'environments', env, 'version'], obj(e).version]),
-  ];
-  for (const [path, version] of kafkaVersions) {
-    const problem = typeof version === 'string' ? kafkaZooKeeperModeProblem(version) : undefined;
-    if (problem) push(path, problem);
+  for (const store of storeKinds) {
+    const kind = STORE_CATALOGUE[store];
+    for (const needed of kind.requires ?? []) {
+      if (!stores.has(needed)) push(['dataStores', store], `${store} needs dataStores.${needed} (${kind.title} cannot run without ${STORE_CATALOGUE[needed].title})`);
+    }
+    if (!kind.versionProblem) continue;
+    const entry = obj(spec.dataStores[store]);
+    const versions: [(string | number)[], unknown][] = [
+      [['dataStores', store, 'version'], entry.version],
+      ...Object.entries(obj(entry.environments)).map(([env, e]): [(string | number)[], unknown] => [['dataStores', store, 'environments', env, 'version'], obj(e).version]),
+    ];
+    for (const [path, version] of versions) {
+      const problem = typeof version === 'string' ? kind.versionProblem(version) : undefined;
+      if (problem) push(path, problem);
+    }
   }
   const envNames = Object.keys(spec.environments);
-  for (const store of stores) {
+  for (const store of storeKinds) {
     const perEnv = obj(obj(spec.dataStores[store]).environments);
     for (const env of envNames) {
       if (!perEnv[env]) push(['dataStores', store, 'environments'], `missing environment '${env}'`);
@@ -446,8 +453,11 @@ export function crossCheck(raw: PlatformSpec, push: (path: (string | number)[], 
     for (const env of Object.keys(perEnv)) {
       if (!spec.environments[env]) push(['dataStores', store, 'environments', env], `'${env}' is not an environment`);
       if (obj(perEnv[env]).restoreTo === undefined) continue;
-      // Only PostgreSQL keeps a WAL archive to replay to a point in time; it needs the environment's backups.
-      if (store !== 'postgres') push(['dataStores', store, 'environments', env, 'restoreTo'], `only postgres restores to a point in time (${store}: see docs/runbooks.md)`);
+      // Only a store with a WAL archive (PostgreSQL) replays to a point in time; it needs the environment's backups.
+      if (STORE_CATALOGUE[store].backup !== 'point-in-time') {
+        const which = DATA_STORES.filter((k) => STORE_CATALOGUE[k].backup === 'point-in-time').join(', ');
+        push(['dataStores', store, 'environments', env, 'restoreTo'], `only ${which} restores to a point in time (${store}: see docs/runbooks.md)`);
+      }
       else if (spec.environments[env] && !obj(spec.environments[env]).backups) push(['dataStores', store, 'environments', env, 'restoreTo'], `needs environments.${env}.backups (the archive to restore from)`);
     }
   }

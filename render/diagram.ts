@@ -1,3 +1,4 @@
+import { STORE_CATALOGUE } from '../catalogue/stores';
 import type { EnvironmentModel, PlatformModel } from '../platform/model';
 
 /** Default location of the generated architecture document (outside dist/: Argo CD never reads it). */
@@ -59,7 +60,8 @@ export function architectureDiagram(model: PlatformModel): string {
   });
   const hasStore = (k: string) => env.stores.some((s) => s.kind === k);
   if (env.topics.length && hasStore('kafka')) out.push(`  topics -.-|${label('stored in')}| ${storeId('kafka')}`);
-  if (hasStore('kafka') && hasStore('zookeeper')) out.push(`  ${storeId('kafka')} --- ${storeId('zookeeper')}`);
+  // A store that cannot run without another (the catalogue's `requires`: Kafka → ZooKeeper) is drawn next to it.
+  for (const st of env.stores) for (const needed of STORE_CATALOGUE[st.kind].requires ?? []) if (hasStore(needed)) out.push(`  ${storeId(st.kind)} --- ${storeId(needed)}`);
 
   const addons = model.addons;
   out.push(`  subgraph observability[${label('Observability')}]`);

@@ -1,3 +1,4 @@
+import { cronJobLastSuccessSeries } from '../signals/cronjob';
 import type { Alert } from './types';
 
 /**
@@ -20,7 +21,7 @@ export function cronJobBackupAlerts(p: {
   /** What no success at all means. */
   readonly neverMeans: string;
 }): Alert[] {
-  const series = `kube_cronjob_status_last_successful_time{namespace="${p.namespace}", cronjob="${p.cronjob}"}`;
+  const series = cronJobLastSuccessSeries(p.namespace, p.cronjob);
   return [
     {
       alert: `${p.name}Stale`,

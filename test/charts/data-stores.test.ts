@@ -8,10 +8,10 @@ import { smallPlatform } from '../helpers/fixtures';
 import { schemaErrors } from '../helpers/kube-schema';
 import type { KubeObject } from '../../blocks/kube-object';
 import type { PlatformSpecInput } from '../../platform/schema';
-import { sentinelQuorum } from '../../charts/redis';
-import { PROVISION_SCRIPT } from '../../charts/postgres';
+import { sentinelQuorum } from '../../stores/redis/chart';
+import { PROVISION_SCRIPT } from '../../stores/postgres/chart';
 import { workloadFootprint } from '../../blocks/footprint';
-import * as kafkaChart from '../../charts/kafka';
+import * as kafkaChart from '../../stores/kafka/chart';
 import { STORE_METRICS, storeMetricsEndpoints, type StoreMetrics as StoreMetricsT } from '../../catalogue/stores';
 import type { StoreModel } from '../../platform/model';
 

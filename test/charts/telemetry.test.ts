@@ -7,7 +7,7 @@ import type { KubeObject } from '../../blocks/kube-object';
 import { render } from '../helpers/render';
 import { smallPlatform } from '../helpers/fixtures';
 import { schemaErrors } from '../helpers/kube-schema';
-import { zookeeperQuorum, zookeeperQuorumExpr } from '../../blocks/alerts/zookeeper';
+import { zookeeperQuorum, zookeeperQuorumExpr } from '../../stores/zookeeper/alerts';
 
 const spec = smallPlatform();
 const r = render(spec);

@@ -5,7 +5,7 @@ import { dirname, join, resolve } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 
 const ROOT = resolve(__dirname, '../..');
-const SOURCES = ['catalogue', 'imports', 'platform', 'blocks', 'charts', 'policy', 'render', 'diff', 'cli', 'main.ts', 'index.ts', 'examples'];
+const SOURCES = ['catalogue', 'imports', 'platform', 'blocks', 'charts', 'policy', 'render', 'diff', 'cli', 'main.ts', 'index.ts', 'examples', 'stores'];
 
 interface Violation {
   readonly from: string;
@@ -43,14 +43,19 @@ describe('layers', () => {
       // allowed: charts → blocks, render → charts.
       'charts/c.ts': "import { a } from '../blocks/a';\nexport const c = a;\n",
       'render/r.ts': "import { c } from '../charts/c';\nexport const r = c;\n",
+      // A store kind's folder: its catalogue is catalogue, the rest is charts.
+      'stores/kv/catalogue.ts': "import { chart } from './chart';\nexport const KV = { port: 1, chart };\n",
+      'stores/kv/chart.ts': "import type { Model } from '../../platform/model';\nexport const chart = (m: Model) => m.name;\n",
+      'stores/kv/alerts.ts': "import { KV } from './catalogue';\nimport { a } from '../../blocks/a';\nexport const alerts = [KV.port, a];\n",
     };
     for (const [file, text] of Object.entries(files)) {
       mkdirSync(dirname(join(twin, file)), { recursive: true });
       writeFileSync(join(twin, file), text);
     }
-    const found = cruise(twin, ['catalogue', 'platform', 'blocks', 'charts', 'render']).map((v) => `${v.rule.name}: ${v.from} → ${v.to}`);
+    const found = cruise(twin, ['catalogue', 'platform', 'blocks', 'charts', 'render', 'stores']).map((v) => `${v.rule.name}: ${v.from} → ${v.to}`);
     expect(found).toContain('layer-catalogue: catalogue/tiers.ts → platform/model.ts');
     expect(found).toContain('no-cycle: blocks/a.ts → blocks/b.ts');
-    expect(found.filter((f) => f.includes('charts/c.ts') || f.includes('render/r.ts'))).toEqual([]);
+    expect(found).toContain('layer-catalogue: stores/kv/catalogue.ts → stores/kv/chart.ts');
+    expect(found.filter((f) => /charts\/c\.ts|render\/r\.ts|stores\/kv\/alerts\.ts|layer-.*stores\/kv\/chart\.ts →/.test(f))).toEqual([]);
   }, 60_000);
 });

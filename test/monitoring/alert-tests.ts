@@ -1,5 +1,5 @@
 import type { EnvironmentModel, PlatformModel } from '../../platform/model';
-import { zookeeperQuorum } from '../../blocks/alerts/zookeeper';
+import { zookeeperQuorum } from '../../stores/zookeeper/alerts';
 
 /**
  * `promtool test rules` cases for every alert the platform renders, as

@@ -2,7 +2,7 @@ import { describe, expect, test } from 'vitest';
 import { parseSpec, parseSpecText, SpecError } from '../../platform/loader';
 import { smallPlatform } from '../helpers/fixtures';
 import { BAD_SPECS } from '../helpers/bad-specs';
-import { assertZooKeeperMode, kafkaImage } from '../../charts/kafka';
+import { assertZooKeeperMode, kafkaImage } from '../../stores/kafka/chart';
 
 /** The problems a spec produces (empty when it is valid). */
 function problems(mutate: (spec: any) => void): string[] {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { startClient, StatefulSet, testSecret, useCluster, waitFor, type Pod } from './harness';
-import { FAILOVER_DEADLINE_S } from '../../charts/redis';
+import { FAILOVER_DEADLINE_S } from '../../stores/redis/chart';
 
 /**
  * Redis with Sentinel as rendered (dist/<env>/data/redis.yaml), run with the

@@ -1,15 +1,14 @@
+import { dependentClients, kedaOperatorClient, storeJobClient, type StoreClient } from '../../blocks/store-clients';
 import { k8s } from 'cdk8s-plus-28';
 import type { Construct } from 'constructs';
-import { containerSecurityContext, podSecurityContext } from '../blocks/security';
-import { contentHash } from '../blocks/hash';
-import { ANNOTATION, LABEL, meta, selector, type Identity } from '../blocks/meta';
-import { WAVE } from '../blocks/waves';
-import { kedaOperatorClients } from '../blocks/network';
-import { toK8sResources } from '../catalogue/resources';
+import { containerSecurityContext, podSecurityContext } from '../../blocks/security';
+import { contentHash } from '../../blocks/hash';
+import { ANNOTATION, LABEL, meta, selector, type Identity } from '../../blocks/meta';
+import { WAVE } from '../../blocks/waves';
+import { toK8sResources } from '../../catalogue/resources';
 import {
   DATA_VOLUME,
   execProbe,
-  hookJobClient,
   disruptionBudget,
   exporterContainer,
   meshPodAnnotations,
@@ -30,13 +29,13 @@ import {
   workloadNetworkPolicy,
   workloadServiceAccount,
   WRITE_CONFIG,
-} from '../blocks/stateful';
-import { javaExec } from '../blocks/jvm';
-import type { EnvironmentModel, StoreModel } from '../platform/model';
-import { kafkaImageTag, kafkaZooKeeperModeProblem } from '../catalogue/stores';
-import { KAFKA_EXPORTER, STORE_METRICS, STORE_PORTS } from '../catalogue/stores';
-import { PlatformChart } from './platform-chart';
-import { ZK_CLIENT_PORT, zookeeperConnect } from './zookeeper';
+} from '../../blocks/stateful';
+import { javaExec } from '../../blocks/jvm';
+import type { EnvironmentModel, StoreModel } from '../../platform/model';
+import { kafkaImageTag, kafkaZooKeeperModeProblem } from '../../catalogue/stores';
+import { KAFKA_EXPORTER, STORE_METRICS, STORE_PORTS } from '../../catalogue/stores';
+import { PlatformChart } from '../../charts/platform-chart';
+import { ZK_CLIENT_PORT, zookeeperConnect } from '../zookeeper/chart';
 
 /**
  * The broker image: Strimzi's Kafka image for the spec's version (the tag
@@ -332,8 +331,7 @@ export class KafkaChart extends PlatformChart {
       id: brokerId,
       clientPorts: [KAFKA_PORT],
       peerPorts: [KAFKA_PORT],
-      // The topic Job, kafka_exporter, and KEDA's Kafka scaler (consumer lag) on every broker: the AuthorizationPolicy admits them too.
-      extraClients: [hookJobClient(ns, 'kafka-topics', [KAFKA_PORT]), { namespace: ns, labels: { [LABEL.name]: KAFKA_EXPORTER.name }, ports: [KAFKA_PORT] }, ...kedaOperatorClients(env, [KAFKA_PORT])],
+      clients: kafkaClients(env, store),
       extraEgress: [{ namespace: zookeeper.namespace, labels: { 'app.kubernetes.io/name': 'zookeeper' }, ports: [ZK_CLIENT_PORT] }],
     });
     kafkaExporter(this, env, store);
@@ -401,3 +399,9 @@ function kafkaExporter(scope: Construct, env: EnvironmentModel, store: StoreMode
   });
 }
 
+
+/** Who connects to the brokers: client services, the topic Job, kafka_exporter, and KEDA's Kafka scaler (consumer lag) when a service uses it. */
+export function kafkaClients(env: EnvironmentModel, store: StoreModel): StoreClient[] {
+  const exporter: StoreClient = { namespace: store.namespace, pods: { [LABEL.name]: KAFKA_EXPORTER.name }, serviceAccount: { namespace: store.namespace, name: KAFKA_EXPORTER.serviceAccount }, ports: [KAFKA_PORT] };
+  return [...dependentClients(env, store), storeJobClient(store, 'kafka-topics', [KAFKA_PORT]), exporter, ...kedaOperatorClient(env, [KAFKA_PORT])];
+}

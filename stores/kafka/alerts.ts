@@ -1,6 +1,6 @@
 import type { EnvironmentModel } from '../../platform/model';
 import { KAFKA_EXPORTER } from '../../catalogue/stores';
-import type { Alert, AlertGroup } from './types';
+import type { Alert, AlertGroup } from '../../blocks/alerts/types';
 
 /**
  * PromQL matchers of kafka_exporter's series in namespace `ns`: its

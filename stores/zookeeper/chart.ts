@@ -1,9 +1,10 @@
+import { dependentClients } from '../../blocks/store-clients';
 import { k8s } from 'cdk8s-plus-28';
 import type { Construct } from 'constructs';
-import { containerSecurityContext } from '../blocks/security';
-import { contentHash } from '../blocks/hash';
-import { ANNOTATION } from '../blocks/meta';
-import { toK8sResources } from '../catalogue/resources';
+import { containerSecurityContext } from '../../blocks/security';
+import { contentHash } from '../../blocks/hash';
+import { ANNOTATION } from '../../blocks/meta';
+import { toK8sResources } from '../../catalogue/resources';
 import {
   DATA_VOLUME,
   disruptionBudget,
@@ -21,11 +22,11 @@ import {
   storeNetworkPolicy,
   storeService,
   storeServiceAccount,
-} from '../blocks/stateful';
-import type { EnvironmentModel, StoreModel } from '../platform/model';
-import { STORE_METRICS, STORE_PORTS } from '../catalogue/stores';
-import { javaExec } from '../blocks/jvm';
-import { PlatformChart } from './platform-chart';
+} from '../../blocks/stateful';
+import type { EnvironmentModel, StoreModel } from '../../platform/model';
+import { STORE_METRICS, STORE_PORTS } from '../../catalogue/stores';
+import { javaExec } from '../../blocks/jvm';
+import { PlatformChart } from '../../charts/platform-chart';
 
 /** Official ZooKeeper image (eclipse-temurin JRE, user `zookeeper` = UID/GID 1000); the tag is the spec's version. */
 export const zookeeperImage = (version: string) => `docker.io/library/zookeeper:${version}`;
@@ -204,8 +205,8 @@ export class ZooKeeperChart extends PlatformChart {
       id: zkId,
       clientPorts: [ZK_CLIENT_PORT],
       peerPorts: [ZK_CLIENT_PORT, ZK_FOLLOWER_PORT, ZK_ELECTION_PORT],
-      // ZooKeeper's clients are the Kafka brokers (same data namespace).
-      extraClients: [{ namespace: ns, labels: { 'app.kubernetes.io/name': 'kafka' }, ports: [ZK_CLIENT_PORT] }],
+      // Its clients are the Kafka brokers (the catalogue's clientStores).
+      clients: dependentClients(env, store),
     });
   }
 }

@@ -1,15 +1,15 @@
+import { dependentClients, storeJobClient, type StoreClient } from '../../blocks/store-clients';
 import { k8s } from 'cdk8s-plus-28';
 import type { Construct } from 'constructs';
-import { containerSecurityContext } from '../blocks/security';
-import { contentHash } from '../blocks/hash';
-import { ANNOTATION, selector } from '../blocks/meta';
-import { WAVE } from '../blocks/waves';
-import { objectStoreEgress, RCLONE_IMAGE, rcloneEnv, REDIS_RESTORE_SCRIPT } from '../blocks/backup';
-import { SIDECAR_RESOURCES, toK8sResources } from '../catalogue/resources';
+import { containerSecurityContext } from '../../blocks/security';
+import { contentHash } from '../../blocks/hash';
+import { ANNOTATION, selector } from '../../blocks/meta';
+import { WAVE } from '../../blocks/waves';
+import { objectStoreEgress, RCLONE_IMAGE, rcloneEnv, REDIS_RESTORE_SCRIPT } from '../../blocks/backup';
+import { SIDECAR_RESOURCES, toK8sResources } from '../../catalogue/resources';
 import {
   DATA_VOLUME,
   disruptionBudget,
-  hookJobClient,
   execProbe,
   exporterContainer,
   memoryShare,
@@ -26,10 +26,10 @@ import {
   storeService,
   storeServiceAccount,
   WRITE_CONFIG,
-} from '../blocks/stateful';
-import type { EnvironmentModel, StoreModel } from '../platform/model';
-import { REDIS_SENTINEL_MASTER, STORE_METRICS, STORE_PORTS } from '../catalogue/stores';
-import { PlatformChart } from './platform-chart';
+} from '../../blocks/stateful';
+import type { EnvironmentModel, StoreModel } from '../../platform/model';
+import { REDIS_SENTINEL_MASTER, STORE_METRICS, STORE_PORTS } from '../../catalogue/stores';
+import { PlatformChart } from '../../charts/platform-chart';
 
 /** Official Redis image (Debian bookworm, user `redis` = UID/GID 999); the tag is the spec's version. */
 export const redisImage = (version: string) => `docker.io/library/redis:${version}-bookworm`;
@@ -338,8 +338,7 @@ export class RedisChart extends PlatformChart {
       id: nodeId,
       clientPorts: [REDIS_PORT, SENTINEL_PORT],
       peerPorts: [REDIS_PORT, SENTINEL_PORT],
-      // The snapshot Job (charts/redis-backup.ts) reads the master's RDB.
-      ...(backup ? { extraClients: [hookJobClient(ns, 'redis-backup', [REDIS_PORT, SENTINEL_PORT])] } : {}),
+      clients: redisClients(env, store),
     });
     if (backup) {
       // The restore init container reaches the bucket; NetworkPolicies add up, so this opens that and nothing else.
@@ -351,3 +350,11 @@ export class RedisChart extends PlatformChart {
   }
 }
 
+
+/** Who connects to Redis: its client services, and the snapshot Job (stores/redis/backup.ts) that reads the master's RDB. */
+export function redisClients(env: EnvironmentModel, store: StoreModel): StoreClient[] {
+  return [...dependentClients(env, store), ...(store.backup ? [storeJobClient(store, REDIS_BACKUP, [REDIS_PORT, SENTINEL_PORT])] : [])];
+}
+
+/** The CronJob that snapshots Redis (its last success is what the backup alert watches). */
+export const REDIS_BACKUP = 'redis-backup';

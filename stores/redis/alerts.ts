@@ -1,6 +1,7 @@
+import { REDIS_BACKUP } from './chart';
 import type { EnvironmentModel } from '../../platform/model';
-import type { AlertGroup } from './types';
-import { cronJobBackupAlerts } from './backup';
+import type { AlertGroup } from '../../blocks/alerts/types';
+import { cronJobBackupAlerts } from '../../blocks/alerts/backup';
 
 /** A Redis snapshot may be this many schedule intervals late (plus an hour) before the alert fires. */
 export const REDIS_BACKUP_MISSED_RUNS = 2;
@@ -36,7 +37,7 @@ export function redisAlerts(env: EnvironmentModel): AlertGroup | undefined {
         ? cronJobBackupAlerts({
             name: 'RedisBackup',
             namespace: ns,
-            cronjob: 'redis-backup',
+            cronjob: REDIS_BACKUP,
             staleAfterSeconds: (REDIS_BACKUP_MISSED_RUNS * redis.backup.everyHours + 1) * 3600,
             neverFor: `${redis.backup.everyHours + 1}h`,
             what: 'Redis snapshots are current',

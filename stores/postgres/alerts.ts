@@ -1,7 +1,7 @@
 import type { EnvironmentModel } from '../../platform/model';
-import type { AlertGroup } from './types';
-import { BACKUP_STALE_AFTER_SECONDS, RESTORE_TEST_STALE_AFTER_SECONDS } from '../backup';
-import { cronJobBackupAlerts } from './backup';
+import type { AlertGroup } from '../../blocks/alerts/types';
+import { BACKUP_STALE_AFTER_SECONDS, RESTORE_TEST_STALE_AFTER_SECONDS } from '../../blocks/backup';
+import { cronJobBackupAlerts } from '../../blocks/alerts/backup';
 
 /** Replication lag above this many seconds pages the on-call. */
 export const POSTGRES_REPLICATION_LAG_SECONDS = 30;

@@ -1,6 +1,6 @@
 import type { EnvironmentModel } from '../../platform/model';
 import { STORE_METRICS } from '../../catalogue/stores';
-import type { AlertGroup } from './types';
+import type { AlertGroup } from '../../blocks/alerts/types';
 
 /** Members that must agree for ZooKeeper to serve: a majority of the ensemble. */
 export const zookeeperQuorum = (members: number) => Math.floor(members / 2) + 1;

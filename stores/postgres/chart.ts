@@ -1,16 +1,16 @@
+import { dependentClients, storeJobClient, type StoreClient } from '../../blocks/store-clients';
 import { k8s } from 'cdk8s-plus-28';
 import type { Construct } from 'constructs';
-import { containerSecurityContext } from '../blocks/security';
-import { contentHash } from '../blocks/hash';
-import { ANNOTATION, LABEL, selector, type Identity } from '../blocks/meta';
-import { WAVE } from '../blocks/waves';
-import { toK8sResources } from '../catalogue/resources';
-import { toMi } from '../blocks/quota';
+import { containerSecurityContext } from '../../blocks/security';
+import { contentHash } from '../../blocks/hash';
+import { ANNOTATION, LABEL, selector, type Identity } from '../../blocks/meta';
+import { WAVE } from '../../blocks/waves';
+import { toK8sResources } from '../../catalogue/resources';
+import { toMi } from '../../blocks/quota';
 import {
   DATA_VOLUME,
   disruptionBudget,
   execProbe,
-  hookJobClient,
   exporterContainer,
   memoryShare,
   metaFor,
@@ -25,9 +25,9 @@ import {
   storeNetworkPolicy,
   storeService,
   storeServiceAccount,
-} from '../blocks/stateful';
-import type { EnvironmentModel, StoreModel } from '../platform/model';
-import { POSTGRES_MAX_CONNECTIONS, STORE_METRICS, STORE_PORTS } from '../catalogue/stores';
+} from '../../blocks/stateful';
+import type { EnvironmentModel, StoreModel } from '../../platform/model';
+import { POSTGRES_MAX_CONNECTIONS, STORE_METRICS, STORE_PORTS } from '../../catalogue/stores';
 import {
   BACKUP_SIDECAR_RESOURCES,
   BACKUP_SIDECAR_SCRIPT,
@@ -37,8 +37,8 @@ import {
   RESTORE_SCRIPT,
   WAL_HANDOFF_SCRIPT,
   WAL_QUEUE_DIR,
-} from '../blocks/backup';
-import { PlatformChart } from './platform-chart';
+} from '../../blocks/backup';
+import { PlatformChart } from '../../charts/platform-chart';
 
 /** Official PostgreSQL image (Debian bookworm, user `postgres` = UID/GID 999); the tag is the spec's version. */
 export const postgresImage = (version: string) => `docker.io/library/postgres:${version}-bookworm`;
@@ -370,8 +370,7 @@ export class PostgresChart extends PlatformChart {
       id: primaryId,
       clientPorts: [POSTGRES_PORT],
       peerPorts: [POSTGRES_PORT],
-      // The provisioning Job; its own policy narrows it to the primary.
-      extraClients: [hookJobClient(ns, POSTGRES_PROVISION, [POSTGRES_PORT])],
+      clients: postgresClients(env, store),
     });
     if (backup) {
       // The primary's pgBackRest container reaches the bucket; NetworkPolicies add up, so this opens that and nothing else.
@@ -425,3 +424,8 @@ function backupContainers(store: StoreModel, vols: { run: ReturnType<typeof scra
   return { restore, sidecar, queue };
 }
 
+
+/** Who connects to PostgreSQL: its client services, and the provisioning Job (whose own policy narrows it to the primary). */
+export function postgresClients(env: EnvironmentModel, store: StoreModel): StoreClient[] {
+  return [...dependentClients(env, store), storeJobClient(store, POSTGRES_PROVISION, [POSTGRES_PORT])];
+}

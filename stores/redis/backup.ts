@@ -1,14 +1,12 @@
 import type { Construct } from 'constructs';
-import { objectStoreEgress, RCLONE_IMAGE, rcloneEnv, REDIS_SNAPSHOT_SCRIPT, REDIS_UPLOAD_SCRIPT } from '../blocks/backup';
-import { selector } from '../blocks/meta';
-import { STORE_ENDPOINTS } from '../catalogue/stores';
-import { hookJobIdentity, scheduledJob, scratch, secretEnv, serviceDns, storeIdentity } from '../blocks/stateful';
-import type { EnvironmentModel, StoreModel } from '../platform/model';
-import { PlatformChart } from './platform-chart';
-import { REDIS_NAME, REDIS_PORT, REDIS_SECRET, REDIS_UID, redisImage, SENTINEL_MASTER, SENTINEL_PORT } from './redis';
+import { objectStoreEgress, RCLONE_IMAGE, rcloneEnv, REDIS_SNAPSHOT_SCRIPT, REDIS_UPLOAD_SCRIPT } from '../../blocks/backup';
+import { selector } from '../../blocks/meta';
+import { STORE_ENDPOINTS } from '../../catalogue/stores';
+import { hookJobIdentity, scheduledJob, scratch, secretEnv, serviceDns, storeIdentity } from '../../blocks/stateful';
+import type { EnvironmentModel, StoreModel } from '../../platform/model';
+import { PlatformChart } from '../../charts/platform-chart';
+import { REDIS_BACKUP, REDIS_NAME, REDIS_PORT, REDIS_SECRET, REDIS_UID, redisImage, SENTINEL_MASTER, SENTINEL_PORT } from './chart';
 
-/** The CronJob that snapshots Redis (its last success is what the backup alert watches). */
-export const REDIS_BACKUP = 'redis-backup';
 
 export interface RedisBackupProps {
   readonly env: EnvironmentModel;

@@ -1,10 +1,10 @@
 import type { Construct } from 'constructs';
-import { LABEL } from '../blocks/meta';
-import { STORE_ENDPOINTS } from '../catalogue/stores';
-import { hookJobIdentity, hookScript, serviceDns, syncHookJob } from '../blocks/stateful';
-import type { EnvironmentModel, StoreModel, TopicModel } from '../platform/model';
-import { PlatformChart } from './platform-chart';
-import { KAFKA_LIB_DIR, KAFKA_PORT, KAFKA_UID, kafkaImage, minInSyncReplicas, replicationFactor } from './kafka';
+import { LABEL } from '../../blocks/meta';
+import { STORE_ENDPOINTS } from '../../catalogue/stores';
+import { hookJobIdentity, hookScript, serviceDns, syncHookJob } from '../../blocks/stateful';
+import type { EnvironmentModel, StoreModel, TopicModel } from '../../platform/model';
+import { PlatformChart } from '../../charts/platform-chart';
+import { KAFKA_LIB_DIR, KAFKA_PORT, KAFKA_UID, kafkaImage, minInSyncReplicas, replicationFactor } from './chart';
 
 export const KAFKA_TOPICS_NAME = 'kafka-topics';
 

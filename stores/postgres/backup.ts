@@ -10,12 +10,12 @@ import {
   RESTORE_TEST_SCRIPT,
   WAL_QUEUE_DIR,
   WAL_SERVER_SCRIPT,
-} from '../blocks/backup';
-import { STORE_ENDPOINTS } from '../catalogue/stores';
-import { hookJobIdentity, hookScript, scheduledJob, scratch } from '../blocks/stateful';
-import type { EnvironmentModel, StoreModel } from '../platform/model';
-import { PlatformChart } from './platform-chart';
-import { pgbackrestEnvOf, POSTGRES_SCRIPTS, POSTGRES_UID, postgresImage } from './postgres';
+} from '../../blocks/backup';
+import { STORE_ENDPOINTS } from '../../catalogue/stores';
+import { hookJobIdentity, hookScript, scheduledJob, scratch } from '../../blocks/stateful';
+import type { EnvironmentModel, StoreModel } from '../../platform/model';
+import { PlatformChart } from '../../charts/platform-chart';
+import { pgbackrestEnvOf, POSTGRES_SCRIPTS, POSTGRES_UID, postgresImage } from './chart';
 
 /** The CronJob that checks the PostgreSQL backups (its last success is what the backup alert watches). */
 export const POSTGRES_BACKUP_CHECK = 'postgres-backup-check';

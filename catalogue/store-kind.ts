@@ -1,0 +1,105 @@
+/**
+ * What a data store kind is, as the rest of the platform needs to know it —
+ * one `StoreCatalogue` per kind, in `stores/<kind>/catalogue.ts`, gathered by
+ * the exhaustive registry in `catalogue/stores.ts`. The charts, alerts and
+ * dashboard panels of a kind live beside it in `stores/<kind>/` (charts layer).
+ */
+
+/** The data store kinds. Adding one here makes the compiler ask for its catalogue and its charts (the two registries). */
+export const DATA_STORES = ['postgres', 'redis', 'kafka', 'zookeeper'] as const;
+export type DataStoreName = (typeof DATA_STORES)[number];
+
+/** The named port Prometheus (ServiceMonitor) scrapes on every Service that publishes metrics: the pods' merged endpoint. */
+export const METRICS_PORT_NAME = 'http-metrics';
+
+/**
+ * What the rest of the platform needs to know about each data store: the pod
+ * labels its clients' NetworkPolicies and AuthorizationPolicies select, the
+ * Services and ports they connect to, and the Secrets that hold credentials.
+ * The data-layer charts render exactly these names; service charts only read them.
+ */
+export interface StoreEndpoint {
+  /** `app.kubernetes.io/name` of every pod of the store. */
+  readonly appName: string;
+  /** Client-facing Service (read-write; for Redis the Sentinels, which name the master). */
+  readonly service: string;
+  /** Ports clients connect to on the store's pods (named); NetworkPolicies and AuthorizationPolicies open these. */
+  readonly clientPorts: readonly { readonly name: string; readonly port: number }[];
+  /** ServiceAccount of the store's pods (mesh principal). */
+  readonly serviceAccount: string;
+}
+
+/** A Secret an operator must create (e.g. as a SealedSecret) before the workloads start. */
+export interface SecretRef {
+  readonly name: string;
+  readonly key: string;
+}
+
+/**
+ * One Prometheus metrics endpoint of the data layer: pods labelled
+ * `app.kubernetes.io/name: <appName>` serve `path` on container port `port`
+ * (named `portName`). The single source of truth for that port: the data
+ * charts (container port, exporter flags) and the pods' `prometheus.io/*`
+ * annotations read it from here. Prometheus never connects to it: istio-agent
+ * fetches it over localhost and serves it merged with Envoy's metrics on
+ * 15020 (`MERGED_METRICS`), which the Service `service` (labelled with the
+ * same name and `app.kubernetes.io/component: metrics`) publishes as port
+ * `portName` for the ServiceMonitor.
+ */
+export interface StoreMetrics {
+  /** `app.kubernetes.io/name` of the pods that serve the metrics and of their Service. */
+  readonly appName: string;
+  readonly service: string;
+  /** Name of the container port and of the metrics Service's port (which targets 15020). */
+  readonly portName: string;
+  /** The exporter's own port (container port, `prometheus.io/port`). */
+  readonly port: number;
+  /** The exporter's own path (`prometheus.io/path`). */
+  readonly path: string;
+  /** What serves the metrics (for docs and dashboards). */
+  readonly exporter: string;
+}
+
+export const STORE_METRICS_COMPONENT = 'metrics';
+
+
+/** The exporter inside a store's own pods: its port and what serves it, named after the store's endpoint. */
+export const storeMetrics = (endpoint: StoreEndpoint, port: number, exporter: string): StoreMetrics => ({
+  appName: endpoint.appName,
+  service: `${endpoint.service}-metrics`,
+  portName: METRICS_PORT_NAME,
+  port,
+  path: '/metrics',
+  exporter,
+});
+
+/** One data store kind, as the spec, the model, the services and the policies see it. */
+export interface StoreCatalogue {
+  /** Its name for people (diagram, docs). */
+  readonly title: string;
+  /** Pod labels, client Service, client ports and ServiceAccount (mesh principal). */
+  readonly endpoint: StoreEndpoint;
+  /**
+   * Who connects: services that name it in `dependsOn` (true), or only the
+   * stores in `clientStores` (ZooKeeper: the Kafka brokers). The store's
+   * NetworkPolicy and AuthorizationPolicy both admit exactly these.
+   */
+  readonly dependable: boolean;
+  /** Store kinds whose pods are clients of this one. @default none */
+  readonly clientStores?: readonly DataStoreName[];
+  /** Store kinds it cannot run without (Kafka in ZooKeeper mode: ZooKeeper). @default none */
+  readonly requires?: readonly DataStoreName[];
+  /** Credentials each client service receives, by Secret reference. @default none */
+  readonly clientSecrets?: Readonly<Record<string, SecretRef>>;
+  /** Connection settings a client service receives in its ConfigMap, for the store in `namespace`. */
+  connectionEnv(namespace: string, serviceName: string): Record<string, string>;
+  /** Every metrics endpoint its chart renders, the exporter in its own pods first; the ServiceMonitors follow this list. */
+  readonly metrics: readonly StoreMetrics[];
+  /** How its data survives the loss of every claim: not at all (replicated only), snapshots, or point-in-time restore. */
+  readonly backup: 'none' | 'snapshots' | 'point-in-time';
+  /** Why `version` cannot be rendered, or undefined when it can. @default every version the spec's format admits */
+  versionProblem?(version: string): string | undefined;
+}
+
+/** `<service>.<namespace>.svc.cluster.local` */
+export const serviceHost = (service: string, namespace: string) => `${service}.${namespace}.svc.cluster.local`;

@@ -1,0 +1,42 @@
+import { serviceHost, storeMetrics, type StoreCatalogue, type StoreEndpoint } from '../../catalogue/store-kind';
+
+export const POSTGRES_PORT = 5432;
+
+/**
+ * PostgreSQL connection budget. `max_connections` is fixed (a restart
+ * parameter: the primary must never restart because a client was added), and
+ * so is each client pod's pool, `POSTGRES_POOL_MAX` (a client's config must
+ * not change because another client or a canary was added). What is derived
+ * from the spec is the check: the most client pods that can run at once —
+ * every client at max replicas plus rolling-update surge, canaries included —
+ * times the pool must fit in max_connections minus the reserve, or the spec
+ * is refused.
+ */
+export const POSTGRES_MAX_CONNECTIONS = 200;
+/** superuser_reserved_connections (3), the exporter, the provisioning Job and an operator's psql sessions. */
+export const POSTGRES_RESERVED_CONNECTIONS = 10;
+/** Connections each client pod may open (its pool's maximum). */
+export const POSTGRES_POOL_PER_POD = 2;
+
+const endpoint: StoreEndpoint = { appName: 'postgresql', service: 'postgres', clientPorts: [{ name: 'tcp-postgresql', port: POSTGRES_PORT }], serviceAccount: 'postgres' };
+
+/** PostgreSQL: a primary and streaming replicas; one database per client service; WAL archiving and point-in-time restore. */
+export const POSTGRES: StoreCatalogue = {
+  title: 'PostgreSQL',
+  endpoint,
+  dependable: true,
+  clientSecrets: {
+    POSTGRES_USER: { name: 'postgres-app-credentials', key: 'username' },
+    POSTGRES_PASSWORD: { name: 'postgres-app-credentials', key: 'password' },
+  },
+  connectionEnv: (namespace, serviceName) => ({
+    POSTGRES_HOST: serviceHost('postgres', namespace),
+    POSTGRES_READ_HOST: serviceHost('postgres-read', namespace),
+    POSTGRES_PORT: String(POSTGRES_PORT),
+    POSTGRES_DB: serviceName.replace(/-/g, '_'),
+    POSTGRES_SSLMODE: 'disable',
+    POSTGRES_POOL_MAX: String(POSTGRES_POOL_PER_POD),
+  }),
+  metrics: [storeMetrics(endpoint, 9187, 'postgres_exporter')],
+  backup: 'point-in-time',
+};

@@ -1,0 +1,33 @@
+import type { StoreKind } from '../../charts/store-kind';
+import { lastSuccess } from '../../blocks/signals/cronjob';
+import { redisAlerts } from './alerts';
+import { RedisBackupChart } from './backup';
+import { REDIS_BACKUP, REDIS_NAME, RedisChart, redisClients } from './chart';
+import { REDIS } from './catalogue';
+import { LABEL } from '../../blocks/meta';
+
+/** Redis with Sentinel, and its snapshot CronJob when the environment has backups. */
+export const REDIS_KIND: StoreKind = {
+  addCharts: (scope, env, store) => [
+    new RedisChart(scope, `${env.name}-data-redis`, { env, store }),
+    ...(store.backup ? [new RedisBackupChart(scope, `${env.name}-data-redis-backup`, { env, store })] : []),
+  ],
+  clients: redisClients,
+  bucketClients: [
+    { name: REDIS_NAME, labels: { [LABEL.name]: REDIS.endpoint.appName } },
+    { name: REDIS_BACKUP, labels: { [LABEL.name]: REDIS_BACKUP } },
+  ],
+  alerts: redisAlerts,
+  health: (ns) => ({ expr: `sum(redis_up{namespace="${ns}"})`, legendFormat: 'Redis up' }),
+  overviewPanels: (_env, store) =>
+    store.backup
+      ? [
+          {
+            title: 'Redis snapshots',
+            description: `Time since the last RDB snapshot reached the bucket (every ${store.backup.everyHours} h, kept ${store.backup.retentionDays} days).`,
+            unit: 's',
+            targets: [lastSuccess(store.namespace, REDIS_BACKUP)],
+          },
+        ]
+      : [],
+};

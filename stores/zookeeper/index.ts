@@ -1,0 +1,13 @@
+import type { StoreKind } from '../../charts/store-kind';
+import { STORE_METRICS } from '../../catalogue/stores';
+import { dependentClients } from '../../blocks/store-clients';
+import { zookeeperAlerts } from './alerts';
+import { ZooKeeperChart } from './chart';
+
+/** ZooKeeper, Kafka's quorum. */
+export const ZOOKEEPER_KIND: StoreKind = {
+  addCharts: (scope, env, store) => [new ZooKeeperChart(scope, `${env.name}-data-zookeeper`, { env, store })],
+  clients: dependentClients,
+  alerts: zookeeperAlerts,
+  health: (ns) => ({ expr: `sum(up{namespace="${ns}", job="${STORE_METRICS.zookeeper.service}"})`, legendFormat: 'ZooKeeper members up' }),
+};
