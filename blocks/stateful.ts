@@ -2,15 +2,15 @@ import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { ANNOTATION, meta, metricsMergeAnnotations, selector, type Identity } from './meta';
 import { WAVE } from './waves';
-import { containerSecurityContext, podSecurityContext } from './security';
 import { sidecarAnnotations } from './quota';
-import { SIDECAR_RESOURCES, TIER_RESOURCES, toK8sResources, type ResourcePreset } from '../catalogue/resources';
+import { SIDECAR_RESOURCES, TIER_RESOURCES, type ResourcePreset } from '../catalogue/resources';
 import { dnsEgress, meshControlPlaneEgress, MERGED_METRICS, podsIn, prometheusIngressRule, shutdownProxyConfig, tcp } from './network';
 import { statefulPlacement } from './scheduling';
 import { METRICS_PORT_NAME, STORE_ENDPOINTS, STORE_METRICS, STORE_METRICS_COMPONENT, type StoreMetrics } from '../catalogue/stores';
 import type { EnvironmentModel, StoreModel } from '../platform/model';
 import type { DataStoreName } from '../catalogue/stores';
 import type { StoreClient } from './store-clients';
+import { workloadPodSpec, type WorkloadContainer, type WorkloadPodProps } from './workload';
 
 /**
  * Building blocks every data store is made of (the role of Bitnami's common
@@ -154,9 +154,17 @@ export interface StatefulWorkloadProps {
   /** `Parallel` for quorum systems whose peers must start together; fixed per store (immutable). */
   readonly podManagementPolicy: 'OrderedReady' | 'Parallel';
   readonly store: StoreModel;
+  readonly env: Pick<EnvironmentModel, 'zones'>;
   /** Pod template annotations besides the mesh ones (e.g. config checksums). */
   readonly podAnnotations?: Record<string, string>;
-  readonly podSpec: k8s.PodSpec;
+  /** The pod (blocks/workload.ts); placed by statefulPlacement over `spreadWith`. */
+  readonly pod: Omit<WorkloadPodProps, 'placement' | 'restartPolicy'>;
+  /**
+   * Pods that must not share a host or crowd a zone with these, when they
+   * span several workloads (a PostgreSQL primary and its replicas).
+   * @default this workload's pods (`selector(id)`) and `replicas`
+   */
+  readonly spreadWith?: { readonly labels: Record<string, string>; readonly pods: number };
 }
 
 /**
@@ -165,46 +173,14 @@ export interface StatefulWorkloadProps {
  * open connections at start), sidecar resources pinned for the quota, and the
  * pod's one metrics endpoint for Istio's metrics merging (served on 15020).
  */
-export function meshPodAnnotations(podSpec: k8s.PodSpec, metrics: Pick<StoreMetrics, 'port' | 'path'>, extra?: Record<string, string>): Record<string, string> {
+export function meshPodAnnotations(defaultContainer: string, metrics: Pick<StoreMetrics, 'port' | 'path'>, extra?: Record<string, string>): Record<string, string> {
   return {
-    'kubectl.kubernetes.io/default-container': podSpec.containers[0]!.name,
+    'kubectl.kubernetes.io/default-container': defaultContainer,
     // A store's peers stay connected through its shutdown (replicas, Sentinels, brokers), which keeps its proxy up.
     'proxy.istio.io/config': JSON.stringify(shutdownProxyConfig()),
     ...sidecarAnnotations(),
     ...metricsMergeAnnotations(metrics),
     ...extra,
-  };
-}
-
-/**
- * The part of a data-layer pod spec every store shares: its own
- * ServiceAccount (its mesh identity) without a token, no service links, the
- * image's user owning the claim (`fsGroup`), and peers spread over hosts and
- * zones.
- */
-export function storePodBase(
-  env: Pick<EnvironmentModel, 'zones'>,
-  p: {
-    readonly serviceAccount: string;
-    readonly uid: number;
-    readonly id: Identity;
-    readonly replicas: number;
-    readonly terminationGracePeriodSeconds: number;
-    /**
-     * Pods that must not share a host or crowd a zone with these, when they
-     * span several workloads (a PostgreSQL primary and its replicas).
-     * @default this workload's pods (`selector(id)`) and `replicas`
-     */
-    readonly spreadWith?: { readonly labels: Record<string, string>; readonly pods: number };
-  },
-) {
-  return {
-    serviceAccountName: p.serviceAccount,
-    automountServiceAccountToken: false,
-    enableServiceLinks: false,
-    terminationGracePeriodSeconds: p.terminationGracePeriodSeconds,
-    securityContext: podSecurityContext({ runAsUser: p.uid, fsGroup: p.uid }),
-    ...statefulPlacement(env, p.spreadWith?.labels ?? selector(p.id), p.spreadWith?.pods ?? p.replicas),
   };
 }
 
@@ -229,9 +205,9 @@ export function statefulWorkload(scope: Construct, id: string, p: StatefulWorklo
       template: {
         metadata: {
           labels: meta({ name: p.name, id: p.id, wave: WAVE.data }).labels,
-          annotations: meshPodAnnotations(p.podSpec, STORE_METRICS[p.store.kind], p.podAnnotations),
+          annotations: meshPodAnnotations(p.pod.containers[0]!.name, STORE_METRICS[p.store.kind], p.podAnnotations),
         },
-        spec: p.podSpec,
+        spec: workloadPodSpec({ ...p.pod, placement: statefulPlacement(p.env, p.spreadWith?.labels ?? match, p.spreadWith?.pods ?? p.replicas) }),
       },
       volumeClaimTemplates: [dataClaimTemplate(p.id, p.store)],
     },
@@ -258,21 +234,19 @@ export interface ExporterProps {
 }
 
 /** A Prometheus exporter container: small fixed resources, `http-metrics` port, TCP (or HTTP) probes, read-only. */
-export function exporterContainer(p: ExporterProps): k8s.Container {
+export function exporterContainer(p: ExporterProps): WorkloadContainer {
   const port = k8s.IntOrString.fromString(METRICS_PORT_NAME);
   const check = p.httpProbePath ? { httpGet: { path: p.httpProbePath, port } } : { tcpSocket: { port } };
   const probe = (periodSeconds: number) => ({ ...check, periodSeconds, timeoutSeconds: 2, failureThreshold: 3 });
   return {
     name: p.name,
     image: p.image,
-    imagePullPolicy: 'IfNotPresent',
     ...(p.args ? { args: p.args } : {}),
     ...(p.env ? { env: p.env } : {}),
     ports: [{ name: METRICS_PORT_NAME, containerPort: p.port, protocol: 'TCP' }],
-    resources: toK8sResources(SIDECAR_RESOURCES),
+    resources: SIDECAR_RESOURCES,
     readinessProbe: probe(10),
     livenessProbe: probe(20),
-    securityContext: containerSecurityContext(),
   };
 }
 
@@ -495,15 +469,13 @@ interface JobPodProps {
  */
 function jobPodTemplate(p: JobPodProps): k8s.PodTemplateSpec {
   const tmp = scratch('tmp', '/tmp', { sizeLimit: '128Mi' });
-  const container = (c: JobContainer): k8s.Container => ({
+  const container = (c: JobContainer): WorkloadContainer => ({
     name: c.name,
     image: c.image,
-    imagePullPolicy: 'IfNotPresent',
     command: [c.shell ?? 'bash', '-c', c.script],
     ...(c.restartPolicy ? { restartPolicy: c.restartPolicy } : {}),
     ...(c.env ? { env: c.env } : {}),
-    resources: toK8sResources(HOOK_JOB_RESOURCES),
-    securityContext: containerSecurityContext(),
+    resources: HOOK_JOB_RESOURCES,
     volumeMounts: [tmp.mount, ...(c.volumeMounts ?? [])],
   });
   return {
@@ -515,16 +487,14 @@ function jobPodTemplate(p: JobPodProps): k8s.PodTemplateSpec {
         ...sidecarAnnotations(),
       },
     },
-    spec: {
+    spec: workloadPodSpec({
       restartPolicy: 'Never',
-      serviceAccountName: p.serviceAccountName,
-      automountServiceAccountToken: false,
-      enableServiceLinks: false,
-      securityContext: podSecurityContext({ runAsUser: p.runAsUser }),
+      serviceAccount: p.serviceAccountName,
+      uid: p.runAsUser,
       ...(p.initContainers?.length ? { initContainers: p.initContainers.map(container) } : {}),
       containers: [container(p.container)],
       volumes: [tmp.volume, ...(p.volumes ?? [])],
-    },
+    }),
   };
 }
 

@@ -1,9 +1,10 @@
+import { workloadPodSpec } from '../blocks/workload';
 import { k8s } from 'cdk8s-plus-28';
 import type { Construct } from 'constructs';
 import { ANNOTATION, meta, metricsMergeAnnotations, selector, servicePods, TRACK_LABEL, type Identity } from '../blocks/meta';
-import { MAX_SURGE_PERCENT, toK8sResources } from '../catalogue/resources';
+import { MAX_SURGE_PERCENT } from '../catalogue/resources';
 import { WAVE } from '../blocks/waves';
-import { containerSecurityContext, podSecurityContext, tmpVolume } from '../blocks/security';
+import { tmpVolume } from '../blocks/security';
 import { zoneSpread } from '../blocks/scheduling';
 import { contentHash } from '../blocks/hash';
 import { preStopSleep } from '../blocks/newer-fields';
@@ -55,20 +56,44 @@ export class ServiceChart extends PlatformChart {
   constructor(scope: Construct, id: string, props: ServiceProps) {
     const { env, service: s } = props;
     super(scope, id, { file: `${env.name}/services/${s.name}.yaml` });
-
-    const ns = s.namespace;
-    const identity = serviceIdentity(env, s);
-    const m = (name: string, wave: number = WAVE.services, annotations?: Record<string, string>) =>
-      meta({ name, namespace: ns, id: identity, wave, ...(annotations ? { annotations } : {}) });
+    this.env = env;
+    this.spec = s;
+    this.identity = serviceIdentity(env, s);
 
     this.serviceAccount = new k8s.KubeServiceAccount(this, 'service-account', {
-      metadata: m(s.name, WAVE.foundation),
+      metadata: this.meta(s.name, WAVE.foundation),
       automountServiceAccountToken: false,
     });
+    this.config = new k8s.KubeConfigMap(this, 'config', { metadata: this.meta(`${s.name}-config`), data: { ...s.config } });
 
+    this.deployment = this.addDeployment('deployment', { identity: this.identity, image: s.image, ...(s.scaler === 'fixed' ? { replicas: s.replicas } : {}) });
+    if (s.canary) {
+      // The canary: a fixed, explicitly sized comparison group. No HPA or KEDA (its load is
+      // its traffic weight, and an autoscaler would change the group being compared); a PDB
+      // only with more than one replica, as for the stable track.
+      const cid = canaryIdentity(env, s, s.canary);
+      this.canaryDeployment = this.addDeployment('canary-deployment', { identity: cid, image: s.canary.image, replicas: s.canary.replicas, labels: { [TRACK_LABEL]: 'canary' } });
+      if (s.canary.replicas > 1) this.addDisruptionBudget('canary-disruption-budget', cid);
+    }
+    this.service = this.addService();
+    if (s.scaler === 'hpa' && s.autoscaling) this.autoscaler = this.addAutoscaler(s.autoscaling);
+    if (s.replicas > 1) this.disruptionBudget = this.addDisruptionBudget('disruption-budget', this.identity);
+    this.networkPolicy = this.addNetworkPolicy();
+  }
+
+  private readonly env: EnvironmentModel;
+  private readonly spec: ServiceModel;
+  private readonly identity: Identity;
+
+  private meta(name: string, wave: number = WAVE.services) {
+    return meta({ name, namespace: this.spec.namespace, id: this.identity, wave });
+  }
+
+  /** One track's Deployment (the stable one, or the canary). */
+  private addDeployment(cid: string, track: DeploymentTrack): k8s.KubeDeployment {
+    const { env, spec: s } = this;
+    const ns = s.namespace;
     const configName = `${s.name}-config`;
-    this.config = new k8s.KubeConfigMap(this, 'config', { metadata: m(configName), data: { ...s.config } });
-
     const secretEnv = s.dependsOn.stores.flatMap((store) =>
       Object.entries(STORE_CLIENT_SECRETS[store] ?? {}).map(([envName, ref]) => ({
         name: envName,
@@ -85,125 +110,115 @@ export class ServiceChart extends PlatformChart {
       failureThreshold,
     });
 
-    const deployment = (cid: string, track: DeploymentTrack) => {
-      const trackMatch = selector(track.identity);
-      const d = new k8s.KubeDeployment(this, cid, {
-        metadata: meta({ name: track.identity.instance, namespace: ns, id: track.identity, wave: WAVE.services, ...(track.labels ? { labels: track.labels } : {}) }),
-        spec: {
-          // An autoscaler owns the count: leaving replicas out stops every sync from resetting it.
-          ...(track.replicas !== undefined ? { replicas: track.replicas } : {}),
-          revisionHistoryLimit: 5,
-          progressDeadlineSeconds: 600,
-          selector: { matchLabels: trackMatch },
-          strategy: {
-            type: 'RollingUpdate',
-            rollingUpdate: { maxSurge: k8s.IntOrString.fromString(`${MAX_SURGE_PERCENT}%`), maxUnavailable: k8s.IntOrString.fromNumber(0) },
+    const trackMatch = selector(track.identity);
+    const d = new k8s.KubeDeployment(this, cid, {
+      metadata: meta({ name: track.identity.instance, namespace: ns, id: track.identity, wave: WAVE.services, ...(track.labels ? { labels: track.labels } : {}) }),
+      spec: {
+        // An autoscaler owns the count: leaving replicas out stops every sync from resetting it.
+        ...(track.replicas !== undefined ? { replicas: track.replicas } : {}),
+        revisionHistoryLimit: 5,
+        progressDeadlineSeconds: 600,
+        selector: { matchLabels: trackMatch },
+        strategy: {
+          type: 'RollingUpdate',
+          rollingUpdate: { maxSurge: k8s.IntOrString.fromString(`${MAX_SURGE_PERCENT}%`), maxUnavailable: k8s.IntOrString.fromNumber(0) },
+        },
+        template: {
+          metadata: {
+            labels: meta({ name: track.identity.instance, id: track.identity, wave: WAVE.services, ...(track.labels ? { labels: track.labels } : {}) }).labels,
+            annotations: {
+              [ANNOTATION.configChecksum]: contentHash(s.config),
+              'kubectl.kubernetes.io/default-container': s.name,
+              // Through the preStop sleep (callers may pause their connections while endpoints drain) and 5 s of shutdown.
+              'proxy.istio.io/config': JSON.stringify(shutdownProxyConfig(s.shutdown.preStopSeconds + 5)),
+              ...sidecarAnnotations(),
+              // The app's metrics reach Prometheus merged with Envoy's on the sidecar's 15020; the app port stays mTLS-only.
+              ...metricsMergeAnnotations(s.metrics),
+              ...instrumentationAnnotations(env, s),
+            },
           },
-          template: {
-            metadata: {
-              labels: meta({ name: track.identity.instance, id: track.identity, wave: WAVE.services, ...(track.labels ? { labels: track.labels } : {}) }).labels,
-              annotations: {
-                [ANNOTATION.configChecksum]: contentHash(s.config),
-                'kubectl.kubernetes.io/default-container': s.name,
-                // Through the preStop sleep (callers may pause their connections while endpoints drain) and 5 s of shutdown.
-                'proxy.istio.io/config': JSON.stringify(shutdownProxyConfig(s.shutdown.preStopSeconds + 5)),
-                ...sidecarAnnotations(),
-                // The app's metrics reach Prometheus merged with Envoy's on the sidecar's 15020; the app port stays mTLS-only.
-                ...metricsMergeAnnotations(s.metrics),
-                ...instrumentationAnnotations(env, s),
+          spec: workloadPodSpec({
+            // Both tracks run as the service's account: one mesh identity, one set of callers.
+            serviceAccount: s.name,
+            terminationGracePeriodSeconds: s.shutdown.gracePeriodSeconds,
+            placement: zoneSpread(env, trackMatch),
+            containers: [
+              {
+                name: s.name,
+                image: track.image,
+                ports,
+                envFrom: [{ configMapRef: { name: configName } }],
+                env: [
+                  { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+                  { name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
+                  ...secretEnv,
+                ],
+                resources: s.resources,
+                startupProbe: probe(s.health.startup, 2, 30),
+                readinessProbe: probe(s.health.readiness, 5, 3),
+                livenessProbe: probe(s.health.liveness, 10, 3),
+                volumeMounts: [tmp.mount],
               },
-            },
-            spec: {
-              // Both tracks run as the service's account: one mesh identity, one set of callers.
-              serviceAccountName: s.name,
-              automountServiceAccountToken: false,
-              enableServiceLinks: false,
-              terminationGracePeriodSeconds: s.shutdown.gracePeriodSeconds,
-              securityContext: podSecurityContext(),
-              ...zoneSpread(env, trackMatch),
-              containers: [
-                {
-                  name: s.name,
-                  image: track.image,
-                  imagePullPolicy: 'IfNotPresent',
-                  ports,
-                  envFrom: [{ configMapRef: { name: configName } }],
-                  env: [
-                    { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
-                    { name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
-                    ...secretEnv,
-                  ],
-                  resources: toK8sResources(s.resources),
-                  startupProbe: probe(s.health.startup, 2, 30),
-                  readinessProbe: probe(s.health.readiness, 5, 3),
-                  livenessProbe: probe(s.health.liveness, 10, 3),
-                  securityContext: containerSecurityContext(),
-                  volumeMounts: [tmp.mount],
-                },
-              ],
-              volumes: [tmp.volume],
-            },
-          },
+            ],
+            volumes: [tmp.volume],
+          }),
         },
-      });
-      // Serving on while the endpoints' removal spreads, with no `sleep` binary needed in the image.
-      if (s.shutdown.preStopSeconds > 0) preStopSleep(d, '/spec/template/spec/containers/0', s.shutdown.preStopSeconds);
-      return d;
-    };
-    const disruptionBudget = (cid: string, id: Identity) =>
-      new k8s.KubePodDisruptionBudget(this, cid, {
-        metadata: meta({ name: id.instance, namespace: ns, id, wave: WAVE.services }),
-        spec: {
-          maxUnavailable: k8s.IntOrString.fromNumber(1),
-          selector: { matchLabels: selector(id) },
-          unhealthyPodEvictionPolicy: 'AlwaysAllow',
-        },
-      });
+      },
+    });
+    // Serving on while the endpoints' removal spreads, with no `sleep` binary needed in the image.
+    if (s.shutdown.preStopSeconds > 0) preStopSleep(d, '/spec/template/spec/containers/0', s.shutdown.preStopSeconds);
+    return d;
+  }
 
-    this.deployment = deployment('deployment', { identity, image: s.image, ...(s.scaler === 'fixed' ? { replicas: s.replicas } : {}) });
-    if (s.canary) {
-      // The canary: a fixed, explicitly sized comparison group. No HPA or KEDA (its load is
-      // its traffic weight, and an autoscaler would change the group being compared); a PDB
-      // only with more than one replica, as for the stable track.
-      const cid = canaryIdentity(env, s, s.canary);
-      this.canaryDeployment = deployment('canary-deployment', { identity: cid, image: s.canary.image, replicas: s.canary.replicas, labels: { [TRACK_LABEL]: 'canary' } });
-      if (s.canary.replicas > 1) disruptionBudget('canary-disruption-budget', cid);
-    }
+  private addDisruptionBudget(cid: string, id: Identity): k8s.KubePodDisruptionBudget {
+    return new k8s.KubePodDisruptionBudget(this, cid, {
+      metadata: meta({ name: id.instance, namespace: this.spec.namespace, id, wave: WAVE.services }),
+      spec: {
+        maxUnavailable: k8s.IntOrString.fromNumber(1),
+        selector: { matchLabels: selector(id) },
+        unhealthyPodEvictionPolicy: 'AlwaysAllow',
+      },
+    });
+  }
 
+  private addService(): k8s.KubeService {
+    const s = this.spec;
     // `http-metrics` → 15020: the pods' merged metrics, what the ServiceMonitor scrapes.
     const servicePorts = [{ name: 'http', port: s.port, targetPort: k8s.IntOrString.fromString('http'), protocol: 'TCP', appProtocol: 'http' }, mergedMetricsServicePort()];
-    this.service = new k8s.KubeService(this, 'service', {
-      metadata: m(s.name),
+    return new k8s.KubeService(this, 'service', {
+      metadata: this.meta(s.name),
       // Both tracks when there is a canary (the mesh splits the traffic by subset); a Service selector may change in place.
       spec: { type: 'ClusterIP', selector: servicePods(s), ports: servicePorts },
     });
+  }
 
-    if (s.scaler === 'hpa' && s.autoscaling) {
-      const a = s.autoscaling;
-      const utilization = (resource: 'cpu' | 'memory', averageUtilization: number) => ({
-        type: 'Resource',
-        resource: { name: resource, target: { type: 'Utilization', averageUtilization } },
-      });
-      this.autoscaler = new k8s.KubeHorizontalPodAutoscalerV2(this, 'autoscaler', {
-        metadata: m(s.name),
-        spec: {
-          scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: s.name },
-          minReplicas: a.minReplicas,
-          maxReplicas: a.maxReplicas,
-          metrics: [
-            utilization('cpu', a.targetCPUUtilization),
-            ...(a.targetMemoryUtilization !== undefined ? [utilization('memory', a.targetMemoryUtilization)] : []),
-          ],
-          behavior: {
-            scaleDown: { stabilizationWindowSeconds: 300, policies: [{ type: 'Percent', value: 50, periodSeconds: 60 }] },
-            scaleUp: { stabilizationWindowSeconds: 0, policies: [{ type: 'Percent', value: 100, periodSeconds: 30 }] },
-          },
+  private addAutoscaler(a: NonNullable<ServiceModel['autoscaling']>): k8s.KubeHorizontalPodAutoscalerV2 {
+    const s = this.spec;
+    const utilization = (resource: 'cpu' | 'memory', averageUtilization: number) => ({
+      type: 'Resource',
+      resource: { name: resource, target: { type: 'Utilization', averageUtilization } },
+    });
+    return new k8s.KubeHorizontalPodAutoscalerV2(this, 'autoscaler', {
+      metadata: this.meta(s.name),
+      spec: {
+        scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: s.name },
+        minReplicas: a.minReplicas,
+        maxReplicas: a.maxReplicas,
+        metrics: [
+          utilization('cpu', a.targetCPUUtilization),
+          ...(a.targetMemoryUtilization !== undefined ? [utilization('memory', a.targetMemoryUtilization)] : []),
+        ],
+        behavior: {
+          scaleDown: { stabilizationWindowSeconds: 300, policies: [{ type: 'Percent', value: 50, periodSeconds: 60 }] },
+          scaleUp: { stabilizationWindowSeconds: 0, policies: [{ type: 'Percent', value: 100, periodSeconds: 30 }] },
         },
-      });
-    }
+      },
+    });
+  }
 
-    if (s.replicas > 1) this.disruptionBudget = disruptionBudget('disruption-budget', identity);
-
+  private addNetworkPolicy(): k8s.KubeNetworkPolicy {
+    const { env, spec: s } = this;
+    const ns = s.namespace;
     const callers = s.callers.map((caller) => ({
       from: [podsIn(ns, servicePods(env.serviceIndex.get(caller) ?? { name: caller }))],
       ports: tcp(s.port),
@@ -216,8 +231,8 @@ export class ServiceChart extends PlatformChart {
       const ep = STORE_ENDPOINTS[store];
       return { to: [podsIn(env.dataNamespace, { 'app.kubernetes.io/name': ep.appName })], ports: tcp(...ep.clientPorts.map((p) => p.port)) };
     });
-    this.networkPolicy = new k8s.KubeNetworkPolicy(this, 'network-policy', {
-      metadata: m(s.name, WAVE.foundation),
+    return new k8s.KubeNetworkPolicy(this, 'network-policy', {
+      metadata: this.meta(s.name, WAVE.foundation),
       spec: {
         podSelector: { matchLabels: servicePods(s) },
         policyTypes: ['Ingress', 'Egress'],

@@ -7,6 +7,8 @@ import {
   OpenTelemetryCollectorV1Beta1SpecResourcesLimits,
   OpenTelemetryCollectorV1Beta1SpecResourcesRequests,
   OpenTelemetryCollectorV1Beta1SpecUpgradeStrategy,
+  type OpenTelemetryCollectorV1Beta1SpecPodSecurityContext,
+  type OpenTelemetryCollectorV1Beta1SpecSecurityContext,
 } from '../imports/otel-collector-opentelemetry.io';
 import {
   Instrumentation,
@@ -143,8 +145,6 @@ export class TelemetryChart extends PlatformChart {
       },
     });
 
-    const secCtx = containerSecurityContext();
-    const podCtx = podSecurityContext({ runAsUser: COLLECTOR_UID });
     new OpenTelemetryCollectorV1Beta1(this, 'collector', {
       // The operator copies the CR's labels to the collector pods and keeps an existing app.kubernetes.io/name, so
       // the CR is named (by label) like its pods: every policy and monitor selects `otel-collector`.
@@ -163,21 +163,9 @@ export class TelemetryChart extends PlatformChart {
           ...metricsMergeAnnotations(COLLECTOR_MERGED_METRICS),
           'traffic.sidecar.istio.io/excludeInboundPorts': String(COLLECTOR_SELF_METRICS.port),
         },
-        podSecurityContext: {
-          runAsNonRoot: podCtx.runAsNonRoot,
-          runAsUser: podCtx.runAsUser,
-          runAsGroup: podCtx.runAsGroup,
-          fsGroup: podCtx.fsGroup,
-          seccompProfile: { type: 'RuntimeDefault' },
-        },
-        securityContext: {
-          allowPrivilegeEscalation: secCtx.allowPrivilegeEscalation,
-          privileged: secCtx.privileged,
-          readOnlyRootFilesystem: secCtx.readOnlyRootFilesystem,
-          runAsNonRoot: secCtx.runAsNonRoot,
-          capabilities: { drop: ['ALL'] },
-          seccompProfile: { type: 'RuntimeDefault' },
-        },
+        // The same contexts as every platform pod (blocks/security.ts), in the operator's types.
+        podSecurityContext: podSecurityContext({ runAsUser: COLLECTOR_UID }) as OpenTelemetryCollectorV1Beta1SpecPodSecurityContext,
+        securityContext: containerSecurityContext() as OpenTelemetryCollectorV1Beta1SpecSecurityContext,
         resources: {
           requests: {
             cpu: OpenTelemetryCollectorV1Beta1SpecResourcesRequests.fromString(COLLECTOR_RESOURCES.requests.cpu),

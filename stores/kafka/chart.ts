@@ -1,11 +1,9 @@
 import { dependentClients, kedaOperatorClient, storeJobClient, type StoreClient } from '../../blocks/store-clients';
 import { k8s } from 'cdk8s-plus-28';
 import type { Construct } from 'constructs';
-import { containerSecurityContext, podSecurityContext } from '../../blocks/security';
 import { contentHash } from '../../blocks/hash';
 import { ANNOTATION, LABEL, meta, selector, type Identity } from '../../blocks/meta';
 import { WAVE } from '../../blocks/waves';
-import { toK8sResources } from '../../catalogue/resources';
 import {
   DATA_VOLUME,
   execProbe,
@@ -20,7 +18,6 @@ import {
   prometheusIngress,
   scratch,
   statefulWorkload,
-  storePodBase,
   storeIdentity,
   storeNetworkPolicy,
   storeService,
@@ -32,6 +29,7 @@ import {
 } from '../../blocks/stateful';
 import { javaExec } from '../../blocks/jvm';
 import type { EnvironmentModel, StoreModel } from '../../platform/model';
+import { workloadPodSpec } from '../../blocks/workload';
 import { kafkaImageTag, kafkaZooKeeperModeProblem } from '../../catalogue/stores';
 import { KAFKA_EXPORTER, STORE_METRICS, STORE_PORTS } from '../../catalogue/stores';
 import { PlatformChart } from '../../charts/platform-chart';
@@ -297,27 +295,28 @@ export class KafkaChart extends PlatformChart {
       replicas: store.replicas,
       podManagementPolicy: 'Parallel',
       store,
+      env,
       podAnnotations: { [ANNOTATION.configChecksum]: contentHash(config) },
-      podSpec: {
+      pod: {
+        serviceAccount: 'kafka',
+        uid: KAFKA_UID,
         // Controlled shutdown moves partition leadership away before the broker stops.
-        ...storePodBase(env, { serviceAccount: 'kafka', uid: KAFKA_UID, id: brokerId, replicas: store.replicas, terminationGracePeriodSeconds: 120 }),
+        terminationGracePeriodSeconds: 120,
         containers: [
           {
             name: 'kafka',
             image: kafkaImage(store.version),
-            imagePullPolicy: 'IfNotPresent',
             command: ['bash', '/config/start.sh'],
             ports: [
               { name: 'tcp-kafka', containerPort: KAFKA_PORT, protocol: 'TCP' },
               { name: METRICS_PORT_NAME, containerPort: KAFKA_METRICS_PORT, protocol: 'TCP' },
             ],
             env: podEnv(),
-            resources: toK8sResources(store.resources),
+            resources: store.resources,
             // Up to 30 min to start and catch up (a broker returning after long downtime copies a backlog).
             startupProbe: execProbe(BROKER_IN_SYNC, { periodSeconds: 10, failureThreshold: 180, timeoutSeconds: 30 }),
             readinessProbe: execProbe(BROKER_RUNNING, { periodSeconds: 10, failureThreshold: 3, timeoutSeconds: 8 }),
             livenessProbe: tcpProbe(10, 6),
-            securityContext: containerSecurityContext(),
             volumeMounts: [{ name: DATA_VOLUME, mountPath: '/var/lib/kafka/data' }, { name: 'config', mountPath: '/config' }, rendered.mount, logs.mount, tmp.mount],
           },
         ],
@@ -357,11 +356,8 @@ function kafkaExporter(scope: Construct, env: EnvironmentModel, store: StoreMode
   const m = KAFKA_EXPORTER.metrics;
   const id: Identity = { name: KAFKA_EXPORTER.name, instance: KAFKA_EXPORTER.name, component: 'exporter', partOf: env.platform, version: KAFKA_EXPORTER_VERSION };
   workloadServiceAccount(scope, 'exporter-service-account', { name: KAFKA_EXPORTER.serviceAccount, namespace: ns, id });
-  const podSpec: k8s.PodSpec = {
-    serviceAccountName: KAFKA_EXPORTER.serviceAccount,
-    automountServiceAccountToken: false,
-    enableServiceLinks: false,
-    securityContext: podSecurityContext(),
+  const podSpec = workloadPodSpec({
+    serviceAccount: KAFKA_EXPORTER.serviceAccount,
     containers: [
       exporterContainer({
         name: KAFKA_EXPORTER.name,
@@ -377,7 +373,7 @@ function kafkaExporter(scope: Construct, env: EnvironmentModel, store: StoreMode
         httpProbePath: '/healthz',
       }),
     ],
-  };
+  });
   new k8s.KubeDeployment(scope, 'exporter', {
     metadata: meta({ name: KAFKA_EXPORTER.name, namespace: ns, id, wave: WAVE.data }),
     spec: {
@@ -385,7 +381,7 @@ function kafkaExporter(scope: Construct, env: EnvironmentModel, store: StoreMode
       revisionHistoryLimit: 10,
       strategy: { type: 'Recreate' },
       selector: { matchLabels: selector(id) },
-      template: { metadata: { labels: meta({ name: KAFKA_EXPORTER.name, id, wave: WAVE.data }).labels, annotations: meshPodAnnotations(podSpec, m) }, spec: podSpec },
+      template: { metadata: { labels: meta({ name: KAFKA_EXPORTER.name, id, wave: WAVE.data }).labels, annotations: meshPodAnnotations(KAFKA_EXPORTER.name, m) }, spec: podSpec },
     },
   });
   metricsService(scope, { store, id, metrics: m });

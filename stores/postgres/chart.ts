@@ -1,11 +1,9 @@
 import { dependentClients, storeJobClient, type StoreClient } from '../../blocks/store-clients';
 import { k8s } from 'cdk8s-plus-28';
 import type { Construct } from 'constructs';
-import { containerSecurityContext } from '../../blocks/security';
 import { contentHash } from '../../blocks/hash';
 import { ANNOTATION, LABEL, selector, type Identity } from '../../blocks/meta';
 import { WAVE } from '../../blocks/waves';
-import { toK8sResources } from '../../catalogue/resources';
 import { toMi } from '../../blocks/quota';
 import {
   DATA_VOLUME,
@@ -20,13 +18,14 @@ import {
   secretEnv,
   serviceDns,
   statefulWorkload,
-  storePodBase,
+  type StatefulWorkloadProps,
   storeIdentity,
   storeNetworkPolicy,
   storeService,
   storeServiceAccount,
 } from '../../blocks/stateful';
 import type { EnvironmentModel, StoreModel } from '../../platform/model';
+import type { WorkloadContainer } from '../../blocks/workload';
 import { POSTGRES_MAX_CONNECTIONS, STORE_METRICS, STORE_PORTS } from '../../catalogue/stores';
 import {
   BACKUP_SIDECAR_RESOURCES,
@@ -250,7 +249,7 @@ export class PostgresChart extends PlatformChart {
     const settings = postgresSettings(store);
     const primarySettings = { ...settings, ...archiveSettings(store) };
     const pgdata = PGDATA;
-    const common = (identity: Identity, role: 'primary' | 'replica'): k8s.PodSpec => {
+    const common = (identity: Identity, role: 'primary' | 'replica'): Pick<StatefulWorkloadProps, 'pod' | 'spreadWith'> => {
       const run = scratch('run', '/var/run/postgresql');
       const tmp = scratch('tmp', '/tmp', { sizeLimit: '256Mi' });
       // Dynamic shared memory (parallel queries, hash joins): a quarter of the memory limit it counts against.
@@ -259,22 +258,15 @@ export class PostgresChart extends PlatformChart {
       // The primary's backups: WAL requests between the PostgreSQL and the pgBackRest container, the restore before PostgreSQL starts.
       const backs = role === 'primary' && backup ? backupContainers(store, { run, tmp }) : undefined;
       const pgReady = `exec pg_isready -q -h 127.0.0.1 -p ${POSTGRES_PORT} -U postgres -d postgres`;
-      return {
-        ...storePodBase(env, {
-          serviceAccount: 'postgres',
-          uid: POSTGRES_UID,
-          id: identity,
-          replicas: role === 'primary' ? 1 : replicas,
-          terminationGracePeriodSeconds: 120,
-          // The primary and every replica keep apart (hosts, zones): losing one node must not take the primary and a replica.
-          spreadWith: { labels: { [LABEL.name]: identity.name }, pods: store.replicas },
-        }),
+      const pod: StatefulWorkloadProps['pod'] = {
+        serviceAccount: 'postgres',
+        uid: POSTGRES_UID,
+        terminationGracePeriodSeconds: 120,
         ...(backs ? { initContainers: [backs.restore] } : {}),
         containers: [
           {
             name: 'postgresql',
             image: postgresImage(store.version),
-            imagePullPolicy: 'IfNotPresent',
             ...(role === 'primary'
               ? { args: ['postgres', ...settingsArgs(primarySettings)] }
               : { command: ['bash', '/scripts/replica.sh'], args: settingsArgs(settings) }),
@@ -287,14 +279,13 @@ export class PostgresChart extends PlatformChart {
               secretEnv('POSTGRES_REPLICATION_PASSWORD', POSTGRES_SECRETS.admin, 'replication-password'),
               ...(role === 'primary' ? [{ name: 'POSTGRES_INITDB_ARGS', value: '--data-checksums' }] : [{ name: 'PRIMARY_HOST', value: serviceDns('postgres', ns) }]),
             ],
-            resources: toK8sResources(store.resources),
+            resources: store.resources,
             // initdb, crash recovery or a base backup may take long: up to 30 min before liveness applies.
             startupProbe: execProbe(pgReady, { periodSeconds: 10, failureThreshold: 180 }),
             readinessProbe: execProbe(role === 'primary' ? pgReady : REPLICA_READY, { periodSeconds: 10, failureThreshold: 3 }),
             livenessProbe: execProbe(pgReady, { periodSeconds: 10, failureThreshold: 6 }),
             // Fast shutdown (SIGINT) so a checkpoint completes inside the grace period.
             lifecycle: { preStop: { exec: { command: ['bash', '-c', 'pg_ctl stop -D "$PGDATA" -m fast -w -t 100 || true'] } } },
-            securityContext: containerSecurityContext(),
             volumeMounts: [
               { name: DATA_VOLUME, mountPath: '/var/lib/postgresql/data' },
               run.mount,
@@ -330,6 +321,8 @@ export class PostgresChart extends PlatformChart {
           ...(backs ? [backs.queue.volume] : []),
         ],
       };
+      // The primary and every replica keep apart (hosts, zones): losing one node must not take the primary and a replica.
+      return { pod, spreadWith: { labels: { [LABEL.name]: identity.name }, pods: store.replicas } };
     };
 
     const checksum = { [ANNOTATION.configChecksum]: contentHash({ scripts, settings: primarySettings }) };
@@ -345,7 +338,8 @@ export class PostgresChart extends PlatformChart {
       // (an init container itself, started first; Kubernetes 1.29+) is up by then — a classic one would leave it
       // with redirected, unanswered connections.
       podAnnotations: backup ? { ...checksum, 'sidecar.istio.io/nativeSidecar': 'true' } : checksum,
-      podSpec: common(primaryId, 'primary'),
+      env,
+      ...common(primaryId, 'primary'),
     });
     disruptionBudget(this, 'primary-pdb', { name: POSTGRES_PRIMARY, namespace: ns, id: primaryId });
 
@@ -360,7 +354,8 @@ export class PostgresChart extends PlatformChart {
       podManagementPolicy: 'OrderedReady',
       store,
       podAnnotations: checksum,
-      podSpec: common(readId, 'replica'),
+      env,
+      ...common(readId, 'replica'),
     });
     if (replicas > 0) disruptionBudget(this, 'read-pdb', { name: POSTGRES_READ, namespace: ns, id: readId });
 
@@ -392,27 +387,23 @@ export class PostgresChart extends PlatformChart {
 function backupContainers(store: StoreModel, vols: { run: ReturnType<typeof scratch>; tmp: ReturnType<typeof scratch> }) {
   const queue = scratch('wal-queue', WAL_QUEUE_DIR, { sizeLimit: '16Mi' });
   const env = pgbackrestEnvOf(store);
-  const common = {
-    image: PGBACKREST_IMAGE,
-    imagePullPolicy: 'IfNotPresent',
-    securityContext: containerSecurityContext(),
-  };
+  const common = { image: PGBACKREST_IMAGE };
   const dataMount = { name: DATA_VOLUME, mountPath: '/var/lib/postgresql/data' };
   const scripts = { name: 'scripts', mountPath: '/scripts' };
-  const restore: k8s.Container = {
+  const restore: WorkloadContainer = {
     name: 'restore',
     ...common,
     command: ['bash', '/scripts/restore.sh'],
     env: [...env, ...(store.backup!.restoreTo ? [{ name: 'RESTORE_TARGET', value: store.backup!.restoreTo }] : [])],
-    resources: toK8sResources(BACKUP_SIDECAR_RESOURCES),
+    resources: BACKUP_SIDECAR_RESOURCES,
     volumeMounts: [dataMount, vols.tmp.mount, scripts],
   };
-  const sidecar: k8s.Container = {
+  const sidecar: WorkloadContainer = {
     name: 'backup',
     ...common,
     command: ['bash', '/scripts/backup.sh'],
     env: [...env, { name: 'FULL_EVERY_SECONDS', value: String(store.backup!.everyHours * 3600) }],
-    resources: toK8sResources(BACKUP_SIDECAR_RESOURCES),
+    resources: BACKUP_SIDECAR_RESOURCES,
     // Both probes ask one thing: does the WAL request loop go round (it touches .alive every 0.1 s, or after each
     // request)? A loop stuck for 5 min stops archiving; liveness restarts the container (the pod is not Ready
     // meanwhile, like for any container restart). The script never exits on a repository error, so a broken

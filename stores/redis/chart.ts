@@ -1,12 +1,11 @@
 import { dependentClients, storeJobClient, type StoreClient } from '../../blocks/store-clients';
 import { k8s } from 'cdk8s-plus-28';
 import type { Construct } from 'constructs';
-import { containerSecurityContext } from '../../blocks/security';
 import { contentHash } from '../../blocks/hash';
 import { ANNOTATION, selector } from '../../blocks/meta';
 import { WAVE } from '../../blocks/waves';
 import { objectStoreEgress, RCLONE_IMAGE, rcloneEnv, REDIS_RESTORE_SCRIPT } from '../../blocks/backup';
-import { SIDECAR_RESOURCES, toK8sResources } from '../../catalogue/resources';
+import { SIDECAR_RESOURCES } from '../../catalogue/resources';
 import {
   DATA_VOLUME,
   disruptionBudget,
@@ -20,7 +19,6 @@ import {
   secretEnv,
   serviceDns,
   statefulWorkload,
-  storePodBase,
   storeIdentity,
   storeNetworkPolicy,
   storeService,
@@ -269,24 +267,25 @@ export class RedisChart extends PlatformChart {
       replicas: store.replicas,
       podManagementPolicy: 'OrderedReady',
       store,
+      env,
       podAnnotations: {
         [ANNOTATION.configChecksum]: contentHash(scripts),
         // The restore init container reaches the bucket before Redis starts: only a native sidecar proxy is up by then.
         ...(backup ? { 'sidecar.istio.io/nativeSidecar': 'true' } : {}),
       },
-      podSpec: {
-        ...storePodBase(env, { serviceAccount: 'redis', uid: REDIS_UID, id: nodeId, replicas: store.replicas, terminationGracePeriodSeconds: REDIS_GRACE_S }),
+      pod: {
+        serviceAccount: 'redis',
+        uid: REDIS_UID,
+        terminationGracePeriodSeconds: REDIS_GRACE_S,
         ...(backup
           ? {
               initContainers: [
                 {
                   name: 'restore',
                   image: RCLONE_IMAGE,
-                  imagePullPolicy: 'IfNotPresent',
                   command: ['sh', '-c', REDIS_RESTORE_SCRIPT],
                   env: rcloneEnv(backup),
-                  resources: toK8sResources(SIDECAR_RESOURCES),
-                  securityContext: containerSecurityContext(),
+                  resources: SIDECAR_RESOURCES,
                   volumeMounts: [{ name: DATA_VOLUME, mountPath: '/data' }, tmp.mount],
                 },
               ],
@@ -296,29 +295,25 @@ export class RedisChart extends PlatformChart {
           {
             name: 'redis',
             image: redisImage(store.version),
-            imagePullPolicy: 'IfNotPresent',
             command: ['bash', '/scripts/start-redis.sh'],
             ports: [{ name: 'tcp-redis', containerPort: REDIS_PORT, protocol: 'TCP' }],
             env: env_,
-            resources: toK8sResources(store.resources),
+            resources: store.resources,
             startupProbe: execProbe(REDIS_SYNCED, { periodSeconds: 5, failureThreshold: 120 }),
             readinessProbe: execProbe(`${cli(REDIS_PORT)} | grep -q PONG`, { periodSeconds: 5, failureThreshold: 3 }),
             livenessProbe: execProbe(`${cli(REDIS_PORT)} | grep -Eq 'PONG|LOADING|MASTERDOWN'`, { periodSeconds: 10, failureThreshold: 6 }),
             lifecycle: { preStop: { exec: { command: ['bash', '/scripts/prestop-redis.sh'] } } },
-            securityContext: containerSecurityContext(),
             volumeMounts: [{ name: DATA_VOLUME, mountPath: '/data' }, redisConfDir.mount, tmp.mount, scriptsMount],
           },
           {
             name: 'sentinel',
             image: redisImage(store.version),
-            imagePullPolicy: 'IfNotPresent',
             command: ['bash', '/scripts/start-sentinel.sh'],
             ports: [{ name: 'tcp-sentinel', containerPort: SENTINEL_PORT, protocol: 'TCP' }],
             env: env_,
-            resources: toK8sResources(SIDECAR_RESOURCES),
+            resources: SIDECAR_RESOURCES,
             readinessProbe: execProbe(`${cli(SENTINEL_PORT)} | grep -q PONG`, { periodSeconds: 5, failureThreshold: 3 }),
             livenessProbe: execProbe(`${cli(SENTINEL_PORT)} | grep -q PONG`, { periodSeconds: 10, failureThreshold: 6 }),
-            securityContext: containerSecurityContext(),
             volumeMounts: [sentinelConfDir.mount, scriptsMount],
           },
           exporterContainer({

@@ -1,10 +1,8 @@
 import { dependentClients } from '../../blocks/store-clients';
 import { k8s } from 'cdk8s-plus-28';
 import type { Construct } from 'constructs';
-import { containerSecurityContext } from '../../blocks/security';
 import { contentHash } from '../../blocks/hash';
 import { ANNOTATION } from '../../blocks/meta';
-import { toK8sResources } from '../../catalogue/resources';
 import {
   DATA_VOLUME,
   disruptionBudget,
@@ -17,7 +15,6 @@ import {
   podEnv,
   scratch,
   statefulWorkload,
-  storePodBase,
   storeIdentity,
   storeNetworkPolicy,
   storeService,
@@ -165,6 +162,7 @@ export class ZooKeeperChart extends PlatformChart {
       replicas: store.replicas,
       podManagementPolicy: 'Parallel',
       store,
+      env,
       podAnnotations: {
         [ANNOTATION.configChecksum]: contentHash(config),
         // Quorum traffic goes pod to pod by DNS before the peers are ready and is
@@ -172,13 +170,14 @@ export class ZooKeeperChart extends PlatformChart {
         'traffic.sidecar.istio.io/excludeInboundPorts': `${ZK_FOLLOWER_PORT},${ZK_ELECTION_PORT}`,
         'traffic.sidecar.istio.io/excludeOutboundPorts': `${ZK_FOLLOWER_PORT},${ZK_ELECTION_PORT}`,
       },
-      podSpec: {
-        ...storePodBase(env, { serviceAccount: 'zookeeper', uid: ZOOKEEPER_UID, id: zkId, replicas: store.replicas, terminationGracePeriodSeconds: 60 }),
+      pod: {
+        serviceAccount: 'zookeeper',
+        uid: ZOOKEEPER_UID,
+        terminationGracePeriodSeconds: 60,
         containers: [
           {
             name: 'zookeeper',
             image: zookeeperImage(store.version),
-            imagePullPolicy: 'IfNotPresent',
             command: ['bash', '/config/start.sh'],
             ports: [
               { name: 'tcp-client', containerPort: ZK_CLIENT_PORT, protocol: 'TCP' },
@@ -187,11 +186,10 @@ export class ZooKeeperChart extends PlatformChart {
               { name: METRICS_PORT_NAME, containerPort: ZK_METRICS_PORT, protocol: 'TCP' },
             ],
             env: podEnv(),
-            resources: toK8sResources(store.resources),
+            resources: store.resources,
             startupProbe: execProbe(serving, { periodSeconds: 5, failureThreshold: 60 }),
             readinessProbe: execProbe(serving, { periodSeconds: 10, failureThreshold: 3 }),
             livenessProbe: execProbe(ruok, { periodSeconds: 10, failureThreshold: 6 }),
-            securityContext: containerSecurityContext(),
             volumeMounts: [{ name: DATA_VOLUME, mountPath: '/data' }, { name: 'config', mountPath: '/config' }, tmp.mount],
           },
         ],
