@@ -7,28 +7,23 @@ import { WAVE } from '../../blocks/waves';
 import {
   DATA_VOLUME,
   execProbe,
-  disruptionBudget,
   exporterContainer,
   meshPodAnnotations,
   memoryShare,
-  metaFor,
   METRICS_PORT_NAME,
   metricsService,
   podEnv,
   prometheusIngress,
   scratch,
-  statefulWorkload,
   storeIdentity,
-  storeNetworkPolicy,
-  storeService,
   serviceDns,
-  storeServiceAccount,
   workloadNetworkPolicy,
   workloadServiceAccount,
   WRITE_CONFIG,
 } from '../../blocks/stateful';
 import { javaExec } from '../../blocks/jvm';
 import type { EnvironmentModel, StoreModel } from '../../platform/model';
+import { StatefulStore } from '../../blocks/stateful-store';
 import { workloadPodSpec } from '../../blocks/workload';
 import { kafkaImageTag, kafkaZooKeeperModeProblem } from '../../catalogue/stores';
 import { KAFKA_EXPORTER, STORE_METRICS, STORE_PORTS } from '../../catalogue/stores';
@@ -264,74 +259,70 @@ export function assertZooKeeperMode(version: string): void {
  * Service, a disruption budget and the NetworkPolicy.
  */
 export class KafkaChart extends PlatformChart {
+  /** The brokers: ServiceAccount, config, Services, StatefulSet, disruption budget, NetworkPolicy (kafka_exporter follows them). */
+  readonly store: StatefulStore;
+
   constructor(scope: Construct, id: string, props: KafkaProps) {
     const { env, store, zookeeper } = props;
     super(scope, id, { file: `${env.name}/data/kafka.yaml` });
     assertZooKeeperMode(store.version);
-    const ns = store.namespace;
     const brokerId = storeIdentity(env, store, KAFKA_NAME, 'broker');
-    const m = metaFor(brokerId, ns);
 
-    storeServiceAccount(this, { kind: 'kafka', namespace: ns, id: brokerId });
     const heap = memoryShare(store.resources.milli.limitMemMi, 0.5);
     const config = { 'server.properties': serverProperties(store, zookeeper), 'log4j.properties': LOG4J, 'jmx-exporter.yaml': JMX_RULES, 'start.sh': kafkaStart(heap) };
-    new k8s.KubeConfigMap(this, 'config', { metadata: m('kafka-config'), data: config });
-
     const ports = [{ name: 'tcp-kafka', port: KAFKA_PORT }];
-    storeService(this, 'service', { name: KAFKA_NAME, namespace: ns, id: brokerId, ports });
-    storeService(this, 'headless', { name: KAFKA_HEADLESS, namespace: ns, id: brokerId, ports, headless: true });
-    metricsService(this, { store, id: brokerId });
 
     const rendered = scratch('config-rendered', KAFKA_RENDERED_CONFIG_DIR);
     const logs = scratch('logs', KAFKA_LOGS_DIR, { sizeLimit: `${KAFKA_LOGS_SIZE_MI}Mi` });
     const tmp = scratch('tmp', '/tmp', { sizeLimit: '256Mi' });
     const tcpProbe = (periodSeconds: number, failureThreshold: number) => ({ tcpSocket: { port: k8s.IntOrString.fromString('tcp-kafka') }, periodSeconds, failureThreshold, timeoutSeconds: 5 });
 
-    statefulWorkload(this, 'statefulset', {
-      name: KAFKA_NAME,
-      namespace: ns,
-      id: brokerId,
-      serviceName: KAFKA_HEADLESS,
-      replicas: store.replicas,
-      podManagementPolicy: 'Parallel',
-      store,
+    this.store = new StatefulStore(this, 'store', {
       env,
-      podAnnotations: { [ANNOTATION.configChecksum]: contentHash(config) },
-      pod: {
-        serviceAccount: 'kafka',
-        uid: KAFKA_UID,
-        // Controlled shutdown moves partition leadership away before the broker stops.
-        terminationGracePeriodSeconds: 120,
-        containers: [
-          {
-            name: 'kafka',
-            image: kafkaImage(store.version),
-            command: ['bash', '/config/start.sh'],
-            ports: [
-              { name: 'tcp-kafka', containerPort: KAFKA_PORT, protocol: 'TCP' },
-              { name: METRICS_PORT_NAME, containerPort: KAFKA_METRICS_PORT, protocol: 'TCP' },
+      store,
+      id: brokerId,
+      config: { name: 'kafka-config', data: config },
+      services: [{ name: KAFKA_NAME, ports }],
+      members: [
+        {
+          name: KAFKA_NAME,
+          id: brokerId,
+          headless: { name: KAFKA_HEADLESS, ports },
+          replicas: store.replicas,
+          podManagementPolicy: 'Parallel',
+          podAnnotations: { [ANNOTATION.configChecksum]: contentHash(config) },
+          pod: {
+            uid: KAFKA_UID,
+            // Controlled shutdown moves partition leadership away before the broker stops.
+            terminationGracePeriodSeconds: 120,
+            containers: [
+              {
+                name: 'kafka',
+                image: kafkaImage(store.version),
+                command: ['bash', '/config/start.sh'],
+                ports: [
+                  { name: 'tcp-kafka', containerPort: KAFKA_PORT, protocol: 'TCP' },
+                  { name: METRICS_PORT_NAME, containerPort: KAFKA_METRICS_PORT, protocol: 'TCP' },
+                ],
+                env: podEnv(),
+                resources: store.resources,
+                // Up to 30 min to start and catch up (a broker returning after long downtime copies a backlog).
+                startupProbe: execProbe(BROKER_IN_SYNC, { periodSeconds: 10, failureThreshold: 180, timeoutSeconds: 30 }),
+                readinessProbe: execProbe(BROKER_RUNNING, { periodSeconds: 10, failureThreshold: 3, timeoutSeconds: 8 }),
+                livenessProbe: tcpProbe(10, 6),
+                volumeMounts: [{ name: DATA_VOLUME, mountPath: '/var/lib/kafka/data' }, { name: 'config', mountPath: '/config' }, rendered.mount, logs.mount, tmp.mount],
+              },
             ],
-            env: podEnv(),
-            resources: store.resources,
-            // Up to 30 min to start and catch up (a broker returning after long downtime copies a backlog).
-            startupProbe: execProbe(BROKER_IN_SYNC, { periodSeconds: 10, failureThreshold: 180, timeoutSeconds: 30 }),
-            readinessProbe: execProbe(BROKER_RUNNING, { periodSeconds: 10, failureThreshold: 3, timeoutSeconds: 8 }),
-            livenessProbe: tcpProbe(10, 6),
-            volumeMounts: [{ name: DATA_VOLUME, mountPath: '/var/lib/kafka/data' }, { name: 'config', mountPath: '/config' }, rendered.mount, logs.mount, tmp.mount],
+            volumes: [{ name: 'config', configMap: { name: 'kafka-config', defaultMode: 0o555 } }, rendered.volume, logs.volume, tmp.volume],
           },
-        ],
-        volumes: [{ name: 'config', configMap: { name: 'kafka-config', defaultMode: 0o555 } }, rendered.volume, logs.volume, tmp.volume],
+        },
+      ],
+      network: {
+        clientPorts: [KAFKA_PORT],
+        peerPorts: [KAFKA_PORT],
+        clients: kafkaClients(env, store),
+        extraEgress: [{ namespace: zookeeper.namespace, labels: { 'app.kubernetes.io/name': 'zookeeper' }, ports: [ZK_CLIENT_PORT] }],
       },
-    });
-    disruptionBudget(this, 'pdb', { name: KAFKA_NAME, namespace: ns, id: brokerId });
-    storeNetworkPolicy(this, {
-      env,
-      store,
-      id: brokerId,
-      clientPorts: [KAFKA_PORT],
-      peerPorts: [KAFKA_PORT],
-      clients: kafkaClients(env, store),
-      extraEgress: [{ namespace: zookeeper.namespace, labels: { 'app.kubernetes.io/name': 'zookeeper' }, ports: [ZK_CLIENT_PORT] }],
     });
     kafkaExporter(this, env, store);
   }

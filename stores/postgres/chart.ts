@@ -7,24 +7,18 @@ import { WAVE } from '../../blocks/waves';
 import { toMi } from '../../blocks/quota';
 import {
   DATA_VOLUME,
-  disruptionBudget,
   execProbe,
   exporterContainer,
   memoryShare,
   metaFor,
-  metricsService,
   podEnv,
   scratch,
   secretEnv,
   serviceDns,
-  statefulWorkload,
-  type StatefulWorkloadProps,
   storeIdentity,
-  storeNetworkPolicy,
-  storeService,
-  storeServiceAccount,
 } from '../../blocks/stateful';
 import type { EnvironmentModel, StoreModel } from '../../platform/model';
+import { StatefulStore, type StatefulStoreMember } from '../../blocks/stateful-store';
 import type { WorkloadContainer } from '../../blocks/workload';
 import { POSTGRES_MAX_CONNECTIONS, STORE_METRICS, STORE_PORTS } from '../../catalogue/stores';
 import {
@@ -221,6 +215,9 @@ exec postgres "$@" -c "primary_conninfo=host=$PRIMARY_HOST port=${POSTGRES_PORT}
  * provisioning Job.
  */
 export class PostgresChart extends PlatformChart {
+  /** The primary and its replicas: ServiceAccount, scripts, Services, two StatefulSets, disruption budgets, NetworkPolicy. */
+  readonly store: StatefulStore;
+
   constructor(scope: Construct, id: string, props: PostgresProps) {
     const { env, store } = props;
     super(scope, id, { file: `${env.name}/data/postgres.yaml` });
@@ -230,26 +227,18 @@ export class PostgresChart extends PlatformChart {
     const replicas = readReplicas(store);
     const m = metaFor(primaryId, ns);
 
-    storeServiceAccount(this, { kind: 'postgres', namespace: ns, id: primaryId });
-
     const backup = store.backup;
     const scripts: Record<string, string> = {
       'initdb.sh': INITDB_SCRIPT,
       'replica.sh': REPLICA_SCRIPT,
       ...(backup ? { 'pgbackrest-wal.sh': WAL_HANDOFF_SCRIPT, 'backup.sh': BACKUP_SIDECAR_SCRIPT, 'restore.sh': RESTORE_SCRIPT } : {}),
     };
-    new k8s.KubeConfigMap(this, 'scripts', { metadata: m(POSTGRES_SCRIPTS), data: scripts });
-
     const clientPort = [{ name: 'tcp-postgresql', port: POSTGRES_PORT }];
-    storeService(this, 'primary-service', { name: 'postgres', namespace: ns, id: primaryId, ports: clientPort });
-    storeService(this, 'read-service', { name: 'postgres-read', namespace: ns, id: replicas > 0 ? readId : primaryId, ports: clientPort });
-    storeService(this, 'primary-headless', { name: `${POSTGRES_PRIMARY}-headless`, namespace: ns, id: primaryId, ports: clientPort, headless: true });
-    metricsService(this, { store, id: primaryId });
 
     const settings = postgresSettings(store);
     const primarySettings = { ...settings, ...archiveSettings(store) };
     const pgdata = PGDATA;
-    const common = (identity: Identity, role: 'primary' | 'replica'): Pick<StatefulWorkloadProps, 'pod' | 'spreadWith'> => {
+    const common = (identity: Identity, role: 'primary' | 'replica'): Pick<StatefulStoreMember, 'pod' | 'spreadWith'> => {
       const run = scratch('run', '/var/run/postgresql');
       const tmp = scratch('tmp', '/tmp', { sizeLimit: '256Mi' });
       // Dynamic shared memory (parallel queries, hash joins): a quarter of the memory limit it counts against.
@@ -258,8 +247,7 @@ export class PostgresChart extends PlatformChart {
       // The primary's backups: WAL requests between the PostgreSQL and the pgBackRest container, the restore before PostgreSQL starts.
       const backs = role === 'primary' && backup ? backupContainers(store, { run, tmp }) : undefined;
       const pgReady = `exec pg_isready -q -h 127.0.0.1 -p ${POSTGRES_PORT} -U postgres -d postgres`;
-      const pod: StatefulWorkloadProps['pod'] = {
-        serviceAccount: 'postgres',
+      const pod: StatefulStoreMember['pod'] = {
         uid: POSTGRES_UID,
         terminationGracePeriodSeconds: 120,
         ...(backs ? { initContainers: [backs.restore] } : {}),
@@ -326,46 +314,42 @@ export class PostgresChart extends PlatformChart {
     };
 
     const checksum = { [ANNOTATION.configChecksum]: contentHash({ scripts, settings: primarySettings }) };
-    statefulWorkload(this, 'primary', {
-      name: POSTGRES_PRIMARY,
-      namespace: ns,
-      id: primaryId,
-      serviceName: `${POSTGRES_PRIMARY}-headless`,
-      replicas: 1,
-      podManagementPolicy: 'OrderedReady',
-      store,
-      // The restore init container reaches the bucket before PostgreSQL starts: only a native sidecar proxy
-      // (an init container itself, started first; Kubernetes 1.29+) is up by then — a classic one would leave it
-      // with redirected, unanswered connections.
-      podAnnotations: backup ? { ...checksum, 'sidecar.istio.io/nativeSidecar': 'true' } : checksum,
-      env,
-      ...common(primaryId, 'primary'),
-    });
-    disruptionBudget(this, 'primary-pdb', { name: POSTGRES_PRIMARY, namespace: ns, id: primaryId });
-
-    // The replica StatefulSet exists even at 0 replicas, so scaling is a replica-count change only.
-    storeService(this, 'read-headless', { name: `${POSTGRES_READ}-headless`, namespace: ns, id: readId, ports: clientPort, headless: true });
-    statefulWorkload(this, 'read', {
-      name: POSTGRES_READ,
-      namespace: ns,
-      id: readId,
-      serviceName: `${POSTGRES_READ}-headless`,
-      replicas,
-      podManagementPolicy: 'OrderedReady',
-      store,
-      podAnnotations: checksum,
-      env,
-      ...common(readId, 'replica'),
-    });
-    if (replicas > 0) disruptionBudget(this, 'read-pdb', { name: POSTGRES_READ, namespace: ns, id: readId });
-
-    storeNetworkPolicy(this, {
+    this.store = new StatefulStore(this, 'store', {
       env,
       store,
       id: primaryId,
-      clientPorts: [POSTGRES_PORT],
-      peerPorts: [POSTGRES_PORT],
-      clients: postgresClients(env, store),
+      config: { name: POSTGRES_SCRIPTS, data: scripts },
+      services: [
+        { name: 'postgres', ports: clientPort },
+        // The replicas; the primary while there are none.
+        { name: 'postgres-read', ports: clientPort, id: replicas > 0 ? readId : primaryId },
+      ],
+      members: [
+        {
+          name: POSTGRES_PRIMARY,
+          id: primaryId,
+          headless: { name: `${POSTGRES_PRIMARY}-headless`, ports: clientPort },
+          replicas: 1,
+          podManagementPolicy: 'OrderedReady',
+          // The restore init container reaches the bucket before PostgreSQL starts: only a native sidecar proxy
+          // (an init container itself, started first; Kubernetes 1.29+) is up by then — a classic one would leave it
+          // with redirected, unanswered connections.
+          podAnnotations: backup ? { ...checksum, 'sidecar.istio.io/nativeSidecar': 'true' } : checksum,
+          ...common(primaryId, 'primary'),
+        },
+        {
+          // The replica StatefulSet exists even at 0 replicas, so scaling is a replica-count change only.
+          name: POSTGRES_READ,
+          id: readId,
+          headless: { name: `${POSTGRES_READ}-headless`, ports: clientPort },
+          replicas,
+          podManagementPolicy: 'OrderedReady',
+          podAnnotations: checksum,
+          ...common(readId, 'replica'),
+          disruptionBudget: replicas > 0,
+        },
+      ],
+      network: { clientPorts: [POSTGRES_PORT], peerPorts: [POSTGRES_PORT], clients: postgresClients(env, store) },
     });
     if (backup) {
       // The primary's pgBackRest container reaches the bucket; NetworkPolicies add up, so this opens that and nothing else.

@@ -8,24 +8,19 @@ import { objectStoreEgress, RCLONE_IMAGE, rcloneEnv, REDIS_RESTORE_SCRIPT } from
 import { SIDECAR_RESOURCES } from '../../catalogue/resources';
 import {
   DATA_VOLUME,
-  disruptionBudget,
   execProbe,
   exporterContainer,
   memoryShare,
   metaFor,
-  metricsService,
   podEnv,
   scratch,
   secretEnv,
   serviceDns,
-  statefulWorkload,
   storeIdentity,
-  storeNetworkPolicy,
-  storeService,
-  storeServiceAccount,
   WRITE_CONFIG,
 } from '../../blocks/stateful';
 import type { EnvironmentModel, StoreModel } from '../../platform/model';
+import { StatefulStore } from '../../blocks/stateful-store';
 import { REDIS_SENTINEL_MASTER, STORE_METRICS, STORE_PORTS } from '../../catalogue/stores';
 import { PlatformChart } from '../../charts/platform-chart';
 
@@ -224,6 +219,9 @@ exit 1`;
  * redis_exporter behind `redis-metrics`, and the NetworkPolicy.
  */
 export class RedisChart extends PlatformChart {
+  /** The nodes: ServiceAccount, scripts, Services, StatefulSet, disruption budget, NetworkPolicy. */
+  readonly store: StatefulStore;
+
   constructor(scope: Construct, id: string, props: RedisProps) {
     const { env, store } = props;
     super(scope, id, { file: `${env.name}/data/redis.yaml` });
@@ -232,17 +230,9 @@ export class RedisChart extends PlatformChart {
     const m = metaFor(nodeId, ns);
 
     const backup = store.backup;
-    storeServiceAccount(this, { kind: 'redis', namespace: ns, id: nodeId });
     const scripts = { 'redis.conf': redisConf(store), 'start-redis.sh': REDIS_START, 'start-sentinel.sh': SENTINEL_START, 'prestop-redis.sh': PRE_STOP };
-    new k8s.KubeConfigMap(this, 'scripts', { metadata: m('redis-scripts'), data: scripts });
 
     const sentinel = { name: 'tcp-sentinel', port: SENTINEL_PORT };
-    // Sentinel only: every node answers 26379, but only the master accepts writes on 6379, so a
-    // load-balanced 6379 would hit a read-only replica 2 times in 3. Clients ask a Sentinel for the
-    // master and connect to the pod DNS name it announces, through the headless Service.
-    storeService(this, 'service', { name: REDIS_NAME, namespace: ns, id: nodeId, ports: [sentinel] });
-    storeService(this, 'headless', { name: REDIS_HEADLESS, namespace: ns, id: nodeId, ports: [{ name: 'tcp-redis', port: REDIS_PORT }, sentinel], headless: true });
-    metricsService(this, { store, id: nodeId });
 
     const env_ = [
       ...podEnv(),
@@ -259,81 +249,81 @@ export class RedisChart extends PlatformChart {
     const tmp = scratch('tmp', '/tmp');
     const scriptsMount = { name: 'scripts', mountPath: '/scripts' };
 
-    statefulWorkload(this, 'statefulset', {
-      name: REDIS_NAME,
-      namespace: ns,
-      id: nodeId,
-      serviceName: REDIS_HEADLESS,
-      replicas: store.replicas,
-      podManagementPolicy: 'OrderedReady',
-      store,
-      env,
-      podAnnotations: {
-        [ANNOTATION.configChecksum]: contentHash(scripts),
-        // The restore init container reaches the bucket before Redis starts: only a native sidecar proxy is up by then.
-        ...(backup ? { 'sidecar.istio.io/nativeSidecar': 'true' } : {}),
-      },
-      pod: {
-        serviceAccount: 'redis',
-        uid: REDIS_UID,
-        terminationGracePeriodSeconds: REDIS_GRACE_S,
-        ...(backup
-          ? {
-              initContainers: [
-                {
-                  name: 'restore',
-                  image: RCLONE_IMAGE,
-                  command: ['sh', '-c', REDIS_RESTORE_SCRIPT],
-                  env: rcloneEnv(backup),
-                  resources: SIDECAR_RESOURCES,
-                  volumeMounts: [{ name: DATA_VOLUME, mountPath: '/data' }, tmp.mount],
-                },
-              ],
-            }
-          : {}),
-        containers: [
-          {
-            name: 'redis',
-            image: redisImage(store.version),
-            command: ['bash', '/scripts/start-redis.sh'],
-            ports: [{ name: 'tcp-redis', containerPort: REDIS_PORT, protocol: 'TCP' }],
-            env: env_,
-            resources: store.resources,
-            startupProbe: execProbe(REDIS_SYNCED, { periodSeconds: 5, failureThreshold: 120 }),
-            readinessProbe: execProbe(`${cli(REDIS_PORT)} | grep -q PONG`, { periodSeconds: 5, failureThreshold: 3 }),
-            livenessProbe: execProbe(`${cli(REDIS_PORT)} | grep -Eq 'PONG|LOADING|MASTERDOWN'`, { periodSeconds: 10, failureThreshold: 6 }),
-            lifecycle: { preStop: { exec: { command: ['bash', '/scripts/prestop-redis.sh'] } } },
-            volumeMounts: [{ name: DATA_VOLUME, mountPath: '/data' }, redisConfDir.mount, tmp.mount, scriptsMount],
-          },
-          {
-            name: 'sentinel',
-            image: redisImage(store.version),
-            command: ['bash', '/scripts/start-sentinel.sh'],
-            ports: [{ name: 'tcp-sentinel', containerPort: SENTINEL_PORT, protocol: 'TCP' }],
-            env: env_,
-            resources: SIDECAR_RESOURCES,
-            readinessProbe: execProbe(`${cli(SENTINEL_PORT)} | grep -q PONG`, { periodSeconds: 5, failureThreshold: 3 }),
-            livenessProbe: execProbe(`${cli(SENTINEL_PORT)} | grep -q PONG`, { periodSeconds: 10, failureThreshold: 6 }),
-            volumeMounts: [sentinelConfDir.mount, scriptsMount],
-          },
-          exporterContainer({
-            name: 'metrics',
-            image: REDIS_EXPORTER_IMAGE,
-            port: REDIS_EXPORTER_PORT,
-            env: [{ name: 'REDIS_ADDR', value: `redis://127.0.0.1:${REDIS_PORT}` }, secretEnv('REDIS_PASSWORD', REDIS_SECRET, 'password')],
-          }),
-        ],
-        volumes: [redisConfDir.volume, sentinelConfDir.volume, tmp.volume, { name: 'scripts', configMap: { name: 'redis-scripts', defaultMode: 0o555 } }],
-      },
-    });
-    disruptionBudget(this, 'pdb', { name: REDIS_NAME, namespace: ns, id: nodeId });
-    storeNetworkPolicy(this, {
+    this.store = new StatefulStore(this, 'store', {
       env,
       store,
       id: nodeId,
-      clientPorts: [REDIS_PORT, SENTINEL_PORT],
-      peerPorts: [REDIS_PORT, SENTINEL_PORT],
-      clients: redisClients(env, store),
+      config: { name: 'redis-scripts', data: scripts },
+      // Sentinel only: every node answers 26379, but only the master accepts writes on 6379, so a
+      // load-balanced 6379 would hit a read-only replica 2 times in 3. Clients ask a Sentinel for the
+      // master and connect to the pod DNS name it announces, through the headless Service.
+      services: [{ name: REDIS_NAME, ports: [sentinel] }],
+      members: [
+        {
+          name: REDIS_NAME,
+          id: nodeId,
+          headless: { name: REDIS_HEADLESS, ports: [{ name: 'tcp-redis', port: REDIS_PORT }, sentinel] },
+          replicas: store.replicas,
+          podManagementPolicy: 'OrderedReady',
+          podAnnotations: {
+            [ANNOTATION.configChecksum]: contentHash(scripts),
+            // The restore init container reaches the bucket before Redis starts: only a native sidecar proxy is up by then.
+            ...(backup ? { 'sidecar.istio.io/nativeSidecar': 'true' } : {}),
+          },
+          pod: {
+            uid: REDIS_UID,
+            terminationGracePeriodSeconds: REDIS_GRACE_S,
+            ...(backup
+              ? {
+                  initContainers: [
+                    {
+                      name: 'restore',
+                      image: RCLONE_IMAGE,
+                      command: ['sh', '-c', REDIS_RESTORE_SCRIPT],
+                      env: rcloneEnv(backup),
+                      resources: SIDECAR_RESOURCES,
+                      volumeMounts: [{ name: DATA_VOLUME, mountPath: '/data' }, tmp.mount],
+                    },
+                  ],
+                }
+              : {}),
+            containers: [
+              {
+                name: 'redis',
+                image: redisImage(store.version),
+                command: ['bash', '/scripts/start-redis.sh'],
+                ports: [{ name: 'tcp-redis', containerPort: REDIS_PORT, protocol: 'TCP' }],
+                env: env_,
+                resources: store.resources,
+                startupProbe: execProbe(REDIS_SYNCED, { periodSeconds: 5, failureThreshold: 120 }),
+                readinessProbe: execProbe(`${cli(REDIS_PORT)} | grep -q PONG`, { periodSeconds: 5, failureThreshold: 3 }),
+                livenessProbe: execProbe(`${cli(REDIS_PORT)} | grep -Eq 'PONG|LOADING|MASTERDOWN'`, { periodSeconds: 10, failureThreshold: 6 }),
+                lifecycle: { preStop: { exec: { command: ['bash', '/scripts/prestop-redis.sh'] } } },
+                volumeMounts: [{ name: DATA_VOLUME, mountPath: '/data' }, redisConfDir.mount, tmp.mount, scriptsMount],
+              },
+              {
+                name: 'sentinel',
+                image: redisImage(store.version),
+                command: ['bash', '/scripts/start-sentinel.sh'],
+                ports: [{ name: 'tcp-sentinel', containerPort: SENTINEL_PORT, protocol: 'TCP' }],
+                env: env_,
+                resources: SIDECAR_RESOURCES,
+                readinessProbe: execProbe(`${cli(SENTINEL_PORT)} | grep -q PONG`, { periodSeconds: 5, failureThreshold: 3 }),
+                livenessProbe: execProbe(`${cli(SENTINEL_PORT)} | grep -q PONG`, { periodSeconds: 10, failureThreshold: 6 }),
+                volumeMounts: [sentinelConfDir.mount, scriptsMount],
+              },
+              exporterContainer({
+                name: 'metrics',
+                image: REDIS_EXPORTER_IMAGE,
+                port: REDIS_EXPORTER_PORT,
+                env: [{ name: 'REDIS_ADDR', value: `redis://127.0.0.1:${REDIS_PORT}` }, secretEnv('REDIS_PASSWORD', REDIS_SECRET, 'password')],
+              }),
+            ],
+            volumes: [redisConfDir.volume, sentinelConfDir.volume, tmp.volume, { name: 'scripts', configMap: { name: 'redis-scripts', defaultMode: 0o555 } }],
+          },
+        },
+      ],
+      network: { clientPorts: [REDIS_PORT, SENTINEL_PORT], peerPorts: [REDIS_PORT, SENTINEL_PORT], clients: redisClients(env, store) },
     });
     if (backup) {
       // The restore init container reaches the bucket; NetworkPolicies add up, so this opens that and nothing else.

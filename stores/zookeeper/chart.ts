@@ -1,26 +1,19 @@
 import { dependentClients } from '../../blocks/store-clients';
-import { k8s } from 'cdk8s-plus-28';
 import type { Construct } from 'constructs';
 import { contentHash } from '../../blocks/hash';
 import { ANNOTATION } from '../../blocks/meta';
 import {
   DATA_VOLUME,
-  disruptionBudget,
   execProbe,
   memoryShare,
-  metaFor,
   METRICS_PORT_NAME,
-  metricsService,
   podDns,
   podEnv,
   scratch,
-  statefulWorkload,
   storeIdentity,
-  storeNetworkPolicy,
-  storeService,
-  storeServiceAccount,
 } from '../../blocks/stateful';
 import type { EnvironmentModel, StoreModel } from '../../platform/model';
+import { StatefulStore } from '../../blocks/stateful-store';
 import { STORE_METRICS, STORE_PORTS } from '../../catalogue/stores';
 import { javaExec } from '../../blocks/jvm';
 import { PlatformChart } from '../../charts/platform-chart';
@@ -122,31 +115,14 @@ ${javaExec({
  * and the peers only).
  */
 export class ZooKeeperChart extends PlatformChart {
+  /** The ensemble: ServiceAccount, ConfigMap, Services, StatefulSet, disruption budget, NetworkPolicy. */
+  readonly store: StatefulStore;
+
   constructor(scope: Construct, id: string, props: ZooKeeperProps) {
     const { env, store } = props;
     super(scope, id, { file: `${env.name}/data/zookeeper.yaml` });
-    const ns = store.namespace;
     const zkId = storeIdentity(env, store, ZOOKEEPER_NAME, 'server');
-    const m = metaFor(zkId, ns);
-
-    storeServiceAccount(this, { kind: 'zookeeper', namespace: ns, id: zkId });
     const config = { 'zoo.cfg': zooCfg(store), 'logback.xml': ZK_LOGBACK, 'start.sh': zookeeperStart(store) };
-    new k8s.KubeConfigMap(this, 'config', { metadata: m('zookeeper-config'), data: config });
-
-    storeService(this, 'service', { name: ZOOKEEPER_NAME, namespace: ns, id: zkId, ports: [{ name: 'tcp-client', port: ZK_CLIENT_PORT }] });
-    storeService(this, 'headless', {
-      name: ZOOKEEPER_HEADLESS,
-      namespace: ns,
-      id: zkId,
-      headless: true,
-      ports: [
-        { name: 'tcp-client', port: ZK_CLIENT_PORT },
-        { name: 'tcp-follower', port: ZK_FOLLOWER_PORT },
-        { name: 'tcp-election', port: ZK_ELECTION_PORT },
-      ],
-    });
-    metricsService(this, { store, id: zkId });
-
     const tmp = scratch('tmp', '/tmp', { sizeLimit: '128Mi' });
     // Alive: the server answers (even while it is not in a quorum, when restarting it would not help).
     const ruok = `[ "$(echo ruok | timeout 3 nc -w 2 127.0.0.1 ${ZK_CLIENT_PORT})" = "imok" ]`;
@@ -154,57 +130,65 @@ export class ZooKeeperChart extends PlatformChart {
     // and synced (ruok answers imok before that). A rolling update waits for it before stopping the next member.
     const serving = `echo srvr | timeout 3 nc -w 2 127.0.0.1 ${ZK_CLIENT_PORT} | grep -Eq '^Mode: (leader|follower|standalone)$'`;
 
-    statefulWorkload(this, 'statefulset', {
-      name: ZOOKEEPER_NAME,
-      namespace: ns,
-      id: zkId,
-      serviceName: ZOOKEEPER_HEADLESS,
-      replicas: store.replicas,
-      podManagementPolicy: 'Parallel',
-      store,
+    this.store = new StatefulStore(this, 'store', {
       env,
-      podAnnotations: {
-        [ANNOTATION.configChecksum]: contentHash(config),
-        // Quorum traffic goes pod to pod by DNS before the peers are ready and is
-        // only ever between ZooKeeper pods (NetworkPolicy): it bypasses the sidecar.
-        'traffic.sidecar.istio.io/excludeInboundPorts': `${ZK_FOLLOWER_PORT},${ZK_ELECTION_PORT}`,
-        'traffic.sidecar.istio.io/excludeOutboundPorts': `${ZK_FOLLOWER_PORT},${ZK_ELECTION_PORT}`,
-      },
-      pod: {
-        serviceAccount: 'zookeeper',
-        uid: ZOOKEEPER_UID,
-        terminationGracePeriodSeconds: 60,
-        containers: [
-          {
-            name: 'zookeeper',
-            image: zookeeperImage(store.version),
-            command: ['bash', '/config/start.sh'],
+      store,
+      id: zkId,
+      config: { name: 'zookeeper-config', data: config },
+      services: [{ name: ZOOKEEPER_NAME, ports: [{ name: 'tcp-client', port: ZK_CLIENT_PORT }] }],
+      members: [
+        {
+          name: ZOOKEEPER_NAME,
+          id: zkId,
+          headless: {
+            name: ZOOKEEPER_HEADLESS,
             ports: [
-              { name: 'tcp-client', containerPort: ZK_CLIENT_PORT, protocol: 'TCP' },
-              { name: 'tcp-follower', containerPort: ZK_FOLLOWER_PORT, protocol: 'TCP' },
-              { name: 'tcp-election', containerPort: ZK_ELECTION_PORT, protocol: 'TCP' },
-              { name: METRICS_PORT_NAME, containerPort: ZK_METRICS_PORT, protocol: 'TCP' },
+              { name: 'tcp-client', port: ZK_CLIENT_PORT },
+              { name: 'tcp-follower', port: ZK_FOLLOWER_PORT },
+              { name: 'tcp-election', port: ZK_ELECTION_PORT },
             ],
-            env: podEnv(),
-            resources: store.resources,
-            startupProbe: execProbe(serving, { periodSeconds: 5, failureThreshold: 60 }),
-            readinessProbe: execProbe(serving, { periodSeconds: 10, failureThreshold: 3 }),
-            livenessProbe: execProbe(ruok, { periodSeconds: 10, failureThreshold: 6 }),
-            volumeMounts: [{ name: DATA_VOLUME, mountPath: '/data' }, { name: 'config', mountPath: '/config' }, tmp.mount],
           },
-        ],
-        volumes: [{ name: 'config', configMap: { name: 'zookeeper-config', defaultMode: 0o555 } }, tmp.volume],
+          replicas: store.replicas,
+          podManagementPolicy: 'Parallel',
+          podAnnotations: {
+            [ANNOTATION.configChecksum]: contentHash(config),
+            // Quorum traffic goes pod to pod by DNS before the peers are ready and is
+            // only ever between ZooKeeper pods (NetworkPolicy): it bypasses the sidecar.
+            'traffic.sidecar.istio.io/excludeInboundPorts': `${ZK_FOLLOWER_PORT},${ZK_ELECTION_PORT}`,
+            'traffic.sidecar.istio.io/excludeOutboundPorts': `${ZK_FOLLOWER_PORT},${ZK_ELECTION_PORT}`,
+          },
+          pod: {
+            uid: ZOOKEEPER_UID,
+            terminationGracePeriodSeconds: 60,
+            containers: [
+              {
+                name: 'zookeeper',
+                image: zookeeperImage(store.version),
+                command: ['bash', '/config/start.sh'],
+                ports: [
+                  { name: 'tcp-client', containerPort: ZK_CLIENT_PORT, protocol: 'TCP' },
+                  { name: 'tcp-follower', containerPort: ZK_FOLLOWER_PORT, protocol: 'TCP' },
+                  { name: 'tcp-election', containerPort: ZK_ELECTION_PORT, protocol: 'TCP' },
+                  { name: METRICS_PORT_NAME, containerPort: ZK_METRICS_PORT, protocol: 'TCP' },
+                ],
+                env: podEnv(),
+                resources: store.resources,
+                startupProbe: execProbe(serving, { periodSeconds: 5, failureThreshold: 60 }),
+                readinessProbe: execProbe(serving, { periodSeconds: 10, failureThreshold: 3 }),
+                livenessProbe: execProbe(ruok, { periodSeconds: 10, failureThreshold: 6 }),
+                volumeMounts: [{ name: DATA_VOLUME, mountPath: '/data' }, { name: 'config', mountPath: '/config' }, tmp.mount],
+              },
+            ],
+            volumes: [{ name: 'config', configMap: { name: 'zookeeper-config', defaultMode: 0o555 } }, tmp.volume],
+          },
+        },
+      ],
+      network: {
+        clientPorts: [ZK_CLIENT_PORT],
+        peerPorts: [ZK_CLIENT_PORT, ZK_FOLLOWER_PORT, ZK_ELECTION_PORT],
+        // Its clients are the Kafka brokers (the catalogue's clientStores).
+        clients: dependentClients(env, store),
       },
-    });
-    disruptionBudget(this, 'pdb', { name: ZOOKEEPER_NAME, namespace: ns, id: zkId });
-    storeNetworkPolicy(this, {
-      env,
-      store,
-      id: zkId,
-      clientPorts: [ZK_CLIENT_PORT],
-      peerPorts: [ZK_CLIENT_PORT, ZK_FOLLOWER_PORT, ZK_ELECTION_PORT],
-      // Its clients are the Kafka brokers (the catalogue's clientStores).
-      clients: dependentClients(env, store),
     });
   }
 }

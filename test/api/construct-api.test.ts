@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { App, Chart } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { afterAll, describe, expect, test } from 'vitest';
-import { PlatformApp, PlatformChart, PolicyError, PolicyValidation, parseSpec, resolvePlatform } from '../../index';
+import { PlatformApp, PlatformChart, PolicyError, PolicyValidation, PostgresChart, parseSpec, resolvePlatform } from '../../index';
 import { readTree } from '../../diff/sources';
 import { smallPlatform } from '../helpers/fixtures';
 
@@ -43,6 +43,17 @@ describe('the construct API', () => {
     expect(got.get('prod/extra/on-call-notes.yaml')).toContain('name: on-call-notes');
     expect(got.get('prod/kustomization.yaml')).toContain('- extra/on-call-notes.yaml');
     expect(got.get('prod/services/cart-service.yaml')).toContain('example.com/owner: team-cart');
+  });
+
+  test('handles reach what a chart rendered: a service’s Deployment, a store’s StatefulSets and Services, a namespace’s quota', () => {
+    const app = new PlatformApp({ model: model() });
+    const prod = app.platform.environments.get('prod')!;
+    expect(prod.services.get('api')!.deployment.name).toBe('api');
+    const postgres = prod.data.get('postgres')![0] as PostgresChart;
+    expect([...postgres.store.statefulSets.keys()]).toEqual(['postgres-primary', 'postgres-read']);
+    expect([...postgres.store.services.keys()]).toEqual(['postgres', 'postgres-read']);
+    expect(postgres.store.networkPolicy.name).toBe('postgres');
+    expect([...prod.environment.quotas.keys()]).toEqual(prod.environment.namespaces);
   });
 
   test('a chart of your own with a privileged, unpinned container fails the same gate, naming its file', () => {
