@@ -8,7 +8,7 @@ import type { StoreBackupModel } from '../platform/model';
  * Backups of the data layer to an S3-compatible object store: what every
  * backed-up store shares (the bucket's credentials, the egress to it, the
  * monitoring contract). PostgreSQL's pgBackRest pieces follow; Redis's
- * snapshot Job is in charts/redis-backup.ts.
+ * snapshot Job is in stores/redis/backup.ts.
  */
 
 /** Keys of the environment's `backups.objectStore.credentialsSecret` (in the data namespace). */

@@ -71,7 +71,7 @@ export interface StoreServiceProps {
   /** Identity of the pods the Service selects (selector = name + instance). */
   readonly id: Identity;
   readonly ports: readonly NamedPort[];
-  /** Governing (headless) Service: no cluster IP, DNS per pod, not-ready pods published so peers find each other. */
+  /** Governing (headless) Service: no cluster IP, DNS per pod, not-ready pods published so peers find each other. @default false */
   readonly headless?: boolean;
   /** Select every pod of the store (`app.kubernetes.io/name` only) instead of one workload. @default false */
   readonly allInstances?: boolean;
@@ -155,7 +155,7 @@ export interface StatefulWorkloadProps {
   readonly podManagementPolicy: 'OrderedReady' | 'Parallel';
   readonly store: StoreModel;
   readonly env: Pick<EnvironmentModel, 'zones'>;
-  /** Pod template annotations besides the mesh ones (e.g. config checksums). */
+  /** Pod template annotations besides the mesh ones (e.g. config checksums). @default none */
   readonly podAnnotations?: Record<string, string>;
   /** The pod (blocks/workload.ts); placed by statefulPlacement over `spreadWith`. */
   readonly pod: Omit<WorkloadPodProps, 'placement' | 'restartPolicy'>;
@@ -227,9 +227,11 @@ export interface ExporterProps {
   readonly name: string;
   readonly image: string;
   readonly port: number;
+  /** Its command-line arguments. @default the image's */
   readonly args?: string[];
+  /** @default none */
   readonly env?: k8s.EnvVar[];
-  /** Probe this HTTP path on the metrics port instead of the TCP port (e.g. a `/healthz` that does not scrape). */
+  /** Probe this HTTP path on the metrics port instead of the TCP port (e.g. a `/healthz` that does not scrape). @default a TCP probe */
   readonly httpProbePath?: string;
 }
 
@@ -292,7 +294,7 @@ export interface StorePolicyProps {
   /** Extra client pods (peer → ports), e.g. Kafka for ZooKeeper, the topic Job for Kafka. */
   /** Every workload that may connect (stores/<kind>: the same list the store's AuthorizationPolicy admits). */
   readonly clients: readonly StoreClient[];
-  /** Extra egress (e.g. Kafka → ZooKeeper). */
+  /** Extra egress (e.g. Kafka → ZooKeeper). @default none */
   readonly extraEgress?: readonly { readonly namespace: string; readonly labels: Record<string, string>; readonly ports: readonly number[] }[];
   readonly id: Identity;
 }
@@ -540,10 +542,12 @@ export function syncHookJob(scope: Construct, p: SyncHookJobProps): k8s.KubeJob 
 export interface ScheduledJobProps extends DataJobProps {
   /** Cron schedule, in UTC (`timeZone: Etc/UTC`). */
   readonly schedule: string;
+  /** @default none */
   readonly initContainers?: readonly JobContainer[];
   readonly container: JobContainer;
+  /** Volumes besides `/tmp`. @default none */
   readonly volumes?: readonly k8s.Volume[];
-  /** Other egress rules (e.g. the object store). */
+  /** Other egress rules (e.g. the object store). @default none */
   readonly extraEgress?: readonly k8s.NetworkPolicyEgressRule[];
   /** A run that takes longer is failed. */
   readonly activeDeadlineSeconds: number;

@@ -95,6 +95,12 @@ export interface StoreCatalogue {
   connectionEnv(namespace: string, serviceName: string): Record<string, string>;
   /** Every metrics endpoint its chart renders, the exporter in its own pods first; the ServiceMonitors follow this list. */
   readonly metrics: readonly StoreMetrics[];
+  /**
+   * `app.kubernetes.io/name` of its pods besides the store's own (its Jobs and
+   * exporters). A service with a canary is selected by name alone, so no
+   * service may take one of these names (nor the store's). @default none
+   */
+  readonly otherPods?: readonly string[];
   /** How its data survives the loss of every claim: not at all (replicated only), snapshots, or point-in-time restore. */
   readonly backup: 'none' | 'snapshots' | 'point-in-time';
   /** Why `version` cannot be rendered, or undefined when it can. @default every version the spec's format admits */

@@ -140,6 +140,7 @@ export function addonReleaseName(model: Pick<PlatformModel, 'cluster'>, chart: A
 export const addonAppName = (chart: AddonChart, cluster: ClusterModel) => `${chart.id}-${cluster.name}`;
 
 export interface AddonsProps {
+  /** The whole resolved platform. */
   readonly model: PlatformModel;
   /** The cluster the add-ons are installed into. */
   readonly cluster: ClusterModel;

@@ -96,6 +96,7 @@ export function addArgoCdCharts(app: App, model: PlatformModel): void {
 }
 
 export interface ProjectsProps {
+  /** The whole resolved platform. */
   readonly model: PlatformModel;
   /** Kinds and namespaces the environments render. */
   readonly inventory: RenderedInventory;
@@ -156,7 +157,9 @@ function dedupe(list: AppProjectSpecDestinations[]): AppProjectSpecDestinations[
 }
 
 export interface EnvironmentAppProps {
+  /** The whole resolved platform. */
   readonly model: PlatformModel;
+  /** The environment it renders (one of `resolvePlatform(...).environments`). */
   readonly env: EnvironmentModel;
 }
 
@@ -246,6 +249,7 @@ export class EnvironmentAppChart extends PlatformChart {
 }
 
 export interface RootAppProps {
+  /** The whole resolved platform. */
   readonly model: PlatformModel;
 }
 

@@ -11,6 +11,7 @@ import { PlatformChart } from './platform-chart';
 import { serviceIdentity } from './service';
 
 export interface DashboardsProps {
+  /** The environment it renders (one of `resolvePlatform(...).environments`). */
   readonly env: EnvironmentModel;
 }
 

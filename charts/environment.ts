@@ -11,6 +11,7 @@ import type { EnvironmentModel } from '../platform/model';
 import { PlatformChart } from './platform-chart';
 
 export interface EnvironmentProps {
+  /** The environment it renders (one of `resolvePlatform(...).environments`). */
   readonly env: EnvironmentModel;
 }
 

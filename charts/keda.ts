@@ -8,6 +8,7 @@ import { PlatformChart } from './platform-chart';
 import { serviceIdentity } from './service';
 
 export interface KedaProps {
+  /** The environment it renders (one of `resolvePlatform(...).environments`). */
   readonly env: EnvironmentModel;
 }
 

@@ -9,6 +9,7 @@ import { PlatformChart } from './platform-chart';
 import { bucketHosts } from '../blocks/backup';
 
 export interface MeshEgressProps {
+  /** The environment it renders (one of `resolvePlatform(...).environments`). */
   readonly env: EnvironmentModel;
 }
 

@@ -10,6 +10,7 @@ import { PlatformChart } from './platform-chart';
 import { serviceIdentity } from './service';
 
 export interface MeshSecurityProps {
+  /** The environment it renders (one of `resolvePlatform(...).environments`). */
   readonly env: EnvironmentModel;
 }
 

@@ -18,6 +18,7 @@ import { PlatformChart } from './platform-chart';
 import { serviceIdentity } from './service';
 
 export interface MeshProps {
+  /** The environment it renders (one of `resolvePlatform(...).environments`). */
   readonly env: EnvironmentModel;
 }
 

@@ -14,6 +14,7 @@ import { PlatformChart } from './platform-chart';
 import { serviceIdentity } from './service';
 
 export interface MonitoringProps {
+  /** The environment it renders (one of `resolvePlatform(...).environments`). */
   readonly env: EnvironmentModel;
   /** Page whose `#<alert>` sections are the runbooks (docs/runbooks.md in the platform repository). */
   readonly runbookBaseUrl: string;

@@ -16,7 +16,9 @@ import type { CanaryModel, EnvironmentModel, ServiceModel } from '../platform/mo
 import { PlatformChart } from './platform-chart';
 
 export interface ServiceProps {
+  /** The environment it renders (one of `resolvePlatform(...).environments`). */
   readonly env: EnvironmentModel;
+  /** The service it renders (one of `env.services`). */
   readonly service: ServiceModel;
 }
 

@@ -37,6 +37,7 @@ import type { EnvironmentModel } from '../platform/model';
 import { PlatformChart } from './platform-chart';
 
 export interface TelemetryProps {
+  /** The environment it renders (one of `resolvePlatform(...).environments`). */
   readonly env: EnvironmentModel;
 }
 

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ADDON_NAMES } from '../catalogue/addons';
 import { TIERS } from '../catalogue/resources';
-import { DATA_STORES, DEPENDABLE_STORES, STORE_CATALOGUE } from '../catalogue/stores';
+import { DATA_STORES, DEPENDABLE_STORES, STORE_CATALOGUE, type DataStoreName } from '../catalogue/stores';
 import { CANARY_SUFFIX } from '../catalogue/names';
 
 /**
@@ -63,7 +63,10 @@ const percent = z.number().int().min(1).max(100);
  * the services (data stores, their hook Jobs, the OpenTelemetry collector).
  * A service with a canary is selected by its name alone, so it must not share one.
  */
-export const NON_SERVICE_POD_NAMES = ['postgresql', 'redis', 'kafka', 'zookeeper', 'kafka-topics', 'postgres-provision', 'kafka-exporter', 'otel-collector'] as const;
+export const NON_SERVICE_POD_NAMES: readonly string[] = [
+  ...DATA_STORES.flatMap((k) => [STORE_CATALOGUE[k].endpoint.appName, ...(STORE_CATALOGUE[k].otherPods ?? [])]),
+  'otel-collector',
+];
 
 /** An Envoy/Istio duration such as `250ms`, `5s` or `1m`. */
 const duration = z.string().regex(/^[0-9]+(ms|s|m)$/, { message: 'must be a duration such as 250ms, 5s or 1m' });
@@ -348,12 +351,7 @@ export const platformSpec = z
     }),
     services: z.array(service),
     dataStores: z
-      .strictObject({
-        postgres: dataStore.optional(),
-        redis: dataStore.optional(),
-        kafka: dataStore.optional(),
-        zookeeper: dataStore.optional(),
-      })
+      .strictObject(Object.fromEntries(DATA_STORES.map((k) => [k, dataStore.optional()])) as { [K in DataStoreName]: z.ZodOptional<typeof dataStore> })
       .default({}),
   })
   // `when` makes the cross-field rules run even when single fields failed, so one

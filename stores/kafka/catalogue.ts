@@ -2,6 +2,9 @@ import { METRICS_PORT_NAME, serviceHost, storeMetrics, type StoreCatalogue, type
 
 export const KAFKA_PORT = 9092;
 
+/** The Sync hook Job that creates the topics (stores/kafka/topics.ts). */
+export const KAFKA_TOPICS_NAME = 'kafka-topics';
+
 const endpoint: StoreEndpoint = { appName: 'kafka', service: 'kafka', clientPorts: [{ name: 'tcp-kafka', port: KAFKA_PORT }], serviceAccount: 'kafka' };
 
 /**
@@ -57,6 +60,7 @@ export const KAFKA: StoreCatalogue = {
   requires: ['zookeeper'],
   connectionEnv: (namespace, serviceName) => ({ KAFKA_BOOTSTRAP_SERVERS: `${serviceHost('kafka', namespace)}:${KAFKA_PORT}`, KAFKA_CLIENT_ID: serviceName }),
   metrics: [storeMetrics(endpoint, 9404, 'Prometheus JMX exporter (java agent in each broker)'), KAFKA_EXPORTER.metrics],
+  otherPods: [KAFKA_TOPICS_NAME, KAFKA_EXPORTER.name],
   backup: 'none',
   versionProblem: kafkaZooKeeperModeProblem,
 };

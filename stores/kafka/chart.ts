@@ -1,3 +1,4 @@
+import { KAFKA_TOPICS_NAME } from './catalogue';
 import { dependentClients, kedaOperatorClient, storeJobClient, type StoreClient } from '../../blocks/store-clients';
 import { k8s } from 'cdk8s-plus-28';
 import type { Construct } from 'constructs';
@@ -52,6 +53,7 @@ export const KAFKA_HEADLESS = 'kafka-headless';
 export const KAFKA_LOG_DIRS = '/var/lib/kafka/data/logs';
 
 export interface KafkaProps {
+  /** The environment it renders (one of `resolvePlatform(...).environments`). */
   readonly env: EnvironmentModel;
   /** The `kafka` store of this environment. */
   readonly store: StoreModel;
@@ -390,5 +392,5 @@ function kafkaExporter(scope: Construct, env: EnvironmentModel, store: StoreMode
 /** Who connects to the brokers: client services, the topic Job, kafka_exporter, and KEDA's Kafka scaler (consumer lag) when a service uses it. */
 export function kafkaClients(env: EnvironmentModel, store: StoreModel): StoreClient[] {
   const exporter: StoreClient = { namespace: store.namespace, pods: { [LABEL.name]: KAFKA_EXPORTER.name }, serviceAccount: { namespace: store.namespace, name: KAFKA_EXPORTER.serviceAccount }, ports: [KAFKA_PORT] };
-  return [...dependentClients(env, store), storeJobClient(store, 'kafka-topics', [KAFKA_PORT]), exporter, ...kedaOperatorClient(env, [KAFKA_PORT])];
+  return [...dependentClients(env, store), storeJobClient(store, KAFKA_TOPICS_NAME, [KAFKA_PORT]), exporter, ...kedaOperatorClient(env, [KAFKA_PORT])];
 }

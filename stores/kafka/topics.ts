@@ -1,3 +1,4 @@
+import { KAFKA_TOPICS_NAME } from './catalogue';
 import type { Construct } from 'constructs';
 import { LABEL } from '../../blocks/meta';
 import { STORE_ENDPOINTS } from '../../catalogue/stores';
@@ -6,9 +7,9 @@ import type { EnvironmentModel, StoreModel, TopicModel } from '../../platform/mo
 import { PlatformChart } from '../../charts/platform-chart';
 import { KAFKA_LIB_DIR, KAFKA_PORT, KAFKA_UID, kafkaImage, minInSyncReplicas, replicationFactor } from './chart';
 
-export const KAFKA_TOPICS_NAME = 'kafka-topics';
 
 export interface KafkaTopicsProps {
+  /** The environment it renders (one of `resolvePlatform(...).environments`). */
   readonly env: EnvironmentModel;
   /** The `kafka` store of this environment. */
   readonly store: StoreModel;

@@ -1,3 +1,4 @@
+import { POSTGRES_BACKUP_CHECK, POSTGRES_RESTORE_TEST } from './catalogue';
 import { k8s } from 'cdk8s-plus-28';
 import type { Construct } from 'constructs';
 import {
@@ -17,14 +18,11 @@ import type { EnvironmentModel, StoreModel } from '../../platform/model';
 import { PlatformChart } from '../../charts/platform-chart';
 import { pgbackrestEnvOf, POSTGRES_SCRIPTS, POSTGRES_UID, postgresImage } from './chart';
 
-/** The CronJob that checks the PostgreSQL backups (its last success is what the backup alert watches). */
-export const POSTGRES_BACKUP_CHECK = 'postgres-backup-check';
-/** The CronJob that restores the newest backup into a scratch volume and checks it (its last success is what the restore-test alert watches). */
-export const POSTGRES_RESTORE_TEST = 'postgres-restore-test';
 /** Where the restore test restores to (its own volume). */
 const RESTORE_TEST_DATA = '/restore';
 
 export interface PostgresBackupProps {
+  /** The environment it renders (one of `resolvePlatform(...).environments`). */
   readonly env: EnvironmentModel;
   /** The `postgres` store of this environment; it must have `backup`. */
   readonly store: StoreModel;
@@ -39,7 +37,7 @@ export interface PostgresBackupProps {
  * database with pg_amcheck (RESTORE_TEST_SCRIPT): a backup is only known to
  * be good once it has been restored. It reaches the object store only (its NetworkPolicy). Taking
  * the backups and archiving WAL happen in the primary's pgBackRest container
- * (charts/postgres.ts), which is the only place that can read the data files.
+ * (stores/postgres/chart.ts), which is the only place that can read the data files.
  */
 export class PostgresBackupChart extends PlatformChart {
   /** The backup check CronJob. */

@@ -2,6 +2,13 @@ import { serviceHost, storeMetrics, type StoreCatalogue, type StoreEndpoint } fr
 
 export const POSTGRES_PORT = 5432;
 
+/** The Sync hook Job that provisions the role and databases (stores/postgres/provision.ts). */
+export const POSTGRES_PROVISION = 'postgres-provision';
+/** The hourly CronJob that checks the backups (stores/postgres/backup.ts). */
+export const POSTGRES_BACKUP_CHECK = 'postgres-backup-check';
+/** The daily CronJob that restores the newest backup and checks it (stores/postgres/backup.ts). */
+export const POSTGRES_RESTORE_TEST = 'postgres-restore-test';
+
 /**
  * PostgreSQL connection budget. `max_connections` is fixed (a restart
  * parameter: the primary must never restart because a client was added), and
@@ -38,5 +45,6 @@ export const POSTGRES: StoreCatalogue = {
     POSTGRES_POOL_MAX: String(POSTGRES_POOL_PER_POD),
   }),
   metrics: [storeMetrics(endpoint, 9187, 'postgres_exporter')],
+  otherPods: [POSTGRES_PROVISION, POSTGRES_BACKUP_CHECK, POSTGRES_RESTORE_TEST],
   backup: 'point-in-time',
 };

@@ -1,3 +1,4 @@
+import { POSTGRES_PROVISION } from './catalogue';
 import { dependentClients, storeJobClient, type StoreClient } from '../../blocks/store-clients';
 import { k8s } from 'cdk8s-plus-28';
 import type { Construct } from 'constructs';
@@ -54,10 +55,9 @@ export const POSTGRES_PRIMARY = 'postgres-primary';
 export const POSTGRES_READ = 'postgres-read';
 /** The ConfigMap of the PostgreSQL scripts (initdb, replica, the backup scripts). */
 export const POSTGRES_SCRIPTS = 'postgres-scripts';
-/** The Sync hook Job that provisions the role and databases (charts/postgres-provision.ts). */
-export const POSTGRES_PROVISION = 'postgres-provision';
 
 export interface PostgresProps {
+  /** The environment it renders (one of `resolvePlatform(...).environments`). */
   readonly env: EnvironmentModel;
   /** The `postgres` store of this environment. */
   readonly store: StoreModel;
@@ -154,7 +154,7 @@ export const REPLICA_READY = `pg_isready -q -h 127.0.0.1 -p ${POSTGRES_PORT} -U 
  * Idempotent: the application role (created if missing, its password set from
  * the Secret every run) and one database per client service (created if
  * missing, never altered or dropped). The \`postgres-provision\` Sync hook
- * Job (charts/postgres-provision.ts) runs it on every sync over the \`postgres\` Service
+ * Job (stores/postgres/provision.ts) runs it on every sync over the \`postgres\` Service
  * (libpq \`PGHOST\`/\`PGPASSWORD\`). Needs \`provisionEnv()\`.
  */
 export const PROVISION_SCRIPT = `#!/bin/bash

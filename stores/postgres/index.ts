@@ -1,8 +1,8 @@
 import type { StoreKind } from '../../charts/store-kind';
 import { postgresAlerts } from './alerts';
-import { POSTGRES_BACKUP_CHECK, POSTGRES_RESTORE_TEST, PostgresBackupChart } from './backup';
+import { PostgresBackupChart } from './backup';
 import { POSTGRES_PRIMARY, PostgresChart, postgresClients } from './chart';
-import { POSTGRES } from './catalogue';
+import { POSTGRES, POSTGRES_BACKUP_CHECK, POSTGRES_RESTORE_TEST } from './catalogue';
 import { LABEL } from '../../blocks/meta';
 import { PostgresProvisionChart } from './provision';
 import { lastSuccess } from '../../blocks/signals/cronjob';

@@ -1,4 +1,5 @@
-import { REDIS_BACKUP } from './chart';
+import { REDIS_BACKUP } from './catalogue';
+
 import type { EnvironmentModel } from '../../platform/model';
 import type { AlertGroup } from '../../blocks/alerts/types';
 import { cronJobBackupAlerts } from '../../blocks/alerts/backup';

@@ -1,3 +1,4 @@
+import { REDIS_BACKUP } from './catalogue';
 import type { Construct } from 'constructs';
 import { objectStoreEgress, RCLONE_IMAGE, rcloneEnv, REDIS_SNAPSHOT_SCRIPT, REDIS_UPLOAD_SCRIPT } from '../../blocks/backup';
 import { selector } from '../../blocks/meta';
@@ -5,10 +6,11 @@ import { STORE_ENDPOINTS } from '../../catalogue/stores';
 import { hookJobIdentity, scheduledJob, scratch, secretEnv, serviceDns, storeIdentity } from '../../blocks/stateful';
 import type { EnvironmentModel, StoreModel } from '../../platform/model';
 import { PlatformChart } from '../../charts/platform-chart';
-import { REDIS_BACKUP, REDIS_NAME, REDIS_PORT, REDIS_SECRET, REDIS_UID, redisImage, SENTINEL_MASTER, SENTINEL_PORT } from './chart';
+import { REDIS_NAME, REDIS_PORT, REDIS_SECRET, REDIS_UID, redisImage, SENTINEL_MASTER, SENTINEL_PORT } from './chart';
 
 
 export interface RedisBackupProps {
+  /** The environment it renders (one of `resolvePlatform(...).environments`). */
   readonly env: EnvironmentModel;
   /** The `redis` store of this environment; it must have `backup`. */
   readonly store: StoreModel;
@@ -24,7 +26,7 @@ export const everyHoursSchedule = (hours: number) => (hours >= 24 ? '0 0 * * *' 
  * expires the snapshots older than the retention (rclone image). Its
  * NetworkPolicy allows the Redis pods (6379, 26379) and the object store only.
  * The Redis pods restore the newest snapshot when they start on an empty claim
- * (charts/redis.ts, REDIS_RESTORE_SCRIPT).
+ * (stores/redis/chart.ts, REDIS_RESTORE_SCRIPT).
  */
 export class RedisBackupChart extends PlatformChart {
   /** The snapshot CronJob. */

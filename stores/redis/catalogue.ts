@@ -1,6 +1,9 @@
 import { serviceHost, storeMetrics, type StoreCatalogue, type StoreEndpoint } from '../../catalogue/store-kind';
 
 export const REDIS_PORT = 6379;
+
+/** The snapshot CronJob's name (and its pods' app.kubernetes.io/name; stores/redis/backup.ts). */
+export const REDIS_BACKUP = 'redis-backup';
 export const SENTINEL_PORT = 26379;
 
 /** Redis Sentinel's master group; services receive it as REDIS_SENTINEL_MASTER. */
@@ -29,5 +32,6 @@ export const REDIS: StoreCatalogue = {
     // clients get the master's pod DNS name (via the headless Service) from the Sentinels.
   }),
   metrics: [storeMetrics(endpoint, 9121, 'redis_exporter')],
+  otherPods: [REDIS_BACKUP],
   backup: 'snapshots',
 };

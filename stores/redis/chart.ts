@@ -1,3 +1,4 @@
+import { REDIS_BACKUP } from './catalogue';
 import { dependentClients, storeJobClient, type StoreClient } from '../../blocks/store-clients';
 import { k8s } from 'cdk8s-plus-28';
 import type { Construct } from 'constructs';
@@ -43,6 +44,7 @@ export const REDIS_HEADLESS = 'redis-headless';
 export const sentinelQuorum = (nodes: number) => Math.floor(nodes / 2) + 1;
 
 export interface RedisProps {
+  /** The environment it renders (one of `resolvePlatform(...).environments`). */
   readonly env: EnvironmentModel;
   /** The `redis` store of this environment. */
   readonly store: StoreModel;
@@ -340,6 +342,3 @@ export class RedisChart extends PlatformChart {
 export function redisClients(env: EnvironmentModel, store: StoreModel): StoreClient[] {
   return [...dependentClients(env, store), ...(store.backup ? [storeJobClient(store, REDIS_BACKUP, [REDIS_PORT, SENTINEL_PORT])] : [])];
 }
-
-/** The CronJob that snapshots Redis (its last success is what the backup alert watches). */
-export const REDIS_BACKUP = 'redis-backup';

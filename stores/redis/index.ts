@@ -2,8 +2,8 @@ import type { StoreKind } from '../../charts/store-kind';
 import { lastSuccess } from '../../blocks/signals/cronjob';
 import { redisAlerts } from './alerts';
 import { RedisBackupChart } from './backup';
-import { REDIS_BACKUP, REDIS_NAME, RedisChart, redisClients } from './chart';
-import { REDIS } from './catalogue';
+import { REDIS_NAME, RedisChart, redisClients } from './chart';
+import { REDIS, REDIS_BACKUP } from './catalogue';
 import { LABEL } from '../../blocks/meta';
 
 /** Redis with Sentinel, and its snapshot CronJob when the environment has backups. */

@@ -31,6 +31,7 @@ export const ZOOKEEPER_NAME = 'zookeeper';
 export const ZOOKEEPER_HEADLESS = 'zookeeper-headless';
 
 export interface ZooKeeperProps {
+  /** The environment it renders (one of `resolvePlatform(...).environments`). */
   readonly env: EnvironmentModel;
   /** The `zookeeper` store of this environment. */
   readonly store: StoreModel;

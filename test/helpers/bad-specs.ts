@@ -44,5 +44,8 @@ export const BAD_SPECS: BadSpec[] = [
   ['canary on a service named like platform pods', (s: any) => {
       s.services.push({ name: 'otel-collector', runtime: 'go', image: 'registry.test/acme/x:1.0.0', port: 8080, canary: { image: 'registry.test/acme/x:1.1.0', weight: 5 } });
     }, "services[3].canary: a service with a canary is selected by app.kubernetes.io/name alone, and 'otel-collector' is also the name of platform pods"],
+  ['canary on a service named like a store Job’s pods (the catalogue’s otherPods)', (s: any) => {
+      s.services.push({ name: 'redis-backup', runtime: 'go', image: 'registry.test/acme/x:1.0.0', port: 8080, canary: { image: 'registry.test/acme/x:1.1.0', weight: 5 } });
+    }, "services[3].canary: a service with a canary is selected by app.kubernetes.io/name alone, and 'redis-backup' is also the name of platform pods"],
   ['Kafka older than the broker image ships', (s: any) => (s.dataStores.kafka.version = '1.1.1'), "dataStores.kafka.version: the broker image (Strimzi's Kafka image, the last line with ZooKeeper mode) exists for 3.8.0, 3.8.1, 3.9.0 (got '1.1.1')"],
 ];
