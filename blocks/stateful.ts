@@ -1,16 +1,15 @@
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { ANNOTATION, meta, metricsMergeAnnotations, selector, type Identity } from './meta';
+import { ANNOTATION, meta, selector, type Identity } from './meta';
 import { WAVE } from './waves';
-import { sidecarAnnotations } from './quota';
 import { SIDECAR_RESOURCES, TIER_RESOURCES, type ResourcePreset } from '../catalogue/resources';
-import { dnsEgress, meshControlPlaneEgress, MERGED_METRICS, podsIn, prometheusIngressRule, shutdownProxyConfig, tcp } from './network';
+import { dnsEgress, meshControlPlaneEgress, MERGED_METRICS, podsIn, prometheusIngressRule, tcp } from './network';
 import { statefulPlacement } from './scheduling';
 import { METRICS_PORT_NAME, STORE_ENDPOINTS, STORE_METRICS, STORE_METRICS_COMPONENT, type StoreMetrics } from '../catalogue/stores';
 import type { EnvironmentModel, StoreModel } from '../platform/model';
 import type { DataStoreName } from '../catalogue/stores';
 import type { StoreClient } from './store-clients';
-import { workloadPodSpec, type WorkloadContainer, type WorkloadPodProps } from './workload';
+import { meshPodAnnotations, workloadPodSpec, type WorkloadContainer, type WorkloadPodProps } from './workload';
 
 /**
  * Building blocks every data store is made of (the role of Bitnami's common
@@ -168,23 +167,6 @@ export interface StatefulWorkloadProps {
 }
 
 /**
- * Pod template annotations of every long-running data-layer pod: the default
- * container, the app held until the Istio proxy is up (stores and exporters
- * open connections at start), sidecar resources pinned for the quota, and the
- * pod's one metrics endpoint for Istio's metrics merging (served on 15020).
- */
-export function meshPodAnnotations(defaultContainer: string, metrics: Pick<StoreMetrics, 'port' | 'path'>, extra?: Record<string, string>): Record<string, string> {
-  return {
-    'kubectl.kubernetes.io/default-container': defaultContainer,
-    // A store's peers stay connected through its shutdown (replicas, Sentinels, brokers), which keeps its proxy up.
-    'proxy.istio.io/config': JSON.stringify(shutdownProxyConfig()),
-    ...sidecarAnnotations(),
-    ...metricsMergeAnnotations(metrics),
-    ...extra,
-  };
-}
-
-/**
  * A store's StatefulSet: claims from the template and retained, Argo CD never
  * prunes or deletes it, mesh sidecar sized for the quota and holding the app
  * until the proxy is up (stores open connections at start).
@@ -205,7 +187,8 @@ export function statefulWorkload(scope: Construct, id: string, p: StatefulWorklo
       template: {
         metadata: {
           labels: meta({ name: p.name, id: p.id, wave: WAVE.data }).labels,
-          annotations: meshPodAnnotations(p.pod.containers[0]!.name, STORE_METRICS[p.store.kind], p.podAnnotations),
+          // A store's peers stay connected through its shutdown (replicas, Sentinels, brokers), which keeps its proxy up.
+          annotations: { ...meshPodAnnotations({ defaultContainer: p.pod.containers[0]!.name, proxy: 5, metrics: STORE_METRICS[p.store.kind] }), ...p.podAnnotations },
         },
         spec: workloadPodSpec({ ...p.pod, placement: statefulPlacement(p.env, p.spreadWith?.labels ?? match, p.spreadWith?.pods ?? p.replicas) }),
       },
@@ -483,11 +466,7 @@ function jobPodTemplate(p: JobPodProps): k8s.PodTemplateSpec {
   return {
     metadata: {
       labels: meta({ name: p.name, id: p.id, wave: p.wave }).labels,
-      annotations: {
-        'proxy.istio.io/config': '{"holdApplicationUntilProxyStarts":true}',
-        'sidecar.istio.io/nativeSidecar': 'true',
-        ...sidecarAnnotations(),
-      },
+      annotations: meshPodAnnotations({ proxy: 'hold', nativeSidecar: true }),
     },
     spec: workloadPodSpec({
       restartPolicy: 'Never',

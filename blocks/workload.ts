@@ -1,6 +1,9 @@
 import { k8s } from 'cdk8s-plus-28';
 import { toK8sResources, type ResourcePreset } from '../catalogue/resources';
 import { containerSecurityContext, DEFAULT_UID, podSecurityContext } from './security';
+import { metricsMergeAnnotations } from './meta';
+import { shutdownProxyConfig } from './network';
+import { sidecarAnnotations } from './quota';
 
 /**
  * The one place a platform pod is assembled (the role Bitnami's `common`
@@ -59,5 +62,37 @@ export function workloadPodSpec(p: WorkloadPodProps): k8s.PodSpec {
     ...(p.initContainers?.length ? { initContainers: p.initContainers.map(workloadContainer) } : {}),
     containers: p.containers.map(workloadContainer),
     ...(p.volumes?.length ? { volumes: [...p.volumes] } : {}),
+  };
+}
+
+export interface MeshPodOptions {
+  /** The container `kubectl logs/exec` pick. @default the pod's first */
+  readonly defaultContainer?: string;
+  /**
+   * The proxy config: `'hold'` holds the app until the proxy is up (Jobs);
+   * a number also keeps the proxy through shutdown while connections last,
+   * at least that many seconds (stores: 5; services: their preStop + 5).
+   * @default no proxy config (the mesh's defaults)
+   */
+  readonly proxy?: 'hold' | number;
+  /** Run the proxy as a native sidecar (an init container started first; needed when init containers use the network, or so a Job completes). @default false */
+  readonly nativeSidecar?: boolean;
+  /** The pod's one application metrics endpoint, merged with Envoy's on 15020. @default none */
+  readonly metrics?: { readonly port: number; readonly path: string };
+}
+
+/**
+ * The Istio annotations of a platform pod, in one place: the proxy's
+ * resources pinned (so the quota can count it, blocks/footprint.ts), how it
+ * starts and stops, and the metrics it merges.
+ */
+export function meshPodAnnotations(o: MeshPodOptions): Record<string, string> {
+  const proxy = o.proxy === 'hold' ? { holdApplicationUntilProxyStarts: true } : o.proxy !== undefined ? shutdownProxyConfig(o.proxy) : undefined;
+  return {
+    ...(o.defaultContainer ? { 'kubectl.kubernetes.io/default-container': o.defaultContainer } : {}),
+    ...(proxy ? { 'proxy.istio.io/config': JSON.stringify(proxy) } : {}),
+    ...(o.nativeSidecar ? { 'sidecar.istio.io/nativeSidecar': 'true' } : {}),
+    ...sidecarAnnotations(),
+    ...(o.metrics ? metricsMergeAnnotations(o.metrics) : {}),
   };
 }

@@ -1,17 +1,16 @@
-import { workloadPodSpec } from '../blocks/workload';
+import { meshPodAnnotations, workloadPodSpec } from '../blocks/workload';
 import { k8s } from 'cdk8s-plus-28';
 import type { Construct } from 'constructs';
-import { ANNOTATION, meta, metricsMergeAnnotations, selector, servicePods, TRACK_LABEL, type Identity } from '../blocks/meta';
+import { ANNOTATION, meta, selector, servicePods, TRACK_LABEL, type Identity } from '../blocks/meta';
 import { MAX_SURGE_PERCENT } from '../catalogue/resources';
 import { WAVE } from '../blocks/waves';
 import { tmpVolume } from '../blocks/security';
 import { zoneSpread } from '../blocks/scheduling';
 import { contentHash } from '../blocks/hash';
 import { preStopSleep } from '../blocks/newer-fields';
-import { sidecarAnnotations } from '../blocks/quota';
 import { instrumentationAnnotations } from '../blocks/instrumentation';
 import { METRICS_PORT_NAME, STORE_CLIENT_SECRETS, STORE_ENDPOINTS } from '../catalogue/stores';
-import { externalEgress, dnsEgress, gatewayPeer, meshControlPlaneEgress, mergedMetricsServicePort, podsIn, prometheusIngressRule, shutdownProxyConfig, tcp, telemetryEgress } from '../blocks/network';
+import { externalEgress, dnsEgress, gatewayPeer, meshControlPlaneEgress, mergedMetricsServicePort, podsIn, prometheusIngressRule, tcp, telemetryEgress } from '../blocks/network';
 import type { CanaryModel, EnvironmentModel, ServiceModel } from '../platform/model';
 import { PlatformChart } from './platform-chart';
 
@@ -130,12 +129,9 @@ export class ServiceChart extends PlatformChart {
             labels: meta({ name: track.identity.instance, id: track.identity, wave: WAVE.services, ...(track.labels ? { labels: track.labels } : {}) }).labels,
             annotations: {
               [ANNOTATION.configChecksum]: contentHash(s.config),
-              'kubectl.kubernetes.io/default-container': s.name,
-              // Through the preStop sleep (callers may pause their connections while endpoints drain) and 5 s of shutdown.
-              'proxy.istio.io/config': JSON.stringify(shutdownProxyConfig(s.shutdown.preStopSeconds + 5)),
-              ...sidecarAnnotations(),
-              // The app's metrics reach Prometheus merged with Envoy's on the sidecar's 15020; the app port stays mTLS-only.
-              ...metricsMergeAnnotations(s.metrics),
+              // The proxy stays through the preStop sleep (callers may pause their connections while endpoints drain) and
+              // 5 s of shutdown; the app's metrics reach Prometheus merged with Envoy's on 15020 (the app port stays mTLS-only).
+              ...meshPodAnnotations({ defaultContainer: s.name, proxy: s.shutdown.preStopSeconds + 5, metrics: s.metrics }),
               ...instrumentationAnnotations(env, s),
             },
           },

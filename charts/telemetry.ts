@@ -1,3 +1,4 @@
+import { meshPodAnnotations } from '../blocks/workload';
 import { k8s } from 'cdk8s-plus-28';
 import type { Construct } from 'constructs';
 import { Telemetry } from '../imports/istio-telemetry.istio.io';
@@ -17,7 +18,7 @@ import {
   InstrumentationSpecPropagators,
   InstrumentationSpecSamplerType,
 } from '../imports/otel-instrumentation-opentelemetry.io';
-import { meta, metricsMergeAnnotations, type Identity } from '../blocks/meta';
+import { meta, type Identity } from '../blocks/meta';
 import { WAVE } from '../blocks/waves';
 import { containerSecurityContext, podSecurityContext } from '../blocks/security';
 import { dnsEgress, meshControlPlaneEgress, podsIn, prometheusIngressRule, tcp } from '../blocks/network';
@@ -31,7 +32,6 @@ import {
   tracingProviderName,
 } from '../blocks/instrumentation';
 import { servicePods } from '../blocks/meta';
-import { sidecarAnnotations } from '../blocks/quota';
 import type { ResourcePreset } from '../catalogue/resources';
 import type { EnvironmentModel } from '../platform/model';
 import { PlatformChart } from './platform-chart';
@@ -158,10 +158,8 @@ export class TelemetryChart extends PlatformChart {
         config: collectorConfig(env),
         podAnnotations: {
           'sidecar.istio.io/inject': 'true',
-          'kubectl.kubernetes.io/default-container': 'otc-container',
-          ...sidecarAnnotations(),
           // The exporter's metrics merged on 15020; the collector's own (8888) bypass the sidecar, Prometheus only (NetworkPolicy).
-          ...metricsMergeAnnotations(COLLECTOR_MERGED_METRICS),
+          ...meshPodAnnotations({ defaultContainer: 'otc-container', metrics: COLLECTOR_MERGED_METRICS }),
           'traffic.sidecar.istio.io/excludeInboundPorts': String(COLLECTOR_SELF_METRICS.port),
         },
         // The same contexts as every platform pod (blocks/security.ts), in the operator's types.

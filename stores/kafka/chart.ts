@@ -9,7 +9,6 @@ import {
   DATA_VOLUME,
   execProbe,
   exporterContainer,
-  meshPodAnnotations,
   memoryShare,
   METRICS_PORT_NAME,
   metricsService,
@@ -25,7 +24,7 @@ import {
 import { javaExec } from '../../blocks/jvm';
 import type { EnvironmentModel, StoreModel } from '../../platform/model';
 import { StatefulStore } from '../../blocks/stateful-store';
-import { workloadPodSpec } from '../../blocks/workload';
+import { meshPodAnnotations, workloadPodSpec } from '../../blocks/workload';
 import { kafkaImageTag, kafkaZooKeeperModeProblem } from '../../catalogue/stores';
 import { KAFKA_EXPORTER, STORE_METRICS, STORE_PORTS } from '../../catalogue/stores';
 import { PlatformChart } from '../../charts/platform-chart';
@@ -374,7 +373,7 @@ function kafkaExporter(scope: Construct, env: EnvironmentModel, store: StoreMode
       revisionHistoryLimit: 10,
       strategy: { type: 'Recreate' },
       selector: { matchLabels: selector(id) },
-      template: { metadata: { labels: meta({ name: KAFKA_EXPORTER.name, id, wave: WAVE.data }).labels, annotations: meshPodAnnotations(KAFKA_EXPORTER.name, m) }, spec: podSpec },
+      template: { metadata: { labels: meta({ name: KAFKA_EXPORTER.name, id, wave: WAVE.data }).labels, annotations: meshPodAnnotations({ defaultContainer: KAFKA_EXPORTER.name, proxy: 5, metrics: m }) }, spec: podSpec },
     },
   });
   metricsService(scope, { store, id, metrics: m });

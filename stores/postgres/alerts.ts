@@ -4,6 +4,9 @@ import { BACKUP_STALE_AFTER_SECONDS, RESTORE_TEST_STALE_AFTER_SECONDS } from '..
 import { cronJobBackupAlerts } from '../../blocks/alerts/backup';
 
 /** Replication lag above this many seconds pages the on-call. */
+/** postgres_exporter's `pg_up` (1 while it can query its server) in namespace `ns`, for the alerts and the overview. */
+export const postgresUp = (ns: string) => `pg_up{namespace="${ns}"}`;
+
 export const POSTGRES_REPLICATION_LAG_SECONDS = 30;
 
 /** PostgreSQL: instance down and, with replicas, replication lag (postgres_exporter). */
@@ -16,7 +19,7 @@ export function postgresAlerts(env: EnvironmentModel): AlertGroup | undefined {
     alerts: [
       {
         alert: 'PostgresDown',
-        expr: `pg_up{namespace="${ns}"} == 0`,
+        expr: `${postgresUp(ns)} == 0`,
         for: '2m',
         severity: 'critical',
         summary: 'PostgreSQL instance {{ $labels.pod }} is down',

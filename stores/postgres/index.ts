@@ -1,5 +1,5 @@
 import type { StoreKind } from '../../charts/store-kind';
-import { postgresAlerts } from './alerts';
+import { postgresAlerts, postgresUp } from './alerts';
 import { PostgresBackupChart } from './backup';
 import { POSTGRES_PRIMARY, PostgresChart, postgresClients } from './chart';
 import { POSTGRES, POSTGRES_BACKUP_CHECK, POSTGRES_RESTORE_TEST } from './catalogue';
@@ -21,7 +21,7 @@ export const POSTGRES_KIND: StoreKind = {
     { name: POSTGRES_RESTORE_TEST, labels: { [LABEL.name]: POSTGRES_RESTORE_TEST } },
   ],
   alerts: postgresAlerts,
-  health: (ns) => ({ expr: `sum(pg_up{namespace="${ns}"})`, legendFormat: 'PostgreSQL up' }),
+  health: (ns) => ({ expr: `sum(${postgresUp(ns)})`, legendFormat: 'PostgreSQL up' }),
   overviewPanels: (_env, store) =>
     store.backup
       ? [

@@ -5,6 +5,9 @@ import type { AlertGroup } from '../../blocks/alerts/types';
 import { cronJobBackupAlerts } from '../../blocks/alerts/backup';
 
 /** A Redis snapshot may be this many schedule intervals late (plus an hour) before the alert fires. */
+/** redis_exporter's `redis_up` (1 while it can reach its node) in namespace `ns`, for the alerts and the overview. */
+export const redisUp = (ns: string) => `redis_up{namespace="${ns}"}`;
+
 export const REDIS_BACKUP_MISSED_RUNS = 2;
 
 export const REDIS_MEMORY_RATIO = 0.9;
@@ -19,7 +22,7 @@ export function redisAlerts(env: EnvironmentModel): AlertGroup | undefined {
     alerts: [
       {
         alert: 'RedisDown',
-        expr: `redis_up{namespace="${ns}"} == 0`,
+        expr: `${redisUp(ns)} == 0`,
         for: '2m',
         severity: 'critical',
         summary: 'Redis instance {{ $labels.pod }} is down',

@@ -1,6 +1,6 @@
 import type { StoreKind } from '../../charts/store-kind';
 import { lastSuccess } from '../../blocks/signals/cronjob';
-import { redisAlerts } from './alerts';
+import { redisAlerts, redisUp } from './alerts';
 import { RedisBackupChart } from './backup';
 import { REDIS_NAME, RedisChart, redisClients } from './chart';
 import { REDIS, REDIS_BACKUP } from './catalogue';
@@ -18,7 +18,7 @@ export const REDIS_KIND: StoreKind = {
     { name: REDIS_BACKUP, labels: { [LABEL.name]: REDIS_BACKUP } },
   ],
   alerts: redisAlerts,
-  health: (ns) => ({ expr: `sum(redis_up{namespace="${ns}"})`, legendFormat: 'Redis up' }),
+  health: (ns) => ({ expr: `sum(${redisUp(ns)})`, legendFormat: 'Redis up' }),
   overviewPanels: (_env, store) =>
     store.backup
       ? [

@@ -14,10 +14,13 @@ export const zookeeperQuorum = (members: number) => Math.floor(members / 2) + 1;
  * exports its server gauges (`uptime`).
  */
 export function zookeeperQuorumExpr(ns: string, members: number): string {
-  const series = `namespace="${ns}", job="${STORE_METRICS.zookeeper.service}"`;
+  const series = zookeeperSeries(ns);
   // `or vector(0)`: the alert must fire when no leader (or no server) reports at all.
   return members > 1 ? `(max(synced_followers{${series}}) + 1 or vector(0)) < ${zookeeperQuorum(members)}` : `(count(uptime{${series}}) or vector(0)) < 1`;
 }
+
+/** Matchers of the ensemble's own series in namespace `ns` (its ServiceMonitor's job), for its alerts and panels. */
+export const zookeeperSeries = (ns: string) => `namespace="${ns}", job="${STORE_METRICS.zookeeper.service}"`;
 
 /** ZooKeeper: no leader, or fewer members in sync with it than a quorum (majority) of the ensemble. */
 export function zookeeperAlerts(env: EnvironmentModel): AlertGroup | undefined {

@@ -1,7 +1,6 @@
 import type { StoreKind } from '../../charts/store-kind';
-import { STORE_METRICS } from '../../catalogue/stores';
 import { dependentClients } from '../../blocks/store-clients';
-import { zookeeperAlerts } from './alerts';
+import { zookeeperAlerts, zookeeperSeries } from './alerts';
 import { ZooKeeperChart } from './chart';
 
 /** ZooKeeper, Kafka's quorum. */
@@ -9,5 +8,5 @@ export const ZOOKEEPER_KIND: StoreKind = {
   addCharts: (scope, env, store) => [new ZooKeeperChart(scope, `${env.name}-data-zookeeper`, { env, store })],
   clients: dependentClients,
   alerts: zookeeperAlerts,
-  health: (ns) => ({ expr: `sum(up{namespace="${ns}", job="${STORE_METRICS.zookeeper.service}"})`, legendFormat: 'ZooKeeper members up' }),
+  health: (ns) => ({ expr: `sum(up{${zookeeperSeries(ns)}})`, legendFormat: 'ZooKeeper members up' }),
 };

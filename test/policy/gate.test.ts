@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import type { KubeObject, RenderedChart } from '../../blocks/kube-object';
 import { checkPolicies, PolicyError, enforcePolicies } from '../../policy/gate';
-import { SUPPRESS_ANNOTATION } from '../../policy/rules';
+import { RULES, SUPPRESS_ANNOTATION } from '../../policy/rules';
 import { smallPlatform } from '../helpers/fixtures';
 import { render } from '../helpers/render';
 
@@ -15,7 +15,7 @@ describe('policy gate', () => {
     expect(checkPolicies(rendered.charts)).toEqual([]);
   });
 
-  test.each([
+  const TWINS: [string, (d: any) => void][] = [
     ['PSS-NONROOT', (d: any) => { d.spec.template.spec.securityContext.runAsNonRoot = false; d.spec.template.spec.containers[0].securityContext.runAsNonRoot = false; }],
     ['PSS-ESCALATION', (d: any) => (d.spec.template.spec.containers[0].securityContext.allowPrivilegeEscalation = true)],
     ['PSS-CAPABILITIES', (d: any) => (d.spec.template.spec.containers[0].securityContext.capabilities = { add: ['NET_ADMIN'], drop: ['ALL'] })],
@@ -30,7 +30,13 @@ describe('policy gate', () => {
     ['META-NAMESPACE', (d: any) => delete d.metadata.namespace],
     ['META-LABELS', (d: any) => delete d.metadata.labels['app.kubernetes.io/part-of']],
     ['SELECTOR-STABLE', (d: any) => (d.spec.selector.matchLabels['app.kubernetes.io/version'] = '1.0.0')],
-  ])('%s catches its violation', (rule, mutate) => {
+  ];
+
+  test('every one-object rule of the pack has a bad twin here (SECRET-NO-DATA has its own test below)', () => {
+    expect([...TWINS.map(([id]) => id), 'SECRET-NO-DATA'].sort()).toEqual(RULES.map((r) => r.id).sort());
+  });
+
+  test.each(TWINS)('%s catches its violation', (rule, mutate) => {
     const d = deployment();
     mutate(d);
     expect(ruleIds(d)).toContain(rule);
