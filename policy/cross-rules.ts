@@ -48,6 +48,27 @@ function scaledTargets(objects: readonly KubeObject[], namespace: string | undef
 
 export const CROSS_RULES: readonly CrossRule[] = [
   {
+    id: 'NAMESPACE-GUARDED',
+    description:
+      'Every Namespace the render creates enforces Pod Security restricted and has a default-deny NetworkPolicy (every pod, both directions, no rule), a ResourceQuota and a LimitRange: what the workloads open up from.',
+    check: (objects) =>
+      objects
+        .filter((o) => o.kind === 'Namespace')
+        .flatMap((ns) => {
+          const name = ns.metadata.name;
+          const inNs = objects.filter((o) => o.metadata.namespace === name);
+          const out: CrossFinding[] = [];
+          if (ns.metadata.labels?.['pod-security.kubernetes.io/enforce'] !== 'restricted') out.push({ object: ns, message: 'does not enforce Pod Security restricted (label pod-security.kubernetes.io/enforce)' });
+          const denyAll = inNs.some((o) => {
+            const s = spec(o);
+            return o.kind === 'NetworkPolicy' && Object.keys(s.podSelector ?? {}).length === 0 && [...(s.policyTypes ?? [])].sort().join() === 'Egress,Ingress' && !s.ingress && !s.egress;
+          });
+          if (!denyAll) out.push({ object: ns, message: 'has no default-deny NetworkPolicy (podSelector {}, policyTypes Ingress and Egress, no rules)' });
+          for (const kind of ['ResourceQuota', 'LimitRange']) if (!inNs.some((o) => o.kind === kind)) out.push({ object: ns, message: `has no ${kind}` });
+          return out;
+        }),
+  },
+  {
     id: 'NAME-UNIQUE',
     description: 'One object per API group, kind, namespace and name (a second one silently replaces the first on apply).',
     check: (objects) => {

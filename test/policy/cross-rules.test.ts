@@ -18,6 +18,12 @@ const fired = (charts: RenderedChart[]) => checkPolicies(charts).map((v) => `${v
 
 /** Each cross-object rule: a bad twin of the rendered prod environment it must reject. */
 const TWINS: Record<string, (c: RenderedChart[]) => RenderedChart[]> = {
+  'NAMESPACE-GUARDED': (c) => {
+    // A namespace added without its guards (a chart of a user's, say).
+    const ns = structuredClone(c.flatMap((x) => x.objects).find((o) => o.kind === 'Namespace')!) as any;
+    ns.metadata.name = 'reports';
+    return add(c, ns);
+  },
   'NAME-UNIQUE': (c) => add(c, structuredClone(find(c, 'Service', 'api'))),
   'SELECTOR-MATCHES-TEMPLATE': (c) => {
     find(c, 'Deployment', 'api').spec.selector.matchLabels['app.kubernetes.io/component'] = 'api';
