@@ -14,8 +14,6 @@ export interface MeshSecurityProps {
   readonly env: EnvironmentModel;
 }
 
-export { principal };
-
 /** Principal of a platform service (its ServiceAccount is named like the service). */
 export function servicePrincipal(env: Pick<EnvironmentModel, 'namespace'>, service: string): string {
   return principal(env.namespace, service);

@@ -39,7 +39,7 @@ export interface RenderResult {
  * ```ts
  * const app = new PlatformApp({ spec: 'platform.yaml' });
  * const prod = app.platform.environments.get('prod')!;
- * new MyChart(app, 'reports', { file: 'prod/extra/reports.yaml', namespace: prod.environment.namespace });
+ * new MyChart(app, 'reports', { file: 'prod/extra/reports.yaml', namespace: prod.environment.namespaces[0] });
  * app.synth();
  * ```
  */
