@@ -20,6 +20,9 @@ const LAYERS = [
   ['cli/', 'main\\.ts$', 'index\\.ts$', 'examples/'], // entry points: commands, the package's exports, examples
 ];
 const dir = (patterns) => `^(${patterns.join('|')})`;
+const IN_A_LAYER = dir(LAYERS.flat());
+/** Dependencies that are not our modules: Node's own and packages. */
+const EXTERNAL = ['core', 'npm', 'npm-dev', 'npm-peer', 'npm-optional', 'npm-bundled', 'npm-no-pkg', 'npm-unknown'];
 
 Object.assign(module.exports, {
   forbidden: [
@@ -31,11 +34,26 @@ Object.assign(module.exports, {
       to: { path: dir(LAYERS.slice(i + 1).flat()) },
     })),
     { name: 'no-cycle', severity: 'error', comment: 'import cycles hide which layer owns what', from: {}, to: { circular: true } },
+    {
+      name: 'in-a-layer',
+      severity: 'error',
+      comment: 'every module imported by product code belongs to a layer (add its folder to LAYERS)',
+      from: { path: IN_A_LAYER },
+      to: { pathNot: IN_A_LAYER, dependencyTypesNot: EXTERNAL },
+    },
+    {
+      name: 'outside-layers',
+      severity: 'error',
+      comment: 'a module outside every layer (a new folder?) imports product code: give it a layer in LAYERS',
+      from: { pathNot: `${IN_A_LAYER}|^(test|scripts)/|^vitest[^/]*\\.ts$` },
+      to: { dependencyTypesNot: EXTERNAL },
+    },
     { name: 'no-test-import', severity: 'error', comment: 'product code never imports tests', from: { pathNot: '^test/' }, to: { path: '^test/' } },
   ],
   options: {
     doNotFollow: { path: 'node_modules' },
-    exclude: { path: '^(node_modules|dist)/' },
+    // Everything else is cruised (`.`), so a new top-level folder cannot escape the rules.
+    exclude: { path: '^(node_modules|dist|lib|test|__snapshots__|docs)/|^scripts/' },
     tsPreCompilationDeps: true,
     tsConfig: { fileName: 'tsconfig.json' },
   },

@@ -42,4 +42,8 @@ export { CROSS_RULES, type CrossRule, type CrossFinding } from './policy/cross-r
 // Building blocks for charts of your own.
 export { LABEL, meta, labels, selector, type Identity, type MetaOptions } from './blocks/meta';
 export { podSecurityContext, containerSecurityContext, tmpVolume } from './blocks/security';
+export { workloadPodSpec, workloadContainer, meshPodAnnotations, type WorkloadPodProps, type WorkloadContainer, type MeshPodOptions } from './blocks/workload';
+export { namespaceFootprint, workloadFootprint } from './blocks/footprint';
+export { quotaHard, type Footprint } from './blocks/quota';
+export { StatefulStore, type StatefulStoreProps, type StatefulStoreMember } from './blocks/stateful-store';
 export type { KubeObject, RenderedChart } from './blocks/kube-object';

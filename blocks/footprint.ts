@@ -1,5 +1,5 @@
 import type { KubeObject } from './kube-object';
-import { addFootprints, EMPTY_FOOTPRINT, toMi, type Footprint } from './quota';
+import { addFootprints, CONTAINER_DEFAULTS, EMPTY_FOOTPRINT, PROXY_ANNOTATION, toMi, type Footprint } from './quota';
 
 /**
  * What the rendered workloads of a namespace can claim at their largest,
@@ -13,14 +13,19 @@ import { addFootprints, EMPTY_FOOTPRINT, toMi, type Footprint } from './quota';
  * declared before it; plus the Istio proxy sized by the pod's
  * `sidecar.istio.io/proxy*` annotations (the injector adds it to every pod
  * of a meshed namespace; without them, at Istio's default size). A container
- * without requests or limits counts as zero: the RESOURCES rule rejects it. Claims:
+ * without requests or limits counts as admission fills them in (its limits,
+ * else the namespace's LimitRange defaults). Claims:
  * a StatefulSet's volumeClaimTemplates and generic ephemeral volumes, per pod.
  *
  * Pods at their largest: a Deployment's replicas — or its autoscaler's
  * maximum — plus the rolling-update surge (none for Recreate); a
  * StatefulSet's replicas (it replaces pods in place); a Job's parallelism; a
- * CronJob one Job at a time (its concurrencyPolicy must be Forbid or Replace);
- * the OpenTelemetry operator's collector Deployment like a Deployment.
+ * CronJob one Job at a time (QUOTA-BOUNDED requires Forbid or Replace); the
+ * OpenTelemetry operator's collector Deployment like a Deployment; a
+ * PersistentVolumeClaim of its own. Not counted: pods still terminating
+ * after a rollout or a replaced Job (within their grace period; the 20 %
+ * headroom of quotaHard is for them) and claims a scaled-down StatefulSet
+ * retains (delete them when scaling down for good).
  */
 export function namespaceFootprint(objects: readonly KubeObject[], namespace: string): Footprint {
   const inNs = objects.filter((o) => o.metadata.namespace === namespace);
@@ -29,7 +34,7 @@ export function namespaceFootprint(objects: readonly KubeObject[], namespace: st
 }
 
 /** The kinds whose objects run pods or bound how many run: only these need rendering to count a namespace. */
-export const COUNTED_KINDS: ReadonlySet<string> = new Set(['Deployment', 'ReplicaSet', 'StatefulSet', 'DaemonSet', 'Pod', 'Job', 'CronJob', 'OpenTelemetryCollector', 'HorizontalPodAutoscaler', 'ScaledObject']);
+export const COUNTED_KINDS: ReadonlySet<string> = new Set(['Deployment', 'ReplicaSet', 'StatefulSet', 'Pod', 'PersistentVolumeClaim', 'Job', 'CronJob', 'OpenTelemetryCollector', 'HorizontalPodAutoscaler', 'ScaledObject']);
 
 /** One workload's footprint (EMPTY for objects that run no pods). */
 export function workloadFootprint(o: KubeObject, autoscaledMax?: number): Footprint {
@@ -38,29 +43,29 @@ export function workloadFootprint(o: KubeObject, autoscaledMax?: number): Footpr
   switch (o.kind) {
     case 'Deployment': {
       const base = autoscaledMax ?? spec.replicas ?? 1;
-      return times(base + surge(base, spec.strategy, ref), spec.template, ref);
+      return times(base + surge(base, spec.strategy), spec.template, ref);
     }
     case 'ReplicaSet':
       return times(autoscaledMax ?? spec.replicas ?? 1, spec.template, ref);
     case 'StatefulSet':
-      return times(spec.replicas ?? 1, spec.template, ref, spec.volumeClaimTemplates ?? []);
+      return times(autoscaledMax ?? spec.replicas ?? 1, spec.template, ref, spec.volumeClaimTemplates ?? []);
     case 'Pod':
       return times(1, { metadata: o.metadata, spec }, ref);
-    case 'DaemonSet':
-      throw new Error(`${ref}: a DaemonSet runs one pod per node, which no namespace quota can bound; render it outside the platform's namespaces`);
+    case 'PersistentVolumeClaim':
+      return { ...EMPTY_FOOTPRINT, claims: 1, storageMi: toMi(String(spec.resources?.requests?.storage ?? '0')) };
     case 'Job':
       return times(spec.parallelism ?? 1, spec.template, ref);
-    case 'CronJob': {
-      if (!['Forbid', 'Replace'].includes(spec.concurrencyPolicy)) throw new Error(`${ref}: concurrencyPolicy ${spec.concurrencyPolicy ?? 'Allow'} lets Jobs pile up without bound; use Forbid or Replace`);
+    case 'CronJob':
+      // One Job at a time (Forbid, Replace); `Allow` lets them pile up, which the QUOTA-BOUNDED rule refuses.
       return times(spec.jobTemplate?.spec?.parallelism ?? 1, spec.jobTemplate?.spec?.template, ref);
-    }
     case 'OpenTelemetryCollector': {
-      if (spec.mode && spec.mode !== 'deployment') throw new Error(`${ref}: mode ${spec.mode} is not counted (only deployment)`);
+      // Only `deployment` mode runs a bounded number of pods (QUOTA-BOUNDED refuses a daemonset collector).
       const base = autoscaledMax ?? spec.autoscaler?.maxReplicas ?? spec.replicas ?? 1;
       const pod = { metadata: { annotations: spec.podAnnotations }, spec: { containers: [{ name: 'otc-container', resources: spec.resources }] } };
-      return times(base + surge(base, undefined, ref), pod, ref);
+      return times(base + surge(base, undefined), pod, ref);
     }
     default:
+      // A DaemonSet runs a pod per node, which no namespace quota can bound: QUOTA-BOUNDED refuses it.
       return EMPTY_FOOTPRINT;
   }
 }
@@ -70,19 +75,19 @@ function autoscaledMaximum(objects: readonly KubeObject[]): Map<string, number> 
   const out = new Map<string, number>();
   for (const o of objects) {
     const s = (o.spec ?? {}) as any;
-    if (o.kind === 'HorizontalPodAutoscaler') out.set(`${s.scaleTargetRef.kind}/${s.scaleTargetRef.name}`, s.maxReplicas);
-    if (o.kind === 'ScaledObject') out.set(`${s.scaleTargetRef.kind ?? 'Deployment'}/${s.scaleTargetRef.name}`, s.maxReplicaCount ?? 100);
+    if (o.kind === 'HorizontalPodAutoscaler' && s.scaleTargetRef) out.set(`${s.scaleTargetRef.kind}/${s.scaleTargetRef.name}`, s.maxReplicas);
+    if (o.kind === 'ScaledObject' && s.scaleTargetRef) out.set(`${s.scaleTargetRef.kind ?? 'Deployment'}/${s.scaleTargetRef.name}`, s.maxReplicaCount ?? 100);
   }
   return out;
 }
 
 /** Extra pods a rolling update may add (`maxSurge`, 25 % by default, rounded up as Kubernetes does); none for Recreate. */
-function surge(replicas: number, strategy: any, ref: string): number {
+function surge(replicas: number, strategy: any): number {
   if (strategy?.type === 'Recreate') return 0;
   const s = strategy?.rollingUpdate?.maxSurge ?? '25%';
   if (typeof s === 'number') return s;
-  const m = /^([0-9]+)%$/.exec(s);
-  if (!m) throw new Error(`${ref}: maxSurge ${s} is neither a number nor a percentage`);
+  // Not a number nor a percentage: the API server refuses it (and so does QUOTA-BOUNDED); count the default.
+  const m = /^([0-9]+)%$/.exec(s) ?? ['25%', '25'];
   return Math.ceil((replicas * Number(m[1])) / 100);
 }
 
@@ -98,21 +103,27 @@ const plus = (a: Sizes, b: Sizes): Sizes => ({ requestCpu: a.requestCpu + b.requ
 const max = (a: Sizes, b: Sizes): Sizes => Object.fromEntries(KEYS.map((k) => [k, Math.max(a[k], b[k])])) as unknown as Sizes;
 
 /** `500m` / `2` → millicores. */
-function milli(q: string | number | undefined, what: string): number {
-  if (q === undefined) return 0;
+function milli(q: string | number, what: string): number {
   const s = String(q);
   const m = /^([0-9.]+)(m?)$/.exec(s);
   if (!m) throw new Error(`${what}: not a CPU quantity: ${s}`);
   return Math.ceil(Number(m[1]) * (m[2] ? 1 : 1000));
 }
 
+/**
+ * A container's requests and limits as admission leaves them: a missing
+ * request is its limit (API defaulting), else the LimitRange's default
+ * request; a missing limit is the LimitRange's default (the platform's
+ * namespaces default to the small tier, charts/environment.ts).
+ */
 function containerSizes(c: any, what: string): Sizes {
   const r = c.resources ?? {};
+  const d = CONTAINER_DEFAULTS;
   return {
-    requestCpu: milli(r.requests?.cpu, `${what} requests.cpu`),
-    limitCpu: milli(r.limits?.cpu, `${what} limits.cpu`),
-    requestMemMi: toMi(String(r.requests?.memory ?? '0')),
-    limitMemMi: toMi(String(r.limits?.memory ?? '0')),
+    requestCpu: milli(r.requests?.cpu ?? r.limits?.cpu ?? d.requests.cpu, `${what} requests.cpu`),
+    limitCpu: milli(r.limits?.cpu ?? d.limits.cpu, `${what} limits.cpu`),
+    requestMemMi: toMi(String(r.requests?.memory ?? r.limits?.memory ?? d.requests.memory)),
+    limitMemMi: toMi(String(r.limits?.memory ?? d.limits.memory)),
   };
 }
 
@@ -127,12 +138,11 @@ const ISTIO_DEFAULT_PROXY = { requestCpu: '100m', limitCpu: '2000m', requestMemo
 function proxySizes(annotations: Record<string, string> | undefined, what: string): Sizes {
   const a = annotations ?? {};
   if (a['sidecar.istio.io/inject'] === 'false') return ZERO;
-  const keys = ['sidecar.istio.io/proxyCPU', 'sidecar.istio.io/proxyCPULimit', 'sidecar.istio.io/proxyMemory', 'sidecar.istio.io/proxyMemoryLimit'];
   return {
-    requestCpu: milli(a[keys[0]!] ?? ISTIO_DEFAULT_PROXY.requestCpu, what),
-    limitCpu: milli(a[keys[1]!] ?? ISTIO_DEFAULT_PROXY.limitCpu, what),
-    requestMemMi: toMi(a[keys[2]!] ?? ISTIO_DEFAULT_PROXY.requestMemory),
-    limitMemMi: toMi(a[keys[3]!] ?? ISTIO_DEFAULT_PROXY.limitMemory),
+    requestCpu: milli(a[PROXY_ANNOTATION.requestCpu] ?? ISTIO_DEFAULT_PROXY.requestCpu, what),
+    limitCpu: milli(a[PROXY_ANNOTATION.limitCpu] ?? ISTIO_DEFAULT_PROXY.limitCpu, what),
+    requestMemMi: toMi(a[PROXY_ANNOTATION.requestMemory] ?? ISTIO_DEFAULT_PROXY.requestMemory),
+    limitMemMi: toMi(a[PROXY_ANNOTATION.limitMemory] ?? ISTIO_DEFAULT_PROXY.limitMemory),
   };
 }
 

@@ -10,4 +10,6 @@ export interface RenderedChart {
   /** Path relative to the output directory. */
   readonly file: string;
   readonly objects: readonly KubeObject[];
+  /** Which objects cross-object rules compare it with. @default the file's first folder (its environment) */
+  readonly scope?: string;
 }

@@ -1,16 +1,27 @@
-import { cpu, mem } from '../catalogue/resources';
+import { cpu, mem, TIER_RESOURCES } from '../catalogue/resources';
 
 /** Resources of the Istio sidecar, pinned by pod annotations so quotas can count them. */
 export const MESH_SIDECAR = { requestCpu: 50, limitCpu: 500, requestMemMi: 64, limitMemMi: 256 } as const;
 
+/** The pod annotations that size the Istio proxy. */
+export const PROXY_ANNOTATION = {
+  requestCpu: 'sidecar.istio.io/proxyCPU',
+  limitCpu: 'sidecar.istio.io/proxyCPULimit',
+  requestMemory: 'sidecar.istio.io/proxyMemory',
+  limitMemory: 'sidecar.istio.io/proxyMemoryLimit',
+} as const;
+
 export function sidecarAnnotations(): Record<string, string> {
   return {
-    'sidecar.istio.io/proxyCPU': `${MESH_SIDECAR.requestCpu}m`,
-    'sidecar.istio.io/proxyCPULimit': `${MESH_SIDECAR.limitCpu}m`,
-    'sidecar.istio.io/proxyMemory': `${MESH_SIDECAR.requestMemMi}Mi`,
-    'sidecar.istio.io/proxyMemoryLimit': `${MESH_SIDECAR.limitMemMi}Mi`,
+    [PROXY_ANNOTATION.requestCpu]: `${MESH_SIDECAR.requestCpu}m`,
+    [PROXY_ANNOTATION.limitCpu]: `${MESH_SIDECAR.limitCpu}m`,
+    [PROXY_ANNOTATION.requestMemory]: `${MESH_SIDECAR.requestMemMi}Mi`,
+    [PROXY_ANNOTATION.limitMemory]: `${MESH_SIDECAR.limitMemMi}Mi`,
   };
 }
+
+/** What the platform namespaces' LimitRange gives a container that states no requests or limits (charts/environment.ts). */
+export const CONTAINER_DEFAULTS = TIER_RESOURCES.small;
 
 /** What a group of identical pods can claim at its largest (during a rollout). */
 export interface Footprint {

@@ -270,11 +270,10 @@ export function serviceDns(service: string, namespace: string): string {
 export interface StorePolicyProps {
   readonly env: EnvironmentModel;
   readonly store: StoreModel;
-  /** Ports the clients (services whose dependsOn names the store) connect to. */
+  /** The store's client ports (its own pods may use them among themselves too). */
   readonly clientPorts: readonly number[];
   /** Ports the store's own pods use among themselves (replication, quorum, gossip). */
   readonly peerPorts: readonly number[];
-  /** Extra client pods (peer → ports), e.g. Kafka for ZooKeeper, the topic Job for Kafka. */
   /** Every workload that may connect (stores/<kind>: the same list the store's AuthorizationPolicy admits). */
   readonly clients: readonly StoreClient[];
   /** Extra egress (e.g. Kafka → ZooKeeper). @default none */
@@ -285,8 +284,9 @@ export interface StorePolicyProps {
 /**
  * The NetworkPolicy of a store: selects every pod of the store (by
  * `app.kubernetes.io/name`, which is what the clients' egress rules target) and
- * admits only the services whose `dependsOn` names it, the store's own peers,
- * and Prometheus on the merged metrics port (15020). Egress: peers, DNS, istiod.
+ * admits exactly `clients` (its services, Jobs, exporters, operators: the list
+ * its AuthorizationPolicy also reads), the store's own peers, and Prometheus on
+ * the merged metrics port (15020). Egress: peers, DNS, istiod, `extraEgress`.
  */
 export function storeNetworkPolicy(scope: Construct, p: StorePolicyProps): k8s.KubeNetworkPolicy {
   const ep = STORE_ENDPOINTS[p.store.kind];

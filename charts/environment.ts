@@ -4,7 +4,7 @@ import type { Construct } from 'constructs';
 import { meta, type Identity } from '../blocks/meta';
 import { WAVE } from '../blocks/waves';
 import { TIER_RESOURCES } from '../catalogue/resources';
-import { quotaHard } from '../blocks/quota';
+import { CONTAINER_DEFAULTS, quotaHard } from '../blocks/quota';
 import { COUNTED_KINDS, namespaceFootprint } from '../blocks/footprint';
 import type { KubeObject } from '../blocks/kube-object';
 import type { EnvironmentModel } from '../platform/model';
@@ -70,7 +70,7 @@ export class EnvironmentChart extends PlatformChart {
         }),
       );
 
-      const small = TIER_RESOURCES.small;
+      const small = CONTAINER_DEFAULTS;
       const xlarge = TIER_RESOURCES.xlarge;
       new k8s.KubeLimitRange(this, `limits-${namespace}`, {
         metadata: meta({ name: 'platform-limits', namespace, id, wave: WAVE.foundation }),

@@ -27,8 +27,12 @@ export class PlatformChart extends Chart {
     return x !== null && typeof x === 'object' && PLATFORM_CHART in x;
   }
 
+  /**
+   * `x instanceof SomeChart`: a PlatformChart (by its marker, so any copy of this package) whose
+   * prototype chain contains SomeChart — so `serviceChart instanceof EnvironmentChart` stays false.
+   */
   static override [Symbol.hasInstance](x: unknown): x is PlatformChart {
-    return PlatformChart.isPlatformChart(x);
+    return PlatformChart.isPlatformChart(x) && (this === PlatformChart || Function.prototype[Symbol.hasInstance].call(this, x));
   }
 
   /** Output file, relative to the output directory. */

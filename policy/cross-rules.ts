@@ -22,6 +22,29 @@ export interface CrossFinding {
 type Labels = Readonly<Record<string, string>>;
 
 const matches = (selector: Labels, labels: Labels = {}) => Object.entries(selector).every(([k, v]) => labels[k] === v);
+
+/** A label selector (matchLabels and matchExpressions: In, NotIn, Exists, DoesNotExist) against labels. */
+function selects(selector: { matchLabels?: Labels; matchExpressions?: { key: string; operator: string; values?: string[] }[] } | undefined, labels: Labels = {}): boolean {
+  if (!selector) return false;
+  return (
+    matches(selector.matchLabels ?? {}, labels) &&
+    (selector.matchExpressions ?? []).every((e) => {
+      const has = e.key in labels;
+      switch (e.operator) {
+        case 'In':
+          return has && (e.values ?? []).includes(labels[e.key]!);
+        case 'NotIn':
+          return !has || !(e.values ?? []).includes(labels[e.key]!);
+        case 'Exists':
+          return has;
+        case 'DoesNotExist':
+          return !has;
+        default:
+          return false;
+      }
+    })
+  );
+}
 const templateLabels = (o: KubeObject): Labels | undefined => {
   const spec = o.spec as any;
   return (o.kind === 'CronJob' ? spec?.jobTemplate?.spec?.template : spec?.template)?.metadata?.labels;
@@ -118,31 +141,35 @@ export const CROSS_RULES: readonly CrossRule[] = [
       objects
         .filter((o) => o.kind === 'PodDisruptionBudget')
         .flatMap((pdb) => {
-          const selected = workloadsIn(objects, pdb.metadata.namespace).filter((w) => matches(spec(pdb).selector?.matchLabels ?? {}, templateLabels(w)));
+          const selected = workloadsIn(objects, pdb.metadata.namespace).filter((w) => selects(spec(pdb).selector, templateLabels(w)));
           if (selected.length !== 1) return [{ object: pdb, message: `selects ${selected.length} workloads (${selected.map(ref).join(', ') || 'none'}); expected exactly one` }];
           const w = selected[0]!;
           const { maxUnavailable, minAvailable } = spec(pdb);
           if (maxUnavailable === 0 || maxUnavailable === '0%') return [{ object: pdb, message: `maxUnavailable ${maxUnavailable}: no node running ${ref(w)} can ever be drained` }];
           const fixed = !scaledTargets(objects, pdb.metadata.namespace).has(ref(w));
           const replicas = spec(w).replicas ?? 1;
-          if (fixed && (minAvailable === '100%' || (typeof minAvailable === 'number' && minAvailable >= replicas)))
+          const available = typeof minAvailable === 'string' && minAvailable.endsWith('%') ? Math.ceil((replicas * Number(minAvailable.slice(0, -1))) / 100) : minAvailable;
+          if (fixed && typeof available === 'number' && available >= replicas)
             return [{ object: pdb, message: `minAvailable ${minAvailable} of ${replicas} fixed pods of ${ref(w)}: every drain is blocked` }];
           return [];
         }),
   },
   {
     id: 'HPA-TARGET',
-    description: 'An HPA scales a workload rendered in its namespace, which leaves its replica count to the HPA; minReplicas ≤ maxReplicas.',
+    description: 'An autoscaler (HPA, KEDA ScaledObject) scales a workload rendered in its namespace, which leaves its replica count to it; its minimum ≤ its maximum.',
     check: (objects) =>
       objects
-        .filter((o) => o.kind === 'HorizontalPodAutoscaler')
-        .flatMap((hpa) => {
-          const target = spec(hpa).scaleTargetRef ?? {};
-          const found = objects.find((o) => o.kind === target.kind && o.metadata.name === target.name && o.metadata.namespace === hpa.metadata.namespace);
+        .filter((o) => o.kind === 'HorizontalPodAutoscaler' || o.kind === 'ScaledObject')
+        .flatMap((a) => {
+          const keda = a.kind === 'ScaledObject';
+          const target = spec(a).scaleTargetRef ?? {};
+          const kind = target.kind ?? (keda ? 'Deployment' : undefined);
+          const found = objects.find((o) => o.kind === kind && o.metadata.name === target.name && o.metadata.namespace === a.metadata.namespace);
           const out: CrossFinding[] = [];
-          if (!found) out.push({ object: hpa, message: `scales ${target.kind}/${target.name}, which is not rendered in ${hpa.metadata.namespace}` });
-          else if (spec(found).replicas !== undefined) out.push({ object: hpa, message: `${ref(found)} sets replicas (${spec(found).replicas}); every sync would undo the HPA` });
-          if ((spec(hpa).minReplicas ?? 1) > spec(hpa).maxReplicas) out.push({ object: hpa, message: `minReplicas ${spec(hpa).minReplicas} > maxReplicas ${spec(hpa).maxReplicas}` });
+          if (!found) out.push({ object: a, message: `scales ${kind}/${target.name}, which is not rendered in ${a.metadata.namespace}` });
+          else if (spec(found).replicas !== undefined) out.push({ object: a, message: `${ref(found)} sets replicas (${spec(found).replicas}); every sync would undo the autoscaler` });
+          const [min, max] = keda ? [spec(a).minReplicaCount ?? 0, spec(a).maxReplicaCount ?? 100] : [spec(a).minReplicas ?? 1, spec(a).maxReplicas];
+          if (min > max) out.push({ object: a, message: `minimum ${min} > maximum ${max}` });
           return out;
         }),
   },
@@ -164,7 +191,7 @@ export const CROSS_RULES: readonly CrossRule[] = [
               const keys = Object.keys(f.source ?? {});
               if (keys.length !== 1 || keys[0] !== 'principals' || !f.source.principals.length) return [{ object: ap, message: `rule ${i} names its callers by ${keys.join(', ') || 'nothing'}, not by principals` }];
               return f.source.principals.flatMap((p: string): CrossFinding[] => {
-                const m = /^cluster\.local\/ns\/([a-z0-9-]+)\/sa\/([a-z0-9-]+)$/.exec(p);
+                const m = /^cluster\.local\/ns\/([a-z0-9-]+)\/sa\/([a-z0-9.-]+)$/.exec(p);
                 if (!m) return [{ object: ap, message: `principal ${p} is not cluster.local/ns/<namespace>/sa/<account>` }];
                 return owned.has(m[1]!) && !accounts.has(`${m[1]}/${m[2]}`) ? [{ object: ap, message: `principal ${p}: no ServiceAccount ${m[2]} is rendered in ${m[1]}` }] : [];
               });
@@ -175,12 +202,16 @@ export const CROSS_RULES: readonly CrossRule[] = [
   },
   {
     id: 'MONITOR-SELECTS',
-    description: 'A ServiceMonitor selects at least one Service in its namespace, and each endpoint scrapes a port every selected Service names.',
+    description: 'A ServiceMonitor selects at least one Service (in its namespace, or those its namespaceSelector names), and each endpoint scrapes a port every selected Service names.',
     check: (objects) =>
       objects
         .filter((o) => o.kind === 'ServiceMonitor')
         .flatMap((sm) => {
-          const services = objects.filter((o) => o.kind === 'Service' && o.metadata.namespace === sm.metadata.namespace && matches(spec(sm).selector?.matchLabels ?? {}, o.metadata.labels));
+          // Its Services: in its own namespace, or those its namespaceSelector names (`any`: not resolvable here).
+          const ns = spec(sm).namespaceSelector;
+          if (ns?.any) return [];
+          const namespaces: string[] = ns?.matchNames ?? [sm.metadata.namespace];
+          const services = objects.filter((o) => o.kind === 'Service' && namespaces.includes(o.metadata.namespace!) && selects(spec(sm).selector, o.metadata.labels));
           if (services.length === 0) return [{ object: sm, message: 'selects no Service' }];
           return (spec(sm).endpoints ?? []).flatMap((e: any) =>
             services.filter((svc) => !(spec(svc).ports ?? []).some((p: any) => p.name === e.port)).map((svc) => ({ object: sm, message: `endpoint port '${e.port}' is not a port of ${ref(svc)}` })),

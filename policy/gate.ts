@@ -48,9 +48,10 @@ export function checkPolicies(charts: readonly RenderedChart[], pack: RulePack =
   for (const chart of charts) {
     for (const obj of chart.objects) {
       fileOf.set(obj, chart.file);
-      const scope = scopes.get(scopeOf(chart.file)) ?? [];
+      const key = chart.scope ?? scopeOf(chart.file);
+      const scope = scopes.get(key) ?? [];
       scope.push(obj);
-      scopes.set(scopeOf(chart.file), scope);
+      scopes.set(key, scope);
       const object = objectRef(obj);
       const suppressed = suppressionsOf(obj);
       for (const [id, reason] of suppressed) {

@@ -138,6 +138,19 @@ export const RULES: readonly Rule[] = [
       return [...new Set(names.filter((n, i) => names.indexOf(n) !== i))].map((n) => `container ${c.name} sets ${n} more than once`);
     }),
   ),
+  {
+    id: 'QUOTA-BOUNDED',
+    description: 'A workload runs a bounded number of pods, so the namespace quota (computed from the pod specs) holds them: no DaemonSet or daemonset-mode collector, CronJobs one Job at a time, a numeric or percentage maxSurge.',
+    check: (o) => {
+      const spec = (o.spec ?? {}) as any;
+      if (o.kind === 'DaemonSet') return ['a DaemonSet runs one pod per node, which no namespace quota can bound; run node agents outside the platform namespaces'];
+      if (o.kind === 'OpenTelemetryCollector' && spec.mode === 'daemonset') return ['a daemonset collector runs one pod per node, which no namespace quota can bound'];
+      if (o.kind === 'CronJob' && !['Forbid', 'Replace'].includes(spec.concurrencyPolicy)) return [`concurrencyPolicy ${spec.concurrencyPolicy ?? 'Allow'} lets Jobs pile up; use Forbid or Replace`];
+      const maxSurge = spec.strategy?.rollingUpdate?.maxSurge;
+      if (o.kind === 'Deployment' && maxSurge !== undefined && typeof maxSurge !== 'number' && !/^[0-9]+%$/.test(String(maxSurge))) return [`maxSurge ${String(maxSurge)} is neither a number nor a percentage`];
+      return [];
+    },
+  },
   podRule('IMAGE-PINNED', 'Images carry an explicit tag or digest, never latest.', (p) =>
     allContainers(p)
       .filter((c) => !c.image || /:latest$/.test(c.image) || !/[:@]/.test(c.image.slice(c.image.lastIndexOf('/') + 1)))

@@ -5,6 +5,7 @@ import { PlatformChart } from '../charts/platform-chart';
 import { checkPolicies, RULE_PACK, type RulePack, type Violation } from './gate';
 
 const GATES = new WeakMap<Construct, PolicyValidation>();
+const PLAIN_CHARTS_SCOPE = '(plain charts)';
 
 /**
  * The rule pack as cdk8s construct validation (the cdk-nag way): added to an
@@ -51,6 +52,11 @@ export class PolicyValidation implements IValidation {
 
   validate(): string[] {
     this.found = checkPolicies(this.chartsUnder(), this.pack);
+    return this.messages;
+  }
+
+  /** The last validation's violations as validation messages (`[RULE] file Kind/ns/name: message`). */
+  get messages(): string[] {
     return this.found.map((v) => `[${v.rule}] ${v.file} ${v.object}: ${v.message}`);
   }
 
@@ -62,7 +68,7 @@ export class PolicyValidation implements IValidation {
   /**
    * Every chart under the scope with its objects; a PlatformChart is named by
    * its output file, any other chart by its construct path (cross-object
-   * rules then compare a plain chart's objects with each other only).
+   * rules compare all plain charts' objects together).
    */
   private chartsUnder(): RenderedChart[] {
     const byChart = new Map<Chart, KubeObject[]>();
@@ -75,6 +81,7 @@ export class PolicyValidation implements IValidation {
       list.push(json);
       byChart.set(chart, list);
     }
-    return [...byChart].map(([chart, objects]) => ({ file: PlatformChart.isPlatformChart(chart) ? chart.file : `${chart.node.path}.yaml`, objects }));
+    // Plain charts have no environment: they are compared with each other (one scope), never with a platform environment's.
+    return [...byChart].map(([chart, objects]) => (PlatformChart.isPlatformChart(chart) ? { file: chart.file, objects } : { file: `${chart.node.path}.yaml`, objects, scope: PLAIN_CHARTS_SCOPE }));
   }
 }

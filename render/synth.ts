@@ -17,17 +17,29 @@ import type { KubeObject, RenderedChart } from '../blocks/kube-object';
  * chart's own objects directly: linear in the number of objects.
  */
 export function synthCharts(app: App): RenderedChart[] {
-  const plain = app.node.children.filter((c) => Chart.isChart(c) && !PlatformChart.isPlatformChart(c));
-  if (plain.length) {
-    throw new Error(
-      plain.map((c) => `chart '${c.node.path}' is a plain cdk8s Chart: it names no file under the output directory. Make it a PlatformChart with file '<environment>/<folder>/<name>.yaml' (its environment's kustomization, Argo CD Application and AppProject then include it).`).join('\n'),
-    );
-  }
-  const errors: string[] = [];
-  for (const node of app.node.findAll()) for (const e of node.node.validate()) errors.push(`[${node.node.path || '(app)'}] ${e}`);
+  // Every chart is a PlatformChart added to the App itself: what is written, what the quota counts and what
+  // the gate checks are then the same charts.
+  const misplaced = app.node.findAll().flatMap((c) => {
+    if (!Chart.isChart(c)) return [];
+    if (!PlatformChart.isPlatformChart(c)) return [`chart '${c.node.path}' is a plain cdk8s Chart: it names no file under the output directory. Make it a PlatformChart with file '<environment>/<folder>/<name>.yaml' (its environment's kustomization, Argo CD Application and AppProject then include it).`];
+    return c.node.scope === app ? [] : [`PlatformChart '${c.node.path}' is nested in '${c.node.scope!.node.path}': add it to the App itself (only those are written).`];
+  });
+  if (misplaced.length) throw new Error(misplaced.join('\n'));
+
   const gate = PolicyValidation.find(app);
-  if (gate && gate.violations.length > 0 && errors.length === gate.violations.length) throw new PolicyError(gate.violations);
+  const errors: string[] = [];
+  let policyFailed = false;
+  for (const node of app.node.findAll()) {
+    const found = node.node.validate();
+    // The gate's own messages (it runs as one of the App's validations) become a PolicyError; any other is an Error.
+    const gateMessages = new Set(node === app ? (gate?.messages ?? []) : []);
+    for (const e of found) {
+      if (gateMessages.has(e)) policyFailed = true;
+      else errors.push(`[${node.node.path || '(app)'}] ${e}`);
+    }
+  }
   if (errors.length) throw new Error(`Validation failed:\n  ${errors.join('\n  ')}`);
+  if (policyFailed) throw new PolicyError(gate!.violations);
 
   const files = new Map<string, RenderedChart>();
   for (const c of app.node.children) {

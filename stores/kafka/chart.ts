@@ -1,4 +1,4 @@
-import { KAFKA_TOPICS_NAME } from './catalogue';
+import { KAFKA, KAFKA_TOPICS_NAME } from './catalogue';
 import { dependentClients, kedaOperatorClient, storeJobClient, type StoreClient } from '../../blocks/store-clients';
 import { k8s } from 'cdk8s-plus-28';
 import type { Construct } from 'constructs';
@@ -26,9 +26,9 @@ import type { EnvironmentModel, StoreModel } from '../../platform/model';
 import { StatefulStore } from '../../blocks/stateful-store';
 import { meshPodAnnotations, workloadPodSpec } from '../../blocks/workload';
 import { kafkaImageTag, kafkaZooKeeperModeProblem } from '../../catalogue/stores';
-import { KAFKA_EXPORTER, STORE_METRICS, STORE_PORTS } from '../../catalogue/stores';
+import { KAFKA_EXPORTER, STORE_ENDPOINTS, STORE_METRICS, STORE_PORTS } from '../../catalogue/stores';
 import { PlatformChart } from '../../charts/platform-chart';
-import { ZK_CLIENT_PORT, zookeeperConnect } from '../zookeeper/chart';
+import { zookeeperConnect } from '../zookeeper/chart';
 
 /**
  * The broker image: Strimzi's Kafka image for the spec's version (the tag
@@ -322,7 +322,8 @@ export class KafkaChart extends PlatformChart {
         clientPorts: [KAFKA_PORT],
         peerPorts: [KAFKA_PORT],
         clients: kafkaClients(env, store),
-        extraEgress: [{ namespace: zookeeper.namespace, labels: { 'app.kubernetes.io/name': 'zookeeper' }, ports: [ZK_CLIENT_PORT] }],
+        // What the brokers cannot run without (the catalogue's `requires`: ZooKeeper), on its client ports.
+        extraEgress: (KAFKA.requires ?? []).map((k) => ({ namespace: zookeeper.namespace, labels: { [LABEL.name]: STORE_ENDPOINTS[k].appName }, ports: STORE_ENDPOINTS[k].clientPorts.map((p) => p.port) })),
       },
     });
     kafkaExporter(this, env, store);

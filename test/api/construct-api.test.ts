@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { App, Chart } from 'cdk8s';
+import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
 import { afterAll, describe, expect, test } from 'vitest';
 import { PlatformApp, PlatformChart, PolicyError, PolicyValidation, PostgresChart, parseSpec, resolvePlatform } from '../../index';
@@ -74,10 +75,18 @@ describe('the construct API', () => {
 
   test('in a plain cdk8s App, PolicyValidation makes app.synth() fail; without it the same chart synthesizes', () => {
     const withGate = new App({ outdir: join(tmp, 'gated') });
-    PolicyValidation.of(withGate);
-    expect(PolicyValidation.of(withGate), 'idempotent').toBe(PolicyValidation.find(withGate));
+    const first = PolicyValidation.of(withGate);
+    expect(PolicyValidation.of(withGate), 'idempotent: the first instance').toBe(first);
     badWorkload(new Chart(withGate, 'mine'), 'default');
-    expect(() => withGate.synth()).toThrowError(/\[PSS-ESCALATION\] mine\.yaml Deployment\/default\/web: container web is privileged/);
+    let message = '';
+    try {
+      withGate.synth();
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    expect(message).toMatch(/\[PSS-ESCALATION\] mine\.yaml Deployment\/default\/web: container web is privileged/);
+    // Registered once: each violation is reported once.
+    expect(message.split('container web is privileged').length - 1).toBe(1);
     expect(existsSync(join(tmp, 'gated'))).toBe(true); // cdk8s creates outdir before validating; nothing is written in it
     expect(spawnSync('ls', [join(tmp, 'gated')], { encoding: 'utf8' }).stdout).toBe('');
 
@@ -90,6 +99,11 @@ describe('the construct API', () => {
     const plain = new Chart(new App(), 'plain');
     expect(PlatformChart.isPlatformChart(plain)).toBe(false);
     expect(plain instanceof PlatformChart).toBe(false);
+    // instanceof a subclass answers for that subclass only.
+    const prod = new PlatformApp({ model: model() }).platform.environments.get('prod')!;
+    expect(prod.services.get('api')! instanceof PlatformChart).toBe(true);
+    expect(prod.services.get('api')! instanceof PostgresChart).toBe(false);
+    expect(prod.data.get('postgres')![0]! instanceof PostgresChart).toBe(true);
 
     const outdir = join(tmp, 'kept');
     mkdirSync(outdir, { recursive: true });
@@ -98,12 +112,22 @@ describe('the construct API', () => {
     new Chart(app, 'plain');
     expect(() => app.synth()).toThrowError(/chart 'plain' is a plain cdk8s Chart: it names no file .*Make it a PlatformChart with file '<environment>\/<folder>\/<name>\.yaml'/);
     expect(readTree(outdir)).toEqual(new Map([['marker.yaml', 'kept: true\n']]));
+
+    // A PlatformChart nested below another construct would be checked and counted but never written: refused too.
+    const nested = new PlatformApp({ model: model(), outdir });
+    new PlatformChart(new Construct(nested, 'group'), 'inner', { file: 'dev/extra/inner.yaml' });
+    expect(() => nested.synth()).toThrowError(/PlatformChart 'group\/inner' is nested in 'group': add it to the App itself/);
+    expect(readTree(outdir)).toEqual(new Map([['marker.yaml', 'kept: true\n']]));
   });
 
   test('the package builds (tsc emit, declarations) and the built lib renders the same platform', () => {
     // `npm run build`: lib/ (git-ignored), which the package's `exports` name.
-    const build = spawnSync(join(ROOT, 'node_modules/.bin/tsc'), ['-p', 'tsconfig.build.json'], { cwd: ROOT, encoding: 'utf8' });
+    // A stale module from an earlier build must not survive it (the package would ship it).
+    mkdirSync(join(ROOT, 'lib'), { recursive: true });
+    writeFileSync(join(ROOT, 'lib/stale.js'), 'module.exports = 1;\n');
+    const build = spawnSync('npm', ['run', '--silent', 'build'], { cwd: ROOT, encoding: 'utf8' });
     expect(build.stdout + build.stderr).toBe('');
+    expect(existsSync(join(ROOT, 'lib/stale.js'))).toBe(false);
     expect(existsSync(join(ROOT, 'lib/index.d.ts'))).toBe(true);
     // Required by package name, as a user's app would.
     const script = `const { PlatformApp } = require('platform-gen');

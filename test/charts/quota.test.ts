@@ -4,6 +4,7 @@ import { namespaceFootprint, workloadFootprint } from '../../blocks/footprint';
 import { patchSerialized } from '../../blocks/newer-fields';
 import type { KubeObject } from '../../blocks/kube-object';
 import { quotaHard } from '../../blocks/quota';
+import { checkPolicies } from '../../policy/gate';
 import { parseSpec } from '../../platform/loader';
 import { resolvePlatform } from '../../platform/model';
 import { PlatformApp } from '../../render/platform-app';
@@ -78,13 +79,28 @@ describe('the ResourceQuota is computed from the rendered pods', () => {
       expect(workloadFootprint(job)).toMatchObject({ pods: 1, claims: 1, storageMi: 5120 });
     });
 
-    test('what no quota can bound is refused, not guessed: a CronJob that lets Jobs pile up, a DaemonSet', () => {
-      // An unsized proxy counts at Istio's default size (100m / 128Mi, limits 2 CPU / 1 GiB).
-      expect(workloadFootprint(deployment({ replicas: 1, strategy: { type: 'Recreate' } }, {}))).toMatchObject({ requestCpu: 200, limitCpu: 2100, requestMemMi: 256, limitMemMi: 1152 });
-      expect(workloadFootprint(deployment({ replicas: 1 }, { 'sidecar.istio.io/inject': 'false' })).requestCpu).toBe(100 * 2);
+    test('a container without requests or limits counts as admission fills it in: its limits, else the LimitRange defaults', () => {
+      const d = deployment({ replicas: 1, strategy: { type: 'Recreate' } }, { 'sidecar.istio.io/inject': 'false' }) as any;
+      d.spec.template.spec.containers = [{ name: 'bare' }, { name: 'limits-only', resources: { limits: { cpu: '1', memory: '1Gi' } } }];
+      // small tier: requests 100m / 128Mi, limits 500m / 512Mi (catalogue/resources.ts).
+      expect(workloadFootprint(d)).toMatchObject({ requestCpu: 100 + 1000, limitCpu: 500 + 1000, requestMemMi: 128 + 1024, limitMemMi: 512 + 1024 });
+    });
+
+    test('a StatefulSet scaled by an autoscaler counts its maximum; a PersistentVolumeClaim of its own counts', () => {
+      const sts = { ...deployment({ replicas: 1 }), kind: 'StatefulSet' } as KubeObject;
+      const hpa = { apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler', metadata: { name: 'w', namespace: 'ns' }, spec: { scaleTargetRef: { kind: 'StatefulSet', name: 'w' }, maxReplicas: 5 } } as KubeObject;
+      const pvc = { apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'scratch', namespace: 'ns' }, spec: { resources: { requests: { storage: '2Gi' } } } } as unknown as KubeObject;
+      expect(namespaceFootprint([sts, hpa, pvc], 'ns')).toMatchObject({ pods: 5, claims: 1, storageMi: 2048 });
+    });
+
+    test('what no quota can bound is the QUOTA-BOUNDED rule, not a render crash: a DaemonSet, a CronJob that lets Jobs pile up', () => {
+      const rules = (o: KubeObject) => checkPolicies([{ file: 'dev/x.yaml', objects: [o] }]).map((v) => v.rule);
       const cron = { apiVersion: 'batch/v1', kind: 'CronJob', metadata: { name: 'c', namespace: 'ns' }, spec: { jobTemplate: { spec: { template: deployment({}).spec!['template' as never] } } } } as unknown as KubeObject;
-      expect(() => workloadFootprint(cron)).toThrowError(/concurrencyPolicy Allow lets Jobs pile up/);
-      expect(() => workloadFootprint({ ...deployment({}), kind: 'DaemonSet' })).toThrowError(/one pod per node/);
+      expect(rules(cron)).toContain('QUOTA-BOUNDED');
+      expect(rules({ ...cron, spec: { ...(cron.spec as object), concurrencyPolicy: 'Forbid' } })).not.toContain('QUOTA-BOUNDED');
+      const ds = { ...deployment({}), kind: 'DaemonSet' } as KubeObject;
+      expect(rules(ds)).toContain('QUOTA-BOUNDED');
+      expect(workloadFootprint(ds).pods).toBe(0);
     });
   });
 });

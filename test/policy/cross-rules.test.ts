@@ -85,6 +85,30 @@ describe('cross-object rules', () => {
     expect(fired(c)).toEqual([expect.stringMatching(/^PDB-SELECTS .*every drain is blocked/)]);
   });
 
+  test('PDB-SELECTS: a percentage that keeps every fixed pod blocks drains; a matchExpressions selector is evaluated, not taken as "everything"', () => {
+    const c = prod();
+    const pdb = find(c, 'PodDisruptionBudget', 'postgres-primary');
+    const labels = pdb.spec.selector.matchLabels;
+    pdb.spec = { minAvailable: '50%', selector: pdb.spec.selector };
+    expect(fired(c)).toEqual([expect.stringMatching(/^PDB-SELECTS .*minAvailable 50% of 1 fixed pods/)]);
+    pdb.spec = { maxUnavailable: 1, selector: { matchExpressions: Object.entries(labels).map(([key, v]) => ({ key, operator: 'In', values: [v] })) } };
+    expect(fired(c)).toEqual([]);
+  });
+
+  test('HPA-TARGET covers KEDA ScaledObjects; MONITOR-SELECTS follows a namespaceSelector; principals may contain dots', () => {
+    const c = prod();
+    const so = { apiVersion: 'keda.sh/v1alpha1', kind: 'ScaledObject', metadata: { ...find(c, 'Deployment', 'api').metadata, name: 'ghost' }, spec: { scaleTargetRef: { name: 'ghost' }, maxReplicaCount: 3 } };
+    expect(fired(add(c, so as KubeObject))).toEqual([expect.stringMatching(/^HPA-TARGET .*Deployment\/ghost/)]);
+    const sm = structuredClone(c.flatMap((x) => x.objects).find((o) => o.kind === 'ServiceMonitor')!) as any;
+    const svcNs = sm.metadata.namespace;
+    sm.metadata = { ...sm.metadata, name: 'from-elsewhere', namespace: 'monitoring' };
+    sm.spec.namespaceSelector = { matchNames: [svcNs] };
+    expect(fired(add(c, sm))).toEqual([]);
+    const ap = c.flatMap((x) => x.objects).find((o) => o.kind === 'AuthorizationPolicy' && (o.spec as any).rules?.length) as any;
+    ap.spec.rules[0].from[0].source.principals.push('cluster.local/ns/elsewhere/sa/build.bot');
+    expect(fired(c)).toEqual([]);
+  });
+
   test('a cross-object finding is suppressed on the object it is reported on, with a reason', () => {
     const c = TWINS['HPA-TARGET']!(prod());
     find(c, 'HorizontalPodAutoscaler', 'api').metadata.annotations = { [SUPPRESS_ANNOTATION]: 'HPA-TARGET: the target is created by the vendor operator' };

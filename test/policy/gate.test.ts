@@ -30,6 +30,7 @@ describe('policy gate', () => {
     ['META-NAMESPACE', (d: any) => delete d.metadata.namespace],
     ['META-LABELS', (d: any) => delete d.metadata.labels['app.kubernetes.io/part-of']],
     ['SELECTOR-STABLE', (d: any) => (d.spec.selector.matchLabels['app.kubernetes.io/version'] = '1.0.0')],
+    ['QUOTA-BOUNDED', (d: any) => (d.spec.strategy = { type: 'RollingUpdate', rollingUpdate: { maxSurge: 'lots' } })],
   ];
 
   test('every one-object rule of the pack has a bad twin here (SECRET-NO-DATA has its own test below)', () => {
