@@ -6,6 +6,9 @@ export type KubeObject = {
   [key: string]: unknown;
 };
 
+/** The API group of an apiVersion (`apps/v1` → `apps`, `v1` → the core group ``). */
+export const apiGroupOf = (apiVersion: string) => (apiVersion.includes('/') ? apiVersion.split('/')[0]! : '');
+
 export interface RenderedChart {
   /** Path relative to the output directory. */
   readonly file: string;

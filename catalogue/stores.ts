@@ -1,13 +1,10 @@
 import { DATA_STORES, type DataStoreName, type SecretRef, type StoreCatalogue, type StoreEndpoint, type StoreMetrics } from './store-kind';
-import { KAFKA, KAFKA_PORT } from '../stores/kafka/catalogue';
-import { POSTGRES, POSTGRES_PORT } from '../stores/postgres/catalogue';
-import { REDIS, REDIS_PORT, SENTINEL_PORT } from '../stores/redis/catalogue';
-import { ZOOKEEPER, ZOOKEEPER_PORT } from '../stores/zookeeper/catalogue';
+import { KAFKA } from '../stores/kafka/catalogue';
+import { POSTGRES } from '../stores/postgres/catalogue';
+import { REDIS } from '../stores/redis/catalogue';
+import { ZOOKEEPER } from '../stores/zookeeper/catalogue';
 
 export { DATA_STORES, METRICS_PORT_NAME, STORE_METRICS_COMPONENT, type DataStoreName, type SecretRef, type StoreCatalogue, type StoreEndpoint, type StoreMetrics } from './store-kind';
-export { KAFKA_EXPORTER, KAFKA_IMAGE_TAGS, kafkaImageTag, kafkaZooKeeperModeProblem } from '../stores/kafka/catalogue';
-export { POSTGRES_MAX_CONNECTIONS, POSTGRES_POOL_PER_POD, POSTGRES_RESERVED_CONNECTIONS } from '../stores/postgres/catalogue';
-export { REDIS_SENTINEL_MASTER } from '../stores/redis/catalogue';
 
 /**
  * The store catalogue: one entry per kind, each from its own folder. A mapped
@@ -26,12 +23,6 @@ const byKind = <T>(f: (c: StoreCatalogue, kind: DataStoreName) => T): { readonly
 
 /** The data stores a service may name in `dependsOn` (ZooKeeper is Kafka's, not the services'). */
 export const DEPENDABLE_STORES: readonly DataStoreName[] = DATA_STORES.filter((k) => STORE_CATALOGUE[k].dependable);
-
-/** The kinds of store that are backed up (the others are replicated, not backed up: docs/runbooks.md). */
-export const BACKED_UP_STORES: readonly DataStoreName[] = DATA_STORES.filter((k) => STORE_CATALOGUE[k].backup !== 'none');
-
-/** Client ports of the data layer: the one place the charts, the services' config and the policies read them. */
-export const STORE_PORTS = { postgres: POSTGRES_PORT, redis: REDIS_PORT, sentinel: SENTINEL_PORT, kafka: KAFKA_PORT, zookeeper: ZOOKEEPER_PORT } as const;
 
 export const STORE_ENDPOINTS: { readonly [K in DataStoreName]: StoreEndpoint } = byKind((c) => c.endpoint);
 

@@ -1,3 +1,4 @@
+import { apiGroupOf } from '../blocks/kube-object';
 import { ApiObject, type App } from 'cdk8s';
 import type { Construct } from 'constructs';
 import { Application, type ApplicationSpec, type ApplicationSpecIgnoreDifferences } from '../imports/argocd-application-argoproj.io';
@@ -48,7 +49,6 @@ export interface EnvironmentInventory {
 /** Per environment name. */
 export type RenderedInventory = ReadonlyMap<string, EnvironmentInventory>;
 
-const groupOf = (apiVersion: string) => (apiVersion.includes('/') ? apiVersion.split('/')[0]! : '');
 const byGroupKind = (a: GroupKind, b: GroupKind) => (a.group + '/' + a.kind < b.group + '/' + b.kind ? -1 : a.group + '/' + a.kind > b.group + '/' + b.kind ? 1 : 0);
 
 /** Reads kinds and namespaces from every chart already in `app` (files `<env>/…`), per environment. */
@@ -60,7 +60,7 @@ export function inventory(app: App, model: PlatformModel): RenderedInventory {
     if (!env) continue;
     for (const node of chart.node.findAll()) {
       if (!(node instanceof ApiObject)) continue;
-      const gk = { group: groupOf(node.apiVersion), kind: node.kind };
+      const gk = { group: apiGroupOf(node.apiVersion), kind: node.kind };
       const key = `${gk.group}/${gk.kind}`;
       const ns = node.metadata.namespace;
       if (ns === undefined) env.cluster.set(key, gk);

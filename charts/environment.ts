@@ -5,6 +5,7 @@ import { meta, type Identity } from '../blocks/meta';
 import { WAVE } from '../blocks/waves';
 import { TIER_RESOURCES } from '../catalogue/resources';
 import { CONTAINER_DEFAULTS, quotaHard } from '../blocks/quota';
+import { rendered } from '../blocks/render-pass';
 import { COUNTED_KINDS, namespaceFootprint } from '../blocks/footprint';
 import type { KubeObject } from '../blocks/kube-object';
 import type { EnvironmentModel } from '../platform/model';
@@ -66,7 +67,7 @@ export class EnvironmentChart extends PlatformChart {
         namespace,
         new k8s.KubeResourceQuota(this, `quota-${namespace}`, {
           metadata: meta({ name: 'platform-quota', namespace, id, wave: WAVE.foundation }),
-          spec: { hard: Lazy.any({ produce: () => mapQuantities(quotaHard(namespaceFootprint(this.renderedWorkloads(env.name), namespace))) }) as unknown as Record<string, k8s.Quantity> },
+          spec: { hard: Lazy.any({ produce: () => mapQuantities(quotaHard(namespaceFootprint(this.renderedWorkloads(), namespace))) }) as unknown as Record<string, k8s.Quantity> },
         }),
       );
 
@@ -94,8 +95,13 @@ export class EnvironmentChart extends PlatformChart {
     }
   }
 
-  /** The objects that decide the quota, rendered: workloads and autoscalers of every chart in this environment's files. */
-  private renderedWorkloads(envName: string): KubeObject[] {
+  /**
+   * The objects that decide the quota, rendered: workloads and autoscalers of
+   * every chart in this environment's files (once per render pass, shared
+   * with the policy gate: blocks/render-pass.ts).
+   */
+  private renderedWorkloads(): KubeObject[] {
+    const envName = this.file.split('/')[0]!;
     return this.node.root.node
       .findAll()
       .filter((n): n is ApiObject => ApiObject.isApiObject(n) && COUNTED_KINDS.has(n.kind))
@@ -103,7 +109,7 @@ export class EnvironmentChart extends PlatformChart {
         const chart = Chart.of(o);
         return PlatformChart.isPlatformChart(chart) && chart.file.startsWith(`${envName}/`);
       })
-      .map((o) => o.toJson() as KubeObject);
+      .map(rendered);
   }
 }
 

@@ -3,7 +3,8 @@ import { CANARY_SUFFIX } from '../catalogue/names';
 import { DATA_STORES, DEPENDABLE_STORES, STORE_CATALOGUE, type DataStoreName } from '../catalogue/stores';
 import type { Tier } from '../catalogue/resources';
 import { TIER_RESOURCES, withSurge, type ResourcePreset } from '../catalogue/resources';
-import { POSTGRES_MAX_CONNECTIONS, POSTGRES_POOL_PER_POD, POSTGRES_RESERVED_CONNECTIONS, storeConnectionEnv } from '../catalogue/stores';
+import { storeConnectionEnv } from '../catalogue/stores';
+import { POSTGRES_MAX_CONNECTIONS, POSTGRES_POOL_PER_POD, POSTGRES_RESERVED_CONNECTIONS } from '../stores/postgres/catalogue';
 import { resolveAddons, type AddonSettings } from '../catalogue/addons';
 import { SpecError } from './loader';
 

@@ -1,4 +1,4 @@
-import type { KubeObject } from '../blocks/kube-object';
+import { apiGroupOf, type KubeObject } from '../blocks/kube-object';
 import { CLUSTER_SCOPED_KINDS } from './kinds';
 import { podSpecOf } from './rules';
 
@@ -50,7 +50,6 @@ const templateLabels = (o: KubeObject): Labels | undefined => {
   return (o.kind === 'CronJob' ? spec?.jobTemplate?.spec?.template : spec?.template)?.metadata?.labels;
 };
 const ref = (o: KubeObject) => `${o.kind}/${o.metadata.name}`;
-const groupOf = (apiVersion: string) => (apiVersion.includes('/') ? apiVersion.split('/')[0]! : '');
 const spec = (o: KubeObject) => (o.spec ?? {}) as any;
 
 /** Long-running workloads (and their pod labels) in `namespace`. */
@@ -98,7 +97,7 @@ export const CROSS_RULES: readonly CrossRule[] = [
       const seen = new Set<string>();
       const out: CrossFinding[] = [];
       for (const o of objects) {
-        const key = `${groupOf(o.apiVersion)}/${o.kind}/${CLUSTER_SCOPED_KINDS.has(o.kind) ? '' : o.metadata.namespace}/${o.metadata.name}`;
+        const key = `${apiGroupOf(o.apiVersion)}/${o.kind}/${CLUSTER_SCOPED_KINDS.has(o.kind) ? '' : o.metadata.namespace}/${o.metadata.name}`;
         if (seen.has(key)) out.push({ object: o, message: `another ${o.kind} named ${o.metadata.name} is rendered in the same namespace` });
         seen.add(key);
       }

@@ -1,6 +1,7 @@
 import { ApiObject, Chart } from 'cdk8s';
 import type { Construct, IValidation } from 'constructs';
 import type { KubeObject, RenderedChart } from '../blocks/kube-object';
+import { renderPass, rendered } from '../blocks/render-pass';
 import { PlatformChart } from '../charts/platform-chart';
 import { checkPolicies, RULE_PACK, type RulePack, type Violation } from './gate';
 
@@ -72,15 +73,18 @@ export class PolicyValidation implements IValidation {
    */
   private chartsUnder(): RenderedChart[] {
     const byChart = new Map<Chart, KubeObject[]>();
-    for (const node of this.scope.node.findAll()) {
-      if (!(node instanceof ApiObject)) continue;
-      const json = node.toJson() as KubeObject;
-      this.json.set(node, json);
-      const chart = Chart.of(node);
-      const list = byChart.get(chart) ?? [];
-      list.push(json);
-      byChart.set(chart, list);
-    }
+    // One render pass: a chart computing from others' objects while it renders (the quotas) reuses these renderings.
+    renderPass(() => {
+      for (const node of this.scope.node.findAll()) {
+        if (!(node instanceof ApiObject)) continue;
+        const json = rendered(node);
+        this.json.set(node, json);
+        const chart = Chart.of(node);
+        const list = byChart.get(chart) ?? [];
+        list.push(json);
+        byChart.set(chart, list);
+      }
+    });
     // Plain charts have no environment: they are compared with each other (one scope), never with a platform environment's.
     return [...byChart].map(([chart, objects]) => (PlatformChart.isPlatformChart(chart) ? { file: chart.file, objects } : { file: `${chart.node.path}.yaml`, objects, scope: PLAIN_CHARTS_SCOPE }));
   }

@@ -1,4 +1,3 @@
-import type { EnvironmentModel } from '../../platform/model';
 
 /**
  * One Prometheus alert, defined next to the other alerts of its component
@@ -20,8 +19,6 @@ export interface AlertGroup {
   readonly alerts: readonly Alert[];
 }
 
-/** A component's alerts for one environment (empty when the component is absent). */
-export type AlertGroupBuilder = (env: EnvironmentModel) => AlertGroup | undefined;
 
 /** `a|b|c` for a PromQL regex matcher over DNS names (which need no escaping). */
 export const anyOf = (names: readonly string[]): string => names.join('|');

@@ -1,5 +1,5 @@
 import type { EnvironmentModel } from '../../platform/model';
-import { KAFKA_EXPORTER } from '../../catalogue/stores';
+import { KAFKA_EXPORTER } from './catalogue';
 import type { Alert, AlertGroup } from '../../blocks/alerts/types';
 
 /**

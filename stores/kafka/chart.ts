@@ -1,4 +1,4 @@
-import { KAFKA, KAFKA_TOPICS_NAME } from './catalogue';
+import { KAFKA, KAFKA_EXPORTER, KAFKA_PORT, KAFKA_TOPICS_NAME, kafkaImageTag, kafkaZooKeeperModeProblem } from './catalogue';
 import { dependentClients, kedaOperatorClient, storeJobClient, type StoreClient } from '../../blocks/store-clients';
 import { k8s } from 'cdk8s-plus-28';
 import type { Construct } from 'constructs';
@@ -25,8 +25,7 @@ import { javaExec } from '../../blocks/jvm';
 import type { EnvironmentModel, StoreModel } from '../../platform/model';
 import { StatefulStore } from '../../blocks/stateful-store';
 import { meshPodAnnotations, workloadPodSpec } from '../../blocks/workload';
-import { kafkaImageTag, kafkaZooKeeperModeProblem } from '../../catalogue/stores';
-import { KAFKA_EXPORTER, STORE_ENDPOINTS, STORE_METRICS, STORE_PORTS } from '../../catalogue/stores';
+import { STORE_ENDPOINTS, STORE_METRICS } from '../../catalogue/stores';
 import { PlatformChart } from '../../charts/platform-chart';
 import { zookeeperConnect } from '../zookeeper/chart';
 
@@ -44,7 +43,6 @@ export const KAFKA_EXPORTER_VERSION = '1.9.0';
 export const KAFKA_EXPORTER_IMAGE = `docker.io/danielqsj/kafka-exporter:v${KAFKA_EXPORTER_VERSION}`;
 /** The Strimzi image's user `kafka` (its group is 0; the pod runs with its own group and fsGroup instead). */
 export const KAFKA_UID = 1001;
-export const KAFKA_PORT = STORE_PORTS.kafka;
 /** From STORE_METRICS, the one place every metrics port is defined. */
 export const KAFKA_METRICS_PORT = STORE_METRICS.kafka.port;
 export const KAFKA_NAME = 'kafka';

@@ -1,11 +1,11 @@
-import { KAFKA_TOPICS_NAME } from './catalogue';
+import { KAFKA_PORT, KAFKA_TOPICS_NAME } from './catalogue';
 import type { Construct } from 'constructs';
 import { LABEL } from '../../blocks/meta';
 import { STORE_ENDPOINTS } from '../../catalogue/stores';
 import { hookJobIdentity, hookScript, serviceDns, syncHookJob } from '../../blocks/stateful';
 import type { EnvironmentModel, StoreModel, TopicModel } from '../../platform/model';
 import { PlatformChart } from '../../charts/platform-chart';
-import { KAFKA_LIB_DIR, KAFKA_PORT, KAFKA_UID, kafkaImage, minInSyncReplicas, replicationFactor } from './chart';
+import { KAFKA_LIB_DIR, KAFKA_UID, kafkaImage, minInSyncReplicas, replicationFactor } from './chart';
 
 
 export interface KafkaTopicsProps {

@@ -1,4 +1,4 @@
-import { POSTGRES_PROVISION } from './catalogue';
+import { POSTGRES_MAX_CONNECTIONS, POSTGRES_PORT, POSTGRES_PROVISION } from './catalogue';
 import { dependentClients, storeJobClient, type StoreClient } from '../../blocks/store-clients';
 import { k8s } from 'cdk8s-plus-28';
 import type { Construct } from 'constructs';
@@ -21,7 +21,7 @@ import {
 import type { EnvironmentModel, StoreModel } from '../../platform/model';
 import { StatefulStore, type StatefulStoreMember } from '../../blocks/stateful-store';
 import type { WorkloadContainer } from '../../blocks/workload';
-import { POSTGRES_MAX_CONNECTIONS, STORE_METRICS, STORE_PORTS } from '../../catalogue/stores';
+import { STORE_METRICS } from '../../catalogue/stores';
 import {
   BACKUP_SIDECAR_RESOURCES,
   BACKUP_SIDECAR_SCRIPT,
@@ -38,7 +38,6 @@ import { PlatformChart } from '../../charts/platform-chart';
 export const postgresImage = (version: string) => `docker.io/library/postgres:${version}-bookworm`;
 export const POSTGRES_EXPORTER_IMAGE = 'quay.io/prometheuscommunity/postgres-exporter:v0.17.1';
 export const POSTGRES_UID = 999;
-export const POSTGRES_PORT = STORE_PORTS.postgres;
 /** From STORE_METRICS, the one place every metrics port is defined. */
 export const POSTGRES_EXPORTER_PORT = STORE_METRICS.postgres.port;
 
@@ -106,7 +105,7 @@ export function archiveSettings(store: Pick<StoreModel, 'backup'>): Record<strin
 /** The backup containers' view of the primary (same paths as the PostgreSQL container). */
 const PGDATA = '/var/lib/postgresql/data/pgdata';
 const SOCKET_DIR = '/var/run/postgresql';
-export const pgbackrestPg = { dataDir: PGDATA, socketDir: SOCKET_DIR, port: STORE_PORTS.postgres } as const;
+export const pgbackrestPg = { dataDir: PGDATA, socketDir: SOCKET_DIR, port: POSTGRES_PORT } as const;
 
 /** pgBackRest's environment for `store` (which must have backups), credentials from the environment's backup Secret. */
 export function pgbackrestEnvOf(store: StoreModel): k8s.EnvVar[] {

@@ -1,11 +1,11 @@
-import { POSTGRES_PROVISION } from './catalogue';
+import { POSTGRES_PORT, POSTGRES_PROVISION } from './catalogue';
 import type { Construct } from 'constructs';
 import { selector } from '../../blocks/meta';
 import { STORE_ENDPOINTS } from '../../catalogue/stores';
 import { hookJobIdentity, hookScript, secretEnv, serviceDns, storeIdentity, syncHookJob } from '../../blocks/stateful';
 import type { EnvironmentModel, StoreModel } from '../../platform/model';
 import { PlatformChart } from '../../charts/platform-chart';
-import { POSTGRES_PORT, POSTGRES_PRIMARY, POSTGRES_SECRETS, POSTGRES_UID, postgresImage, PROVISION_SCRIPT, provisionEnv } from './chart';
+import { POSTGRES_PRIMARY, POSTGRES_SECRETS, POSTGRES_UID, postgresImage, PROVISION_SCRIPT, provisionEnv } from './chart';
 
 export interface PostgresProvisionProps {
   /** The environment it renders (one of `resolvePlatform(...).environments`). */

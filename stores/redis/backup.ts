@@ -1,4 +1,4 @@
-import { REDIS_BACKUP } from './catalogue';
+import { REDIS_BACKUP, REDIS_PORT, REDIS_SENTINEL_MASTER, SENTINEL_PORT } from './catalogue';
 import type { Construct } from 'constructs';
 import { objectStoreEgress, RCLONE_IMAGE, rcloneEnv, REDIS_SNAPSHOT_SCRIPT, REDIS_UPLOAD_SCRIPT } from '../../blocks/backup';
 import { selector } from '../../blocks/meta';
@@ -6,7 +6,7 @@ import { STORE_ENDPOINTS } from '../../catalogue/stores';
 import { hookJobIdentity, scheduledJob, scratch, secretEnv, serviceDns, storeIdentity } from '../../blocks/stateful';
 import type { EnvironmentModel, StoreModel } from '../../platform/model';
 import { PlatformChart } from '../../charts/platform-chart';
-import { REDIS_NAME, REDIS_PORT, REDIS_SECRET, REDIS_UID, redisImage, SENTINEL_MASTER, SENTINEL_PORT } from './chart';
+import { REDIS_NAME, REDIS_SECRET, REDIS_UID, redisImage } from './chart';
 
 
 export interface RedisBackupProps {
@@ -56,7 +56,7 @@ export class RedisBackupChart extends PlatformChart {
           env: [
             { name: 'SENTINEL_HOST', value: serviceDns(REDIS_NAME, ns) },
             { name: 'SENTINEL_PORT', value: String(SENTINEL_PORT) },
-            { name: 'SENTINEL_MASTER', value: SENTINEL_MASTER },
+            { name: 'SENTINEL_MASTER', value: REDIS_SENTINEL_MASTER },
             { name: 'REDIS_PORT', value: String(REDIS_PORT) },
             secretEnv('REDISCLI_AUTH', REDIS_SECRET, 'password'),
           ],

@@ -22,19 +22,16 @@ import {
 } from '../../blocks/stateful';
 import type { EnvironmentModel, StoreModel } from '../../platform/model';
 import { StatefulStore } from '../../blocks/stateful-store';
-import { REDIS_SENTINEL_MASTER, STORE_METRICS, STORE_PORTS } from '../../catalogue/stores';
+import { STORE_METRICS } from '../../catalogue/stores';
+import { REDIS_PORT, REDIS_SENTINEL_MASTER, SENTINEL_PORT } from './catalogue';
 import { PlatformChart } from '../../charts/platform-chart';
 
 /** Official Redis image (Debian bookworm, user `redis` = UID/GID 999); the tag is the spec's version. */
 export const redisImage = (version: string) => `docker.io/library/redis:${version}-bookworm`;
 export const REDIS_EXPORTER_IMAGE = 'docker.io/oliver006/redis_exporter:v1.81.0';
 export const REDIS_UID = 999;
-export const REDIS_PORT = STORE_PORTS.redis;
-export const SENTINEL_PORT = STORE_PORTS.sentinel;
 /** From STORE_METRICS, the one place every metrics port is defined. */
 export const REDIS_EXPORTER_PORT = STORE_METRICS.redis.port;
-/** Sentinel master group name (catalogue/stores.ts); services receive it as REDIS_SENTINEL_MASTER. */
-export const SENTINEL_MASTER = REDIS_SENTINEL_MASTER;
 /** Secret (data namespace) with key `password`: requirepass/masterauth of Redis and Sentinel. */
 export const REDIS_SECRET = 'redis-credentials';
 export const REDIS_NAME = 'redis';
@@ -84,7 +81,7 @@ export function redisConf(store: StoreModel): string {
  */
 const FIND_MASTER = `HEADLESS="${REDIS_HEADLESS}.$POD_NAMESPACE.svc.cluster.local"
 MY_HOST="$POD_NAME.$HEADLESS"
-ask_sentinel() { timeout 3 redis-cli -h "$1" -p ${SENTINEL_PORT} sentinel get-master-addr-by-name ${SENTINEL_MASTER} 2>/dev/null | head -n 1 || true; }
+ask_sentinel() { timeout 3 redis-cli -h "$1" -p ${SENTINEL_PORT} sentinel get-master-addr-by-name ${REDIS_SENTINEL_MASTER} 2>/dev/null | head -n 1 || true; }
 MASTER="$(ask_sentinel "$SENTINEL_HOST")"
 PEERS=0
 if [ -z "$MASTER" ]; then
@@ -137,11 +134,11 @@ dir /tmp
 sentinel resolve-hostnames yes
 sentinel announce-hostnames yes
 sentinel announce-ip $MY_HOST
-sentinel monitor ${SENTINEL_MASTER} $MASTER ${REDIS_PORT} $SENTINEL_QUORUM
-sentinel down-after-milliseconds ${SENTINEL_MASTER} 10000
-sentinel failover-timeout ${SENTINEL_MASTER} ${SENTINEL_FAILOVER_TIMEOUT_MS}
-sentinel parallel-syncs ${SENTINEL_MASTER} 1
-sentinel auth-pass ${SENTINEL_MASTER} $REDIS_PASSWORD
+sentinel monitor ${REDIS_SENTINEL_MASTER} $MASTER ${REDIS_PORT} $SENTINEL_QUORUM
+sentinel down-after-milliseconds ${REDIS_SENTINEL_MASTER} 10000
+sentinel failover-timeout ${REDIS_SENTINEL_MASTER} ${SENTINEL_FAILOVER_TIMEOUT_MS}
+sentinel parallel-syncs ${REDIS_SENTINEL_MASTER} 1
+sentinel auth-pass ${REDIS_SENTINEL_MASTER} $REDIS_PASSWORD
 requirepass $REDIS_PASSWORD
 EOF
 }
@@ -188,10 +185,10 @@ while [ "$SECONDS" -lt 10 ]; do
   sleep 0.2
 done
 echo "replicas in sync: $SYNCED of $ONLINE at offset $OFFSET"
-OUT="$(sentinel_cli sentinel failover ${SENTINEL_MASTER})"
+OUT="$(sentinel_cli sentinel failover ${REDIS_SENTINEL_MASTER})"
 if [ "$OUT" != OK ]; then echo "Sentinel refused the failover: $OUT"; exit 0; fi
 while [ "$SECONDS" -lt ${FAILOVER_DEADLINE_S} ]; do
-  NEW="$(sentinel_cli sentinel get-master-addr-by-name ${SENTINEL_MASTER} | head -n 1)"
+  NEW="$(sentinel_cli sentinel get-master-addr-by-name ${REDIS_SENTINEL_MASTER} | head -n 1)"
   if [ -n "$NEW" ] && [ "$NEW" != "$MY_HOST" ]; then
     local_cli replicaof "$NEW" ${REDIS_PORT} >/dev/null
     echo "failed over to $NEW in $SECONDS s; now its replica"

@@ -14,14 +14,15 @@ import {
 } from '../../blocks/stateful';
 import type { EnvironmentModel, StoreModel } from '../../platform/model';
 import { StatefulStore } from '../../blocks/stateful-store';
-import { STORE_METRICS, STORE_PORTS } from '../../catalogue/stores';
+import { STORE_METRICS } from '../../catalogue/stores';
+import { ZOOKEEPER_PORT } from './catalogue';
 import { javaExec } from '../../blocks/jvm';
 import { PlatformChart } from '../../charts/platform-chart';
 
 /** Official ZooKeeper image (eclipse-temurin JRE, user `zookeeper` = UID/GID 1000); the tag is the spec's version. */
 export const zookeeperImage = (version: string) => `docker.io/library/zookeeper:${version}`;
 export const ZOOKEEPER_UID = 1000;
-export const ZK_CLIENT_PORT = STORE_PORTS.zookeeper;
+export const ZK_CLIENT_PORT = ZOOKEEPER_PORT;
 export const ZK_FOLLOWER_PORT = 2888;
 export const ZK_ELECTION_PORT = 3888;
 /** ZooKeeper's built-in Prometheus metrics provider. */
