@@ -6,6 +6,7 @@ import { join, dirname } from 'node:path';
 import type { Cluster } from './cluster';
 import { NETNS_PREFIX, sh } from './cluster';
 import type { Manifests } from './manifests';
+import { readPidFile, writePidLine } from './pid-file';
 import { imitationOf, notRunReason, type ImageImitation } from './images';
 
 /**
@@ -354,7 +355,7 @@ export class Pod {
     const lines = [
       'set -euo pipefail',
       // /proc is still this machine's: the host PID of this shell, which execs into PID 1 of the container.
-      `read -r -a STAT < /proc/self/stat; echo "\${STAT[0]}" > ${q(pidFile)}`,
+      writePidLine(pidFile, q),
       // Wait until the harness has put this PID into the container's cgroup (ip netns exec hides /sys/fs/cgroup here).
       'read -r _',
       // This mount namespace holds a copy of every /run/netns mount: drop them, or deleting another pod's network would not free it.
@@ -435,9 +436,12 @@ export class Pod {
     c.ready = false;
     // The script writes its PID before anything else, but on a loaded machine the namespaces take a while:
     // without the PID no probe, exec or signal could reach the container (it would never become Ready).
-    for (let i = 0; i < 1500 && !existsSync(pidFile) && !run.exited; i++) await sleep(20);
-    if (!existsSync(pidFile) && !run.exited) throw new Error(`${this.name}/${c.name}: the container did not start within 30 s`);
-    if (existsSync(pidFile)) run.hostPid = Number(readFileSync(pidFile, 'utf8').trim());
+    try {
+      run.hostPid = await readPidFile(pidFile, () => !!run.exited);
+    } catch (e: any) {
+      proc.kill('SIGKILL'); // unshare --kill-child takes the container with it
+      throw new Error(`${this.name}/${c.name}: ${e.message}`);
+    }
     if (cg && run.hostPid) writeFileSync(join(cg, 'cgroup.procs'), String(run.hostPid));
     proc.stdin!.end('\n');
     if (!c.init || c.sidecar) {
