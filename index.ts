@@ -11,6 +11,7 @@ export { writeTreeAtomically } from './render/writer';
 
 // The spec and the model.
 export { loadSpec, parseSpec, parseSpecText, SpecError } from './platform/loader';
+export { loadPlatform } from './platform/load';
 export { resolvePlatform } from './platform/model';
 export type { PlatformModel, EnvironmentModel, ServiceModel, StoreModel } from './platform/model';
 export type { PlatformSpec, PlatformSpecInput, ServiceSpec, EnvironmentSpec } from './platform/schema';

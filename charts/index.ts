@@ -11,6 +11,7 @@ import { DashboardsChart } from './dashboards';
 import { addDataCharts } from '../stores';
 import { TelemetryChart } from './telemetry';
 import { KedaChart, kedaServices } from './keda';
+import { SealedSecretsChart } from './sealed-secrets';
 
 /** The charts of one environment, as `addPlatformCharts` added them. */
 export interface EnvironmentCharts {
@@ -28,6 +29,8 @@ export interface EnvironmentCharts {
   readonly dashboards: DashboardsChart;
   /** Present when a service scales on Kafka consumer lag. */
   readonly keda?: KedaChart;
+  /** Present when the environment keeps SealedSecrets beside the spec (`secrets/<env>/`). */
+  readonly sealedSecrets?: SealedSecretsChart;
 }
 
 /** Handles to everything `addPlatformCharts` rendered. */
@@ -61,6 +64,7 @@ export function addPlatformCharts(scope: Construct, model: PlatformModel): Platf
       monitoring: new MonitoringChart(scope, `${env.name}-monitoring`, { env, runbookBaseUrl: runbookBaseUrl(model) }),
       dashboards: new DashboardsChart(scope, `${env.name}-dashboards`, { env }),
       ...(kedaServices(env).length > 0 ? { keda: new KedaChart(scope, `${env.name}-keda`, { env }) } : {}),
+      ...(env.sealedSecrets.length > 0 ? { sealedSecrets: new SealedSecretsChart(scope, `${env.name}-sealed-secrets`, { env }) } : {}),
     });
   }
   return { environments };

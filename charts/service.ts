@@ -12,6 +12,7 @@ import { instrumentationAnnotations } from '../blocks/instrumentation';
 import { METRICS_PORT_NAME, STORE_CLIENT_SECRETS, STORE_ENDPOINTS } from '../catalogue/stores';
 import { externalEgress, dnsEgress, gatewayPeer, meshControlPlaneEgress, mergedMetricsServicePort, podsIn, prometheusIngressRule, tcp, telemetryEgress } from '../blocks/network';
 import type { CanaryModel, EnvironmentModel, ServiceModel } from '../platform/model';
+import { POD_FIELD_ENV } from '../platform/config';
 import { PlatformChart } from './platform-chart';
 
 export interface ServiceProps {
@@ -95,12 +96,23 @@ export class ServiceChart extends PlatformChart {
     const { env, spec: s } = this;
     const ns = s.namespace;
     const configName = `${s.name}-config`;
-    const secretEnv = s.dependsOn.stores.flatMap((store) =>
+    const secretEnv: k8s.EnvVar[] = s.dependsOn.stores.flatMap((store) =>
       Object.entries(STORE_CLIENT_SECRETS[store] ?? {}).map(([envName, ref]) => ({
         name: envName,
         valueFrom: { secretKeyRef: { name: ref.name, key: ref.key } },
       })),
     );
+    for (const x of s.secrets) {
+      if ('env' in x) secretEnv.push({ name: x.env, valueFrom: { secretKeyRef: { name: x.secret, key: x.key, ...(x.optional ? { optional: true } : {}) } } });
+    }
+    // Secret files: read-only, readable by the pod's group (fsGroup) only.
+    const secretFiles = s.secrets.flatMap((x) => ('mount' in x ? [x] : [])).map((x, k) => ({
+      volume: {
+        name: `secret-${k}`,
+        secret: { secretName: x.secret, defaultMode: 0o440, ...(x.items ? { items: x.items.map((key) => ({ key, path: key })) } : {}), ...(x.optional ? { optional: true } : {}) },
+      },
+      mount: { name: `secret-${k}`, mountPath: x.mount, readOnly: true },
+    }));
     const tmp = tmpVolume();
     const ports = [{ name: 'http', containerPort: s.port, protocol: 'TCP' }];
     if (s.metrics.port !== s.port) ports.push({ name: METRICS_PORT_NAME, containerPort: s.metrics.port, protocol: 'TCP' });
@@ -147,18 +159,17 @@ export class ServiceChart extends PlatformChart {
                 ports,
                 envFrom: [{ configMapRef: { name: configName } }],
                 env: [
-                  { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
-                  { name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
+                  ...Object.entries(POD_FIELD_ENV).map(([name, fieldPath]) => ({ name, valueFrom: { fieldRef: { fieldPath } } })),
                   ...secretEnv,
                 ],
                 resources: s.resources,
                 startupProbe: probe(s.health.startup, 2, 30),
                 readinessProbe: probe(s.health.readiness, 5, 3),
                 livenessProbe: probe(s.health.liveness, 10, 3),
-                volumeMounts: [tmp.mount],
+                volumeMounts: [tmp.mount, ...secretFiles.map((f) => f.mount)],
               },
             ],
-            volumes: [tmp.volume],
+            volumes: [tmp.volume, ...secretFiles.map((f) => f.volume)],
           }),
         },
       },

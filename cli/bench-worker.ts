@@ -1,14 +1,13 @@
 // One benchmark run in a fresh process: spec (file) → validate → model → render → policy → write.
 // Prints one JSON line; the parent (cli/bench.ts) measures the process wall time around it.
 import { performance } from 'node:perf_hooks';
-import { loadSpec } from '../platform/loader';
-import { resolvePlatform } from '../platform/model';
+import { loadPlatform } from '../platform/load';
 import { renderPlatform } from '../render/pipeline';
 import { writeTreeAtomically } from '../render/writer';
 
 const [spec, outdir] = process.argv.slice(2) as [string, string];
 const t0 = performance.now();
-const model = resolvePlatform(loadSpec(spec));
+const model = loadPlatform(spec);
 const t1 = performance.now();
 const { charts, files } = renderPlatform(model);
 const t2 = performance.now();

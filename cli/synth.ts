@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
-import { loadSpec, SpecError } from '../platform/loader';
-import { resolvePlatform } from '../platform/model';
+import { SpecError } from '../platform/loader';
+import { loadPlatform } from '../platform/load';
 import { renderPlatform } from '../render/pipeline';
 import { writeFileAtomically, writeTreeAtomically } from '../render/writer';
 import { architectureMarkdown, ARCHITECTURE_DOC } from '../render/diagram';
@@ -27,12 +27,12 @@ export function synth(opts: SynthOptions = {}): number {
   const spec = opts.spec ?? process.env.PLATFORM_SPEC ?? DEFAULT_SPEC;
   const outdir = opts.outdir ?? process.env.CDK8S_OUTDIR ?? DEFAULT_OUTDIR;
   try {
-    const model = resolvePlatform(loadSpec(spec));
+    const model = loadPlatform(spec);
     const { files, charts } = renderPlatform(model);
     writeTreeAtomically(outdir, files);
     const defaultOutdir = resolve(outdir) === resolve(DEFAULT_OUTDIR);
     const docsOut = opts.docsOut ?? process.env.PLATFORM_DOCS_OUT ?? (defaultOutdir ? ARCHITECTURE_DOC : false);
-    if (docsOut) writeFileAtomically(docsOut, architectureMarkdown(model));
+    if (docsOut) writeFileAtomically(docsOut, architectureMarkdown(model, charts));
     const objects = charts.reduce((n, c) => n + c.objects.length, 0);
     console.log(`synth: ${spec} → ${outdir}/ (${model.environments.length} environments, ${files.size} files, ${objects} objects)`);
     if (docsOut) console.log(`synth: architecture diagram → ${docsOut}`);

@@ -1,8 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, posix, relative, resolve, sep } from 'node:path';
-import { loadSpec } from '../platform/loader';
-import { resolvePlatform } from '../platform/model';
+import { loadPlatform } from '../platform/load';
 import { renderPlatform } from '../render/pipeline';
 
 /** A rendered tree: path relative to its root (with `/`) → file content. */
@@ -63,5 +62,5 @@ export function readGitTree(ref: string, dir: string, cwd = process.cwd()): Map<
 
 /** Renders `spec` in memory through the same pipeline as `npm run synth` (policy gate included). */
 export function renderTree(spec: string): Map<string, string> {
-  return new Map(renderPlatform(resolvePlatform(loadSpec(spec))).files);
+  return new Map(renderPlatform(loadPlatform(spec)).files);
 }

@@ -1,9 +1,11 @@
 import { readFileSync } from 'node:fs';
-import * as yaml from 'js-yaml';
-import type { z } from 'zod';
+import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import { crossCheck, platformSpec, type PlatformSpec } from './schema';
+import { describeIssue, formatPath, type Locate, type SpecPath } from './problems';
 
-/** A spec that cannot be rendered: every problem, each with its path, in one message. */
+export { formatPath } from './problems';
+
+/** A spec that cannot be rendered: every problem, each with its path (and line), in one message. */
 export class SpecError extends Error {
   constructor(
     readonly source: string,
@@ -14,69 +16,92 @@ export class SpecError extends Error {
   }
 }
 
-/** `services[3].port` from `['services', 3, 'port']`. */
-export function formatPath(path: readonly PropertyKey[]): string {
-  let out = '';
-  for (const p of path) {
-    if (typeof p === 'number') out += `[${p}]`;
-    else out += out === '' ? String(p) : `.${String(p)}`;
-  }
-  return out || '(root)';
-}
-
-function describeIssue(issue: z.core.$ZodIssue): string {
-  const where = formatPath(issue.path);
-  switch (issue.code) {
-    case 'unrecognized_keys':
-      return issue.keys.map((k) => `${formatPath([...issue.path, k])}: unknown field`).join('\n  - ');
-    case 'invalid_type':
-      if (issue.input === undefined) return `${where}: required (${issue.expected})`;
-      return issue.message.startsWith('Invalid input') ? `${where}: expected ${issue.expected}, got ${describeValue(issue.input)}` : `${where}: ${issue.message}`;
-    case 'invalid_value':
-      return `${where}: must be one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}, got ${describeValue(issue.input)}`;
-    default:
-      return `${where}: ${issue.message}`;
-  }
-}
-
-function describeValue(v: unknown): string {
-  if (v === null) return 'null';
-  if (Array.isArray(v)) return 'a list';
-  if (typeof v === 'object') return 'a map';
-  return JSON.stringify(v);
-}
-
-/** Validates an already-parsed document. Throws SpecError listing every problem. */
-export function parseSpec(doc: unknown, source = 'spec'): PlatformSpec {
+/** Validates an already-parsed document. Throws SpecError listing every problem; `locate` adds lines and columns. */
+export function parseSpec(doc: unknown, source = 'spec', locate?: Locate): PlatformSpec {
   const result = platformSpec.safeParse(doc, { reportInput: true });
   if (result.success) return result.data;
-  const problems = result.error.issues.map(describeIssue);
+  const found = result.error.issues.flatMap((i) => describeIssue(platformSpec, i));
   // zod skips refinements once a field failed with a type error; run the
   // cross-field rules on the raw document too so one run reports everything.
-  crossCheck(doc as PlatformSpec, (path, message) => problems.push(`${formatPath(path)}: ${message}`));
+  crossCheck(doc as PlatformSpec, (path, message) => found.push({ path, message }));
+  const problems = found.map((p) => problemAt(p.path, p.message, doc, locate, p.key));
   throw new SpecError(source, [...new Set(problems)]);
 }
 
 /** Reads and validates a platform spec file (YAML). */
 export function loadSpec(file: string): PlatformSpec {
-  let text: string;
+  return parseSpecSource(readSpecFile(file), file).spec;
+}
+
+/** The text of a spec file; a file that cannot be read is a SpecError. */
+export function readSpecFile(file: string): string {
   try {
-    text = readFileSync(file, 'utf8');
+    return readFileSync(file, 'utf8');
   } catch (e) {
     throw new SpecError(file, [`cannot read the file: ${(e as Error).message}`]);
   }
-  return parseSpecText(text, file);
+}
+
+/** The YAML document of a spec, with a line counter; syntax errors (and duplicate keys) are SpecErrors with their positions. */
+export function parseSpecDocument(text: string, source: string): { doc: Document.Parsed; lines: LineCounter } {
+  const lines = new LineCounter();
+  // YAML 1.2 core schema: `yes`/`no` stay strings, no timestamps; duplicate keys are errors.
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, schema: 'core', uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    throw new SpecError(
+      source,
+      doc.errors.map((e) => {
+        const at = lines.linePos(e.pos[0]);
+        return `YAML syntax error at line ${at.line}, column ${at.col}: ${e.message.split('\n')[0]}`;
+      }),
+    );
+  }
+  return { doc, lines };
 }
 
 export function parseSpecText(text: string, source: string): PlatformSpec {
-  let doc: unknown;
-  try {
-    doc = yaml.load(text, { filename: source, schema: yaml.CORE_SCHEMA });
-  } catch (e) {
-    const err = e as yaml.YAMLException;
-    const line = err.mark ? `line ${err.mark.line + 1}, column ${err.mark.column + 1}` : 'unknown position';
-    throw new SpecError(source, [`YAML syntax error at ${line}: ${err.reason ?? err.message}`]);
-  }
-  if (doc === null || doc === undefined) throw new SpecError(source, ['(root): the file is empty']);
-  return parseSpec(doc, source);
+  return parseSpecSource(text, source).spec;
+}
+
+/** The validated spec, the plain document it came from, and where each path is in the text (for later checks' messages). */
+export function parseSpecSource(text: string, source: string): { spec: PlatformSpec; document: unknown; locate: Locate } {
+  const { doc, lines } = parseSpecDocument(text, source);
+  const document = doc.toJS({ maxAliasCount: 100 });
+  if (document === null || document === undefined) throw new SpecError(source, ['(root): the file is empty']);
+  const locate = locator(doc, lines);
+  return { spec: parseSpec(document, source, locate), document, locate };
+}
+
+/** `path (line L, column C): message`, as every spec problem is printed. */
+export function problemAt(path: SpecPath, message: string, document: unknown, locate?: Locate, key?: boolean): string {
+  const at = locate?.(path, key);
+  return `${formatPath(path, document)}${at ? ` (line ${at.line}, column ${at.column})` : ''}: ${message}`;
+}
+
+/** Where a path is in the text: a field's key, a list item's node; a missing field: the map that lacks it. */
+export function locator(doc: Document.Parsed, lines: LineCounter): Locate {
+  return (path: SpecPath) => {
+    let node: Node | null | undefined = doc.contents;
+    let keyNode: Node | undefined;
+    let last: Node | undefined = node ?? undefined;
+    for (const p of path) {
+      keyNode = undefined;
+      if (isMap(node)) {
+        const pair = node.items.find((it) => isPair(it) && isScalar(it.key) && String(it.key.value) === String(p));
+        if (!pair) break;
+        keyNode = pair.key as Node;
+        node = pair.value as Node | null;
+      } else if (isSeq(node) && typeof p === 'number') {
+        node = node.items[p] as Node | undefined;
+      } else break;
+      if (node) last = node;
+      else if (keyNode) last = keyNode;
+    }
+    // A field's problem points at its key (the value is on the same line, or missing); a list item at the item.
+    const target = keyNode ?? last;
+    const offset = target?.range?.[0];
+    if (offset === undefined) return undefined;
+    const pos = lines.linePos(offset);
+    return { line: pos.line, column: pos.col };
+  };
 }

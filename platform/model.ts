@@ -3,7 +3,7 @@ import { CANARY_SUFFIX } from '../catalogue/names';
 import { DATA_STORES, DEPENDABLE_STORES, STORE_CATALOGUE, type DataStoreName } from '../catalogue/stores';
 import type { Tier } from '../catalogue/resources';
 import { TIER_RESOURCES, withSurge, type ResourcePreset } from '../catalogue/resources';
-import { storeConnectionEnv } from '../catalogue/stores';
+import { platformConfig } from './config';
 import { POSTGRES_MAX_CONNECTIONS, POSTGRES_POOL_PER_POD, POSTGRES_RESERVED_CONNECTIONS } from '../stores/postgres/catalogue';
 import { resolveAddons, type AddonSettings } from '../catalogue/addons';
 import { SpecError } from './loader';
@@ -69,6 +69,10 @@ export interface EnvironmentModel {
   readonly tracingSampling: number;
   /** Issuer of the ingress gateway's certificate. */
   readonly certificateIssuer: EnvironmentSpec['certificateIssuer'];
+  /** Secrets the cluster holds already (made outside this repository). */
+  readonly providedSecrets: readonly string[];
+  /** SealedSecrets kept beside the spec for this environment, sorted by namespace and name. */
+  readonly sealedSecrets: readonly SealedSecretFile[];
 }
 
 export interface ServiceModel {
@@ -108,6 +112,8 @@ export interface ServiceModel {
   readonly consumes: readonly string[];
   /** ConfigMap data: the spec's env, then derived connection settings. */
   readonly config: Readonly<Record<string, string>>;
+  /** Values from Secrets the cluster holds: variables (secretKeyRef) and read-only directories (secret volumes), in spec order. */
+  readonly secrets: readonly ServiceSecret[];
   readonly shutdown: { readonly preStopSeconds: number; readonly gracePeriodSeconds: number };
   readonly namespace: string;
   /** External endpoints the service calls (ServiceEntry + NetworkPolicy egress). */
@@ -118,6 +124,17 @@ export interface ServiceModel {
    * the mesh traffic. The stable track keeps everything above.
    */
   readonly canary?: CanaryModel;
+}
+
+export type ServiceSecret =
+  | { readonly secret: string; readonly env: string; readonly key: string; readonly optional: boolean }
+  | { readonly secret: string; readonly mount: string; readonly items?: readonly string[]; readonly optional: boolean };
+
+/** A SealedSecret kept beside the spec (`secrets/<env>/*.yaml`), rendered into the environment as it is. */
+export interface SealedSecretFile {
+  /** Where it came from, relative to the spec's directory (for messages). */
+  readonly file: string;
+  readonly object: { readonly apiVersion: string; readonly kind: string; readonly metadata: { readonly name: string; readonly namespace: string }; readonly [k: string]: unknown };
 }
 
 export interface ExternalEndpoint {
@@ -210,16 +227,51 @@ function imageVersion(image: string): string {
   return image.slice(image.lastIndexOf(':') + 1);
 }
 
+type ServiceOverride = ServiceSpec['environments'][string];
+
+/**
+ * Replicas and autoscaling of a service in one environment: the most specific level that says
+ * anything decides — the service's override for this environment, then the service, then the
+ * environment. A level that sets `replicas` without `autoscaling` means a fixed count there (a
+ * singleton in prod while the others autoscale); `autoscaling: false` turns autoscaling off and
+ * keeps the most specific `replicas`.
+ */
+export function scalingOf(env: EnvironmentSpec, s: ServiceSpec, o: ServiceOverride): { replicas: number; autoscaling?: AutoscalingModel } {
+  const levels = [o, s, { replicas: env.replicas, autoscaling: env.autoscaling }];
+  const fixed = levels.find((l) => l.replicas !== undefined)!.replicas!;
+  for (const l of levels) {
+    if (l.autoscaling === false) return { replicas: fixed };
+    if (l.autoscaling) {
+      const a = l.autoscaling;
+      const bounds: AutoscalingModel = {
+        minReplicas: a.minReplicas,
+        maxReplicas: a.maxReplicas,
+        targetCPUUtilization: a.targetCPUUtilization,
+        ...(a.targetMemoryUtilization !== undefined ? { targetMemoryUtilization: a.targetMemoryUtilization } : {}),
+      };
+      return { replicas: a.minReplicas, autoscaling: bounds };
+    }
+    if (l.replicas !== undefined) return { replicas: l.replicas };
+  }
+  return { replicas: fixed };
+}
+
 const isStore = (d: string): d is DataStoreName => (DEPENDABLE_STORES as readonly string[]).includes(d);
 
-export function resolvePlatform(spec: PlatformSpec): PlatformModel {
+/** What a platform is rendered from besides its spec: files kept next to it. */
+export interface PlatformSources {
+  /** SealedSecrets per environment (platform/sealed-secrets.ts reads and checks them). */
+  readonly sealedSecrets?: Readonly<Record<string, readonly SealedSecretFile[]>>;
+}
+
+export function resolvePlatform(spec: PlatformSpec, sources: PlatformSources = {}): PlatformModel {
   const graph = buildGraph(spec.services);
   const environments = Object.keys(spec.environments)
-    .map((envName) => resolveEnvironment(spec, envName, graph));
+    .map((envName) => resolveEnvironment(spec, envName, graph, sources));
   return { name: spec.name, version: spec.version, gitops: spec.gitops, cluster: spec.cluster, environments, addons: resolveAddons(spec.gitops.addons) };
 }
 
-function resolveEnvironment(spec: PlatformSpec, envName: string, graph: DependencyGraph): EnvironmentModel {
+function resolveEnvironment(spec: PlatformSpec, envName: string, graph: DependencyGraph, sources: PlatformSources): EnvironmentModel {
   const env = spec.environments[envName]!;
   const namespace = env.namespace;
   const dataNamespace = env.dataNamespace ?? env.namespace;
@@ -234,68 +286,61 @@ function resolveEnvironment(spec: PlatformSpec, envName: string, graph: Dependen
   const byName = new Map(spec.services.map((s) => [s.name, s]));
 
   const services = spec.services.map((s): ServiceModel => {
-    const tier = env.resourceTier ?? s.tier;
-    const autoscaling = env.autoscaling
-      ? {
-          minReplicas: env.autoscaling.minReplicas,
-          maxReplicas: env.autoscaling.maxReplicas,
-          targetCPUUtilization: env.autoscaling.targetCPUUtilization,
-          ...(env.autoscaling.targetMemoryUtilization !== undefined ? { targetMemoryUtilization: env.autoscaling.targetMemoryUtilization } : {}),
-        }
-      : undefined;
+    const o = s.environments[envName] ?? {};
+    const tier = o.tier ?? env.resourceTier ?? s.tier;
+    const image = o.image ?? s.image;
+    const { replicas, autoscaling } = scalingOf(env, s, o);
+    const canarySpec = o.canary === false ? undefined : (o.canary ?? s.canary);
+    const routeSpec = o.route === false ? undefined : (o.route ?? s.route);
     const deps = [...new Set(s.dependsOn)];
     const depServices = deps.filter((d) => byName.has(d));
     const depStores = deps.filter(isStore);
     const config: Record<string, string> = {
       ...s.env,
-      SERVICE_NAME: s.name,
-      PORT: String(s.port),
-      PLATFORM_ENVIRONMENT: envName,
-      OTEL_SERVICE_NAME: s.name,
-      // OTLP over HTTP, the same endpoint and protocol the operator injects (blocks/instrumentation.ts).
-      OTEL_EXPORTER_OTLP_ENDPOINT: `http://${telemetry.service}.${telemetry.namespace}.svc.cluster.local:${telemetry.otlpHttpPort}`,
-      OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
-      OTEL_RESOURCE_ATTRIBUTES: `deployment.environment=${envName},service.namespace=${spec.name}`,
+      ...o.env,
+      ...platformConfig({
+        platform: spec.name,
+        environment: envName,
+        service: s,
+        calls: depServices.map((d) => ({ name: d, port: byName.get(d)!.port })),
+        stores: depStores,
+        namespace,
+        dataNamespace,
+        telemetry,
+      }),
     };
-    for (const dep of depServices) {
-      const target = byName.get(dep)!;
-      config[`${dep.toUpperCase().replace(/-/g, '_')}_URL`] = `http://${dep}.${namespace}.svc.cluster.local:${target.port}`;
-    }
-    for (const store of depStores) Object.assign(config, storeConnectionEnv(store, dataNamespace, s.name));
-    if (s.produces.length) config.KAFKA_PRODUCE_TOPICS = s.produces.join(',');
-    if (s.consumes.length) {
-      config.KAFKA_CONSUME_TOPICS = s.consumes.join(',');
-      config.KAFKA_CONSUMER_GROUP = s.name;
-    }
     return {
       name: s.name,
       runtime: s.runtime,
-      image: s.image,
-      version: imageVersion(s.image),
+      image,
+      version: imageVersion(image),
       port: s.port,
       metrics: { path: s.metrics.path, port: s.metrics.port ?? s.port },
       slo: { latencyP95Ms: s.slo.latencyP95Ms, errorRatePercent: s.slo.errorRatePercent },
       health: { readiness: s.health.readiness, liveness: s.health.liveness, startup: s.health.startup ?? s.health.liveness },
       tier,
       resources: TIER_RESOURCES[tier],
-      replicas: autoscaling ? autoscaling.minReplicas : env.replicas,
+      replicas,
       ...(autoscaling ? { autoscaling } : {}),
       scaler: !autoscaling ? 'fixed' : s.scaleOn === 'kafka-lag' ? 'keda' : 'hpa',
       kafkaLagThreshold: s.kafkaLagThreshold,
       timeout: s.timeout,
       retries: s.retries,
-      maxReplicas: autoscaling ? autoscaling.maxReplicas : env.replicas,
-      ...(s.route ? { route: { path: s.route.path, host: s.route.host ?? env.host! } } : {}),
+      maxReplicas: autoscaling ? autoscaling.maxReplicas : replicas,
+      ...(routeSpec ? { route: { path: routeSpec.path, host: routeSpec.host ?? env.host! } } : {}),
       dependsOn: { services: depServices, stores: depStores },
       callers: graph.callersOf(s.name),
       produces: s.produces,
       consumes: s.consumes,
       config,
+      secrets: s.secrets.map((x): ServiceSecret =>
+        x.env !== undefined ? { secret: x.secret, env: x.env, key: x.key!, optional: x.optional } : { secret: x.secret, mount: x.mount!, ...(x.items ? { items: x.items } : {}), optional: x.optional },
+      ),
       shutdown: s.shutdown,
       namespace,
       egress: s.egress,
-      ...(s.canary
-        ? { canary: { name: `${s.name}${CANARY_SUFFIX}`, image: s.canary.image, version: imageVersion(s.canary.image), weight: s.canary.weight, replicas: s.canary.replicas } }
+      ...(canarySpec
+        ? { canary: { name: `${s.name}${CANARY_SUFFIX}`, image: canarySpec.image, version: imageVersion(canarySpec.image), weight: canarySpec.weight, replicas: canarySpec.replicas } }
         : {}),
     };
   });
@@ -374,5 +419,7 @@ function resolveEnvironment(spec: PlatformSpec, envName: string, graph: Dependen
     addons: spec.cluster,
     tracingSampling: env.tracingSampling ?? (envName === 'dev' ? 100 : 10),
     certificateIssuer: env.certificateIssuer,
+    providedSecrets: env.providedSecrets,
+    sealedSecrets: sources.sealedSecrets?.[envName] ?? [],
   };
 }

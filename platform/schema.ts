@@ -3,6 +3,8 @@ import { ADDON_NAMES } from '../catalogue/addons';
 import { TIERS } from '../catalogue/resources';
 import { DATA_STORES, DEPENDABLE_STORES, STORE_CATALOGUE, type DataStoreName } from '../catalogue/stores';
 import { CANARY_SUFFIX } from '../catalogue/names';
+import { suggestion } from './problems';
+import { platformEnvNames } from './config';
 
 /**
  * The platform spec: the one schema that validates `platform.yaml` and is the
@@ -168,6 +170,10 @@ const environment = z.strictObject({
     .default({ ...DEFAULT_CERTIFICATE_ISSUER })
     .describe("cert-manager issuer of the gateway's TLS certificate, or 'self-signed'; @default ClusterIssuer letsencrypt-prod"),
   backups: backups.optional(),
+  providedSecrets: z
+    .array(dnsName('Secret name'))
+    .default([])
+    .describe("Secrets the services of this environment read that the cluster already holds (made outside this repository); every other Secret a service names must be a SealedSecret in secrets/<env>/."),
 });
 
 /** A service's shutdown when the spec gives none (also what the cross-field check assumes for a missing field). */
@@ -188,7 +194,68 @@ const health = z
 
 const envVarName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { message: 'must be an environment variable name' });
 
+/** A key of a Secret's data. */
+const secretKey = z.string().regex(/^[-._a-zA-Z0-9]+$/, { error: (iss) => `must be a Secret key (letters, digits, '-', '_', '.'), got '${String(iss.input)}'` });
+
+/**
+ * A value the service reads from a Secret the cluster holds: an environment variable (`env` + `key`)
+ * or files (`mount`, optionally only some `items`). Never a value in the spec.
+ */
+const serviceSecret = z
+  .strictObject({
+    secret: dnsName('Secret name').describe('The Secret, in the service namespace: a SealedSecret kept in secrets/<env>/, or named in environments.<env>.providedSecrets.'),
+    env: envVarName.optional().describe('Environment variable that receives the value of `key`.'),
+    key: secretKey.optional().describe('Key of the Secret whose value `env` receives.'),
+    mount: z
+      .string()
+      .regex(/^\/[A-Za-z0-9._/-]*[A-Za-z0-9._-]$/, { error: (iss) => `must be an absolute directory such as /etc/secrets/stripe, got '${String(iss.input)}'` })
+      .optional()
+      .describe('Directory the Secret is mounted at, read-only, one file per key.'),
+    items: z.array(secretKey).min(1).optional().describe('With mount: only these keys; @default every key of the Secret'),
+    optional: z.boolean().default(false).describe('true = the pod starts without it (the variable is unset, the directory empty).'),
+  })
+  .check((ctx) => {
+    const v = ctx.value;
+    const push = (path: string, message: string) => ctx.issues.push({ code: 'custom', input: v, path: [path], message });
+    if ((v.env === undefined) === (v.mount === undefined)) push(v.env === undefined ? 'env' : 'mount', 'give either env (with key) or mount, one per entry');
+    else if (v.env !== undefined && v.key === undefined) push('key', `required with env: the key of Secret '${v.secret}' whose value ${v.env} receives`);
+    else if (v.mount !== undefined && v.key !== undefined) push('key', 'key goes with env; with mount, list the keys to mount in items');
+    if (v.env !== undefined && v.items !== undefined) push('items', 'items goes with mount; with env, name one key');
+  });
+
 const topic = z.string().regex(/^[a-zA-Z0-9._-]{1,249}$/, { message: 'must be a Kafka topic name' });
+
+const canary = z
+  .strictObject({
+    image: image.describe('Image of the canary track (same rules as `image`).'),
+    weight: z
+      .number()
+      .int({ error: (iss) => `must be a whole percentage 1–99, got ${String(iss.input)}` })
+      .min(1, { error: (iss) => `must be a whole percentage 1–99, got ${String(iss.input)}` })
+      .max(99, { error: (iss) => `must be a whole percentage 1–99, got ${String(iss.input)}` })
+      .describe('Percentage of the mesh traffic to this service (gateway and internal) routed to the canary; the stable track gets the rest.'),
+    replicas: z.number().int().min(1).max(100).default(1).describe('Fixed replicas of the canary Deployment (no autoscaler).'),
+  });
+
+/** A service's fixed replica count (no autoscaler in that environment). */
+const serviceReplicas = z.number().int().min(1).max(100);
+
+/** Autoscaling bounds, or `false`: a fixed count in that environment (e.g. a singleton). */
+const autoscalingOrOff = z.union([autoscaling, z.literal(false)]);
+
+/**
+ * What one environment changes of a service: unset = the service's value. Promotion is an image
+ * moving from one environment's override to the next (`npm run promote`).
+ */
+const serviceOverride = z.strictObject({
+  image: image.optional().describe("This environment's image (a promotion in progress); @default the service's image"),
+  replicas: serviceReplicas.optional().describe("Fixed replicas in this environment; set without autoscaling here, it turns the environment's autoscaling off for this service."),
+  autoscaling: autoscalingOrOff.optional().describe('Autoscaling bounds in this environment, or false for a fixed count.'),
+  tier: tier.optional().describe("Resource tier in this environment; wins over the environment's resourceTier."),
+  env: z.record(envVarName, z.string()).optional().describe("Variables added to (or replacing) the service's env in this environment."),
+  canary: z.union([canary, z.literal(false)]).optional().describe('The canary in this environment, or false for none.'),
+  route: z.union([route, z.literal(false)]).optional().describe('The public route in this environment, or false: internal only.'),
+});
 
 export const service = z.strictObject({
   name: dnsName('service name'),
@@ -198,7 +265,20 @@ export const service = z.strictObject({
   dependsOn: z.array(z.string()).default([]).describe('Services and data stores (postgres, redis, kafka) this service calls.'),
   health,
   tier: tier.default('small'),
-  env: z.record(envVarName, z.string()).default({}).describe('12-factor configuration, rendered into the service’s ConfigMap.'),
+  replicas: serviceReplicas.optional().describe("Fixed replicas of this service (e.g. 1 for a singleton); set without `autoscaling`, it turns the environment's autoscaling off for this service. @default the environment's replicas"),
+  autoscaling: autoscalingOrOff
+    .optional()
+    .describe("This service's autoscaling bounds in every environment, or false for a fixed count; @default the environment's autoscaling"),
+  environments: z
+    .record(z.string(), serviceOverride)
+    .default({})
+    .describe('Per environment: image, replicas, autoscaling, tier, env, canary or route of this service in that environment only.'),
+  env: z.record(envVarName, z.string()).default({}).describe('12-factor configuration, rendered into the service’s ConfigMap. Credentials go in `secrets`.'),
+  notSecret: z
+    .array(envVarName)
+    .default([])
+    .describe('Keys of env whose names look like credentials (…_KEY, …_TOKEN) but hold none, e.g. CACHE_KEY_PREFIX: exempt from the credential check.'),
+  secrets: z.array(serviceSecret).default([]).describe('Environment variables and files from Secrets the cluster holds (secretKeyRef / secret volumes).'),
   route: route.optional().describe('Public route through the ingress gateway; absent = internal only.'),
   metrics: z
     .strictObject({ path: httpPath.default('/metrics'), port: appPort.optional().describe('@default the service port') })
@@ -242,19 +322,7 @@ export const service = z.strictObject({
     )
     .default([])
     .describe('External endpoints this service calls (outside the cluster). Each gets an Istio ServiceEntry and a NetworkPolicy egress rule; nothing else outside is reachable.'),
-  canary: z
-    .strictObject({
-      image: image.describe('Image of the canary track (same rules as `image`).'),
-      weight: z
-        .number()
-        .int({ error: (iss) => `must be a whole percentage 1–99, got ${String(iss.input)}` })
-        .min(1, { error: (iss) => `must be a whole percentage 1–99, got ${String(iss.input)}` })
-        .max(99, { error: (iss) => `must be a whole percentage 1–99, got ${String(iss.input)}` })
-        .describe('Percentage of the mesh traffic to this service (gateway and internal) routed to the canary; the stable track gets the rest.'),
-      replicas: z.number().int().min(1).max(100).default(1).describe('Fixed replicas of the canary Deployment (no autoscaler).'),
-    })
-    .optional()
-    .describe('A canary track: a second Deployment `<name>-canary` running `image`, receiving `weight` % of the requests. Absent = stable only.'),
+  canary: canary.optional().describe('A canary track: a second Deployment `<name>-canary` running `image`, receiving `weight` % of the requests. Absent = stable only.'),
   shutdown: z
     .strictObject({
       preStopSeconds: z.number().int().min(0).max(60).default(DEFAULT_SHUTDOWN.preStopSeconds).describe('Delay before SIGTERM so endpoints drain.'),
@@ -364,6 +432,36 @@ export type ServiceSpec = z.infer<typeof service>;
 export type EnvironmentSpec = z.infer<typeof environment>;
 export type DataStoreSpec = z.infer<typeof dataStore>;
 
+/** Names of variables that hold credentials by convention (`*_SECRET*`, `*_PASSWORD`, `*_TOKEN`, `*_KEY`, and the bare words). */
+const CREDENTIAL_NAME = /(^|_)(SECRET)|(^|_)(PASSWORD|PASSWD|PASSPHRASE|TOKEN|KEY|APIKEY|CREDENTIALS?)$/i;
+
+/** Values shaped like well-known credential formats, whatever the variable is called. */
+const CREDENTIAL_VALUES: readonly [RegExp, string][] = [
+  [/-----BEGIN [A-Z ]*PRIVATE KEY-----/, 'a PEM private key'],
+  [/\b(AKIA|ASIA)[0-9A-Z]{16}\b/, 'an AWS access key id'],
+  [/\b(sk|rk)_(live|test)_[0-9a-zA-Z]{16,}/, 'a Stripe secret key'],
+  [/\bgh[pousr]_[A-Za-z0-9]{36,}\b|\bgithub_pat_[A-Za-z0-9_]{40,}/, 'a GitHub token'],
+  [/\bxox[abposr]-[A-Za-z0-9-]{10,}/, 'a Slack token'],
+  [/\bAIza[0-9A-Za-z_-]{35}\b/, 'a Google API key'],
+  [/\bSG\.[\w-]{16,}\.[\w-]{16,}/, 'a SendGrid API key'],
+  [/\beyJ[\w-]{8,}\.eyJ[\w-]{8,}\.[\w-]{8,}/, 'a signed JSON Web Token'],
+  [/^[a-z][a-z0-9+.-]*:\/\/[^\s:@/]+:[^\s@/]+@/i, 'a URL with a password in it'],
+];
+
+/** Why an env entry looks like a credential written into the spec, or undefined. */
+export function credentialLiteral(key: string, value: string): string | undefined {
+  for (const [re, what] of CREDENTIAL_VALUES) if (re.test(value)) return `the value of ${key} looks like ${what}`;
+  if (value !== '' && CREDENTIAL_NAME.test(key)) return `${key} is named like a credential`;
+  return undefined;
+}
+
+/** The public route of a raw service in one environment (its override, `false` = none), for the cross-field rules. */
+function effectiveRoute(s: Record<string, any>, envName: string): Record<string, any> | undefined {
+  const o = s.environments && typeof s.environments === 'object' ? s.environments[envName] : undefined;
+  const r = o && typeof o === 'object' && 'route' in o ? o.route : s.route;
+  return r && typeof r === 'object' ? r : undefined;
+}
+
 /**
  * Rules that span several fields: names unique, references resolvable. It also
  * runs on input that failed elsewhere, so it only trusts what it checks itself.
@@ -398,7 +496,10 @@ export function crossCheck(raw: PlatformSpec, push: (path: (string | number)[], 
       if (dep === s.name) push(['services', i, 'dependsOn', j], `'${s.name}' cannot depend on itself`);
       else if ((DEPENDABLE_STORES as readonly string[]).includes(dep)) {
         if (!stores.has(dep)) push(['services', i, 'dependsOn', j], `'${dep}' is not declared in dataStores`);
-      } else if (!names.has(dep)) push(['services', i, 'dependsOn', j], `'${dep}' names no service or data store`);
+      } else if ((DATA_STORES as readonly string[]).includes(dep)) {
+        const users = STORE_CATALOGUE[dep as DataStoreName].clientStores ?? [];
+        push(['services', i, 'dependsOn', j], `services do not connect to ${STORE_CATALOGUE[dep as DataStoreName].title}: only ${users.join(', ')} talk${users.length === 1 ? 's' : ''} to it (a service names ${users.join(' or ')} instead)`);
+      } else if (!names.has(dep)) push(['services', i, 'dependsOn', j], `'${dep}' names no service or data store${suggestion(dep, [...names.keys(), ...storeKinds.filter((k) => STORE_CATALOGUE[k].dependable)])}`);
     });
     arr(s.egress).forEach((e: Record<string, any>, j: number) => {
       const host = typeof e?.host === 'string' ? e.host : undefined;
@@ -414,13 +515,73 @@ export function crossCheck(raw: PlatformSpec, push: (path: (string | number)[], 
       }
     });
     if (s.scaleOn === 'kafka-lag' && s.consumes.length === 0) push(['services', i, 'scaleOn'], `kafka-lag scaling needs topics in consumes`);
-    if (s.canary !== undefined && typeof s.name === 'string') {
+    const canaryAt: (string | number)[] | undefined =
+      s.canary !== undefined ? ['services', i, 'canary'] : Object.entries(obj(s.environments)).filter(([, o]) => obj(o).canary).map(([e]) => ['services', i, 'environments', e, 'canary'])[0];
+    if (canaryAt && typeof s.name === 'string') {
       const canaryName = `${s.name}${CANARY_SUFFIX}`;
       const clash = names.get(canaryName);
-      if (clash !== undefined) push(['services', i, 'canary'], `the canary Deployment '${canaryName}' would clash with services[${clash}] of that name`);
+      if (clash !== undefined) push(canaryAt, `the canary Deployment '${canaryName}' would clash with services[${clash}] of that name`);
       if ((NON_SERVICE_POD_NAMES as readonly string[]).includes(s.name)) {
-        push(['services', i, 'canary'], `a service with a canary is selected by app.kubernetes.io/name alone, and '${s.name}' is also the name of platform pods (rename the service)`);
+        push(canaryAt, `a service with a canary is selected by app.kubernetes.io/name alone, and '${s.name}' is also the name of platform pods (rename the service)`);
       }
+    }
+    // Per-environment overrides name environments; replicas and autoscaling are not both set on one level.
+    const envList = Object.keys(spec.environments);
+    const scalingLevel = (level: Record<string, any>, at: (string | number)[]) => {
+      const a = level.autoscaling;
+      if (a && typeof a === 'object' && typeof level.replicas === 'number') {
+        push([...at, 'replicas'], `set either replicas (a fixed count) or autoscaling here, not both: autoscaling starts at its minReplicas${typeof a.minReplicas === 'number' ? ` (${a.minReplicas})` : ''}`);
+      }
+    };
+    scalingLevel(s, ['services', i]);
+    for (const [envName, o] of Object.entries(obj(s.environments))) {
+      if (!spec.environments[envName]) push(['services', i, 'environments', envName], `'${envName}' is not an environment${suggestion(envName, envList)}`);
+      scalingLevel(obj(o), ['services', i, 'environments', envName]);
+    }
+    // The platform's own variables win over the user's, silently: refuse the collision instead.
+    if (typeof s.name === 'string') {
+      const deps = s.dependsOn.filter((d: unknown): d is string => typeof d === 'string');
+      const taken = platformEnvNames({
+        platform: 'p',
+        environment: 'e',
+        service: { name: s.name, port: 1, produces: s.produces, consumes: s.consumes },
+        calls: deps.filter((d: string) => names.has(d)).map((d: string) => ({ name: d, port: 1 })),
+        stores: deps.filter((d: string): d is DataStoreName => (DEPENDABLE_STORES as readonly string[]).includes(d) && stores.has(d)),
+        namespace: 'n',
+        dataNamespace: 'n',
+        telemetry: { service: 't', namespace: 'n', otlpHttpPort: 1 },
+      });
+      const envMaps: [(string | number)[], unknown][] = [
+        [['services', i, 'env'], s.env],
+        ...Object.entries(obj(s.environments)).map(([e, o]): [(string | number)[], unknown] => [['services', i, 'environments', e, 'env'], obj(o).env]),
+      ];
+      const notSecret = new Set(arr(s.notSecret));
+      const fromSecrets = new Map<string, number>();
+      arr(s.secrets).forEach((sec: unknown, k: number) => {
+        const name = obj(sec).env;
+        if (typeof name !== 'string') return;
+        if (taken.has(name)) push(['services', i, 'secrets', k, 'env'], `${name} is set by the platform for this service: rename the variable`);
+        else if (fromSecrets.has(name)) push(['services', i, 'secrets', k, 'env'], `${name} already comes from secrets[${fromSecrets.get(name)}]`);
+        fromSecrets.set(name, k);
+      });
+      for (const [at, map] of envMaps) {
+        for (const [key, value] of Object.entries(obj(map))) {
+          if (taken.has(key)) push([...at, key], `${key} is set by the platform for this service (its value would silently replace yours): rename the variable`);
+          else if (fromSecrets.has(key)) push([...at, key], `${key} also comes from secrets[${fromSecrets.get(key)}] (the Secret's value would silently replace this one): keep one`);
+          else if (!notSecret.has(key) && typeof value === 'string') {
+            const why = credentialLiteral(key, value);
+            if (why) push([...at, key], `${why}: a credential does not belong in the spec (it is rendered into a ConfigMap, readable by anyone who can read the repository). Put it in a Secret and read it with secrets: [{ env: ${key}, secret: <name>, key: <key> }]; if it is not secret, add ${key} to notSecret`);
+          }
+        }
+      }
+      const mounts = new Map<string, number>([['/tmp', -1]]);
+      arr(s.secrets).forEach((sec: unknown, k: number) => {
+        const m = obj(sec).mount;
+        if (typeof m !== 'string') return;
+        const other = mounts.get(m);
+        if (other !== undefined) push(['services', i, 'secrets', k, 'mount'], `${m} is already mounted ${other < 0 ? '(the writable /tmp every service gets)' : `by secrets[${other}]`}`);
+        mounts.set(m, k);
+      });
     }
     if ((s.produces.length > 0 || s.consumes.length > 0) && !s.dependsOn.includes('kafka')) {
       push(['services', i, 'dependsOn'], `produces/consumes Kafka topics, so dependsOn must include 'kafka'`);
@@ -481,8 +642,28 @@ export function crossCheck(raw: PlatformSpec, push: (path: (string | number)[], 
     if (typeof hpa.minReplicas === 'number' && typeof env.replicas === 'number' && hpa.minReplicas < env.replicas) {
       push(['environments', envName, 'autoscaling', 'minReplicas'], `must be at least replicas (${env.replicas}), got ${hpa.minReplicas}`);
     }
-    if (spec.services.some((s) => obj(s.route).path && !obj(s.route).host) && !env.host) {
+    const routes = spec.services.map((s, i) => ({ s, i, route: effectiveRoute(s, envName) }));
+    if (routes.some((r) => r.route?.path && !r.route.host) && !env.host) {
       push(['environments', envName, 'host'], 'required: services declare public routes without their own host');
+    }
+    // One host, one owner per path: two VirtualServices on a gateway host merge in no defined order, so a
+    // path that is a prefix of another (by segments) may swallow its requests.
+    const seen: { host: string; segments: string[]; name: string; at: (string | number)[] }[] = [];
+    for (const { s, i, route: r } of routes) {
+      if (typeof r?.path !== 'string') continue;
+      const host = typeof r.host === 'string' ? r.host : typeof env.host === 'string' ? env.host : '';
+      const segments = r.path.split('/').filter(Boolean);
+      const at = obj(obj(s.environments)[envName]).route ? ['services', i, 'environments', envName, 'route', 'path'] : ['services', i, 'route', 'path'];
+      for (const other of seen) {
+        if (other.host !== host) continue;
+        const [short, long] = other.segments.length <= segments.length ? [other.segments, segments] : [segments, other.segments];
+        if (!short.every((seg, k) => seg === long[k])) continue;
+        const msg = short.length === long.length
+          ? `route ${r.path} on ${host || 'the environment host'} is also ${other.name}'s (in ${envName}): give each service its own path`
+          : `route ${r.path} and ${other.name}'s route /${other.segments.join('/')} overlap on ${host || 'the environment host'} (in ${envName}): /${short.join('/')} also matches /${long.join('/')}, and the gateway's order between them is undefined; use paths where neither is a prefix of the other`;
+        push(at, msg);
+      }
+      seen.push({ host, segments, name: String(s.name), at });
     }
   }
 }

@@ -68,7 +68,34 @@ function scaledTargets(objects: readonly KubeObject[], namespace: string | undef
   return out;
 }
 
+/** Names of the Secrets a pod spec reads: variables, envFrom, volumes (projected too), image pull secrets. */
+export function secretsReadBy(pod: any): Set<string> {
+  const out = new Set<string>();
+  for (const c of [...(pod.initContainers ?? []), ...(pod.containers ?? [])]) {
+    for (const e of c.env ?? []) if (e.valueFrom?.secretKeyRef?.name) out.add(e.valueFrom.secretKeyRef.name);
+    for (const e of c.envFrom ?? []) if (e.secretRef?.name) out.add(e.secretRef.name);
+  }
+  for (const v of pod.volumes ?? []) {
+    if (v.secret?.secretName) out.add(v.secret.secretName);
+    for (const src of v.projected?.sources ?? []) if (src.secret?.name) out.add(src.secret.name);
+  }
+  for (const r of pod.imagePullSecrets ?? []) if (r.name) out.add(r.name);
+  return out;
+}
+
 export const CROSS_RULES: readonly CrossRule[] = [
+  {
+    id: 'SEALED-SECRET-USED',
+    description: 'Every SealedSecret the render carries unseals into a Secret some pod in its namespace reads (an unused one is a leftover, or a typo in a name).',
+    check: (objects) =>
+      objects
+        .filter((o) => o.kind === 'SealedSecret')
+        .flatMap((sealed) => {
+          const ns = sealed.metadata.namespace;
+          const readers = objects.filter((o) => o.metadata.namespace === ns && podSpecOf(o) && secretsReadBy(podSpecOf(o)).has(sealed.metadata.name));
+          return readers.length ? [] : [{ object: sealed, message: `no pod in ${ns} reads Secret ${sealed.metadata.name}: reference it (services[].secrets) or delete the file` }];
+        }),
+  },
   {
     id: 'NAMESPACE-GUARDED',
     description:

@@ -1,8 +1,8 @@
 import { App } from 'cdk8s';
 import { addArgoCdCharts } from '../charts/argocd';
 import { addPlatformCharts, type PlatformCharts } from '../charts';
-import { loadSpec } from '../platform/loader';
-import { resolvePlatform, type PlatformModel } from '../platform/model';
+import { loadPlatform } from '../platform/load';
+import type { PlatformModel } from '../platform/model';
 import { RULE_PACK, type RulePack } from '../policy/gate';
 import { PolicyValidation } from '../policy/validation';
 import type { RenderedChart } from '../blocks/kube-object';
@@ -54,7 +54,7 @@ export class PlatformApp extends App {
 
   constructor(props: PlatformAppProps = {}) {
     super({ outdir: props.outdir ?? process.env.CDK8S_OUTDIR ?? 'dist' });
-    this.model = props.model ?? resolvePlatform(loadSpec(props.spec ?? 'platform.yaml'));
+    this.model = props.model ?? loadPlatform(props.spec ?? 'platform.yaml');
     this.policy = PolicyValidation.of(this, props.rulePack ?? RULE_PACK);
     this.platform = addPlatformCharts(this, this.model);
   }

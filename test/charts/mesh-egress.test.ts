@@ -70,6 +70,6 @@ describe('external egress', () => {
   test('a host that is not a DNS name is a spec error with its path', () => {
     const s: any = smallPlatform();
     s.services[0].egress = [{ host: 'https://api.stripe.com/v1', port: 443 }];
-    expect(() => render(s)).toThrowError(/services\[0\]\.egress\[0\]\.host: must be an external DNS name/);
+    expect(() => render(s)).toThrowError(/services\[api\]\.egress\[0\]\.host: must be an external DNS name/);
   });
 });

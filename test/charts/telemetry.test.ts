@@ -202,10 +202,11 @@ describe('monitoring', () => {
     expect(byName('ServicePodsNotReady')).toHaveLength(1);
     // KEDA's HPA is watched under its own name.
     expect(byName('ServiceAutoscalerAtMax')[0].expr).toContain('keda-hpa-notification-service');
-    // One lag alert per consumer: notification-service (threshold 10 × 10 replicas) and recommendation-service.
+    // One lag alert per consumer: notification-service (threshold 10 × 10 replicas) and recommendation-service
+    // (10 × 12: its own prod autoscaling maximum, from services[].environments.prod).
     expect(byName('KafkaConsumerLagHigh').map((a) => a.expr)).toEqual([
       expect.stringContaining('consumergroup="notification-service"}) > 100'),
-      expect.stringContaining('consumergroup="recommendation-service"}) > 100'),
+      expect.stringContaining('consumergroup="recommendation-service"}) > 120'),
     ]);
     expect(byName('PostgresReplicationLagHigh')).toHaveLength(1);
     expect(byName('RedisMemoryHigh')).toHaveLength(1);

@@ -86,8 +86,8 @@ describe('synth', () => {
     });
     expect(code).toBe(1);
     expect(tree(out)).toEqual(before);
-    expect(errors[0]).toContain('services[0].port: must be 1–65535, got 70000');
-    expect(errors[0]).toContain("services[1].image: image tag 'latest' is not allowed");
+    expect(errors[0]).toMatch(/services\[api\]\.port \(line \d+, column \d+\): must be 1–65535, got 70000/);
+    expect(errors[0]).toMatch(/services\[worker\]\.image \(line \d+, column \d+\): image tag 'latest' is not allowed/);
     expect(readdirSync(work).filter((f) => f.includes('staging'))).toEqual([]);
   });
 
@@ -97,7 +97,15 @@ describe('synth', () => {
     const before = tree(out);
     const { code, errors } = synthBroken(`bad-${name.replace(/[^a-z0-9]+/gi, '-')}`, out, mutate);
     expect(code).toBe(1);
-    expect(errors[0]).toContain(expected);
+    // From a file, every problem also names its line and column: `path (line L, column C): message`.
+    const at = expected.indexOf(': ');
+    const [path, message] = [expected.slice(0, at), expected.slice(at + 2)];
+    const line = errors[0]!.split('\n').find((l) => l.startsWith(`  - ${path} (line `));
+    expect(line, `no problem for ${path} in\n${errors[0]}`).toBeDefined();
+    const [, l] = /^  - .* \(line (\d+), column \d+\): /.exec(line!)!;
+    expect(Number(l)).toBeGreaterThan(0);
+    expect(Number(l)).toBeLessThanOrEqual(readFileSync(join(work, `bad-${name.replace(/[^a-z0-9]+/gi, '-')}.yaml`), 'utf8').split('\n').length);
+    expect(line).toContain(`): ${message}`);
     expect(errors[0]).toMatch(/problems? in the platform spec:/);
     expect(tree(out)).toEqual(before);
   });

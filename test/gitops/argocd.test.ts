@@ -198,7 +198,7 @@ describe('Argo CD spec options', () => {
   it('rejects duplicate cluster names in an environment', () => {
     expect(() =>
       render(withEnv((s) => ((s.environments as Any).prod.clusters = [{ name: 'a', server: 'https://a.test' }, { name: 'a', server: 'https://b.test' }]))),
-    ).toThrow(/environments\.prod\.clusters\[1\]\.name: duplicate cluster name 'a'/);
+    ).toThrow(/environments\.prod\.clusters\[a\]\.name: duplicate cluster name 'a'/);
   });
 
   it('honours add-on overrides: a disabled add-on is not rendered, a version is moved', () => {

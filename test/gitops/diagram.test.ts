@@ -8,8 +8,13 @@ import { parseSpec } from '../../platform/loader';
 import { resolvePlatform } from '../../platform/model';
 import { smallPlatform } from '../helpers/fixtures';
 import { synth } from '../../cli/synth';
+import { renderPlatform } from '../../render/pipeline';
 
 const model = () => resolvePlatform(parseSpec(smallPlatform(), 'fixture'));
+const doc = () => {
+  const m = model();
+  return architectureMarkdown(m, renderPlatform(m).charts);
+};
 
 describe('architecture diagram', () => {
   it('draws gateway → routed services → dependencies, stores, topics and the observability flow', () => {
@@ -30,8 +35,8 @@ describe('architecture diagram', () => {
   });
 
   it('is deterministic and lists each environment with its size', () => {
-    const a = architectureMarkdown(model());
-    expect(architectureMarkdown(model())).toBe(a);
+    const a = doc();
+    expect(doc()).toBe(a);
     expect(a).toContain('| prod | `acme-prod`, `acme-prod-data` | in-cluster | 3–6 (autoscaled) | acme.test | z1, z2, z3 |');
     expect(a).toContain('| postgres | 16.4 | 1 × 1Gi | 2 × 10Gi | 3 × 50Gi |');
   });
@@ -59,7 +64,7 @@ describe('synth writes the architecture document', () => {
     const out = join(dir, 'out');
     const docs = join(dir, 'docs', 'architecture.md');
     expect(synth({ spec: specFile, outdir: out, docsOut: docs })).toBe(0);
-    expect(readFileSync(docs, 'utf8')).toBe(architectureMarkdown(model()));
+    expect(readFileSync(docs, 'utf8')).toBe(doc());
     expect(existsSync(join(out, 'docs'))).toBe(false);
     expect(existsSync(join(out, 'architecture.md'))).toBe(false);
   });

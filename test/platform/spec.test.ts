@@ -43,13 +43,13 @@ describe('platform spec validation', () => {
     expect(error).toBeInstanceOf(SpecError);
     expect(error!.problems).toHaveLength(5);
     expect(error!.message).toMatch(/^platform\.yaml: 5 problems in the platform spec:/);
-    for (const path of ['services[0].port', 'services[1].image', 'services[2].name', 'services[0].dependsOn[2]', 'environments.prod.autoscaling.minReplicas']) {
+    for (const path of ['services[api].port', 'services[worker].image', 'services[api].name', 'services[api].dependsOn[2]', 'environments.prod.autoscaling.minReplicas']) {
       expect(error!.message).toContain(`  - ${path}: `);
     }
   });
 
   test('a YAML syntax error names its line and column', () => {
-    expect(() => parseSpecText('name: shop\nservices: [\n  - name: a\n', 'broken.yaml')).toThrowError(/broken\.yaml: 1 problem.*\n  - YAML syntax error at line \d+, column \d+/);
+    expect(() => parseSpecText('name: shop\nservices: [\n  - name: a\n', 'broken.yaml')).toThrowError(/broken\.yaml: \d problems? .*\n  - YAML syntax error at line 3, column 3: /);
   });
 
   test('an empty file is an error, not an empty platform', () => {
@@ -77,7 +77,7 @@ describe('platform spec validation', () => {
   });
 
   test('kafka-lag scaling requires consumed topics', () => {
-    expect(problems((s) => (s.services[0].scaleOn = 'kafka-lag'))).toContain('services[0].scaleOn: kafka-lag scaling needs topics in consumes');
+    expect(problems((s) => (s.services[0].scaleOn = 'kafka-lag'))).toContain('services[api].scaleOn: kafka-lag scaling needs topics in consumes');
   });
 
   test('a store can run another version and tier in one environment (e.g. a minor upgrade in dev first)', async () => {

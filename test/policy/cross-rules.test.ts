@@ -25,6 +25,9 @@ const TWINS: Record<string, (c: RenderedChart[]) => RenderedChart[]> = {
     return add(c, ns);
   },
   'NAME-UNIQUE': (c) => add(c, structuredClone(find(c, 'Service', 'api'))),
+  'SEALED-SECRET-USED': (c) =>
+    // Sealed for a name no pod reads (the service says `stripe-keys`).
+    add(c, { apiVersion: 'bitnami.com/v1alpha1', kind: 'SealedSecret', metadata: { name: 'stripe-key', namespace: 'acme-prod', labels: { ...find(c, 'Service', 'api').metadata.labels }, annotations: { 'argocd.argoproj.io/sync-wave': '0' } }, spec: { encryptedData: { 'api-key': 'AgB4' } } } as KubeObject),
   'SELECTOR-MATCHES-TEMPLATE': (c) => {
     find(c, 'Deployment', 'api').spec.selector.matchLabels['app.kubernetes.io/component'] = 'api';
     return c;

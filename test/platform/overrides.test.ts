@@ -1,0 +1,165 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { dump } from 'js-yaml';
+import { describe, expect, test } from 'vitest';
+import { SpecError } from '../../platform/loader';
+import { loadPlatform } from '../../platform/load';
+import { renderPlatform } from '../../render/pipeline';
+import { checkPolicies } from '../../policy/gate';
+import { smallPlatform } from '../helpers/fixtures';
+import { render } from '../helpers/render';
+
+/** `services[].environments`, per-service scaling and `secrets`, rendered. */
+const spec = (mutate: (s: any) => void) => {
+  const s: any = smallPlatform();
+  mutate(s);
+  return s;
+};
+
+describe('per-environment overrides', () => {
+  const r = render(
+    spec((s) => {
+      s.services[0].environments = {
+        dev: { image: 'registry.test/acme/api:1.1.0', env: { LOG_LEVEL: 'trace', FEATURE_X: 'on' }, tier: 'large', route: false },
+        prod: { canary: { image: 'registry.test/acme/api:1.1.0', weight: 5 } },
+      };
+    }),
+  );
+  const api = (env: string) => r.model.environments.find((e) => e.name === env)!.serviceIndex.get('api')!;
+
+  test('an image promoted to dev only: dev runs it, staging and prod keep the service image', () => {
+    expect(api('dev').image).toBe('registry.test/acme/api:1.1.0');
+    expect((r.get('Deployment', 'api', { env: 'dev' }).spec as any).template.spec.containers[0].image).toBe('registry.test/acme/api:1.1.0');
+    expect((r.get('Deployment', 'api', { env: 'staging' }).spec as any).template.spec.containers[0].image).toBe('registry.test/acme/api:1.0.0');
+    expect(r.get('Deployment', 'api', { env: 'dev' }).metadata.labels!['app.kubernetes.io/version']).toBe('1.1.0');
+  });
+
+  test('env merges over the service env; tier wins over the environment resourceTier; route false = internal; canary in prod only', () => {
+    expect(api('dev').config).toMatchObject({ LOG_LEVEL: 'trace', FEATURE_X: 'on' });
+    expect(api('staging').config.LOG_LEVEL).toBe('debug');
+    expect(api('staging').config.FEATURE_X).toBeUndefined();
+    expect(api('dev').tier).toBe('large');
+    expect(api('dev').route).toBeUndefined();
+    expect(r.find('VirtualService', { env: 'dev', name: 'api-public' })).toHaveLength(0);
+    expect(r.find('VirtualService', { env: 'staging', name: 'api-public' })).toHaveLength(1);
+    expect(api('prod').canary?.weight).toBe(5);
+    expect(api('staging').canary).toBeUndefined();
+    expect(r.find('Deployment', { env: 'prod', name: 'api-canary' })).toHaveLength(1);
+    expect(r.find('Deployment', { env: 'staging', name: 'api-canary' })).toHaveLength(0);
+    expect(checkPolicies(r.charts)).toEqual([]);
+  });
+});
+
+describe('scaling per service', () => {
+  test('a singleton in prod while the others autoscale: no HPA, no PDB that would block every drain, quota and partitions follow', () => {
+    const base = render(smallPlatform());
+    const r = render(spec((s) => (s.services[0].environments = { prod: { replicas: 1 } })));
+    const prod = r.model.environments.find((e) => e.name === 'prod')!;
+    expect(prod.serviceIndex.get('api')).toMatchObject({ replicas: 1, maxReplicas: 1, scaler: 'fixed' });
+    expect(prod.serviceIndex.get('worker')).toMatchObject({ scaler: 'hpa', maxReplicas: 6 });
+    expect(r.find('HorizontalPodAutoscaler', { env: 'prod', name: 'api' })).toHaveLength(0);
+    expect(r.find('PodDisruptionBudget', { env: 'prod', name: 'api' })).toHaveLength(0);
+    expect((r.get('Deployment', 'api', { env: 'prod' }).spec as any).replicas).toBe(1);
+    const pods = (x: typeof r) => Number((x.find('ResourceQuota', { env: 'prod', namespace: 'acme-prod' })[0]!.spec as any).hard.pods);
+    expect(pods(r)).toBeLessThan(pods(base));
+    expect(checkPolicies(r.charts)).toEqual([]);
+  });
+
+  test('service autoscaling beats the environment; false = a fixed count; topic partitions follow the consumer maximum', () => {
+    const r = render(
+      spec((s) => {
+        s.services[2].autoscaling = { minReplicas: 2, maxReplicas: 12 };
+        s.services[1].autoscaling = false;
+        s.services[1].replicas = 2;
+      }),
+    );
+    const env = (n: string) => r.model.environments.find((e) => e.name === n)!;
+    expect(env('dev').serviceIndex.get('mailer')).toMatchObject({ scaler: 'keda', replicas: 2, maxReplicas: 12 });
+    expect(env('prod').serviceIndex.get('worker')).toMatchObject({ scaler: 'fixed', replicas: 2, maxReplicas: 2 });
+    expect(env('dev').serviceIndex.get('worker')).toMatchObject({ scaler: 'fixed', replicas: 2 });
+    const topics = r.get('Job', 'kafka-topics', { env: 'prod' });
+    expect(JSON.stringify(topics)).toContain("create 'jobs' 12 3 2");
+  });
+});
+
+describe('service secrets', () => {
+  const withSecrets = (s: any) => {
+    s.services[0].secrets = [
+      { env: 'STRIPE_API_KEY', secret: 'stripe', key: 'api-key' },
+      { mount: '/etc/tls/client', secret: 'client-tls', items: ['tls.crt', 'tls.key'] },
+    ];
+    for (const e of Object.values(s.environments) as any[]) e.providedSecrets = ['stripe', 'client-tls'];
+  };
+
+  test('rendered as secretKeyRef and a read-only secret volume; the docs list who reads which Secret', () => {
+    const r = render(spec(withSecrets));
+    const pod = (r.get('Deployment', 'api', { env: 'prod' }).spec as any).template.spec;
+    const c = pod.containers[0];
+    expect(c.env).toContainEqual({ name: 'STRIPE_API_KEY', valueFrom: { secretKeyRef: { name: 'stripe', key: 'api-key' } } });
+    expect(c.volumeMounts).toContainEqual({ name: 'secret-0', mountPath: '/etc/tls/client', readOnly: true });
+    expect(pod.volumes).toContainEqual({ name: 'secret-0', secret: { secretName: 'client-tls', defaultMode: 0o440, items: [{ key: 'tls.crt', path: 'tls.crt' }, { key: 'tls.key', path: 'tls.key' }] } });
+    expect(checkPolicies(r.charts)).toEqual([]);
+  });
+
+  /** A spec file with a secrets/<env>/ folder beside it. */
+  function project(files: Record<string, string>, mutate: (s: any) => void = withSecrets): string {
+    const dir = mkdtempSync(join(tmpdir(), 'sealed-'));
+    writeFileSync(join(dir, 'platform.yaml'), dump(spec(mutate)));
+    for (const [f, text] of Object.entries(files)) {
+      mkdirSync(join(dir, f, '..'), { recursive: true });
+      writeFileSync(join(dir, f), text);
+    }
+    return join(dir, 'platform.yaml');
+  }
+  const sealed = (name: string, ns: string, extra = '') =>
+    `apiVersion: bitnami.com/v1alpha1\nkind: SealedSecret\nmetadata:\n  name: ${name}\n  namespace: ${ns}\nspec:\n  encryptedData:\n    api-key: AgBy3i4OJSWK+PiTySYZZA==\n  template:\n    metadata:\n      name: ${name}\n      namespace: ${ns}${extra}\n`;
+  const prodOnly = (s: any) => {
+    withSecrets(s);
+    s.environments.prod.providedSecrets = ['client-tls'];
+  };
+
+  test('a SealedSecret in secrets/<env>/ is rendered into that environment, waved before the pods, allowed by its AppProject', () => {
+    const model = loadPlatform(project({ 'secrets/prod/stripe.yaml': sealed('stripe', 'acme-prod') }, prodOnly));
+    const r = renderPlatform(model);
+    const file = r.charts.find((c) => c.file === 'prod/base/sealed-secrets.yaml')!;
+    expect(file.objects.map((o) => `${o.kind}/${o.metadata.namespace}/${o.metadata.name}`)).toEqual(['SealedSecret/acme-prod/stripe']);
+    expect(file.objects[0]!.metadata.annotations!['argocd.argoproj.io/sync-wave']).toBe('0');
+    expect((file.objects[0]!.spec as any).encryptedData).toEqual({ 'api-key': 'AgBy3i4OJSWK+PiTySYZZA==' });
+    const project_ = r.charts.flatMap((c) => c.objects).find((o) => o.kind === 'AppProject' && o.metadata.name === 'acme-prod')!;
+    expect((project_.spec as any).namespaceResourceWhitelist).toContainEqual({ group: 'bitnami.com', kind: 'SealedSecret' });
+    const dev = r.charts.flatMap((c) => c.objects).find((o) => o.kind === 'AppProject' && o.metadata.name === 'acme-dev')!;
+    expect((dev.spec as any).namespaceResourceWhitelist).not.toContainEqual({ group: 'bitnami.com', kind: 'SealedSecret' });
+    expect(checkPolicies(r.charts)).toEqual([]);
+  });
+
+  test('the bad twins: a Secret nobody provides, a wrong namespace or kind, a folder that is no environment, both sealed and provided', () => {
+    const problems = (file: string) => {
+      try {
+        loadPlatform(file);
+        return [];
+      } catch (e) {
+        expect(e).toBeInstanceOf(SpecError);
+        return (e as SpecError).problems;
+      }
+    };
+    expect(problems(project({}, prodOnly))).toEqual([
+      expect.stringMatching(/^services\[api\]\.secrets\[0\]\.secret \(line \d+, column \d+\): Secret 'stripe' is not in prod: seal it with kubeseal into secrets\/prod\/ \(namespace acme-prod\), or list it in environments\.prod\.providedSecrets/),
+    ]);
+    expect(problems(project({ 'secrets/prod/stripe.yaml': sealed('stripe', 'acme-dev') }, prodOnly))).toContainEqual(
+      expect.stringMatching(/^secrets\/prod\/stripe\.yaml \(line 1, column 1\): metadata\.namespace must be one of prod's namespaces \(acme-prod, acme-prod-data\), got "acme-dev"/),
+    );
+    expect(problems(project({ 'secrets/prod/x.yaml': 'apiVersion: v1\nkind: Secret\nmetadata: { name: stripe, namespace: acme-prod }\ndata: { api-key: c2VjcmV0 }\n' }, prodOnly))).toContainEqual(
+      expect.stringMatching(/x\.yaml \(line 1, column 1\): expected a SealedSecret/),
+    );
+    expect(problems(project({ 'secrets/prd/stripe.yaml': sealed('stripe', 'acme-prod') }))).toEqual(["secrets/prd/: 'prd' is not an environment; did you mean 'prod'? (one folder per environment)"]);
+    expect(problems(project({ 'secrets/prod/stripe.yaml': sealed('stripe', 'acme-prod') }))).toEqual([
+      expect.stringMatching(/^environments\.prod\.providedSecrets\[0\] \(line \d+, column \d+\): 'stripe' is also a SealedSecret in secrets\/prod\/: keep one source/),
+    ]);
+  });
+
+  test('the bad twin of SEALED-SECRET-USED: a SealedSecret no pod reads fails the gate', () => {
+    const model = loadPlatform(project({ 'secrets/prod/stripe.yaml': sealed('stripe', 'acme-prod'), 'secrets/prod/old.yaml': sealed('old-key', 'acme-prod') }, prodOnly));
+    expect(() => renderPlatform(model)).toThrow(/\[SEALED-SECRET-USED\] prod\/base\/sealed-secrets\.yaml SealedSecret\/acme-prod\/old-key: no pod in acme-prod reads Secret old-key/);
+  });
+});
