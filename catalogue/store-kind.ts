@@ -105,6 +105,14 @@ export interface StoreCatalogue {
   readonly backup: 'none' | 'snapshots' | 'point-in-time';
   /** Why `version` cannot be rendered, or undefined when it can. @default every version the spec's format admits */
   versionProblem?(version: string): string | undefined;
+  /**
+   * The on-disk format a version reads and writes (PostgreSQL: its major version). A version whose
+   * format differs from the one its claims hold cannot start on them: the synth refuses the change
+   * unless the spec says the data was migrated (`upgradedFrom`). @default every version reads its predecessors' data
+   */
+  dataFormat?(version: string): string;
+  /** Where the runbook for a change of `dataFormat` is (a heading of docs/runbooks.md). */
+  readonly dataFormatRunbook?: string;
 }
 
 /** `<service>.<namespace>.svc.cluster.local` */

@@ -12,6 +12,7 @@ import { addDataCharts } from '../stores';
 import { TelemetryChart } from './telemetry';
 import { KedaChart, kedaServices } from './keda';
 import { SealedSecretsChart } from './sealed-secrets';
+import { ExtraManifestsChart } from './extra-manifests';
 
 /** The charts of one environment, as `addPlatformCharts` added them. */
 export interface EnvironmentCharts {
@@ -31,6 +32,8 @@ export interface EnvironmentCharts {
   readonly keda?: KedaChart;
   /** Present when the environment keeps SealedSecrets beside the spec (`secrets/<env>/`). */
   readonly sealedSecrets?: SealedSecretsChart;
+  /** One chart per file of the environment's `extraManifests` folder. */
+  readonly extraManifests: readonly ExtraManifestsChart[];
 }
 
 /** Handles to everything `addPlatformCharts` rendered. */
@@ -65,6 +68,7 @@ export function addPlatformCharts(scope: Construct, model: PlatformModel): Platf
       dashboards: new DashboardsChart(scope, `${env.name}-dashboards`, { env }),
       ...(kedaServices(env).length > 0 ? { keda: new KedaChart(scope, `${env.name}-keda`, { env }) } : {}),
       ...(env.sealedSecrets.length > 0 ? { sealedSecrets: new SealedSecretsChart(scope, `${env.name}-sealed-secrets`, { env }) } : {}),
+      extraManifests: env.extraManifests.map((source, i) => new ExtraManifestsChart(scope, `${env.name}-extra-${i}`, { env, source })),
     });
   }
   return { environments };

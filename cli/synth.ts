@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { SpecError } from '../platform/loader';
 import { loadPlatform } from '../platform/load';
+import { dataFormatProblems } from '../render/upgrade-check';
 import { renderPlatform } from '../render/pipeline';
 import { writeFileAtomically, writeTreeAtomically } from '../render/writer';
 import { architectureMarkdown, ARCHITECTURE_DOC } from '../render/diagram';
@@ -29,6 +30,9 @@ export function synth(opts: SynthOptions = {}): number {
   try {
     const model = loadPlatform(spec);
     const { files, charts } = renderPlatform(model);
+    // A store version the deployed claims cannot start on (what dist/ renders now is what is deployed).
+    const upgrades = dataFormatProblems(model, outdir);
+    if (upgrades.length) throw new SpecError(spec, upgrades);
     writeTreeAtomically(outdir, files);
     const defaultOutdir = resolve(outdir) === resolve(DEFAULT_OUTDIR);
     const docsOut = opts.docsOut ?? process.env.PLATFORM_DOCS_OUT ?? (defaultOutdir ? ARCHITECTURE_DOC : false);

@@ -20,6 +20,8 @@ export interface PlatformModel {
   readonly environments: readonly EnvironmentModel[];
   /** Cluster add-ons: enabled or not, pinned chart version. */
   readonly addons: AddonSettings;
+  /** Changes to rendered objects, in spec order (render/patches.ts applies them before the policy gate). */
+  readonly patches: readonly PatchModel[];
 }
 
 /** A Kubernetes cluster Argo CD deploys to. */
@@ -73,6 +75,8 @@ export interface EnvironmentModel {
   readonly providedSecrets: readonly string[];
   /** SealedSecrets kept beside the spec for this environment, sorted by namespace and name. */
   readonly sealedSecrets: readonly SealedSecretFile[];
+  /** Objects of `extraManifests`, by file. */
+  readonly extraManifests: readonly ExtraManifestFile[];
 }
 
 export interface ServiceModel {
@@ -137,6 +141,26 @@ export interface SealedSecretFile {
   readonly object: { readonly apiVersion: string; readonly kind: string; readonly metadata: { readonly name: string; readonly namespace: string }; readonly [k: string]: unknown };
 }
 
+/** A file of `environments.<env>.extraManifests`, its objects as written. */
+export interface ExtraManifestFile {
+  /** Relative to the spec's directory. */
+  readonly file: string;
+  /** Relative to the environment's extraManifests folder. */
+  readonly name: string;
+  readonly objects: readonly Record<string, unknown>[];
+}
+
+/** A patch of the spec, resolved: which environments, which objects, what operation. */
+export interface PatchModel {
+  /** `patches[i]`, with its line when the spec was read from a file: how messages name it. */
+  readonly where: string;
+  readonly environments: readonly string[];
+  readonly target: { readonly kind: string; readonly name: string; readonly namespace?: string; readonly apiVersion?: string };
+  readonly merge?: Readonly<Record<string, unknown>>;
+  readonly ops?: readonly { readonly op: string; readonly path: string; readonly value?: unknown; readonly from?: string }[];
+  readonly reason?: string;
+}
+
 export interface ExternalEndpoint {
   readonly host: string;
   readonly port: number;
@@ -157,6 +181,8 @@ export interface CanaryModel {
 export interface StoreModel {
   readonly kind: DataStoreName;
   readonly version: string;
+  /** The version whose data the claims were migrated from (acknowledges a data format change). */
+  readonly upgradedFrom?: string;
   readonly tier: Tier;
   readonly resources: ResourcePreset;
   readonly replicas: number;
@@ -262,13 +288,26 @@ const isStore = (d: string): d is DataStoreName => (DEPENDABLE_STORES as readonl
 export interface PlatformSources {
   /** SealedSecrets per environment (platform/sealed-secrets.ts reads and checks them). */
   readonly sealedSecrets?: Readonly<Record<string, readonly SealedSecretFile[]>>;
+  /** Extra manifests per environment (platform/extra-manifests.ts). */
+  readonly extraManifests?: Readonly<Record<string, readonly ExtraManifestFile[]>>;
+  /** How messages name each patch (`patches[0] (line 12, column 5)`); @default `patches[i]` */
+  readonly patchNames?: readonly string[];
 }
 
 export function resolvePlatform(spec: PlatformSpec, sources: PlatformSources = {}): PlatformModel {
   const graph = buildGraph(spec.services);
   const environments = Object.keys(spec.environments)
     .map((envName) => resolveEnvironment(spec, envName, graph, sources));
-  return { name: spec.name, version: spec.version, gitops: spec.gitops, cluster: spec.cluster, environments, addons: resolveAddons(spec.gitops.addons) };
+  const envNames = Object.keys(spec.environments);
+  const patches = spec.patches.map((p, i): PatchModel => ({
+    where: sources.patchNames?.[i] ?? `patches[${i}]`,
+    environments: p.environments ?? envNames,
+    target: p.target,
+    ...(p.merge ? { merge: p.merge } : {}),
+    ...(p.ops ? { ops: p.ops } : {}),
+    ...(p.reason ? { reason: p.reason } : {}),
+  }));
+  return { name: spec.name, version: spec.version, gitops: spec.gitops, cluster: spec.cluster, environments, addons: resolveAddons(spec.gitops.addons), patches };
 }
 
 function resolveEnvironment(spec: PlatformSpec, envName: string, graph: DependencyGraph, sources: PlatformSources): EnvironmentModel {
@@ -367,6 +406,7 @@ function resolveEnvironment(spec: PlatformSpec, envName: string, graph: Dependen
       {
         kind,
         version: perEnv.version ?? store.version,
+        ...((perEnv.upgradedFrom ?? store.upgradedFrom) ? { upgradedFrom: perEnv.upgradedFrom ?? store.upgradedFrom } : {}),
         tier: perEnv.tier ?? store.tier,
         resources: TIER_RESOURCES[perEnv.tier ?? store.tier],
         replicas: perEnv.replicas,
@@ -421,5 +461,6 @@ function resolveEnvironment(spec: PlatformSpec, envName: string, graph: Dependen
     certificateIssuer: env.certificateIssuer,
     providedSecrets: env.providedSecrets,
     sealedSecrets: sources.sealedSecrets?.[envName] ?? [],
+    extraManifests: sources.extraManifests?.[envName] ?? [],
   };
 }

@@ -170,6 +170,11 @@ const environment = z.strictObject({
     .default({ ...DEFAULT_CERTIFICATE_ISSUER })
     .describe("cert-manager issuer of the gateway's TLS certificate, or 'self-signed'; @default ClusterIssuer letsencrypt-prod"),
   backups: backups.optional(),
+  extraManifests: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/, { error: (iss) => `must be a folder relative to the spec such as manifests/prod, got '${String(iss.input)}'` })
+    .optional()
+    .describe("A folder (relative to the spec) of YAML objects rendered into this environment as they are, with the platform's labels and wave added where they have none, checked by the policy gate like every rendered object. For what the spec cannot say; nothing hand-written in dist/ survives a synth."),
   providedSecrets: z
     .array(dnsName('Secret name'))
     .default([])
@@ -333,8 +338,13 @@ export const service = z.strictObject({
 
 const storeVersion = z.string().regex(/^[0-9][0-9A-Za-z.-]*$/, { message: 'must be a version such as 16.4' });
 
+const upgradedFrom = storeVersion.describe(
+  "The version whose data this environment's claims were migrated from (a major PostgreSQL upgrade: see docs/runbooks.md). Acknowledges a change of the data format; @default none: such a change is refused",
+);
+
 const storeEnvironment = z.strictObject({
   replicas: z.number().int().min(1).max(15),
+  upgradedFrom: upgradedFrom.optional(),
   storage: quantity('storage'),
   storageClass: z.string().optional().describe('@default the cluster’s default StorageClass'),
   version: storeVersion.optional().describe('This environment’s version (e.g. trying a minor upgrade in dev first); @default the store’s version'),
@@ -350,9 +360,47 @@ const storeEnvironment = z.strictObject({
 
 const dataStore = z.strictObject({
   version: storeVersion,
+  upgradedFrom: upgradedFrom.optional(),
   tier: tier.default('medium'),
   environments: z.record(z.string(), storeEnvironment).describe('Per environment: replicas and storage.'),
 });
+
+const jsonPointer = z.string().regex(/^(\/([^~/]|~[01])*)+$/, { error: (iss) => `must be a JSON pointer such as /spec/template/metadata/annotations/example.com~1key, got '${String(iss.input)}'` });
+
+/**
+ * A change to rendered objects the spec has no field for: applied after the charts and before the
+ * policy gate, so a patch cannot silently break Pod Security or the other rules. A patch that matches
+ * nothing, or whose operation does not apply, is an error.
+ */
+const patch = z
+  .strictObject({
+    environments: z.array(z.string()).min(1).optional().describe('The environments it applies to; @default every environment'),
+    target: z
+      .strictObject({
+        kind: z.string().regex(/^[A-Z][A-Za-z0-9]*$/, { message: 'must be a Kubernetes kind such as Deployment' }),
+        name: z.string().min(1).describe('metadata.name of the object.'),
+        namespace: z.string().optional().describe('@default any namespace of the environment'),
+        apiVersion: z.string().optional().describe('@default any API version of that kind'),
+      })
+      .describe('The object(s) patched: every rendered object of the environment with this kind and name (and namespace, apiVersion if given).'),
+    merge: z.record(z.string(), z.unknown()).optional().describe('A JSON merge patch (RFC 7386): maps merge, null removes, everything else replaces.'),
+    ops: z
+      .array(
+        z.strictObject({
+          op: z.enum(['add', 'remove', 'replace', 'move', 'copy', 'test']),
+          path: jsonPointer,
+          value: z.unknown().optional(),
+          from: jsonPointer.optional(),
+        }),
+      )
+      .min(1)
+      .optional()
+      .describe('RFC 6902 JSON patch operations, applied in order.'),
+    reason: z.string().min(1).optional().describe('Why the spec cannot say this; shown to reviewers in the patched object\'s annotation.'),
+  })
+  .check((ctx) => {
+    if ((ctx.value.merge === undefined) === (ctx.value.ops === undefined)) ctx.issues.push({ code: 'custom', input: ctx.value, path: ['merge'], message: 'give either merge (a JSON merge patch) or ops (JSON patch operations)' });
+  });
 
 const DEFAULT_JAEGER = { service: 'jaeger', otlpGrpcPort: 4317, podLabels: { 'app.kubernetes.io/name': 'jaeger' } } as const;
 
@@ -421,6 +469,7 @@ export const platformSpec = z
     dataStores: z
       .strictObject(Object.fromEntries(DATA_STORES.map((k) => [k, dataStore.optional()])) as { [K in DataStoreName]: z.ZodOptional<typeof dataStore> })
       .default({}),
+    patches: z.array(patch).default([]).describe('Changes to rendered objects the spec has no field for, checked by the policy gate after they apply.'),
   })
   // `when` makes the cross-field rules run even when single fields failed, so one
   // run reports every problem at once.
@@ -620,6 +669,11 @@ export function crossCheck(raw: PlatformSpec, push: (path: (string | number)[], 
       else if (spec.environments[env] && !obj(spec.environments[env]).backups) push(['dataStores', store, 'environments', env, 'restoreTo'], `needs environments.${env}.backups (the archive to restore from)`);
     }
   }
+  arr((raw as any).patches).forEach((p: unknown, i: number) => {
+    arr(obj(p).environments).forEach((e: unknown, j: number) => {
+      if (typeof e === 'string' && !spec.environments[e]) push(['patches', i, 'environments', j], `'${e}' is not an environment${suggestion(e, envNames)}`);
+    });
+  });
   const namespaces = new Map<string, string>();
   for (const [envName, e] of Object.entries(spec.environments)) {
     const env = obj(e);

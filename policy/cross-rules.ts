@@ -47,6 +47,7 @@ function selects(selector: { matchLabels?: Labels; matchExpressions?: { key: str
 }
 const templateLabels = (o: KubeObject): Labels | undefined => {
   const spec = o.spec as any;
+  if (o.kind === 'Pod') return o.metadata.labels;
   return (o.kind === 'CronJob' ? spec?.jobTemplate?.spec?.template : spec?.template)?.metadata?.labels;
 };
 const ref = (o: KubeObject) => `${o.kind}/${o.metadata.name}`;

@@ -12,5 +12,5 @@ export const CLUSTER_SCOPED_KINDS = new Set([
   'PersistentVolume',
 ]);
 
-/** Kinds whose pod template lives at `spec.template` (or `spec.jobTemplate.spec.template`). */
-export const WORKLOAD_KINDS = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'CronJob', 'ReplicaSet']);
+/** Kinds that run pods: a pod template at `spec.template` (or `spec.jobTemplate.spec.template`), or a bare Pod's `spec`. */
+export const WORKLOAD_KINDS = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'CronJob', 'ReplicaSet', 'Pod']);

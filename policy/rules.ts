@@ -38,11 +38,12 @@ export function podSpecOf(obj: KubeObject): PodSpec | undefined {
   const spec = obj.spec as any;
   if (!spec || !WORKLOAD_KINDS.has(obj.kind)) return undefined;
   if (obj.kind === 'CronJob') return spec.jobTemplate?.spec?.template?.spec;
+  if (obj.kind === 'Pod') return spec;
   return spec.template?.spec;
 }
 
 const allContainers = (p: PodSpec) => [...(p.initContainers ?? []), ...p.containers];
-const isLongRunning = (obj: KubeObject) => obj.kind !== 'Job' && obj.kind !== 'CronJob';
+const isLongRunning = (obj: KubeObject) => obj.kind !== 'Job' && obj.kind !== 'CronJob' && obj.kind !== 'Pod';
 
 const podRule = (id: string, description: string, f: (pod: PodSpec, obj: KubeObject) => string[]): Rule => ({
   id,

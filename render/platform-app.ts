@@ -1,5 +1,6 @@
 import { App } from 'cdk8s';
 import { addArgoCdCharts } from '../charts/argocd';
+import { applyPatches } from './patches';
 import { addPlatformCharts, type PlatformCharts } from '../charts';
 import { loadPlatform } from '../platform/load';
 import type { PlatformModel } from '../platform/model';
@@ -67,6 +68,9 @@ export class PlatformApp extends App {
    */
   render(): RenderResult {
     if (!this.argoCdAdded) {
+      // The spec's patches change the environments' objects before the gate sees them (and before the
+      // Argo CD charts, which are derived from what the environments render).
+      applyPatches(this, this.model);
       addArgoCdCharts(this, this.model);
       this.argoCdAdded = true;
     }

@@ -47,4 +47,7 @@ export const POSTGRES: StoreCatalogue = {
   metrics: [storeMetrics(endpoint, 9187, 'postgres_exporter')],
   otherPods: [POSTGRES_PROVISION, POSTGRES_BACKUP_CHECK, POSTGRES_RESTORE_TEST],
   backup: 'point-in-time',
+  // A data directory is read only by the major version that wrote it (pg_upgrade or a dump moves it on).
+  dataFormat: (version) => version.split('.')[0]!,
+  dataFormatRunbook: 'PostgreSQL major upgrade',
 };

@@ -1,0 +1,65 @@
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { LineCounter, parseAllDocuments } from 'yaml';
+import type { ExtraManifestFile } from './model';
+import type { PlatformSpec } from './schema';
+import type { SpecPath } from './problems';
+
+/**
+ * `environments.<env>.extraManifests`: a folder of YAML objects rendered into the environment as they
+ * are. Read here (every `.yaml`/`.yml` below the folder, sorted); each document must be one object with
+ * apiVersion, kind and metadata.name. What they may contain is the policy gate's to say, as for every
+ * rendered object.
+ */
+export function loadExtraManifests(
+  specDir: string,
+  spec: PlatformSpec,
+): { byEnvironment: Record<string, ExtraManifestFile[]>; problems: string[]; specProblems: { path: SpecPath; message: string }[] } {
+  const byEnvironment: Record<string, ExtraManifestFile[]> = {};
+  const problems: string[] = [];
+  const specProblems: { path: SpecPath; message: string }[] = [];
+  for (const [envName, env] of Object.entries(spec.environments)) {
+    byEnvironment[envName] = [];
+    if (!env.extraManifests) continue;
+    const root = join(specDir, env.extraManifests);
+    if (!existsSync(root) || !statSync(root).isDirectory()) {
+      specProblems.push({ path: ['environments', envName, 'extraManifests'], message: `${env.extraManifests} is not a folder next to the spec (${root})` });
+      continue;
+    }
+    for (const path of yamlFiles(root)) {
+      const file = relative(specDir, path);
+      const lines = new LineCounter();
+      const objects: Record<string, unknown>[] = [];
+      for (const doc of parseAllDocuments(readFileSync(path, 'utf8'), { lineCounter: lines, schema: 'core', uniqueKeys: true }) as any[]) {
+        const at = (offset: number | undefined) => {
+          const p = lines.linePos(offset ?? 0);
+          return `${file} (line ${p.line}, column ${p.col})`;
+        };
+        if (doc.errors.length) {
+          problems.push(...doc.errors.map((e: any) => `${at(e.pos[0])}: YAML syntax error: ${e.message.split('\n')[0]}`));
+          continue;
+        }
+        const o = doc.toJS();
+        if (o === null || o === undefined) continue;
+        const where = at(doc.contents?.range?.[0]);
+        if (typeof o !== 'object' || Array.isArray(o)) problems.push(`${where}: expected one Kubernetes object (apiVersion, kind, metadata), got ${Array.isArray(o) ? 'a list' : JSON.stringify(o)}`);
+        else if (typeof o.apiVersion !== 'string' || typeof o.kind !== 'string' || typeof o.metadata?.name !== 'string') {
+          problems.push(`${where}: every object needs apiVersion, kind and metadata.name`);
+        } else if (o.kind === 'List' || o.kind.endsWith('List')) problems.push(`${where}: a ${o.kind} is not rendered; write its items as documents of their own`);
+        else objects.push(o);
+      }
+      if (objects.length) byEnvironment[envName]!.push({ file, name: relative(root, path), objects });
+    }
+  }
+  return { byEnvironment, problems, specProblems };
+}
+
+function yamlFiles(dir: string): string[] {
+  return readdirSync(dir)
+    .sort()
+    .flatMap((name) => {
+      const path = join(dir, name);
+      if (statSync(path).isDirectory()) return yamlFiles(path);
+      return /\.ya?ml$/.test(name) ? [path] : [];
+    });
+}

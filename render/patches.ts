@@ -1,0 +1,121 @@
+import { ApiObject, JsonPatch } from 'cdk8s';
+import type { Construct } from 'constructs';
+import { PlatformChart } from '../charts/platform-chart';
+import { SpecError } from '../platform/loader';
+import type { PlatformModel, PatchModel } from '../platform/model';
+import { suggestion } from '../platform/problems';
+
+/** The annotation that tells a reviewer which patches of the spec changed an object. */
+export const PATCHED_ANNOTATION = 'platform-gen/patched-by';
+
+type Op = { op: string; path: string; value?: unknown; from?: string };
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const pointer = (k: string) => k.replace(/~/g, '~0').replace(/\//g, '~1');
+/** The merge patch without its nulls (what RFC 7386 adds where the target has nothing). */
+const withoutNulls = (v: unknown): unknown => (isObject(v) ? Object.fromEntries(Object.entries(v).filter(([, x]) => x !== null).map(([k, x]) => [k, withoutNulls(x)])) : v);
+
+/** RFC 7386 as RFC 6902 operations against the object as it is rendered. */
+export function mergePatchOps(target: unknown, patch: Record<string, unknown>, base = ''): Op[] {
+  const ops: Op[] = [];
+  const t = isObject(target) ? target : {};
+  for (const [k, v] of Object.entries(patch)) {
+    const path = `${base}/${pointer(k)}`;
+    if (v === null) {
+      if (k in t) ops.push({ op: 'remove', path });
+    } else if (isObject(v) && isObject(t[k])) ops.push(...mergePatchOps(t[k], v, path));
+    else ops.push({ op: k in t ? 'replace' : 'add', path, value: withoutNulls(v) });
+  }
+  return ops;
+}
+
+function toCdk8s(o: Op): JsonPatch {
+  switch (o.op) {
+    case 'add':
+      return JsonPatch.add(o.path, o.value);
+    case 'remove':
+      return JsonPatch.remove(o.path);
+    case 'replace':
+      return JsonPatch.replace(o.path, o.value);
+    case 'move':
+      return JsonPatch.move(o.from!, o.path);
+    case 'copy':
+      return JsonPatch.copy(o.from!, o.path);
+    default:
+      return JsonPatch.test(o.path, o.value);
+  }
+}
+
+/**
+ * Applies the spec's `patches` to the objects of every environment's charts under `scope` (before the
+ * policy gate runs, which then sees the patched objects). Each patched object is annotated with the
+ * patches that changed it. Throws SpecError listing every patch that matches nothing or does not apply.
+ */
+export function applyPatches(scope: Construct, model: Pick<PlatformModel, 'patches'>): void {
+  if (model.patches.length === 0) return;
+  const charts = scope.node.children.filter((c): c is PlatformChart => PlatformChart.isPlatformChart(c));
+  const problems: string[] = [];
+  const patchedBy = new Map<ApiObject, string[]>();
+  for (const patch of model.patches) {
+    for (const env of patch.environments) {
+      const objects = charts.filter((c) => c.file.startsWith(`${env}/`)).flatMap((c) => c.node.findAll().filter((n): n is ApiObject => n instanceof ApiObject));
+      const matches = objects.filter((o) => matchesTarget(o, patch.target));
+      if (matches.length === 0) {
+        const sameKind = [...new Set(objects.filter((o) => o.kind === patch.target.kind).map((o) => o.name))];
+        problems.push(`${patch.where}: matches no object in ${env} (kind ${patch.target.kind}, name ${patch.target.name}${patch.target.namespace ? `, namespace ${patch.target.namespace}` : ''})${suggestion(patch.target.name, sameKind)}`);
+        continue;
+      }
+      for (const obj of matches) {
+        const current = obj.toJson();
+        const ops = patch.merge ? mergePatchOps(current, patch.merge as Record<string, unknown>) : [...(patch.ops ?? [])];
+        const failed = firstFailure(current, ops);
+        if (failed) {
+          problems.push(`${patch.where}: does not apply to ${obj.kind} ${obj.metadata.namespace ?? ''}/${obj.name} in ${env}: ${failed}`);
+          continue;
+        }
+        obj.addJsonPatch(...ops.map(toCdk8s));
+        patchedBy.set(obj, [...(patchedBy.get(obj) ?? []), describe(patch)]);
+      }
+    }
+  }
+  if (problems.length) throw new SpecError('patches', problems);
+  for (const [obj, names] of patchedBy) obj.metadata.addAnnotation(PATCHED_ANNOTATION, names.join('; '));
+}
+
+function matchesTarget(o: ApiObject, t: PatchModel['target']): boolean {
+  return o.kind === t.kind && o.name === t.name && (t.namespace === undefined || o.metadata.namespace === t.namespace) && (t.apiVersion === undefined || o.apiVersion === t.apiVersion);
+}
+
+const describe = (p: PatchModel) => `${p.where.replace(/ \(line.*$/, '')}${p.reason ? `: ${p.reason}` : ''}`;
+
+/** Whether a JSON pointer names something in `doc` (`parentOnly`: whether its parent does, where `add` writes). */
+function exists(doc: unknown, path: string, parentOnly = false): boolean {
+  const keys = path.split('/').slice(1).map((k) => k.replace(/~1/g, '/').replace(/~0/g, '~'));
+  let cur: any = doc;
+  for (const [i, k] of keys.entries()) {
+    if (parentOnly && i === keys.length - 1) return typeof cur === 'object' && cur !== null && (!Array.isArray(cur) || k === '-' || /^\d+$/.test(k));
+    if (typeof cur !== 'object' || cur === null || !(k in cur)) return false;
+    cur = cur[k];
+  }
+  return true;
+}
+
+/**
+ * The first operation that does not apply, in words; undefined when all do. RFC 6902 is strict where
+ * the library that applies patches is lenient (a `remove` of nothing is silently ignored there): a
+ * patch whose path names nothing is a mistake in the spec, so it is refused here.
+ */
+function firstFailure(doc: unknown, ops: readonly Op[]): string | undefined {
+  let cur: unknown = structuredClone(doc);
+  for (const [i, o] of ops.entries()) {
+    const at = `operation ${i} (${o.op} ${o.path})`;
+    if (o.op === 'add' ? !exists(cur, o.path, true) : !exists(cur, o.path, false)) return `${at}: ${o.op === 'add' ? 'its parent' : 'the path'} does not exist in the rendered object`;
+    if ((o.op === 'move' || o.op === 'copy') && !exists(cur, o.from!)) return `${at}: from ${o.from} does not exist in the rendered object`;
+    try {
+      cur = JsonPatch.apply(cur, toCdk8s(o));
+    } catch (e) {
+      return `${at}: ${o.op === 'test' ? 'the value differs' : (e as Error).message.split('\n')[0]}`;
+    }
+  }
+  return undefined;
+}

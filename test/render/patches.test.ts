@@ -1,0 +1,103 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { dump } from 'js-yaml';
+import { describe, expect, test } from 'vitest';
+import { SpecError } from '../../platform/loader';
+import { loadPlatform } from '../../platform/load';
+import { PolicyError } from '../../policy/gate';
+import { PATCHED_ANNOTATION } from '../../render/patches';
+import { renderPlatform } from '../../render/pipeline';
+import { smallPlatform } from '../helpers/fixtures';
+import { schemaErrors } from '../helpers/kube-schema';
+
+/** A project directory: the fixture spec (mutated) and files beside it; returns a function that renders it. */
+function project(mutate: (s: any) => void, files: Record<string, string> = {}) {
+  const dir = mkdtempSync(join(tmpdir(), 'hatch-'));
+  const s: any = smallPlatform();
+  mutate(s);
+  writeFileSync(join(dir, 'platform.yaml'), dump(s));
+  for (const [f, text] of Object.entries(files)) {
+    mkdirSync(join(dir, f, '..'), { recursive: true });
+    writeFileSync(join(dir, f), text);
+  }
+  return () => renderPlatform(loadPlatform(join(dir, 'platform.yaml')));
+}
+type Result = ReturnType<ReturnType<typeof project>>;
+const objectsOf = (r: Result, env: string) => r.charts.filter((c) => c.file.startsWith(`${env}/`)).flatMap((c) => c.objects);
+const get = (r: Result, env: string, kind: string, name: string): any => objectsOf(r, env).find((o) => o.kind === kind && o.metadata.name === name);
+const thrown = (f: () => unknown): Error => {
+  try {
+    f();
+  } catch (e) {
+    return e as Error;
+  }
+  throw new Error('did not throw');
+};
+
+describe('patches', () => {
+  test('a merge patch and JSON patch operations change the rendered objects of the environments they name; the object says which patch', () => {
+    const r = project((s) => {
+      s.patches = [
+        { environments: ['prod'], target: { kind: 'Deployment', name: 'api' }, merge: { spec: { template: { metadata: { annotations: { 'example.com/team': 'checkout' } } }, revisionHistoryLimit: 2 } }, reason: 'the team annotation our cost report reads' },
+        { target: { kind: 'Service', name: 'worker' }, ops: [{ op: 'add', path: '/metadata/annotations/example.com~1owner', value: 'jobs' }] },
+      ];
+    })();
+    const prod = get(r, 'prod', 'Deployment', 'api');
+    expect(prod.spec.template.metadata.annotations['example.com/team']).toBe('checkout');
+    expect(prod.spec.revisionHistoryLimit).toBe(2);
+    expect(prod.metadata.annotations[PATCHED_ANNOTATION]).toBe('patches[0]: the team annotation our cost report reads');
+    expect(get(r, 'dev', 'Deployment', 'api').spec.revisionHistoryLimit).toBe(5);
+    for (const env of ['dev', 'staging', 'prod']) expect(get(r, env, 'Service', 'worker').metadata.annotations['example.com/owner']).toBe('jobs');
+    expect(schemaErrors(prod)).toEqual([]);
+  });
+
+  test('the policy gate sees the patched object: a patch that breaks Pod Security fails the synth', () => {
+    const render = project((s) => {
+      s.patches = [{ environments: ['prod'], target: { kind: 'Deployment', name: 'api' }, ops: [{ op: 'replace', path: '/spec/template/spec/containers/0/securityContext/allowPrivilegeEscalation', value: true }] }];
+    });
+    const e = thrown(render);
+    expect(e).toBeInstanceOf(PolicyError);
+    expect(e.message).toContain("[PSS-ESCALATION] prod/services/api.yaml Deployment/acme-prod/api: container api allows privilege escalation");
+  });
+
+  test('the bad twins: a patch that matches nothing (with the closest name), an operation that does not apply, an unknown environment', () => {
+    const e = thrown(project((s) => (s.patches = [{ target: { kind: 'Deployment', name: 'apii' }, merge: { spec: { replicas: 2 } } }])));
+    expect(e).toBeInstanceOf(SpecError);
+    expect((e as SpecError).problems[0]).toMatch(/^patches\[0\] \(line \d+, column \d+\): matches no object in dev \(kind Deployment, name apii\); did you mean 'api'\?$/);
+    const op = thrown(project((s) => (s.patches = [{ environments: ['dev'], target: { kind: 'Deployment', name: 'api' }, ops: [{ op: 'remove', path: '/spec/nothing' }] }])));
+    expect((op as SpecError).problems).toEqual([expect.stringMatching(/^patches\[0\] \(line \d+, column \d+\): does not apply to Deployment acme-dev\/api in dev: operation 0 \(remove \/spec\/nothing\)/)]);
+    const env = thrown(project((s) => (s.patches = [{ environments: ['prd'], target: { kind: 'Deployment', name: 'api' }, merge: {} }])));
+    expect((env as SpecError).problems).toEqual([expect.stringMatching(/^patches\[0\]\.environments\[0\] \(line \d+, column \d+\): 'prd' is not an environment; did you mean 'prod'\?/)]);
+  });
+
+  test('a patch that breaks the schema (a string where a number goes) is caught by the strict schema check npm test runs over dist/', () => {
+    const r = project((s) => (s.patches = [{ environments: ['dev'], target: { kind: 'Deployment', name: 'api' }, merge: { spec: { replicas: 'two' } } }]))();
+    expect(schemaErrors(get(r, 'dev', 'Deployment', 'api')).join('\n')).toMatch(/replicas/);
+  });
+});
+
+describe('extraManifests', () => {
+  const cm = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: feature-flags\n  namespace: acme-prod\ndata:\n  checkout-v2: "on"\n';
+  test('objects of the folder are rendered into the environment with the platform labels and a wave where they have none', () => {
+    const r = project((s) => (s.environments.prod.extraManifests = 'manifests/prod'), { 'manifests/prod/Flags.yml': cm })();
+    const chart = r.charts.find((c) => c.file === 'prod/extra/flags.yaml')!;
+    const o: any = chart.objects[0];
+    expect(o.data).toEqual({ 'checkout-v2': 'on' });
+    expect(o.metadata.labels).toMatchObject({ 'app.kubernetes.io/name': 'feature-flags', 'app.kubernetes.io/component': 'extra', 'app.kubernetes.io/part-of': 'acme' });
+    expect(o.metadata.annotations['argocd.argoproj.io/sync-wave']).toBe('3');
+    expect(r.files.has('prod/extra/flags.yaml')).toBe(true);
+    expect(r.charts.some((c) => c.file.startsWith('dev/extra/'))).toBe(false);
+  });
+
+  test('the gate checks them like our own: a root pod in an extra manifest fails the synth; a file with no kind is a spec error', () => {
+    const pod = 'apiVersion: v1\nkind: Pod\nmetadata: { name: debug, namespace: acme-prod }\nspec:\n  containers:\n    - { name: sh, image: "busybox:1.36" }\n';
+    const e = thrown(project((s) => (s.environments.prod.extraManifests = 'extra'), { 'extra/debug.yaml': pod }));
+    expect(e).toBeInstanceOf(PolicyError);
+    expect(e.message).toContain('prod/extra/debug.yaml Pod/acme-prod/debug');
+    const bad = thrown(project((s) => (s.environments.prod.extraManifests = 'extra'), { 'extra/x.yaml': 'metadata: { name: x }\n' }));
+    expect((bad as SpecError).problems).toEqual(['extra/x.yaml (line 1, column 1): every object needs apiVersion, kind and metadata.name']);
+    const missing = thrown(project((s) => (s.environments.prod.extraManifests = 'nowhere')));
+    expect((missing as SpecError).problems[0]).toMatch(/^environments\.prod\.extraManifests \(line \d+, column \d+\): nowhere is not a folder next to the spec/);
+  });
+});

@@ -1,0 +1,69 @@
+import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { dump } from 'js-yaml';
+import { describe, expect, test } from 'vitest';
+import { synth } from '../../cli/synth';
+import { smallPlatform } from '../helpers/fixtures';
+
+/** The fixture synthed once, then re-synthed with another PostgreSQL version over that dist/. */
+describe('a data-format change against the deployed version', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'upgrade-'));
+  const out = join(dir, 'dist');
+  const specFile = join(dir, 'platform.yaml');
+  const run = (mutate: (s: any) => void) => {
+    const s: any = smallPlatform();
+    mutate(s);
+    writeFileSync(specFile, dump(s));
+    const errors: string[] = [];
+    const error = console.error;
+    const log = console.log;
+    console.error = (m: string) => errors.push(m);
+    console.log = () => {};
+    try {
+      return { code: synth({ spec: specFile, outdir: out, docsOut: false }), errors };
+    } finally {
+      console.error = error;
+      console.log = log;
+    }
+  };
+  const deployed = (env: string) => (/app\.kubernetes\.io\/version: '?([\d.]+)'?\n {2}name: postgres-primary/.exec(readFileSync(join(out, env, 'data', 'postgres.yaml'), 'utf8')) ?? [])[1];
+
+  test('PostgreSQL 16 → 17 is refused with what to do; dist/ stays; a minor change passes; upgradedFrom acknowledges the migration', () => {
+    expect(run(() => {}).code).toBe(0);
+    expect(deployed('prod')).toBe('16.4');
+    const refused = run((s) => (s.dataStores.postgres.version = '17.2'));
+    expect(refused.code).toBe(1);
+    expect(refused.errors[0]).toContain(
+      'dataStores.postgres.version: PostgreSQL 16.4 → 17.2 in prod changes the data format (16 → 17): the claims hold data 17.2 cannot start on. Migrate the data first (docs/runbooks.md, "PostgreSQL major upgrade"), then acknowledge it with dataStores.postgres.environments.prod.upgradedFrom: "16.4"',
+    );
+    expect(refused.errors[0]).toMatch(/3 problems/); // dev, staging and prod
+    expect(deployed('prod')).toBe('16.4');
+    expect(run((s) => (s.dataStores.postgres.version = '16.6')).code).toBe(0);
+    // Only prod migrated: dev and staging stay on 16 (a minor step back to the store's 16.4 is no format change).
+    const prodOnly = run((s) => {
+      s.dataStores.postgres.environments.prod.version = '17.2';
+      s.dataStores.postgres.environments.prod.upgradedFrom = '16.6';
+    });
+    expect(prodOnly.code).toBe(0);
+    expect(deployed('prod')).toBe('17.2');
+    expect(deployed('dev')).toBe('16.4');
+    // And back down is a change of format too.
+    expect(run((s) => (s.dataStores.postgres.environments.prod.version = '16.6')).errors[0]).toMatch(/17\.2 → 16\.6 in prod changes the data format \(17 → 16\): .*\(a downgrade\)/);
+  });
+
+  test('a first render (nothing deployed) has nothing to compare with', () => {
+    const fresh = join(mkdtempSync(join(tmpdir(), 'upgrade-')), 'dist');
+    const s: any = smallPlatform();
+    s.dataStores.postgres.version = '17.2';
+    writeFileSync(specFile, dump(s));
+    const log = console.log;
+    console.log = () => {};
+    try {
+      expect(synth({ spec: specFile, outdir: fresh, docsOut: false })).toBe(0);
+    } finally {
+      console.log = log;
+    }
+    expect(existsSync(join(fresh, 'prod'))).toBe(true);
+  });
+});
