@@ -1,2 +1,19 @@
 /** Suffix of a service's canary Deployment (and of its `app.kubernetes.io/instance`). */
 export const CANARY_SUFFIX = '-canary';
+
+/**
+ * Annotation prefixes the platform itself sets on services' objects and pods (Argo CD waves and hooks,
+ * Istio's injector and proxy, the OpenTelemetry operator, Prometheus scraping, config checksums, patch
+ * provenance): a user's `annotations`/`podAnnotations` may not use them (theirs would be overwritten,
+ * or would overwrite ours). Everything else passes through.
+ */
+export const RESERVED_ANNOTATION_PREFIXES = [
+  'argocd.argoproj.io/',
+  'sidecar.istio.io/',
+  'proxy.istio.io/',
+  'traffic.sidecar.istio.io/',
+  'instrumentation.opentelemetry.io/',
+  'prometheus.io/',
+  'checksum/',
+  'platform-gen/',
+] as const;

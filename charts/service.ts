@@ -125,7 +125,7 @@ export class ServiceChart extends PlatformChart {
 
     const trackMatch = selector(track.identity);
     const d = new k8s.KubeDeployment(this, cid, {
-      metadata: meta({ name: track.identity.instance, namespace: ns, id: track.identity, wave: WAVE.services, ...(track.labels ? { labels: track.labels } : {}) }),
+      metadata: meta({ name: track.identity.instance, namespace: ns, id: track.identity, wave: WAVE.services, ...(track.labels ? { labels: track.labels } : {}), annotations: s.annotations }),
       spec: {
         // An autoscaler owns the count: leaving replicas out stops every sync from resetting it.
         ...(track.replicas !== undefined ? { replicas: track.replicas } : {}),
@@ -140,6 +140,7 @@ export class ServiceChart extends PlatformChart {
           metadata: {
             labels: meta({ name: track.identity.instance, id: track.identity, wave: WAVE.services, ...(track.labels ? { labels: track.labels } : {}) }).labels,
             annotations: {
+              ...s.podAnnotations,
               [ANNOTATION.configChecksum]: contentHash(s.config),
               // The proxy stays through the preStop sleep (callers may pause their connections while endpoints drain) and
               // 5 s of shutdown; the app's metrics reach Prometheus merged with Envoy's on 15020 (the app port stays mTLS-only).
@@ -195,7 +196,7 @@ export class ServiceChart extends PlatformChart {
     // `http-metrics` → 15020: the pods' merged metrics, what the ServiceMonitor scrapes.
     const servicePorts = [{ name: 'http', port: s.port, targetPort: k8s.IntOrString.fromString('http'), protocol: 'TCP', appProtocol: 'http' }, mergedMetricsServicePort()];
     return new k8s.KubeService(this, 'service', {
-      metadata: this.meta(s.name),
+      metadata: { ...this.meta(s.name), annotations: { ...s.annotations, ...this.meta(s.name).annotations } },
       // Both tracks when there is a canary (the mesh splits the traffic by subset); a Service selector may change in place.
       spec: { type: 'ClusterIP', selector: servicePods(s), ports: servicePorts },
     });

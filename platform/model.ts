@@ -116,6 +116,9 @@ export interface ServiceModel {
   readonly consumes: readonly string[];
   /** ConfigMap data: the spec's env, then derived connection settings. */
   readonly config: Readonly<Record<string, string>>;
+  /** The spec's annotations for the service's Deployment(s) and Service, and for its pods. */
+  readonly annotations: Readonly<Record<string, string>>;
+  readonly podAnnotations: Readonly<Record<string, string>>;
   /** Values from Secrets the cluster holds: variables (secretKeyRef) and read-only directories (secret volumes), in spec order. */
   readonly secrets: readonly ServiceSecret[];
   readonly shutdown: { readonly preStopSeconds: number; readonly gracePeriodSeconds: number };
@@ -372,6 +375,8 @@ function resolveEnvironment(spec: PlatformSpec, envName: string, graph: Dependen
       produces: s.produces,
       consumes: s.consumes,
       config,
+      annotations: s.annotations,
+      podAnnotations: s.podAnnotations,
       secrets: s.secrets.map((x): ServiceSecret =>
         x.env !== undefined ? { secret: x.secret, env: x.env, key: x.key!, optional: x.optional } : { secret: x.secret, mount: x.mount!, ...(x.items ? { items: x.items } : {}), optional: x.optional },
       ),

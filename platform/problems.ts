@@ -156,6 +156,9 @@ export function describeIssue(root: Schema, issue: z.core.$ZodIssue): { path: Sp
       const hint = typeof issue.input === 'string' ? suggestion(issue.input, issue.values.map(String)) : '';
       return [{ path, message: `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}, got ${given}${hint}` }];
     }
+    case 'invalid_key':
+      // A map key the key schema refused: its own message, not "Invalid key in record".
+      return [{ path, message: (issue.issues ?? []).map((i: { message: string }) => i.message).join('; ') || issue.message, key: true }];
     case 'invalid_union':
       return [{ path, message: `expected ${kindInWords(schemaAt(root, path))}, got ${describeValue(issue.input)}` }];
     case 'too_small':

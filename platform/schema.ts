@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { ADDON_NAMES } from '../catalogue/addons';
 import { TIERS } from '../catalogue/resources';
 import { DATA_STORES, DEPENDABLE_STORES, STORE_CATALOGUE, type DataStoreName } from '../catalogue/stores';
-import { CANARY_SUFFIX } from '../catalogue/names';
+import { CANARY_SUFFIX, RESERVED_ANNOTATION_PREFIXES } from '../catalogue/names';
 import { suggestion } from './problems';
 import { platformEnvNames } from './config';
 
@@ -228,6 +228,16 @@ const serviceSecret = z
     if (v.env !== undefined && v.items !== undefined) push('items', 'items goes with mount; with env, name one key');
   });
 
+/** `prefix/name` or `name`, as Kubernetes admits annotation keys, outside the platform's reserved prefixes. */
+const annotationKey = z
+  .string()
+  .regex(/^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/, {
+    error: (iss) => `must be an annotation key such as example.com/team, got '${String(iss.input)}'`,
+  })
+  .refine((k) => !RESERVED_ANNOTATION_PREFIXES.some((p) => k.startsWith(p)), {
+    error: (iss) => `'${String(iss.input)}' uses a prefix the platform sets itself (${RESERVED_ANNOTATION_PREFIXES.join(', ')}): choose your own, or use patches`,
+  });
+
 const topic = z.string().regex(/^[a-zA-Z0-9._-]{1,249}$/, { message: 'must be a Kafka topic name' });
 
 const canary = z
@@ -279,6 +289,8 @@ export const service = z.strictObject({
     .default({})
     .describe('Per environment: image, replicas, autoscaling, tier, env, canary or route of this service in that environment only.'),
   env: z.record(envVarName, z.string()).default({}).describe('12-factor configuration, rendered into the service’s ConfigMap. Credentials go in `secrets`.'),
+  annotations: z.record(annotationKey, z.string()).default({}).describe("Annotations on the service's Deployment(s) and Service (not the platform's own prefixes: Argo CD, Istio, OpenTelemetry, Prometheus, checksum/)."),
+  podAnnotations: z.record(annotationKey, z.string()).default({}).describe('Annotations on the pods (same reserved prefixes).'),
   notSecret: z
     .array(envVarName)
     .default([])

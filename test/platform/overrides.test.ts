@@ -163,3 +163,28 @@ describe('service secrets', () => {
     expect(() => renderPlatform(model)).toThrow(/\[SEALED-SECRET-USED\] prod\/base\/sealed-secrets\.yaml SealedSecret\/acme-prod\/old-key: no pod in acme-prod reads Secret old-key/);
   });
 });
+
+describe('service annotations', () => {
+  test('annotations go on the Deployment and Service, podAnnotations on the pods, beside the platform own', () => {
+    const r = render(
+      spec((s) => {
+        s.services[0].annotations = { 'example.com/team': 'checkout' };
+        s.services[0].podAnnotations = { 'cluster-autoscaler.kubernetes.io/safe-to-evict': 'true' };
+      }),
+    );
+    const d: any = r.get('Deployment', 'api', { env: 'prod' });
+    expect(d.metadata.annotations).toMatchObject({ 'example.com/team': 'checkout', 'argocd.argoproj.io/sync-wave': '3' });
+    expect(r.get('Service', 'api', { env: 'prod' }).metadata.annotations).toMatchObject({ 'example.com/team': 'checkout' });
+    expect(d.spec.template.metadata.annotations).toMatchObject({ 'cluster-autoscaler.kubernetes.io/safe-to-evict': 'true', 'checksum/config': expect.any(String) });
+  });
+
+  test('the bad twin: a prefix the platform sets itself is refused, with where to go instead', () => {
+    let problems: string[] = [];
+    try {
+      render(spec((s) => (s.services[0].podAnnotations = { 'sidecar.istio.io/inject': 'false' })));
+    } catch (e) {
+      problems = (e as SpecError).problems;
+    }
+    expect(problems).toEqual([expect.stringMatching(/^services\[api\]\.podAnnotations\.sidecar\.istio\.io\/inject: 'sidecar\.istio\.io\/inject' uses a prefix the platform sets itself .*: choose your own, or use patches$/)]);
+  });
+});
