@@ -1,4 +1,4 @@
-import { meshPodAnnotations, workloadPodSpec } from '../blocks/workload';
+import { meshPodAnnotations, workloadPodSpec, type WorkloadContainer } from '../blocks/workload';
 import { k8s } from 'cdk8s-plus-28';
 import type { Construct } from 'constructs';
 import { ANNOTATION, meta, selector, servicePods, TRACK_LABEL, type Identity } from '../blocks/meta';
@@ -114,6 +114,25 @@ export class ServiceChart extends PlatformChart {
       mount: { name: `secret-${k}`, mountPath: x.mount, readOnly: true },
     }));
     const tmp = tmpVolume();
+    const ownVolumes: k8s.Volume[] = s.volumes.map((v) =>
+      v.emptyDir
+        ? { name: v.name, emptyDir: { sizeLimit: k8s.Quantity.fromString(v.emptyDir.sizeLimit), ...(v.emptyDir.medium ? { medium: v.emptyDir.medium } : {}) } }
+        : { name: v.name, configMap: { name: v.configMap!, defaultMode: 0o440 } },
+    );
+    const readOnly = (volume: string) => !!s.volumes.find((v) => v.name === volume)?.configMap;
+    const ownMounts = s.volumes.flatMap((v) => (v.path ? [{ name: v.name, mountPath: v.path, ...(v.configMap ? { readOnly: true } : {}) }] : []));
+    // Init containers and sidecars: the service's configuration and secrets, /tmp, the volumes they name.
+    const extra = (c: ServiceModel['initContainers'][number], sidecar: boolean): WorkloadContainer => ({
+      name: c.name,
+      image: c.image ?? track.image,
+      ...(c.command ? { command: [...c.command] } : {}),
+      ...(c.args ? { args: [...c.args] } : {}),
+      ...(sidecar ? { restartPolicy: 'Always' } : {}),
+      envFrom: [{ configMapRef: { name: configName } }],
+      env: [...secretEnv, ...Object.entries(c.env).map(([name, value]) => ({ name, value }))],
+      resources: c.resources,
+      volumeMounts: [tmp.mount, ...c.mounts.map((m) => ({ name: m.volume, mountPath: m.path, ...(m.readOnly || readOnly(m.volume) ? { readOnly: true } : {}) }))],
+    });
     const ports = [{ name: 'http', containerPort: s.port, protocol: 'TCP' }];
     if (s.metrics.port !== s.port) ports.push({ name: METRICS_PORT_NAME, containerPort: s.metrics.port, protocol: 'TCP' });
     const probe = (path: string, periodSeconds: number, failureThreshold: number) => ({
@@ -144,7 +163,8 @@ export class ServiceChart extends PlatformChart {
               [ANNOTATION.configChecksum]: contentHash(s.config),
               // The proxy stays through the preStop sleep (callers may pause their connections while endpoints drain) and
               // 5 s of shutdown; the app's metrics reach Prometheus merged with Envoy's on 15020 (the app port stays mTLS-only).
-              ...meshPodAnnotations({ defaultContainer: s.name, proxy: s.shutdown.preStopSeconds + 5, metrics: s.metrics }),
+              // With init containers or sidecars the proxy starts first (a native sidecar), so they reach what the service may.
+              ...meshPodAnnotations({ defaultContainer: s.name, proxy: s.shutdown.preStopSeconds + 5, metrics: s.metrics, nativeSidecar: s.initContainers.length + s.sidecars.length > 0 }),
               ...instrumentationAnnotations(env, s),
             },
           },
@@ -153,6 +173,7 @@ export class ServiceChart extends PlatformChart {
             serviceAccount: s.name,
             terminationGracePeriodSeconds: s.shutdown.gracePeriodSeconds,
             placement: zoneSpread(env, trackMatch),
+            initContainers: [...s.sidecars.map((c) => extra(c, true)), ...s.initContainers.map((c) => extra(c, false))],
             containers: [
               {
                 name: s.name,
@@ -167,10 +188,10 @@ export class ServiceChart extends PlatformChart {
                 startupProbe: probe(s.health.startup, 2, 30),
                 readinessProbe: probe(s.health.readiness, 5, 3),
                 livenessProbe: probe(s.health.liveness, 10, 3),
-                volumeMounts: [tmp.mount, ...secretFiles.map((f) => f.mount)],
+                volumeMounts: [tmp.mount, ...secretFiles.map((f) => f.mount), ...ownMounts],
               },
             ],
-            volumes: [tmp.volume, ...secretFiles.map((f) => f.volume)],
+            volumes: [tmp.volume, ...secretFiles.map((f) => f.volume), ...ownVolumes],
           }),
         },
       },

@@ -116,6 +116,11 @@ export interface ServiceModel {
   readonly consumes: readonly string[];
   /** ConfigMap data: the spec's env, then derived connection settings. */
   readonly config: Readonly<Record<string, string>>;
+  /** Containers run before the service's (in order), and native sidecars beside it; image resolved, resources from their tier. */
+  readonly initContainers: readonly ExtraContainerModel[];
+  readonly sidecars: readonly ExtraContainerModel[];
+  /** Volumes besides /tmp and the secrets (`path`: where the service's own container mounts it). */
+  readonly volumes: readonly ServiceVolumeModel[];
   /** The spec's annotations for the service's Deployment(s) and Service, and for its pods. */
   readonly annotations: Readonly<Record<string, string>>;
   readonly podAnnotations: Readonly<Record<string, string>>;
@@ -131,6 +136,24 @@ export interface ServiceModel {
    * the mesh traffic. The stable track keeps everything above.
    */
   readonly canary?: CanaryModel;
+}
+
+export interface ExtraContainerModel {
+  readonly name: string;
+  /** @default the image of the track the pod runs (the service's, or its canary's) */
+  readonly image?: string;
+  readonly command?: readonly string[];
+  readonly args?: readonly string[];
+  readonly env: Readonly<Record<string, string>>;
+  readonly resources: ResourcePreset;
+  readonly mounts: readonly { readonly volume: string; readonly path: string; readonly readOnly: boolean }[];
+}
+
+export interface ServiceVolumeModel {
+  readonly name: string;
+  readonly path?: string;
+  readonly emptyDir?: { readonly sizeLimit: string; readonly medium?: 'Memory' };
+  readonly configMap?: string;
 }
 
 export type ServiceSecret =
@@ -285,6 +308,19 @@ export function scalingOf(env: EnvironmentSpec, s: ServiceSpec, o: ServiceOverri
   return { replicas: fixed };
 }
 
+/** An init container or sidecar of a service: its tier (or the environment's forced one). */
+function extraContainer(c: ServiceSpec['initContainers'][number], forcedTier: Tier | undefined): ExtraContainerModel {
+  return {
+    name: c.name,
+    ...(c.image ? { image: c.image } : {}),
+    ...(c.command ? { command: c.command } : {}),
+    ...(c.args ? { args: c.args } : {}),
+    env: c.env,
+    resources: TIER_RESOURCES[forcedTier ?? c.tier],
+    mounts: c.mounts,
+  };
+}
+
 const isStore = (d: string): d is DataStoreName => (DEPENDABLE_STORES as readonly string[]).includes(d);
 
 /** What a platform is rendered from besides its spec: files kept next to it. */
@@ -375,6 +411,9 @@ function resolveEnvironment(spec: PlatformSpec, envName: string, graph: Dependen
       produces: s.produces,
       consumes: s.consumes,
       config,
+      initContainers: s.initContainers.map((c) => extraContainer(c, env.resourceTier)),
+      sidecars: s.sidecars.map((c) => extraContainer(c, env.resourceTier)),
+      volumes: s.volumes,
       annotations: s.annotations,
       podAnnotations: s.podAnnotations,
       secrets: s.secrets.map((x): ServiceSecret =>

@@ -228,6 +228,41 @@ const serviceSecret = z
     if (v.env !== undefined && v.items !== undefined) push('items', 'items goes with mount; with env, name one key');
   });
 
+const absPath = z.string().regex(/^\/[A-Za-z0-9._/-]*[A-Za-z0-9._-]$/, { error: (iss) => `must be an absolute directory such as /var/cache/app, got '${String(iss.input)}'` });
+
+/** A volume of the service's pods besides /tmp and its secrets: scratch space or a ConfigMap the cluster holds. */
+const serviceVolume = z
+  .strictObject({
+    name: dnsName('volume name'),
+    path: absPath.optional().describe("Where the service's own container mounts it; @default not mounted there (only by the containers that list it in mounts)"),
+    emptyDir: z
+      .strictObject({ sizeLimit: quantity('sizeLimit'), medium: z.enum(['Memory']).optional().describe('Memory: a tmpfs, counted against the container memory limits.') })
+      .optional()
+      .describe('Scratch space that lives as long as the pod.'),
+    configMap: dnsName('ConfigMap name').optional().describe('A ConfigMap in the service namespace (e.g. from extraManifests), mounted read-only.'),
+  })
+  .check((ctx) => {
+    if ((ctx.value.emptyDir === undefined) === (ctx.value.configMap === undefined)) ctx.issues.push({ code: 'custom', input: ctx.value, path: ['emptyDir'], message: 'give either emptyDir or configMap' });
+  });
+
+/**
+ * A container the service's pods run besides the service's own: an init container (runs to completion
+ * before it, after the mesh proxy) or a sidecar (a native sidecar: started before it, stopped after it).
+ * It gets the service's ConfigMap, secrets and security context; its resources come from its tier.
+ */
+const extraContainer = z.strictObject({
+  name: dnsName('container name'),
+  image: image.optional().describe("@default the service's image"),
+  command: z.array(z.string()).min(1).optional().describe("@default the image's entrypoint"),
+  args: z.array(z.string()).optional(),
+  env: z.record(envVarName, z.string()).default({}).describe("Variables besides the service's ConfigMap and secrets (which it also gets)."),
+  tier: tier.default('small'),
+  mounts: z
+    .array(z.strictObject({ volume: z.string().min(1).describe('A name from volumes, or tmp.'), path: absPath, readOnly: z.boolean().default(false) }))
+    .default([])
+    .describe("Volumes of the pod it mounts (its root filesystem is read-only; /tmp is always there)."),
+});
+
 /** `prefix/name` or `name`, as Kubernetes admits annotation keys, outside the platform's reserved prefixes. */
 const annotationKey = z
   .string()
@@ -291,6 +326,9 @@ export const service = z.strictObject({
   env: z.record(envVarName, z.string()).default({}).describe('12-factor configuration, rendered into the service’s ConfigMap. Credentials go in `secrets`.'),
   annotations: z.record(annotationKey, z.string()).default({}).describe("Annotations on the service's Deployment(s) and Service (not the platform's own prefixes: Argo CD, Istio, OpenTelemetry, Prometheus, checksum/)."),
   podAnnotations: z.record(annotationKey, z.string()).default({}).describe('Annotations on the pods (same reserved prefixes).'),
+  initContainers: z.array(extraContainer).default([]).describe("Containers run to completion, in order, before the service's (e.g. a schema migration); the mesh proxy runs before them, so they reach what the service may reach."),
+  sidecars: z.array(extraContainer).default([]).describe("Containers that run beside the service's for the pod's life (native sidecars: started before it, stopped after it)."),
+  volumes: z.array(serviceVolume).default([]).describe('Volumes besides /tmp and the secrets: emptyDir scratch space or ConfigMaps.'),
   notSecret: z
     .array(envVarName)
     .default([])
@@ -635,14 +673,43 @@ export function crossCheck(raw: PlatformSpec, push: (path: (string | number)[], 
           }
         }
       }
-      const mounts = new Map<string, number>([['/tmp', -1]]);
-      arr(s.secrets).forEach((sec: unknown, k: number) => {
-        const m = obj(sec).mount;
+      const extras = [...arr(s.sidecars).map((c: unknown, k: number) => ['sidecars', k, obj(c)] as const), ...arr(s.initContainers).map((c: unknown, k: number) => ['initContainers', k, obj(c)] as const)];
+      const containerNames = new Set<string>([s.name]);
+      const volumeNames = new Set<string>(['tmp']);
+      arr(s.volumes).forEach((v: unknown, k: number) => {
+        const n = obj(v).name;
+        if (typeof n !== 'string') return;
+        if (volumeNames.has(n) || /^secret-\d+$/.test(n)) push(['services', i, 'volumes', k, 'name'], `volume name '${n}' is taken (tmp and secret-<n> are the platform's)`);
+        volumeNames.add(n);
+      });
+      for (const [list, k, c] of extras) {
+        if (typeof c.name === 'string') {
+          if (containerNames.has(c.name)) push(['services', i, list, k, 'name'], `container name '${c.name}' is taken in this pod`);
+          containerNames.add(c.name);
+        }
+        arr(c.mounts).forEach((m: unknown, j: number) => {
+          const v = obj(m).volume;
+          if (typeof v === 'string' && !volumeNames.has(v)) push(['services', i, list, k, 'mounts', j, 'volume'], `'${v}' is not a volume of this service${suggestion(v, [...volumeNames])} (volumes: ${[...volumeNames].join(', ')})`);
+        });
+        for (const [key, value] of Object.entries(obj(c.env))) {
+          const at = ['services', i, list, k, 'env', key];
+          if (taken.has(key)) push(at, `${key} is set by the platform for this service: rename the variable`);
+          else if (!notSecret.has(key) && typeof value === 'string') {
+            const why = credentialLiteral(key, value);
+            if (why) push(at, `${why}: a credential does not belong in the spec; read it from a Secret with the service's secrets (every container of the pod gets them), or add ${key} to notSecret`);
+          }
+        }
+      }
+      // Directories of the service's own container: /tmp, secret mounts, volume paths, each once.
+      const mounts = new Map<string, string>([['/tmp', 'the writable /tmp every service gets']]);
+      const mountAt = (m: unknown, at: (string | number)[], what: string) => {
         if (typeof m !== 'string') return;
         const other = mounts.get(m);
-        if (other !== undefined) push(['services', i, 'secrets', k, 'mount'], `${m} is already mounted ${other < 0 ? '(the writable /tmp every service gets)' : `by secrets[${other}]`}`);
-        mounts.set(m, k);
-      });
+        if (other !== undefined) push(at, `${m} is already mounted (${other})`);
+        else mounts.set(m, what);
+      };
+      arr(s.secrets).forEach((sec: unknown, k: number) => mountAt(obj(sec).mount, ['services', i, 'secrets', k, 'mount'], `secrets[${k}]`));
+      arr(s.volumes).forEach((v: unknown, k: number) => mountAt(obj(v).path, ['services', i, 'volumes', k, 'path'], `volumes[${k}]`));
     }
     if ((s.produces.length > 0 || s.consumes.length > 0) && !s.dependsOn.includes('kafka')) {
       push(['services', i, 'dependsOn'], `produces/consumes Kafka topics, so dependsOn must include 'kafka'`);

@@ -188,3 +188,64 @@ describe('service annotations', () => {
     expect(problems).toEqual([expect.stringMatching(/^services\[api\]\.podAnnotations\.sidecar\.istio\.io\/inject: 'sidecar\.istio\.io\/inject' uses a prefix the platform sets itself .*: choose your own, or use patches$/)]);
   });
 });
+
+describe('init containers, sidecars and volumes', () => {
+  const withExtras = (s: any) => {
+    s.services[0].volumes = [{ name: 'cache', path: '/var/cache/api', emptyDir: { sizeLimit: '1Gi' } }, { name: 'rules', configMap: 'api-rules' }];
+    s.services[0].initContainers = [{ name: 'migrate', command: ['/app/migrate', 'up'], env: { MIGRATIONS_DIR: '/migrations' } }];
+    s.services[0].sidecars = [{ name: 'rules-sync', image: 'registry.test/acme/rules-sync:0.4.0', tier: 'small', mounts: [{ volume: 'rules', path: '/rules' }, { volume: 'cache', path: '/cache' }] }];
+    s.services[0].canary = { image: 'registry.test/acme/api:1.1.0', weight: 10 };
+  };
+
+  test("rendered with the service's configuration, secrets and security; sidecars native and first; the proxy native; the quota counts them", () => {
+    const base = render(smallPlatform());
+    const r = render(spec(withExtras));
+    const pod = (name: string) => (r.get('Deployment', name, { env: 'prod' }).spec as any).template;
+    const init = pod('api').spec.initContainers;
+    expect(init.map((c: any) => [c.name, c.restartPolicy ?? null, c.image])).toEqual([
+      ['rules-sync', 'Always', 'registry.test/acme/rules-sync:0.4.0'],
+      ['migrate', null, 'registry.test/acme/api:1.0.0'],
+    ]);
+    // The canary's migration runs the canary's image.
+    expect(pod('api-canary').spec.initContainers[1].image).toBe('registry.test/acme/api:1.1.0');
+    const migrate = init[1];
+    expect(migrate.envFrom).toEqual([{ configMapRef: { name: 'api-config' } }]);
+    expect(migrate.env).toContainEqual({ name: 'POSTGRES_PASSWORD', valueFrom: { secretKeyRef: { name: 'postgres-app-credentials', key: 'password' } } });
+    expect(migrate.env).toContainEqual({ name: 'MIGRATIONS_DIR', value: '/migrations' });
+    expect(migrate.securityContext).toMatchObject({ runAsNonRoot: true, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true });
+    expect(init[0].volumeMounts).toEqual([{ name: 'tmp', mountPath: '/tmp' }, { name: 'rules', mountPath: '/rules', readOnly: true }, { name: 'cache', mountPath: '/cache' }]);
+    expect(pod('api').spec.containers[0].volumeMounts).toContainEqual({ name: 'cache', mountPath: '/var/cache/api' });
+    expect(pod('api').spec.volumes).toContainEqual({ name: 'rules', configMap: { name: 'api-rules', defaultMode: 0o440 } });
+    expect(pod('api').metadata.annotations['sidecar.istio.io/nativeSidecar']).toBe('true');
+    expect(pod('worker').metadata.annotations['sidecar.istio.io/nativeSidecar']).toBeUndefined();
+    const cpu = (x: typeof r) => (x.find('ResourceQuota', { env: 'prod', namespace: 'acme-prod' })[0]!.spec as any).hard['requests.cpu'];
+    expect(cpu(r)).not.toBe(cpu(base));
+    expect(checkPolicies(r.charts)).toEqual([]);
+  });
+
+  test('the bad twins: a mount of a volume that does not exist, a container name taken, a mount path used twice, a platform variable', () => {
+    let problems: string[] = [];
+    try {
+      render(
+        spec((s) => {
+          withExtras(s);
+          s.services[0].sidecars[0].mounts[0].volume = 'rulez';
+          s.services[0].initContainers.push({ name: 'api' });
+          s.services[0].volumes[0].path = '/tmp';
+          s.services[0].initContainers[0].env.PORT = '1';
+        }),
+      );
+    } catch (e) {
+      problems = (e as SpecError).problems;
+    }
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        "services[api].sidecars[rules-sync].mounts[0].volume: 'rulez' is not a volume of this service; did you mean 'rules'? (volumes: tmp, cache, rules)",
+        "services[api].initContainers[api].name: container name 'api' is taken in this pod",
+        'services[api].volumes[cache].path: /tmp is already mounted (the writable /tmp every service gets)',
+        'services[api].initContainers[migrate].env.PORT: PORT is set by the platform for this service: rename the variable',
+      ]),
+    );
+    expect(problems).toHaveLength(4);
+  });
+});
