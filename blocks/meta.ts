@@ -69,6 +69,15 @@ export function servicePods(s: { readonly name: string; readonly canary?: object
   return s.canary ? { [LABEL.name]: s.name } : selector({ name: s.name, instance: s.name });
 }
 
+/**
+ * Every set of pods that runs as the service and calls what it calls: its tracks (`servicePods`) and
+ * each of its CronJobs' pods (by their instance, so the Service, autoscaler and budget never select them).
+ * What callees' NetworkPolicies admit.
+ */
+export function callerPods(s: { readonly name: string; readonly canary?: object; readonly cronJobs?: readonly { readonly name: string }[] }): Record<string, string>[] {
+  return [servicePods(s), ...(s.cronJobs ?? []).map((c) => selector({ name: s.name, instance: c.name }))];
+}
+
 /** Pod label of a canary track (`canary`); never in a selector. Stable pods do not carry it, so adding a canary does not restart them. */
 export const TRACK_LABEL = 'platform.example.com/track';
 

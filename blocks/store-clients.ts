@@ -1,6 +1,6 @@
 import { STORE_CATALOGUE } from '../catalogue/stores';
 import type { EnvironmentModel, StoreModel } from '../platform/model';
-import { LABEL, servicePods } from './meta';
+import { callerPods, LABEL } from './meta';
 import { KEDA_OPERATOR_POD_LABELS } from './network';
 
 /**
@@ -37,12 +37,15 @@ export function dependentClients(env: EnvironmentModel, store: StoreModel): Stor
       return { namespace: env.dataNamespace, pods: { [LABEL.name]: ep.appName }, serviceAccount: { namespace: env.dataNamespace, name: ep.serviceAccount }, ports };
     });
   }
-  return store.clients.map((c) => ({
-    namespace: env.namespace,
-    pods: servicePods(env.serviceIndex.get(c) ?? { name: c }),
-    serviceAccount: { namespace: env.namespace, name: c },
-    ports,
-  }));
+  // Each set of pods that runs as a client service (its tracks, its CronJobs), all with its account.
+  return store.clients.flatMap((c) =>
+    callerPods(env.serviceIndex.get(c) ?? { name: c }).map((pods) => ({
+      namespace: env.namespace,
+      pods,
+      serviceAccount: { namespace: env.namespace, name: c },
+      ports,
+    })),
+  );
 }
 
 /** A Job of the store's own (provisioning, topics, backups): its pods by name, running as the store's account. */

@@ -1,7 +1,7 @@
 import { meshPodAnnotations, workloadPodSpec, type WorkloadContainer } from '../blocks/workload';
 import { k8s } from 'cdk8s-plus-28';
 import type { Construct } from 'constructs';
-import { ANNOTATION, meta, selector, servicePods, TRACK_LABEL, type Identity } from '../blocks/meta';
+import { ANNOTATION, callerPods, meta, selector, servicePods, TRACK_LABEL, type Identity } from '../blocks/meta';
 import { MAX_SURGE_PERCENT } from '../catalogue/resources';
 import { WAVE } from '../blocks/waves';
 import { tmpVolume } from '../blocks/security';
@@ -54,6 +54,8 @@ export class ServiceChart extends PlatformChart {
   readonly disruptionBudget?: k8s.KubePodDisruptionBudget;
   /** The NetworkPolicy admitting exactly the declared callers and dependencies. */
   readonly networkPolicy: k8s.KubeNetworkPolicy;
+  /** Its scheduled tasks (`cronJobs`), in spec order. */
+  readonly cronJobs: readonly k8s.KubeCronJob[];
 
   constructor(scope: Construct, id: string, props: ServiceProps) {
     const { env, service: s } = props;
@@ -81,6 +83,7 @@ export class ServiceChart extends PlatformChart {
     if (s.scaler === 'hpa' && s.autoscaling) this.autoscaler = this.addAutoscaler(s.autoscaling);
     if (s.replicas > 1) this.disruptionBudget = this.addDisruptionBudget('disruption-budget', this.identity);
     this.networkPolicy = this.addNetworkPolicy();
+    this.cronJobs = s.cronJobs.map((c) => this.addCronJob(c));
   }
 
   private readonly env: EnvironmentModel;
@@ -96,23 +99,7 @@ export class ServiceChart extends PlatformChart {
     const { env, spec: s } = this;
     const ns = s.namespace;
     const configName = `${s.name}-config`;
-    const secretEnv: k8s.EnvVar[] = s.dependsOn.stores.flatMap((store) =>
-      Object.entries(STORE_CLIENT_SECRETS[store] ?? {}).map(([envName, ref]) => ({
-        name: envName,
-        valueFrom: { secretKeyRef: { name: ref.name, key: ref.key } },
-      })),
-    );
-    for (const x of s.secrets) {
-      if ('env' in x) secretEnv.push({ name: x.env, valueFrom: { secretKeyRef: { name: x.secret, key: x.key, ...(x.optional ? { optional: true } : {}) } } });
-    }
-    // Secret files: read-only, readable by the pod's group (fsGroup) only.
-    const secretFiles = s.secrets.flatMap((x) => ('mount' in x ? [x] : [])).map((x, k) => ({
-      volume: {
-        name: `secret-${k}`,
-        secret: { secretName: x.secret, defaultMode: 0o440, ...(x.items ? { items: x.items.map((key) => ({ key, path: key })) } : {}), ...(x.optional ? { optional: true } : {}) },
-      },
-      mount: { name: `secret-${k}`, mountPath: x.mount, readOnly: true },
-    }));
+    const { env: podEnv, secretEnv, volumes: secretVolumes, mounts: secretMounts } = this.podInputs();
     const tmp = tmpVolume();
     const ownVolumes: k8s.Volume[] = s.volumes.map((v) =>
       v.emptyDir
@@ -180,18 +167,15 @@ export class ServiceChart extends PlatformChart {
                 image: track.image,
                 ports,
                 envFrom: [{ configMapRef: { name: configName } }],
-                env: [
-                  ...Object.entries(POD_FIELD_ENV).map(([name, fieldPath]) => ({ name, valueFrom: { fieldRef: { fieldPath } } })),
-                  ...secretEnv,
-                ],
+                env: podEnv,
                 resources: s.resources,
                 startupProbe: probe(s.health.startup, 2, 30),
                 readinessProbe: probe(s.health.readiness, 5, 3),
                 livenessProbe: probe(s.health.liveness, 10, 3),
-                volumeMounts: [tmp.mount, ...secretFiles.map((f) => f.mount), ...ownMounts],
+                volumeMounts: [tmp.mount, ...secretMounts, ...ownMounts],
               },
             ],
-            volumes: [tmp.volume, ...secretFiles.map((f) => f.volume), ...ownVolumes],
+            volumes: [tmp.volume, ...secretVolumes, ...ownVolumes],
           }),
         },
       },
@@ -251,17 +235,9 @@ export class ServiceChart extends PlatformChart {
     const { env, spec: s } = this;
     const ns = s.namespace;
     const callers = s.callers.map((caller) => ({
-      from: [podsIn(ns, servicePods(env.serviceIndex.get(caller) ?? { name: caller }))],
+      from: callerPods(env.serviceIndex.get(caller) ?? { name: caller }).map((pods) => podsIn(ns, pods)),
       ports: tcp(s.port),
     }));
-    const depServices = s.dependsOn.services.map((dep) => {
-      const target = env.serviceIndex.get(dep)!;
-      return { to: [podsIn(ns, servicePods(target))], ports: tcp(target.port) };
-    });
-    const depStores = s.dependsOn.stores.map((store) => {
-      const ep = STORE_ENDPOINTS[store];
-      return { to: [podsIn(env.dataNamespace, { 'app.kubernetes.io/name': ep.appName })], ports: tcp(...ep.clientPorts.map((p) => p.port)) };
-    });
     return new k8s.KubeNetworkPolicy(this, 'network-policy', {
       metadata: this.meta(s.name, WAVE.foundation),
       spec: {
@@ -272,16 +248,114 @@ export class ServiceChart extends PlatformChart {
           ...(s.route ? [{ from: [gatewayPeer(env)], ports: tcp(s.port) }] : []),
           prometheusIngressRule(env),
         ],
-        egress: [
-          ...depServices,
-          ...depStores,
-          ...(s.egress.length ? [externalEgress([...new Set(s.egress.map((e) => e.port))].sort((a, b) => a - b))] : []),
-          dnsEgress(),
-          telemetryEgress(env),
-          meshControlPlaneEgress(env),
-        ],
+        egress: this.egressRules(),
       },
     });
+  }
+
+  /**
+   * What every container running as the service gets besides its ConfigMap: the pod's own fields, the
+   * stores' credentials and the service's secrets as variables (`env`; `secretEnv` without the pod
+   * fields), and its secret files (read-only, readable by the pod's group only).
+   */
+  private podInputs(): { env: k8s.EnvVar[]; secretEnv: k8s.EnvVar[]; volumes: k8s.Volume[]; mounts: k8s.VolumeMount[] } {
+    const s = this.spec;
+    const secretEnv: k8s.EnvVar[] = [
+      ...s.dependsOn.stores.flatMap((store) =>
+        Object.entries(STORE_CLIENT_SECRETS[store] ?? {}).map(([envName, ref]) => ({ name: envName, valueFrom: { secretKeyRef: { name: ref.name, key: ref.key } } })),
+      ),
+      ...s.secrets.flatMap((x) => ('env' in x ? [{ name: x.env, valueFrom: { secretKeyRef: { name: x.secret, key: x.key, ...(x.optional ? { optional: true } : {}) } } }] : [])),
+    ];
+    const files = s.secrets.flatMap((x) => ('mount' in x ? [x] : []));
+    return {
+      env: [...Object.entries(POD_FIELD_ENV).map(([name, fieldPath]) => ({ name, valueFrom: { fieldRef: { fieldPath } } })), ...secretEnv],
+      secretEnv,
+      volumes: files.map((x, k) => ({
+        name: `secret-${k}`,
+        secret: { secretName: x.secret, defaultMode: 0o440, ...(x.items ? { items: x.items.map((key) => ({ key, path: key })) } : {}), ...(x.optional ? { optional: true } : {}) },
+      })),
+      mounts: files.map((x, k) => ({ name: `secret-${k}`, mountPath: x.mount, readOnly: true })),
+    };
+  }
+
+  /** Where the service's pods (and its CronJobs') may connect: what it depends on, its external hosts, DNS, telemetry, istiod. */
+  private egressRules(): k8s.NetworkPolicyEgressRule[] {
+    const { env, spec: s } = this;
+    const depServices = s.dependsOn.services.map((dep) => {
+      const target = env.serviceIndex.get(dep)!;
+      return { to: [podsIn(s.namespace, servicePods(target))], ports: tcp(target.port) };
+    });
+    const depStores = s.dependsOn.stores.map((store) => {
+      const ep = STORE_ENDPOINTS[store];
+      return { to: [podsIn(env.dataNamespace, { 'app.kubernetes.io/name': ep.appName })], ports: tcp(...ep.clientPorts.map((p) => p.port)) };
+    });
+    return [
+      ...depServices,
+      ...depStores,
+      ...(s.egress.length ? [externalEgress([...new Set(s.egress.map((e) => e.port))].sort((a, b) => a - b))] : []),
+      dnsEgress(),
+      telemetryEgress(env),
+      meshControlPlaneEgress(env),
+    ];
+  }
+
+  /**
+   * A scheduled task as the service: its account, configuration, secrets and security context; one run
+   * at a time, no retry within a run; the proxy a native sidecar (stopped when the task exits, so the
+   * Job completes). Its pods are the service's by name and the task's by instance: the Service, the
+   * autoscaler and the budget never select them. Its own NetworkPolicy: the service's egress, no ingress.
+   */
+  private addCronJob(c: ServiceModel['cronJobs'][number]): k8s.KubeCronJob {
+    const { env, spec: s } = this;
+    const id: Identity = { name: s.name, instance: c.name, component: 'cronjob', partOf: env.platform, version: c.version };
+    const { env: containerEnv, volumes, mounts } = this.podInputs();
+    const tmp = tmpVolume();
+    const cron = new k8s.KubeCronJob(this, `cron-job-${c.job}`, {
+      metadata: meta({ name: c.name, namespace: s.namespace, id, wave: WAVE.services }),
+      spec: {
+        schedule: c.schedule,
+        timeZone: c.timeZone,
+        concurrencyPolicy: 'Forbid',
+        startingDeadlineSeconds: 600,
+        successfulJobsHistoryLimit: 3,
+        failedJobsHistoryLimit: 3,
+        jobTemplate: {
+          metadata: { labels: meta({ name: c.name, id, wave: WAVE.services }).labels },
+          spec: {
+            backoffLimit: 0,
+            activeDeadlineSeconds: c.activeDeadlineSeconds,
+            template: {
+              metadata: {
+                labels: meta({ name: c.name, id, wave: WAVE.services }).labels,
+                annotations: { ...s.podAnnotations, ...meshPodAnnotations({ defaultContainer: c.job, proxy: 'hold', nativeSidecar: true }), ...instrumentationAnnotations(env, s) },
+              },
+              spec: workloadPodSpec({
+                restartPolicy: 'Never',
+                serviceAccount: s.name,
+                containers: [
+                  {
+                    name: c.job,
+                    image: c.image,
+                    command: [...c.command],
+                    ...(c.args ? { args: [...c.args] } : {}),
+                    envFrom: [{ configMapRef: { name: `${s.name}-config` } }],
+                    env: containerEnv,
+                    resources: c.resources,
+                    volumeMounts: [tmp.mount, ...mounts],
+                  },
+                ],
+                volumes: [tmp.volume, ...volumes],
+              }),
+            },
+          },
+        },
+      },
+    });
+    new k8s.KubeNetworkPolicy(this, `cron-job-${c.job}-network-policy`, {
+      metadata: meta({ name: c.name, namespace: s.namespace, id, wave: WAVE.foundation }),
+      spec: { podSelector: { matchLabels: selector(id) }, policyTypes: ['Ingress', 'Egress'], ingress: [], egress: this.egressRules() },
+    });
+    return cron;
   }
 }
 

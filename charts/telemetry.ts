@@ -31,7 +31,7 @@ import {
   INSTRUMENTATION_NAME,
   tracingProviderName,
 } from '../blocks/instrumentation';
-import { servicePods } from '../blocks/meta';
+import { callerPods } from '../blocks/meta';
 import type { ResourcePreset } from '../catalogue/resources';
 import type { EnvironmentModel } from '../platform/model';
 import { PlatformChart } from './platform-chart';
@@ -215,7 +215,7 @@ export class TelemetryChart extends PlatformChart {
     });
 
     const collectorPods = { ...t.podLabels };
-    const senders = env.services.map((s) => podsIn(env.namespace, servicePods(s)));
+    const senders = env.services.flatMap((s) => callerPods(s).map((pods) => podsIn(env.namespace, pods)));
     const j = env.addons.jaeger;
     new k8s.KubeNetworkPolicy(this, 'network-policy', {
       metadata: meta({ name: t.service, namespace: ns, id: idOf(t.service, 'opentelemetry-collector'), wave: WAVE.foundation }),

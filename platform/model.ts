@@ -119,6 +119,8 @@ export interface ServiceModel {
   /** Containers run before the service's (in order), and native sidecars beside it; image resolved, resources from their tier. */
   readonly initContainers: readonly ExtraContainerModel[];
   readonly sidecars: readonly ExtraContainerModel[];
+  /** Scheduled tasks: CronJobs `<service>-<job>` in this environment's image of the service. */
+  readonly cronJobs: readonly ServiceCronJobModel[];
   /** Volumes besides /tmp and the secrets (`path`: where the service's own container mounts it). */
   readonly volumes: readonly ServiceVolumeModel[];
   /** The spec's annotations for the service's Deployment(s) and Service, and for its pods. */
@@ -147,6 +149,22 @@ export interface ExtraContainerModel {
   readonly env: Readonly<Record<string, string>>;
   readonly resources: ResourcePreset;
   readonly mounts: readonly { readonly volume: string; readonly path: string; readonly readOnly: boolean }[];
+}
+
+export interface ServiceCronJobModel {
+  /** `<service>-<job>`: the CronJob's name and its pods' `app.kubernetes.io/instance`. */
+  readonly name: string;
+  /** The job's own name in the spec. */
+  readonly job: string;
+  readonly schedule: string;
+  readonly timeZone: string;
+  readonly image: string;
+  /** Tag (or digest) of `image`, for `app.kubernetes.io/version`. */
+  readonly version: string;
+  readonly command: readonly string[];
+  readonly args?: readonly string[];
+  readonly resources: ResourcePreset;
+  readonly activeDeadlineSeconds: number;
 }
 
 export interface ServiceVolumeModel {
@@ -414,6 +432,18 @@ function resolveEnvironment(spec: PlatformSpec, envName: string, graph: Dependen
       initContainers: s.initContainers.map((c) => extraContainer(c, env.resourceTier)),
       sidecars: s.sidecars.map((c) => extraContainer(c, env.resourceTier)),
       volumes: s.volumes,
+      cronJobs: s.cronJobs.map((c) => ({
+        name: `${s.name}-${c.name}`,
+        job: c.name,
+        schedule: c.schedule,
+        timeZone: c.timeZone,
+        image: c.image ?? image,
+        version: imageVersion(c.image ?? image),
+        command: c.command,
+        ...(c.args ? { args: c.args } : {}),
+        resources: TIER_RESOURCES[env.resourceTier ?? c.tier],
+        activeDeadlineSeconds: c.activeDeadlineSeconds,
+      })),
       annotations: s.annotations,
       podAnnotations: s.podAnnotations,
       secrets: s.secrets.map((x): ServiceSecret =>
@@ -430,11 +460,12 @@ function resolveEnvironment(spec: PlatformSpec, envName: string, graph: Dependen
 
   // PostgreSQL connection budget (catalogue/stores.ts): every client pod that can run at once, at its fixed pool, must fit.
   const pgClients = services.filter((s) => s.dependsOn.stores.includes('postgres'));
-  const pgPods = pgClients.reduce((n, s) => n + withSurge(s.maxReplicas) + (s.canary ? withSurge(s.canary.replicas) : 0), 0);
+  // Scheduled tasks run one pod at a time each (concurrencyPolicy Forbid).
+  const pgPods = pgClients.reduce((n, s) => n + withSurge(s.maxReplicas) + (s.canary ? withSurge(s.canary.replicas) : 0) + s.cronJobs.length, 0);
   const pgAvailable = POSTGRES_MAX_CONNECTIONS - POSTGRES_RESERVED_CONNECTIONS;
   if (pgPods * POSTGRES_POOL_PER_POD > pgAvailable) {
     throw new SpecError('platform spec', [
-      `environments.${envName}: the PostgreSQL clients (${pgClients.map((s) => s.name).join(', ')}) can run ${pgPods} pods at once (max replicas plus rolling-update surge, canaries included); ` +
+      `environments.${envName}: the PostgreSQL clients (${pgClients.map((s) => s.name).join(', ')}) can run ${pgPods} pods at once (max replicas plus rolling-update surge, canaries and scheduled tasks included); ` +
         `at ${POSTGRES_POOL_PER_POD} connections each that is ${pgPods * POSTGRES_POOL_PER_POD}, more than the ${pgAvailable} PostgreSQL has for them (max_connections ${POSTGRES_MAX_CONNECTIONS} minus ${POSTGRES_RESERVED_CONNECTIONS} reserved): lower their maxReplicas (environments.${envName}.autoscaling.maxReplicas or replicas)`,
     ]);
   }

@@ -263,6 +263,27 @@ const extraContainer = z.strictObject({
     .describe("Volumes of the pod it mounts (its root filesystem is read-only; /tmp is always there)."),
 });
 
+/** Five cron fields (minute hour day-of-month month day-of-week), or a macro such as @daily. */
+const cronSchedule = z.string().regex(/^(@(yearly|annually|monthly|weekly|daily|midnight|hourly)|([0-9*,/?LW#-]+|[A-Za-z]{3}(-[A-Za-z]{3})?)( ([0-9*,/?LW#-]+|[A-Za-z]{3}(-[A-Za-z]{3})?)){4})$/, {
+  error: (iss) => `must be a cron schedule of five fields such as "30 2 * * *" (02:30 every day) or @hourly, got '${String(iss.input)}'`,
+});
+
+/**
+ * A scheduled task of the service: a CronJob `<service>-<name>` running a command in the service's
+ * image, with its account (its mesh identity: it reaches what the service may reach), configuration,
+ * secrets and security context. One run at a time; a failed run is not retried within that run.
+ */
+const serviceCronJob = z.strictObject({
+  name: dnsName('CronJob name'),
+  schedule: cronSchedule,
+  timeZone: z.string().regex(/^[A-Za-z]+(\/[A-Za-z0-9_+-]+)*$/, { message: 'must be an IANA time zone such as Europe/Berlin' }).default('Etc/UTC'),
+  command: z.array(z.string()).min(1).describe('What runs (in the service image unless image is given).'),
+  args: z.array(z.string()).optional(),
+  image: image.optional().describe("@default the service's image in that environment"),
+  tier: tier.default('small'),
+  activeDeadlineSeconds: z.number().int().min(60).max(86400).default(3600).describe('A run that takes longer is failed.'),
+});
+
 /** `prefix/name` or `name`, as Kubernetes admits annotation keys, outside the platform's reserved prefixes. */
 const annotationKey = z
   .string()
@@ -328,6 +349,7 @@ export const service = z.strictObject({
   podAnnotations: z.record(annotationKey, z.string()).default({}).describe('Annotations on the pods (same reserved prefixes).'),
   initContainers: z.array(extraContainer).default([]).describe("Containers run to completion, in order, before the service's (e.g. a schema migration); the mesh proxy runs before them, so they reach what the service may reach."),
   sidecars: z.array(extraContainer).default([]).describe("Containers that run beside the service's for the pod's life (native sidecars: started before it, stopped after it)."),
+  cronJobs: z.array(serviceCronJob).default([]).describe("Scheduled tasks in the service's image, as the service (its account, configuration and secrets)."),
   volumes: z.array(serviceVolume).default([]).describe('Volumes besides /tmp and the secrets: emptyDir scratch space or ConfigMaps.'),
   notSecret: z
     .array(envVarName)
@@ -700,6 +722,19 @@ export function crossCheck(raw: PlatformSpec, push: (path: (string | number)[], 
           }
         }
       }
+      const cronNames = new Set<string>();
+      arr(s.cronJobs).forEach((c: unknown, k: number) => {
+        const n = obj(c).name;
+        if (typeof n !== 'string') return;
+        const full = `${s.name}-${n}`;
+        // The Job controller appends 11 characters to a CronJob's name, and a Job name is a 63-character label.
+        if (full.length > 52) push(['services', i, 'cronJobs', k, 'name'], `the CronJob '${full}' would be ${full.length} characters; at most 52 (its Jobs append 11)`);
+        if (cronNames.has(n)) push(['services', i, 'cronJobs', k, 'name'], `duplicate CronJob name '${n}'`);
+        if (`-${n}` === CANARY_SUFFIX) push(['services', i, 'cronJobs', k, 'name'], `'${n}' is taken by the service's canary track (${full})`);
+        const clash = names.get(full);
+        if (clash !== undefined) push(['services', i, 'cronJobs', k, 'name'], `the CronJob '${full}' would clash with services[${clash}] of that name`);
+        cronNames.add(n);
+      });
       // Directories of the service's own container: /tmp, secret mounts, volume paths, each once.
       const mounts = new Map<string, string>([['/tmp', 'the writable /tmp every service gets']]);
       const mountAt = (m: unknown, at: (string | number)[], what: string) => {

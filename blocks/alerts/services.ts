@@ -46,6 +46,23 @@ export function serviceAlerts(env: EnvironmentModel): AlertGroup | undefined {
     }),
   );
   const hpas = env.services.flatMap((s) => (s.scaler === 'hpa' ? [s.name] : s.scaler === 'keda' ? [`keda-hpa-${s.name}`] : []));
+  // Scheduled tasks: the latest scheduled run has not succeeded by its deadline (failed, hung, or never
+  // succeeded at all); one rule per deadline, so each task is held to its own.
+  const deadlines = new Map<number, string[]>();
+  for (const c of env.services.flatMap((s) => s.cronJobs)) deadlines.set(c.activeDeadlineSeconds, [...(deadlines.get(c.activeDeadlineSeconds) ?? []), c.name]);
+  const cronAlerts = [...deadlines].map(([deadline, names]): Alert => {
+    const sel = `{namespace="${ns}", cronjob=~"${anyOf(names)}"}`;
+    const scheduled = `max by (namespace, cronjob) (kube_cronjob_status_last_schedule_time${sel})`;
+    const succeeded = `max by (namespace, cronjob) (kube_cronjob_status_last_successful_time${sel})`;
+    return {
+      alert: 'ServiceCronJobFailing',
+      expr: `(time() - ${scheduled} > ${deadline}) unless on (namespace, cronjob) (${succeeded} >= on (namespace, cronjob) ${scheduled})`,
+      for: '5m',
+      severity: 'warning',
+      summary: '{{ $labels.cronjob }}: its latest run has not succeeded',
+      description: `The run of the CronJob {{ $labels.cronjob }} in ${ns} scheduled {{ $value | humanizeDuration }} ago has not succeeded within its deadline (${deadline} s): it failed, hung, or never succeeded.`,
+    };
+  });
   return {
     name: `${env.platform}-${env.name}-services`,
     alerts: [
@@ -73,6 +90,7 @@ export function serviceAlerts(env: EnvironmentModel): AlertGroup | undefined {
             },
           ]
         : []),
+      ...cronAlerts,
     ],
   };
 }

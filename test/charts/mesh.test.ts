@@ -47,6 +47,10 @@ function tracksOf(r: Rendered, env: string, ns: string, spec: PlatformSpecInput,
   const names = [name, ...(s?.canary ? [`${name}-canary`] : [])];
   return names.map((n) => (r.get('Deployment', n, { env, namespace: ns }).spec as any).template.metadata.labels);
 }
+/** The pods of a service's scheduled tasks (they call what the service calls). */
+function cronPodsOf(r: Rendered, env: string, ns: string, name: string): Record<string, string>[] {
+  return r.find('CronJob', { env, namespace: ns }).map((c: any) => c.spec.jobTemplate.spec.template.metadata.labels).filter((l) => l['app.kubernetes.io/name'] === name);
+}
 const selects = (sel: Record<string, string>, labels: Record<string, string>) => Object.entries(sel).every(([k, v]) => labels[k] === v);
 
 function checkAuthorization(r: Rendered, spec: PlatformSpecInput) {
@@ -69,20 +73,26 @@ function ingressPeers(r: Rendered, env: string, ns: string, s: SpecService, spec
   const np = r.get('NetworkPolicy', s.name, { env, namespace: ns });
   type Peer = { namespaceSelector?: { matchLabels?: Record<string, string> }; podSelector?: { matchLabels?: Record<string, string> } };
   const ingress = (np.spec as { ingress: { from: Peer[]; ports: { port: number }[] }[] }).ingress;
-  return ingress
+  const peers = ingress
     .filter((i) => i.ports.some((p) => p.port === s.port))
     .flatMap((i) => i.from)
-    .filter((p) => p.namespaceSelector?.matchLabels?.['kubernetes.io/metadata.name'] !== 'monitoring')
-    .map((p) => {
-      const pns = p.namespaceSelector!.matchLabels!['kubernetes.io/metadata.name']!;
-      const labels = p.podSelector!.matchLabels!;
-      if (labels.app === 'istio-ingressgateway') return 'gateway';
-      // A peer admits every track of the calling service (its canary's pods too).
-      const caller = labels['app.kubernetes.io/name']!;
-      for (const t of tracksOf(r, env, pns, spec, caller)) expect(selects(labels, t), `${env}/${s.name} admits ${t['app.kubernetes.io/instance']}`).toBe(true);
-      return `${pns}/${caller}`;
-    })
-    .sort();
+    .filter((p) => p.namespaceSelector?.matchLabels?.['kubernetes.io/metadata.name'] !== 'monitoring');
+  // The peers of one caller together admit every track of it (its canary's pods too) and its scheduled tasks' pods.
+  const callers = new Map<string, Record<string, string>[]>();
+  for (const p of peers) {
+    const pns = p.namespaceSelector!.matchLabels!['kubernetes.io/metadata.name']!;
+    const labels = p.podSelector!.matchLabels!;
+    const key = labels.app === 'istio-ingressgateway' ? 'gateway' : `${pns}/${labels['app.kubernetes.io/name']!}`;
+    callers.set(key, [...(callers.get(key) ?? []), labels]);
+  }
+  for (const [key, selectors] of callers) {
+    if (key === 'gateway') continue;
+    const [pns, caller] = key.split('/') as [string, string];
+    for (const t of [...tracksOf(r, env, pns, spec, caller), ...cronPodsOf(r, env, pns, caller)]) {
+      expect(selectors.some((sel) => selects(sel, t)), `${env}/${s.name} admits ${t['app.kubernetes.io/instance']}`).toBe(true);
+    }
+  }
+  return [...callers.keys()].sort();
 }
 
 function checkNetworkPeers(r: Rendered, spec: PlatformSpecInput) {

@@ -200,6 +200,33 @@ export const ALERT_CASES: Readonly<Record<string, Builder>> = {
       hpa(svc.maxReplicas, OTHER_NS),
     );
   },
+  ServiceCronJobFailing: (env, p) => {
+    const c = env.services.flatMap((x) => x.cronJobs)[0]!;
+    const ns = env.namespace;
+    const l = (n = ns) => ({ namespace: n, cronjob: c.name });
+    // Scheduled at t=0; the last success is the day before (the run failed or hangs) or, healthy, a minute after the schedule.
+    const s = (lastSuccess: string | undefined, n = ns) => [
+      { series: series('kube_cronjob_status_last_schedule_time', l(n)), values: '0x60' },
+      ...(lastSuccess !== undefined ? [{ series: series('kube_cronjob_status_last_successful_time', l(n)), values: `${lastSuccess}x60` }] : []),
+    ];
+    const mins = c.activeDeadlineSeconds / 60;
+    const fireAt = mins + 7;
+    return [
+      ...fireAndNot(
+        'ServiceCronJobFailing',
+        {
+          series: s('-86400'),
+          pendingAt: `${mins + 3}m`,
+          fireAt: `${fireAt}m`,
+          exp: [{ exp_labels: labels(env, 'warning', l()), exp_annotations: { summary: `${c.name}: its latest run has not succeeded`, description: `The run of the CronJob ${c.name} in ${ns} scheduled ${fireAt}m 0s ago has not succeeded within its deadline (${c.activeDeadlineSeconds} s): it failed, hung, or never succeeded.`, runbook_url: runbook(p, 'ServiceCronJobFailing') } }],
+        },
+        s('60'),
+        s('-86400', OTHER_NS),
+      ),
+      // Never succeeded at all fires too.
+      { interval: '1m', input_series: s(undefined), alert_rule_test: [{ eval_time: `${fireAt}m`, alertname: 'ServiceCronJobFailing', exp_alerts: [{ exp_labels: labels(env, 'warning', l()) }] }] },
+    ];
+  },
   PostgresDown: (env, p) =>
     exporterSeesDown(env, p, 'PostgresDown', { metric: 'pg_up', store: 'postgres', pod: 'postgres-primary-0', job: 'postgres-metrics' }, 'PostgreSQL instance postgres-primary-0 is down', (ns) => `postgres_exporter cannot reach the PostgreSQL server in pod postgres-primary-0 (${ns}).`),
   PostgresReplicationLagHigh: (env, p) => {

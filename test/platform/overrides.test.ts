@@ -249,3 +249,57 @@ describe('init containers, sidecars and volumes', () => {
     expect(problems).toHaveLength(4);
   });
 });
+
+describe('scheduled tasks (cronJobs)', () => {
+  const withCron = (s: any) => (s.services[0].cronJobs = [{ name: 'reindex', schedule: '30 2 * * *', command: ['/app/reindex'], activeDeadlineSeconds: 900 }]);
+
+  test("a CronJob as the service: its account, config and secrets; its pods never selected by the Service, autoscaler or budget; admitted where the service is", () => {
+    const r = render(spec(withCron));
+    const cron: any = r.get('CronJob', 'api-reindex', { env: 'prod' });
+    const pod = cron.spec.jobTemplate.spec.template;
+    expect(cron.spec).toMatchObject({ schedule: '30 2 * * *', timeZone: 'Etc/UTC', concurrencyPolicy: 'Forbid' });
+    expect(cron.spec.jobTemplate.spec).toMatchObject({ backoffLimit: 0, activeDeadlineSeconds: 900 });
+    expect(pod.spec.serviceAccountName).toBe('api');
+    expect(pod.spec.containers[0]).toMatchObject({ image: 'registry.test/acme/api:1.0.0', command: ['/app/reindex'], envFrom: [{ configMapRef: { name: 'api-config' } }] });
+    expect(pod.metadata.annotations['sidecar.istio.io/nativeSidecar']).toBe('true');
+    const labels = pod.metadata.labels;
+    const sel = (o: any) => Object.entries(o as Record<string, string>).every(([k, v]) => labels[k] === v);
+    expect(sel((r.get('Service', 'api', { env: 'prod' }).spec as any).selector)).toBe(false);
+    expect(sel((r.get('Deployment', 'api', { env: 'prod' }).spec as any).selector.matchLabels)).toBe(false);
+    expect(sel((r.get('PodDisruptionBudget', 'api', { env: 'prod' }).spec as any).selector.matchLabels)).toBe(false);
+    // Callees admit it: the worker (a service it calls) and PostgreSQL.
+    const from = (np: any) => (np.spec.ingress ?? []).flatMap((i: any) => i.from ?? []).map((p: any) => p.podSelector?.matchLabels ?? {});
+    expect(from(r.get('NetworkPolicy', 'worker', { env: 'prod' })).some(sel)).toBe(true);
+    expect(r.find('NetworkPolicy', { env: 'prod', namespace: 'acme-prod-data' }).some((np) => from(np).some(sel))).toBe(true);
+    // Its own NetworkPolicy: no ingress, the service's egress.
+    const own: any = r.get('NetworkPolicy', 'api-reindex', { env: 'prod' });
+    expect(own.spec.ingress).toEqual([]);
+    expect(own.spec.egress).toEqual((r.get('NetworkPolicy', 'api', { env: 'prod' }).spec as any).egress);
+    // An alert per deadline: its latest run has not succeeded in time.
+    const rules = r.find('PrometheusRule', { env: 'prod' }).flatMap((p: any) => (p.spec.groups ?? []).flatMap((g: any) => g.rules ?? []));
+    expect(rules.find((x: any) => x.alert === 'ServiceCronJobFailing')?.expr).toContain('cronjob=~"api-reindex"');
+    expect(checkPolicies(r.charts)).toEqual([]);
+  });
+
+  test('the bad twins: a name the Jobs would make too long, the canary name, a schedule that is not cron', () => {
+    let problems: string[] = [];
+    try {
+      render(
+        spec((s) => {
+          s.services[0].cronJobs = [
+            { name: 'x'.repeat(49), schedule: '@daily', command: ['/x'] },
+            { name: 'canary', schedule: '0 * * * *', command: ['/x'] },
+            { name: 'often', schedule: 'every 5 minutes', command: ['/x'] },
+          ];
+        }),
+      );
+    } catch (e) {
+      problems = (e as SpecError).problems;
+    }
+    expect(problems).toEqual([
+      expect.stringMatching(/^services\[api\]\.cronJobs\[often\]\.schedule: must be a cron schedule of five fields/),
+      expect.stringMatching(/^services\[api\]\.cronJobs\[x+\]\.name: the CronJob 'api-x+' would be 53 characters; at most 52/),
+      "services[api].cronJobs[canary].name: 'canary' is taken by the service's canary track (api-canary)",
+    ]);
+  });
+});

@@ -101,6 +101,10 @@ export function postgresSuite(env: 'dev' | 'prod'): void {
         const stable = svc.all('Deployment').find((d) => d.metadata.name === name)!;
         const canary = svc.all('Deployment').find((d) => d.metadata.name === `${name}-canary`);
         budget += Number(cm.data.POSTGRES_POOL_MAX) * (withSurge(stable, keda ?? hpa ?? stable.spec.replicas) + (canary ? withSurge(canary, canary.spec.replicas) : 0));
+        // Its scheduled tasks: one pod each at a time (concurrencyPolicy Forbid), with the same configuration.
+        const crons = svc.all('CronJob').filter((c) => c.spec.jobTemplate.spec.template.spec.containers[0].envFrom?.some((e: any) => e.configMapRef?.name === cm.metadata.name));
+        expect(crons.every((c) => c.spec.concurrencyPolicy === 'Forbid')).toBe(true);
+        budget += Number(cm.data.POSTGRES_POOL_MAX) * crons.length;
       }
       const max = Number(await psql(primary.pod(0), 'SHOW max_connections'));
       expect(budget).toBeGreaterThan(0);
