@@ -16,4 +16,8 @@ export const RESERVED_ANNOTATION_PREFIXES = [
   'prometheus.io/',
   'checksum/',
   'platform-gen/',
+  'kubectl.kubernetes.io/',
+  // Security profiles are the platform's (Pod Security restricted): never loosened per service.
+  'container.apparmor.security.beta.kubernetes.io/',
+  'seccomp.security.alpha.kubernetes.io/',
 ] as const;

@@ -1,4 +1,4 @@
-import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Node, type Pair, type YAMLMap } from 'yaml';
+import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Node, type Pair, type YAMLMap } from 'yaml';
 
 /**
  * Edits of a YAML file as text splices at the positions the `yaml` package's parser reports, so
@@ -17,7 +17,7 @@ interface Parsed {
 
 function parse(text: string): Parsed {
   const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, keepSourceTokens: false });
+  const doc = parseDocument(text, { lineCounter: lines, keepSourceTokens: false, merge: true });
   if (doc.errors.length) throw new Error(`not valid YAML: ${doc.errors[0]!.message}`);
   return { text, lines, root: doc.contents as Node | null };
 }
@@ -27,6 +27,7 @@ function walk(p: Parsed, path: Path): { node: Node | null | undefined; pairs: (P
   let node: Node | null | undefined = p.root;
   const pairs: (Pair<Node, Node | null> | undefined)[] = [];
   for (const k of path) {
+    if (isAlias(node)) throw new Error(`${path.join('.')} goes through an alias (*${node.source}): edit that part of the file by hand`);
     if (isMap(node)) {
       const pair = node.items.find((it) => isPair(it) && isScalar(it.key) && String(it.key.value) === String(k)) as Pair<Node, Node | null> | undefined;
       pairs.push(pair);
@@ -65,6 +66,7 @@ export function setIn(text: string, path: Path, value: string): string {
   const p = parse(text);
   const { node } = walk(p, path);
   if (node !== undefined && node !== null) {
+    if (isAlias(node)) throw new Error(`${path.join('.')} is an alias (*${node.source}): edit it by hand`);
     if (!isScalar(node)) throw new Error(`${path.join('.')} is not a scalar`);
     return splice(text, node.range![0], node.range![1], scalarText(value, node));
   }
@@ -94,8 +96,10 @@ function insertInto(p: Parsed, map: YAMLMap, rest: Path, value: string): string 
   const last = map.items[map.items.length - 1] as Pair<Node, Node | null>;
   const at = lineEnd(text, endOf(last));
   const lines = rest.map((k, i) => `${' '.repeat(indent + 2 * i)}${String(k)}:${i === rest.length - 1 ? ` ${scalarText(value)}` : ''}`);
-  const prefix = at > 0 && text[at - 1] !== '\n' ? '\n' : '';
-  return splice(text, at, at, `${prefix}${lines.join('\n')}\n`);
+  // The file's own line ending.
+  const eol = text.includes('\r\n') ? '\r\n' : '\n';
+  const prefix = at > 0 && text[at - 1] !== '\n' ? eol : '';
+  return splice(text, at, at, `${prefix}${lines.join(eol)}${eol}`);
 }
 
 /** `path` removed (nothing when absent); a map it leaves empty goes too, up to `keep` path elements. */
@@ -114,6 +118,12 @@ export function deleteIn(text: string, path: Path, keep = 1): string {
     if (next) return splice(text, pair.key.range![0], next.key.range![0], '');
     const prev = parent.items[i - 1] as Pair<Node, Node | null>;
     return splice(text, endOf(prev), endOf(pair), '');
+  }
+  // The first key of a list item sits on the item's `- ` line: the next key moves up onto it.
+  const keyStart = pair.key.range![0];
+  if (p.text.slice(lineStart(p.text, keyStart), keyStart).trim() !== '') {
+    const next = parent.items[parent.items.indexOf(pair) + 1] as Pair<Node, Node | null> | undefined;
+    if (next) return splice(text, keyStart, next.key.range![0], '');
   }
   // The key's lines, with the comment lines right above it at its indentation (they describe it).
   let from = lineStart(p.text, pair.key.range![0]);

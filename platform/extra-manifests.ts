@@ -4,6 +4,7 @@ import { LineCounter, parseAllDocuments } from 'yaml';
 import type { ExtraManifestFile } from './model';
 import type { PlatformSpec } from './schema';
 import type { SpecPath } from './problems';
+import { CLUSTER_SCOPED_KINDS } from '../catalogue/kinds';
 
 /**
  * `environments.<env>.extraManifests`: a folder of YAML objects rendered into the environment as they
@@ -22,6 +23,7 @@ export function loadExtraManifests(
     byEnvironment[envName] = [];
     if (!env.extraManifests) continue;
     const root = join(specDir, env.extraManifests);
+    const namespaces = [...new Set([env.namespace, env.dataNamespace ?? env.namespace])];
     if (!existsSync(root) || !statSync(root).isDirectory()) {
       specProblems.push({ path: ['environments', envName, 'extraManifests'], message: `${env.extraManifests} is not a folder next to the spec (${root})` });
       continue;
@@ -30,7 +32,7 @@ export function loadExtraManifests(
       const file = relative(specDir, path);
       const lines = new LineCounter();
       const objects: Record<string, unknown>[] = [];
-      for (const doc of parseAllDocuments(readFileSync(path, 'utf8'), { lineCounter: lines, schema: 'core', uniqueKeys: true }) as any[]) {
+      for (const doc of parseAllDocuments(readFileSync(path, 'utf8'), { lineCounter: lines, schema: 'core', uniqueKeys: true, merge: true }) as any[]) {
         const at = (offset: number | undefined) => {
           const p = lines.linePos(offset ?? 0);
           return `${file} (line ${p.line}, column ${p.col})`;
@@ -46,7 +48,12 @@ export function loadExtraManifests(
         else if (typeof o.apiVersion !== 'string' || typeof o.kind !== 'string' || typeof o.metadata?.name !== 'string') {
           problems.push(`${where}: every object needs apiVersion, kind and metadata.name`);
         } else if (o.kind === 'List' || o.kind.endsWith('List')) problems.push(`${where}: a ${o.kind} is not rendered; write its items as documents of their own`);
-        else objects.push(o);
+        // An environment's objects stay in its namespaces: its AppProject is derived from what it renders, so a
+        // cluster-scoped kind or another namespace here would widen what Argo CD lets the environment touch.
+        else if (CLUSTER_SCOPED_KINDS.has(o.kind)) problems.push(`${where}: ${o.kind} is cluster-scoped; an environment's extra manifests stay in its namespaces (${namespaces.join(', ')})`);
+        else if (!namespaces.includes(o.metadata.namespace)) {
+          problems.push(`${where}: metadata.namespace must be one of ${envName}'s namespaces (${namespaces.join(', ')}), got ${JSON.stringify(o.metadata.namespace ?? null)}`);
+        } else objects.push(o);
       }
       if (objects.length) byEnvironment[envName]!.push({ file, name: relative(root, path), objects });
     }

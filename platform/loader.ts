@@ -46,7 +46,7 @@ export function readSpecFile(file: string): string {
 export function parseSpecDocument(text: string, source: string): { doc: Document.Parsed; lines: LineCounter } {
   const lines = new LineCounter();
   // YAML 1.2 core schema: `yes`/`no` stay strings, no timestamps; duplicate keys are errors.
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, schema: 'core', uniqueKeys: true });
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, schema: 'core', uniqueKeys: true, merge: true });
   if (doc.errors.length > 0) {
     throw new SpecError(
       source,

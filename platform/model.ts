@@ -227,6 +227,8 @@ export interface StoreModel {
   readonly version: string;
   /** The version whose data the claims were migrated from (acknowledges a data format change). */
   readonly upgradedFrom?: string;
+  /** Where `version` is set in the spec (messages): the environment's own version, or the store's. */
+  readonly versionPath: string;
   readonly tier: Tier;
   readonly resources: ResourcePreset;
   readonly replicas: number;
@@ -481,7 +483,8 @@ function resolveEnvironment(spec: PlatformSpec, envName: string, graph: Dependen
       {
         kind,
         version: perEnv.version ?? store.version,
-        ...((perEnv.upgradedFrom ?? store.upgradedFrom) ? { upgradedFrom: perEnv.upgradedFrom ?? store.upgradedFrom } : {}),
+        ...(perEnv.upgradedFrom ? { upgradedFrom: perEnv.upgradedFrom } : {}),
+        versionPath: perEnv.version ? `dataStores.${kind}.environments.${envName}.version` : `dataStores.${kind}.version`,
         tier: perEnv.tier ?? store.tier,
         resources: TIER_RESOURCES[perEnv.tier ?? store.tier],
         replicas: perEnv.replicas,

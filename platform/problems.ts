@@ -159,8 +159,15 @@ export function describeIssue(root: Schema, issue: z.core.$ZodIssue): { path: Sp
     case 'invalid_key':
       // A map key the key schema refused: its own message, not "Invalid key in record".
       return [{ path, message: (issue.issues ?? []).map((i: { message: string }) => i.message).join('; ') || issue.message, key: true }];
-    case 'invalid_union':
+    case 'invalid_union': {
+      // "settings or false": when the input has the shape of one option (a map for the settings), report that
+      // option's own problems (an unknown field, min > max) instead of "expected … or false".
+      const options = ((issue as { errors?: z.core.$ZodIssue[][] }).errors ?? []).filter(
+        (list) => list.length > 0 && !list.some((i) => i.path.length === 0 && (i.code === 'invalid_type' || i.code === 'invalid_value')),
+      );
+      if (options.length === 1) return options[0]!.flatMap((i) => describeIssue(root, { ...i, path: [...path, ...i.path] } as z.core.$ZodIssue));
       return [{ path, message: `expected ${kindInWords(schemaAt(root, path))}, got ${describeValue(issue.input)}` }];
+    }
     case 'too_small':
     case 'too_big':
       if (issue.message.startsWith('Too ')) {

@@ -5,6 +5,9 @@ import { DATA_STORES, DEPENDABLE_STORES, STORE_CATALOGUE, type DataStoreName } f
 import { CANARY_SUFFIX, RESERVED_ANNOTATION_PREFIXES } from '../catalogue/names';
 import { suggestion } from './problems';
 import { platformEnvNames } from './config';
+import { credentialLiteral } from '../catalogue/credentials';
+
+export { credentialLiteral };
 
 /**
  * The platform spec: the one schema that validates `platform.yaml` and is the
@@ -432,7 +435,6 @@ const storeEnvironment = z.strictObject({
 
 const dataStore = z.strictObject({
   version: storeVersion,
-  upgradedFrom: upgradedFrom.optional(),
   tier: tier.default('medium'),
   environments: z.record(z.string(), storeEnvironment).describe('Per environment: replicas and storage.'),
 });
@@ -552,29 +554,6 @@ export type PlatformSpecInput = z.input<typeof platformSpec>;
 export type ServiceSpec = z.infer<typeof service>;
 export type EnvironmentSpec = z.infer<typeof environment>;
 export type DataStoreSpec = z.infer<typeof dataStore>;
-
-/** Names of variables that hold credentials by convention (`*_SECRET*`, `*_PASSWORD`, `*_TOKEN`, `*_KEY`, and the bare words). */
-const CREDENTIAL_NAME = /(^|_)(SECRET)|(^|_)(PASSWORD|PASSWD|PASSPHRASE|TOKEN|KEY|APIKEY|CREDENTIALS?)$/i;
-
-/** Values shaped like well-known credential formats, whatever the variable is called. */
-const CREDENTIAL_VALUES: readonly [RegExp, string][] = [
-  [/-----BEGIN [A-Z ]*PRIVATE KEY-----/, 'a PEM private key'],
-  [/\b(AKIA|ASIA)[0-9A-Z]{16}\b/, 'an AWS access key id'],
-  [/\b(sk|rk)_(live|test)_[0-9a-zA-Z]{16,}/, 'a Stripe secret key'],
-  [/\bgh[pousr]_[A-Za-z0-9]{36,}\b|\bgithub_pat_[A-Za-z0-9_]{40,}/, 'a GitHub token'],
-  [/\bxox[abposr]-[A-Za-z0-9-]{10,}/, 'a Slack token'],
-  [/\bAIza[0-9A-Za-z_-]{35}\b/, 'a Google API key'],
-  [/\bSG\.[\w-]{16,}\.[\w-]{16,}/, 'a SendGrid API key'],
-  [/\beyJ[\w-]{8,}\.eyJ[\w-]{8,}\.[\w-]{8,}/, 'a signed JSON Web Token'],
-  [/^[a-z][a-z0-9+.-]*:\/\/[^\s:@/]+:[^\s@/]+@/i, 'a URL with a password in it'],
-];
-
-/** Why an env entry looks like a credential written into the spec, or undefined. */
-export function credentialLiteral(key: string, value: string): string | undefined {
-  for (const [re, what] of CREDENTIAL_VALUES) if (re.test(value)) return `the value of ${key} looks like ${what}`;
-  if (value !== '' && CREDENTIAL_NAME.test(key)) return `${key} is named like a credential`;
-  return undefined;
-}
 
 /** The public route of a raw service in one environment (its override, `false` = none), for the cross-field rules. */
 function effectiveRoute(s: Record<string, any>, envName: string): Record<string, any> | undefined {
@@ -819,7 +798,8 @@ export function crossCheck(raw: PlatformSpec, push: (path: (string | number)[], 
     const seen: { host: string; segments: string[]; name: string; at: (string | number)[] }[] = [];
     for (const { s, i, route: r } of routes) {
       if (typeof r?.path !== 'string') continue;
-      const host = typeof r.host === 'string' ? r.host : typeof env.host === 'string' ? env.host : '';
+      // DNS names are case-insensitive.
+      const host = (typeof r.host === 'string' ? r.host : typeof env.host === 'string' ? env.host : '').toLowerCase();
       const segments = r.path.split('/').filter(Boolean);
       const at = obj(obj(s.environments)[envName]).route ? ['services', i, 'environments', envName, 'route', 'path'] : ['services', i, 'route', 'path'];
       for (const other of seen) {

@@ -6,8 +6,8 @@ import type { PlatformSpec } from './schema';
 import { suggestion, type SpecPath } from './problems';
 
 /**
- * SealedSecrets kept beside the spec, one folder per environment: `secrets/<env>/*.yaml`, as
- * `kubeseal` writes them. Each is checked (kind, namespace, name; the Secret it unseals into has the
+ * SealedSecrets kept beside the spec, one folder per environment: `secrets/<env>/*.yaml` (or `.json`),
+ * as `kubeseal` writes them. Each is checked (kind, namespace, name; the Secret it unseals into has the
  * same name and namespace; nothing twice) and rendered into `dist/<env>/` with the environment's
  * objects. Whether some pod uses each is the policy rule SEALED-SECRET-USED (it reads the rendered
  * pods); whether each Secret a service names exists is checked here against the folder and
@@ -46,11 +46,12 @@ export function loadSealedSecrets(specDir: string, spec: PlatformSpec): SealedSe
     const found: SealedSecretFile[] = [];
     const namespaces = [...new Set([env.namespace, env.dataNamespace ?? env.namespace])];
     if (existsSync(dir)) {
-      for (const name of readdirSync(dir).filter((f) => /\.ya?ml$/.test(f)).sort()) {
+      // kubeseal writes JSON by default (--format yaml for YAML); both are read.
+      for (const name of readdirSync(dir).filter((f) => /\.(ya?ml|json)$/.test(f)).sort()) {
         const file = relative(specDir, join(dir, name));
         const text = readFileSync(join(dir, name), 'utf8');
         const lines = new LineCounter();
-        const docs = parseAllDocuments(text, { lineCounter: lines, schema: 'core', uniqueKeys: true });
+        const docs = parseAllDocuments(text, { lineCounter: lines, schema: 'core', uniqueKeys: true, merge: true });
         for (const doc of Array.isArray(docs) ? docs : []) {
           const at = (offset: number | undefined) => {
             const p = lines.linePos(offset ?? 0);

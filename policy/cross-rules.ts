@@ -1,5 +1,5 @@
 import { apiGroupOf, type KubeObject } from '../blocks/kube-object';
-import { CLUSTER_SCOPED_KINDS } from './kinds';
+import { CLUSTER_SCOPED_KINDS } from '../catalogue/kinds';
 import { podSpecOf } from './rules';
 
 /**

@@ -1,6 +1,7 @@
 import type { KubeObject } from '../blocks/kube-object';
 import { LABEL } from '../blocks/meta';
-import { CLUSTER_SCOPED_KINDS, WORKLOAD_KINDS } from './kinds';
+import { CLUSTER_SCOPED_KINDS, WORKLOAD_KINDS } from '../catalogue/kinds';
+import { credentialLiteral } from '../catalogue/credentials';
 
 /**
  * The rule pack every rendered object must pass before anything is written
@@ -139,6 +140,22 @@ export const RULES: readonly Rule[] = [
       return [...new Set(names.filter((n, i) => names.indexOf(n) !== i))].map((n) => `container ${c.name} sets ${n} more than once`);
     }),
   ),
+  {
+    id: 'CREDENTIAL-LITERAL',
+    description: 'No credential written into a container variable or a ConfigMap (by name or by shape); credentials come from Secrets.',
+    check: (o) => {
+      const pod = podSpecOf(o);
+      const pairs: [string, string, string][] = pod
+        ? allContainers(pod).flatMap((c) => ((c.env ?? []) as { name: string; value?: unknown }[]).flatMap((e) => (typeof e.value === 'string' ? [[`container ${c.name}`, e.name, e.value] as [string, string, string]] : [])))
+        : o.kind === 'ConfigMap'
+          ? Object.entries(((o as { data?: Record<string, string> }).data ?? {})).map(([k, v]): [string, string, string] => ['data', k, v])
+          : [];
+      return pairs.flatMap(([where, key, value]) => {
+        const why = credentialLiteral(key, value);
+        return why ? [`${where}: ${why}; read it from a Secret`] : [];
+      });
+    },
+  },
   {
     id: 'QUOTA-BOUNDED',
     description: 'A workload runs a bounded number of pods, so the namespace quota (computed from the pod specs) holds them: no DaemonSet or daemonset-mode collector, CronJobs one Job at a time, a numeric or percentage maxSurge.',

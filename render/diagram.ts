@@ -117,7 +117,7 @@ export function secretsTable(model: PlatformModel, charts: readonly RenderedChar
       const [ns, name] = key.split('\t') as [string, string];
       const source = sealed.has(key)
         ? `SealedSecret in \`${SEALED_SECRETS_DIR}/${env.name}/\``
-        : env.providedSecrets.includes(name)
+        : ns === env.namespace && env.providedSecrets.includes(name)
           ? 'the cluster (`providedSecrets`)'
           : '**an operator creates it** before the first sync';
       rows.push(`| ${env.name} | ${ns} | \`${name}\` | ${[...readers.get(key)!].sort().join(', ')} | ${source} |`);

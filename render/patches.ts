@@ -79,7 +79,12 @@ export function applyPatches(scope: Construct, model: Pick<PlatformModel, 'patch
     }
   }
   if (problems.length) throw new SpecError('patches', problems);
-  for (const [obj, names] of patchedBy) obj.metadata.addAnnotation(PATCHED_ANNOTATION, names.join('; '));
+  // Added after the patches (as one more operation), so a patch cannot drop it.
+  for (const [obj, names] of patchedBy) {
+    const annotations = (obj.toJson() as { metadata?: { annotations?: unknown } }).metadata?.annotations;
+    if (annotations === undefined) obj.addJsonPatch(JsonPatch.add('/metadata/annotations', {}));
+    obj.addJsonPatch(JsonPatch.add(`/metadata/annotations/${pointer(PATCHED_ANNOTATION)}`, names.join('; ')));
+  }
 }
 
 function matchesTarget(o: ApiObject, t: PatchModel['target']): boolean {
@@ -88,13 +93,17 @@ function matchesTarget(o: ApiObject, t: PatchModel['target']): boolean {
 
 const describe = (p: PatchModel) => `${p.where.replace(/ \(line.*$/, '')}${p.reason ? `: ${p.reason}` : ''}`;
 
+/** What a patch may not change: which object it is (the AppProject and the gate's scopes are derived from these). */
+const IDENTITY_PATHS = ['/kind', '/apiVersion', '/metadata/name', '/metadata/namespace'];
+const touchesIdentity = (path: string | undefined) => path !== undefined && IDENTITY_PATHS.some((p) => path === p || path.startsWith(`${p}/`) || p.startsWith(`${path}/`) || path === '' || path === '/metadata');
+
 /** Whether a JSON pointer names something in `doc` (`parentOnly`: whether its parent does, where `add` writes). */
 function exists(doc: unknown, path: string, parentOnly = false): boolean {
   const keys = path.split('/').slice(1).map((k) => k.replace(/~1/g, '/').replace(/~0/g, '~'));
   let cur: any = doc;
   for (const [i, k] of keys.entries()) {
     if (parentOnly && i === keys.length - 1) return typeof cur === 'object' && cur !== null && (!Array.isArray(cur) || k === '-' || /^\d+$/.test(k));
-    if (typeof cur !== 'object' || cur === null || !(k in cur)) return false;
+    if (typeof cur !== 'object' || cur === null || !Object.hasOwn(cur, k)) return false;
     cur = cur[k];
   }
   return true;
@@ -109,6 +118,7 @@ function firstFailure(doc: unknown, ops: readonly Op[]): string | undefined {
   let cur: unknown = structuredClone(doc);
   for (const [i, o] of ops.entries()) {
     const at = `operation ${i} (${o.op} ${o.path})`;
+    if (o.op !== 'test' && (touchesIdentity(o.path) || (o.op === 'move' && touchesIdentity(o.from)))) return `${at}: a patch may not change an object's kind, apiVersion, name or namespace (render another object instead)`;
     if (o.op === 'add' ? !exists(cur, o.path, true) : !exists(cur, o.path, false)) return `${at}: ${o.op === 'add' ? 'its parent' : 'the path'} does not exist in the rendered object`;
     if ((o.op === 'move' || o.op === 'copy') && !exists(cur, o.from!)) return `${at}: from ${o.from} does not exist in the rendered object`;
     try {

@@ -3,7 +3,7 @@ import { LABEL } from '../../blocks/meta';
 import type { KubeObject } from '../../blocks/kube-object';
 import { podSpecOf } from '../../policy/rules';
 import { checkPolicies } from '../../policy/gate';
-import { CLUSTER_SCOPED_KINDS } from '../../policy/kinds';
+import { CLUSTER_SCOPED_KINDS } from '../../catalogue/kinds';
 import { schemaErrors } from '../helpers/kube-schema';
 import { isBuiltInGroup, strictSchemaErrors } from '../helpers/k8s-strict';
 import { modelFor } from '../helpers/kube-schema';

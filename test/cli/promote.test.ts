@@ -91,6 +91,12 @@ describe('text edits that keep the rest of the file', () => {
     expect(setIn(text, ['a', 'b', 'z'], 'w')).toBe(text.replace('{ x: "1"', '{ z: w, x: "1"'));
     expect(setIn(text, ['a', 'c', 'g', 'h'], 'i: j')).toBe(text.replace('    d: e\n', '    d: e\n    g:\n      h: "i: j"\n'));
   });
+  test("the first key of a list item (on the `- ` line), a CRLF file, and an alias, which is refused rather than edited", () => {
+    expect(deleteIn('s:\n  - env:\n      a: 1\n    name: x\n  - name: y\n', ['s', 0, 'env'])).toBe('s:\n  - name: x\n  - name: y\n');
+    expect(setIn('a:\r\n  b: 1\r\n', ['a', 'c'], 'x')).toBe('a:\r\n  b: 1\r\n  c: x\r\n');
+    expect(() => setIn('x: &i reg/a:1\ny: *i\n', ['y'], 'reg/a:2')).toThrow(/y is an alias \(\*i\): edit it by hand/);
+  });
+
   test('delete a key with the comment above it; a flow entry; a map left empty goes up to the kept depth', () => {
     expect(deleteIn(text, ['a', 'b'])).toBe(text.replace('  # about b\n  b: { x: "1", y: 2 }   # trailing\n', ''));
     expect(deleteIn(text, ['a', 'b', 'x'])).toBe(text.replace('x: "1", ', ''));

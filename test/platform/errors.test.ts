@@ -50,7 +50,12 @@ const edit = (from: string, to: string) => {
 };
 
 describe('spec errors that say where and what to do', () => {
-  test('the base spec is valid', () => expect(problems(BASE)).toEqual([]));
+  test('the base spec is valid; YAML anchors and merge keys are read as before', () => {
+    expect(problems(BASE)).toEqual([]);
+    const merged = edit('  - name: payments\n    runtime: nodejs\n', '  - name: payments\n    <<: { runtime: nodejs, tier: medium }\n');
+    expect(problems(merged)).toEqual([]);
+    expect(parseSpecText(merged, 'p').services[1]).toMatchObject({ runtime: 'nodejs', tier: 'medium' });
+  });
 
   test('an unknown field: its line and column, the item by name, the closest field', () => {
     expect(problems(edit('    port: 8080\n    dependsOn', '    port: 8080\n    replicaz: 2\n    dependsOn'))).toEqual([
@@ -117,6 +122,16 @@ describe('spec errors that say where and what to do', () => {
     expect(problems(text)).toEqual([
       "services[payments].environments.prd (line 24, column 7): 'prd' is not an environment; did you mean 'prod'?",
       'services[payments].environments.prod.replicas (line 26, column 9): set either replicas (a fixed count) or autoscaling here, not both: autoscaling starts at its minReplicas (2)',
+    ]);
+  });
+
+  test('"settings or false" fields report the problems of the settings given, not "expected … or false"', () => {
+    const text = edit('    route: { path: /api/payments }\n', '    route: { path: /api/payments }\n    autoscaling: { minReplicas: 4, maxReplica: 2 }\n    environments:\n      prod: { route: { paht: /pay } }\n');
+    expect(problems(text)).toEqual([
+      'services[payments].autoscaling.maxReplicas (line 23, column 18): required (a number: Upper bound of the HorizontalPodAutoscaler.)',
+      "services[payments].autoscaling.maxReplica (line 23, column 36): unknown field; did you mean 'maxReplicas'?",
+      'services[payments].environments.prod.route.path (line 25, column 22): required (a string: Path prefix routed from the ingress gateway.)',
+      "services[payments].environments.prod.route.paht (line 25, column 24): unknown field; did you mean 'path'?",
     ]);
   });
 

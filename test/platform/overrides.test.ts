@@ -6,8 +6,10 @@ import { describe, expect, test } from 'vitest';
 import { SpecError } from '../../platform/loader';
 import { loadPlatform } from '../../platform/load';
 import { renderPlatform } from '../../render/pipeline';
+import { secretsTable } from '../../render/diagram';
 import { checkPolicies } from '../../policy/gate';
 import { smallPlatform } from '../helpers/fixtures';
+import { RESERVED_ANNOTATION_PREFIXES } from '../../catalogue/names';
 import { render } from '../helpers/render';
 
 /** `services[].environments`, per-service scaling and `secrets`, rendered. */
@@ -92,7 +94,7 @@ describe('service secrets', () => {
     for (const e of Object.values(s.environments) as any[]) e.providedSecrets = ['stripe', 'client-tls'];
   };
 
-  test('rendered as secretKeyRef and a read-only secret volume; the docs list who reads which Secret', () => {
+  test('rendered as secretKeyRef and a read-only secret volume', () => {
     const r = render(spec(withSecrets));
     const pod = (r.get('Deployment', 'api', { env: 'prod' }).spec as any).template.spec;
     const c = pod.containers[0];
@@ -119,9 +121,14 @@ describe('service secrets', () => {
     s.environments.prod.providedSecrets = ['client-tls'];
   };
 
-  test('a SealedSecret in secrets/<env>/ is rendered into that environment, waved before the pods, allowed by its AppProject', () => {
+  test('a SealedSecret in secrets/<env>/ is rendered into that environment, waved before the pods, allowed by its AppProject; the docs say where each Secret comes from', () => {
     const model = loadPlatform(project({ 'secrets/prod/stripe.yaml': sealed('stripe', 'acme-prod') }, prodOnly));
     const r = renderPlatform(model);
+    const table = secretsTable(model, r.charts);
+    expect(table).toContain('| prod | acme-prod | `stripe` | Deployment api | SealedSecret in `secrets/prod/` |');
+    expect(table).toContain('| prod | acme-prod | `client-tls` | Deployment api | the cluster (`providedSecrets`) |');
+    expect(table).toContain('| prod | acme-prod-data | `postgres-credentials` | Job postgres-provision, StatefulSet postgres-primary, StatefulSet postgres-read | **an operator creates it** before the first sync |');
+    expect(table).toContain('| dev | acme-dev | `stripe` | Deployment api | the cluster (`providedSecrets`) |');
     const file = r.charts.find((c) => c.file === 'prod/base/sealed-secrets.yaml')!;
     expect(file.objects.map((o) => `${o.kind}/${o.metadata.namespace}/${o.metadata.name}`)).toEqual(['SealedSecret/acme-prod/stripe']);
     expect(file.objects[0]!.metadata.annotations!['argocd.argoproj.io/sync-wave']).toBe('0');
@@ -131,6 +138,12 @@ describe('service secrets', () => {
     const dev = r.charts.flatMap((c) => c.objects).find((o) => o.kind === 'AppProject' && o.metadata.name === 'acme-dev')!;
     expect((dev.spec as any).namespaceResourceWhitelist).not.toContainEqual({ group: 'bitnami.com', kind: 'SealedSecret' });
     expect(checkPolicies(r.charts)).toEqual([]);
+  });
+
+  test("kubeseal's default output (JSON) is read too", () => {
+    const json = JSON.stringify({ apiVersion: 'bitnami.com/v1alpha1', kind: 'SealedSecret', metadata: { name: 'stripe', namespace: 'acme-prod' }, spec: { encryptedData: { 'api-key': 'AgBy3i4OJSWK' } } });
+    const model = loadPlatform(project({ 'secrets/prod/stripe.json': json }, prodOnly));
+    expect(model.environments.find((e) => e.name === 'prod')!.sealedSecrets.map((f) => f.file)).toEqual(['secrets/prod/stripe.json']);
   });
 
   test('the bad twins: a Secret nobody provides, a wrong namespace or kind, a folder that is no environment, both sealed and provided', () => {
@@ -176,6 +189,24 @@ describe('service annotations', () => {
     expect(d.metadata.annotations).toMatchObject({ 'example.com/team': 'checkout', 'argocd.argoproj.io/sync-wave': '3' });
     expect(r.get('Service', 'api', { env: 'prod' }).metadata.annotations).toMatchObject({ 'example.com/team': 'checkout' });
     expect(d.spec.template.metadata.annotations).toMatchObject({ 'cluster-autoscaler.kubernetes.io/safe-to-evict': 'true', 'checksum/config': expect.any(String) });
+  });
+
+  test('every annotation the platform puts on a service object or pod is under a reserved prefix (derived from the render, canary, init containers and cron jobs included)', () => {
+    const r = render(
+      spec((s) => {
+        s.services[0].canary = { image: 'registry.test/acme/api:1.1.0', weight: 10 };
+        s.services[0].initContainers = [{ name: 'migrate', command: ['/m'] }];
+        s.services[0].cronJobs = [{ name: 'nightly', schedule: '@daily', command: ['/n'] }];
+      }),
+    );
+    const keys = new Set<string>();
+    for (const o of r.objects.filter((x) => x.metadata.namespace === 'acme-prod' && ['Deployment', 'Service', 'CronJob'].includes(x.kind))) {
+      for (const k of Object.keys(o.metadata.annotations ?? {})) keys.add(k);
+      const spec: any = o.spec;
+      for (const k of Object.keys((o.kind === 'CronJob' ? spec.jobTemplate.spec.template : spec.template)?.metadata?.annotations ?? {})) keys.add(k);
+    }
+    expect(keys.size).toBeGreaterThan(5);
+    expect([...keys].filter((k) => !RESERVED_ANNOTATION_PREFIXES.some((p) => k.startsWith(p)))).toEqual([]);
   });
 
   test('the bad twin: a prefix the platform sets itself is refused, with where to go instead', () => {

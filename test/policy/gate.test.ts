@@ -27,6 +27,8 @@ describe('policy gate', () => {
     ['IMAGE-PINNED', (d: any) => (d.spec.template.spec.containers[0].image = 'registry.test/acme/api:latest')],
     ['ENV-UNIQUE', (d: any) => (d.spec.template.spec.containers[0].env = [...(d.spec.template.spec.containers[0].env ?? []), { name: 'A', value: '1' }, { name: 'A', value: '2' }])],
     ['SA-TOKEN', (d: any) => delete d.spec.template.spec.automountServiceAccountToken],
+    // A password a patch or an extra manifest wrote into a container (the spec refuses it in env).
+    ['CREDENTIAL-LITERAL', (d: any) => (d.spec.template.spec.containers[0].env = [...(d.spec.template.spec.containers[0].env ?? []), { name: 'DB_PASSWORD', value: 'hunter2' }])],
     ['META-NAMESPACE', (d: any) => delete d.metadata.namespace],
     ['META-LABELS', (d: any) => delete d.metadata.labels['app.kubernetes.io/part-of']],
     ['SELECTOR-STABLE', (d: any) => (d.spec.selector.matchLabels['app.kubernetes.io/version'] = '1.0.0')],

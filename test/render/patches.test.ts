@@ -67,6 +67,12 @@ describe('patches', () => {
     expect((e as SpecError).problems[0]).toMatch(/^patches\[0\] \(line \d+, column \d+\): matches no object in dev \(kind Deployment, name apii\); did you mean 'api'\?$/);
     const op = thrown(project((s) => (s.patches = [{ environments: ['dev'], target: { kind: 'Deployment', name: 'api' }, ops: [{ op: 'remove', path: '/spec/nothing' }] }])));
     expect((op as SpecError).problems).toEqual([expect.stringMatching(/^patches\[0\] \(line \d+, column \d+\): does not apply to Deployment acme-dev\/api in dev: operation 0 \(remove \/spec\/nothing\)/)]);
+    // A patch may not turn an object into another one (its AppProject and gate scope come from those fields).
+    const ns = thrown(project((s) => (s.patches = [{ environments: ['prod'], target: { kind: 'Service', name: 'api' }, merge: { metadata: { namespace: 'kube-system' } } }])));
+    expect((ns as SpecError).problems).toEqual([expect.stringMatching(/does not apply to Service acme-prod\/api in prod: operation 0 \(replace \/metadata\/namespace\): a patch may not change an object's kind, apiVersion, name or namespace/)]);
+    // A key inherited from Object.prototype is no path of the object.
+    const proto = thrown(project((s) => (s.patches = [{ environments: ['dev'], target: { kind: 'Service', name: 'api' }, ops: [{ op: 'remove', path: '/metadata/constructor' }] }])));
+    expect((proto as SpecError).problems[0]).toMatch(/the path does not exist/);
     const env = thrown(project((s) => (s.patches = [{ environments: ['prd'], target: { kind: 'Deployment', name: 'api' }, merge: {} }])));
     expect((env as SpecError).problems).toEqual([expect.stringMatching(/^patches\[0\]\.environments\[0\] \(line \d+, column \d+\): 'prd' is not an environment; did you mean 'prod'\?/)]);
   });
@@ -90,11 +96,23 @@ describe('extraManifests', () => {
     expect(r.charts.some((c) => c.file.startsWith('dev/extra/'))).toBe(false);
   });
 
+  test('an environment keeps its objects in its namespaces: cluster-scoped kinds and other namespaces are refused (they would widen its AppProject)', () => {
+    const crb = 'apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata: { name: api-admin }\nroleRef: { apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: cluster-admin }\nsubjects: [{ kind: ServiceAccount, name: api, namespace: acme-prod }]\n';
+    const rb = 'apiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata: { name: x, namespace: kube-system }\nroleRef: { apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: view }\nsubjects: [{ kind: ServiceAccount, name: api, namespace: acme-prod }]\n';
+    const e = thrown(project((s) => (s.environments.prod.extraManifests = 'extra'), { 'extra/a.yaml': crb, 'extra/b.yaml': rb }));
+    expect((e as SpecError).problems).toEqual([
+      'extra/a.yaml (line 1, column 1): ClusterRoleBinding is cluster-scoped; an environment\'s extra manifests stay in its namespaces (acme-prod, acme-prod-data)',
+      'extra/b.yaml (line 1, column 1): metadata.namespace must be one of prod\'s namespaces (acme-prod, acme-prod-data), got "kube-system"',
+    ]);
+  });
+
   test('the gate checks them like our own: a root pod in an extra manifest fails the synth; a file with no kind is a spec error', () => {
     const pod = 'apiVersion: v1\nkind: Pod\nmetadata: { name: debug, namespace: acme-prod }\nspec:\n  containers:\n    - { name: sh, image: "busybox:1.36" }\n';
     const e = thrown(project((s) => (s.environments.prod.extraManifests = 'extra'), { 'extra/debug.yaml': pod }));
     expect(e).toBeInstanceOf(PolicyError);
     expect(e.message).toContain('prod/extra/debug.yaml Pod/acme-prod/debug');
+    const cm = thrown(project((s) => (s.environments.prod.extraManifests = 'extra'), { 'extra/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: { name: db, namespace: acme-prod }\ndata: { DB_PASSWORD: hunter2 }\n' }));
+    expect(cm.message).toContain('[CREDENTIAL-LITERAL] prod/extra/cm.yaml ConfigMap/acme-prod/db: data: DB_PASSWORD is named like a credential; read it from a Secret');
     const bad = thrown(project((s) => (s.environments.prod.extraManifests = 'extra'), { 'extra/x.yaml': 'metadata: { name: x }\n' }));
     expect((bad as SpecError).problems).toEqual(['extra/x.yaml (line 1, column 1): every object needs apiVersion, kind and metadata.name']);
     const missing = thrown(project((s) => (s.environments.prod.extraManifests = 'nowhere')));

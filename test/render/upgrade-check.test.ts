@@ -1,4 +1,5 @@
-import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { dump } from 'js-yaml';
@@ -50,6 +51,36 @@ describe('a data-format change against the deployed version', () => {
     expect(deployed('dev')).toBe('16.4');
     // And back down is a change of format too.
     expect(run((s) => (s.dataStores.postgres.environments.prod.version = '16.6')).errors[0]).toMatch(/17\.2 → 16\.6 in prod changes the data format \(17 → 16\): .*\(a downgrade\)/);
+  });
+
+  test('what is committed counts too: with dist/ deleted from disk, the version at HEAD still refuses the change', () => {
+    const repo = mkdtempSync(join(tmpdir(), 'upgrade-git-'));
+    const git = (...args: string[]) => execFileSync('git', args, { cwd: repo, stdio: 'pipe' });
+    git('init', '-q');
+    const spec = join(repo, 'platform.yaml');
+    const synthIn = (mutate: (s: any) => void) => {
+      const s: any = smallPlatform();
+      mutate(s);
+      writeFileSync(spec, dump(s));
+      const errors: string[] = [];
+      const [error, log] = [console.error, console.log];
+      console.error = (m: string) => errors.push(m);
+      console.log = () => {};
+      try {
+        return { code: synth({ spec, outdir: join(repo, 'dist'), docsOut: false }), errors };
+      } finally {
+        console.error = error;
+        console.log = log;
+      }
+    };
+    expect(synthIn(() => {}).code).toBe(0);
+    git('add', '-A');
+    git('-c', 'user.email=t@t', '-c', 'user.name=t', 'commit', '-qm', 'first');
+    rmSync(join(repo, 'dist'), { recursive: true, force: true });
+    const refused = synthIn((s) => (s.dataStores.postgres.environments.prod.version = '17.2'));
+    expect(refused.code).toBe(1);
+    expect(refused.errors[0]).toContain('dataStores.postgres.environments.prod.version: PostgreSQL 16.4 → 17.2 in prod changes the data format');
+    expect(synthIn((s) => Object.assign(s.dataStores.postgres.environments.prod, { version: '17.2', upgradedFrom: '16.4' })).code).toBe(0);
   });
 
   test('a first render (nothing deployed) has nothing to compare with', () => {
