@@ -768,6 +768,7 @@ export function crossCheck(raw: PlatformSpec, push: (path: (string | number)[], 
     });
   });
   const namespaces = new Map<string, string>();
+  const overlaps = new Map<string, { at: (string | number)[]; text: (where: string) => string; where: string[] }>();
   for (const [envName, e] of Object.entries(spec.environments)) {
     const env = obj(e);
     // Argo CD names: <platform>-<env> for the environment's Application and AppProject.
@@ -806,12 +807,21 @@ export function crossCheck(raw: PlatformSpec, push: (path: (string | number)[], 
         if (other.host !== host) continue;
         const [short, long] = other.segments.length <= segments.length ? [other.segments, segments] : [segments, other.segments];
         if (!short.every((seg, k) => seg === long[k])) continue;
-        const msg = short.length === long.length
-          ? `route ${r.path} on ${host || 'the environment host'} is also ${other.name}'s (in ${envName}): give each service its own path`
-          : `route ${r.path} and ${other.name}'s route /${other.segments.join('/')} overlap on ${host || 'the environment host'} (in ${envName}): /${short.join('/')} also matches /${long.join('/')}, and the gateway's order between them is undefined; use paths where neither is a prefix of the other`;
-        push(at, msg);
+        // One problem per pair, naming every environment (and host) where they meet.
+        const key = `${JSON.stringify(at)}|${other.name}|${r.path}|${other.segments.join('/')}`;
+        const where = `${host || 'the environment host'} in ${envName}`;
+        const found = overlaps.get(key);
+        if (found) found.where.push(where);
+        else {
+          const text = (w: string) =>
+            short.length === long.length
+              ? `route ${r.path} is also ${other.name}'s (${w}): give each service its own path`
+              : `route ${r.path} and ${other.name}'s route /${other.segments.join('/')} overlap (${w}): /${short.join('/')} also matches /${long.join('/')}, and the gateway's order between them is undefined; use paths where neither is a prefix of the other`;
+          overlaps.set(key, { at, text, where: [where] });
+        }
       }
       seen.push({ host, segments, name: String(s.name), at });
     }
   }
+  for (const o of overlaps.values()) push(o.at, o.text(o.where.join(', ')));
 }
