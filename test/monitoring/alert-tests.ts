@@ -211,20 +211,11 @@ export const ALERT_CASES: Readonly<Record<string, Builder>> = {
     ];
     const mins = c.activeDeadlineSeconds / 60;
     const fireAt = mins + 7;
+    const exp = [{ exp_labels: labels(env, 'warning', l()), exp_annotations: { summary: `${c.name}: its latest run has not succeeded`, description: `The run of the CronJob ${c.name} in ${ns} scheduled ${fireAt}m 0s ago has not succeeded within its deadline (${c.activeDeadlineSeconds} s): it failed, hung, or never succeeded.`, runbook_url: runbook(p, 'ServiceCronJobFailing') } }];
     return [
-      ...fireAndNot(
-        'ServiceCronJobFailing',
-        {
-          series: s('-86400'),
-          pendingAt: `${mins + 3}m`,
-          fireAt: `${fireAt}m`,
-          exp: [{ exp_labels: labels(env, 'warning', l()), exp_annotations: { summary: `${c.name}: its latest run has not succeeded`, description: `The run of the CronJob ${c.name} in ${ns} scheduled ${fireAt}m 0s ago has not succeeded within its deadline (${c.activeDeadlineSeconds} s): it failed, hung, or never succeeded.`, runbook_url: runbook(p, 'ServiceCronJobFailing') } }],
-        },
-        s('60'),
-        s('-86400', OTHER_NS),
-      ),
-      // Never succeeded at all fires too.
-      { interval: '1m', input_series: s(undefined), alert_rule_test: [{ eval_time: `${fireAt}m`, alertname: 'ServiceCronJobFailing', exp_alerts: [{ exp_labels: labels(env, 'warning', l()) }] }] },
+      ...fireAndNot('ServiceCronJobFailing', { series: s('-86400'), pendingAt: `${mins + 3}m`, fireAt: `${fireAt}m`, exp }, s('60'), s('-86400', OTHER_NS)),
+      // Never succeeded at all fires too; a run still within its deadline does not.
+      { interval: '1m', input_series: s(undefined), alert_rule_test: [{ eval_time: `${mins - 1}m`, alertname: 'ServiceCronJobFailing', exp_alerts: [] }, { eval_time: `${fireAt}m`, alertname: 'ServiceCronJobFailing', exp_alerts: exp }] },
     ];
   },
   PostgresDown: (env, p) =>
