@@ -31,7 +31,7 @@ export function synth(opts: SynthOptions = {}): number {
     const model = loadPlatform(spec);
     const { files, charts } = renderPlatform(model);
     // A store version the deployed claims cannot start on (what dist/ renders now is what is deployed).
-    const upgrades = dataFormatProblems(model, outdir);
+    const upgrades = dataFormatProblems(model, outdir, charts);
     if (upgrades.length) throw new SpecError(spec, upgrades);
     writeTreeAtomically(outdir, files);
     const defaultOutdir = resolve(outdir) === resolve(DEFAULT_OUTDIR);

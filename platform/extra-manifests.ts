@@ -1,6 +1,6 @@
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { LineCounter, parseAllDocuments } from 'yaml';
+import { readYamlDocuments } from './yaml-documents';
 import type { ExtraManifestFile } from './model';
 import type { PlatformSpec } from './schema';
 import type { SpecPath } from './problems';
@@ -30,20 +30,11 @@ export function loadExtraManifests(
     }
     for (const path of yamlFiles(root)) {
       const file = relative(specDir, path);
-      const lines = new LineCounter();
       const objects: Record<string, unknown>[] = [];
-      for (const doc of parseAllDocuments(readFileSync(path, 'utf8'), { lineCounter: lines, schema: 'core', uniqueKeys: true, merge: true }) as any[]) {
-        const at = (offset: number | undefined) => {
-          const p = lines.linePos(offset ?? 0);
-          return `${file} (line ${p.line}, column ${p.col})`;
-        };
-        if (doc.errors.length) {
-          problems.push(...doc.errors.map((e: any) => `${at(e.pos[0])}: YAML syntax error: ${e.message.split('\n')[0]}`));
-          continue;
-        }
-        const o = doc.toJS();
-        if (o === null || o === undefined) continue;
-        const where = at(doc.contents?.range?.[0]);
+      const read = readYamlDocuments(path, file);
+      problems.push(...read.problems);
+      for (const { value, where } of read.documents) {
+        const o = value as any;
         if (typeof o !== 'object' || Array.isArray(o)) problems.push(`${where}: expected one Kubernetes object (apiVersion, kind, metadata), got ${Array.isArray(o) ? 'a list' : JSON.stringify(o)}`);
         else if (typeof o.apiVersion !== 'string' || typeof o.kind !== 'string' || typeof o.metadata?.name !== 'string') {
           problems.push(`${where}: every object needs apiVersion, kind and metadata.name`);

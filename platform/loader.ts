@@ -3,8 +3,6 @@ import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Docume
 import { crossCheck, platformSpec, type PlatformSpec } from './schema';
 import { describeIssue, formatPath, type Locate, type SpecPath } from './problems';
 
-export { formatPath } from './problems';
-
 /** A spec that cannot be rendered: every problem, each with its path (and line), in one message. */
 export class SpecError extends Error {
   constructor(
@@ -24,7 +22,7 @@ export function parseSpec(doc: unknown, source = 'spec', locate?: Locate): Platf
   // zod skips refinements once a field failed with a type error; run the
   // cross-field rules on the raw document too so one run reports everything.
   crossCheck(doc as PlatformSpec, (path, message) => found.push({ path, message }));
-  const problems = found.map((p) => problemAt(p.path, p.message, doc, locate, p.key));
+  const problems = found.map((p) => problemAt(p.path, p.message, doc, locate));
   throw new SpecError(source, [...new Set(problems)]);
 }
 
@@ -73,8 +71,8 @@ export function parseSpecSource(text: string, source: string): { spec: PlatformS
 }
 
 /** `path (line L, column C): message`, as every spec problem is printed. */
-export function problemAt(path: SpecPath, message: string, document: unknown, locate?: Locate, key?: boolean): string {
-  const at = locate?.(path, key);
+export function problemAt(path: SpecPath, message: string, document: unknown, locate?: Locate): string {
+  const at = locate?.(path);
   return `${formatPath(path, document)}${at ? ` (line ${at.line}, column ${at.column})` : ''}: ${message}`;
 }
 

@@ -9,8 +9,8 @@ import type { z } from 'zod';
 
 export type SpecPath = readonly (string | number)[];
 
-/** Line and column (1-based) of a path in the spec's text; `key`: the position of the key itself. */
-export type Locate = (path: SpecPath, key?: boolean) => { line: number; column: number } | undefined;
+/** Line and column (1-based) of a path in the spec's text (a field: its key). */
+export type Locate = (path: SpecPath) => { line: number; column: number } | undefined;
 
 /** The closest candidate to a misspelt name, when it is close enough to be a typo. */
 export function didYouMean(name: string, candidates: readonly string[]): string | undefined {
@@ -134,14 +134,14 @@ function describeValue(v: unknown): string {
 }
 
 /** One problem per unknown key; the rest as the schema's own (custom) message or in plain words. */
-export function describeIssue(root: Schema, issue: z.core.$ZodIssue): { path: SpecPath; message: string; key?: boolean }[] {
+export function describeIssue(root: Schema, issue: z.core.$ZodIssue): { path: SpecPath; message: string }[] {
   const path = issue.path as (string | number)[];
   switch (issue.code) {
     case 'unrecognized_keys': {
       const allowed = fieldsAt(root, path);
       return issue.keys.map((k) => {
         const hint = didYouMean(k, allowed);
-        return { path: [...path, k], key: true, message: hint ? `unknown field; did you mean '${hint}'?` : `unknown field (fields here: ${allowed.join(', ')})` };
+        return { path: [...path, k], message: hint ? `unknown field; did you mean '${hint}'?` : `unknown field (fields here: ${allowed.join(', ')})` };
       });
     }
     case 'invalid_type': {
@@ -158,7 +158,7 @@ export function describeIssue(root: Schema, issue: z.core.$ZodIssue): { path: Sp
     }
     case 'invalid_key':
       // A map key the key schema refused: its own message, not "Invalid key in record".
-      return [{ path, message: (issue.issues ?? []).map((i: { message: string }) => i.message).join('; ') || issue.message, key: true }];
+      return [{ path, message: (issue.issues ?? []).map((i: { message: string }) => i.message).join('; ') || issue.message }];
     case 'invalid_union': {
       // "settings or false": when the input has the shape of one option (a map for the settings), report that
       // option's own problems (an unknown field, min > max) instead of "expected … or false".

@@ -7,8 +7,6 @@ import { suggestion } from './problems';
 import { platformEnvNames } from './config';
 import { credentialLiteral } from '../catalogue/credentials';
 
-export { credentialLiteral };
-
 /**
  * The platform spec: the one schema that validates `platform.yaml` and is the
  * TypeScript type the model is built from. `platform.schema.json` is generated

@@ -1,6 +1,6 @@
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { LineCounter, parseAllDocuments } from 'yaml';
+import { readYamlDocuments } from './yaml-documents';
 import type { SealedSecretFile } from './model';
 import type { PlatformSpec } from './schema';
 import { suggestion, type SpecPath } from './problems';
@@ -49,21 +49,10 @@ export function loadSealedSecrets(specDir: string, spec: PlatformSpec): SealedSe
       // kubeseal writes JSON by default (--format yaml for YAML); both are read.
       for (const name of readdirSync(dir).filter((f) => /\.(ya?ml|json)$/.test(f)).sort()) {
         const file = relative(specDir, join(dir, name));
-        const text = readFileSync(join(dir, name), 'utf8');
-        const lines = new LineCounter();
-        const docs = parseAllDocuments(text, { lineCounter: lines, schema: 'core', uniqueKeys: true, merge: true });
-        for (const doc of Array.isArray(docs) ? docs : []) {
-          const at = (offset: number | undefined) => {
-            const p = lines.linePos(offset ?? 0);
-            return `${file} (line ${p.line}, column ${p.col})`;
-          };
-          if (doc.errors.length) {
-            for (const e of doc.errors) fileProblems.push(`${at(e.pos[0])}: YAML syntax error: ${e.message.split('\n')[0]}`);
-            continue;
-          }
-          const o = obj(doc.toJS());
-          if (Object.keys(o).length === 0) continue;
-          const where = at(doc.contents?.range?.[0]);
+        const read = readYamlDocuments(join(dir, name), file);
+        fileProblems.push(...read.problems);
+        for (const { value, where } of read.documents) {
+          const o = obj(value);
           const problems: string[] = [];
           if (o.apiVersion !== API_VERSION || o.kind !== 'SealedSecret') problems.push(`expected a SealedSecret (apiVersion ${API_VERSION}, as kubeseal writes it), got ${o.kind ?? 'no kind'} ${o.apiVersion ?? ''}`.trim());
           const m = obj(o.metadata);

@@ -95,7 +95,8 @@ const describe = (p: PatchModel) => `${p.where.replace(/ \(line.*$/, '')}${p.rea
 
 /** What a patch may not change: which object it is (the AppProject and the gate's scopes are derived from these). */
 const IDENTITY_PATHS = ['/kind', '/apiVersion', '/metadata/name', '/metadata/namespace'];
-const touchesIdentity = (path: string | undefined) => path !== undefined && IDENTITY_PATHS.some((p) => path === p || path.startsWith(`${p}/`) || p.startsWith(`${path}/`) || path === '' || path === '/metadata');
+/** The path is one of them, inside one, or holds one (`/metadata`, the whole object ``). */
+const touchesIdentity = (path: string | undefined) => path !== undefined && IDENTITY_PATHS.some((p) => path === p || path.startsWith(`${p}/`) || p.startsWith(`${path}/`));
 
 /** Whether a JSON pointer names something in `doc` (`parentOnly`: whether its parent does, where `add` writes). */
 function exists(doc: unknown, path: string, parentOnly = false): boolean {

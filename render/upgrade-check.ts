@@ -1,37 +1,46 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { loadAll } from 'js-yaml';
 import { STORE_CATALOGUE } from '../catalogue/stores';
 import { LABEL } from '../blocks/meta';
+import type { RenderedChart } from '../blocks/kube-object';
 import type { PlatformModel } from '../platform/model';
 
 /**
  * Data-format changes against what is deployed: a store version whose on-disk format differs from the
  * one the claims hold (PostgreSQL 16 → 17) cannot start on them. What the claims hold is read from the
- * previous render (`dist/` as it is: the store's StatefulSets carry their version label); a change is
- * refused unless the spec says the data was migrated from that version (`upgradedFrom`).
+ * previous render of the files that render the store's StatefulSets now — as committed at HEAD (where
+ * Argo CD reads it) and as on disk; a change is refused unless the spec says the data was migrated from
+ * that version (`upgradedFrom`). Only stores with a data format are looked up, in one git process.
  */
-export function dataFormatProblems(model: PlatformModel, previousDir: string): string[] {
-  const problems: string[] = [];
-  for (const env of model.environments) {
-    // What is deployed: the render committed at HEAD (where Argo CD reads it), and the one on disk.
-    const deployed = [...committedVersions(previousDir, env.name), ...diskVersions(join(previousDir, env.name))];
-    for (const store of env.stores) {
+export function dataFormatProblems(model: PlatformModel, previousDir: string, charts: readonly RenderedChart[]): string[] {
+  const checked = model.environments.flatMap((env) =>
+    env.stores.flatMap((store) => {
       const c = STORE_CATALOGUE[store.kind];
-      if (!c.dataFormat) continue;
-      const will = c.dataFormat(store.version);
-      const before = deployed.find(([key, v]) => key === `${store.namespace}/${c.endpoint.appName}` && c.dataFormat!(v) !== will)?.[1];
-      if (before === undefined) continue;
-      const was = c.dataFormat(before);
-      if (store.upgradedFrom !== undefined && c.dataFormat(store.upgradedFrom) === was) continue;
-      const how = c.dataFormatRunbook ? ` (docs/runbooks.md, "${c.dataFormatRunbook}")` : '';
-      problems.push(
-        `${store.versionPath}: ${c.title} ${before} → ${store.version} in ${env.name} changes the data format (${was} → ${will}): ` +
-          `the claims hold data ${store.version} cannot start on${Number(will) < Number(was) ? ' (a downgrade)' : ''}. Migrate the data first${how}, ` +
-          `then acknowledge it with dataStores.${store.kind}.environments.${env.name}.upgradedFrom: "${before}"`,
-      );
-    }
+      if (!c.dataFormat) return [];
+      const ownsStore = (o: RenderedChart['objects'][number]) => o.kind === 'StatefulSet' && o.metadata.namespace === store.namespace && o.metadata.labels?.[LABEL.name] === c.endpoint.appName;
+      const files = charts.filter((ch) => ch.file.startsWith(`${env.name}/`) && ch.objects.some(ownsStore)).map((ch) => ch.file);
+      return [{ env, store, c, files, key: `${store.namespace}/${c.endpoint.appName}` }];
+    }),
+  );
+  if (checked.length === 0) return [];
+  const files = [...new Set(checked.flatMap((x) => x.files))];
+  const previous = [...committedTexts(previousDir, files), ...files.flatMap((f) => (existsSync(join(previousDir, f)) ? [readFileSync(join(previousDir, f), 'utf8')] : []))];
+  const deployed = versionsIn(previous);
+  const problems: string[] = [];
+  for (const { env, store, c, key } of checked) {
+    const will = c.dataFormat!(store.version);
+    const before = deployed.find(([k, v]) => k === key && c.dataFormat!(v) !== will)?.[1];
+    if (before === undefined) continue;
+    const was = c.dataFormat!(before);
+    if (store.upgradedFrom !== undefined && c.dataFormat!(store.upgradedFrom) === was) continue;
+    const how = c.dataFormatRunbook ? ` (docs/runbooks.md, "${c.dataFormatRunbook}")` : '';
+    problems.push(
+      `${store.versionPath}: ${c.title} ${before} → ${store.version} in ${env.name} changes the data format (${was} → ${will}): ` +
+        `the claims hold data ${store.version} cannot start on${Number(will) < Number(was) ? ' (a downgrade)' : ''}. Migrate the data first${how}, ` +
+        `then acknowledge it with dataStores.${store.kind}.environments.${env.name}.upgradedFrom: "${before}"`,
+    );
   }
   return problems;
 }
@@ -49,26 +58,29 @@ function versionsIn(texts: readonly string[]): [string, string][] {
   return out;
 }
 
-/** The stores rendered in an environment directory on disk. */
-function diskVersions(dir: string): [string, string][] {
-  const data = join(dir, 'data');
-  if (!existsSync(data)) return [];
-  return versionsIn(readdirSync(data).filter((n) => n.endsWith('.yaml')).sort().map((f) => readFileSync(join(data, f), 'utf8')));
-}
-
-/** The stores of an environment as committed at HEAD, when the output directory is inside a git work tree (else none). */
-function committedVersions(outdir: string, env: string): [string, string][] {
-  const git = (args: string[], cwd: string) => execFileSync('git', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
-  try {
-    const abs = resolve(outdir);
-    let probe = abs;
-    while (!existsSync(probe)) probe = dirname(probe);
-    const top = git(['rev-parse', '--show-toplevel'], probe).trim();
-    const rel = relative(top, join(abs, env, 'data')).split(sep).join('/');
-    if (rel.startsWith('..')) return [];
-    const files = git(['ls-tree', '--name-only', 'HEAD', `${rel}/`], top).split('\n').filter((f) => f.endsWith('.yaml'));
-    return versionsIn(files.map((f) => git(['show', `HEAD:${f}`], top)));
-  } catch {
-    return []; // not a git work tree, no commit yet, or nothing committed there
+/**
+ * The texts of `files` (relative to `outdir`) as committed at HEAD, read by one `git cat-file --batch`;
+ * none when the output directory is not in a git work tree or nothing is committed there.
+ */
+function committedTexts(outdir: string, files: readonly string[]): string[] {
+  let cwd = resolve(outdir);
+  while (!existsSync(cwd)) cwd = dirname(cwd);
+  const paths = files.map((f) => `./${relative(cwd, join(resolve(outdir), f)).split(sep).join('/')}`);
+  const r = spawnSync('git', ['cat-file', '--batch'], { cwd, input: paths.map((p) => `HEAD:${p}\n`).join(''), maxBuffer: 256 * 1024 * 1024 });
+  if (r.status !== 0 || !r.stdout) return [];
+  // Each answer: "<sha> blob <size>\n<content>\n", or "<name> missing\n".
+  const out: string[] = [];
+  const buf = r.stdout;
+  let at = 0;
+  while (at < buf.length) {
+    const nl = buf.indexOf(0x0a, at);
+    if (nl < 0) break;
+    const header = buf.subarray(at, nl).toString('utf8').split(' ');
+    at = nl + 1;
+    if (header[1] !== 'blob') continue;
+    const size = Number(header[2]);
+    out.push(buf.subarray(at, at + size).toString('utf8'));
+    at += size + 1;
   }
+  return out;
 }

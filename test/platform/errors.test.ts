@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { parseSpecText, SpecError } from '../../platform/loader';
-import { credentialLiteral } from '../../platform/schema';
+import { credentialLiteral } from '../../catalogue/credentials';
 
 /**
  * Spec errors as a user reads them: each names its line and column, list items by name, and says what

@@ -19,6 +19,17 @@ const spec = (mutate: (s: any) => void) => {
   return s;
 };
 
+/** The spec problems of the fixture mutated (none when it renders). */
+function specProblems(mutate: (s: any) => void): string[] {
+  try {
+    render(spec(mutate));
+    return [];
+  } catch (e) {
+    expect(e).toBeInstanceOf(SpecError);
+    return (e as SpecError).problems;
+  }
+}
+
 describe('per-environment overrides', () => {
   const r = render(
     spec((s) => {
@@ -210,12 +221,7 @@ describe('service annotations', () => {
   });
 
   test('the bad twin: a prefix the platform sets itself is refused, with where to go instead', () => {
-    let problems: string[] = [];
-    try {
-      render(spec((s) => (s.services[0].podAnnotations = { 'sidecar.istio.io/inject': 'false' })));
-    } catch (e) {
-      problems = (e as SpecError).problems;
-    }
+    const problems = specProblems((s) => (s.services[0].podAnnotations = { 'sidecar.istio.io/inject': 'false' }));
     expect(problems).toEqual([expect.stringMatching(/^services\[api\]\.podAnnotations\.sidecar\.istio\.io\/inject: 'sidecar\.istio\.io\/inject' uses a prefix the platform sets itself .*: choose your own, or use patches$/)]);
   });
 });
@@ -255,20 +261,13 @@ describe('init containers, sidecars and volumes', () => {
   });
 
   test('the bad twins: a mount of a volume that does not exist, a container name taken, a mount path used twice, a platform variable', () => {
-    let problems: string[] = [];
-    try {
-      render(
-        spec((s) => {
-          withExtras(s);
-          s.services[0].sidecars[0].mounts[0].volume = 'rulez';
-          s.services[0].initContainers.push({ name: 'api' });
-          s.services[0].volumes[0].path = '/tmp';
-          s.services[0].initContainers[0].env.PORT = '1';
-        }),
-      );
-    } catch (e) {
-      problems = (e as SpecError).problems;
-    }
+    const problems = specProblems((s) => {
+      withExtras(s);
+      s.services[0].sidecars[0].mounts[0].volume = 'rulez';
+      s.services[0].initContainers.push({ name: 'api' });
+      s.services[0].volumes[0].path = '/tmp';
+      s.services[0].initContainers[0].env.PORT = '1';
+    });
     expect(problems).toEqual(
       expect.arrayContaining([
         "services[api].sidecars[rules-sync].mounts[0].volume: 'rulez' is not a volume of this service; did you mean 'rules'? (volumes: tmp, cache, rules)",
@@ -313,20 +312,13 @@ describe('scheduled tasks (cronJobs)', () => {
   });
 
   test('the bad twins: a name the Jobs would make too long, the canary name, a schedule that is not cron', () => {
-    let problems: string[] = [];
-    try {
-      render(
-        spec((s) => {
-          s.services[0].cronJobs = [
-            { name: 'x'.repeat(49), schedule: '@daily', command: ['/x'] },
-            { name: 'canary', schedule: '0 * * * *', command: ['/x'] },
-            { name: 'often', schedule: 'every 5 minutes', command: ['/x'] },
-          ];
-        }),
-      );
-    } catch (e) {
-      problems = (e as SpecError).problems;
-    }
+    const problems = specProblems((s) => {
+      s.services[0].cronJobs = [
+        { name: 'x'.repeat(49), schedule: '@daily', command: ['/x'] },
+        { name: 'canary', schedule: '0 * * * *', command: ['/x'] },
+        { name: 'often', schedule: 'every 5 minutes', command: ['/x'] },
+      ];
+    });
     expect(problems).toEqual([
       expect.stringMatching(/^services\[api\]\.cronJobs\[often\]\.schedule: must be a cron schedule of five fields/),
       expect.stringMatching(/^services\[api\]\.cronJobs\[x+\]\.name: the CronJob 'api-x+' would be 53 characters; at most 52/),

@@ -7,27 +7,29 @@ import { describe, expect, test } from 'vitest';
 import { synth } from '../../cli/synth';
 import { smallPlatform } from '../helpers/fixtures';
 
+/** `npm run synth` of the fixture (mutated) written to `specFile`, into `outdir`: its exit code and what it printed as errors. */
+function synthFixture(specFile: string, outdir: string, mutate: (s: any) => void): { code: number; errors: string[] } {
+  const s: any = smallPlatform();
+  mutate(s);
+  writeFileSync(specFile, dump(s));
+  const errors: string[] = [];
+  const [error, log] = [console.error, console.log];
+  console.error = (m: string) => errors.push(m);
+  console.log = () => {};
+  try {
+    return { code: synth({ spec: specFile, outdir, docsOut: false }), errors };
+  } finally {
+    console.error = error;
+    console.log = log;
+  }
+}
+
 /** The fixture synthed once, then re-synthed with another PostgreSQL version over that dist/. */
 describe('a data-format change against the deployed version', () => {
   const dir = mkdtempSync(join(tmpdir(), 'upgrade-'));
   const out = join(dir, 'dist');
   const specFile = join(dir, 'platform.yaml');
-  const run = (mutate: (s: any) => void) => {
-    const s: any = smallPlatform();
-    mutate(s);
-    writeFileSync(specFile, dump(s));
-    const errors: string[] = [];
-    const error = console.error;
-    const log = console.log;
-    console.error = (m: string) => errors.push(m);
-    console.log = () => {};
-    try {
-      return { code: synth({ spec: specFile, outdir: out, docsOut: false }), errors };
-    } finally {
-      console.error = error;
-      console.log = log;
-    }
-  };
+  const run = (mutate: (s: any) => void) => synthFixture(specFile, out, mutate);
   const deployed = (env: string) => (/app\.kubernetes\.io\/version: '?([\d.]+)'?\n {2}name: postgres-primary/.exec(readFileSync(join(out, env, 'data', 'postgres.yaml'), 'utf8')) ?? [])[1];
 
   test('PostgreSQL 16 → 17 is refused with what to do; dist/ stays; a minor change passes; upgradedFrom acknowledges the migration', () => {
@@ -58,21 +60,7 @@ describe('a data-format change against the deployed version', () => {
     const git = (...args: string[]) => execFileSync('git', args, { cwd: repo, stdio: 'pipe' });
     git('init', '-q');
     const spec = join(repo, 'platform.yaml');
-    const synthIn = (mutate: (s: any) => void) => {
-      const s: any = smallPlatform();
-      mutate(s);
-      writeFileSync(spec, dump(s));
-      const errors: string[] = [];
-      const [error, log] = [console.error, console.log];
-      console.error = (m: string) => errors.push(m);
-      console.log = () => {};
-      try {
-        return { code: synth({ spec, outdir: join(repo, 'dist'), docsOut: false }), errors };
-      } finally {
-        console.error = error;
-        console.log = log;
-      }
-    };
+    const synthIn = (mutate: (s: any) => void) => synthFixture(spec, join(repo, 'dist'), mutate);
     expect(synthIn(() => {}).code).toBe(0);
     git('add', '-A');
     git('-c', 'user.email=t@t', '-c', 'user.name=t', 'commit', '-qm', 'first');
@@ -85,16 +73,7 @@ describe('a data-format change against the deployed version', () => {
 
   test('a first render (nothing deployed) has nothing to compare with', () => {
     const fresh = join(mkdtempSync(join(tmpdir(), 'upgrade-')), 'dist');
-    const s: any = smallPlatform();
-    s.dataStores.postgres.version = '17.2';
-    writeFileSync(specFile, dump(s));
-    const log = console.log;
-    console.log = () => {};
-    try {
-      expect(synth({ spec: specFile, outdir: fresh, docsOut: false })).toBe(0);
-    } finally {
-      console.log = log;
-    }
+    expect(synthFixture(specFile, fresh, (s) => (s.dataStores.postgres.version = '17.2')).code).toBe(0);
     expect(existsSync(join(fresh, 'prod'))).toBe(true);
   });
 });
