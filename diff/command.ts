@@ -4,7 +4,7 @@ import { PolicyError } from '../policy/gate';
 import { diffTrees, type DiffResult } from './diff';
 import { FORMATS, formatReport, type Format } from './report';
 import { RISK_FLAGS, type RiskFlagName } from './risk';
-import { GitError, readGitTree, readTree, renderTree } from './sources';
+import { GitError, readGitTree, readTree, renderTree, shortCommit } from './sources';
 
 /** Exit codes of `npm run diff`. */
 export const EXIT = {
@@ -20,12 +20,16 @@ export const EXIT = {
 
 export const USAGE = `Usage: npm run diff -- [options]
 
-Renders platform.yaml in memory and compares the objects with the committed
-dist/ (default), with dist/ at a git ref, or with another directory.
+Renders platform.yaml (the working tree's, as it is now) in memory and
+compares its objects with dist/ as committed at HEAD (default), at another
+git ref, or with a directory. Edit platform.yaml, then run this: no synth
+needed. After npm run synth it still compares with HEAD's dist/
 
 Options:
-  --base <ref>         compare with dist/ as committed at <ref> (e.g. origin/main)
-  --base-dir <dir>     compare with the files in <dir>   (default: dist)
+  --base <ref>         compare with dist/ as committed at <ref> (default: HEAD;
+                       e.g. origin/main for a pull request)
+  --base-dir <dir>     compare with the files in <dir> instead (e.g. dist, the
+                       files on disk)
   --head-dir <dir>     compare against <dir> instead of a fresh render
   --spec <file>        platform spec (default: $PLATFORM_SPEC or platform.yaml)
   --dist <dir>         where dist/ lives in the repository (default: dist)
@@ -47,8 +51,9 @@ export interface DiffIO {
 }
 
 export interface DiffOptions {
+  /** Git ref whose dist/ is the base (default HEAD), unless `baseDir` is given. */
   readonly base?: string;
-  readonly baseDir: string;
+  readonly baseDir?: string;
   readonly headDir?: string;
   readonly spec: string;
   readonly dist: string;
@@ -96,8 +101,7 @@ export function parseDiffArgs(argv: readonly string[], env: NodeJS.ProcessEnv = 
   }
   const dist = v.dist ?? 'dist';
   return {
-    ...(v.base !== undefined ? { base: v.base } : {}),
-    baseDir: v['base-dir'] ?? dist,
+    ...(v['base-dir'] !== undefined ? { baseDir: v['base-dir'] } : { base: v.base ?? 'HEAD' }),
     ...(v['head-dir'] !== undefined ? { headDir: v['head-dir'] } : {}),
     spec: v.spec ?? env.PLATFORM_SPEC ?? 'platform.yaml',
     dist,
@@ -136,10 +140,14 @@ export function runDiff(argv: readonly string[], io: DiffIO = { out: (t) => proc
   }
   try {
     const resolvePath = (p: string) => (p.startsWith('/') ? p : `${cwd}/${p}`);
-    const base = opts.base !== undefined ? readGitTree(opts.base, opts.dist, cwd) : readTree(resolvePath(opts.baseDir));
+    const base = opts.baseDir !== undefined ? readTree(resolvePath(opts.baseDir)) : readGitTree(opts.base!, opts.dist, cwd);
     const head = opts.headDir !== undefined ? readTree(resolvePath(opts.headDir)) : renderTree(resolvePath(opts.spec));
+    const compared = {
+      base: opts.baseDir !== undefined ? `the files in ${opts.baseDir}/` : `${opts.dist}/ at ${opts.base} (${shortCommit(opts.base!, cwd)})`,
+      head: opts.headDir !== undefined ? `the files in ${opts.headDir}/` : `${opts.spec} rendered now`,
+    };
     const result = diffTrees(only(base, opts.envs), only(head, opts.envs));
-    io.out(formatReport(result, opts.format));
+    io.out(formatReport(result, opts.format, compared));
     const code = exitCodeOf(result, opts);
     if (code === EXIT.gated) io.err(`diff: gated risk flags found: ${opts.failOn.filter((f) => result.summary.flags[f] > 0).join(', ')}\n`);
     return code;

@@ -1,6 +1,6 @@
 import { diffValues, type FieldChange } from './compare';
 import { treeObjects, type JsonObject, type ObjectKey } from './objects';
-import { get, RISK_FLAGS, riskFlags, type RiskContext, type RiskFlag, type RiskFlagName } from './risk';
+import { assessRisk, get, RISK_FLAGS, type Risk, type RiskContext, type RiskFlag, type RiskFlagName } from './risk';
 
 export interface ObjectDiff {
   readonly key: ObjectKey;
@@ -11,6 +11,14 @@ export interface ObjectDiff {
   /** Field changes (changed objects only). */
   readonly changes: readonly FieldChange[];
   readonly flags: readonly RiskFlag[];
+  /** Access a policy no longer grants: a tightening, listed, never flagged. */
+  readonly tightened: readonly string[];
+  /**
+   * The changes that only follow others — the version label, a checksum
+   * annotation — which the report folds into one line per environment.
+   * When every change is one of these, the object is folded whole.
+   */
+  readonly noise: readonly FieldChange[];
   /** The object itself, for added and removed objects. */
   readonly object?: JsonObject;
 }
@@ -26,6 +34,9 @@ export interface DiffResult {
     readonly flags: Readonly<Record<RiskFlagName, number>>;
   };
 }
+
+/** The version label and checksum annotations change with what they describe; alone they change nothing. */
+export const isNoise = (c: FieldChange): boolean => /(^|\.)labels\."app\.kubernetes\.io\/version"$/.test(c.pattern) || /(^|\.)annotations\."checksum\/[^"]*"$/.test(c.pattern);
 
 const compareKeys = (a: ObjectKey, b: ObjectKey) => {
   for (const k of ['env', 'kind', 'namespace', 'name', 'group'] as const) {
@@ -56,14 +67,17 @@ export function diffTrees(base: ReadonlyMap<string, string>, head: ReadonlyMap<s
   for (const id of new Set([...before.keys(), ...after.keys()])) {
     const b = before.get(id);
     const a = after.get(id);
+    const entry = (status: ObjectDiff['status'], t: { key: ObjectKey; file: string }, changes: FieldChange[], risk: Risk, object?: JsonObject): ObjectDiff => ({
+      key: t.key, id, status, file: t.file, changes, flags: risk.flags, tightened: risk.tightened, noise: changes.filter(isNoise), ...(object ? { object } : {}),
+    });
     if (b && a) {
       const changes = diffValues(b.obj, a.obj);
       if (changes.length === 0) continue;
-      out.push({ key: a.key, id, status: 'changed', file: a.file, changes, flags: riskFlags(a.key, b.obj, a.obj, changes) });
+      out.push(entry('changed', a, changes, assessRisk(a.key, b.obj, a.obj, changes)));
     } else if (a) {
-      out.push({ key: a.key, id, status: 'added', file: a.file, changes: [], flags: riskFlags(a.key, undefined, a.obj, []), object: a.obj });
+      out.push(entry('added', a, [], assessRisk(a.key, undefined, a.obj, []), a.obj));
     } else if (b) {
-      out.push({ key: b.key, id, status: 'removed', file: b.file, changes: [], flags: riskFlags(b.key, b.obj, undefined, [], context), object: b.obj });
+      out.push(entry('removed', b, [], assessRisk(b.key, b.obj, undefined, [], context), b.obj));
     }
   }
   out.sort((x, y) => compareKeys(x.key, y.key));

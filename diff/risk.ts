@@ -1,3 +1,4 @@
+import { authorizationGrants, compareGrants, networkPolicyGrants, type Grant } from './access';
 import type { FieldChange } from './compare';
 import type { Json, JsonObject, ObjectKey } from './objects';
 
@@ -5,17 +6,29 @@ import type { Json, JsonObject, ObjectKey } from './objects';
  * What a reviewer must look at first:
  * - REPLACE: the API server will refuse the update (immutable field); Argo CD fails or must replace.
  * - DATA: persistent data can be lost (StatefulSet, claim template, PVC or Namespace removed).
- * - SECURITY: something is opened up (network or mesh policy, security context, public route, RBAC).
+ * - RESTART: pods restart with nothing to take over — a workload without redundancy
+ *   (one pod, the PostgreSQL primary) goes down, or every pod of a data store
+ *   restarts in turn; the reason names what and for how long.
+ * - SECURITY: access widened — a new caller admitted, a new public route, a weaker
+ *   security context, a policy removed. A tightening is listed, not flagged.
  * - CAPACITY: replicas, autoscaling bounds, resources, quotas change; a Deployment
  *   comes or goes (a canary track is added or removed); a VirtualService splits
  *   traffic differently (a canary's weight).
  */
-export const RISK_FLAGS = ['REPLACE', 'DATA', 'SECURITY', 'CAPACITY'] as const;
+export const RISK_FLAGS = ['REPLACE', 'DATA', 'RESTART', 'SECURITY', 'CAPACITY'] as const;
 export type RiskFlagName = (typeof RISK_FLAGS)[number];
 
 export interface RiskFlag {
   readonly flag: RiskFlagName;
   readonly reason: string;
+  /** The workload a policy now admits, when the flag is about one (the report puts its policies on one line). */
+  readonly caller?: { readonly name: string; readonly namespace: string };
+}
+
+/** A flag's findings plus what a change narrowed (listed for the reviewer, never flagged). */
+export interface Risk {
+  readonly flags: readonly RiskFlag[];
+  readonly tightened: readonly string[];
 }
 
 const isObject = (v: unknown): v is JsonObject => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -197,17 +210,13 @@ function changedFlags(key: ObjectKey, before: JsonObject, after: JsonObject, cha
     const weak = weakens(c);
     if (weak) add('SECURITY', `${c.path}: ${weak}`);
     if (key.kind === 'NetworkPolicy') {
-      // A label added to a peer's selector narrows the peer; one removed widens it.
-      const peerLabel = /^spec\.(ingress|egress)\[\]\.(from|to)\[\]\.(podSelector|namespaceSelector)\.matchLabels\./.test(c.pattern);
-      if (peerLabel && c.op === 'remove') add('SECURITY', `${c.path}: NetworkPolicy peer selects more pods (label ${fmt(c.old)} no longer required)`);
-      else if (peerLabel && c.op === 'add') {
-        // narrower: no flag
-      } else if ((starts(c, 'spec.ingress') || starts(c, 'spec.egress')) && c.op !== 'remove') add('SECURITY', `${c.path}: NetworkPolicy admits more (${c.op})`);
-      if (starts(c, 'spec.podSelector')) add('SECURITY', `${c.path}: NetworkPolicy selects different pods`);
-      if (c.pattern === 'spec.policyTypes') add('SECURITY', `${c.path}: ${fmt(c.old)} → ${fmt(c.new)}`);
+      // A label dropped from the selector puts more pods under the policy (they gain its isolation); any other edit may leave pods out.
+      const dropsLabel = c.op === 'remove' && /^spec\.podSelector\.matchLabels\./.test(c.pattern);
+      if (starts(c, 'spec.podSelector') && !dropsLabel) add('SECURITY', `${c.path}: NetworkPolicy selects different pods (pods it no longer selects lose its isolation)`);
     }
-    if (key.kind === 'AuthorizationPolicy' && c.pattern.startsWith('spec') && !(c.op === 'remove' && starts(c, 'spec.rules') && (get(after, 'spec', 'action') ?? 'ALLOW') === 'ALLOW')) {
-      add('SECURITY', `${c.path}: AuthorizationPolicy changed`);
+    if (key.kind === 'AuthorizationPolicy') {
+      if (starts(c, 'spec.selector') || starts(c, 'spec.targetRef') || starts(c, 'spec.targetRefs')) add('SECURITY', `${c.path}: AuthorizationPolicy applies to different workloads`);
+      if (c.pattern === 'spec.action' || c.pattern === 'spec.provider') add('SECURITY', `${c.path}: ${fmt(c.old)} → ${fmt(c.new)}`);
     }
     if (key.kind === 'PeerAuthentication' && (starts(c, 'spec.mtls') || starts(c, 'spec.portLevelMtls')) && c.new !== 'STRICT') add('SECURITY', `${c.path}: ${fmt(c.old)} → ${fmt(c.new)}`);
     if (key.kind === 'VirtualService') {
@@ -250,10 +259,109 @@ function dedupe(flags: RiskFlag[]): RiskFlag[] {
   });
 }
 
-/** The risk flags of one object's change. */
-export function riskFlags(key: ObjectKey, before: JsonObject | undefined, after: JsonObject | undefined, changes: readonly FieldChange[], context?: RiskContext): RiskFlag[] {
-  if (!before && after) return addedFlags(key, after);
-  if (before && !after) return removedFlags(key, before, context);
-  if (before && after) return changedFlags(key, before, after, changes);
+/** Grants of the access policies: a NetworkPolicy per direction, an AuthorizationPolicy's sources. */
+function grantsOf(kind: string, obj: JsonObject): Grant[] {
+  if (kind === 'NetworkPolicy') return [...networkPolicyGrants(obj, 'ingress'), ...networkPolicyGrants(obj, 'egress')];
+  if (kind === 'AuthorizationPolicy') return authorizationGrants(obj);
   return [];
+}
+
+/** Access a NetworkPolicy or AuthorizationPolicy gains (SECURITY) and loses (listed) between two versions. */
+function accessRisk(key: ObjectKey, before: JsonObject, after: JsonObject): Risk {
+  if (key.kind !== 'NetworkPolicy' && key.kind !== 'AuthorizationPolicy') return { flags: [], tightened: [] };
+  const denies = (o: JsonObject) => key.kind === 'AuthorizationPolicy' && get(o, 'spec', 'action') === 'DENY';
+  if (denies(before) !== denies(after)) return { flags: [], tightened: [] }; // an action change is flagged by its field
+  const { widened, tightened } = compareGrants(grantsOf(key.kind, before), grantsOf(key.kind, after));
+  // A DENY policy's grants are what it refuses: losing one widens access.
+  const [opened, closed] = denies(after) ? [tightened, widened] : [widened, tightened];
+  const verb = denies(after) ? 'no longer denies' : 'now admits';
+  return {
+    flags: opened.map((g) => ({ flag: 'SECURITY' as const, reason: `${key.kind} ${verb} ${g.text}`, ...(g.caller && !denies(after) ? { caller: g.caller } : {}) })),
+    tightened: closed.map((g) => `${key.kind} ${denies(after) ? 'now denies' : 'no longer admits'} ${g.text}`),
+  };
+}
+
+const POD_TEMPLATE_KINDS = ['Deployment', 'StatefulSet'];
+const seconds = (n: number) => (n >= 120 && n % 60 === 0 ? `${n / 60} min` : `${n} s`);
+
+/** How long a pod of this template may take to stop and to become ready again, from its own settings. */
+function restartTimes(template: Json | undefined): string {
+  const spec = get(template, 'spec');
+  const grace = get(spec, 'terminationGracePeriodSeconds');
+  const containers = get(spec, 'containers');
+  const startup = Array.isArray(containers)
+    ? Math.max(0, ...containers.map((c) => {
+        const p = get(c, 'startupProbe') ?? get(c, 'readinessProbe');
+        if (!isObject(p)) return 0;
+        return Number(get(p, 'initialDelaySeconds') ?? 0) + Number(get(p, 'periodSeconds') ?? 10) * Number(get(p, 'failureThreshold') ?? 3);
+      }))
+    : 0;
+  return `stopping takes up to ${seconds(typeof grace === 'number' ? grace : 30)}${startup ? `, starting until ready up to ${seconds(startup)} (its probes)` : ''}`;
+}
+
+/** Deployment pods that may be unavailable at once during a rollout (maxUnavailable, rounded down as the controller does). */
+function rolloutUnavailable(spec: Json | undefined, replicas: number): number {
+  if (get(spec, 'strategy', 'type') === 'Recreate') return replicas;
+  const mu = get(spec, 'strategy', 'rollingUpdate', 'maxUnavailable') ?? '25%';
+  const surge = get(spec, 'strategy', 'rollingUpdate', 'maxSurge') ?? '25%';
+  const of = (v: Json, round: (x: number) => number) => (typeof v === 'string' && v.endsWith('%') ? round((replicas * Number(v.slice(0, -1))) / 100) : Number(v));
+  const unavailable = of(mu, Math.floor);
+  // The controller makes maxUnavailable 1 when both round to zero.
+  return unavailable === 0 && of(surge, Math.ceil) === 0 ? 1 : unavailable;
+}
+
+/**
+ * RESTART: a pod-template change restarts every pod. A StatefulSet restarts
+ * them in place, one at a time (highest ordinal first): with one pod that is
+ * an outage of its role (the PostgreSQL primary), with several a rolling
+ * restart of the whole store. A Deployment goes down only when its rollout may
+ * take every replica away at once (Recreate, or maxUnavailable ≥ replicas);
+ * a surge-first rollout replaces even a single replica without a gap.
+ */
+function restartFlags(key: ObjectKey, after: JsonObject, changes: readonly FieldChange[]): RiskFlag[] {
+  if (!POD_TEMPLATE_KINDS.includes(key.kind) || !changes.some((c) => starts(c, 'spec.template'))) return [];
+  const spec = get(after, 'spec');
+  const replicas = get(spec, 'replicas');
+  if (typeof replicas !== 'number' || replicas === 0) return []; // autoscaled (an HPA keeps its minimum) or scaled to zero
+  const template = get(spec, 'template');
+  const what = [get(after, 'metadata', 'labels', 'app.kubernetes.io/component'), get(after, 'metadata', 'labels', 'app.kubernetes.io/name')].filter((v) => typeof v === 'string').join(' of ');
+  const times = restartTimes(template);
+  if (key.kind === 'StatefulSet') {
+    if (replicas === 1) return [{ flag: 'RESTART', reason: `its only pod (${what || key.name}) restarts: no other pod serves its clients meanwhile; ${times}` }];
+    return [{ flag: 'RESTART', reason: `rolling restart of all ${replicas} pods (${what || key.name}), one at a time; each ${times}` }];
+  }
+  if (rolloutUnavailable(spec, replicas) >= replicas) return [{ flag: 'RESTART', reason: `the rollout may stop all ${replicas} replica(s) at once (${get(spec, 'strategy', 'type') === 'Recreate' ? 'Recreate' : 'maxUnavailable'}): down until a new pod is ready; ${times}` }];
+  return [];
+}
+
+/** `postgres:16.4` → 16; a digest or a non-numeric tag → undefined. */
+function majorOf(image: Json | undefined): number | undefined {
+  if (typeof image !== 'string') return undefined;
+  const tag = /:([^:@/]+)(@.*)?$/.exec(image)?.[1];
+  const m = tag ? /^v?(\d+)\./.exec(tag) ?? /^v?(\d+)$/.exec(tag) : null;
+  return m ? Number(m[1]) : undefined;
+}
+
+/** DATA: a container of a workload with claim templates changes its image's major version (its data format may not start). */
+function majorVersionFlags(after: JsonObject, changes: readonly FieldChange[]): RiskFlag[] {
+  if (!Array.isArray(get(after, 'spec', 'volumeClaimTemplates'))) return [];
+  return changes
+    .filter((c) => /^spec\.template\.spec\.(initContainers|containers)\[\]\.image$/.test(c.pattern) && c.op === 'change')
+    .flatMap((c) => {
+      const [a, b] = [majorOf(c.old), majorOf(c.new)];
+      const repo = (v: Json | undefined) => String(v).replace(/[:@].*$/, '');
+      if (a === undefined || b === undefined || a === b || repo(c.old) !== repo(c.new)) return [];
+      return [{ flag: 'DATA' as const, reason: `${c.path}: major version ${a} → ${b} on persistent claims: data written by ${a} may not start on ${b} without a migration (docs/runbooks.md)` }];
+    });
+}
+
+/** The risk of one object's change: flags, and what it tightens. */
+export function assessRisk(key: ObjectKey, before: JsonObject | undefined, after: JsonObject | undefined, changes: readonly FieldChange[], context?: RiskContext): Risk {
+  if (!before && after) return { flags: addedFlags(key, after), tightened: [] };
+  if (before && !after) return { flags: removedFlags(key, before, context), tightened: [] };
+  if (before && after) {
+    const access = accessRisk(key, before, after);
+    return { flags: dedupe([...changedFlags(key, before, after, changes), ...restartFlags(key, after, changes), ...majorVersionFlags(after, changes), ...access.flags]), tightened: access.tightened };
+  }
+  return { flags: [], tightened: [] };
 }

@@ -42,12 +42,22 @@ function git(args: string[], cwd: string): string {
   }
 }
 
+/** The abbreviated commit `ref` names, for the report's header. */
+export function shortCommit(ref: string, cwd = process.cwd()): string {
+  return git(['rev-parse', '--short', `${ref}^{commit}`], cwd).trim();
+}
+
 /**
  * The YAML files under `dir` as committed at `ref` (a branch, tag or commit).
  * `dir` is relative to `cwd`, which must be inside a git work tree. A ref
  * without that directory is an empty tree (everything is new).
  */
 export function readGitTree(ref: string, dir: string, cwd = process.cwd()): Map<string, string> {
+  try {
+    git(['rev-parse', '--show-toplevel'], cwd);
+  } catch {
+    throw new GitError(`${cwd} is not in a git repository, so there is no committed ${dir}/ to compare with: pass --base-dir ${dir} to compare with the files on disk`);
+  }
   git(['rev-parse', '--verify', '--quiet', `${ref}^{commit}`], cwd);
   const top = git(['rev-parse', '--show-toplevel'], cwd).trim();
   const inRepo = relative(top, resolve(cwd, dir)).split(sep).join('/');
