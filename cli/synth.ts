@@ -21,6 +21,29 @@ export interface SynthOptions {
    * @default $PLATFORM_DOCS_OUT, else docs/architecture.md when rendering to ./dist (also via `cdk8s synth`), else not written
    */
   readonly docsOut?: string | false;
+  /** Called with the files once they are written (the cdk8s CLI entry also streams them). */
+  readonly onWritten?: (files: ReadonlyMap<string, string>) => void;
+}
+
+/**
+ * spec → model → render, with every check `npm run synth` makes (spec,
+ * policy gate, data-format change against what `outdir` renders now).
+ * Throws SpecError / PolicyError; writes nothing.
+ */
+export function renderChecked(spec: string, outdir: string) {
+  const model = loadPlatform(spec);
+  const rendered = renderPlatform(model);
+  // A store version the deployed claims cannot start on (what dist/ renders now is what is deployed).
+  const upgrades = dataFormatProblems(model, outdir, rendered.charts);
+  if (upgrades.length) throw new SpecError(spec, upgrades);
+  return { model, ...rendered };
+}
+
+/** Prints a failed synth's message the one way both entry points do. */
+export function reportFailure(e: unknown, outdir: string): void {
+  if (e instanceof SpecError || e instanceof PolicyError) console.error(e.message);
+  else console.error(`synth failed: ${(e as Error).stack ?? String(e)}`);
+  console.error(`${outdir}/ was left as it was.`);
 }
 
 /** spec → model → render → atomic write. Returns the process exit code. */
@@ -28,12 +51,9 @@ export function synth(opts: SynthOptions = {}): number {
   const spec = opts.spec ?? process.env.PLATFORM_SPEC ?? DEFAULT_SPEC;
   const outdir = opts.outdir ?? process.env.CDK8S_OUTDIR ?? DEFAULT_OUTDIR;
   try {
-    const model = loadPlatform(spec);
-    const { files, charts } = renderPlatform(model);
-    // A store version the deployed claims cannot start on (what dist/ renders now is what is deployed).
-    const upgrades = dataFormatProblems(model, outdir, charts);
-    if (upgrades.length) throw new SpecError(spec, upgrades);
+    const { model, files, charts } = renderChecked(spec, outdir);
     writeTreeAtomically(outdir, files);
+    opts.onWritten?.(files);
     const defaultOutdir = resolve(outdir) === resolve(DEFAULT_OUTDIR);
     const docsOut = opts.docsOut ?? process.env.PLATFORM_DOCS_OUT ?? (defaultOutdir ? ARCHITECTURE_DOC : false);
     if (docsOut) writeFileAtomically(docsOut, architectureMarkdown(model, charts));
@@ -42,9 +62,7 @@ export function synth(opts: SynthOptions = {}): number {
     if (docsOut) console.log(`synth: architecture diagram → ${docsOut}`);
     return 0;
   } catch (e) {
-    if (e instanceof SpecError || e instanceof PolicyError) console.error(e.message);
-    else console.error(`synth failed: ${(e as Error).stack ?? String(e)}`);
-    console.error(`${outdir}/ was left as it was.`);
+    reportFailure(e, outdir);
     return 1;
   }
 }

@@ -208,7 +208,8 @@ export function formatText(result: DiffResult, compared?: Compared): string {
 }
 
 const code = (s: string) => `\`${s.replace(/`/g, "'")}\``;
-const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+/** Text in a table cell or list item: pipes escaped, `<env>` not taken for an HTML tag. */
+const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/\n/g, ' ');
 
 /** A report to post as a pull-request comment: the flags first, then one collapsed section per environment. */
 export function formatMarkdown(result: DiffResult, compared?: Compared): string {

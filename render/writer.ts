@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 
 /**
@@ -7,12 +7,15 @@ import { basename, dirname, join, resolve } from 'node:path';
  * Everything is written into a sibling temporary directory first; only when
  * that succeeded is the old directory swapped out (two renames on the same
  * file system). Files that no longer belong disappear with the old directory.
+ * The directory gets the mode a checkout gives it (0755; mkdtemp makes 0700),
+ * files and subdirectories the process's umask as usual.
  */
 export function writeTreeAtomically(outdir: string, files: ReadonlyMap<string, string>): void {
   const target = resolve(outdir);
   const parent = dirname(target);
   mkdirSync(parent, { recursive: true });
   const staging = mkdtempSync(join(parent, `.${basename(target)}.staging-`));
+  chmodSync(staging, 0o755);
   try {
     for (const [rel, content] of files) {
       const path = join(staging, rel);

@@ -1,13 +1,13 @@
 // What a reviewer reads: SECURITY only where access widens, RESTART where pods go down, DATA on a
 // store's major version, label/checksum-only changes folded, long values diffed, and the base named.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as yaml from 'js-yaml';
 import { afterAll, describe, expect, it } from 'vitest';
 import { compareGrants, networkPolicyGrants, authorizationGrants } from '../../diff/access';
-import { runDiff, EXIT } from '../../diff/command';
+import { parseDiffArgs, runDiff, EXIT } from '../../diff/command';
 import type { FieldChange } from '../../diff/compare';
 import { diffTrees, type ObjectDiff } from '../../diff/diff';
 import { changeLines, findings, formatText } from '../../diff/report';
@@ -193,5 +193,18 @@ describe('npm run diff compares with dist/ at HEAD by default', () => {
     expect(r.err).toContain('not in a git repository');
     expect(r.err).toContain('--base-dir dist');
     expect(run(['--base-dir', 'dist'], plain).out).toContain('No changes');
+  });
+});
+
+describe('the GitHub Actions workflow', () => {
+  const workflow = yaml.load(readFileSync(join(__dirname, '../../.github/workflows/manifests.yml'), 'utf8')) as Any;
+  const runs: string[] = workflow.jobs.review.steps.map((s: Any) => s.run ?? '').filter(Boolean);
+  it('runs the drift check and a diff whose options npm run diff accepts', () => {
+    const scripts = JSON.parse(readFileSync(join(__dirname, '../../package.json'), 'utf8')).scripts;
+    for (const script of runs.join('\n').matchAll(/npm run (?:-s )?([\w:]+)/g)) expect(scripts, script[1]).toHaveProperty(script[1]!);
+    const diffLine = runs.join('\n').split('\n').find((l) => l.includes('npm run -s diff --'))!;
+    const args = diffLine.slice(diffLine.indexOf('-- ') + 3).split(' > ')[0]!.replace('"origin/${GITHUB_BASE_REF}"', 'origin/main').split(' ');
+    expect(parseDiffArgs(args, {})).toMatchObject({ base: 'origin/main', format: 'markdown', failOn: ['REPLACE', 'DATA'] });
+    expect(runs.join('\n')).toContain('git diff --exit-code --stat -- dist docs');
   });
 });
