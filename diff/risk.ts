@@ -18,8 +18,64 @@ import type { Json, JsonObject, ObjectKey } from './objects';
 export const RISK_FLAGS = ['REPLACE', 'DATA', 'RESTART', 'SECURITY', 'CAPACITY'] as const;
 export type RiskFlagName = (typeof RISK_FLAGS)[number];
 
+/**
+ * Every rule that raises a flag, by id: what it flags and when. Each has a
+ * test that it fires and one that it stays quiet on a harmless twin
+ * (test/diff/risk-rules.test.ts, which fails for an id without both).
+ */
+export const RISK_RULES = {
+  'SELECTOR-IMMUTABLE': { flag: 'REPLACE', when: "a Deployment's, ReplicaSet's or DaemonSet's selector changes" },
+  'STATEFULSET-IMMUTABLE': { flag: 'REPLACE', when: 'a StatefulSet field the API server does not update changes (serviceName, claim templates, podManagementPolicy, selector…)' },
+  'JOB-IMMUTABLE': { flag: 'REPLACE', when: "a Job's template or selector changes (not a hook Job, which is re-created)" },
+  'SERVICE-IMMUTABLE': { flag: 'REPLACE', when: "a Service's clusterIP(s) or type changes" },
+  'PVC-IMMUTABLE': { flag: 'REPLACE', when: "a PersistentVolumeClaim's spec changes other than its storage request" },
+  'STATEFULSET-REMOVED': { flag: 'DATA', when: 'a StatefulSet, or another workload with claim templates, is removed' },
+  'PVC-REMOVED': { flag: 'DATA', when: 'a PersistentVolumeClaim is removed' },
+  'NAMESPACE-REMOVED': { flag: 'DATA', when: 'a Namespace is removed' },
+  'CLAIM-TEMPLATE-REMOVED': { flag: 'DATA', when: "a StatefulSet's claim template is removed" },
+  'CLAIM-RETENTION-DELETE': { flag: 'DATA', when: 'claim retention is switched to Delete' },
+  'IMAGE-MAJOR-VERSION': { flag: 'DATA', when: "an image of a workload with claim templates changes major version" },
+  'RESTART-ONLY-POD': { flag: 'RESTART', when: "the pod template of a one-pod StatefulSet changes" },
+  'RESTART-ROLLING': { flag: 'RESTART', when: 'the pod template of a StatefulSet of several pods changes (each restarts in turn)' },
+  'RESTART-DEPLOYMENT-DOWN': { flag: 'RESTART', when: "the pod template of a Deployment whose rollout may stop every replica changes" },
+  'NETPOL-NEW-OPEN': { flag: 'SECURITY', when: 'a new NetworkPolicy admits anyone in a direction' },
+  'AUTHZ-NEW-OPEN': { flag: 'SECURITY', when: 'a new ALLOW AuthorizationPolicy has a rule for any source' },
+  'ROUTE-NEW-PUBLIC': { flag: 'SECURITY', when: 'a new VirtualService is bound to a gateway' },
+  'ENTRY-POINT-NEW': { flag: 'SECURITY', when: 'a new Gateway, Ingress or HTTPRoute' },
+  'SERVICE-NEW-EXTERNAL': { flag: 'SECURITY', when: 'a new LoadBalancer or NodePort Service' },
+  'BINDING-NEW': { flag: 'SECURITY', when: 'a new RoleBinding or ClusterRoleBinding' },
+  'NETPOL-DENY-REMOVED': { flag: 'SECURITY', when: 'a NetworkPolicy that denies a direction is removed' },
+  'AUTHZ-REMOVED': { flag: 'SECURITY', when: 'an AuthorizationPolicy is removed' },
+  'PEERAUTH-REMOVED': { flag: 'SECURITY', when: "a PeerAuthentication is removed (not a workload's one where the namespace stays STRICT)" },
+  'SECURITY-CONTEXT-WEAKENED': { flag: 'SECURITY', when: 'a security context or pod isolation setting is weakened' },
+  'ACCESS-WIDENED': { flag: 'SECURITY', when: 'a NetworkPolicy or AuthorizationPolicy grants access it did not' },
+  'NETPOL-SELECTS-FEWER': { flag: 'SECURITY', when: "a NetworkPolicy's pod selector changes other than by dropping a label" },
+  'AUTHZ-TARGET-CHANGED': { flag: 'SECURITY', when: "an AuthorizationPolicy's selector or target changes" },
+  'AUTHZ-ACTION-CHANGED': { flag: 'SECURITY', when: "an AuthorizationPolicy's action or provider changes" },
+  'PEERAUTH-WEAKENED': { flag: 'SECURITY', when: 'a PeerAuthentication mode leaves STRICT' },
+  'ROUTE-PUBLIC-CHANGED': { flag: 'SECURITY', when: "a public VirtualService's hosts, gateways or matches change" },
+  'GATEWAY-LISTENER-CHANGED': { flag: 'SECURITY', when: "a Gateway's servers change" },
+  'SERVICE-BECOMES-EXTERNAL': { flag: 'SECURITY', when: 'a Service becomes LoadBalancer or NodePort' },
+  'RBAC-RULES-WIDENED': { flag: 'SECURITY', when: 'a Role or ClusterRole gains rules' },
+  'BINDING-CHANGED': { flag: 'SECURITY', when: "a binding's subjects or role change" },
+  'APPPROJECT-WIDENED': { flag: 'SECURITY', when: 'an Argo CD AppProject allows more repositories, destinations or kinds' },
+  'SCALING-OBJECT-NEW': { flag: 'CAPACITY', when: 'a new HorizontalPodAutoscaler, ScaledObject or ResourceQuota' },
+  'DEPLOYMENT-NEW': { flag: 'CAPACITY', when: 'a new Deployment' },
+  'SCALING-OBJECT-REMOVED': { flag: 'CAPACITY', when: 'a HorizontalPodAutoscaler, ScaledObject or ResourceQuota is removed' },
+  'DEPLOYMENT-REMOVED': { flag: 'CAPACITY', when: 'a Deployment is removed' },
+  'CAPACITY-FIELD': { flag: 'CAPACITY', when: 'replicas, autoscaling bounds, metrics or triggers, resources or quota amounts change' },
+  'TRAFFIC-SPLIT': { flag: 'CAPACITY', when: "a VirtualService route's weights change" },
+  'DISRUPTION-BUDGET': { flag: 'CAPACITY', when: "a PodDisruptionBudget's minAvailable or maxUnavailable changes" },
+  'LIMIT-RANGE': { flag: 'CAPACITY', when: "a LimitRange's limits change" },
+  'STORAGE-SIZE': { flag: 'CAPACITY', when: 'a claim (template) storage request changes' },
+} as const satisfies Record<string, { readonly flag: RiskFlagName; readonly when: string }>;
+export type RiskRuleId = keyof typeof RISK_RULES;
+const rule = (id: RiskRuleId) => ({ flag: RISK_RULES[id].flag, rule: id });
+
 export interface RiskFlag {
   readonly flag: RiskFlagName;
+  /** The id of the rule that raised it (RISK_RULES). */
+  readonly rule: RiskRuleId;
   readonly reason: string;
   /** The workload a policy now admits, when the flag is about one (the report puts its policies on one line). */
   readonly caller?: { readonly name: string; readonly namespace: string };
@@ -53,40 +109,40 @@ function addedFlags(key: ObjectKey, obj: JsonObject): RiskFlag[] {
     case 'NetworkPolicy':
       for (const dir of ['ingress', 'egress'] as const) {
         const rules = get(spec, dir);
-        if (Array.isArray(rules) && rules.some((r) => allowsAnyone(r, dir === 'ingress' ? 'from' : 'to'))) out.push({ flag: 'SECURITY', reason: `new NetworkPolicy allows ${dir} from/to anywhere` });
+        if (Array.isArray(rules) && rules.some((r) => allowsAnyone(r, dir === 'ingress' ? 'from' : 'to'))) out.push({ ...rule('NETPOL-NEW-OPEN'), reason: `new NetworkPolicy allows ${dir} from/to anywhere` });
       }
       break;
     case 'AuthorizationPolicy': {
       const action = get(spec, 'action') ?? 'ALLOW';
       const rules = get(spec, 'rules');
-      if (action === 'ALLOW' && Array.isArray(rules) && rules.some((r) => get(r, 'from') === undefined)) out.push({ flag: 'SECURITY', reason: 'new AuthorizationPolicy allows requests from any source' });
+      if (action === 'ALLOW' && Array.isArray(rules) && rules.some((r) => get(r, 'from') === undefined)) out.push({ ...rule('AUTHZ-NEW-OPEN'), reason: 'new AuthorizationPolicy allows requests from any source' });
       break;
     }
     case 'VirtualService': {
       const gateways = get(spec, 'gateways');
-      if (Array.isArray(gateways) && gateways.some((g) => g !== 'mesh')) out.push({ flag: 'SECURITY', reason: `new public route: hosts ${fmt(get(spec, 'hosts'))} via ${fmt(gateways)}` });
+      if (Array.isArray(gateways) && gateways.some((g) => g !== 'mesh')) out.push({ ...rule('ROUTE-NEW-PUBLIC'), reason: `new public route: hosts ${fmt(get(spec, 'hosts'))} via ${fmt(gateways)}` });
       break;
     }
     case 'Gateway':
     case 'Ingress':
     case 'HTTPRoute':
-      out.push({ flag: 'SECURITY', reason: `new ${key.kind}: a new public entry point` });
+      out.push({ ...rule('ENTRY-POINT-NEW'), reason: `new ${key.kind}: a new public entry point` });
       break;
     case 'Service':
-      if (PUBLIC_SERVICE_TYPES.includes(String(get(spec, 'type')))) out.push({ flag: 'SECURITY', reason: `new ${String(get(spec, 'type'))} Service is reachable from outside the cluster` });
+      if (PUBLIC_SERVICE_TYPES.includes(String(get(spec, 'type')))) out.push({ ...rule('SERVICE-NEW-EXTERNAL'), reason: `new ${String(get(spec, 'type'))} Service is reachable from outside the cluster` });
       break;
     case 'ClusterRoleBinding':
     case 'RoleBinding':
-      out.push({ flag: 'SECURITY', reason: `new ${key.kind} grants ${fmt(get(obj, 'roleRef', 'name'))}` });
+      out.push({ ...rule('BINDING-NEW'), reason: `new ${key.kind} grants ${fmt(get(obj, 'roleRef', 'name'))}` });
       break;
     case 'HorizontalPodAutoscaler':
     case 'ScaledObject':
     case 'ResourceQuota':
-      out.push({ flag: 'CAPACITY', reason: `new ${key.kind}` });
+      out.push({ ...rule('SCALING-OBJECT-NEW'), reason: `new ${key.kind}` });
       break;
     case 'Deployment': {
       const replicas = get(spec, 'replicas');
-      out.push({ flag: 'CAPACITY', reason: `new Deployment: ${replicas === undefined ? 'replicas set by an autoscaler' : `${fmt(replicas)} replica(s)`}` });
+      out.push({ ...rule('DEPLOYMENT-NEW'), reason: `new Deployment: ${replicas === undefined ? 'replicas set by an autoscaler' : `${fmt(replicas)} replica(s)`}` });
       break;
     }
   }
@@ -137,21 +193,21 @@ export interface RiskContext {
 function removedFlags(key: ObjectKey, obj: JsonObject, context?: RiskContext): RiskFlag[] {
   const out: RiskFlag[] = [];
   const spec = get(obj, 'spec');
-  if (key.kind === 'StatefulSet') out.push({ flag: 'DATA', reason: 'StatefulSet removed: its pods and the data they serve go away' });
-  else if (Array.isArray(get(spec, 'volumeClaimTemplates'))) out.push({ flag: 'DATA', reason: `${key.kind} with volume claim templates removed` });
-  if (key.kind === 'PersistentVolumeClaim') out.push({ flag: 'DATA', reason: 'PersistentVolumeClaim removed: its volume may be deleted' });
-  if (key.kind === 'Namespace') out.push({ flag: 'DATA', reason: 'Namespace removed: everything in it is deleted, volumes included' });
+  if (key.kind === 'StatefulSet') out.push({ ...rule('STATEFULSET-REMOVED'), reason: 'StatefulSet removed: its pods and the data they serve go away' });
+  else if (Array.isArray(get(spec, 'volumeClaimTemplates'))) out.push({ ...rule('STATEFULSET-REMOVED'), reason: `${key.kind} with volume claim templates removed` });
+  if (key.kind === 'PersistentVolumeClaim') out.push({ ...rule('PVC-REMOVED'), reason: 'PersistentVolumeClaim removed: its volume may be deleted' });
+  if (key.kind === 'Namespace') out.push({ ...rule('NAMESPACE-REMOVED'), reason: 'Namespace removed: everything in it is deleted, volumes included' });
   if (key.kind === 'NetworkPolicy') {
     const types = get(spec, 'policyTypes');
     const denies = Array.isArray(types) && types.some((t) => { const rules = get(spec, String(t).toLowerCase()); return !Array.isArray(rules) || rules.length === 0; });
-    if (denies) out.push({ flag: 'SECURITY', reason: 'a deny NetworkPolicy is removed: traffic it blocked is allowed' });
+    if (denies) out.push({ ...rule('NETPOL-DENY-REMOVED'), reason: 'a deny NetworkPolicy is removed: traffic it blocked is allowed' });
   }
-  if (key.kind === 'AuthorizationPolicy') out.push({ flag: 'SECURITY', reason: 'AuthorizationPolicy removed: the workload may accept requests it refused' });
+  if (key.kind === 'AuthorizationPolicy') out.push({ ...rule('AUTHZ-REMOVED'), reason: 'AuthorizationPolicy removed: the workload may accept requests it refused' });
   // A workload-level PeerAuthentication in a namespace that stays STRICT falls back to STRICT: no loosening.
   const fallsBackToStrict = get(spec, 'selector') !== undefined && context?.strictNamespaces.has(key.namespace) === true;
-  if (key.kind === 'PeerAuthentication' && !fallsBackToStrict) out.push({ flag: 'SECURITY', reason: 'PeerAuthentication removed: mTLS may no longer be required' });
-  if (key.kind === 'HorizontalPodAutoscaler' || key.kind === 'ScaledObject' || key.kind === 'ResourceQuota') out.push({ flag: 'CAPACITY', reason: `${key.kind} removed` });
-  if (key.kind === 'Deployment') out.push({ flag: 'CAPACITY', reason: `Deployment removed: its ${fmt(get(spec, 'replicas') ?? 'autoscaled')} replica(s) go away` });
+  if (key.kind === 'PeerAuthentication' && !fallsBackToStrict) out.push({ ...rule('PEERAUTH-REMOVED'), reason: 'PeerAuthentication removed: mTLS may no longer be required' });
+  if (key.kind === 'HorizontalPodAutoscaler' || key.kind === 'ScaledObject' || key.kind === 'ResourceQuota') out.push({ ...rule('SCALING-OBJECT-REMOVED'), reason: `${key.kind} removed` });
+  if (key.kind === 'Deployment') out.push({ ...rule('DEPLOYMENT-REMOVED'), reason: `Deployment removed: its ${fmt(get(spec, 'replicas') ?? 'autoscaled')} replica(s) go away` });
   return out;
 }
 
@@ -189,61 +245,68 @@ const CAPACITY_FIELDS = [/(^|\.)replicas$/, /^spec\.(minReplicas|maxReplicas|met
 /** Flags of a changed object, from its field changes. */
 function changedFlags(key: ObjectKey, before: JsonObject, after: JsonObject, changes: readonly FieldChange[]): RiskFlag[] {
   const out: RiskFlag[] = [];
-  const add = (flag: RiskFlagName, reason: string) => out.push({ flag, reason });
+  const add = (id: RiskRuleId, reason: string) => out.push({ ...rule(id), reason });
   for (const c of changes) {
     // REPLACE: immutable fields.
-    if (['Deployment', 'ReplicaSet', 'DaemonSet'].includes(key.kind) && starts(c, 'spec.selector')) add('REPLACE', `${c.path} is immutable`);
+    if (['Deployment', 'ReplicaSet', 'DaemonSet'].includes(key.kind) && starts(c, 'spec.selector')) add('SELECTOR-IMMUTABLE', `${c.path} is immutable`);
     if (key.kind === 'StatefulSet' && c.pattern.startsWith('spec.')) {
       const field = c.pattern.slice(5).split(/[.[]/)[0]!;
-      if (!STATEFULSET_MUTABLE.includes(field)) add('REPLACE', `${c.path}: StatefulSet ${field} is immutable`);
+      if (!STATEFULSET_MUTABLE.includes(field)) add('STATEFULSET-IMMUTABLE', `${c.path}: StatefulSet ${field} is immutable`);
     }
-    if (key.kind === 'Job' && !isHook(before) && !isHook(after) && (starts(c, 'spec.template') || starts(c, 'spec.selector'))) add('REPLACE', `${c.path}: a Job's template is immutable`);
-    if (key.kind === 'Service' && (starts(c, 'spec.clusterIP') || starts(c, 'spec.clusterIPs') || starts(c, 'spec.type'))) add('REPLACE', `${c.path}: ${fmt(c.old)} → ${fmt(c.new)}`);
-    if (key.kind === 'PersistentVolumeClaim' && c.pattern.startsWith('spec.') && c.pattern !== 'spec.resources.requests.storage') add('REPLACE', `${c.path} of a PersistentVolumeClaim is immutable`);
+    if (key.kind === 'Job' && !isHook(before) && !isHook(after) && (starts(c, 'spec.template') || starts(c, 'spec.selector'))) add('JOB-IMMUTABLE', `${c.path}: a Job's template is immutable`);
+    if (key.kind === 'Service' && (starts(c, 'spec.clusterIP') || starts(c, 'spec.clusterIPs') || starts(c, 'spec.type'))) add('SERVICE-IMMUTABLE', `${c.path}: ${fmt(c.old)} → ${fmt(c.new)}`);
+    if (key.kind === 'PersistentVolumeClaim' && c.pattern.startsWith('spec.') && c.pattern !== 'spec.resources.requests.storage') add('PVC-IMMUTABLE', `${c.path} of a PersistentVolumeClaim is immutable`);
 
     // DATA: claim templates removed, retention switched to Delete.
-    if (c.pattern === 'spec.volumeClaimTemplates[]' && c.op === 'remove') add('DATA', `${c.path} removed`);
-    if (c.pattern === 'spec.volumeClaimTemplates' && c.op === 'remove') add('DATA', 'all volume claim templates removed');
-    if (starts(c, 'spec.persistentVolumeClaimRetentionPolicy') && JSON.stringify(c.new ?? '').includes('Delete')) add('DATA', `${c.path} → ${fmt(c.new)}: claims are deleted with their pods`);
+    if (c.pattern === 'spec.volumeClaimTemplates[]' && c.op === 'remove') add('CLAIM-TEMPLATE-REMOVED', `${c.path} removed`);
+    if (c.pattern === 'spec.volumeClaimTemplates' && c.op === 'remove') add('CLAIM-TEMPLATE-REMOVED', 'all volume claim templates removed');
+    if (starts(c, 'spec.persistentVolumeClaimRetentionPolicy')) {
+      const policy = get(after, 'spec', 'persistentVolumeClaimRetentionPolicy');
+      const was = get(before, 'spec', 'persistentVolumeClaimRetentionPolicy');
+      for (const when of ['whenDeleted', 'whenScaled']) {
+        if (get(policy, when) === 'Delete' && get(was, when) !== 'Delete') add('CLAIM-RETENTION-DELETE', `spec.persistentVolumeClaimRetentionPolicy.${when} → Delete: claims are deleted with their pods`);
+      }
+    }
 
     // SECURITY
     const weak = weakens(c);
-    if (weak) add('SECURITY', `${c.path}: ${weak}`);
+    if (weak) add('SECURITY-CONTEXT-WEAKENED', `${c.path}: ${weak}`);
     if (key.kind === 'NetworkPolicy') {
       // A label dropped from the selector puts more pods under the policy (they gain its isolation); any other edit may leave pods out.
       const dropsLabel = c.op === 'remove' && /^spec\.podSelector\.matchLabels\./.test(c.pattern);
-      if (starts(c, 'spec.podSelector') && !dropsLabel) add('SECURITY', `${c.path}: NetworkPolicy selects different pods (pods it no longer selects lose its isolation)`);
+      if (starts(c, 'spec.podSelector') && !dropsLabel) add('NETPOL-SELECTS-FEWER', `${c.path}: NetworkPolicy selects different pods (pods it no longer selects lose its isolation)`);
     }
     if (key.kind === 'AuthorizationPolicy') {
-      if (starts(c, 'spec.selector') || starts(c, 'spec.targetRef') || starts(c, 'spec.targetRefs')) add('SECURITY', `${c.path}: AuthorizationPolicy applies to different workloads`);
-      if (c.pattern === 'spec.action' || c.pattern === 'spec.provider') add('SECURITY', `${c.path}: ${fmt(c.old)} → ${fmt(c.new)}`);
+      if (starts(c, 'spec.selector') || starts(c, 'spec.targetRef') || starts(c, 'spec.targetRefs')) add('AUTHZ-TARGET-CHANGED', `${c.path}: AuthorizationPolicy applies to different workloads`);
+      if (c.pattern === 'spec.action' || c.pattern === 'spec.provider') add('AUTHZ-ACTION-CHANGED', `${c.path}: ${fmt(c.old)} → ${fmt(c.new)}`);
     }
-    if (key.kind === 'PeerAuthentication' && (starts(c, 'spec.mtls') || starts(c, 'spec.portLevelMtls')) && c.new !== 'STRICT') add('SECURITY', `${c.path}: ${fmt(c.old)} → ${fmt(c.new)}`);
+    if (key.kind === 'PeerAuthentication' && (starts(c, 'spec.mtls') || starts(c, 'spec.portLevelMtls')) && c.new !== 'STRICT') add('PEERAUTH-WEAKENED', `${c.path}: ${fmt(c.old)} → ${fmt(c.new)}`);
     if (key.kind === 'VirtualService') {
       const gateways = get(after, 'spec', 'gateways');
       const publicRoute = Array.isArray(gateways) && gateways.some((g) => g !== 'mesh');
       if (publicRoute && c.op !== 'remove' && (starts(c, 'spec.hosts') || starts(c, 'spec.gateways') || /^spec\.http\[\]\.match\b/.test(c.pattern) || c.pattern === 'spec.http[]')) {
-        add('SECURITY', `${c.path}: public route changed`);
+        add('ROUTE-PUBLIC-CHANGED', `${c.path}: public route changed`);
       }
     }
-    if (key.kind === 'Gateway' && starts(c, 'spec.servers') && c.op !== 'remove') add('SECURITY', `${c.path}: gateway listener changed`);
-    if (key.kind === 'Service' && c.pattern === 'spec.type' && PUBLIC_SERVICE_TYPES.includes(String(c.new))) add('SECURITY', `${c.path}: Service becomes reachable from outside the cluster`);
-    if (['Role', 'ClusterRole'].includes(key.kind) && starts(c, 'rules') && c.op !== 'remove') add('SECURITY', `${c.path}: permissions widened`);
-    if (['RoleBinding', 'ClusterRoleBinding'].includes(key.kind) && (starts(c, 'subjects') || starts(c, 'roleRef')) && c.op !== 'remove') add('SECURITY', `${c.path}: binding changed`);
+    if (key.kind === 'Gateway' && starts(c, 'spec.servers') && c.op !== 'remove') add('GATEWAY-LISTENER-CHANGED', `${c.path}: gateway listener changed`);
+    if (key.kind === 'Service' && c.pattern === 'spec.type' && PUBLIC_SERVICE_TYPES.includes(String(c.new))) add('SERVICE-BECOMES-EXTERNAL', `${c.path}: Service becomes reachable from outside the cluster`);
+    if (['Role', 'ClusterRole'].includes(key.kind) && starts(c, 'rules') && c.op !== 'remove') add('RBAC-RULES-WIDENED', `${c.path}: permissions widened`);
+    if (['RoleBinding', 'ClusterRoleBinding'].includes(key.kind) && (starts(c, 'subjects') || starts(c, 'roleRef')) && c.op !== 'remove') add('BINDING-CHANGED', `${c.path}: binding changed`);
     if (key.kind === 'AppProject' && c.op !== 'remove' && ['spec.sourceRepos', 'spec.destinations', 'spec.clusterResourceWhitelist', 'spec.namespaceResourceWhitelist'].some((p) => starts(c, p))) {
-      add('SECURITY', `${c.path}: Argo CD project allows more`);
+      add('APPPROJECT-WIDENED', `${c.path}: Argo CD project allows more`);
     }
 
     // CAPACITY
-    if (c.pattern.startsWith('spec') && CAPACITY_FIELDS.some((re) => re.test(c.pattern))) add('CAPACITY', `${c.path}: ${fmt(c.old)} → ${fmt(c.new)}`);
+    const storage = /(^|\.)resources\.requests\.storage$/.test(c.pattern);
+    if (c.pattern.startsWith('spec') && !storage && CAPACITY_FIELDS.some((re) => re.test(c.pattern))) add('CAPACITY-FIELD', `${c.path}: ${fmt(c.old)} → ${fmt(c.new)}`);
     if (key.kind === 'VirtualService' && /^spec\.http\[\]\.route(\[\]|$)/.test(c.pattern) && (c.pattern.endsWith('.weight') || c.pattern === 'spec.http[].route[]' || c.pattern === 'spec.http[].route')) {
       const name = c.segments[2] && 'name' in c.segments[2] ? c.segments[2].name : c.path.split('.route')[0]!;
-      add('CAPACITY', `traffic split of ${name}: ${trafficSplit(get(httpItem(before, c), 'route'))} → ${trafficSplit(get(httpItem(after, c), 'route'))}`);
+      add('TRAFFIC-SPLIT', `traffic split of ${name}: ${trafficSplit(get(httpItem(before, c), 'route'))} → ${trafficSplit(get(httpItem(after, c), 'route'))}`);
     }
-    if (key.kind === 'PodDisruptionBudget' && (starts(c, 'spec.minAvailable') || starts(c, 'spec.maxUnavailable'))) add('CAPACITY', `${c.path}: ${fmt(c.old)} → ${fmt(c.new)}`);
-    if (key.kind === 'LimitRange' && starts(c, 'spec.limits')) add('CAPACITY', `${c.path}: ${fmt(c.old)} → ${fmt(c.new)}`);
+    if (key.kind === 'PodDisruptionBudget' && (starts(c, 'spec.minAvailable') || starts(c, 'spec.maxUnavailable'))) add('DISRUPTION-BUDGET', `${c.path}: ${fmt(c.old)} → ${fmt(c.new)}`);
+    if (key.kind === 'LimitRange' && starts(c, 'spec.limits')) add('LIMIT-RANGE', `${c.path}: ${fmt(c.old)} → ${fmt(c.new)}`);
     if (/^spec\.volumeClaimTemplates\[\]\.spec\.resources\.requests\.storage$/.test(c.pattern) || (key.kind === 'PersistentVolumeClaim' && c.pattern === 'spec.resources.requests.storage')) {
-      add('CAPACITY', `${c.path}: ${fmt(c.old)} → ${fmt(c.new)}`);
+      add('STORAGE-SIZE', `${c.path}: ${fmt(c.old)} → ${fmt(c.new)}`);
     }
   }
   return dedupe(out);
@@ -276,7 +339,7 @@ function accessRisk(key: ObjectKey, before: JsonObject, after: JsonObject): Risk
   const [opened, closed] = denies(after) ? [tightened, widened] : [widened, tightened];
   const verb = denies(after) ? 'no longer denies' : 'now admits';
   return {
-    flags: opened.map((g) => ({ flag: 'SECURITY' as const, reason: `${key.kind} ${verb} ${g.text}`, ...(g.caller && !denies(after) ? { caller: g.caller } : {}) })),
+    flags: opened.map((g) => ({ ...rule('ACCESS-WIDENED'), reason: `${key.kind} ${verb} ${g.text}`, ...(g.caller && !denies(after) ? { caller: g.caller } : {}) })),
     tightened: closed.map((g) => `${key.kind} ${denies(after) ? 'now denies' : 'no longer admits'} ${g.text}`),
   };
 }
@@ -327,10 +390,10 @@ function restartFlags(key: ObjectKey, after: JsonObject, changes: readonly Field
   const what = [get(after, 'metadata', 'labels', 'app.kubernetes.io/component'), get(after, 'metadata', 'labels', 'app.kubernetes.io/name')].filter((v) => typeof v === 'string').join(' of ');
   const times = restartTimes(template);
   if (key.kind === 'StatefulSet') {
-    if (replicas === 1) return [{ flag: 'RESTART', reason: `its only pod (${what || key.name}) restarts: no other pod serves its clients meanwhile; ${times}` }];
-    return [{ flag: 'RESTART', reason: `rolling restart of all ${replicas} pods (${what || key.name}), one at a time; each ${times}` }];
+    if (replicas === 1) return [{ ...rule('RESTART-ONLY-POD'), reason: `its only pod (${what || key.name}) restarts: no other pod serves its clients meanwhile; ${times}` }];
+    return [{ ...rule('RESTART-ROLLING'), reason: `rolling restart of all ${replicas} pods (${what || key.name}), one at a time; each ${times}` }];
   }
-  if (rolloutUnavailable(spec, replicas) >= replicas) return [{ flag: 'RESTART', reason: `the rollout may stop all ${replicas} replica(s) at once (${get(spec, 'strategy', 'type') === 'Recreate' ? 'Recreate' : 'maxUnavailable'}): down until a new pod is ready; ${times}` }];
+  if (rolloutUnavailable(spec, replicas) >= replicas) return [{ ...rule('RESTART-DEPLOYMENT-DOWN'), reason: `the rollout may stop all ${replicas} replica(s) at once (${get(spec, 'strategy', 'type') === 'Recreate' ? 'Recreate' : 'maxUnavailable'}): down until a new pod is ready; ${times}` }];
   return [];
 }
 
@@ -351,7 +414,7 @@ function majorVersionFlags(after: JsonObject, changes: readonly FieldChange[]): 
       const [a, b] = [majorOf(c.old), majorOf(c.new)];
       const repo = (v: Json | undefined) => String(v).replace(/[:@].*$/, '');
       if (a === undefined || b === undefined || a === b || repo(c.old) !== repo(c.new)) return [];
-      return [{ flag: 'DATA' as const, reason: `${c.path}: major version ${a} → ${b} on persistent claims: data written by ${a} may not start on ${b} without a migration (docs/runbooks.md)` }];
+      return [{ ...rule('IMAGE-MAJOR-VERSION'), reason: `${c.path}: major version ${a} → ${b} on persistent claims: data written by ${a} may not start on ${b} without a migration (docs/runbooks.md)` }];
     });
 }
 

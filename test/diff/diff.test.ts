@@ -218,7 +218,7 @@ describe('risk flags on hand-written objects', () => {
     const authz = { apiVersion: 'security.istio.io/v1', kind: 'AuthorizationPolicy', metadata: { name: 'api', namespace: 'n' }, spec: { action: 'ALLOW', rules: [{ from: [{ source: { principals: ['a'] } }] }] } };
     expect(flagsOf(diffTrees(objTree(authz), new Map()).objects[0])).toEqual(['SECURITY']);
     const vs = { apiVersion: 'networking.istio.io/v1', kind: 'VirtualService', metadata: { name: 'api', namespace: 'n' }, spec: { hosts: ['acme.test'], gateways: ['istio-ingress/public'], http: [{ match: [{ uri: { prefix: '/api' } }] }] } };
-    expect(diffTrees(new Map(), objTree(vs)).objects[0]!.flags).toEqual([{ flag: 'SECURITY', reason: 'new public route: hosts ["acme.test"] via ["istio-ingress/public"]' }]);
+    expect(diffTrees(new Map(), objTree(vs)).objects[0]!.flags).toEqual([{ flag: 'SECURITY', rule: 'ROUTE-NEW-PUBLIC', reason: 'new public route: hosts ["acme.test"] via ["istio-ingress/public"]' }]);
     expect(flagsOf(diffTrees(new Map(), objTree({ ...vs, spec: { ...vs.spec, gateways: ['mesh'] } })).objects[0])).toEqual([]);
   });
 });
