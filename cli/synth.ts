@@ -1,8 +1,7 @@
 import { resolve } from 'node:path';
 import { SpecError } from '../platform/loader';
 import { loadPlatform } from '../platform/load';
-import { dataFormatProblems } from '../render/upgrade-check';
-import { renderPlatform } from '../render/pipeline';
+import { PlatformApp } from '../render/platform-app';
 import { writeFileAtomically, writeTreeAtomically } from '../render/writer';
 import { architectureMarkdown, ARCHITECTURE_DOC } from '../render/diagram';
 import { PolicyError } from '../policy/gate';
@@ -31,12 +30,8 @@ export interface SynthOptions {
  * Throws SpecError / PolicyError; writes nothing.
  */
 export function renderChecked(spec: string, outdir: string) {
-  const model = loadPlatform(spec);
-  const rendered = renderPlatform(model);
-  // A store version the deployed claims cannot start on (what dist/ renders now is what is deployed).
-  const upgrades = dataFormatProblems(model, outdir, rendered.charts);
-  if (upgrades.length) throw new SpecError(spec, upgrades);
-  return { model, ...rendered };
+  const app = new PlatformApp({ model: loadPlatform(spec), spec, outdir });
+  return { model: app.model, ...app.renderChecked() };
 }
 
 /** Prints a failed synth's message the one way both entry points do. */

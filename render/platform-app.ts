@@ -10,6 +10,8 @@ import type { RenderedChart } from '../blocks/kube-object';
 import { kustomizationFiles } from './kustomization';
 import { serializeCharts, synthCharts } from './synth';
 import { writeTreeAtomically } from './writer';
+import { dataFormatProblems } from './upgrade-check';
+import { SpecError } from '../platform/loader';
 
 export interface PlatformAppProps {
   /** The resolved platform (from `resolvePlatform`). @default the model of `spec` */
@@ -52,9 +54,11 @@ export class PlatformApp extends App {
   /** The rule pack, registered as this app's validation. */
   readonly policy: PolicyValidation;
   private argoCdAdded = false;
+  private readonly source: string;
 
   constructor(props: PlatformAppProps = {}) {
     super({ outdir: props.outdir ?? process.env.CDK8S_OUTDIR ?? 'dist' });
+    this.source = props.spec ?? (props.model ? 'platform model' : 'platform.yaml');
     this.model = props.model ?? loadPlatform(props.spec ?? 'platform.yaml');
     this.policy = PolicyValidation.of(this, props.rulePack ?? RULE_PACK);
     this.platform = addPlatformCharts(this, this.model);
@@ -81,8 +85,19 @@ export class PlatformApp extends App {
     return { charts, files };
   }
 
-  /** Renders and replaces `outdir` with exactly the rendered files, or leaves it untouched when anything fails. */
+  /**
+   * Renders, then refuses a store version the claims deployed from `outdir` cannot start on (PostgreSQL
+   * 16 → 17 without `upgradedFrom`, as `npm run synth` does), or returns what to write. Throws SpecError.
+   */
+  renderChecked(): RenderResult {
+    const rendered = this.render();
+    const problems = dataFormatProblems(this.model, this.outdir, rendered.charts);
+    if (problems.length) throw new SpecError(this.source, problems);
+    return rendered;
+  }
+
+  /** `renderChecked()`, then replaces `outdir` with exactly the rendered files, or leaves it untouched when anything fails. */
   override synth(): void {
-    writeTreeAtomically(this.outdir, this.render().files);
+    writeTreeAtomically(this.outdir, this.renderChecked().files);
   }
 }

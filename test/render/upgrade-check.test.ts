@@ -77,3 +77,31 @@ describe('a data-format change against the deployed version', () => {
     expect(existsSync(join(fresh, 'prod'))).toBe(true);
   });
 });
+
+describe('PlatformApp.synth() (a user’s own cdk8s app) refuses it too', () => {
+  test('the same refusal as npm run synth, and the output directory stays', async () => {
+    const { PlatformApp } = await import('../../render/platform-app');
+    const { resolvePlatform } = await import('../../platform/model');
+    const { SpecError, parseSpec } = await import('../../platform/loader');
+    const dir = mkdtempSync(join(tmpdir(), 'upgrade-app-'));
+    const out = join(dir, 'dist');
+    try {
+      const model = (mutate: (s: any) => void) => {
+        const s: any = smallPlatform();
+        mutate(s);
+        return resolvePlatform(parseSpec(s, 'fixture'));
+      };
+      new PlatformApp({ model: model(() => {}), outdir: out }).synth();
+      const before = readFileSync(join(out, 'prod', 'data', 'postgres.yaml'), 'utf8');
+      const app = new PlatformApp({ model: model((s) => (s.dataStores.postgres.version = '17.2')), outdir: out });
+      expect(() => app.synth()).toThrow(SpecError);
+      expect(() => app.synth()).toThrow(/PostgreSQL 16\.4 → 17\.2 in prod changes the data format/);
+      expect(readFileSync(join(out, 'prod', 'data', 'postgres.yaml'), 'utf8')).toBe(before);
+      // The twin: a minor version passes and is written.
+      new PlatformApp({ model: model((s) => (s.dataStores.postgres.version = '16.6')), outdir: out }).synth();
+      expect(readFileSync(join(out, 'prod', 'data', 'postgres.yaml'), 'utf8')).toContain('postgres:16.6');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
