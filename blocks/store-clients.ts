@@ -1,4 +1,4 @@
-import { STORE_CATALOGUE } from '../catalogue/stores';
+import { STORE_CATALOGUE, STORE_CLIENT_STORES } from '../catalogue/stores';
 import type { EnvironmentModel, StoreModel } from '../platform/model';
 import { callerPods, LABEL } from './meta';
 import { KEDA_OPERATOR_POD_LABELS } from './network';
@@ -32,7 +32,7 @@ export function dependentClients(env: EnvironmentModel, store: StoreModel): Stor
   const kind = STORE_CATALOGUE[store.kind];
   const ports = kind.endpoint.clientPorts.map((p) => p.port);
   if (!kind.dependable) {
-    return (kind.clientStores ?? []).map((k) => {
+    return STORE_CLIENT_STORES[store.kind].map((k) => {
       const ep = STORE_CATALOGUE[k].endpoint;
       return { namespace: env.dataNamespace, pods: { [LABEL.name]: ep.appName }, serviceAccount: { namespace: env.dataNamespace, name: ep.serviceAccount }, ports };
     });

@@ -5,10 +5,6 @@
  * dashboard panels of a kind live beside it in `stores/<kind>/` (charts layer).
  */
 
-/** The data store kinds. Adding one here makes the compiler ask for its catalogue and its charts (the two registries). */
-export const DATA_STORES = ['postgres', 'redis', 'kafka', 'zookeeper'] as const;
-export type DataStoreName = (typeof DATA_STORES)[number];
-
 /** The named port Prometheus (ServiceMonitor) scrapes on every Service that publishes metrics: the pods' merged endpoint. */
 export const METRICS_PORT_NAME = 'http-metrics';
 
@@ -85,10 +81,17 @@ export interface StoreCatalogue {
    * NetworkPolicy and AuthorizationPolicy both admit exactly these.
    */
   readonly dependable: boolean;
-  /** Store kinds whose pods are clients of this one. @default none */
-  readonly clientStores?: readonly DataStoreName[];
-  /** Store kinds it cannot run without (Kafka in ZooKeeper mode: ZooKeeper). @default none */
-  readonly requires?: readonly DataStoreName[];
+  /** Store kinds whose pods are clients of this one (each a key of the registry; `catalogue/stores.ts` checks). @default none */
+  readonly clientStores?: readonly string[];
+  /** Store kinds it cannot run without (Kafka in ZooKeeper mode: ZooKeeper; checked likewise). @default none */
+  readonly requires?: readonly string[];
+  /**
+   * Connections the store has for its client services, when fixed: every
+   * client pod that can run at once (max replicas plus surge, canaries, one
+   * pod per scheduled task), at `perPod` each, must fit in `available` — the
+   * spec is refused otherwise. @default no limit
+   */
+  readonly connectionBudget?: { readonly perPod: number; readonly available: number; /** How `available` is made up, for the error. */ readonly why: string };
   /** Credentials each client service receives, by Secret reference. @default none */
   readonly clientSecrets?: Readonly<Record<string, SecretRef>>;
   /** Connection settings a client service receives in its ConfigMap, for the store in `namespace`. */
@@ -103,6 +106,11 @@ export interface StoreCatalogue {
   readonly otherPods?: readonly string[];
   /** How its data survives the loss of every claim: not at all (replicated only), snapshots, or point-in-time restore. */
   readonly backup: 'none' | 'snapshots' | 'point-in-time';
+  /**
+   * How often it is backed up, as the spec sets it under
+   * `environments.<env>.backups.<kind>.<key>` (hours). @default none (not backed up)
+   */
+  readonly backupInterval?: { readonly key: string; readonly defaultHours: number; readonly maxHours: number; readonly description: string };
   /** Why `version` cannot be rendered, or undefined when it can. @default every version the spec's format admits */
   versionProblem?(version: string): string | undefined;
   /**

@@ -1,22 +1,49 @@
-import { DATA_STORES, type DataStoreName, type SecretRef, type StoreCatalogue, type StoreEndpoint, type StoreMetrics } from './store-kind';
+import type { SecretRef, StoreCatalogue, StoreEndpoint, StoreMetrics } from './store-kind';
 import { KAFKA } from '../stores/kafka/catalogue';
 import { POSTGRES } from '../stores/postgres/catalogue';
 import { REDIS } from '../stores/redis/catalogue';
 import { ZOOKEEPER } from '../stores/zookeeper/catalogue';
 
-export { DATA_STORES, METRICS_PORT_NAME, STORE_METRICS_COMPONENT, type DataStoreName, type SecretRef, type StoreCatalogue, type StoreEndpoint, type StoreMetrics } from './store-kind';
+export { METRICS_PORT_NAME, STORE_METRICS_COMPONENT, type SecretRef, type StoreCatalogue, type StoreEndpoint, type StoreMetrics } from './store-kind';
 
 /**
- * The store catalogue: one entry per kind, each from its own folder. A mapped
- * type over DATA_STORES, so a kind without an entry (or an entry without a
- * kind) does not compile.
+ * The store registry of the catalogue layer: one line per kind, each entry
+ * from its own folder (`stores/<kind>/catalogue.ts`). The kinds are its keys,
+ * in this order (the order stores render in); the charts layer's registry
+ * (`stores/index.ts`) is a mapped type over them, so a kind added here does
+ * not compile until its charts are registered there too.
  */
-export const STORE_CATALOGUE: { readonly [K in DataStoreName]: StoreCatalogue } = {
+export const STORE_CATALOGUE = {
   postgres: POSTGRES,
   redis: REDIS,
   kafka: KAFKA,
   zookeeper: ZOOKEEPER,
-};
+} as const satisfies Record<string, StoreCatalogue>;
+
+/** A data store kind: a key of the registry. */
+export type DataStoreName = keyof typeof STORE_CATALOGUE;
+/** The data store kinds, in registry order. */
+export const DATA_STORES: readonly DataStoreName[] = Object.keys(STORE_CATALOGUE) as DataStoreName[];
+
+/**
+ * What the entries' own types cannot say (they cannot name the registry's
+ * keys without a cycle): the kinds an entry names as clients or requirements
+ * are kinds, and a backed-up kind, and only one, states its backup interval.
+ * Checked when the registry loads.
+ */
+export function catalogueProblems(registry: Readonly<Record<string, StoreCatalogue>>): string[] {
+  return Object.entries(registry).flatMap(([kind, c]) => [
+    ...(['clientStores', 'requires'] as const).flatMap((field) => (c[field] ?? []).filter((k) => !(k in registry)).map((k) => `stores/${kind}/catalogue.ts: ${field} names '${k}', which is no store kind (kinds: ${Object.keys(registry).join(', ')})`)),
+    ...((c.backup === 'none') !== (c.backupInterval === undefined) ? [`stores/${kind}/catalogue.ts: backup is '${c.backup}' ${c.backupInterval ? 'but a backupInterval is set' : 'but no backupInterval says how often'}`] : []),
+  ]);
+}
+const problems = catalogueProblems(STORE_CATALOGUE);
+if (problems.length) throw new Error(problems.join('\n'));
+
+/** Store kinds whose pods are clients of `kind` (ZooKeeper: Kafka). */
+export const STORE_CLIENT_STORES = Object.fromEntries(DATA_STORES.map((k) => [k, STORE_CATALOGUE[k].clientStores ?? []])) as { readonly [K in DataStoreName]: readonly DataStoreName[] };
+/** Store kinds `kind` cannot run without (Kafka in ZooKeeper mode: ZooKeeper). */
+export const STORE_REQUIRES = Object.fromEntries(DATA_STORES.map((k) => [k, STORE_CATALOGUE[k].requires ?? []])) as { readonly [K in DataStoreName]: readonly DataStoreName[] };
 
 const byKind = <T>(f: (c: StoreCatalogue, kind: DataStoreName) => T): { readonly [K in DataStoreName]: T } =>
   Object.fromEntries(DATA_STORES.map((k) => [k, f(STORE_CATALOGUE[k], k)])) as { [K in DataStoreName]: T };

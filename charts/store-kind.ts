@@ -1,5 +1,5 @@
 import type { Construct } from 'constructs';
-import type { AlertGroup } from '../blocks/alerts/types';
+import type { AlertGroup, Runbook } from '../blocks/alerts/types';
 import type { PanelSpec, Target } from '../blocks/grafana';
 import type { StoreClient } from '../blocks/store-clients';
 import type { EnvironmentModel, StoreModel } from '../platform/model';
@@ -21,6 +21,8 @@ export interface StoreKind {
   clients(env: EnvironmentModel, store: StoreModel): StoreClient[];
   /** The pods that reach the backup bucket when it is backed up (the bucket's ServiceEntry and Sidecars are for these). @default none */
   readonly bucketClients?: readonly { readonly name: string; readonly labels: Readonly<Record<string, string>> }[];
+  /** What to do when its alerts fire, and its procedures (restore, upgrade): its part of docs/runbooks.md. */
+  readonly runbook: Runbook;
   /** Its alert group in `env`, if it runs there (undefined otherwise). */
   alerts(env: EnvironmentModel): AlertGroup | undefined;
   /** Its series on the overview's "Data stores" stat panel (live instances), in the data namespace `ns`. */

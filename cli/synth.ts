@@ -1,9 +1,10 @@
-import { resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { SpecError } from '../platform/loader';
 import { loadPlatform } from '../platform/load';
 import { PlatformApp } from '../render/platform-app';
 import { writeFileAtomically, writeTreeAtomically } from '../render/writer';
 import { architectureMarkdown, ARCHITECTURE_DOC } from '../render/diagram';
+import { runbooksMarkdown } from '../render/runbooks';
 import { PolicyError } from '../policy/gate';
 
 export const DEFAULT_SPEC = 'platform.yaml';
@@ -51,10 +52,14 @@ export function synth(opts: SynthOptions = {}): number {
     opts.onWritten?.(files);
     const defaultOutdir = resolve(outdir) === resolve(DEFAULT_OUTDIR);
     const docsOut = opts.docsOut ?? process.env.PLATFORM_DOCS_OUT ?? (defaultOutdir ? ARCHITECTURE_DOC : false);
-    if (docsOut) writeFileAtomically(docsOut, architectureMarkdown(model, charts));
+    // The runbooks go beside it (docs/runbooks.md): assembled from every component's, as the alerts link to them.
+    if (docsOut) {
+      writeFileAtomically(docsOut, architectureMarkdown(model, charts));
+      writeFileAtomically(join(dirname(docsOut), 'runbooks.md'), runbooksMarkdown());
+    }
     const objects = charts.reduce((n, c) => n + c.objects.length, 0);
     console.log(`synth: ${spec} → ${outdir}/ (${model.environments.length} environments, ${files.size} files, ${objects} objects)`);
-    if (docsOut) console.log(`synth: architecture diagram → ${docsOut}`);
+    if (docsOut) console.log(`synth: architecture diagram → ${docsOut}, runbooks → ${join(dirname(docsOut), 'runbooks.md')}`);
     return 0;
   } catch (e) {
     reportFailure(e, outdir);

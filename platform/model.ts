@@ -4,7 +4,6 @@ import { DATA_STORES, DEPENDABLE_STORES, STORE_CATALOGUE, type DataStoreName } f
 import type { Tier } from '../catalogue/resources';
 import { TIER_RESOURCES, withSurge, type ResourcePreset } from '../catalogue/resources';
 import { platformConfig } from './config';
-import { POSTGRES_MAX_CONNECTIONS, POSTGRES_POOL_PER_POD, POSTGRES_RESERVED_CONNECTIONS } from '../stores/postgres/catalogue';
 import { resolveAddons, type AddonSettings } from '../catalogue/addons';
 import { SpecError } from './loader';
 
@@ -460,16 +459,20 @@ function resolveEnvironment(spec: PlatformSpec, envName: string, graph: Dependen
     };
   });
 
-  // PostgreSQL connection budget (catalogue/stores.ts): every client pod that can run at once, at its fixed pool, must fit.
-  const pgClients = services.filter((s) => s.dependsOn.stores.includes('postgres'));
-  // Scheduled tasks run one pod at a time each (concurrencyPolicy Forbid).
-  const pgPods = pgClients.reduce((n, s) => n + withSurge(s.maxReplicas) + (s.canary ? withSurge(s.canary.replicas) : 0) + s.cronJobs.length, 0);
-  const pgAvailable = POSTGRES_MAX_CONNECTIONS - POSTGRES_RESERVED_CONNECTIONS;
-  if (pgPods * POSTGRES_POOL_PER_POD > pgAvailable) {
-    throw new SpecError('platform spec', [
-      `environments.${envName}: the PostgreSQL clients (${pgClients.map((s) => s.name).join(', ')}) can run ${pgPods} pods at once (max replicas plus rolling-update surge, canaries and scheduled tasks included); ` +
-        `at ${POSTGRES_POOL_PER_POD} connections each that is ${pgPods * POSTGRES_POOL_PER_POD}, more than the ${pgAvailable} PostgreSQL has for them (max_connections ${POSTGRES_MAX_CONNECTIONS} minus ${POSTGRES_RESERVED_CONNECTIONS} reserved): lower their maxReplicas (environments.${envName}.autoscaling.maxReplicas or replicas)`,
-    ]);
+  // Stores with a fixed number of connections (PostgreSQL): every client pod that can run at once, at its fixed pool, must fit.
+  for (const kind of DATA_STORES) {
+    const budget = STORE_CATALOGUE[kind].connectionBudget;
+    if (!budget || !spec.dataStores[kind]) continue;
+    const clients = services.filter((s) => s.dependsOn.stores.includes(kind));
+    // Scheduled tasks run one pod at a time each (concurrencyPolicy Forbid).
+    const pods = clients.reduce((n, s) => n + withSurge(s.maxReplicas) + (s.canary ? withSurge(s.canary.replicas) : 0) + s.cronJobs.length, 0);
+    if (pods * budget.perPod > budget.available) {
+      const title = STORE_CATALOGUE[kind].title;
+      throw new SpecError('platform spec', [
+        `environments.${envName}: the ${title} clients (${clients.map((s) => s.name).join(', ')}) can run ${pods} pods at once (max replicas plus rolling-update surge, canaries and scheduled tasks included); ` +
+          `at ${budget.perPod} connections each that is ${pods * budget.perPod}, more than the ${budget.available} ${title} has for them (${budget.why}): lower their maxReplicas (environments.${envName}.autoscaling.maxReplicas or replicas)`,
+      ]);
+    }
   }
 
   const stores = DATA_STORES.flatMap((kind): StoreModel[] => {
@@ -498,7 +501,7 @@ function resolveEnvironment(spec: PlatformSpec, envName: string, graph: Dependen
                 objectStore: env.backups.objectStore,
                 prefix: `/${spec.name}/${envName}/${kind}`,
                 retentionDays: env.backups.retentionDays,
-                everyHours: kind === 'postgres' ? env.backups.postgres.fullEveryHours : env.backups.redis.everyHours,
+                everyHours: backupEveryHours(env.backups, kind),
                 ...(perEnv.restoreTo ? { restoreTo: perEnv.restoreTo } : {}),
               },
             }
@@ -541,4 +544,11 @@ function resolveEnvironment(spec: PlatformSpec, envName: string, graph: Dependen
     sealedSecrets: sources.sealedSecrets?.[envName] ?? [],
     extraManifests: sources.extraManifests?.[envName] ?? [],
   };
+}
+
+/** How often `kind` is backed up in an environment, in hours (its catalogue entry names the spec's key under `backups.<kind>`). */
+function backupEveryHours(backups: NonNullable<EnvironmentSpec['backups']>, kind: DataStoreName): number {
+  const interval = STORE_CATALOGUE[kind].backupInterval;
+  if (!interval) throw new Error(`${kind} is backed up but its catalogue entry has no backupInterval`);
+  return (backups as unknown as Record<string, Record<string, number>>)[kind]![interval.key]!;
 }

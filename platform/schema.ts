@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ADDON_NAMES } from '../catalogue/addons';
 import { TIERS } from '../catalogue/resources';
-import { DATA_STORES, DEPENDABLE_STORES, STORE_CATALOGUE, type DataStoreName } from '../catalogue/stores';
+import { DATA_STORES, DEPENDABLE_STORES, STORE_CATALOGUE, STORE_REQUIRES, type DataStoreName } from '../catalogue/stores';
 import { CANARY_SUFFIX, RESERVED_ANNOTATION_PREFIXES } from '../catalogue/names';
 import { suggestion } from './problems';
 import { platformEnvNames } from './config';
@@ -102,7 +102,7 @@ const autoscaling = z
   });
 
 /** What the backups of an environment keep when the spec says nothing (`backups.retentionDays`, `backups.postgres.fullEveryHours`). */
-export const DEFAULT_BACKUPS = { retentionDays: 7, fullEveryHours: 24, redisEveryHours: 6 } as const;
+export const DEFAULT_BACKUPS = { retentionDays: 7 } as const;
 
 const hostName = z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)+$/, { error: (iss) => `must be a DNS host name such as s3.eu-west-1.amazonaws.com, got '${String(iss.input)}'` });
 const cidr = z.string().regex(/^([0-9]{1,3}\.){3}[0-9]{1,3}\/[0-9]{1,2}$/, { error: (iss) => `must be an IPv4 CIDR such as 10.20.0.0/16, got '${String(iss.input)}'` });
@@ -127,16 +127,14 @@ const backups = z
       })
       .describe('The S3-compatible bucket every store of this environment backs up to (each under its own prefix).'),
     retentionDays: z.number().int().min(1).max(365).default(DEFAULT_BACKUPS.retentionDays).describe('How far back a restore can go: backups and WAL older than this (beyond the newest full backup before it) are expired.'),
-    postgres: z
-      .strictObject({
-        fullEveryHours: z.number().int().min(1).max(168).default(DEFAULT_BACKUPS.fullEveryHours).describe('A full base backup is taken when the newest is this old; WAL is archived continuously in between.'),
-      })
-      .default({ fullEveryHours: DEFAULT_BACKUPS.fullEveryHours }),
-    redis: z
-      .strictObject({
-        everyHours: z.number().int().min(1).max(24).default(DEFAULT_BACKUPS.redisEveryHours).describe('An RDB snapshot of the master is shipped this often.'),
-      })
-      .default({ everyHours: DEFAULT_BACKUPS.redisEveryHours }),
+    // Each backed-up store kind's interval, as its catalogue entry states it.
+    ...Object.fromEntries(
+      DATA_STORES.flatMap((k) => {
+        const b = STORE_CATALOGUE[k].backupInterval;
+        if (!b) return [];
+        return [[k, z.strictObject({ [b.key]: z.number().int().min(1).max(b.maxHours).default(b.defaultHours).describe(b.description) }).default({ [b.key]: b.defaultHours })]];
+      }),
+    ),
   })
   .describe('Backups of the data stores to an object store: PostgreSQL (pgBackRest: WAL archiving + base backups, point-in-time restore) and Redis (RDB snapshots). Absent = no backups.');
 
@@ -729,7 +727,7 @@ export function crossCheck(raw: PlatformSpec, push: (path: (string | number)[], 
   });
   for (const store of storeKinds) {
     const kind = STORE_CATALOGUE[store];
-    for (const needed of kind.requires ?? []) {
+    for (const needed of STORE_REQUIRES[store]) {
       if (!stores.has(needed)) push(['dataStores', store], `${store} needs dataStores.${needed} (${kind.title} cannot run without ${STORE_CATALOGUE[needed].title})`);
     }
     if (!kind.versionProblem) continue;

@@ -9,7 +9,7 @@ import type { Alert } from './types';
  */
 export function cronJobBackupAlerts(p: {
   /** Alert name stem: `<name>Stale`, `<name>NeverSucceeded`. */
-  readonly name: 'PostgresBackup' | 'PostgresRestoreTest' | 'RedisBackup';
+  readonly name: string;
   readonly namespace: string;
   readonly cronjob: string;
   readonly staleAfterSeconds: number;

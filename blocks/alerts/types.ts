@@ -22,3 +22,15 @@ export interface AlertGroup {
 
 /** `a|b|c` for a PromQL regex matcher over DNS names (which need no escaping). */
 export const anyOf = (names: readonly string[]): string => names.join('|');
+
+/**
+ * What to do about a component's alerts, beside them: a markdown section per
+ * alert (by alert name; its heading is the runbook anchor the alert links to),
+ * and the component's procedures (restores, upgrades). docs/runbooks.md is
+ * assembled from every component's (render/runbooks.ts).
+ */
+export interface Runbook {
+  readonly alerts: Readonly<Record<string, string>>;
+  /** Procedures after every alert section, each a `## heading`. @default none */
+  readonly procedures?: readonly { readonly heading: string; readonly body: string }[];
+}

@@ -1,4 +1,4 @@
-import { KAFKA, KAFKA_EXPORTER, KAFKA_PORT, KAFKA_TOPICS_NAME, kafkaImageTag, kafkaZooKeeperModeProblem } from './catalogue';
+import { KAFKA_EXPORTER, KAFKA_PORT, KAFKA_TOPICS_NAME, kafkaImageTag, kafkaZooKeeperModeProblem } from './catalogue';
 import { dependentClients, kedaOperatorClient, storeJobClient, type StoreClient } from '../../blocks/store-clients';
 import { k8s } from 'cdk8s-plus-28';
 import type { Construct } from 'constructs';
@@ -25,7 +25,7 @@ import { javaExec } from '../../blocks/jvm';
 import type { EnvironmentModel, StoreModel } from '../../platform/model';
 import { StatefulStore } from '../../blocks/stateful-store';
 import { meshPodAnnotations, workloadPodSpec } from '../../blocks/workload';
-import { STORE_ENDPOINTS, STORE_METRICS } from '../../catalogue/stores';
+import { STORE_ENDPOINTS, STORE_METRICS, STORE_REQUIRES } from '../../catalogue/stores';
 import { PlatformChart } from '../../charts/platform-chart';
 import { zookeeperConnect } from '../zookeeper/chart';
 
@@ -321,7 +321,7 @@ export class KafkaChart extends PlatformChart {
         peerPorts: [KAFKA_PORT],
         clients: kafkaClients(env, store),
         // What the brokers cannot run without (the catalogue's `requires`: ZooKeeper), on its client ports.
-        extraEgress: (KAFKA.requires ?? []).map((k) => ({ namespace: zookeeper.namespace, labels: { [LABEL.name]: STORE_ENDPOINTS[k].appName }, ports: STORE_ENDPOINTS[k].clientPorts.map((p) => p.port) })),
+        extraEgress: STORE_REQUIRES.kafka.map((k) => ({ namespace: zookeeper.namespace, labels: { [LABEL.name]: STORE_ENDPOINTS[k].appName }, ports: STORE_ENDPOINTS[k].clientPorts.map((p) => p.port) })),
       },
     });
     kafkaExporter(this, env, store);

@@ -1,3 +1,4 @@
+import { KAFKA_RUNBOOK } from './runbook';
 import type { StoreKind } from '../../charts/store-kind';
 import type { EnvironmentModel, StoreModel } from '../../platform/model';
 import { kafkaAlerts, kafkaExporterSeries } from './alerts';
@@ -12,6 +13,7 @@ function zookeeperOf(env: EnvironmentModel): StoreModel {
 
 /** Kafka brokers and kafka_exporter, and the topic Job when services declare topics. */
 export const KAFKA_KIND: StoreKind = {
+  runbook: KAFKA_RUNBOOK,
   addCharts: (scope, env, store) => [
     new KafkaChart(scope, `${env.name}-data-kafka`, { env, store, zookeeper: zookeeperOf(env) }),
     ...(env.topics.length > 0 ? [new KafkaTopicsChart(scope, `${env.name}-data-kafka-topics`, { env, store })] : []),

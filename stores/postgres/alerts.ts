@@ -1,6 +1,6 @@
 import type { EnvironmentModel } from '../../platform/model';
 import type { AlertGroup } from '../../blocks/alerts/types';
-import { BACKUP_STALE_AFTER_SECONDS, RESTORE_TEST_STALE_AFTER_SECONDS } from '../../blocks/backup';
+import { BACKUP_STALE_AFTER_SECONDS, RESTORE_TEST_STALE_AFTER_SECONDS } from './pgbackrest';
 import { cronJobBackupAlerts } from '../../blocks/alerts/backup';
 
 /** Replication lag above this many seconds pages the on-call. */

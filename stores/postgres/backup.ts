@@ -1,17 +1,8 @@
 import { POSTGRES_BACKUP_CHECK, POSTGRES_RESTORE_TEST } from './catalogue';
 import { k8s } from 'cdk8s-plus-28';
 import type { Construct } from 'constructs';
-import {
-  BACKUP_CHECK_SCHEDULE,
-  BACKUP_CHECK_SCRIPT,
-  objectStoreEgress,
-  PGBACKREST_IMAGE,
-  RESTORE_SCRIPT,
-  RESTORE_TEST_SCHEDULE,
-  RESTORE_TEST_SCRIPT,
-  WAL_QUEUE_DIR,
-  WAL_SERVER_SCRIPT,
-} from '../../blocks/backup';
+import { objectStoreEgress } from '../../blocks/backup';
+import { BACKUP_CHECK_SCHEDULE, BACKUP_CHECK_SCRIPT, PGBACKREST_IMAGE, RESTORE_SCRIPT, RESTORE_TEST_SCHEDULE, RESTORE_TEST_SCRIPT, WAL_QUEUE_DIR, WAL_SERVER_SCRIPT } from './pgbackrest';
 import { STORE_ENDPOINTS } from '../../catalogue/stores';
 import { hookJobIdentity, hookScript, scheduledJob, scratch } from '../../blocks/stateful';
 import type { EnvironmentModel, StoreModel } from '../../platform/model';

@@ -30,6 +30,7 @@ const endpoint: StoreEndpoint = { appName: 'postgresql', service: 'postgres', cl
 /** PostgreSQL: a primary and streaming replicas; one database per client service; WAL archiving and point-in-time restore. */
 export const POSTGRES: StoreCatalogue = {
   title: 'PostgreSQL',
+  connectionBudget: { perPod: POSTGRES_POOL_PER_POD, available: POSTGRES_MAX_CONNECTIONS - POSTGRES_RESERVED_CONNECTIONS, why: `max_connections ${POSTGRES_MAX_CONNECTIONS} minus ${POSTGRES_RESERVED_CONNECTIONS} reserved` },
   endpoint,
   dependable: true,
   clientSecrets: {
@@ -47,6 +48,7 @@ export const POSTGRES: StoreCatalogue = {
   metrics: [storeMetrics(endpoint, 9187, 'postgres_exporter')],
   otherPods: [POSTGRES_PROVISION, POSTGRES_BACKUP_CHECK, POSTGRES_RESTORE_TEST],
   backup: 'point-in-time',
+  backupInterval: { key: 'fullEveryHours', defaultHours: 24, maxHours: 168, description: 'A full base backup is taken when the newest is this old; WAL is archived continuously in between.' },
   // A data directory is read only by the major version that wrote it (pg_upgrade or a dump moves it on).
   dataFormat: (version) => version.split('.')[0]!,
   dataFormatRunbook: 'PostgreSQL major upgrade',

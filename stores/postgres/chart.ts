@@ -22,16 +22,8 @@ import type { EnvironmentModel, StoreModel } from '../../platform/model';
 import { StatefulStore, type StatefulStoreMember } from '../../blocks/stateful-store';
 import type { WorkloadContainer } from '../../blocks/workload';
 import { STORE_METRICS } from '../../catalogue/stores';
-import {
-  BACKUP_SIDECAR_RESOURCES,
-  BACKUP_SIDECAR_SCRIPT,
-  objectStoreEgress,
-  PGBACKREST_IMAGE,
-  pgbackrestEnv,
-  RESTORE_SCRIPT,
-  WAL_HANDOFF_SCRIPT,
-  WAL_QUEUE_DIR,
-} from '../../blocks/backup';
+import { objectStoreEgress } from '../../blocks/backup';
+import { BACKUP_SIDECAR_RESOURCES, BACKUP_SIDECAR_SCRIPT, PGBACKREST_IMAGE, pgbackrestEnv, RESTORE_SCRIPT, WAL_HANDOFF_SCRIPT, WAL_QUEUE_DIR } from './pgbackrest';
 import { PlatformChart } from '../../charts/platform-chart';
 
 /** Official PostgreSQL image (Debian bookworm, user `postgres` = UID/GID 999); the tag is the spec's version. */

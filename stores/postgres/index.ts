@@ -1,3 +1,4 @@
+import { POSTGRES_RUNBOOK } from './runbook';
 import type { StoreKind } from '../../charts/store-kind';
 import { postgresAlerts, postgresUp } from './alerts';
 import { PostgresBackupChart } from './backup';
@@ -9,6 +10,7 @@ import { lastSuccess } from '../../blocks/signals/cronjob';
 
 /** PostgreSQL: the primary and replicas, the provisioning Job, the backup check and restore test. */
 export const POSTGRES_KIND: StoreKind = {
+  runbook: POSTGRES_RUNBOOK,
   addCharts: (scope, env, store) => [
     new PostgresChart(scope, `${env.name}-data-postgres`, { env, store }),
     new PostgresProvisionChart(scope, `${env.name}-data-postgres-provision`, { env, store }),

@@ -1,6 +1,7 @@
 import { REDIS_BACKUP, REDIS_PORT, REDIS_SENTINEL_MASTER, SENTINEL_PORT } from './catalogue';
 import type { Construct } from 'constructs';
-import { objectStoreEgress, RCLONE_IMAGE, rcloneEnv, REDIS_SNAPSHOT_SCRIPT, REDIS_UPLOAD_SCRIPT } from '../../blocks/backup';
+import { objectStoreEgress } from '../../blocks/backup';
+import { RCLONE_IMAGE, rcloneEnv, REDIS_SNAPSHOT_SCRIPT, REDIS_UPLOAD_SCRIPT } from './snapshots';
 import { selector } from '../../blocks/meta';
 import { STORE_ENDPOINTS } from '../../catalogue/stores';
 import { hookJobIdentity, scheduledJob, scratch, secretEnv, serviceDns, storeIdentity } from '../../blocks/stateful';

@@ -34,4 +34,5 @@ export const REDIS: StoreCatalogue = {
   metrics: [storeMetrics(endpoint, 9121, 'redis_exporter')],
   otherPods: [REDIS_BACKUP],
   backup: 'snapshots',
+  backupInterval: { key: 'everyHours', defaultHours: 6, maxHours: 24, description: 'An RDB snapshot of the master is shipped this often.' },
 };

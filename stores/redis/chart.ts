@@ -5,7 +5,8 @@ import type { Construct } from 'constructs';
 import { contentHash } from '../../blocks/hash';
 import { ANNOTATION, selector } from '../../blocks/meta';
 import { WAVE } from '../../blocks/waves';
-import { objectStoreEgress, RCLONE_IMAGE, rcloneEnv, REDIS_RESTORE_SCRIPT } from '../../blocks/backup';
+import { objectStoreEgress } from '../../blocks/backup';
+import { RCLONE_IMAGE, rcloneEnv, REDIS_RESTORE_SCRIPT } from './snapshots';
 import { SIDECAR_RESOURCES } from '../../catalogue/resources';
 import {
   DATA_VOLUME,

@@ -1,3 +1,4 @@
+import { REDIS_RUNBOOK } from './runbook';
 import type { StoreKind } from '../../charts/store-kind';
 import { lastSuccess } from '../../blocks/signals/cronjob';
 import { redisAlerts, redisUp } from './alerts';
@@ -8,6 +9,7 @@ import { LABEL } from '../../blocks/meta';
 
 /** Redis with Sentinel, and its snapshot CronJob when the environment has backups. */
 export const REDIS_KIND: StoreKind = {
+  runbook: REDIS_RUNBOOK,
   addCharts: (scope, env, store) => [
     new RedisChart(scope, `${env.name}-data-redis`, { env, store }),
     ...(store.backup ? [new RedisBackupChart(scope, `${env.name}-data-redis-backup`, { env, store })] : []),

@@ -1,3 +1,4 @@
+import { ZOOKEEPER_RUNBOOK } from './runbook';
 import type { StoreKind } from '../../charts/store-kind';
 import { dependentClients } from '../../blocks/store-clients';
 import { zookeeperAlerts, zookeeperSeries } from './alerts';
@@ -5,6 +6,7 @@ import { ZooKeeperChart } from './chart';
 
 /** ZooKeeper, Kafka's quorum. */
 export const ZOOKEEPER_KIND: StoreKind = {
+  runbook: ZOOKEEPER_RUNBOOK,
   addCharts: (scope, env, store) => [new ZooKeeperChart(scope, `${env.name}-data-zookeeper`, { env, store })],
   clients: dependentClients,
   alerts: zookeeperAlerts,

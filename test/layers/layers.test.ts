@@ -66,3 +66,15 @@ describe('layers', () => {
     expect(found.filter((f) => /^[a-z-]+: (charts\/c\.ts|render\/r\.ts|stores\/kv\/alerts\.ts|stores\/kv\/chart\.ts) →/.test(f))).toEqual([]);
   }, 60_000);
 });
+
+describe('the store registry', () => {
+  test('checks what the entries’ types cannot: named kinds exist, backed-up kinds state their interval (with bad twins)', async () => {
+    const { catalogueProblems, STORE_CATALOGUE } = await import('../../catalogue/stores');
+    expect(catalogueProblems(STORE_CATALOGUE)).toEqual([]);
+    expect(catalogueProblems({ ...STORE_CATALOGUE, kafka: { ...STORE_CATALOGUE.kafka, requires: ['zookeper'] } })).toEqual([
+      "stores/kafka/catalogue.ts: requires names 'zookeper', which is no store kind (kinds: postgres, redis, kafka, zookeeper)",
+    ]);
+    const { backupInterval: _, ...noInterval } = STORE_CATALOGUE.redis;
+    expect(catalogueProblems({ ...STORE_CATALOGUE, redis: noInterval })).toEqual(["stores/redis/catalogue.ts: backup is 'snapshots' but no backupInterval says how often"]);
+  });
+});
