@@ -199,14 +199,7 @@ export class TelemetryChart extends PlatformChart {
         sampler: { type: InstrumentationSpecSamplerType.PARENTBASED_UNDERSCORE_TRACEIDRATIO, argument: String(ratio) },
         resource: { addK8SUidAttributes: true },
         // The injected init containers run in PSS-restricted namespaces too.
-        initContainerSecurityContext: {
-          allowPrivilegeEscalation: false,
-          privileged: false,
-          readOnlyRootFilesystem: true,
-          runAsNonRoot: true,
-          capabilities: { drop: ['ALL'] },
-          seccompProfile: { type: 'RuntimeDefault' },
-        },
+        initContainerSecurityContext: containerSecurityContext(),
         nodejs: { env: httpEnv, resourceRequirements: initResources },
         python: { env: httpEnv, resourceRequirements: initResources },
         java: { env: httpEnv, resources: initResources },

@@ -1,5 +1,6 @@
 import type { EnvironmentModel, ServiceModel } from '../../platform/model';
 import { durationQuantile, errorRatio, ratio, requestSeries, workloadsOf } from '../signals/service';
+import { cronJobSeries } from '../signals/cronjob';
 import { anyOf, type Alert, type AlertGroup } from './types';
 
 /**
@@ -51,9 +52,9 @@ export function serviceAlerts(env: EnvironmentModel): AlertGroup | undefined {
   const deadlines = new Map<number, string[]>();
   for (const c of env.services.flatMap((s) => s.cronJobs)) deadlines.set(c.activeDeadlineSeconds, [...(deadlines.get(c.activeDeadlineSeconds) ?? []), c.name]);
   const cronAlerts = [...deadlines].map(([deadline, names]): Alert => {
-    const sel = `{namespace="${ns}", cronjob=~"${anyOf(names)}"}`;
-    const scheduled = `max by (namespace, cronjob) (kube_cronjob_status_last_schedule_time${sel})`;
-    const succeeded = `max by (namespace, cronjob) (kube_cronjob_status_last_successful_time${sel})`;
+    const sel = `namespace="${ns}", cronjob=~"${anyOf(names)}"`;
+    const scheduled = `max by (namespace, cronjob) (${cronJobSeries('lastSchedule', sel)})`;
+    const succeeded = `max by (namespace, cronjob) (${cronJobSeries('lastSuccess', sel)})`;
     return {
       alert: 'ServiceCronJobFailing',
       expr: `(time() - ${scheduled} > ${deadline}) unless on (namespace, cronjob) (${succeeded} >= on (namespace, cronjob) ${scheduled})`,

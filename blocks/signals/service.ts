@@ -39,13 +39,15 @@ export const ratio = (percent: number) => Number((percent / 100).toPrecision(12)
 type Slo = ServiceModel['slo'];
 
 /**
- * The SLO of `services` in words, for a panel description: one value when
- * they share it, else each service's (`cart 500 ms, orders 200 ms`).
+ * The SLO of `services` in words, for a panel description: the value most of
+ * them share, then the others' (`200 ms (cart 500 ms, search 300 ms)`).
  */
 function sloWords(services: readonly Pick<ServiceModel, 'name' | 'slo'>[], value: (slo: Slo) => number, unit: string): string {
-  const values = [...new Set(services.map((s) => value(s.slo)))];
-  if (values.length === 1) return `${values[0]}${unit}`;
-  return services.map((s) => `${s.name} ${value(s.slo)}${unit}`).join(', ');
+  const counts = new Map<number, number>();
+  for (const s of services) counts.set(value(s.slo), (counts.get(value(s.slo)) ?? 0) + 1);
+  const common = [...counts].sort(([a, x], [b, y]) => y - x || a - b)[0]?.[0];
+  const others = services.filter((s) => value(s.slo) !== common);
+  return `${common}${unit}${others.length ? ` (${others.map((s) => `${s.name} ${value(s.slo)}${unit}`).join(', ')})` : ''}`;
 }
 
 /** `below 1 %` — the error-ratio SLO of these services. */

@@ -11,6 +11,9 @@ import type { Alert, AlertGroup } from '../../blocks/alerts/types';
  */
 export const kafkaExporterSeries = (ns: string) => `namespace="${ns}", job="${KAFKA_EXPORTER.metrics.service}"`;
 
+/** Brokers in the cluster's metadata, as kafka_exporter sees them: the alert and the overview's health stat. */
+export const kafkaBrokers = (ns: string) => `max(kafka_brokers{${kafkaExporterSeries(ns)}})`;
+
 /**
  * Kafka: brokers down and, per consuming service, consumer lag that is still
  * above target with every replica the service may run (the autoscaler cannot
@@ -39,7 +42,7 @@ export function kafkaAlerts(env: EnvironmentModel): AlertGroup | undefined {
       {
         alert: 'KafkaBrokersDown',
         // `or vector(0)`: fires too when kafka_exporter cannot reach any broker (it then exports nothing).
-        expr: `(max(kafka_brokers{${kafkaExporterSeries(ns)}}) or vector(0)) < ${kafka.replicas}`,
+        expr: `(${kafkaBrokers(ns)} or vector(0)) < ${kafka.replicas}`,
         for: '5m',
         severity: 'critical',
         summary: 'Kafka has fewer brokers than configured',

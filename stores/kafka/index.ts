@@ -1,7 +1,7 @@
 import { KAFKA_RUNBOOK } from './runbook';
 import type { StoreKind } from '../../charts/store-kind';
 import type { EnvironmentModel, StoreModel } from '../../platform/model';
-import { kafkaAlerts, kafkaExporterSeries } from './alerts';
+import { kafkaAlerts, kafkaBrokers, kafkaExporterSeries } from './alerts';
 import { KafkaChart, kafkaClients } from './chart';
 import { KafkaTopicsChart } from './topics';
 
@@ -20,7 +20,7 @@ export const KAFKA_KIND: StoreKind = {
   ],
   clients: kafkaClients,
   alerts: kafkaAlerts,
-  health: (ns) => ({ expr: `max(kafka_brokers{${kafkaExporterSeries(ns)}})`, legendFormat: 'Kafka brokers' }),
+  health: (ns) => ({ expr: kafkaBrokers(ns), legendFormat: 'Kafka brokers' }),
   overviewPanels: (env, store) =>
     env.services.some((s) => s.consumes.length > 0)
       ? [
