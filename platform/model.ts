@@ -216,7 +216,7 @@ export interface CanaryModel {
   readonly image: string;
   /** Image tag (or digest) of the canary, for its `app.kubernetes.io/version`. */
   readonly version: string;
-  /** Percentage (1–99) of the requests routed to the canary. */
+  /** Percentage (1–99) of the requests routed to the canary (100 in the spec is promotion: no canary track). */
   readonly weight: number;
   readonly replicas: number;
 }
@@ -385,9 +385,12 @@ function resolveEnvironment(spec: PlatformSpec, envName: string, graph: Dependen
   const services = spec.services.map((s): ServiceModel => {
     const o = s.environments[envName] ?? {};
     const tier = o.tier ?? env.resourceTier ?? s.tier;
-    const image = o.image ?? s.image;
     const { replicas, autoscaling } = scalingOf(env, s, o);
-    const canarySpec = o.canary === false ? undefined : (o.canary ?? s.canary);
+    const declaredCanary = o.canary === false ? undefined : (o.canary ?? s.canary);
+    // Weight 100 is promotion: the stable track runs the canary's image, and there is no canary track.
+    const promoted = declaredCanary?.weight === 100;
+    const canarySpec = promoted ? undefined : declaredCanary;
+    const image = promoted ? declaredCanary.image : (o.image ?? s.image);
     const routeSpec = o.route === false ? undefined : (o.route ?? s.route);
     const deps = [...new Set(s.dependsOn)];
     const depServices = deps.filter((d) => byName.has(d));

@@ -300,10 +300,12 @@ const canary = z
     image: image.describe('Image of the canary track (same rules as `image`).'),
     weight: z
       .number()
-      .int({ error: (iss) => `must be a whole percentage 1–99, got ${String(iss.input)}` })
-      .min(1, { error: (iss) => `must be a whole percentage 1–99, got ${String(iss.input)}` })
-      .max(99, { error: (iss) => `must be a whole percentage 1–99, got ${String(iss.input)}` })
-      .describe('Percentage of the mesh traffic to this service (gateway and internal) routed to the canary; the stable track gets the rest.'),
+      .int({ error: (iss) => `must be a whole percentage 1–100, got ${String(iss.input)}` })
+      .min(1, { error: (iss) => `must be a whole percentage 1–100, got ${String(iss.input)}` })
+      .max(100, { error: (iss) => `must be a whole percentage 1–100, got ${String(iss.input)}` })
+      .describe(
+        'Percentage of the mesh traffic to this service (gateway and internal) routed to the canary; the stable track gets the rest. 100 promotes: the stable Deployment rolls to the canary image and the canary track goes (then moving the image into `image` and dropping `canary` changes nothing rendered).',
+      ),
     replicas: z.number().int().min(1).max(100).default(1).describe('Fixed replicas of the canary Deployment (no autoscaler).'),
   });
 

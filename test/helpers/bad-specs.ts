@@ -32,9 +32,9 @@ export const BAD_SPECS: BadSpec[] = [
   ['canary with latest tag', (s: any) => (s.services[0].canary = { image: 'registry.test/acme/api:latest', weight: 10 }), "services[api].canary.image: image tag 'latest' is not allowed"],
   ['canary untagged image', (s: any) => (s.services[0].canary = { image: 'registry.test/acme/api', weight: 10 }), 'services[api].canary.image: image must be registry/repo:tag with an explicit tag'],
   ['canary without weight', (s: any) => (s.services[0].canary = { image: 'registry.test/acme/api:1.1.0' }), 'services[api].canary.weight: required'],
-  ['canary weight 0', (s: any) => (s.services[0].canary = { image: 'registry.test/acme/api:1.1.0', weight: 0 }), 'services[api].canary.weight: must be a whole percentage 1–99, got 0'],
-  ['canary weight 100', (s: any) => (s.services[0].canary = { image: 'registry.test/acme/api:1.1.0', weight: 100 }), 'services[api].canary.weight: must be a whole percentage 1–99, got 100'],
-  ['canary weight 12.5', (s: any) => (s.services[0].canary = { image: 'registry.test/acme/api:1.1.0', weight: 12.5 }), 'services[api].canary.weight: must be a whole percentage 1–99, got 12.5'],
+  ['canary weight 0', (s: any) => (s.services[0].canary = { image: 'registry.test/acme/api:1.1.0', weight: 0 }), 'services[api].canary.weight: must be a whole percentage 1–100, got 0'],
+  ['canary weight 101', (s: any) => (s.services[0].canary = { image: 'registry.test/acme/api:1.1.0', weight: 101 }), 'services[api].canary.weight: must be a whole percentage 1–100, got 101'],
+  ['canary weight 12.5', (s: any) => (s.services[0].canary = { image: 'registry.test/acme/api:1.1.0', weight: 12.5 }), 'services[api].canary.weight: must be a whole percentage 1–100, got 12.5'],
   ['canary replicas 0', (s: any) => (s.services[0].canary = { image: 'registry.test/acme/api:1.1.0', weight: 10, replicas: 0 }), 'services[api].canary.replicas: '],
   ['canary unknown field', (s: any) => (s.services[0].canary = { image: 'registry.test/acme/api:1.1.0', weight: 10, autoscaling: {} }), 'services[api].canary.autoscaling: unknown field'],
   ['canary Deployment name taken', (s: any) => {

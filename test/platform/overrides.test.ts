@@ -326,3 +326,23 @@ describe('scheduled tasks (cronJobs)', () => {
     ]);
   });
 });
+
+describe('canary weight 100 is promotion', () => {
+  const withCanary = (weight: number) => spec((s) => (s.services[0].canary = { image: 'registry.test/acme/api:1.1.0', weight, replicas: 2 }));
+  test('the stable Deployment runs the canary image, there is no canary track, and the clean-up spec renders the same files', () => {
+    const promoted = render(withCanary(100));
+    expect(promoted.find('Deployment', { name: 'api-canary' })).toEqual([]);
+    const api = promoted.get('Deployment', 'api', { env: 'prod' }) as any;
+    expect(api.spec.template.spec.containers.find((c: any) => c.name === 'api').image).toBe('registry.test/acme/api:1.1.0');
+    // Every route sends everything to the one track again.
+    const routes = promoted.find('VirtualService', { env: 'prod', name: 'api' }) as any[];
+    expect(routes[0].spec.http[0].route).toEqual([{ destination: { host: 'api.acme-prod.svc.cluster.local', port: { number: 8080 } } }]);
+    const cleaned = render(spec((s) => (s.services[0].image = 'registry.test/acme/api:1.1.0')));
+    expect(promoted.files).toEqual(cleaned.files);
+  });
+  test('the twin: weight 99 keeps both tracks', () => {
+    const r = render(withCanary(99));
+    expect(r.find('Deployment', { env: 'prod', name: 'api-canary' })).toHaveLength(1);
+    expect(((r.get('Deployment', 'api', { env: 'prod' }) as any).spec.template.spec.containers[0].image)).toBe('registry.test/acme/api:1.0.0');
+  });
+});
