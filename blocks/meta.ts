@@ -59,23 +59,37 @@ export function selector(id: Pick<Identity, 'name' | 'instance'>): Record<string
 }
 
 /**
- * The pods of a platform service, for its Service and every policy that must
- * reach or protect them. Without a canary: its one Deployment (name +
- * instance, as `selector`). With a canary: `app.kubernetes.io/name` alone, so
- * the stable (`<service>`) and canary (`<service>-canary`) instances are both
- * covered; the spec keeps that name unique to the service in its namespace.
+ * The pods of a platform service that serve it, for its Service and every
+ * policy that must reach or protect them: `app.kubernetes.io/name` and the
+ * `server` component, so every track it runs — `<service>`, `<service>-canary`,
+ * `<service>-blue`, `<service>-green` — is covered (never its scheduled
+ * tasks' pods, component `cronjob`), and moving between release strategies
+ * never narrows a Service or a policy while the routes still name the old
+ * track: the mesh picks the track by DestinationRule subset. The spec keeps
+ * the name unique to the service in its namespace.
  */
-export function servicePods(s: { readonly name: string; readonly canary?: object }): Record<string, string> {
-  return s.canary ? { [LABEL.name]: s.name } : selector({ name: s.name, instance: s.name });
+export function servicePods(s: { readonly name: string }): Record<string, string> {
+  return { [LABEL.name]: s.name, [LABEL.component]: SERVER_COMPONENT };
 }
 
+/** `app.kubernetes.io/component` of the pods that serve a platform service (every track). */
+export const SERVER_COMPONENT = 'server';
+
+/** The Deployment an autoscaler scales (and Argo CD leaves the replicas of): the service's, or its active colour's. */
+export function scaledDeployment(s: { readonly name: string; readonly blueGreen?: { readonly active: { readonly name: string } } }): string {
+  return s.blueGreen?.active.name ?? s.name;
+}
+
+/** Pod label of a blue-green service's colour (`blue`, `green`); never in a selector (the instance tells the colours apart). */
+export const COLOUR_LABEL = 'platform.example.com/colour';
+
 /**
- * Every set of pods that runs as the service and calls what it calls: its tracks (`servicePods`) and
- * each of its CronJobs' pods (by their instance, so the Service, autoscaler and budget never select them).
- * What callees' NetworkPolicies admit.
+ * Every pod that runs as the service and calls what it calls — its tracks
+ * and its CronJobs' pods, all named after it — as callees' NetworkPolicies
+ * admit them.
  */
-export function callerPods(s: { readonly name: string; readonly canary?: object; readonly cronJobs?: readonly { readonly name: string }[] }): Record<string, string>[] {
-  return [servicePods(s), ...(s.cronJobs ?? []).map((c) => selector({ name: s.name, instance: c.name }))];
+export function callerPods(s: { readonly name: string }): Record<string, string>[] {
+  return [{ [LABEL.name]: s.name }];
 }
 
 /** Pod label of a canary track (`canary`); never in a selector. Stable pods do not carry it, so adding a canary does not restart them. */

@@ -1,5 +1,7 @@
 /** Suffix of a service's canary Deployment (and of its `app.kubernetes.io/instance`). */
 export const CANARY_SUFFIX = '-canary';
+/** The two colours of a blue-green service: its Deployments `<service>-<colour>` and the DestinationRule subsets. */
+export const COLOURS = ['blue', 'green'] as const;
 
 /**
  * Annotation prefixes the platform itself sets on services' objects and pods (Argo CD waves and hooks,

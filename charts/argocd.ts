@@ -5,7 +5,7 @@ import { Application, type ApplicationSpec, type ApplicationSpecIgnoreDifference
 import { ApplicationSet } from '../imports/argocd-applicationset-argoproj.io';
 import { AppProject, type AppProjectSpecDestinations } from '../imports/argocd-appproject-argoproj.io';
 import { ADDON_CHARTS } from '../catalogue/addons';
-import { meta } from '../blocks/meta';
+import { meta, scaledDeployment } from '../blocks/meta';
 import { APP_WAVE } from '../blocks/waves';
 import type { EnvironmentModel, PlatformModel } from '../platform/model';
 import { addonDestinationNamespaces, AddonsChart } from './argocd-addons';
@@ -180,7 +180,7 @@ export const ENVIRONMENT_SYNC_OPTIONS = [
 export function environmentAppSpec(model: PlatformModel, env: EnvironmentModel, server: string): ApplicationSpec {
   const autoscaled: ApplicationSpecIgnoreDifferences[] = env.services
     .filter((s) => s.scaler !== 'fixed')
-    .map((s) => ({ group: 'apps', kind: 'Deployment', name: s.name, namespace: s.namespace, jsonPointers: ['/spec/replicas'] }));
+    .map((s) => ({ group: 'apps', kind: 'Deployment', name: scaledDeployment(s), namespace: s.namespace, jsonPointers: ['/spec/replicas'] }));
   return {
     project: projectName(model, env.name),
     source: { repoUrl: model.gitops.repoURL, targetRevision: model.gitops.targetRevision, path: `${model.gitops.path}/${env.name}` },

@@ -1,6 +1,6 @@
 import type { Construct } from 'constructs';
 import { ScaledObject } from '../imports/keda-keda.sh';
-import { meta } from '../blocks/meta';
+import { meta, scaledDeployment } from '../blocks/meta';
 import { WAVE } from '../blocks/waves';
 import { STORE_ENDPOINTS } from '../catalogue/stores';
 import type { EnvironmentModel, ServiceModel } from '../platform/model';
@@ -37,7 +37,7 @@ export class KedaChart extends PlatformChart {
       new ScaledObject(this, s.name, {
         metadata: meta({ name: s.name, namespace: s.namespace, id: serviceIdentity(env, s), wave: WAVE.services }),
         spec: {
-          scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: s.name },
+          scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: scaledDeployment(s) },
           minReplicaCount: a.minReplicas,
           maxReplicaCount: a.maxReplicas,
           pollingInterval: 15,

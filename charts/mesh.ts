@@ -13,7 +13,7 @@ import { Issuer } from '../imports/cert-manager-issuer-cert-manager.io';
 import { meta, selector, type Identity } from '../blocks/meta';
 import { WAVE } from '../blocks/waves';
 import type { EnvironmentModel, ServiceModel } from '../platform/model';
-import { CANARY_SUFFIX } from '../catalogue/names';
+import { CANARY_SUFFIX, COLOURS } from '../catalogue/names';
 import { PlatformChart } from './platform-chart';
 import { serviceIdentity } from './service';
 
@@ -91,12 +91,14 @@ export class MeshChart extends PlatformChart {
               maxEjectionPercent: OUTLIER_DETECTION.maxEjectionPercent,
             },
           },
-          // One subset per track (by instance, which the Deployment selectors fix), whether or not a canary
-          // runs: adding or removing one then changes only the VirtualService, never a route naming a
-          // subset the DestinationRule does not have yet (503 NR for every request).
+          // One subset per track a service may run (by instance, which the Deployment selectors fix) —
+          // stable, canary, and the two colours of blue-green — whether or not it runs: adding or removing
+          // a canary, or moving to or from blue-green, then changes only the VirtualService, never a route
+          // naming a subset the DestinationRule does not have yet (503 NR for every request).
           subsets: [
-            { name: SUBSET.stable, labels: selector(id) },
+            { name: SUBSET.stable, labels: selector({ name: s.name, instance: s.name }) },
             { name: SUBSET.canary, labels: selector({ name: s.name, instance: `${s.name}${CANARY_SUFFIX}` }) },
+            ...COLOURS.map((c) => ({ name: c, labels: selector({ name: s.name, instance: `${s.name}-${c}` }) })),
           ],
         },
       });
@@ -163,16 +165,18 @@ export class MeshChart extends PlatformChart {
   }
 }
 
-/** DestinationRule subsets of a service with a canary. */
+/** DestinationRule subsets of a service with a canary (blue-green: `blue` and `green`). */
 export const SUBSET = { stable: 'stable', canary: 'canary' } as const;
 
 /**
- * Where requests to `s` go: the service, or with a canary its two subsets
- * weighted `100 - weight` / `weight`.
+ * Where requests to `s` go: its stable subset, or with a canary its two subsets
+ * weighted `100 - weight` / `weight`, or blue-green all to the active colour's subset.
  */
-export function destinations(s: Pick<ServiceModel, 'name' | 'namespace' | 'port' | 'canary'>): NonNullable<VirtualServiceSpecHttp['route']> {
+export function destinations(s: Pick<ServiceModel, 'name' | 'namespace' | 'port' | 'canary' | 'blueGreen'>): NonNullable<VirtualServiceSpecHttp['route']> {
   const destination = (subset?: string) => ({ host: serviceHost(s), port: { number: s.port }, ...(subset ? { subset } : {}) });
-  if (!s.canary) return [{ destination: destination() }];
+  // Always by subset: the Service spans every track, the route picks one (so switching strategies moves only the route).
+  if (s.blueGreen) return [{ destination: destination(s.blueGreen.active.colour) }];
+  if (!s.canary) return [{ destination: destination(SUBSET.stable) }];
   return [
     { destination: destination(SUBSET.stable), weight: 100 - s.canary.weight },
     { destination: destination(SUBSET.canary), weight: s.canary.weight },

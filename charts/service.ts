@@ -1,7 +1,7 @@
 import { meshPodAnnotations, workloadPodSpec, type WorkloadContainer } from '../blocks/workload';
 import { k8s } from 'cdk8s-plus-28';
 import type { Construct } from 'constructs';
-import { ANNOTATION, callerPods, meta, selector, servicePods, TRACK_LABEL, type Identity } from '../blocks/meta';
+import { ANNOTATION, callerPods, COLOUR_LABEL, meta, scaledDeployment, selector, SERVER_COMPONENT, servicePods, TRACK_LABEL, type Identity } from '../blocks/meta';
 import { MAX_SURGE_PERCENT } from '../catalogue/resources';
 import { WAVE } from '../blocks/waves';
 import { tmpVolume } from '../blocks/security';
@@ -11,7 +11,7 @@ import { preStopSleep } from '../blocks/newer-fields';
 import { instrumentationAnnotations } from '../blocks/instrumentation';
 import { METRICS_PORT_NAME, STORE_CLIENT_SECRETS, STORE_ENDPOINTS } from '../catalogue/stores';
 import { externalEgress, dnsEgress, gatewayPeer, meshControlPlaneEgress, mergedMetricsServicePort, podsIn, prometheusIngressRule, tcp, telemetryEgress } from '../blocks/network';
-import type { CanaryModel, EnvironmentModel, ServiceModel } from '../platform/model';
+import type { CanaryModel, ColourModel, EnvironmentModel, ServiceModel } from '../platform/model';
 import { POD_FIELD_ENV } from '../platform/config';
 import { PlatformChart } from './platform-chart';
 
@@ -24,12 +24,17 @@ export interface ServiceProps {
 
 /** The identity of a platform service's objects. */
 export function serviceIdentity(env: Pick<EnvironmentModel, 'platform'>, s: Pick<ServiceModel, 'name' | 'version'>): Identity {
-  return { name: s.name, instance: s.name, component: 'server', partOf: env.platform, version: s.version };
+  return { name: s.name, instance: s.name, component: SERVER_COMPONENT, partOf: env.platform, version: s.version };
+}
+
+/** The identity of one colour of a blue-green service: same name (and ServiceAccount), its own instance and version. */
+export function colourIdentity(env: Pick<EnvironmentModel, 'platform'>, s: Pick<ServiceModel, 'name'>, colour: Pick<ColourModel, 'name' | 'version'>): Identity {
+  return { name: s.name, instance: colour.name, component: SERVER_COMPONENT, partOf: env.platform, version: colour.version };
 }
 
 /** The identity of a service's canary track: same name (and ServiceAccount), its own instance and version. */
 export function canaryIdentity(env: Pick<EnvironmentModel, 'platform'>, s: Pick<ServiceModel, 'name'>, canary: Pick<CanaryModel, 'name' | 'version'>): Identity {
-  return { name: s.name, instance: canary.name, component: 'server', partOf: env.platform, version: canary.version };
+  return { name: s.name, instance: canary.name, component: SERVER_COMPONENT, partOf: env.platform, version: canary.version };
 }
 
 /**
@@ -42,11 +47,15 @@ export class ServiceChart extends PlatformChart {
   readonly serviceAccount: k8s.KubeServiceAccount;
   /** The ConfigMap of `config:` (env vars via envFrom). */
   readonly config: k8s.KubeConfigMap;
-  /** The stable track's Deployment. */
+  /** The stable track's Deployment (blue-green: the active colour's). */
   readonly deployment: k8s.KubeDeployment;
   /** The canary's Deployment, when the service runs a canary. */
   readonly canaryDeployment?: k8s.KubeDeployment;
-  /** The ClusterIP Service over both tracks. */
+  /** Blue-green: the idle colour's Deployment (warm, or scaled to zero). */
+  readonly idleDeployment?: k8s.KubeDeployment;
+  /** Blue-green: the Service `<service>-preview` over the idle colour's pods, for tests before a switch. */
+  readonly previewService?: k8s.KubeService;
+  /** The ClusterIP Service over both tracks (or both colours). */
   readonly service: k8s.KubeService;
   /** The CPU (and memory) HPA, when the service autoscales on resources. */
   readonly autoscaler?: k8s.KubeHorizontalPodAutoscalerV2;
@@ -70,7 +79,20 @@ export class ServiceChart extends PlatformChart {
     });
     this.config = new k8s.KubeConfigMap(this, 'config', { metadata: this.meta(`${s.name}-config`), data: { ...s.config } });
 
-    this.deployment = this.addDeployment('deployment', { identity: this.identity, image: s.image, ...(s.scaler === 'fixed' ? { replicas: s.replicas } : {}) });
+    const scaled = s.scaler === 'fixed' ? { replicas: s.replicas } : {};
+    if (s.blueGreen) {
+      // Two colours: the active one scales as the service does; the idle one is fixed (warm, or zero) and
+      // comes after the routes (wave routing + 1), so a switch starts the new colour (wave services),
+      // moves the traffic (wave routing) and only then scales the old one down.
+      const { active, idle, idleReplicas } = s.blueGreen;
+      this.deployment = this.addDeployment('deployment-active', { identity: colourIdentity(env, s, active), image: active.image, ...scaled, labels: { [COLOUR_LABEL]: active.colour } });
+      const idleId = colourIdentity(env, s, idle);
+      this.idleDeployment = this.addDeployment('deployment-idle', { identity: idleId, image: idle.image, replicas: idleReplicas, labels: { [COLOUR_LABEL]: idle.colour }, wave: WAVE.routing + 1 });
+      if (idleReplicas > 1) this.addDisruptionBudget('idle-disruption-budget', idleId);
+      this.previewService = this.addService(s.blueGreen.preview, selector(idleId), { ...idleId, instance: s.blueGreen.preview });
+    } else {
+      this.deployment = this.addDeployment('deployment', { identity: this.identity, image: s.image, ...scaled });
+    }
     if (s.canary) {
       // The canary: a fixed, explicitly sized comparison group. No HPA or KEDA (its load is
       // its traffic weight, and an autoscaler would change the group being compared); a PDB
@@ -79,9 +101,9 @@ export class ServiceChart extends PlatformChart {
       this.canaryDeployment = this.addDeployment('canary-deployment', { identity: cid, image: s.canary.image, replicas: s.canary.replicas, labels: { [TRACK_LABEL]: 'canary' } });
       if (s.canary.replicas > 1) this.addDisruptionBudget('canary-disruption-budget', cid);
     }
-    this.service = this.addService();
+    this.service = this.addService(s.name, servicePods(s), this.identity);
     if (s.scaler === 'hpa' && s.autoscaling) this.autoscaler = this.addAutoscaler(s.autoscaling);
-    if (s.replicas > 1) this.disruptionBudget = this.addDisruptionBudget('disruption-budget', this.identity);
+    if (s.replicas > 1) this.disruptionBudget = this.addDisruptionBudget('disruption-budget', s.blueGreen ? colourIdentity(env, s, s.blueGreen.active) : this.identity);
     this.networkPolicy = this.addNetworkPolicy();
     this.cronJobs = s.cronJobs.map((c) => this.addCronJob(c));
   }
@@ -131,7 +153,7 @@ export class ServiceChart extends PlatformChart {
 
     const trackMatch = selector(track.identity);
     const d = new k8s.KubeDeployment(this, cid, {
-      metadata: meta({ name: track.identity.instance, namespace: ns, id: track.identity, wave: WAVE.services, ...(track.labels ? { labels: track.labels } : {}), annotations: s.annotations }),
+      metadata: meta({ name: track.identity.instance, namespace: ns, id: track.identity, wave: track.wave ?? WAVE.services, ...(track.labels ? { labels: track.labels } : {}), annotations: s.annotations }),
       spec: {
         // An autoscaler owns the count: leaving replicas out stops every sync from resetting it.
         ...(track.replicas !== undefined ? { replicas: track.replicas } : {}),
@@ -196,14 +218,16 @@ export class ServiceChart extends PlatformChart {
     });
   }
 
-  private addService(): k8s.KubeService {
+  /** A ClusterIP Service: the service's own (over every track or colour), or the preview of the idle colour. */
+  private addService(name: string, pods: Record<string, string>, id: Identity): k8s.KubeService {
     const s = this.spec;
-    // `http-metrics` → 15020: the pods' merged metrics, what the ServiceMonitor scrapes.
+    // `http-metrics` → 15020: the pods' merged metrics, what the ServiceMonitor scrapes (it selects the service's own Service by instance, never the preview).
     const servicePorts = [{ name: 'http', port: s.port, targetPort: k8s.IntOrString.fromString('http'), protocol: 'TCP', appProtocol: 'http' }, mergedMetricsServicePort()];
-    return new k8s.KubeService(this, 'service', {
-      metadata: { ...this.meta(s.name), annotations: { ...s.annotations, ...this.meta(s.name).annotations } },
-      // Both tracks when there is a canary (the mesh splits the traffic by subset); a Service selector may change in place.
-      spec: { type: 'ClusterIP', selector: servicePods(s), ports: servicePorts },
+    const m = meta({ name, namespace: s.namespace, id, wave: WAVE.services });
+    return new k8s.KubeService(this, name === s.name ? 'service' : 'preview-service', {
+      metadata: { ...m, annotations: { ...s.annotations, ...m.annotations } },
+      // Both tracks when there is a canary, both colours when blue-green (the mesh routes by subset); a Service selector may change in place.
+      spec: { type: 'ClusterIP', selector: pods, ports: servicePorts },
     });
   }
 
@@ -216,7 +240,7 @@ export class ServiceChart extends PlatformChart {
     return new k8s.KubeHorizontalPodAutoscalerV2(this, 'autoscaler', {
       metadata: this.meta(s.name),
       spec: {
-        scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: s.name },
+        scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: scaledDeployment(s) },
         minReplicas: a.minReplicas,
         maxReplicas: a.maxReplicas,
         metrics: [
@@ -365,5 +389,7 @@ interface DeploymentTrack {
   /** Absent: an autoscaler owns the count. */
   readonly replicas?: number;
   readonly labels?: Record<string, string>;
+  /** @default WAVE.services */
+  readonly wave?: number;
 }
 

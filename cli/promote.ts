@@ -36,7 +36,12 @@ export function promote(text: string, source: string, service: string, from: str
   }
   if (from === to) throw new PromoteError(`promote from one environment to another (got ${from} twice)`);
   const s = spec.services[index]!;
-  const imageIn = (sp: PlatformSpec['services'][number], env: string) => sp.environments[env]?.image ?? sp.image;
+  if (s.blueGreen) {
+    throw new PromoteError(
+      `${service} is released blue-green: set environments.${to}.blueGreen.<idle colour> to the image ${from} runs, check it at ${service}-preview, then switch environments.${to}.blueGreen.active`,
+    );
+  }
+  const imageIn = (sp: PlatformSpec['services'][number], env: string) => (sp.environments[env]?.image ?? sp.image)!;
   const image = imageIn(s, from);
   if (imageIn(s, to) === image) return { changes: [], text };
 

@@ -50,7 +50,7 @@ export const RISK_RULES = {
   'SECURITY-CONTEXT-WEAKENED': { flag: 'SECURITY', when: 'a security context or pod isolation setting is weakened' },
   'ACCESS-WIDENED': { flag: 'SECURITY', when: 'a NetworkPolicy or AuthorizationPolicy grants access it did not' },
   'NETPOL-SELECTS-FEWER': { flag: 'SECURITY', when: "a NetworkPolicy's pod selector changes other than by dropping a label" },
-  'AUTHZ-TARGET-CHANGED': { flag: 'SECURITY', when: "an AuthorizationPolicy's selector or target changes" },
+  'AUTHZ-TARGET-CHANGED': { flag: 'SECURITY', when: "an AuthorizationPolicy's selector or target changes other than by dropping a label" },
   'AUTHZ-ACTION-CHANGED': { flag: 'SECURITY', when: "an AuthorizationPolicy's action or provider changes" },
   'PEERAUTH-WEAKENED': { flag: 'SECURITY', when: 'a PeerAuthentication mode leaves STRICT' },
   'ROUTE-PUBLIC-CHANGED': { flag: 'SECURITY', when: "a public VirtualService's hosts, gateways or matches change" },
@@ -64,7 +64,7 @@ export const RISK_RULES = {
   'SCALING-OBJECT-REMOVED': { flag: 'CAPACITY', when: 'a HorizontalPodAutoscaler, ScaledObject or ResourceQuota is removed' },
   'DEPLOYMENT-REMOVED': { flag: 'CAPACITY', when: 'a Deployment is removed' },
   'CAPACITY-FIELD': { flag: 'CAPACITY', when: 'replicas, autoscaling bounds, metrics or triggers, resources or quota amounts change' },
-  'TRAFFIC-SPLIT': { flag: 'CAPACITY', when: "a VirtualService route's weights change" },
+  'TRAFFIC-SPLIT': { flag: 'CAPACITY', when: "a VirtualService route's weights or destinations change (a canary's weight, a blue-green switch)" },
   'DISRUPTION-BUDGET': { flag: 'CAPACITY', when: "a PodDisruptionBudget's minAvailable or maxUnavailable changes" },
   'LIMIT-RANGE': { flag: 'CAPACITY', when: "a LimitRange's limits change" },
   'STORAGE-SIZE': { flag: 'CAPACITY', when: 'a claim (template) storage request changes' },
@@ -277,7 +277,9 @@ function changedFlags(key: ObjectKey, before: JsonObject, after: JsonObject, cha
       if (starts(c, 'spec.podSelector') && !dropsLabel) add('NETPOL-SELECTS-FEWER', `${c.path}: NetworkPolicy selects different pods (pods it no longer selects lose its isolation)`);
     }
     if (key.kind === 'AuthorizationPolicy') {
-      if (starts(c, 'spec.selector') || starts(c, 'spec.targetRef') || starts(c, 'spec.targetRefs')) add('AUTHZ-TARGET-CHANGED', `${c.path}: AuthorizationPolicy applies to different workloads`);
+      // As for a NetworkPolicy: a label dropped from the selector puts more workloads under the policy.
+      const dropsLabel = c.op === 'remove' && /^spec\.selector\.matchLabels\./.test(c.pattern);
+      if ((starts(c, 'spec.selector') && !dropsLabel) || starts(c, 'spec.targetRef') || starts(c, 'spec.targetRefs')) add('AUTHZ-TARGET-CHANGED', `${c.path}: AuthorizationPolicy applies to different workloads`);
       if (c.pattern === 'spec.action' || c.pattern === 'spec.provider') add('AUTHZ-ACTION-CHANGED', `${c.path}: ${fmt(c.old)} → ${fmt(c.new)}`);
     }
     if (key.kind === 'PeerAuthentication' && (starts(c, 'spec.mtls') || starts(c, 'spec.portLevelMtls')) && c.new !== 'STRICT') add('PEERAUTH-WEAKENED', `${c.path}: ${fmt(c.old)} → ${fmt(c.new)}`);
@@ -299,7 +301,7 @@ function changedFlags(key: ObjectKey, before: JsonObject, after: JsonObject, cha
     // CAPACITY
     const storage = /(^|\.)resources\.requests\.storage$/.test(c.pattern);
     if (c.pattern.startsWith('spec') && !storage && CAPACITY_FIELDS.some((re) => re.test(c.pattern))) add('CAPACITY-FIELD', `${c.path}: ${fmt(c.old)} → ${fmt(c.new)}`);
-    if (key.kind === 'VirtualService' && /^spec\.http\[\]\.route(\[\]|$)/.test(c.pattern) && (c.pattern.endsWith('.weight') || c.pattern === 'spec.http[].route[]' || c.pattern === 'spec.http[].route')) {
+    if (key.kind === 'VirtualService' && /^spec\.http\[\]\.route(\[\]|$)/.test(c.pattern) && (c.pattern.endsWith('.weight') || /\.destination\.(subset|host)$/.test(c.pattern) || c.pattern === 'spec.http[].route[]' || c.pattern === 'spec.http[].route')) {
       const name = c.segments[2] && 'name' in c.segments[2] ? c.segments[2].name : c.path.split('.route')[0]!;
       add('TRAFFIC-SPLIT', `traffic split of ${name}: ${trafficSplit(get(httpItem(before, c), 'route'))} → ${trafficSplit(get(httpItem(after, c), 'route'))}`);
     }

@@ -137,6 +137,32 @@ export interface ServiceModel {
    * the mesh traffic. The stable track keeps everything above.
    */
   readonly canary?: CanaryModel;
+  /**
+   * Blue-green releases, when the spec declares them: two Deployments
+   * (`<service>-blue`, `<service>-green`) instead of one, every request to
+   * the active colour; `image` and `version` above are the active colour's.
+   */
+  readonly blueGreen?: BlueGreenModel;
+}
+
+export interface ColourModel {
+  readonly colour: 'blue' | 'green';
+  /** The colour's Deployment and its `app.kubernetes.io/instance`: `<service>-<colour>`. */
+  readonly name: string;
+  readonly image: string;
+  /** Image tag (or digest), for its `app.kubernetes.io/version`. */
+  readonly version: string;
+}
+
+export interface BlueGreenModel {
+  /** The colour every request goes to: it scales as the service does (autoscaler, budget). */
+  readonly active: ColourModel;
+  /** The other colour, reachable at `preview` for tests before a switch. */
+  readonly idle: ColourModel;
+  /** Fixed replicas of the idle colour: the environment's floor (`warm`), or 0 (`zero`). */
+  readonly idleReplicas: number;
+  /** The Service over the idle colour's pods: `<service>-preview`. */
+  readonly preview: string;
 }
 
 export interface ExtraContainerModel {
@@ -390,7 +416,8 @@ function resolveEnvironment(spec: PlatformSpec, envName: string, graph: Dependen
     // Weight 100 is promotion: the stable track runs the canary's image, and there is no canary track.
     const promoted = declaredCanary?.weight === 100;
     const canarySpec = promoted ? undefined : declaredCanary;
-    const image = promoted ? declaredCanary.image : (o.image ?? s.image);
+    const blueGreen = blueGreenOf(s, o, replicas);
+    const image = blueGreen ? blueGreen.active.image : promoted ? declaredCanary.image : (o.image ?? s.image)!;
     const routeSpec = o.route === false ? undefined : (o.route ?? s.route);
     const deps = [...new Set(s.dependsOn)];
     const depServices = deps.filter((d) => byName.has(d));
@@ -459,6 +486,7 @@ function resolveEnvironment(spec: PlatformSpec, envName: string, graph: Dependen
       ...(canarySpec
         ? { canary: { name: `${s.name}${CANARY_SUFFIX}`, image: canarySpec.image, version: imageVersion(canarySpec.image), weight: canarySpec.weight, replicas: canarySpec.replicas } }
         : {}),
+      ...(blueGreen ? { blueGreen } : {}),
     };
   });
 
@@ -468,11 +496,11 @@ function resolveEnvironment(spec: PlatformSpec, envName: string, graph: Dependen
     if (!budget || !spec.dataStores[kind]) continue;
     const clients = services.filter((s) => s.dependsOn.stores.includes(kind));
     // Scheduled tasks run one pod at a time each (concurrencyPolicy Forbid).
-    const pods = clients.reduce((n, s) => n + withSurge(s.maxReplicas) + (s.canary ? withSurge(s.canary.replicas) : 0) + s.cronJobs.length, 0);
+    const pods = clients.reduce((n, s) => n + withSurge(s.maxReplicas) + (s.canary ? withSurge(s.canary.replicas) : 0) + (s.blueGreen ? withSurge(s.blueGreen.idleReplicas) : 0) + s.cronJobs.length, 0);
     if (pods * budget.perPod > budget.available) {
       const title = STORE_CATALOGUE[kind].title;
       throw new SpecError('platform spec', [
-        `environments.${envName}: the ${title} clients (${clients.map((s) => s.name).join(', ')}) can run ${pods} pods at once (max replicas plus rolling-update surge, canaries and scheduled tasks included); ` +
+        `environments.${envName}: the ${title} clients (${clients.map((s) => s.name).join(', ')}) can run ${pods} pods at once (max replicas plus rolling-update surge, canaries, idle blue-green colours and scheduled tasks included); ` +
           `at ${budget.perPod} connections each that is ${pods * budget.perPod}, more than the ${budget.available} ${title} has for them (${budget.why}): lower their maxReplicas (environments.${envName}.autoscaling.maxReplicas or replicas)`,
       ]);
     }
@@ -554,4 +582,12 @@ function backupEveryHours(backups: NonNullable<EnvironmentSpec['backups']>, kind
   const interval = STORE_CATALOGUE[kind].backupInterval;
   if (!interval) throw new Error(`${kind} is backed up but its catalogue entry has no backupInterval`);
   return (backups as unknown as Record<string, Record<string, number>>)[kind]![interval.key]!;
+}
+
+/** A blue-green service's colours in one environment: the environment's fields over the service's. */
+function blueGreenOf(s: PlatformSpec['services'][number], o: NonNullable<PlatformSpec['services'][number]['environments'][string]>, floor: number): BlueGreenModel | undefined {
+  if (!s.blueGreen) return undefined;
+  const bg = { ...s.blueGreen, ...Object.fromEntries(Object.entries(o.blueGreen ?? {}).filter(([, v]) => v !== undefined)) } as NonNullable<PlatformSpec['services'][number]['blueGreen']>;
+  const colour = (c: 'blue' | 'green'): ColourModel => ({ colour: c, name: `${s.name}-${c}`, image: bg[c], version: imageVersion(bg[c]) });
+  return { active: colour(bg.active), idle: colour(bg.active === 'blue' ? 'green' : 'blue'), idleReplicas: bg.idle === 'warm' ? floor : 0, preview: `${s.name}-preview` };
 }

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { ADDON_NAMES } from '../catalogue/addons';
 import { TIERS } from '../catalogue/resources';
 import { DATA_STORES, DEPENDABLE_STORES, STORE_CATALOGUE, STORE_REQUIRES, type DataStoreName } from '../catalogue/stores';
-import { CANARY_SUFFIX, RESERVED_ANNOTATION_PREFIXES } from '../catalogue/names';
+import { CANARY_SUFFIX, COLOURS, RESERVED_ANNOTATION_PREFIXES } from '../catalogue/names';
 import { suggestion } from './problems';
 import { platformEnvNames } from './config';
 import { credentialLiteral } from '../catalogue/credentials';
@@ -64,7 +64,7 @@ const percent = z.number().int().min(1).max(100);
 /**
  * `app.kubernetes.io/name` values of pods the platform itself runs next to
  * the services (data stores, their hook Jobs, the OpenTelemetry collector).
- * A service with a canary is selected by its name alone, so it must not share one.
+ * A service's pods are selected by its name alone (every track), so it must not share one.
  */
 export const NON_SERVICE_POD_NAMES: readonly string[] = [
   ...DATA_STORES.flatMap((k) => [STORE_CATALOGUE[k].endpoint.appName, ...(STORE_CATALOGUE[k].otherPods ?? [])]),
@@ -309,6 +309,21 @@ const canary = z
     replicas: z.number().int().min(1).max(100).default(1).describe('Fixed replicas of the canary Deployment (no autoscaler).'),
   });
 
+const blueGreenFields = {
+  active: z.enum(COLOURS).describe('The colour that receives every request (mesh and gateway); switching it is the release, and switching back the rollback.'),
+  blue: image.describe('Image of the blue Deployment `<name>-blue` (same rules as `image`).'),
+  green: image.describe('Image of the green Deployment `<name>-green` (same rules as `image`).'),
+  idle: z
+    .enum(['warm', 'zero'])
+    .describe("The idle colour: warm keeps it running at the environment's floor of replicas (an instant switch back); zero scales it to 0 (the switch then waits for it to start)."),
+};
+
+const blueGreen = z
+  .strictObject({ ...blueGreenFields, idle: blueGreenFields.idle.default('warm') })
+  .describe(
+    'Blue-green releases instead of one Deployment: `<name>-blue` and `<name>-green`, all traffic to `active`, the idle colour reachable for tests at `<name>-preview`. Replaces `image`; not with `canary`, nor for a Kafka consumer (both colours would consume).',
+  );
+
 /** A service's fixed replica count (no autoscaler in that environment). */
 const serviceReplicas = z.number().int().min(1).max(100);
 
@@ -327,12 +342,16 @@ const serviceOverride = z.strictObject({
   env: z.record(envVarName, z.string()).optional().describe("Variables added to (or replacing) the service's env in this environment."),
   canary: z.union([canary, z.literal(false)]).optional().describe('The canary in this environment, or false for none.'),
   route: z.union([route, z.literal(false)]).optional().describe('The public route in this environment, or false: internal only.'),
+  blueGreen: z
+    .strictObject({ active: blueGreenFields.active.optional(), blue: blueGreenFields.blue.optional(), green: blueGreenFields.green.optional(), idle: blueGreenFields.idle.optional() })
+    .optional()
+    .describe("A blue-green service's colours in this environment (each field over the service's blueGreen): e.g. prod still on blue while staging switched to green."),
 });
 
 export const service = z.strictObject({
   name: dnsName('service name'),
   runtime: z.enum(RUNTIMES).describe('Language runtime; selects the auto-instrumentation.'),
-  image: image,
+  image: image.optional().describe('registry/repo:tag the service runs (required unless `blueGreen` names the colours\' images).'),
   port: appPort.describe('HTTP port the container listens on.'),
   dependsOn: z.array(z.string()).default([]).describe('Services and data stores (postgres, redis, kafka) this service calls.'),
   health,
@@ -401,6 +420,7 @@ export const service = z.strictObject({
     .default([])
     .describe('External endpoints this service calls (outside the cluster). Each gets an Istio ServiceEntry and a NetworkPolicy egress rule; nothing else outside is reachable.'),
   canary: canary.optional().describe('A canary track: a second Deployment `<name>-canary` running `image`, receiving `weight` % of the requests. Absent = stable only.'),
+  blueGreen: blueGreen.optional(),
   shutdown: z
     .strictObject({
       preStopSeconds: z.number().int().min(0).max(60).default(DEFAULT_SHUTDOWN.preStopSeconds).describe('Delay before SIGTERM so endpoints drain.'),
@@ -613,14 +633,32 @@ export function crossCheck(raw: PlatformSpec, push: (path: (string | number)[], 
       }
     });
     if (s.scaleOn === 'kafka-lag' && s.consumes.length === 0) push(['services', i, 'scaleOn'], `kafka-lag scaling needs topics in consumes`);
+    if (typeof s.name === 'string' && (NON_SERVICE_POD_NAMES as readonly string[]).includes(s.name)) {
+      push(['services', i, 'name'], `'${s.name}' is the app.kubernetes.io/name of platform pods; a service's pods are selected by that name alone (every track), so it must be the service's own: rename the service`);
+    }
     const canaryAt: (string | number)[] | undefined =
       s.canary !== undefined ? ['services', i, 'canary'] : Object.entries(obj(s.environments)).filter(([, o]) => obj(o).canary).map(([e]) => ['services', i, 'environments', e, 'canary'])[0];
     if (canaryAt && typeof s.name === 'string') {
       const canaryName = `${s.name}${CANARY_SUFFIX}`;
       const clash = names.get(canaryName);
       if (clash !== undefined) push(canaryAt, `the canary Deployment '${canaryName}' would clash with services[${clash}] of that name`);
-      if ((NON_SERVICE_POD_NAMES as readonly string[]).includes(s.name)) {
-        push(canaryAt, `a service with a canary is selected by app.kubernetes.io/name alone, and '${s.name}' is also the name of platform pods (rename the service)`);
+    }
+    // Blue-green: the colours carry the images; one release strategy at a time; no Kafka consumers.
+    const overrides = Object.entries(obj(s.environments)).map(([e, o]) => [e, obj(o)] as const);
+    if (s.blueGreen === undefined) {
+      if (s.image === undefined) push(['services', i, 'image'], 'required (or blueGreen, with the images of its two colours)');
+      for (const [e, o] of overrides) if (o.blueGreen !== undefined) push(['services', i, 'environments', e, 'blueGreen'], `services[${s.name}] has no blueGreen to override: declare services[].blueGreen first`);
+    } else {
+      const at = ['services', i, 'blueGreen'];
+      if (s.image !== undefined) push(['services', i, 'image'], 'a blue-green service takes its images from blueGreen.blue and blueGreen.green: remove image');
+      if (canaryAt) push(canaryAt, 'a blue-green service has no canary: release by switching blueGreen.active');
+      if (s.consumes.length > 0) push(at, `a Kafka consumer cannot be blue-green: the idle colour would consume ${s.consumes.join(', ')} too (release it with a canary)`);
+      for (const [e, o] of overrides) if (o.image !== undefined) push(['services', i, 'environments', e, 'image'], `a blue-green service's image is its colours': set environments.${e}.blueGreen.${s.blueGreen.active === 'blue' ? 'green' : 'blue'} (the idle colour), then switch active`);
+      if (typeof s.name === 'string') {
+        for (const suffix of ['-blue', '-green', '-preview']) {
+          const clash = names.get(`${s.name}${suffix}`);
+          if (clash !== undefined) push(at, `its ${suffix === '-preview' ? 'preview Service' : 'Deployment'} '${s.name}${suffix}' would clash with services[${clash}] of that name`);
+        }
       }
     }
     // Per-environment overrides name environments; replicas and autoscaling are not both set on one level.

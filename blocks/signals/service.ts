@@ -8,8 +8,9 @@ import type { ServiceModel } from '../../platform/model';
  * dashboards plot them and name the same thresholds.
  */
 
-/** A service's workloads as Istio names them: the service and, if it has one, its canary (held to the same SLO). */
-export const workloadsOf = (s: Pick<ServiceModel, 'name' | 'canary'>): string[] => [s.name, ...(s.canary ? [s.canary.name] : [])];
+/** A service's workloads as Istio names them: the service and, if it has one, its canary (held to the same SLO); blue-green: both colours. */
+export const workloadsOf = (s: Pick<ServiceModel, 'name' | 'canary' | 'blueGreen'>): string[] =>
+  s.blueGreen ? [s.blueGreen.active.name, s.blueGreen.idle.name].sort() : [s.name, ...(s.canary ? [s.canary.name] : [])];
 
 /** Which destination workloads: one by name, or any of several (a regex alternation). */
 export type WorkloadMatch = { readonly exact: string } | { readonly anyOf: readonly string[] };

@@ -63,13 +63,14 @@ describe.each(platformsUnderTest())('$name', ({ rendered }) => {
     }
   });
 
-  test('a platform service’s Service selects exactly its stable (and canary) Deployment', () => {
+  test('a platform service’s Service selects exactly its stable (and canary) Deployment, or both colours', () => {
     for (const s of objects.filter((o) => o.kind === 'Service' && (o.spec as any).selector)) {
       if (!rendered.model.environments.some((e) => e.namespace === s.metadata.namespace && e.serviceIndex.has(s.metadata.name))) continue;
       const sel = (s.spec as any).selector as Record<string, string>;
       const selected = pods(s.metadata.namespace).filter((w) => matches(sel, templateLabels(w)) && w.kind !== 'Job');
       const name = s.metadata.name;
-      const tracks = objects.filter((o) => o.kind === 'Deployment' && o.metadata.namespace === s.metadata.namespace && (o.metadata.name === name || o.metadata.name === `${name}-canary`));
+      const trackNames = [name, `${name}-canary`, `${name}-blue`, `${name}-green`];
+      const tracks = objects.filter((o) => o.kind === 'Deployment' && o.metadata.namespace === s.metadata.namespace && trackNames.includes(o.metadata.name));
       expect(selected.map(id).sort(), id(s)).toEqual(tracks.map(id).sort());
     }
   });

@@ -11,7 +11,7 @@ import { schemaErrors } from '../helpers/kube-schema';
  * routes), independently of the model's `callers`, and compared with what was
  * rendered in both directions.
  */
-type SpecService = { name: string; dependsOn?: string[]; route?: { path: string }; scaleOn?: string; port: number; canary?: { image: string; weight: number } };
+type SpecService = { name: string; dependsOn?: string[]; route?: { path: string }; scaleOn?: string; port: number; canary?: { image: string; weight: number }; blueGreen?: object };
 const servicesOf = (spec: PlatformSpecInput) => spec.services as SpecService[];
 const sa = (ns: string, name: string) => `cluster.local/ns/${ns}/sa/${name}`;
 const GATEWAY = sa('istio-ingress', 'istio-ingressgateway');
@@ -41,10 +41,10 @@ const rulesOf = (o: KubeObject) => ((o.spec as { rules?: Rule[] }).rules ?? []) 
 /** Principals admitted by the rules of an AuthorizationPolicy that name principals. */
 const admitted = (o: KubeObject) => [...new Set(rulesOf(o).flatMap((r) => (r.from ?? []).flatMap((f) => f.source?.principals ?? [])))].sort();
 
-/** Pod template labels of the Deployments of service `name` in `ns`: its stable and, if the spec has one, its canary track. */
+/** Pod template labels of the Deployments of service `name` in `ns`: its stable and, if the spec has one, its canary track; blue-green: both colours. */
 function tracksOf(r: Rendered, env: string, ns: string, spec: PlatformSpecInput, name: string): Record<string, string>[] {
   const s = servicesOf(spec).find((x) => x.name === name);
-  const names = [name, ...(s?.canary ? [`${name}-canary`] : [])];
+  const names = s?.blueGreen ? [`${name}-blue`, `${name}-green`] : [name, ...(s?.canary ? [`${name}-canary`] : [])];
   return names.map((n) => (r.get('Deployment', n, { env, namespace: ns }).spec as any).template.metadata.labels);
 }
 /** The pods of a service's scheduled tasks (they call what the service calls). */
@@ -166,7 +166,7 @@ describe('mesh security (small platform)', () => {
       expect(r.find('PeerAuthentication', { env }).filter((pa) => pa.metadata.name !== 'default')).toEqual([]);
     }
     // A service nobody calls (mailer) keeps its policy, with no rules: it admits no one.
-    expect(r.get('AuthorizationPolicy', 'mailer', { env: 'prod' }).spec).toEqual({ action: 'ALLOW', selector: { matchLabels: { 'app.kubernetes.io/instance': 'mailer', 'app.kubernetes.io/name': 'mailer' } } });
+    expect(r.get('AuthorizationPolicy', 'mailer', { env: 'prod' }).spec).toEqual({ action: 'ALLOW', selector: { matchLabels: { 'app.kubernetes.io/component': 'server', 'app.kubernetes.io/name': 'mailer' } } });
   });
 
   it('kafka_exporter is a Kafka client the Kafka policy admits, and admits no one itself (allow-nothing)', () => {
@@ -264,7 +264,7 @@ describe('mesh routing', () => {
     const vs = r.get('VirtualService', 'api-public', { env: 'prod' });
     expect((vs.spec as any).gateways).toEqual(['acme-prod/public']);
     expect((vs.spec as any).http[0].match).toEqual([{ uri: { exact: '/api' } }, { uri: { prefix: '/api/' } }]);
-    expect((vs.spec as any).http[0].route).toEqual([{ destination: { host: 'api.acme-prod.svc.cluster.local', port: { number: 8080 } } }]);
+    expect((vs.spec as any).http[0].route).toEqual([{ destination: { host: 'api.acme-prod.svc.cluster.local', port: { number: 8080 }, subset: 'stable' } }]);
     expect(r.find('VirtualService', { env: 'prod', name: 'worker-public' })).toEqual([]);
   });
 
@@ -309,6 +309,8 @@ describe('mesh routing', () => {
     expect(dr.subsets).toEqual([
       { name: 'stable', labels: { 'app.kubernetes.io/name': 'api', 'app.kubernetes.io/instance': 'api' } },
       { name: 'canary', labels: { 'app.kubernetes.io/name': 'api', 'app.kubernetes.io/instance': 'api-canary' } },
+      { name: 'blue', labels: { 'app.kubernetes.io/name': 'api', 'app.kubernetes.io/instance': 'api-blue' } },
+      { name: 'green', labels: { 'app.kubernetes.io/name': 'api', 'app.kubernetes.io/instance': 'api-green' } },
     ]);
     // Each subset selects exactly the pods of its Deployment.
     for (const [subset, deployment] of [[0, 'api'], [1, 'api-canary']] as const) {
@@ -327,12 +329,12 @@ describe('mesh routing', () => {
     }
     const worker = (c.get('VirtualService', 'worker', { env: 'prod' }).spec as any).http[0].route;
     expect(worker.map((d: any) => [d.destination.subset, d.weight])).toEqual([['stable', 75], ['canary', 25]]);
-    // Without a canary: one destination, but the DestinationRule keeps both subsets, so adding or
-    // removing a canary changes only the VirtualService (never a route naming a missing subset).
-    expect((c.get('VirtualService', 'mailer', { env: 'prod' }).spec as any).http[0].route.map((d: any) => d.destination.subset)).toEqual([undefined]);
+    // Without a canary: one destination, but the DestinationRule keeps every track's subset, so adding or
+    // removing a canary, or moving to or from blue-green, changes only the VirtualService (never a route naming a missing subset).
+    expect((c.get('VirtualService', 'mailer', { env: 'prod' }).spec as any).http[0].route.map((d: any) => d.destination.subset)).toEqual(['stable']);
     for (const platform of [r, c]) {
       const subsets = (platform.get('DestinationRule', 'api', { env: 'prod' }).spec as any).subsets;
-      expect(subsets.map((x: any) => [x.name, x.labels['app.kubernetes.io/instance']])).toEqual([['stable', 'api'], ['canary', 'api-canary']]);
+      expect(subsets.map((x: any) => [x.name, x.labels['app.kubernetes.io/instance']])).toEqual([['stable', 'api'], ['canary', 'api-canary'], ['blue', 'api-blue'], ['green', 'api-green']]);
     }
     expect(Number(c.get('DestinationRule', 'api', { env: 'prod' }).metadata.annotations!['argocd.argoproj.io/sync-wave'])).toBeLessThan(
       Number(c.get('VirtualService', 'api', { env: 'prod' }).metadata.annotations!['argocd.argoproj.io/sync-wave']),

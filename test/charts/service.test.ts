@@ -99,7 +99,7 @@ describe('service chart', () => {
         const peer = rule.from[0];
         return `${peer.namespaceSelector.matchLabels['kubernetes.io/metadata.name']}/${Object.values(peer.podSelector.matchLabels).join(',')}`;
       });
-    expect(ingressFrom('worker')).toEqual(['acme-prod/api,api', 'monitoring/prometheus']);
+    expect(ingressFrom('worker')).toEqual(['acme-prod/api', 'monitoring/prometheus']);
     expect(ingressFrom('api')).toEqual(['istio-ingress/istio-ingressgateway', 'monitoring/prometheus']);
     expect(ingressFrom('mailer')).toEqual(['monitoring/prometheus']);
   });
@@ -111,7 +111,7 @@ describe('service chart', () => {
       ports: rule.ports.map((p: any) => p.port),
     }));
     expect(egress).toEqual([
-      { ns: 'acme-prod', pods: { 'app.kubernetes.io/name': 'worker', 'app.kubernetes.io/instance': 'worker' }, ports: [9000] },
+      { ns: 'acme-prod', pods: { 'app.kubernetes.io/name': 'worker', 'app.kubernetes.io/component': 'server' }, ports: [9000] },
       { ns: 'acme-prod-data', pods: { 'app.kubernetes.io/name': 'postgresql' }, ports: [5432] },
       { ns: 'kube-system', pods: { 'k8s-app': 'kube-dns' }, ports: [53, 53] },
       { ns: 'acme-prod', pods: { 'app.kubernetes.io/component': 'opentelemetry-collector', 'app.kubernetes.io/name': 'otel-collector' }, ports: [4317, 4318] },
@@ -175,17 +175,18 @@ describe('canary track', () => {
   });
 
   test('the Service, the NetworkPolicy and the peers that reach a canaried service select both tracks by name', () => {
-    expect(spec(c.get('Service', 'api', { env: 'prod' })).selector).toEqual({ 'app.kubernetes.io/name': 'api' });
-    expect(spec(c.get('Service', 'mailer', { env: 'prod' })).selector).toEqual({ 'app.kubernetes.io/name': 'mailer', 'app.kubernetes.io/instance': 'mailer' });
-    expect(spec(c.get('NetworkPolicy', 'api', { env: 'prod' })).podSelector.matchLabels).toEqual({ 'app.kubernetes.io/name': 'api' });
+    // Every service, canaried or not, is selected by name and the server component: all its tracks, never its CronJobs' pods.
+    expect(spec(c.get('Service', 'api', { env: 'prod' })).selector).toEqual({ 'app.kubernetes.io/name': 'api', 'app.kubernetes.io/component': 'server' });
+    expect(spec(c.get('Service', 'mailer', { env: 'prod' })).selector).toEqual({ 'app.kubernetes.io/name': 'mailer', 'app.kubernetes.io/component': 'server' });
+    expect(spec(c.get('NetworkPolicy', 'api', { env: 'prod' })).podSelector.matchLabels).toEqual({ 'app.kubernetes.io/name': 'api', 'app.kubernetes.io/component': 'server' });
     // worker admits api's canary pods; api reaches worker's canary pods.
     expect(spec(c.get('NetworkPolicy', 'worker', { env: 'prod' })).ingress[0].from[0].podSelector.matchLabels).toEqual({ 'app.kubernetes.io/name': 'api' });
-    expect(spec(c.get('NetworkPolicy', 'api', { env: 'prod' })).egress[0].to[0].podSelector.matchLabels).toEqual({ 'app.kubernetes.io/name': 'worker' });
+    expect(spec(c.get('NetworkPolicy', 'api', { env: 'prod' })).egress[0].to[0].podSelector.matchLabels).toEqual({ 'app.kubernetes.io/name': 'worker', 'app.kubernetes.io/component': 'server' });
     // The stores and the collector admit the canary pods of their clients.
     const postgresPeers = spec(c.get('NetworkPolicy', 'postgres', { env: 'prod' })).ingress.flatMap((i: any) => i.from.map((f: any) => f.podSelector.matchLabels));
     expect(postgresPeers).toContainEqual({ 'app.kubernetes.io/name': 'api' });
     const collectorPeers = spec(c.get('NetworkPolicy', 'otel-collector', { env: 'prod' })).ingress[0].from.map((f: any) => f.podSelector.matchLabels);
-    expect(collectorPeers).toEqual([{ 'app.kubernetes.io/name': 'api' }, { 'app.kubernetes.io/name': 'worker' }, { 'app.kubernetes.io/name': 'mailer', 'app.kubernetes.io/instance': 'mailer' }]);
+    expect(collectorPeers).toEqual([{ 'app.kubernetes.io/name': 'api' }, { 'app.kubernetes.io/name': 'worker' }, { 'app.kubernetes.io/name': 'mailer' }]);
   });
 
   test('the quota makes room for the canary pods', () => {

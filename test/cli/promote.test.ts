@@ -61,11 +61,13 @@ describe('npm run promote', () => {
   });
 
   test('an environment that already runs the image: no change; the bad twins: unknown names, one environment twice, an invalid spec', () => {
-    expect(promote(reference, 'p', 'user-service', 'dev', 'prod')).toEqual({ changes: [], text: reference });
+    expect(promote(reference, 'p', 'auth-service', 'dev', 'prod')).toEqual({ changes: [], text: reference });
     expect(() => promote(reference, 'p', 'prodcut-service', 'dev', 'prod')).toThrow(new PromoteError("no service 'prodcut-service' in p; did you mean 'product-service'?"));
     expect(() => promote(reference, 'p', 'product-service', 'dev', 'prdo')).toThrow(/no environment 'prdo' in p; did you mean 'prod'\?/);
     expect(() => promote(reference, 'p', 'product-service', 'dev', 'dev')).toThrow(/got dev twice/);
     expect(() => promote(reference.replace('port: 8080', 'port: 0'), 'p', 'product-service', 'dev', 'prod')).toThrow(SpecError);
+    // A blue-green service is released by its colours, not promoted: the message says how.
+    expect(() => promote(reference, 'p', 'user-service', 'dev', 'prod')).toThrow(/user-service is released blue-green: set environments\.prod\.blueGreen\.<idle colour> .* then switch environments\.prod\.blueGreen\.active/);
   });
 
   test('the command: writes the file (atomically), --dry-run does not, exit codes 0 / 1 / 2', () => {

@@ -60,6 +60,12 @@ describe('test:cluster harness', () => {
         : o,
     );
     expect(EXPLAINED.some((e) => e.applies(m('IST0173', 'DestinationRule shop-prod/auth-service', 'The Subset canary defined in the DestinationRule does not select any pods.'), routed))).toBe(false);
+    // Blue-green: the stable subset and an unrouted colour are kept empty by design; the routed colour must have pods.
+    const dev = loadTree(join(__dirname, '..', '..', 'dist', 'dev'));
+    const inDev = (msg: AnalyzeMessage) => EXPLAINED.some((e) => e.applies(msg, dev));
+    expect(inDev(m('IST0173', 'DestinationRule shop-dev/user-service', 'The Subset stable defined in the DestinationRule does not select any pods.'))).toBe(true);
+    expect(inDev(m('IST0173', 'DestinationRule shop-dev/user-service', 'The Subset blue defined in the DestinationRule does not select any pods.'))).toBe(true);
+    expect(inDev(m('IST0173', 'DestinationRule shop-dev/user-service', 'The Subset green defined in the DestinationRule does not select any pods.'))).toBe(false);
     expect(explained(m('IST0101', 'VirtualService shop-prod/auth-service', 'Referenced host not found: "x"'))).toBe(false);
     expect(explained(m('IST0101', 'Gateway shop-prod/public', 'Referenced selector not found: "app=istio-ingressgateway"'))).toBe(true);
     expect(explained(m('IST0101', 'Gateway shop-prod/public', 'Referenced selector not found: "app=istio-ingresgateway"'))).toBe(false);

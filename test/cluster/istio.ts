@@ -26,13 +26,14 @@ export const GATEWAY = { app: 'istio-ingressgateway' };
 type Explanation = { readonly why: string; readonly applies: (m: AnalyzeMessage, objects: readonly TreeObject[]) => boolean };
 
 /** Hosts a VirtualService of the tree routes to with subset `canary`. */
-const canaryRoutedHosts = (objects: readonly TreeObject[]) =>
+/** `<host>|<subset>` of every route destination; one that names no subset sends to the stable track's pods. */
+const routedSubsets = (objects: readonly TreeObject[]) =>
   new Set(
     objects
       .filter((o) => o.obj.kind === 'VirtualService')
       .flatMap((o) => (o.obj.spec?.http ?? []).flatMap((h: any) => h.route ?? []))
-      .filter((r: any) => r.destination?.subset === 'canary')
-      .map((r: any) => r.destination.host),
+      .filter((r: any) => r.destination?.host)
+      .map((r: any) => `${r.destination.host}|${r.destination.subset ?? 'stable'}`),
   );
 
 export const EXPLAINED: readonly Explanation[] = [
@@ -49,15 +50,17 @@ export const EXPLAINED: readonly Explanation[] = [
       ((m.code === 'IST0127' && /^AuthorizationPolicy /.test(m.origin)) || (m.code === 'IST0101' && /^Telemetry /.test(m.origin) && /Referenced selector not found/.test(m.text))) &&
       /app\.kubernetes\.io\/component=opentelemetry-collector/.test(m.text),
   },
-  // By design (README "Proven on"): every DestinationRule keeps a `canary` subset, so adding or removing a canary
-  // changes only the VirtualService; the subset is empty while no canary runs and no route names it then.
+  // By design (README "Proven on", docs/mesh-and-telemetry.md): every DestinationRule keeps a subset per track a
+  // service may run — stable, canary, blue, green — so adding or removing a canary, or moving to or from blue-green,
+  // changes only the VirtualService. A subset no route uses is empty then; one a route uses must select pods.
   {
-    why: 'the canary subset is kept while no canary runs, and no route uses it',
+    why: 'a track subset is kept while no route uses it',
     applies: (m, objects) => {
-      if (m.code !== 'IST0173' || !/The Subset canary /.test(m.text)) return false;
+      const subset = /The Subset (\S+) defined/.exec(m.text)?.[1];
+      if (m.code !== 'IST0173' || !subset) return false;
       const [, ns, name] = /^DestinationRule ([^/]+)\/(\S+)/.exec(m.origin) ?? [];
       const dr = objects.find((o) => o.obj.kind === 'DestinationRule' && o.obj.metadata.namespace === ns && o.obj.metadata.name === name);
-      return !!dr && !canaryRoutedHosts(objects).has(dr.obj.spec.host);
+      return !!dr && !routedSubsets(objects).has(`${dr.obj.spec.host}|${subset}`);
     },
   },
 ];

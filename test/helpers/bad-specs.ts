@@ -8,7 +8,7 @@ export type BadSpec = [name: string, mutate: (spec: any) => void, expected: stri
 export const BAD_SPECS: BadSpec[] = [
   ['unknown field', (s: any) => (s.services[0].replicaz = 2), 'services[api].replicaz: unknown field'],
   ['unknown top-level field', (s: any) => (s.servics = []), 'servics: unknown field'],
-  ['missing image', (s: any) => delete s.services[1].image, 'services[worker].image: required'],
+  ['missing image', (s: any) => delete s.services[1].image, 'services[worker].image: required (or blueGreen, with the images of its two colours)'],
   ['latest tag', (s: any) => (s.services[0].image = 'registry.test/acme/api:latest'), "services[api].image: image tag 'latest' is not allowed"],
   ['untagged image', (s: any) => (s.services[0].image = 'registry.test/acme/api'), 'services[api].image: image must be registry/repo:tag with an explicit tag'],
   ['port above 65535', (s: any) => (s.services[2].port = 70000), 'services[mailer].port: must be 1–65535, got 70000'],
@@ -41,11 +41,11 @@ export const BAD_SPECS: BadSpec[] = [
       s.services[0].canary = { image: 'registry.test/acme/api:1.1.0', weight: 10 };
       s.services.push({ name: 'api-canary', runtime: 'go', image: 'registry.test/acme/x:1.0.0', port: 8080 });
     }, "services[api].canary: the canary Deployment 'api-canary' would clash with services[3] of that name"],
-  ['canary on a service named like platform pods', (s: any) => {
-      s.services.push({ name: 'otel-collector', runtime: 'go', image: 'registry.test/acme/x:1.0.0', port: 8080, canary: { image: 'registry.test/acme/x:1.1.0', weight: 5 } });
-    }, "services[otel-collector].canary: a service with a canary is selected by app.kubernetes.io/name alone, and 'otel-collector' is also the name of platform pods"],
-  ['canary on a service named like a store Job’s pods (the catalogue’s otherPods)', (s: any) => {
-      s.services.push({ name: 'redis-backup', runtime: 'go', image: 'registry.test/acme/x:1.0.0', port: 8080, canary: { image: 'registry.test/acme/x:1.1.0', weight: 5 } });
-    }, "services[redis-backup].canary: a service with a canary is selected by app.kubernetes.io/name alone, and 'redis-backup' is also the name of platform pods"],
+  ['a service named like platform pods', (s: any) => {
+      s.services.push({ name: 'otel-collector', runtime: 'go', image: 'registry.test/acme/x:1.0.0', port: 8080 });
+    }, "services[otel-collector].name: 'otel-collector' is the app.kubernetes.io/name of platform pods; a service's pods are selected by that name alone (every track), so it must be the service's own: rename the service"],
+  ['a service named like a store Job’s pods (the catalogue’s otherPods)', (s: any) => {
+      s.services.push({ name: 'redis-backup', runtime: 'go', image: 'registry.test/acme/x:1.0.0', port: 8080 });
+    }, "services[redis-backup].name: 'redis-backup' is the app.kubernetes.io/name of platform pods; a service's pods are selected by that name alone (every track), so it must be the service's own: rename the service"],
   ['Kafka older than the broker image ships', (s: any) => (s.dataStores.kafka.version = '1.1.1'), "dataStores.kafka.version: the broker image (Strimzi's Kafka image, the last line with ZooKeeper mode) exists for 3.8.0, 3.8.1, 3.9.0 (got '1.1.1')"],
 ];

@@ -11,6 +11,7 @@ import { checkPolicies } from '../../policy/gate';
 import { smallPlatform } from '../helpers/fixtures';
 import { RESERVED_ANNOTATION_PREFIXES } from '../../catalogue/names';
 import { render } from '../helpers/render';
+import { diffTrees } from '../../diff/diff';
 
 /** `services[].environments`, per-service scaling and `secrets`, rendered. */
 const spec = (mutate: (s: any) => void) => {
@@ -336,7 +337,7 @@ describe('canary weight 100 is promotion', () => {
     expect(api.spec.template.spec.containers.find((c: any) => c.name === 'api').image).toBe('registry.test/acme/api:1.1.0');
     // Every route sends everything to the one track again.
     const routes = promoted.find('VirtualService', { env: 'prod', name: 'api' }) as any[];
-    expect(routes[0].spec.http[0].route).toEqual([{ destination: { host: 'api.acme-prod.svc.cluster.local', port: { number: 8080 } } }]);
+    expect(routes[0].spec.http[0].route).toEqual([{ destination: { host: 'api.acme-prod.svc.cluster.local', port: { number: 8080 }, subset: 'stable' } }]);
     const cleaned = render(spec((s) => (s.services[0].image = 'registry.test/acme/api:1.1.0')));
     expect(promoted.files).toEqual(cleaned.files);
   });
@@ -344,5 +345,79 @@ describe('canary weight 100 is promotion', () => {
     const r = render(withCanary(99));
     expect(r.find('Deployment', { env: 'prod', name: 'api-canary' })).toHaveLength(1);
     expect(((r.get('Deployment', 'api', { env: 'prod' }) as any).spec.template.spec.containers[0].image)).toBe('registry.test/acme/api:1.0.0');
+  });
+});
+
+describe('blue-green releases', () => {
+  const bg = (colours: any, mutate: (s: any) => void = () => {}) =>
+    spec((s) => {
+      const api = s.services[0];
+      delete api.image;
+      api.blueGreen = { blue: 'registry.test/acme/api:1.0.0', green: 'registry.test/acme/api:1.1.0', ...colours };
+      mutate(s);
+    });
+  const wave = (o: any) => Number(o.metadata.annotations['argocd.argoproj.io/sync-wave']);
+  const image = (o: any) => o.spec.template.spec.containers.find((c: any) => c.name === 'api').image;
+  const routeSubsets = (r: any, name: string) => (r.get('VirtualService', name, { env: 'prod' }).spec as any).http.flatMap((h: any) => h.route.map((d: any) => d.destination.subset));
+
+  test('two Deployments: the active colour scales as the service does, the idle one is warm at the floor and comes after the routes', () => {
+    const r = render(bg({ active: 'blue' }));
+    const blue = r.get('Deployment', 'api-blue', { env: 'prod' }) as any;
+    const green = r.get('Deployment', 'api-green', { env: 'prod' }) as any;
+    expect(r.find('Deployment', { env: 'prod', name: 'api' })).toEqual([]);
+    expect([image(blue), image(green)]).toEqual(['registry.test/acme/api:1.0.0', 'registry.test/acme/api:1.1.0']);
+    expect(blue.spec.replicas).toBeUndefined(); // the autoscaler's
+    expect(green.spec.replicas).toBe(3); // prod's floor
+    expect([wave(blue), wave(green)]).toEqual([3, 5]);
+    expect((r.get('HorizontalPodAutoscaler', 'api', { env: 'prod' }).spec as any).scaleTargetRef.name).toBe('api-blue');
+    expect(routeSubsets(r, 'api')).toEqual(['blue']);
+    expect(routeSubsets(r, 'api-public')).toEqual(['blue']);
+    // The Service covers both colours (the mesh routes by subset); the preview only the idle one; monitoring only the Service.
+    expect((r.get('Service', 'api', { env: 'prod' }).spec as any).selector).toEqual({ 'app.kubernetes.io/name': 'api', 'app.kubernetes.io/component': 'server' });
+    expect((r.get('Service', 'api-preview', { env: 'prod' }).spec as any).selector).toEqual({ 'app.kubernetes.io/name': 'api', 'app.kubernetes.io/instance': 'api-green' });
+    expect((r.get('ServiceMonitor', 'api', { env: 'prod' }).spec as any).selector.matchLabels['app.kubernetes.io/instance']).toBe('api');
+    const app = r.find('Application', { name: 'acme-prod' })[0] as any;
+    expect(app.spec.ignoreDifferences.filter((d: any) => d.kind === 'Deployment').map((d: any) => d.name)).toContain('api-blue');
+    expect(app.spec.ignoreDifferences.map((d: any) => d.name)).not.toContain('api-green');
+  });
+
+  test('the switch moves the routes, the autoscaler and the waves; the diff shows it as a traffic change, nothing to replace', () => {
+    const before = render(bg({ active: 'blue' }));
+    const after = render(bg({ active: 'green' }));
+    expect(routeSubsets(after, 'api')).toEqual(['green']);
+    expect((after.get('HorizontalPodAutoscaler', 'api', { env: 'prod' }).spec as any).scaleTargetRef.name).toBe('api-green');
+    expect([wave(after.get('Deployment', 'api-green', { env: 'prod' })), wave(after.get('Deployment', 'api-blue', { env: 'prod' }))]).toEqual([3, 5]);
+    const d = diffTrees(before.files, after.files);
+    const prodFlags = d.objects.filter((o) => o.key.env === 'prod').flatMap((o) => o.flags.map((f) => `${f.flag} ${o.key.kind} ${o.key.name}: ${f.reason}`));
+    expect(prodFlags).toContain('CAPACITY VirtualService api: traffic split of default: blue 100 % → green 100 %');
+    expect(prodFlags.filter((f) => f.startsWith('REPLACE') || f.startsWith('SECURITY') || f.startsWith('DATA'))).toEqual([]);
+  });
+
+  test('per environment: dev switched with no idle colour running, prod still on blue', () => {
+    const r = render(bg({ active: 'blue' }, (s) => (s.services[0].environments = { dev: { blueGreen: { active: 'green', idle: 'zero' } } })));
+    expect((r.get('Deployment', 'api-blue', { env: 'dev' }) as any).spec.replicas).toBe(0);
+    expect(r.find('PodDisruptionBudget', { env: 'dev', name: 'api-blue' })).toEqual([]);
+    expect((r.get('VirtualService', 'api', { env: 'dev' }).spec as any).http[0].route[0].destination.subset).toBe('green');
+    expect(routeSubsets(r, 'api')).toEqual(['blue']);
+  });
+
+  test.each([
+    ['both image and blueGreen', (s: any) => (s.services[0].image = 'registry.test/acme/api:1.0.0'), 'services[api].image', 'a blue-green service takes its images from blueGreen.blue and blueGreen.green: remove image'],
+    ['a canary too', (s: any) => (s.services[0].canary = { image: 'registry.test/acme/api:1.2.0', weight: 10 }), 'services[api].canary', 'a blue-green service has no canary: release by switching blueGreen.active'],
+    ['a Kafka consumer', (s: any) => (s.services[0].consumes = ['jobs']), 'services[api].blueGreen', 'a Kafka consumer cannot be blue-green: the idle colour would consume jobs too (release it with a canary)'],
+    ['an image per environment', (s: any) => (s.services[0].environments = { dev: { image: 'registry.test/acme/api:1.2.0' } }), 'services[api].environments.dev.image', "a blue-green service's image is its colours': set environments.dev.blueGreen.green (the idle colour), then switch active"],
+    ['a name its preview takes', (s: any) => s.services.push({ name: 'api-preview', runtime: 'go', image: 'registry.test/acme/p:1.0.0', port: 8080 }), 'services[api].blueGreen', "its preview Service 'api-preview' would clash with services[3] of that name"],
+  ])('refused: %s', (_, mutate, where, message) => {
+    expect(() => render(bg({ active: 'blue' }, mutate))).toThrow(message);
+    try {
+      render(bg({ active: 'blue' }, mutate));
+    } catch (e) {
+      expect((e as Error).message).toContain(where);
+    }
+  });
+
+  test('refused: blueGreen in an environment of a service that has none; neither image nor blueGreen', () => {
+    expect(() => render(spec((s) => (s.services[1].environments = { dev: { blueGreen: { active: 'green' } } })))).toThrow('services[worker].environments.dev.blueGreen');
+    expect(() => render(spec((s) => delete s.services[1].image))).toThrow('services[worker].image');
   });
 });
