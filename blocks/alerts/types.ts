@@ -33,4 +33,6 @@ export interface Runbook {
   readonly alerts: Readonly<Record<string, string>>;
   /** Procedures after every alert section, each a `## heading`. @default none */
   readonly procedures?: readonly { readonly heading: string; readonly body: string }[];
+  /** A data store's line in "Backups: what is kept, and what is not": what its backups keep (or that it has none, and why). @default none */
+  readonly backups?: string;
 }

@@ -1,4 +1,9 @@
 import type { Runbook } from '../../blocks/alerts/types';
+import { POSTGRES } from './catalogue';
+import { ARCHIVE_TIMEOUT_SECONDS } from './chart';
+import { PGBACKREST_IMAGE } from './pgbackrest';
+
+const interval = POSTGRES.backupInterval!;
 
 /** PostgreSQL: what to do when its alerts fire, how to restore it and how to upgrade its major version. */
 export const POSTGRES_RUNBOOK: Runbook = {
@@ -158,4 +163,13 @@ replicas clone from the primary.
    rendered \`dist/\` still runs the old one).
 ` },
   ],
+  backups: `- **PostgreSQL** is backed up by pgBackRest ${PGBACKREST_IMAGE.replace(/^.*:/, '')} into the bucket under
+  \`/<platform>/<env>/postgres\` (client-side AES-256 encrypted with the Secret's
+  \`encryption-passphrase\`, zstd): every WAL segment as it completes (at least
+  once every ${ARCHIVE_TIMEOUT_SECONDS} s while there are writes: \`archive_timeout\`), and a full base
+  backup every \`backups.postgres.${interval.key}\` (default ${interval.defaultHours}) and right after a
+  restore. Backups and WAL older than \`retentionDays\` are expired (the newest
+  full backup before that stays, so any time in the window can be restored).
+  What a restore can lose: the writes of the last ${ARCHIVE_TIMEOUT_SECONDS} s at most (the segment
+  being filled), if the primary's volume is lost with it.`,
 };

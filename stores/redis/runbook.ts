@@ -1,4 +1,7 @@
 import type { Runbook } from '../../blocks/alerts/types';
+import { REDIS } from './catalogue';
+
+const interval = REDIS.backupInterval!;
 
 /** Redis: what to do when its alerts fire, and how to restore it. */
 export const REDIS_RUNBOOK: Runbook = {
@@ -53,4 +56,7 @@ with: a pod whose restore cannot read the bucket or decrypt the snapshot does
 not start (it is not started empty beside backups it cannot see).
 ` },
   ],
+  backups: `- **Redis** is snapshotted (RDB) from the master every \`backups.redis.${interval.key}\`
+  (default ${interval.defaultHours}) into \`/<platform>/<env>/redis/\`, kept \`retentionDays\`. A restore
+  loses the writes since the snapshot.`,
 };

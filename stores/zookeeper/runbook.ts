@@ -13,4 +13,7 @@ failed members first (their pods and volumes), and never scale the ensemble
 down while it has no quorum.
 `,
   },
+  backups: `- **ZooKeeper is not backed up.** A majority quorum survives losing a member
+  and its volume; it holds only Kafka's metadata, which Kafka rebuilds for the
+  topics it re-creates.`,
 };

@@ -69,12 +69,32 @@ describe('layers', () => {
 
 describe('the store registry', () => {
   test('checks what the entries’ types cannot: named kinds exist, backed-up kinds state their interval (with bad twins)', async () => {
-    const { catalogueProblems, STORE_CATALOGUE } = await import('../../catalogue/stores');
+    const { catalogueProblems, DATA_STORES, STORE_CATALOGUE } = await import('../../catalogue/stores');
     expect(catalogueProblems(STORE_CATALOGUE)).toEqual([]);
     expect(catalogueProblems({ ...STORE_CATALOGUE, kafka: { ...STORE_CATALOGUE.kafka, requires: ['zookeper'] } })).toEqual([
-      "stores/kafka/catalogue.ts: requires names 'zookeper', which is no store kind (kinds: postgres, redis, kafka, zookeeper)",
+      `stores/kafka/catalogue.ts: requires names 'zookeper', which is no store kind (kinds: ${DATA_STORES.join(', ')})`,
     ]);
     const { backupInterval: _, ...noInterval } = STORE_CATALOGUE.redis;
     expect(catalogueProblems({ ...STORE_CATALOGUE, redis: noInterval })).toEqual(["stores/redis/catalogue.ts: backup is 'snapshots' but no backupInterval says how often"]);
+  });
+});
+
+describe('the store registry and what the project proves for each kind', () => {
+  test('every kind is in the reference platform (its tests — stores, cluster, rules, runbooks — run on it), and states what its backups keep from its own values', async () => {
+    const { DATA_STORES, STORE_CATALOGUE } = await import('../../catalogue/stores');
+    const { STORE_KINDS } = await import('../../stores');
+    const { loadPlatform } = await import('../../platform/load');
+    const reference = loadPlatform(resolve(__dirname, '../../platform.yaml'));
+    const missing = DATA_STORES.filter((k) => !reference.environments.some((e) => e.stores.some((s) => s.kind === k)));
+    expect(missing, 'add the kind to platform.yaml: the reference platform shows every store kind').toEqual([]);
+    for (const k of DATA_STORES) {
+      const backups = STORE_KINDS[k].runbook.backups;
+      expect(backups, `stores/${k}/runbook.ts states what its backups keep`).toMatch(/\S/);
+      const interval = STORE_CATALOGUE[k].backupInterval;
+      if (interval) {
+        expect(backups).toContain(`backups.${k}.${interval.key}`);
+        expect(backups).toContain(`(default ${interval.defaultHours})`);
+      }
+    }
   });
 });
