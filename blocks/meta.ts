@@ -22,6 +22,10 @@ export const ANNOTATION = {
   prometheusScrape: 'prometheus.io/scrape',
   prometheusPort: 'prometheus.io/port',
   prometheusPath: 'prometheus.io/path',
+  /** Which of the spec's `patches` changed the object (render/patches.ts). */
+  patchedBy: 'platform-gen/patched-by',
+  /** The file of `extraManifests` the object came from (charts/extra-manifests.ts). */
+  fromFile: 'platform-gen/from-file',
 } as const;
 
 /** Who an object belongs to. `instance` is unique per workload in a namespace. */

@@ -39,7 +39,7 @@ export class ExtraManifestsChart extends PlatformChart {
         metadata: {
           ...metadata,
           labels: { ...defaults, ...metadata.labels },
-          annotations: { [ANNOTATION.syncWave]: String(WAVE.services), ...metadata.annotations },
+          annotations: { [ANNOTATION.syncWave]: String(WAVE.services), ...metadata.annotations, [ANNOTATION.fromFile]: source.file },
         },
         ...rest,
       });

@@ -1,5 +1,6 @@
 import type { KubeObject } from '../blocks/kube-object';
-import { LABEL } from '../blocks/meta';
+import { ANNOTATION, LABEL } from '../blocks/meta';
+import { strictSchemaErrors } from './strict-schema';
 import { CLUSTER_SCOPED_KINDS, WORKLOAD_KINDS } from '../catalogue/kinds';
 import { credentialLiteral } from '../catalogue/credentials';
 
@@ -140,6 +141,18 @@ export const RULES: readonly Rule[] = [
       return [...new Set(names.filter((n, i) => names.indexOf(n) !== i))].map((n) => `container ${c.name} sets ${n} more than once`);
     }),
   ),
+  {
+    id: 'SCHEMA-STRICT',
+    description:
+      "An object the spec's patches changed or its extraManifests added is valid for its API — the Kubernetes 1.30 definitions or the pinned CRD schema: types, required fields, enums, no unknown field (the API server's strict field validation). The platform's own objects are checked the same way by npm test; these are checked at every synth because a spec shapes them.",
+    check: (o) => {
+      const annotations = o.metadata.annotations ?? {};
+      if (annotations[ANNOTATION.patchedBy] === undefined && annotations[ANNOTATION.fromFile] === undefined) return [];
+      const source = annotations[ANNOTATION.patchedBy] ?? annotations[ANNOTATION.fromFile];
+      // A kind no pinned schema covers (a CRD the platform does not install) is the cluster's to validate.
+      return (strictSchemaErrors(o) ?? []).map((e) => `not valid for ${o.apiVersion} ${o.kind} (${source}): ${e}`);
+    },
+  },
   {
     id: 'CREDENTIAL-LITERAL',
     description: 'No credential written into a container variable or a ConfigMap (by name or by shape); credentials come from Secrets.',

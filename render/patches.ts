@@ -4,9 +4,10 @@ import { PlatformChart } from '../charts/platform-chart';
 import { SpecError } from '../platform/loader';
 import type { PlatformModel, PatchModel } from '../platform/model';
 import { suggestion } from '../platform/problems';
+import { ANNOTATION } from '../blocks/meta';
 
 /** The annotation that tells a reviewer which patches of the spec changed an object. */
-export const PATCHED_ANNOTATION = 'platform-gen/patched-by';
+export const PATCHED_ANNOTATION = ANNOTATION.patchedBy;
 
 type Op = { op: string; path: string; value?: unknown; from?: string };
 
@@ -74,6 +75,12 @@ export function applyPatches(scope: Construct, model: Pick<PlatformModel, 'patch
           continue;
         }
         obj.addJsonPatch(...ops.map(toCdk8s));
+        // cdk8s's typed objects serialise only the fields of their API, after the patches: a misspelt
+        // field would vanish without a word. What the patch wrote must be in the rendered object.
+        const dropped = droppedPaths(ops.reduce((doc, o) => JsonPatch.apply(doc, toCdk8s(o)), structuredClone(current) as unknown), obj.toJson());
+        for (const d of dropped) {
+          problems.push(`${patch.where}: ${d.path} is not a field of ${obj.apiVersion} ${obj.kind} (rendering drops it)${suggestion(d.key, d.siblings)}`);
+        }
         patchedBy.set(obj, [...(patchedBy.get(obj) ?? []), describe(patch)]);
       }
     }
@@ -85,6 +92,16 @@ export function applyPatches(scope: Construct, model: Pick<PlatformModel, 'patch
     if (annotations === undefined) obj.addJsonPatch(JsonPatch.add('/metadata/annotations', {}));
     obj.addJsonPatch(JsonPatch.add(`/metadata/annotations/${pointer(PATCHED_ANNOTATION)}`, names.join('; ')));
   }
+}
+
+/** Keys `expected` has where `actual` has none, as JSON pointers, with the keys `actual` has there (for did-you-mean). */
+function droppedPaths(expected: unknown, actual: unknown, base = ''): { path: string; key: string; siblings: string[] }[] {
+  if (Array.isArray(expected) && Array.isArray(actual)) return expected.flatMap((v, i) => droppedPaths(v, actual[i], `${base}/${i}`));
+  if (typeof expected !== 'object' || expected === null || typeof actual !== 'object' || actual === null || Array.isArray(expected) || Array.isArray(actual)) return [];
+  const a = actual as Record<string, unknown>;
+  return Object.entries(expected as Record<string, unknown>).flatMap(([k, v]) =>
+    Object.hasOwn(a, k) ? droppedPaths(v, a[k], `${base}/${pointer(k)}`) : [{ path: `${base}/${pointer(k)}`, key: k, siblings: Object.keys(a) }],
+  );
 }
 
 function matchesTarget(o: ApiObject, t: PatchModel['target']): boolean {

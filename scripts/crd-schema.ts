@@ -1,5 +1,5 @@
 /**
- * Generates test/schemas/crds.json: the openAPIV3Schema (descriptions
+ * Generates policy/schemas/crds.json: the openAPIV3Schema (descriptions
  * removed) of each custom resource version the platform renders, taken from
  * the pinned upstream CRDs, so tests validate custom resources strictly
  * against exactly the versions cdk8s.yaml pins — without the CRD files.
@@ -32,7 +32,7 @@ export const STRICT_CRD_KINDS: Record<string, readonly string[]> = {
   'argoproj.io/v1alpha1': ['Application', 'AppProject'],
 };
 
-const { values } = parseArgs({ options: { from: { type: 'string' }, out: { type: 'string', default: 'test/schemas/crds.json' } } });
+const { values } = parseArgs({ options: { from: { type: 'string' }, out: { type: 'string', default: 'policy/schemas/crds.json' } } });
 if (!values.from) {
   console.error('usage: npm run crd-schema -- --from <directory of the pinned CRD files>');
   process.exit(2);

@@ -1,5 +1,5 @@
 /**
- * Generates test/schemas/kubernetes-<minor>.json: the OpenAPI definitions of
+ * Generates policy/schemas/kubernetes-<minor>.json: the OpenAPI definitions of
  * the kinds the platform renders (and everything they reference) for the
  * oldest Kubernetes release the project supports (1.30), without
  * descriptions, so tests validate rendered objects strictly (unknown fields
@@ -56,7 +56,7 @@ if (values.kubernetes) {
 }
 if (!version) throw new Error('--version is required with --from');
 const minor = version.split('.').slice(0, 2).join('.');
-const out = values.out ?? `test/schemas/kubernetes-${minor}.json`;
+const out = values.out ?? `policy/schemas/kubernetes-${minor}.json`;
 const all = (JSON.parse(readFileSync(from!, 'utf8')) as { definitions: Record<string, any> }).definitions;
 // As cdk8s's schemas write them (Kubernetes' own spec says `type: string` with a format).
 all['io.k8s.apimachinery.pkg.util.intstr.IntOrString'] = { oneOf: [{ type: 'string' }, { type: 'integer' }] };

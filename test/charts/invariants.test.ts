@@ -5,7 +5,7 @@ import { podSpecOf } from '../../policy/rules';
 import { checkPolicies } from '../../policy/gate';
 import { CLUSTER_SCOPED_KINDS } from '../../catalogue/kinds';
 import { schemaErrors } from '../helpers/kube-schema';
-import { isBuiltInGroup, strictSchemaErrors } from '../helpers/k8s-strict';
+import { isBuiltInGroup, strictSchemaErrors } from '../../policy/strict-schema';
 import { modelFor } from '../helpers/kube-schema';
 import { platformsUnderTest } from '../helpers/platforms';
 
@@ -31,7 +31,7 @@ describe.each(platformsUnderTest())('$name', ({ rendered }) => {
       if (errors === null) {
         // ApplicationSet (a 340 kB schema) is the one kind left to its @kubernetes-models model.
         if (o.kind === 'ApplicationSet' && modelFor(o.apiVersion, o.kind)) continue;
-        failures.push(`${id(o)}: no strict schema covers ${o.apiVersion} ${o.kind}${isBuiltInGroup(o.apiVersion) ? ' (not a Kubernetes 1.30 kind in test/schemas)' : ''}`);
+        failures.push(`${id(o)}: no strict schema covers ${o.apiVersion} ${o.kind}${isBuiltInGroup(o.apiVersion) ? ' (not a Kubernetes 1.30 kind in policy/schemas)' : ''}`);
       } else if (errors.length) failures.push(`${id(o)}: ${errors.join('; ')}`);
     }
     expect(failures).toEqual([]);

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { k8sErrors } from '../helpers/k8s-strict';
+import { k8sErrors } from '../../policy/strict-schema';
 import { smallPlatform } from '../helpers/fixtures';
 import { render } from '../helpers/render';
 

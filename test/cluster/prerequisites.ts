@@ -1,4 +1,4 @@
-import crds from '../schemas/crds.json';
+import crds from '../../policy/schemas/crds.json';
 import { podSpecOf } from '../../policy/rules';
 import type { TreeObject } from './tree';
 
@@ -6,7 +6,7 @@ import type { TreeObject } from './tree';
  * What a cluster has before an environment syncs, derived from the rendered
  * tree itself (never a second list of it):
  * - the CustomResourceDefinitions the add-ons install, built from the pinned
- *   upstream CRDs' schemas, names and scope (test/schemas/crds.json, generated
+ *   upstream CRDs' schemas, names and scope (policy/schemas/crds.json, generated
  *   by `npm run crd-schema`): strict validation runs against the real schemas;
  * - the namespaces the tree's objects live in but does not create (the add-ons');
  * - a StorageClass for each class the claims name, and a default class when a

@@ -77,9 +77,19 @@ describe('patches', () => {
     expect((env as SpecError).problems).toEqual([expect.stringMatching(/^patches\[0\]\.environments\[0\] \(line \d+, column \d+\): 'prd' is not an environment; did you mean 'prod'\?/)]);
   });
 
-  test('a patch that breaks the schema (a string where a number goes) is caught by the strict schema check npm test runs over dist/', () => {
-    const r = project((s) => (s.patches = [{ environments: ['dev'], target: { kind: 'Deployment', name: 'api' }, merge: { spec: { replicas: 'two' } } }]))();
-    expect(schemaErrors(get(r, 'dev', 'Deployment', 'api')).join('\n')).toMatch(/replicas/);
+  test('a patch that breaks the schema is refused at synth by the gate (SCHEMA-STRICT): a string where a number goes, a misspelt field', () => {
+    const wrongType = thrown(project((s) => (s.patches = [{ environments: ['dev'], target: { kind: 'Deployment', name: 'api' }, merge: { spec: { replicas: 'two' } } }])));
+    expect(wrongType).toBeInstanceOf(PolicyError);
+    expect(wrongType.message).toContain('[SCHEMA-STRICT] dev/services/api.yaml Deployment/acme-dev/api: not valid for apps/v1 Deployment (patches[0]): /spec/replicas must be integer');
+    // A misspelt field: cdk8s's typed objects would drop it silently; the patch is refused, with the field it meant.
+    const typo = thrown(project((s) => (s.patches = [{ environments: ['dev'], target: { kind: 'Deployment', name: 'api' }, merge: { spec: { template: { spec: { terminationGracePeriodSecond: 30 } } } } }])));
+    expect(typo).toBeInstanceOf(SpecError);
+    expect((typo as SpecError).problems).toEqual([
+      expect.stringMatching(/^patches\[0\] \(line \d+, column \d+\): \/spec\/template\/spec\/terminationGracePeriodSecond is not a field of apps\/v1 Deployment \(rendering drops it\); did you mean 'terminationGracePeriodSeconds'\?$/),
+    ]);
+    // The twin: a valid patch passes, and the same check npm test runs agrees.
+    const r = project((s) => (s.patches = [{ environments: ['dev'], target: { kind: 'Deployment', name: 'api' }, merge: { spec: { template: { spec: { terminationGracePeriodSeconds: 45 } } } } }]))();
+    expect(schemaErrors(get(r, 'dev', 'Deployment', 'api'))).toEqual([]);
   });
 });
 
@@ -94,6 +104,13 @@ describe('extraManifests', () => {
     expect(o.metadata.annotations['argocd.argoproj.io/sync-wave']).toBe('3');
     expect(r.files.has('prod/extra/flags.yaml')).toBe(true);
     expect(r.charts.some((c) => c.file.startsWith('dev/extra/'))).toBe(false);
+  });
+
+  test('an object of the folder that is not valid for its API is refused at synth (SCHEMA-STRICT), naming its file; one no pinned schema covers is the cluster\'s to check', () => {
+    const bad = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: feature-flags\n  namespace: acme-prod\ndata:\n  checkout-v2: "on"\nbinaryDate: {}\n';
+    const e = thrown(project((s) => (s.environments.prod.extraManifests = 'manifests/prod'), { 'manifests/prod/flags.yaml': bad }));
+    expect(e).toBeInstanceOf(PolicyError);
+    expect(e.message).toMatch(/\[SCHEMA-STRICT\] prod\/extra\/flags\.yaml ConfigMap\/acme-prod\/feature-flags: not valid for v1 ConfigMap \(manifests\/prod\/flags\.yaml\): \/ must NOT have additional properties: binaryDate/);
   });
 
   test('an environment keeps its objects in its namespaces: cluster-scoped kinds and other namespaces are refused (they would widen its AppProject)', () => {
