@@ -3,7 +3,7 @@ import { ADDON_NAMES } from '../catalogue/addons';
 import { TIERS } from '../catalogue/resources';
 import { DATA_STORES, DEPENDABLE_STORES, STORE_CATALOGUE, STORE_REQUIRES, type DataStoreName } from '../catalogue/stores';
 import { CANARY_SUFFIX, COLOURS, RESERVED_ANNOTATION_PREFIXES } from '../catalogue/names';
-import { suggestion } from './problems';
+import { didYouMean, suggestion } from './problems';
 import { platformEnvNames } from './config';
 import { credentialLiteral } from '../catalogue/credentials';
 
@@ -763,6 +763,19 @@ export function crossCheck(raw: PlatformSpec, push: (path: (string | number)[], 
     }
     if ((s.produces.length > 0 || s.consumes.length > 0) && !s.dependsOn.includes('kafka')) {
       push(['services', i, 'dependsOn'], `produces/consumes Kafka topics, so dependsOn must include 'kafka'`);
+    }
+  });
+  // Topic names are free: a topic nobody produces (fed from outside) or nobody consumes is allowed. One a typo away
+  // from a topic the other side names is not: that is a consumer waiting on a topic nobody writes.
+  const produced = new Set(spec.services.flatMap((s) => s.produces));
+  const consumed = new Set(spec.services.flatMap((s) => s.consumes));
+  spec.services.forEach((s, i) => {
+    for (const [field, mine, theirs, other] of [['consumes', s.consumes, produced, 'produces'], ['produces', s.produces, consumed, 'consumes']] as const) {
+      (mine as readonly string[]).forEach((t: string, j: number) => {
+        if (theirs.has(t)) return;
+        const near = didYouMean(t, [...theirs]);
+        if (near) push(['services', i, field, j], `no service ${other} '${t}'; did you mean '${near}' (${other === 'produces' ? 'produced' : 'consumed'} by ${spec.services.filter((x) => (x[other] as readonly string[]).includes(near)).map((x) => x.name).join(', ')})?`);
+      });
     }
   });
   for (const store of storeKinds) {

@@ -47,5 +47,8 @@ export const BAD_SPECS: BadSpec[] = [
   ['a service named like a store Job’s pods (the catalogue’s otherPods)', (s: any) => {
       s.services.push({ name: 'redis-backup', runtime: 'go', image: 'registry.test/acme/x:1.0.0', port: 8080 });
     }, "services[redis-backup].name: 'redis-backup' is the app.kubernetes.io/name of platform pods; a service's pods are selected by that name alone (every track), so it must be the service's own: rename the service"],
+  // worker produces 'jobs', mailer consumes it: one letter off on either side is a consumer waiting on nothing.
+  ['a consumed topic one typo away from a produced one', (s: any) => (s.services[2].consumes = ['jbos']), "services[mailer].consumes[0]: no service produces 'jbos'; did you mean 'jobs' (produced by worker)?"],
+  ['a produced topic one typo away from a consumed one', (s: any) => (s.services[1].produces = ['job']), "services[worker].produces[0]: no service consumes 'job'; did you mean 'jobs' (consumed by mailer)?"],
   ['Kafka older than the broker image ships', (s: any) => (s.dataStores.kafka.version = '1.1.1'), "dataStores.kafka.version: the broker image (Strimzi's Kafka image, the last line with ZooKeeper mode) exists for 3.8.0, 3.8.1, 3.9.0 (got '1.1.1')"],
 ];
