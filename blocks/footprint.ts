@@ -33,8 +33,44 @@ export function namespaceFootprint(objects: readonly KubeObject[], namespace: st
   return addFootprints(inNs.map((o) => workloadFootprint(o, maxOf.get(`${o.kind}/${o.metadata.name}`))));
 }
 
-/** The kinds whose objects run pods or bound how many run: only these need rendering to count a namespace. */
-export const COUNTED_KINDS: ReadonlySet<string> = new Set(['Deployment', 'ReplicaSet', 'StatefulSet', 'Pod', 'PersistentVolumeClaim', 'Job', 'CronJob', 'OpenTelemetryCollector', 'HorizontalPodAutoscaler', 'ScaledObject']);
+/** The kinds whose objects run pods, bound how many run, or hold or make Secrets: only these need rendering to count a namespace. */
+export const COUNTED_KINDS: ReadonlySet<string> = new Set(['Deployment', 'ReplicaSet', 'StatefulSet', 'Pod', 'PersistentVolumeClaim', 'Job', 'CronJob', 'OpenTelemetryCollector', 'HorizontalPodAutoscaler', 'ScaledObject', 'SealedSecret', 'Certificate']);
+
+/**
+ * The Secrets a namespace holds for what is rendered into it, read from the
+ * objects: every Secret a pod template reads (variables, envFrom, volumes,
+ * projected volumes, image pull secrets), every SealedSecret (it unseals into
+ * a Secret of its name), every cert-manager Certificate's Secret — and, per
+ * Certificate, cert-manager's temporary next-private-key Secret while it
+ * issues. The quota's `count/secrets` bounds them with headroom for an
+ * operator's own (an image pull secret) and stops a runaway controller.
+ */
+export function namespaceSecrets(objects: readonly KubeObject[], namespace: string): { readonly names: ReadonlySet<string>; readonly certificates: number } {
+  const names = new Set<string>();
+  let certificates = 0;
+  const fromPod = (pod: any) => {
+    for (const c of [...(pod?.containers ?? []), ...(pod?.initContainers ?? [])]) {
+      for (const e of c.env ?? []) if (e.valueFrom?.secretKeyRef?.name) names.add(e.valueFrom.secretKeyRef.name);
+      for (const e of c.envFrom ?? []) if (e.secretRef?.name) names.add(e.secretRef.name);
+    }
+    for (const v of pod?.volumes ?? []) {
+      if (v.secret?.secretName) names.add(v.secret.secretName);
+      for (const p of v.projected?.sources ?? []) if (p.secret?.name) names.add(p.secret.name);
+    }
+    for (const p of pod?.imagePullSecrets ?? []) if (p.name) names.add(p.name);
+  };
+  for (const o of objects.filter((x) => x.metadata.namespace === namespace)) {
+    const spec = (o.spec ?? {}) as any;
+    if (o.kind === 'SealedSecret') names.add(o.metadata.name);
+    else if (o.kind === 'Certificate') {
+      if (spec.secretName) names.add(spec.secretName);
+      certificates += 1;
+    } else if (o.kind === 'CronJob') fromPod(spec.jobTemplate?.spec?.template?.spec);
+    else if (o.kind === 'Pod') fromPod(spec);
+    else fromPod(spec.template?.spec);
+  }
+  return { names, certificates };
+}
 
 /** One workload's footprint (EMPTY for objects that run no pods). */
 export function workloadFootprint(o: KubeObject, autoscaledMax?: number): Footprint {

@@ -61,9 +61,11 @@ export function toMi(quantity: string): number {
 }
 
 /** ResourceQuota `hard` for a footprint, with 20 % headroom, rounded up to friendly units. */
-export function quotaHard(f: Footprint) {
+export function quotaHard(f: Footprint, secrets?: { readonly names: ReadonlySet<string>; readonly certificates: number }) {
   const up = (v: number, step: number) => Math.ceil((v * 1.2) / step) * step;
   return {
+    // The Secrets the rendered objects read or make, cert-manager's issuing ones, 20 % and 5 more for an operator's own.
+    ...(secrets ? { 'count/secrets': String(up(secrets.names.size + secrets.certificates, 1) + 5) } : {}),
     pods: String(up(f.pods, 1)),
     'requests.cpu': cpu(up(f.requestCpu, 100)),
     'limits.cpu': cpu(up(f.limitCpu, 100)),

@@ -6,7 +6,7 @@ import { WAVE } from '../blocks/waves';
 import { TIER_RESOURCES } from '../catalogue/resources';
 import { CONTAINER_DEFAULTS, quotaHard } from '../blocks/quota';
 import { rendered } from '../blocks/render-pass';
-import { COUNTED_KINDS, namespaceFootprint } from '../blocks/footprint';
+import { COUNTED_KINDS, namespaceFootprint, namespaceSecrets } from '../blocks/footprint';
 import type { KubeObject } from '../blocks/kube-object';
 import type { EnvironmentModel } from '../platform/model';
 import { PlatformChart } from './platform-chart';
@@ -67,7 +67,14 @@ export class EnvironmentChart extends PlatformChart {
         namespace,
         new k8s.KubeResourceQuota(this, `quota-${namespace}`, {
           metadata: meta({ name: 'platform-quota', namespace, id, wave: WAVE.foundation }),
-          spec: { hard: Lazy.any({ produce: () => mapQuantities(quotaHard(namespaceFootprint(this.renderedWorkloads(), namespace))) }) as unknown as Record<string, k8s.Quantity> },
+          spec: {
+            hard: Lazy.any({
+              produce: () => {
+                const objects = this.renderedWorkloads();
+                return mapQuantities(quotaHard(namespaceFootprint(objects, namespace), namespaceSecrets(objects, namespace)));
+              },
+            }) as unknown as Record<string, k8s.Quantity>,
+          },
         }),
       );
 

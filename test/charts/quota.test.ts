@@ -1,6 +1,6 @@
 import { JsonPatch } from 'cdk8s';
 import { describe, expect, test } from 'vitest';
-import { namespaceFootprint, workloadFootprint } from '../../blocks/footprint';
+import { namespaceFootprint, namespaceSecrets, workloadFootprint } from '../../blocks/footprint';
 import { patchSerialized } from '../../blocks/newer-fields';
 import type { KubeObject } from '../../blocks/kube-object';
 import { quotaHard } from '../../blocks/quota';
@@ -26,10 +26,26 @@ describe('the ResourceQuota is computed from the rendered pods', () => {
     for (const env of r.charts.filter((c) => c.file.endsWith('base/environment.yaml'))) {
       const envObjects = r.charts.filter((c) => c.file.startsWith(env.file.split('/')[0]! + '/')).flatMap((c) => c.objects);
       for (const q of env.objects.filter((o) => o.kind === 'ResourceQuota')) {
-        expect((q.spec as any).hard, `${env.file} ${q.metadata.namespace}`).toEqual(quotaHard(namespaceFootprint(envObjects, q.metadata.namespace!)));
+        expect((q.spec as any).hard, `${env.file} ${q.metadata.namespace}`).toEqual(quotaHard(namespaceFootprint(envObjects, q.metadata.namespace!), namespaceSecrets(envObjects, q.metadata.namespace!)));
       }
     }
     expect(objects.some((o) => o.kind === 'ResourceQuota')).toBe(true);
+  });
+
+  test('count/secrets: the Secrets the rendered objects read or make, per namespace, with headroom; a service reading one more raises it (the bad twin)', () => {
+    const r = app().render();
+    const quota = (ns: string) => Number((objectsOf(r).find((o) => o.kind === 'ResourceQuota' && o.metadata.namespace === ns)!.spec as any).hard['count/secrets']);
+    const prod = objectsOf(r).filter((o) => r.charts.some((c) => c.file.startsWith('prod/') && c.objects.includes(o)));
+    const s = namespaceSecrets(prod, 'acme-prod');
+    expect([...s.names].sort()).toEqual(expect.arrayContaining(['postgres-app-credentials']));
+    expect(quota('acme-prod')).toBe(Math.ceil((s.names.size + s.certificates) * 1.2) + 5);
+    const spec: any = smallPlatform();
+    const names = ['one-more', 'two-more', 'three-more', 'four-more', 'five-more'];
+    spec.services[0].secrets = names.map((n, i) => ({ env: `EXTRA_${i}`, secret: n, key: 'k' }));
+    for (const e of Object.values(spec.environments) as any[]) e.providedSecrets = names;
+    const more = new PlatformApp({ model: resolvePlatform(parseSpec(spec, 'fixture')) }).render();
+    const after = Number((objectsOf(more).find((o) => o.kind === 'ResourceQuota' && o.metadata.namespace === 'acme-prod')!.spec as any).hard['count/secrets']);
+    expect(after).toBeGreaterThan(quota('acme-prod'));
   });
 
   test('the planted fault: a full-size container added to every Redis pod raises the data namespace quota by that much', () => {
