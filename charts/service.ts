@@ -88,7 +88,8 @@ export class ServiceChart extends PlatformChart {
       this.deployment = this.addDeployment('deployment-active', { identity: colourIdentity(env, s, active), image: active.image, ...scaled, labels: { [COLOUR_LABEL]: active.colour } });
       const idleId = colourIdentity(env, s, idle);
       this.idleDeployment = this.addDeployment('deployment-idle', { identity: idleId, image: idle.image, replicas: idleReplicas, labels: { [COLOUR_LABEL]: idle.colour }, wave: WAVE.routing + 1 });
-      if (idleReplicas > 1) this.addDisruptionBudget('idle-disruption-budget', idleId);
+      // `<service>-idle` whichever colour is idle: a switch updates both budgets' selectors in place.
+      if (idleReplicas > 1) this.addDisruptionBudget('idle-disruption-budget', idleId, `${s.name}-idle`);
       this.previewService = this.addService(s.blueGreen.preview, selector(idleId), { ...idleId, instance: s.blueGreen.preview });
     } else {
       this.deployment = this.addDeployment('deployment', { identity: this.identity, image: s.image, ...scaled });
@@ -103,7 +104,9 @@ export class ServiceChart extends PlatformChart {
     }
     this.service = this.addService(s.name, servicePods(s), this.identity);
     if (s.scaler === 'hpa' && s.autoscaling) this.autoscaler = this.addAutoscaler(s.autoscaling);
-    if (s.replicas > 1) this.disruptionBudget = this.addDisruptionBudget('disruption-budget', s.blueGreen ? colourIdentity(env, s, s.blueGreen.active) : this.identity);
+    // Named after the service whatever track it covers: moving to blue-green (or switching colours) updates its
+    // selector in place, so no budget outlives its pods' Deployment (the controller warns of pods without one).
+    if (s.replicas > 1) this.disruptionBudget = this.addDisruptionBudget('disruption-budget', s.blueGreen ? colourIdentity(env, s, s.blueGreen.active) : this.identity, s.name);
     this.networkPolicy = this.addNetworkPolicy();
     this.cronJobs = s.cronJobs.map((c) => this.addCronJob(c));
   }
@@ -207,9 +210,9 @@ export class ServiceChart extends PlatformChart {
     return d;
   }
 
-  private addDisruptionBudget(cid: string, id: Identity): k8s.KubePodDisruptionBudget {
+  private addDisruptionBudget(cid: string, id: Identity, name: string = id.instance): k8s.KubePodDisruptionBudget {
     return new k8s.KubePodDisruptionBudget(this, cid, {
-      metadata: meta({ name: id.instance, namespace: this.spec.namespace, id, wave: WAVE.services }),
+      metadata: meta({ name, namespace: this.spec.namespace, id, wave: WAVE.services }),
       spec: {
         maxUnavailable: k8s.IntOrString.fromNumber(1),
         selector: { matchLabels: selector(id) },

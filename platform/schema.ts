@@ -655,9 +655,9 @@ export function crossCheck(raw: PlatformSpec, push: (path: (string | number)[], 
       if (s.consumes.length > 0) push(at, `a Kafka consumer cannot be blue-green: the idle colour would consume ${s.consumes.join(', ')} too (release it with a canary)`);
       for (const [e, o] of overrides) if (o.image !== undefined) push(['services', i, 'environments', e, 'image'], `a blue-green service's image is its colours': set environments.${e}.blueGreen.${s.blueGreen.active === 'blue' ? 'green' : 'blue'} (the idle colour), then switch active`);
       if (typeof s.name === 'string') {
-        for (const suffix of ['-blue', '-green', '-preview']) {
+        for (const [suffix, what] of [['-blue', 'Deployment'], ['-green', 'Deployment'], ['-preview', 'preview Service'], ['-idle', 'idle colour’s disruption budget']] as const) {
           const clash = names.get(`${s.name}${suffix}`);
-          if (clash !== undefined) push(at, `its ${suffix === '-preview' ? 'preview Service' : 'Deployment'} '${s.name}${suffix}' would clash with services[${clash}] of that name`);
+          if (clash !== undefined) push(at, `its ${what} '${s.name}${suffix}' would clash with services[${clash}] of that name`);
         }
       }
     }

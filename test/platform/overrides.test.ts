@@ -385,6 +385,10 @@ describe('blue-green releases', () => {
     const before = render(bg({ active: 'blue' }));
     const after = render(bg({ active: 'green' }));
     expect(routeSubsets(after, 'api')).toEqual(['green']);
+    // The budgets keep their names and change their selectors in place (no budget outlives its pods' Deployment).
+    const budget = (r: any, name: string) => (r.get('PodDisruptionBudget', name, { env: 'prod' }).spec as any).selector.matchLabels['app.kubernetes.io/instance'];
+    expect([budget(before, 'api'), budget(before, 'api-idle')]).toEqual(['api-blue', 'api-green']);
+    expect([budget(after, 'api'), budget(after, 'api-idle')]).toEqual(['api-green', 'api-blue']);
     expect((after.get('HorizontalPodAutoscaler', 'api', { env: 'prod' }).spec as any).scaleTargetRef.name).toBe('api-green');
     expect([wave(after.get('Deployment', 'api-green', { env: 'prod' })), wave(after.get('Deployment', 'api-blue', { env: 'prod' }))]).toEqual([3, 5]);
     const d = diffTrees(before.files, after.files);
@@ -396,7 +400,7 @@ describe('blue-green releases', () => {
   test('per environment: dev switched with no idle colour running, prod still on blue', () => {
     const r = render(bg({ active: 'blue' }, (s) => (s.services[0].environments = { dev: { blueGreen: { active: 'green', idle: 'zero' } } })));
     expect((r.get('Deployment', 'api-blue', { env: 'dev' }) as any).spec.replicas).toBe(0);
-    expect(r.find('PodDisruptionBudget', { env: 'dev', name: 'api-blue' })).toEqual([]);
+    expect(r.find('PodDisruptionBudget', { env: 'dev', name: 'api-idle' })).toEqual([]);
     expect((r.get('VirtualService', 'api', { env: 'dev' }).spec as any).http[0].route[0].destination.subset).toBe('green');
     expect(routeSubsets(r, 'api')).toEqual(['blue']);
   });
