@@ -126,7 +126,8 @@ async function main(): Promise<void> {
   }
   // The bad twin: a copy of the first environment with faults planted must fail, each fault named.
   if (model && !values['no-faults'] && runs[0]) {
-    const svcs = model.environments.find((e) => e.name === runs[0]!.name)!.services.map((s) => s.name);
+    // Services with one stable Deployment (`<service>`, the stable subset routed): not a blue-green one.
+    const svcs = model.environments.find((e) => e.name === runs[0]!.name)!.services.filter((s) => !s.blueGreen).map((s) => s.name);
     if (svcs.length < 4) throw new Error('planted faults need four services');
     const dir = join(work, 'planted-faults');
     const faults = plantFaults(runs[0].dir, dir, [svcs[0]!, svcs[1]!, svcs[2]!, svcs[3]!]);
