@@ -56,6 +56,29 @@ const podRule = (id: string, description: string, f: (pod: PodSpec, obj: KubeObj
   },
 });
 
+/**
+ * SCHEMA-STRICT: an object valid for its API — the Kubernetes 1.30 definitions or the pinned CRD
+ * schema: types, required fields, enums, no unknown field (the API server's strict field validation).
+ * `shaped`: only what the spec's patches changed or its extraManifests added (the synth's gate; the
+ * platform's own objects are checked the same way by npm test); `all`: every object (`npm run check`
+ * on any YAML). A kind no pinned schema covers is the cluster's to validate.
+ */
+export function schemaStrictRule(scope: 'shaped' | 'all'): Rule {
+  return {
+    id: 'SCHEMA-STRICT',
+    description:
+      scope === 'shaped'
+        ? "An object the spec's patches changed or its extraManifests added is valid for its API (Kubernetes 1.30 definitions or the pinned CRD schema; no unknown field). The platform's own objects are checked the same way by npm test."
+        : 'Every object is valid for its API (Kubernetes 1.30 definitions or the pinned CRD schema; no unknown field).',
+    check: (o) => {
+      const annotations = o.metadata?.annotations ?? {};
+      const source = annotations[ANNOTATION.patchedBy] ?? annotations[ANNOTATION.fromFile];
+      if (scope === 'shaped' && source === undefined) return [];
+      return (strictSchemaErrors(o) ?? []).map((e) => `not valid for ${o.apiVersion} ${o.kind}${source ? ` (${source})` : ''}: ${e}`);
+    },
+  };
+}
+
 export const RULES: readonly Rule[] = [
   {
     id: 'META-NAMESPACE',
@@ -141,18 +164,7 @@ export const RULES: readonly Rule[] = [
       return [...new Set(names.filter((n, i) => names.indexOf(n) !== i))].map((n) => `container ${c.name} sets ${n} more than once`);
     }),
   ),
-  {
-    id: 'SCHEMA-STRICT',
-    description:
-      "An object the spec's patches changed or its extraManifests added is valid for its API — the Kubernetes 1.30 definitions or the pinned CRD schema: types, required fields, enums, no unknown field (the API server's strict field validation). The platform's own objects are checked the same way by npm test; these are checked at every synth because a spec shapes them.",
-    check: (o) => {
-      const annotations = o.metadata.annotations ?? {};
-      if (annotations[ANNOTATION.patchedBy] === undefined && annotations[ANNOTATION.fromFile] === undefined) return [];
-      const source = annotations[ANNOTATION.patchedBy] ?? annotations[ANNOTATION.fromFile];
-      // A kind no pinned schema covers (a CRD the platform does not install) is the cluster's to validate.
-      return (strictSchemaErrors(o) ?? []).map((e) => `not valid for ${o.apiVersion} ${o.kind} (${source}): ${e}`);
-    },
-  },
+  schemaStrictRule('shaped'),
   {
     id: 'CREDENTIAL-LITERAL',
     description: 'No credential written into a container variable or a ConfigMap (by name or by shape); credentials come from Secrets.',
