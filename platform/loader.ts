@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import { crossCheck, platformSpec, type PlatformSpec } from './schema';
 import { describeIssue, formatPath, type Locate, type SpecPath } from './problems';
@@ -31,8 +31,24 @@ export function loadSpec(file: string): PlatformSpec {
   return parseSpecSource(readSpecFile(file), file).spec;
 }
 
-/** The text of a spec file; a file that cannot be read is a SpecError. */
+/** The largest spec read: a platform of 1000 services is well under 1 MB; past this, split it (README, "Past one repository"). */
+export const MAX_SPEC_BYTES = 5 * 1024 * 1024;
+
+/** The text of a spec file; a file that cannot be read, a directory, or a file too large to be a spec is a SpecError. */
 export function readSpecFile(file: string): string {
+  let size: number;
+  try {
+    const st = statSync(file);
+    if (st.isDirectory()) throw new SpecError(file, ['is a directory, not a spec file (name the YAML file, e.g. platform.yaml)']);
+    size = st.size;
+  } catch (e) {
+    if (e instanceof SpecError) throw e;
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new SpecError(file, [code === 'ENOENT' ? 'no such file' : `cannot read the file: ${(e as Error).message}`]);
+  }
+  if (size > MAX_SPEC_BYTES) {
+    throw new SpecError(file, [`is ${(size / 1024 / 1024).toFixed(1)} MB; a platform spec is at most ${MAX_SPEC_BYTES / 1024 / 1024} MB (1000 services take well under 1): split the platform into one spec per team or domain`]);
+  }
   try {
     return readFileSync(file, 'utf8');
   } catch (e) {
@@ -64,7 +80,14 @@ export function parseSpecText(text: string, source: string): PlatformSpec {
 /** The validated spec, the plain document it came from, and where each path is in the text (for later checks' messages). */
 export function parseSpecSource(text: string, source: string): { spec: PlatformSpec; document: unknown; locate: Locate } {
   const { doc, lines } = parseSpecDocument(text, source);
-  const document = doc.toJS({ maxAliasCount: 100 });
+  let document: unknown;
+  try {
+    document = doc.toJS({ maxAliasCount: 100 });
+  } catch (e) {
+    // A "billion laughs" document: aliases that expand without bound. The yaml package stops it; say what it is.
+    if (/alias/i.test((e as Error).message)) throw new SpecError(source, [`(root): the YAML aliases (*name) expand to too much (more than 100 alias expansions): a spec needs few; is this a "billion laughs" document?`]);
+    throw e;
+  }
   if (document === null || document === undefined) throw new SpecError(source, ['(root): the file is empty']);
   const locate = locator(doc, lines);
   return { spec: parseSpec(document, source, locate), document, locate };

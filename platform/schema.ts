@@ -593,6 +593,8 @@ export function crossCheck(raw: PlatformSpec, push: (path: (string | number)[], 
     environments: obj(raw.environments),
   };
   const names = new Map<string, number>();
+  // `<service>-<cronJob>` across services: api + nightly-job and api-nightly + job are both api-nightly-job.
+  const cronOwners = new Map<string, string>();
   spec.services.forEach((s, i) => {
     const first = names.get(s.name);
     if (first !== undefined) push(['services', i, 'name'], `duplicate service name '${s.name}' (also services[${first}])`);
@@ -746,6 +748,10 @@ export function crossCheck(raw: PlatformSpec, push: (path: (string | number)[], 
         if (full.length > 52) push(['services', i, 'cronJobs', k, 'name'], `the CronJob '${full}' would be ${full.length} characters; at most 52 (its Jobs append 11)`);
         if (cronNames.has(n)) push(['services', i, 'cronJobs', k, 'name'], `duplicate CronJob name '${n}'`);
         if (`-${n}` === CANARY_SUFFIX) push(['services', i, 'cronJobs', k, 'name'], `'${n}' is taken by the service's canary track (${full})`);
+        if (s.blueGreen !== undefined && ['blue', 'green', 'preview', 'idle'].includes(n)) push(['services', i, 'cronJobs', k, 'name'], `'${n}' is taken by the service's blue-green objects (${full})`);
+        const owner = cronOwners.get(full);
+        if (owner !== undefined && owner !== s.name) push(['services', i, 'cronJobs', k, 'name'], `the CronJob '${full}' would clash with the CronJob of services[${owner}] of that name`);
+        cronOwners.set(full, s.name);
         const clash = names.get(full);
         if (clash !== undefined) push(['services', i, 'cronJobs', k, 'name'], `the CronJob '${full}' would clash with services[${clash}] of that name`);
         cronNames.add(n);
