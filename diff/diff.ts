@@ -56,7 +56,14 @@ export function diffTrees(base: ReadonlyMap<string, string>, head: ReadonlyMap<s
   const after = treeObjects(head);
   // Namespaces whose default PeerAuthentication (no selector) in the new tree is STRICT: removing a
   // workload-level one there falls back to STRICT.
+  const podLabels = new Map<string, Record<string, string>[]>();
+  for (const { key, obj } of after.values()) {
+    const template = key.kind === 'CronJob' ? get(obj, 'spec', 'jobTemplate', 'spec', 'template') : get(obj, 'spec', 'template');
+    const labels = get(template, 'metadata', 'labels');
+    if (labels && typeof labels === 'object' && !Array.isArray(labels)) podLabels.set(key.namespace, [...(podLabels.get(key.namespace) ?? []), labels as Record<string, string>]);
+  }
   const context: RiskContext = {
+    podLabels,
     strictNamespaces: new Set(
       [...after.values()]
         .filter(({ key, obj }) => key.kind === 'PeerAuthentication' && get(obj, 'spec', 'selector') === undefined && get(obj, 'spec', 'mtls', 'mode') === 'STRICT')

@@ -263,7 +263,10 @@ export function formatJson(result: DiffResult, compared?: Compared): string {
     folded: folded(o) || undefined,
     changes: o.changes.map((c) => ({ path: c.path, op: c.op, old: c.old, new: c.new })),
   }));
-  return `${JSON.stringify({ ...(compared ? { compared } : {}), summary: result.summary, findings: findings(result), objects }, null, 2)}\n`;
+  const found = findings(result);
+  // summary.flags counts objects per flag; summary.findings counts the report's lines (a finding across environments is one).
+  const summary = { ...result.summary, findings: Object.fromEntries(RISK_FLAGS.map((f) => [f, found.filter((x) => x.flag === f).length])) };
+  return `${JSON.stringify({ ...(compared ? { compared } : {}), summary, findings: found, objects }, null, 2)}\n`;
 }
 
 export function formatReport(result: DiffResult, format: Format, compared?: Compared): string {

@@ -45,7 +45,7 @@ export const RISK_RULES = {
   'SERVICE-NEW-EXTERNAL': { flag: 'SECURITY', when: 'a new LoadBalancer or NodePort Service' },
   'BINDING-NEW': { flag: 'SECURITY', when: 'a new RoleBinding or ClusterRoleBinding' },
   'NETPOL-DENY-REMOVED': { flag: 'SECURITY', when: 'a NetworkPolicy that denies a direction is removed' },
-  'AUTHZ-REMOVED': { flag: 'SECURITY', when: 'an AuthorizationPolicy is removed' },
+  'AUTHZ-REMOVED': { flag: 'SECURITY', when: 'an AuthorizationPolicy is removed while pods it selected remain (not with its workload)' },
   'PEERAUTH-REMOVED': { flag: 'SECURITY', when: "a PeerAuthentication is removed (not a workload's one where the namespace stays STRICT)" },
   'SECURITY-CONTEXT-WEAKENED': { flag: 'SECURITY', when: 'a security context or pod isolation setting is weakened' },
   'ACCESS-WIDENED': { flag: 'SECURITY', when: 'a NetworkPolicy or AuthorizationPolicy grants access it did not' },
@@ -66,6 +66,7 @@ export const RISK_RULES = {
   'CAPACITY-FIELD': { flag: 'CAPACITY', when: 'replicas, autoscaling bounds, metrics or triggers, resources or quota amounts change' },
   'TRAFFIC-SPLIT': { flag: 'CAPACITY', when: "a VirtualService route's weights or destinations change (a canary's weight, a blue-green switch)" },
   'DISRUPTION-BUDGET': { flag: 'CAPACITY', when: "a PodDisruptionBudget's minAvailable or maxUnavailable changes" },
+  'DISRUPTION-BUDGET-REMOVED': { flag: 'CAPACITY', when: 'a PodDisruptionBudget is removed' },
   'LIMIT-RANGE': { flag: 'CAPACITY', when: "a LimitRange's limits change" },
   'STORAGE-SIZE': { flag: 'CAPACITY', when: 'a claim (template) storage request changes' },
 } as const satisfies Record<string, { readonly flag: RiskFlagName; readonly when: string }>;
@@ -187,6 +188,8 @@ function allowsAnyone(rule: Json, peers: 'from' | 'to'): boolean {
 export interface RiskContext {
   /** Namespaces whose namespace-wide PeerAuthentication is STRICT in the new tree. */
   readonly strictNamespaces: ReadonlySet<string>;
+  /** Pod-template labels of the workloads (Deployments, StatefulSets, DaemonSets, Jobs, CronJobs) in the new tree, per namespace. */
+  readonly podLabels?: ReadonlyMap<string, readonly Readonly<Record<string, string>>[]>;
 }
 
 /** Flags of a removed object. */
@@ -202,11 +205,17 @@ function removedFlags(key: ObjectKey, obj: JsonObject, context?: RiskContext): R
     const denies = Array.isArray(types) && types.some((t) => { const rules = get(spec, String(t).toLowerCase()); return !Array.isArray(rules) || rules.length === 0; });
     if (denies) out.push({ ...rule('NETPOL-DENY-REMOVED'), reason: 'a deny NetworkPolicy is removed: traffic it blocked is allowed' });
   }
-  if (key.kind === 'AuthorizationPolicy') out.push({ ...rule('AUTHZ-REMOVED'), reason: 'AuthorizationPolicy removed: the workload may accept requests it refused' });
+  if (key.kind === 'AuthorizationPolicy') {
+    // A workload policy that goes with its workload (a service removed) loosens nothing: no pod it selected is left.
+    const sel = get(spec, 'selector', 'matchLabels');
+    const selected = isObject(sel) && context?.podLabels ? (context.podLabels.get(key.namespace) ?? []).some((l) => Object.entries(sel).every(([k, v]) => l[k] === v)) : true;
+    if (selected) out.push({ ...rule('AUTHZ-REMOVED'), reason: 'AuthorizationPolicy removed: the workload may accept requests it refused' });
+  }
   // A workload-level PeerAuthentication in a namespace that stays STRICT falls back to STRICT: no loosening.
   const fallsBackToStrict = get(spec, 'selector') !== undefined && context?.strictNamespaces.has(key.namespace) === true;
   if (key.kind === 'PeerAuthentication' && !fallsBackToStrict) out.push({ ...rule('PEERAUTH-REMOVED'), reason: 'PeerAuthentication removed: mTLS may no longer be required' });
   if (key.kind === 'HorizontalPodAutoscaler' || key.kind === 'ScaledObject' || key.kind === 'ResourceQuota') out.push({ ...rule('SCALING-OBJECT-REMOVED'), reason: `${key.kind} removed` });
+  if (key.kind === 'PodDisruptionBudget') out.push({ ...rule('DISRUPTION-BUDGET-REMOVED'), reason: 'PodDisruptionBudget removed: a node drain may evict all the pods it protected at once' });
   if (key.kind === 'Deployment') out.push({ ...rule('DEPLOYMENT-REMOVED'), reason: `Deployment removed: its ${fmt(get(spec, 'replicas') ?? 'autoscaled')} replica(s) go away` });
   return out;
 }

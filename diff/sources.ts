@@ -58,7 +58,11 @@ export function readGitTree(ref: string, dir: string, cwd = process.cwd()): Map<
   } catch {
     throw new GitError(`${cwd} is not in a git repository, so there is no committed ${dir}/ to compare with: pass --base-dir ${dir} to compare with the files on disk`);
   }
-  git(['rev-parse', '--verify', '--quiet', `${ref}^{commit}`], cwd);
+  try {
+    git(['rev-parse', '--verify', '--quiet', `${ref}^{commit}`], cwd);
+  } catch {
+    throw new GitError(`no commit '${ref}' in this repository (a branch, tag or commit; in a shallow CI clone fetch it first, e.g. git fetch origin ${ref})`);
+  }
   const top = git(['rev-parse', '--show-toplevel'], cwd).trim();
   const inRepo = relative(top, resolve(cwd, dir)).split(sep).join('/');
   if (inRepo.startsWith('..')) throw new GitError(`${dir} is outside the git work tree ${top}`);

@@ -112,9 +112,12 @@ const backups = z
     objectStore: z
       .strictObject({
         endpoint: hostName.describe('S3 endpoint host (AWS: s3.<region>.amazonaws.com; any S3-compatible store speaking TLS).'),
-        port: port.default(443),
-        bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { error: (iss) => `must be an S3 bucket name (3–63 lower-case letters, digits, '.' and '-'), got '${String(iss.input)}'` }),
-        region: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, { message: 'must be a region such as eu-west-1' }).default('us-east-1'),
+        port: port.default(443).describe('TLS port of the endpoint.'),
+        bucket: z
+          .string()
+          .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { error: (iss) => `must be an S3 bucket name (3–63 lower-case letters, digits, '.' and '-'), got '${String(iss.input)}'` })
+          .describe('The bucket; every store writes under /<platform>/<environment>/<store>.'),
+        region: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, { message: 'must be a region such as eu-west-1' }).default('us-east-1').describe('The S3 region requests are signed for.'),
         uriStyle: z.enum(['host', 'path']).default('host').describe('host: <bucket>.<endpoint> (AWS); path: <endpoint>/<bucket> (most self-hosted stores).'),
         credentialsSecret: dnsName('Secret name')
           .default('backup-credentials')
@@ -132,7 +135,15 @@ const backups = z
       DATA_STORES.flatMap((k) => {
         const b = STORE_CATALOGUE[k].backupInterval;
         if (!b) return [];
-        return [[k, z.strictObject({ [b.key]: z.number().int().min(1).max(b.maxHours).default(b.defaultHours).describe(b.description) }).default({ [b.key]: b.defaultHours })]];
+        return [
+          [
+            k,
+            z
+              .strictObject({ [b.key]: z.number().int().min(1).max(b.maxHours).default(b.defaultHours).describe(b.description) })
+              .default({ [b.key]: b.defaultHours })
+              .describe(`How often ${STORE_CATALOGUE[k].title} is backed up.`),
+          ],
+        ];
       }),
     ),
   })
@@ -232,10 +243,10 @@ const absPath = z.string().regex(/^\/[A-Za-z0-9._/-]*[A-Za-z0-9._-]$/, { error: 
 /** A volume of the service's pods besides /tmp and its secrets: scratch space or a ConfigMap the cluster holds. */
 const serviceVolume = z
   .strictObject({
-    name: dnsName('volume name'),
+    name: dnsName('volume name').describe('The volume\'s name in the pod, which containers\' mounts refer to.'),
     path: absPath.optional().describe("Where the service's own container mounts it; @default not mounted there (only by the containers that list it in mounts)"),
     emptyDir: z
-      .strictObject({ sizeLimit: quantity('sizeLimit'), medium: z.enum(['Memory']).optional().describe('Memory: a tmpfs, counted against the container memory limits.') })
+      .strictObject({ sizeLimit: quantity('sizeLimit').describe('The most it may hold (e.g. 1Gi); counted as ephemeral storage.'), medium: z.enum(['Memory']).optional().describe('Memory: a tmpfs, counted against the container memory limits.') })
       .optional()
       .describe('Scratch space that lives as long as the pod.'),
     configMap: dnsName('ConfigMap name').optional().describe('A ConfigMap in the service namespace (e.g. from extraManifests), mounted read-only.'),
@@ -250,22 +261,68 @@ const serviceVolume = z
  * It gets the service's ConfigMap, secrets and security context; its resources come from its tier.
  */
 const extraContainer = z.strictObject({
-  name: dnsName('container name'),
+  name: dnsName('container name').describe('The container\'s name in the pod (unique among them).'),
   image: image.optional().describe("@default the service's image"),
   command: z.array(z.string()).min(1).optional().describe("@default the image's entrypoint"),
-  args: z.array(z.string()).optional(),
+  args: z.array(z.string()).optional().describe('Arguments to the command (or to the image\'s entrypoint).'),
   env: z.record(envVarName, z.string()).default({}).describe("Variables besides the service's ConfigMap and secrets (which it also gets)."),
-  tier: tier.default('small'),
+  tier: tier.default('small').describe('Its resources (requests and limits) by tier; the environment\'s resourceTier wins.'),
   mounts: z
-    .array(z.strictObject({ volume: z.string().min(1).describe('A name from volumes, or tmp.'), path: absPath, readOnly: z.boolean().default(false) }))
+    .array(
+      z.strictObject({
+        volume: z.string().min(1).describe('A name from volumes, or tmp.'),
+        path: absPath.describe('Where it mounts the volume.'),
+        readOnly: z.boolean().default(false).describe('Mount it read-only (a ConfigMap volume always is).'),
+      }),
+    )
     .default([])
     .describe("Volumes of the pod it mounts (its root filesystem is read-only; /tmp is always there)."),
 });
 
-/** Five cron fields (minute hour day-of-month month day-of-week), or a macro such as @daily. */
-const cronSchedule = z.string().regex(/^(@(yearly|annually|monthly|weekly|daily|midnight|hourly)|([0-9*,/?LW#-]+|[A-Za-z]{3}(-[A-Za-z]{3})?)( ([0-9*,/?LW#-]+|[A-Za-z]{3}(-[A-Za-z]{3})?)){4})$/, {
-  error: (iss) => `must be a cron schedule of five fields such as "30 2 * * *" (02:30 every day) or @hourly, got '${String(iss.input)}'`,
-});
+/** The five fields of a Kubernetes CronJob schedule (robfig/cron's standard parser), their ranges and names. */
+const CRON_FIELDS = [
+  { name: 'minute', min: 0, max: 59 },
+  { name: 'hour', min: 0, max: 23 },
+  { name: 'day-of-month', min: 1, max: 31 },
+  { name: 'month', min: 1, max: 12, names: ['JAN', 'FEB', 'MAR', 'APR', 'MAY', 'JUN', 'JUL', 'AUG', 'SEP', 'OCT', 'NOV', 'DEC'], first: 1 },
+  { name: 'day-of-week', min: 0, max: 6, names: ['SUN', 'MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT'], first: 0 },
+] as const;
+const CRON_MACROS = ['@yearly', '@annually', '@monthly', '@weekly', '@daily', '@midnight', '@hourly'];
+
+/** What is wrong with a cron schedule, in words; undefined when the API server's parser accepts it. */
+export function cronProblem(schedule: string): string | undefined {
+  if (schedule.startsWith('@')) return CRON_MACROS.includes(schedule) ? undefined : `'${schedule}' is not one of ${CRON_MACROS.join(', ')}`;
+  const fields = schedule.split(' ');
+  if (fields.length !== 5 || fields.some((f) => f === '')) return `it has ${fields.filter(Boolean).length} fields, not 5 (minute hour day-of-month month day-of-week), separated by one space`;
+  for (const [i, field] of fields.entries()) {
+    const spec = CRON_FIELDS[i]!;
+    const value = (v: string): number | undefined => {
+      const named = 'names' in spec ? (spec.names as readonly string[]).indexOf(v.toUpperCase()) : -1;
+      if (named >= 0) return named + ('first' in spec ? spec.first : 0);
+      return /^\d+$/.test(v) ? Number(v) : undefined;
+    };
+    for (const part of field.split(',')) {
+      const m = /^(\*|\?|([^/-]+)(?:-([^/]+))?)(?:\/(\d+))?$/.exec(part);
+      if (!m) return `the ${spec.name} field '${field}' is not a value, a range a-b, a list or a step */n`;
+      if (m[4] !== undefined && Number(m[4]) < 1) return `the ${spec.name} field '${field}' has a step of 0`;
+      if (m[1] === '*' || m[1] === '?') continue;
+      const [a, b] = [value(m[2]!), m[3] !== undefined ? value(m[3]) : undefined];
+      if (a === undefined || (m[3] !== undefined && b === undefined)) return `the ${spec.name} field '${field}' names something that is not a ${spec.name}`;
+      for (const n of [a, ...(b !== undefined ? [b] : [])]) if (n < spec.min || n > spec.max) return `the ${spec.name} field '${field}' is outside ${spec.min}–${spec.max}`;
+      if (b !== undefined && b < a) return `the ${spec.name} field '${field}' is a range that ends before it starts`;
+    }
+  }
+  return undefined;
+}
+
+/** Five cron fields (minute hour day-of-month month day-of-week), or a macro such as @daily, as the API server parses them. */
+const cronSchedule = z
+  .string()
+  .superRefine((v, ctx) => {
+    const problem = cronProblem(v);
+    if (problem) ctx.addIssue({ code: 'custom', message: `must be a cron schedule such as "30 2 * * *" (02:30 every day) or @hourly: ${problem}` });
+  })
+  .describe('When it runs: five cron fields (minute hour day-of-month month day-of-week, in timeZone) or @hourly, @daily, @weekly, @monthly, @yearly.');
 
 /**
  * A scheduled task of the service: a CronJob `<service>-<name>` running a command in the service's
@@ -273,13 +330,17 @@ const cronSchedule = z.string().regex(/^(@(yearly|annually|monthly|weekly|daily|
  * secrets and security context. One run at a time; a failed run is not retried within that run.
  */
 const serviceCronJob = z.strictObject({
-  name: dnsName('CronJob name'),
+  name: dnsName('CronJob name').describe('The task\'s name: the CronJob is `<service>-<name>`, its container `<name>`.'),
   schedule: cronSchedule,
-  timeZone: z.string().regex(/^[A-Za-z]+(\/[A-Za-z0-9_+-]+)*$/, { message: 'must be an IANA time zone such as Europe/Berlin' }).default('Etc/UTC'),
+  timeZone: z
+    .string()
+    .regex(/^[A-Za-z]+(\/[A-Za-z0-9_+-]+)*$/, { message: 'must be an IANA time zone such as Europe/Berlin' })
+    .default('Etc/UTC')
+    .describe('The IANA time zone the schedule is read in.'),
   command: z.array(z.string()).min(1).describe('What runs (in the service image unless image is given).'),
-  args: z.array(z.string()).optional(),
-  image: image.optional().describe("@default the service's image in that environment"),
-  tier: tier.default('small'),
+  args: z.array(z.string()).optional().describe('Arguments to the command.'),
+  image: image.optional().describe("Another image for the task; @default the service's image in that environment"),
+  tier: tier.default('small').describe('Its resources by tier; the environment\'s resourceTier wins.'),
   activeDeadlineSeconds: z.number().int().min(60).max(86400).default(3600).describe('A run that takes longer is failed.'),
 });
 
@@ -469,7 +530,7 @@ const patch = z
     environments: z.array(z.string()).min(1).optional().describe('The environments it applies to; @default every environment'),
     target: z
       .strictObject({
-        kind: z.string().regex(/^[A-Z][A-Za-z0-9]*$/, { message: 'must be a Kubernetes kind such as Deployment' }),
+        kind: z.string().regex(/^[A-Z][A-Za-z0-9]*$/, { message: 'must be a Kubernetes kind such as Deployment' }).describe('The kind of the object, e.g. Deployment.'),
         name: z.string().min(1).describe('metadata.name of the object.'),
         namespace: z.string().optional().describe('@default any namespace of the environment'),
         apiVersion: z.string().optional().describe('@default any API version of that kind'),
@@ -479,10 +540,10 @@ const patch = z
     ops: z
       .array(
         z.strictObject({
-          op: z.enum(['add', 'remove', 'replace', 'move', 'copy', 'test']),
-          path: jsonPointer,
-          value: z.unknown().optional(),
-          from: jsonPointer.optional(),
+          op: z.enum(['add', 'remove', 'replace', 'move', 'copy', 'test']).describe('The RFC 6902 operation.'),
+          path: jsonPointer.describe('A JSON pointer into the rendered object, e.g. /spec/template/spec/terminationGracePeriodSeconds.'),
+          value: z.unknown().optional().describe('The value add, replace and test use.'),
+          from: jsonPointer.optional().describe('The source pointer of move and copy.'),
         }),
       )
       .min(1)

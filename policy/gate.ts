@@ -60,13 +60,27 @@ export function checkPolicies(charts: readonly RenderedChart[], pack: RulePack =
       }
       for (const rule of pack.rules) {
         if (suppressed.has(rule.id)) continue;
-        for (const message of rule.check(obj)) out.push({ rule: rule.id, file: chart.file, object, message });
+        // An object no rule expected (a hand-written or patched one of any shape) is a finding, never a crash.
+        let messages: string[];
+        try {
+          messages = rule.check(obj);
+        } catch (e) {
+          messages = [`could not be checked (the object is not shaped as its kind requires: ${(e as Error).message.split('\n')[0]})`];
+        }
+        for (const message of messages) out.push({ rule: rule.id, file: chart.file, object, message });
       }
     }
   }
   for (const objects of scopes.values()) {
     for (const rule of pack.crossRules) {
-      for (const f of rule.check(objects)) {
+      let found: ReturnType<CrossRule['check']>;
+      try {
+        found = rule.check(objects);
+      } catch (e) {
+        out.push({ rule: rule.id, file: fileOf.get(objects[0]!) ?? '', object: '(scope)', message: `could not be checked (an object is not shaped as its kind requires: ${(e as Error).message.split('\n')[0]})` });
+        continue;
+      }
+      for (const f of found) {
         if (suppressionsOf(f.object).has(rule.id)) continue;
         out.push({ rule: rule.id, file: fileOf.get(f.object)!, object: objectRef(f.object), message: f.message });
       }

@@ -1,7 +1,7 @@
 // Hostile and broken input through the real `npm run synth` entry: one clear message, exit 1, bounded time and
 // memory (the process runs with a 256 MB heap: blowing it would crash with another message), dist/ byte-identical.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { dump } from 'js-yaml';

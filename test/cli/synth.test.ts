@@ -123,6 +123,31 @@ describe('synth', () => {
     expect(tree(out)).toEqual(tree(join(work, 'a')));
   });
 
+  test('every field of the spec for real teams has a description in platform.schema.json (editors show it)', () => {
+    const schema = JSON.parse(readFileSync(join(__dirname, '..', '..', 'platform.schema.json'), 'utf8'));
+    const missing: string[] = [];
+    const walk = (n: any, path: string) => {
+      if (!n || typeof n !== 'object') return;
+      for (const [k, v] of Object.entries<any>(n.properties ?? {})) {
+        if (!v.description && !v.$ref) missing.push(`${path}.${k}`);
+        walk(v, `${path}.${k}`);
+      }
+      if (n.items) walk(n.items, `${path}[]`);
+      if (n.additionalProperties && typeof n.additionalProperties === 'object') walk(n.additionalProperties, `${path}.*`);
+      for (const alt of [...(n.anyOf ?? []), ...(n.oneOf ?? [])]) walk(alt, path);
+    };
+    // The subtrees those fields live in, whole: overrides, secrets, scaling, escape hatches, extra containers and tasks, release strategies.
+    const service = schema.properties.services.items.properties;
+    for (const f of ['environments', 'secrets', 'replicas', 'autoscaling', 'annotations', 'podAnnotations', 'initContainers', 'sidecars', 'volumes', 'cronJobs', 'notSecret', 'canary', 'blueGreen']) {
+      expect(service[f]?.description, `services[].${f}`).toBeTruthy();
+      walk(service[f], `services[].${f}`);
+    }
+    walk(schema.properties.patches, 'patches');
+    const environment = schema.properties.environments.additionalProperties.properties;
+    for (const f of ['providedSecrets', 'extraManifests', 'backups']) walk(environment[f], `environments.*.${f}`);
+    expect(missing).toEqual([]);
+  });
+
   test('the committed platform.schema.json is the schema of the current spec type', async () => {
     const { platformJsonSchema } = await import('../../platform/json-schema');
     expect(readFileSync(join(__dirname, '..', '..', 'platform.schema.json'), 'utf8')).toBe(platformJsonSchema());

@@ -318,6 +318,8 @@ describe('npm run diff (runDiff)', () => {
     expect(code).toBe(EXIT.gated);
     expect(out).toContain('CAPACITY');
     expect(out).toContain('spec.replicas: 1 → 2');
-    expect(runDiff(['--base', 'no-such-ref'], { out: () => {}, err: () => {}, cwd: repo, env: {} })).toBe(EXIT.error);
+    let err = '';
+    expect(runDiff(['--base', 'no-such-ref'], { out: () => {}, err: (t) => (err += t), cwd: repo, env: {} })).toBe(EXIT.error);
+    expect(err).toContain("no commit 'no-such-ref' in this repository");
   });
 });

@@ -10,7 +10,7 @@ import { compareGrants, networkPolicyGrants, authorizationGrants } from '../../d
 import { parseDiffArgs, runDiff, EXIT } from '../../diff/command';
 import type { FieldChange } from '../../diff/compare';
 import { diffTrees, type ObjectDiff } from '../../diff/diff';
-import { changeLines, findings, formatText } from '../../diff/report';
+import { changeLines, findings, formatReport, formatText } from '../../diff/report';
 import { toYamlDocuments } from '../../render/yaml';
 import { writeTreeAtomically } from '../../render/writer';
 import type { PlatformSpecInput } from '../../platform/schema';
@@ -206,5 +206,22 @@ describe('the GitHub Actions workflow', () => {
     const args = diffLine.slice(diffLine.indexOf('-- ') + 3).split(' > ')[0]!.replace('"origin/${GITHUB_BASE_REF}"', 'origin/main').split(' ');
     expect(parseDiffArgs(args, {})).toMatchObject({ base: 'origin/main', format: 'markdown', failOn: ['REPLACE', 'DATA'] });
     expect(runs.join('\n')).toContain('git diff --exit-code --stat -- dist docs');
+  });
+});
+
+describe('review details', () => {
+  it('removing a service does not flag its AuthorizationPolicy (no pod it selected is left); removing the policy alone does', () => {
+    const without = diffTrees(base, tree(variant((s) => (s.services = s.services.filter((x: Any) => x.name !== 'mailer')))));
+    expect(without.objects.filter((o) => o.key.name === 'mailer' && o.flags.some((f) => f.flag === 'SECURITY'))).toEqual([]);
+    const policyOnly = new Map([...base].map(([f, t]) => [f, t.split(/^---\n/m).filter((d) => !(d.includes('kind: AuthorizationPolicy') && /\n  name: mailer\n/.test(d))).join('---\n')]));
+    const r = diffTrees(base, policyOnly);
+    expect(r.objects.filter((o) => o.key.kind === 'AuthorizationPolicy' && o.key.name === 'mailer').flatMap((o) => o.flags.map((f) => f.rule))).toContain('AUTHZ-REMOVED');
+  });
+
+  it('--format json counts flags per object and per finding; a bad --base names the ref', () => {
+    const r = diffTrees(base, tree(withReviews));
+    const json = JSON.parse(formatReport(r, 'json'));
+    expect(json.summary.flags.SECURITY).toBeGreaterThan(json.summary.findings.SECURITY);
+    expect(json.summary.findings.SECURITY).toBe(json.findings.filter((f: Any) => f.flag === 'SECURITY').length);
   });
 });

@@ -79,6 +79,7 @@ const CASES: Record<RiskRuleId, { fires: [Obj, Obj]; quiet: [Obj, Obj] }> = {
   'CAPACITY-FIELD': { fires: [hpa(6), hpa(8)], quiet: [hpa(6), labelled(hpa(6), { team: 'a' })] },
   'TRAFFIC-SPLIT': { fires: [split(90), split(50)], quiet: [split(90), split(90)] },
   'DISRUPTION-BUDGET': { fires: [pdb(1), pdb(2)], quiet: [pdb(1), pdb(1, { team: 'a' })] },
+  'DISRUPTION-BUDGET-REMOVED': { fires: [pdb(1), undefined], quiet: [undefined, pdb(1)] },
   'LIMIT-RANGE': { fires: [limits('500m'), limits('1')], quiet: [limits('500m'), limits('500m', { team: 'a' })] },
   'STORAGE-SIZE': { fires: [pvc(), pvc({ resources: { requests: { storage: '2Gi' } } })], quiet: [pvc(), labelled(pvc(), { team: 'a' })] },
 };

@@ -10,6 +10,7 @@ import { secretsTable } from '../../render/diagram';
 import { checkPolicies } from '../../policy/gate';
 import { smallPlatform } from '../helpers/fixtures';
 import { RESERVED_ANNOTATION_PREFIXES } from '../../catalogue/names';
+import { cronProblem } from '../../platform/schema';
 import { render } from '../helpers/render';
 import { diffTrees } from '../../diff/diff';
 
@@ -321,7 +322,7 @@ describe('scheduled tasks (cronJobs)', () => {
       ];
     });
     expect(problems).toEqual([
-      expect.stringMatching(/^services\[api\]\.cronJobs\[often\]\.schedule: must be a cron schedule of five fields/),
+      expect.stringMatching(/^services\[api\]\.cronJobs\[often\]\.schedule: must be a cron schedule such as "30 2 \* \* \*" \(02:30 every day\) or @hourly: it has 3 fields, not 5/),
       expect.stringMatching(/^services\[api\]\.cronJobs\[x+\]\.name: the CronJob 'api-x+' would be 53 characters; at most 52/),
       "services[api].cronJobs[canary].name: 'canary' is taken by the service's canary track (api-canary)",
     ]);
@@ -423,5 +424,25 @@ describe('blue-green releases', () => {
   test('refused: blueGreen in an environment of a service that has none; neither image nor blueGreen', () => {
     expect(() => render(spec((s) => (s.services[1].environments = { dev: { blueGreen: { active: 'green' } } })))).toThrow('services[worker].environments.dev.blueGreen');
     expect(() => render(spec((s) => delete s.services[1].image))).toThrow('services[worker].image');
+  });
+});
+
+describe('cron schedules as the API server parses them', () => {
+  test.each([
+    ['61 * * * *', "the minute field '61' is outside 0–59"],
+    ['0 25 * * *', "the hour field '25' is outside 0–23"],
+    ['0 0 32 * *', "the day-of-month field '32' is outside 1–31"],
+    ['0 0 1 13 *', "the month field '13' is outside 1–12"],
+    ['0 0 * * 9', "the day-of-week field '9' is outside 0–6"],
+    ['0 0 * * FOO', "the day-of-week field 'FOO' names something that is not a day-of-week"],
+    ['*/0 * * * *', "the minute field '*/0' has a step of 0"],
+    ['0 5-2 * * *', "the hour field '5-2' is a range that ends before it starts"],
+    ['@every 5m', "'@every 5m' is not one of"],
+    ['0  0 * * *', 'not 5'],
+  ])('refused: %s', (schedule, why) => {
+    expect(cronProblem(schedule)).toContain(why);
+  });
+  test.each(['30 2 * * *', '*/15 * * * *', '0 9-17/2 * * MON-FRI', '0 0 1,15 * *', '0 0 ? JAN *', '0 4 * * sun', '@daily', '59 23 31 12 6'])('accepted: %s', (schedule) => {
+    expect(cronProblem(schedule)).toBeUndefined();
   });
 });

@@ -53,6 +53,11 @@ describe('policy gate', () => {
     expect(ruleIds(d)).not.toContain('SCHEMA-STRICT');
   });
 
+  test('a rule that cannot read an object reports it as a finding of that rule instead of crashing the gate', () => {
+    const pack = { rules: [{ id: 'FRAGILE', description: 'reads a field every object of its kind has', check: (o: any) => [o.spec.missing.field] }], crossRules: [] };
+    expect(checkPolicies(chart(deployment()), pack as any)).toEqual([expect.objectContaining({ rule: 'FRAGILE', message: expect.stringMatching(/^could not be checked \(the object is not shaped as its kind requires: /) })]);
+  });
+
   test('a Secret with data never reaches git', () => {
     const secret = { apiVersion: 'v1', kind: 'Secret', metadata: { ...deployment().metadata, name: 'creds' }, data: { password: 'aHVudGVyMg==' } };
     expect(ruleIds(secret as KubeObject)).toContain('SECRET-NO-DATA');

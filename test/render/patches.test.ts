@@ -113,6 +113,13 @@ describe('extraManifests', () => {
     expect(e.message).toMatch(/\[SCHEMA-STRICT\] prod\/extra\/flags\.yaml ConfigMap\/acme-prod\/feature-flags: not valid for v1 ConfigMap \(manifests\/prod\/flags\.yaml\): \/ must NOT have additional properties: binaryDate/);
   });
 
+  test('a ConfigMap whose data is not text is a SCHEMA-STRICT finding, not a crash of the credential rule', () => {
+    const e = thrown(project((s) => (s.environments.prod.extraManifests = 'manifests/prod'), { 'manifests/prod/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: { name: numbers, namespace: acme-prod }\ndata: { a: 5 }\n' }));
+    expect(e).toBeInstanceOf(PolicyError);
+    expect(e.message).toContain('/data/a must be string');
+    expect(e.message).not.toMatch(/TypeError/);
+  });
+
   test('an environment keeps its objects in its namespaces: cluster-scoped kinds and other namespaces are refused (they would widen its AppProject)', () => {
     const crb = 'apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata: { name: api-admin }\nroleRef: { apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: cluster-admin }\nsubjects: [{ kind: ServiceAccount, name: api, namespace: acme-prod }]\n';
     const rb = 'apiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata: { name: x, namespace: kube-system }\nroleRef: { apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: view }\nsubjects: [{ kind: ServiceAccount, name: api, namespace: acme-prod }]\n';
