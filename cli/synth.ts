@@ -1,6 +1,6 @@
 import { dirname, join, resolve } from 'node:path';
 import { SpecError } from '../platform/loader';
-import { loadPlatform } from '../platform/load';
+import { loadPlatform, locateProblems } from '../platform/load';
 import { PlatformApp } from '../render/platform-app';
 import { writeFileAtomically, writeTreeAtomically } from '../render/writer';
 import { architectureMarkdown, ARCHITECTURE_DOC } from '../render/diagram';
@@ -32,7 +32,12 @@ export interface SynthOptions {
  */
 export function renderChecked(spec: string, outdir: string) {
   const app = new PlatformApp({ model: loadPlatform(spec), spec, outdir });
-  return { model: app.model, ...app.renderChecked() };
+  try {
+    return { model: app.model, ...app.renderChecked() };
+  } catch (e) {
+    if (e instanceof SpecError) throw new SpecError(spec, locateProblems(spec, e.problems));
+    throw e;
+  }
 }
 
 /** Prints a failed synth's message the one way both entry points do. */

@@ -501,7 +501,7 @@ function resolveEnvironment(spec: PlatformSpec, envName: string, graph: Dependen
       const title = STORE_CATALOGUE[kind].title;
       throw new SpecError('platform spec', [
         `environments.${envName}: the ${title} clients (${clients.map((s) => s.name).join(', ')}) can run ${pods} pods at once (max replicas plus rolling-update surge, canaries, idle blue-green colours and scheduled tasks included); ` +
-          `at ${budget.perPod} connections each that is ${pods * budget.perPod}, more than the ${budget.available} ${title} has for them (${budget.why}): lower their maxReplicas (environments.${envName}.autoscaling.maxReplicas or replicas)`,
+          `at ${budget.perPod} connections each that is ${pods * budget.perPod}, more than the ${budget.available} ${title} has for them (${budget.why}): lower their maxReplicas (environments.${envName}.autoscaling.maxReplicas or replicas, or a service's own autoscaling or environments.${envName} override)`,
       ]);
     }
   }

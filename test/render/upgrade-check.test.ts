@@ -38,7 +38,7 @@ describe('a data-format change against the deployed version', () => {
     const refused = run((s) => (s.dataStores.postgres.version = '17.2'));
     expect(refused.code).toBe(1);
     expect(refused.errors[0]).toContain(
-      'dataStores.postgres.version: PostgreSQL 16.4 → 17.2 in prod changes the data format (16 → 17): the claims hold data 17.2 cannot start on. Migrate the data first (docs/runbooks.md, "PostgreSQL major upgrade"), then acknowledge it with dataStores.postgres.environments.prod.upgradedFrom: "16.4"',
+      'dataStores.postgres.version (line 64, column 5): PostgreSQL 16.4 → 17.2 in prod changes the data format (16 → 17): the claims hold data 17.2 cannot start on. Migrate the data first (docs/runbooks.md, "PostgreSQL major upgrade"), then acknowledge it with dataStores.postgres.environments.prod.upgradedFrom: "16.4"',
     );
     expect(refused.errors[0]).toMatch(/3 problems/); // dev, staging and prod
     expect(deployed('prod')).toBe('16.4');
@@ -67,7 +67,7 @@ describe('a data-format change against the deployed version', () => {
     rmSync(join(repo, 'dist'), { recursive: true, force: true });
     const refused = synthIn((s) => (s.dataStores.postgres.environments.prod.version = '17.2'));
     expect(refused.code).toBe(1);
-    expect(refused.errors[0]).toContain('dataStores.postgres.environments.prod.version: PostgreSQL 16.4 → 17.2 in prod changes the data format');
+    expect(refused.errors[0]).toContain('dataStores.postgres.environments.prod.version (line 76, column 9): PostgreSQL 16.4 → 17.2 in prod changes the data format');
     expect(synthIn((s) => Object.assign(s.dataStores.postgres.environments.prod, { version: '17.2', upgradedFrom: '16.4' })).code).toBe(0);
   });
 
