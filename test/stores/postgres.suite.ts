@@ -96,11 +96,14 @@ export function postgresSuite(env: 'dev' | 'prod'): void {
       let budget = 0;
       for (const cm of svc.all('ConfigMap').filter((c) => c.data?.POSTGRES_POOL_MAX)) {
         const name = cm.metadata.labels!['app.kubernetes.io/name'];
-        const hpa = svc.all('HorizontalPodAutoscaler').find((h) => h.metadata.name === name)?.spec.maxReplicas;
-        const keda = svc.all('ScaledObject').find((h) => h.metadata.name === name)?.spec.maxReplicaCount;
-        const stable = svc.all('Deployment').find((d) => d.metadata.name === name)!;
-        const canary = svc.all('Deployment').find((d) => d.metadata.name === `${name}-canary`);
-        budget += Number(cm.data.POSTGRES_POOL_MAX) * (withSurge(stable, keda ?? hpa ?? stable.spec.replicas) + (canary ? withSurge(canary, canary.spec.replicas) : 0));
+        // Every Deployment of the service (stable, canary, both blue-green colours); the one its autoscaler scales at its maximum.
+        const hpa = svc.all('HorizontalPodAutoscaler').find((h) => h.metadata.name === name);
+        const keda = svc.all('ScaledObject').find((h) => h.metadata.name === name);
+        const scaled = keda?.spec.scaleTargetRef.name ?? hpa?.spec.scaleTargetRef.name;
+        const max = keda?.spec.maxReplicaCount ?? hpa?.spec.maxReplicas;
+        const tracks = svc.all('Deployment').filter((d) => d.metadata.labels?.['app.kubernetes.io/name'] === name);
+        expect(tracks.length, name).toBeGreaterThan(0);
+        for (const d of tracks) budget += Number(cm.data.POSTGRES_POOL_MAX) * withSurge(d, d.metadata.name === scaled ? max : d.spec.replicas);
         // Its scheduled tasks: one pod each at a time (concurrencyPolicy Forbid), with the same configuration.
         const crons = svc.all('CronJob').filter((c) => c.spec.jobTemplate.spec.template.spec.containers[0].envFrom?.some((e: any) => e.configMapRef?.name === cm.metadata.name));
         expect(crons.every((c) => c.spec.concurrencyPolicy === 'Forbid')).toBe(true);
