@@ -2,7 +2,7 @@ import { dirname, join, resolve } from 'node:path';
 import { SpecError } from '../platform/loader';
 import { loadPlatform, locateProblems } from '../platform/load';
 import { PlatformApp } from '../render/platform-app';
-import { writeFileAtomically, writeTreeAtomically } from '../render/writer';
+import { OutputLockedError, writeFileAtomically, writeTreeAtomically } from '../render/writer';
 import { architectureMarkdown, ARCHITECTURE_DOC } from '../render/diagram';
 import { runbooksMarkdown } from '../render/runbooks';
 import { PolicyError } from '../policy/gate';
@@ -42,7 +42,7 @@ export function renderChecked(spec: string, outdir: string) {
 
 /** Prints a failed synth's message the one way both entry points do. */
 export function reportFailure(e: unknown, outdir: string): void {
-  if (e instanceof SpecError || e instanceof PolicyError) console.error(e.message);
+  if (e instanceof SpecError || e instanceof PolicyError || e instanceof OutputLockedError) console.error(e.message);
   else console.error(`synth failed: ${(e as Error).stack ?? String(e)}`);
   console.error(`${outdir}/ was left as it was.`);
 }

@@ -1,5 +1,53 @@
-import { chmodSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
+
+/** Another process holds the output directory's lock. */
+export class OutputLockedError extends Error {
+  override readonly name = 'OutputLockedError';
+}
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+};
+
+/**
+ * The output directory's lock, `.<outdir>.lock` beside it, holding the
+ * writer's pid: a second writer stops with the pid of the first instead of
+ * interleaving its renames. A lock whose process is gone (killed) is stale
+ * and taken over; so is the state a kill between the two renames of a swap
+ * leaves (no `outdir`, the old tree retired beside it): it is put back first.
+ */
+function lock(target: string): () => void {
+  const file = join(dirname(target), `.${basename(target)}.lock`);
+  for (let attempt = 0; ; attempt++) {
+    try {
+      writeFileSync(file, String(process.pid), { flag: 'wx' });
+      break;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 0) throw e;
+      const pid = Number(readFileSync(file, 'utf8').trim());
+      if (Number.isInteger(pid) && pid > 0 && alive(pid)) throw new OutputLockedError(`another synth is writing ${basename(target)}/ (pid ${pid}); ${basename(target)}/ was left to it`);
+      rmSync(file, { force: true }); // stale: its writer was killed
+    }
+  }
+  recover(target);
+  return () => rmSync(file, { force: true });
+}
+
+/** A killed swap: no `outdir`, its previous tree retired beside it (`.<outdir>.staging-*.old`). Put it back; drop stray staging trees. */
+function recover(target: string): void {
+  const parent = dirname(target);
+  const prefix = `.${basename(target)}.staging-`;
+  const leftovers = readdirSync(parent).filter((n) => n.startsWith(prefix));
+  const retired = leftovers.find((n) => n.endsWith('.old'));
+  if (retired && !existsSync(target)) renameSync(join(parent, retired), target);
+  for (const n of readdirSync(parent).filter((x) => x.startsWith(prefix))) rmSync(join(parent, n), { recursive: true, force: true });
+}
 
 /**
  * Replaces `outdir` with exactly `files`, or leaves it untouched.
@@ -8,12 +56,24 @@ import { basename, dirname, join, resolve } from 'node:path';
  * that succeeded is the old directory swapped out (two renames on the same
  * file system). Files that no longer belong disappear with the old directory.
  * The directory gets the mode a checkout gives it (0755; mkdtemp makes 0700),
- * files and subdirectories the process's umask as usual.
+ * files and subdirectories the process's umask as usual. One writer at a time
+ * (the lock above); a writer killed at any point leaves the old tree — in
+ * place, or, killed between the two renames, retired beside it, where the
+ * next writer restores it before anything else.
  */
 export function writeTreeAtomically(outdir: string, files: ReadonlyMap<string, string>): void {
   const target = resolve(outdir);
+  mkdirSync(dirname(target), { recursive: true });
+  const unlock = lock(target);
+  try {
+    swapIn(target, files);
+  } finally {
+    unlock();
+  }
+}
+
+function swapIn(target: string, files: ReadonlyMap<string, string>): void {
   const parent = dirname(target);
-  mkdirSync(parent, { recursive: true });
   const staging = mkdtempSync(join(parent, `.${basename(target)}.staging-`));
   chmodSync(staging, 0o755);
   try {
