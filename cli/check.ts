@@ -5,7 +5,7 @@ import { LineCounter, parseAllDocuments } from 'yaml';
 import type { KubeObject, RenderedChart } from '../blocks/kube-object';
 import { checkPolicies, RULE_PACK, type RulePack, type Violation } from '../policy/gate';
 import { schemaStrictRule } from '../policy/rules';
-import { strictSchemaErrors } from '../policy/strict-schema';
+import { hasStrictSchema } from '../policy/strict-schema';
 
 /**
  * `npm run check [DIR|FILE …]`: the policy gate `npm run synth` runs — the same
@@ -115,7 +115,7 @@ export function checkPaths(paths: readonly string[], cwd: string): CheckResult {
         if (!isKubeObject(value)) continue; // a kustomization, an empty document, anything that is not an object of the API
         objects.push(value);
         lineOf.set(`${shown}\0${objectRef(value)}`, lines.linePos(d.range[0]).line);
-        if (strictSchemaErrors(value) === null) unvalidated.add(`${value.apiVersion}/${value.kind}`);
+        if (!hasStrictSchema(value.apiVersion, value.kind)) unvalidated.add(`${value.apiVersion}/${value.kind}`);
       }
       charts.push({ file: shown, objects, scope: `${root}\0${rel.includes('/') ? rel.slice(0, rel.indexOf('/')) : '.'}` });
     }

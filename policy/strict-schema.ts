@@ -56,6 +56,11 @@ function validators(): Map<string, () => ValidateFunction> {
   return (refs = out);
 }
 
+/** Whether a strict schema covers this kind (without validating anything). */
+export function hasStrictSchema(apiVersion: string, kind: string): boolean {
+  return validators().has(`${apiVersion}/${kind}`);
+}
+
 /** Problems of `obj` against its strict schema, or null when no strict schema covers its kind. */
 export function strictSchemaErrors(obj: KubeObject): string[] | null {
   const validate = validators().get(`${obj.apiVersion}/${obj.kind}`)?.();

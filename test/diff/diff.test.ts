@@ -12,16 +12,12 @@ import { toYamlDocuments } from '../../render/yaml';
 import { writeTreeAtomically } from '../../render/writer';
 import type { PlatformSpecInput } from '../../platform/schema';
 import { render } from '../helpers/render';
-import { canaryPlatform, smallPlatform } from '../helpers/fixtures';
+import { canaryPlatform, smallPlatform, smallVariant } from '../helpers/fixtures';
 
 type Any = any; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 const tree = (spec: PlatformSpecInput) => render(spec).files;
-function variant(mutate: (s: Any) => void): PlatformSpecInput {
-  const s = smallPlatform() as Any;
-  mutate(s);
-  return s;
-}
+const variant = smallVariant;
 const base = tree(smallPlatform());
 const flagsOf = (o: ObjectDiff | undefined) => [...new Set((o?.flags ?? []).map((f) => f.flag))].sort();
 const find = (objects: readonly ObjectDiff[], env: string, kind: string, name: string) => objects.find((o) => o.key.env === env && o.key.kind === kind && o.key.name === name);

@@ -15,16 +15,12 @@ import { toYamlDocuments } from '../../render/yaml';
 import { writeTreeAtomically } from '../../render/writer';
 import type { PlatformSpecInput } from '../../platform/schema';
 import { render } from '../helpers/render';
-import { smallPlatform } from '../helpers/fixtures';
+import { smallPlatform, smallVariant } from '../helpers/fixtures';
 
 type Any = any; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 const tree = (spec: PlatformSpecInput) => render(spec).files;
-function variant(mutate: (s: Any) => void): PlatformSpecInput {
-  const s = smallPlatform() as Any;
-  mutate(s);
-  return s;
-}
+const variant = smallVariant;
 const base = tree(smallPlatform());
 const withReviews = variant((s) => s.services.push({ name: 'reviews', runtime: 'nodejs', image: 'registry.test/acme/reviews:1.0.0', port: 8080, dependsOn: ['api', 'redis'], route: { path: '/reviews' } }));
 const flagged = (objects: readonly ObjectDiff[], flag: string) => objects.filter((o) => o.flags.some((f) => f.flag === flag));

@@ -59,3 +59,10 @@ export function multiClusterPlatform(): PlatformSpecInput {
   ];
   return s;
 }
+
+/** The small platform with one change: `mutate` edits a fresh copy. */
+export function smallVariant(mutate: (s: any) => void): PlatformSpecInput { // eslint-disable-line @typescript-eslint/no-explicit-any
+  const s = smallPlatform() as any; // eslint-disable-line @typescript-eslint/no-explicit-any
+  mutate(s);
+  return s;
+}
