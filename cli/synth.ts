@@ -6,6 +6,7 @@ import { OutputLockedError, writeFileAtomically, writeTreeAtomically } from '../
 import { architectureMarkdown, ARCHITECTURE_DOC } from '../render/diagram';
 import { runbooksMarkdown } from '../render/runbooks';
 import { PolicyError } from '../policy/gate';
+import { formatSummary, synthSummary, type SynthSummary } from '../render/summary';
 
 export const DEFAULT_SPEC = 'platform.yaml';
 export const DEFAULT_OUTDIR = 'dist';
@@ -23,6 +24,14 @@ export interface SynthOptions {
   readonly docsOut?: string | false;
   /** Called with the files once they are written (the cdk8s CLI entry also streams them). */
   readonly onWritten?: (files: ReadonlyMap<string, string>) => void;
+  /**
+   * What is printed on stdout: `text`, the short summary (environments, objects per kind, files
+   * added/changed/removed/unchanged, policy results with every suppression and its reason, time);
+   * `json`, the same as one JSON document (on failure: `{ ok: false, errors }`); `quiet`, nothing
+   * (errors still go to stderr).
+   * @default text
+   */
+  readonly output?: 'text' | 'json' | 'quiet';
 }
 
 /**
@@ -49,25 +58,38 @@ export function reportFailure(e: unknown, outdir: string): void {
 
 /** spec → model → render → atomic write. Returns the process exit code. */
 export function synth(opts: SynthOptions = {}): number {
+  const startedAt = Date.now();
   const spec = opts.spec ?? process.env.PLATFORM_SPEC ?? DEFAULT_SPEC;
   const outdir = opts.outdir ?? process.env.CDK8S_OUTDIR ?? DEFAULT_OUTDIR;
+  const output = opts.output ?? 'text';
   try {
     const { model, files, charts } = renderChecked(spec, outdir);
-    writeTreeAtomically(outdir, files);
+    const write = writeTreeAtomically(outdir, files);
     opts.onWritten?.(files);
     const defaultOutdir = resolve(outdir) === resolve(DEFAULT_OUTDIR);
     const docsOut = opts.docsOut ?? process.env.PLATFORM_DOCS_OUT ?? (defaultOutdir ? ARCHITECTURE_DOC : false);
     // The runbooks go beside it (docs/runbooks.md): assembled from every component's, as the alerts link to them.
+    const docs: string[] = [];
     if (docsOut) {
       writeFileAtomically(docsOut, architectureMarkdown(model, charts));
-      writeFileAtomically(join(dirname(docsOut), 'runbooks.md'), runbooksMarkdown());
+      const runbooks = join(dirname(docsOut), 'runbooks.md');
+      writeFileAtomically(runbooks, runbooksMarkdown());
+      docs.push(docsOut, runbooks);
     }
-    const objects = charts.reduce((n, c) => n + c.objects.length, 0);
-    console.log(`synth: ${spec} → ${outdir}/ (${model.environments.length} environments, ${files.size} files, ${objects} objects)`);
-    if (docsOut) console.log(`synth: architecture diagram → ${docsOut}, runbooks → ${join(dirname(docsOut), 'runbooks.md')}`);
+    const summary: SynthSummary = synthSummary({ spec, outdir, model, charts, write, docs, startedAt });
+    if (output === 'text') console.log(formatSummary(summary));
+    else if (output === 'json') console.log(JSON.stringify({ ok: true, ...summary }, null, 2));
     return 0;
   } catch (e) {
+    if (output === 'json') console.log(JSON.stringify({ ok: false, errors: failureLines(e), outdir: `${outdir}/ was left as it was` }, null, 2));
     reportFailure(e, outdir);
     return 1;
   }
+}
+
+/** A failure as one line per problem (spec problems, policy violations), for `--json`. */
+function failureLines(e: unknown): string[] {
+  if (e instanceof SpecError) return e.problems;
+  if (e instanceof PolicyError) return e.message.split('\n').slice(1).map((l) => l.trim()).filter(Boolean);
+  return [(e as Error).message ?? String(e)];
 }

@@ -27,7 +27,7 @@ export interface RulePack {
 
 export const RULE_PACK: RulePack = { rules: RULES, crossRules: CROSS_RULES };
 
-const objectRef = (obj: KubeObject) => `${obj.kind}/${obj.metadata.namespace ? `${obj.metadata.namespace}/` : ''}${obj.metadata.name}`;
+export const objectRef = (obj: KubeObject) => `${obj.kind}/${obj.metadata.namespace ? `${obj.metadata.namespace}/` : ''}${obj.metadata.name}`;
 
 /**
  * The scope cross-object rules see: the first folder of the file (one

@@ -61,15 +61,49 @@ function recover(target: string): void {
  * place, or, killed between the two renames, retired beside it, where the
  * next writer restores it before anything else.
  */
-export function writeTreeAtomically(outdir: string, files: ReadonlyMap<string, string>): void {
+export function writeTreeAtomically(outdir: string, files: ReadonlyMap<string, string>): WriteReport {
   const target = resolve(outdir);
   mkdirSync(dirname(target), { recursive: true });
   const unlock = lock(target);
   try {
+    const report = compare(target, files);
     swapIn(target, files);
+    return report;
   } finally {
     unlock();
   }
+}
+
+/** What a write changed in the output directory, by path relative to it (each list sorted). */
+export interface WriteReport {
+  /** Files that were not there. */
+  readonly added: readonly string[];
+  /** Files whose content changed. */
+  readonly changed: readonly string[];
+  /** Files that were there and no longer belong (gone with the old tree). */
+  readonly removed: readonly string[];
+  /** How many files kept their exact bytes. */
+  readonly unchanged: number;
+}
+
+/** Every file under `dir`, relative to it. */
+function listFiles(dir: string, prefix = ''): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? listFiles(join(dir, e.name), `${prefix}${e.name}/`) : e.isFile() ? [`${prefix}${e.name}`] : []));
+}
+
+function compare(target: string, files: ReadonlyMap<string, string>): WriteReport {
+  const before = new Set(listFiles(target));
+  const added: string[] = [];
+  const changed: string[] = [];
+  let unchanged = 0;
+  for (const [rel, content] of files) {
+    if (!before.has(rel)) added.push(rel);
+    else if (readFileSync(join(target, rel), 'utf8') !== content) changed.push(rel);
+    else unchanged++;
+  }
+  const removed = [...before].filter((f) => !files.has(f));
+  return { added: added.sort(), changed: changed.sort(), removed: removed.sort(), unchanged };
 }
 
 function swapIn(target: string, files: ReadonlyMap<string, string>): void {

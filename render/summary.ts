@@ -1,0 +1,86 @@
+import type { RenderedChart } from '../blocks/kube-object';
+import type { PlatformModel } from '../platform/model';
+import { RULE_PACK, objectRef } from '../policy/gate';
+import { suppressionsOf } from '../policy/rules';
+import type { WriteReport } from './writer';
+
+/** What one synth did, for people (`formatSummary`) and for CI (`--json`). */
+export interface SynthSummary {
+  readonly spec: string;
+  readonly outdir: string;
+  readonly environments: readonly string[];
+  readonly objects: number;
+  /** Objects per kind, most first (then by kind). */
+  readonly kinds: Readonly<Record<string, number>>;
+  readonly files: WriteReport & { readonly total: number };
+  readonly policy: {
+    readonly rules: number;
+    readonly violations: number;
+    /** Every rule switched off on an object, with the reason its annotation gives. */
+    readonly suppressions: readonly { readonly rule: string; readonly file: string; readonly object: string; readonly reason: string }[];
+  };
+  /** Documents written beside the tree (architecture diagram, runbooks). */
+  readonly docs: readonly string[];
+  readonly seconds: number;
+}
+
+export function synthSummary(o: { spec: string; outdir: string; model: PlatformModel; charts: readonly RenderedChart[]; write: WriteReport; docs: readonly string[]; startedAt: number }): SynthSummary {
+  const counts = new Map<string, number>();
+  const suppressions: { rule: string; file: string; object: string; reason: string }[] = [];
+  for (const c of o.charts) {
+    for (const obj of c.objects) {
+      counts.set(obj.kind, (counts.get(obj.kind) ?? 0) + 1);
+      for (const [rule, reason] of suppressionsOf(obj)) suppressions.push({ rule, file: c.file, object: objectRef(obj), reason });
+    }
+  }
+  const kinds = Object.fromEntries([...counts].sort(([ka, a], [kb, b]) => b - a || (ka < kb ? -1 : 1)));
+  const { added, changed, removed, unchanged } = o.write;
+  return {
+    spec: o.spec,
+    outdir: o.outdir,
+    environments: o.model.environments.map((e) => e.name),
+    objects: [...counts.values()].reduce((a, b) => a + b, 0),
+    kinds,
+    files: { added, changed, removed, unchanged, total: added.length + changed.length + unchanged },
+    policy: { rules: RULE_PACK.rules.length + RULE_PACK.crossRules.length, violations: 0, suppressions },
+    docs: o.docs,
+    seconds: Math.round((Date.now() - o.startedAt) / 10) / 100,
+  };
+}
+
+/** Files listed one by one up to this many per status; beyond, a count. */
+const LIST_UP_TO = 12;
+
+/** The short text summary every `npm run synth` ends with. */
+export function formatSummary(s: SynthSummary): string {
+  const out: string[] = [];
+  const f = s.files;
+  out.push(`synth: ${s.spec} → ${s.outdir}/ in ${s.seconds.toFixed(2)} s`);
+  out.push(`  environments  ${s.environments.join(', ')}`);
+  out.push(...wrap(`${s.objects}: ${Object.entries(s.kinds).map(([k, n]) => `${k} ${n}`).join(', ')}`, 90).map((l, i) => `${i === 0 ? '  objects       ' : '                '}${l}`));
+  out.push(`  files         ${f.total} written: ${f.added.length} added, ${f.changed.length} changed, ${f.removed.length} removed, ${f.unchanged} unchanged`);
+  for (const [mark, list] of [['+', f.added], ['~', f.changed], ['-', f.removed]] as const) {
+    for (const file of list.slice(0, LIST_UP_TO)) out.push(`                ${mark} ${file}`);
+    if (list.length > LIST_UP_TO) out.push(`                ${mark} … ${list.length - LIST_UP_TO} more`);
+  }
+  const sup = s.policy.suppressions;
+  out.push(`  policy        ${s.policy.rules} rules: ${s.policy.violations} violations, ${sup.length} suppression${sup.length === 1 ? '' : 's'}`);
+  for (const x of sup) out.push(`                ${x.rule} off on ${x.object} (${x.file}): ${x.reason}`);
+  if (s.docs.length) out.push(`  docs          ${s.docs.join(', ')}`);
+  return out.join('\n');
+}
+
+/** Splits a comma-separated list into lines of at most `width` characters (at the commas). */
+function wrap(text: string, width: number): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const part of text.split(', ')) {
+    const next = line ? `${line}, ${part}` : part;
+    if (next.length > width && line) {
+      lines.push(`${line},`);
+      line = part;
+    } else line = next;
+  }
+  if (line) lines.push(line);
+  return lines;
+}
