@@ -21,6 +21,8 @@ export function argoIdentity(model: Pick<PlatformModel, 'name' | 'version'>, ins
 
 /** One AppProject per environment, so an environment's Application can only write into that environment. */
 export const projectName = (model: Pick<PlatformModel, 'name'>, env: string) => `${model.name}-${env}`;
+/** The project and Application of the cluster-wide access roles (dist/access/). */
+export const accessProjectName = (model: Pick<PlatformModel, 'name'>) => `${model.name}-access`;
 export const addonsProjectName = (model: Pick<PlatformModel, 'name'>) => `${model.name}-addons`;
 export const rootAppName = (model: Pick<PlatformModel, 'name'>) => `${model.name}-root`;
 export const environmentAppName = (model: Pick<PlatformModel, 'name'>, env: string) => `${model.name}-${env}`;

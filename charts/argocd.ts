@@ -1,9 +1,11 @@
-import { apiGroupOf } from '../blocks/kube-object';
-import { ApiObject, type App } from 'cdk8s';
+import type { App } from 'cdk8s';
 import type { Construct } from 'constructs';
 import { Application, type ApplicationSpec, type ApplicationSpecIgnoreDifferences } from '../imports/argocd-application-argoproj.io';
 import { ApplicationSet } from '../imports/argocd-applicationset-argoproj.io';
-import { AppProject, type AppProjectSpecDestinations } from '../imports/argocd-appproject-argoproj.io';
+import { AppProject, type AppProjectSpecDestinations, type AppProjectSpecRoles } from '../imports/argocd-appproject-argoproj.io';
+import { ACCESS_LEVELS, ARGOCD_PERMISSIONS } from '../catalogue/access';
+import { levelRoleName } from '../blocks/access-rules';
+import { ACCESS_DIR } from './access';
 import { ADDON_CHARTS } from '../catalogue/addons';
 import { meta, scaledDeployment } from '../blocks/meta';
 import { APP_WAVE } from '../blocks/waves';
@@ -22,61 +24,17 @@ import {
   INJECTED_CA_BUNDLES,
   platformClusters,
   projectName,
+  accessProjectName,
   RETRY,
   rootAppName,
 } from './argocd-common';
 import { PlatformChart } from './platform-chart';
+import { inventory, type RenderedInventory } from './inventory';
+
+export { inventory, type EnvironmentInventory, type GroupKind, type RenderedInventory } from './inventory';
 
 /** Sync wave of the AppProjects in the root app: before every Application that names them. */
 export const PROJECT_WAVE = APP_WAVE.addons - 3;
-
-/** A group/kind pair as AppProject whitelists spell it. */
-export interface GroupKind {
-  readonly group: string;
-  readonly kind: string;
-}
-
-/** What one environment's charts render, read back from the construct tree. */
-export interface EnvironmentInventory {
-  /** Kinds without a namespace (Namespace, …), for the project's cluster-resource whitelist. */
-  readonly clusterKinds: readonly GroupKind[];
-  /** Namespaced kinds, for the project's namespace-resource whitelist. */
-  readonly namespacedKinds: readonly GroupKind[];
-  /** Every namespace its objects live in (its own plus any add-on namespace it writes to). */
-  readonly namespaces: readonly string[];
-}
-
-/** Per environment name. */
-export type RenderedInventory = ReadonlyMap<string, EnvironmentInventory>;
-
-const byGroupKind = (a: GroupKind, b: GroupKind) => (a.group + '/' + a.kind < b.group + '/' + b.kind ? -1 : a.group + '/' + a.kind > b.group + '/' + b.kind ? 1 : 0);
-
-/** Reads kinds and namespaces from every chart already in `app` (files `<env>/…`), per environment. */
-export function inventory(app: App, model: PlatformModel): RenderedInventory {
-  const acc = new Map(model.environments.map((e) => [e.name, { cluster: new Map<string, GroupKind>(), namespaced: new Map<string, GroupKind>(), namespaces: new Set(e.namespaces) }]));
-  for (const chart of app.node.children) {
-    if (!PlatformChart.isPlatformChart(chart)) continue;
-    const env = acc.get(chart.file.split('/')[0]!);
-    if (!env) continue;
-    for (const node of chart.node.findAll()) {
-      if (!(node instanceof ApiObject)) continue;
-      const gk = { group: apiGroupOf(node.apiVersion), kind: node.kind };
-      const key = `${gk.group}/${gk.kind}`;
-      const ns = node.metadata.namespace;
-      if (ns === undefined) env.cluster.set(key, gk);
-      else {
-        env.namespaced.set(key, gk);
-        env.namespaces.add(ns);
-      }
-    }
-  }
-  return new Map(
-    [...acc].map(([name, e]) => [
-      name,
-      { clusterKinds: [...e.cluster.values()].sort(byGroupKind), namespacedKinds: [...e.namespaced.values()].sort(byGroupKind), namespaces: [...e.namespaces].sort() },
-    ]),
-  );
-}
 
 /**
  * Everything Argo CD needs, under `dist/argocd/`: the root app-of-apps
@@ -92,6 +50,7 @@ export function addArgoCdCharts(app: App, model: PlatformModel): void {
   new ProjectsChart(app, 'argocd-projects', { model, inventory: inv });
   for (const cluster of platformClusters(model)) new AddonsChart(app, `argocd-addons-${cluster.name}`, { model, cluster });
   for (const env of model.environments) new EnvironmentAppChart(app, `argocd-env-${env.name}`, { model, env });
+  if (model.teams.length) new AccessAppChart(app, 'argocd-access', { model });
   new RootAppChart(app, 'argocd-root', { model });
 }
 
@@ -128,6 +87,22 @@ export class ProjectsChart extends PlatformChart {
           destinations: dedupe(env.clusters.flatMap((c) => rendered.namespaces.map((namespace) => ({ server: c.server, namespace })))),
           clusterResourceWhitelist: rendered.clusterKinds.map((k) => ({ group: k.group, kind: k.kind })),
           namespaceResourceWhitelist: rendered.namespacedKinds.map((k) => ({ group: k.group, kind: k.kind })),
+          ...(env.access.length ? { roles: projectRoles(name, env) } : {}),
+        },
+      });
+    }
+
+    if (model.teams.length) {
+      const access = accessProjectName(model);
+      new AppProject(this, 'access', {
+        metadata: meta({ name: access, namespace: ns, id: argoIdentity(model, access, 'project'), wave: PROJECT_WAVE }),
+        spec: {
+          description: `${model.name}: the access levels (aggregated ClusterRoles) teams are bound to in each environment`,
+          sourceRepos: [model.gitops.repoURL],
+          destinations: platformClusters(model).map((c) => ({ server: c.server, namespace: ns })),
+          clusterResourceWhitelist: [{ group: 'rbac.authorization.k8s.io', kind: 'ClusterRole' }],
+          // ClusterRoles only: no namespaced object can ride along.
+          namespaceResourceBlacklist: [{ group: '*', kind: '*' }],
         },
       });
     }
@@ -280,5 +255,60 @@ export class RootAppChart extends PlatformChart {
         revisionHistoryLimit: 10,
       },
     });
+  }
+}
+
+/**
+ * An environment's Argo CD project roles, one per team with access to it: the
+ * team's groups (`groups` claim) and what its level may do to the
+ * environment's Applications (catalogue/access.ts ARGOCD_PERMISSIONS).
+ */
+export function projectRoles(project: string, env: EnvironmentModel): AppProjectSpecRoles[] {
+  return env.access.map((a) => ({
+    name: a.team,
+    description: `${a.level}${a.description ? `: ${a.description}` : ''}`,
+    groups: [...a.groups],
+    policies: ARGOCD_PERMISSIONS[a.level].map(([resource, action]) => `p, proj:${project}:${a.team}, ${resource}, ${action}, ${project}/*, allow`),
+  }));
+}
+
+export interface AccessAppProps {
+  /** The whole resolved platform. */
+  readonly model: PlatformModel;
+}
+
+/** Sync wave of the access Applications: after the projects, before anything binds to the roles. */
+export const ACCESS_APP_WAVE = PROJECT_WAVE + 1;
+
+/**
+ * `<platform>-access` (one per cluster: `<platform>-access-<cluster>` when
+ * there are several): syncs `dist/access/`, the aggregated ClusterRoles, to
+ * every cluster an environment runs on, before the environments whose
+ * RoleBindings name them. The controller fills the level roles' rules, which
+ * Argo CD therefore ignores.
+ */
+export class AccessAppChart extends PlatformChart {
+  constructor(scope: Construct, id: string, props: AccessAppProps) {
+    const { model } = props;
+    super(scope, id, { file: `${ARGOCD_APPS_DIR}/access.yaml` });
+    const clusters = platformClusters(model);
+    for (const c of clusters) {
+      const name = clusters.length === 1 ? accessProjectName(model) : `${accessProjectName(model)}-${c.name}`;
+      new Application(this, `access-${c.name}`, {
+        metadata: meta({ name, namespace: model.gitops.argocdNamespace, id: argoIdentity(model, name, 'access'), wave: ACCESS_APP_WAVE, labels: { [CLUSTER_LABEL]: c.name } }),
+        spec: {
+          project: accessProjectName(model),
+          source: { repoUrl: model.gitops.repoURL, targetRevision: model.gitops.targetRevision, path: `${model.gitops.path}/${ACCESS_DIR}` },
+          destination: { server: c.server, namespace: model.gitops.argocdNamespace },
+          syncPolicy: {
+            automated: { prune: true, selfHeal: true },
+            syncOptions: ['ServerSideApply=true', 'RespectIgnoreDifferences=true', 'PruneLast=true', 'FailOnSharedResource=true'],
+            retry: RETRY,
+          },
+          ignoreDifferences: ACCESS_LEVELS.map((l) => ({ group: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: levelRoleName(model.name, l), jsonPointers: ['/rules'] })),
+          revisionHistoryLimit: 10,
+        },
+      });
+    }
   }
 }

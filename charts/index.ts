@@ -13,6 +13,7 @@ import { TelemetryChart } from './telemetry';
 import { KedaChart, kedaServices } from './keda';
 import { SealedSecretsChart } from './sealed-secrets';
 import { ExtraManifestsChart } from './extra-manifests';
+import { TeamAccessChart } from './team-access';
 
 /** The charts of one environment, as `addPlatformCharts` added them. */
 export interface EnvironmentCharts {
@@ -34,6 +35,8 @@ export interface EnvironmentCharts {
   readonly sealedSecrets?: SealedSecretsChart;
   /** One chart per file of the environment's `extraManifests` folder. */
   readonly extraManifests: readonly ExtraManifestsChart[];
+  /** Present when a team has access to the environment (`teams:`): its RoleBindings. */
+  readonly access?: TeamAccessChart;
 }
 
 /** Handles to everything `addPlatformCharts` rendered. */
@@ -69,6 +72,7 @@ export function addPlatformCharts(scope: Construct, model: PlatformModel): Platf
       ...(kedaServices(env).length > 0 ? { keda: new KedaChart(scope, `${env.name}-keda`, { env }) } : {}),
       ...(env.sealedSecrets.length > 0 ? { sealedSecrets: new SealedSecretsChart(scope, `${env.name}-sealed-secrets`, { env }) } : {}),
       extraManifests: env.extraManifests.map((source, i) => new ExtraManifestsChart(scope, `${env.name}-extra-${i}`, { env, source })),
+      ...(env.access.length > 0 ? { access: new TeamAccessChart(scope, `${env.name}-access`, { env }) } : {}),
     });
   }
   return { environments };

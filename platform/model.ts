@@ -6,6 +6,7 @@ import { TIER_RESOURCES, withSurge, type ResourcePreset } from '../catalogue/res
 import { platformConfig } from './config';
 import { resolveAddons, type AddonSettings } from '../catalogue/addons';
 import { SpecError } from './loader';
+import type { AccessLevel } from '../catalogue/access';
 
 /**
  * The resolved, per-environment model: defaults applied, tiers turned into
@@ -21,6 +22,25 @@ export interface PlatformModel {
   readonly addons: AddonSettings;
   /** Changes to rendered objects, in spec order (render/patches.ts applies them before the policy gate). */
   readonly patches: readonly PatchModel[];
+  /** `teams:` by name, each group in one team. Empty: no RBAC objects or project roles are rendered. */
+  readonly teams: readonly TeamModel[];
+}
+
+/** A team of `teams:`: its identity-provider groups and its level per environment. */
+export interface TeamModel {
+  readonly name: string;
+  readonly description?: string;
+  readonly groups: readonly string[];
+  /** Environment name → level; environments not listed: no access. */
+  readonly access: Readonly<Record<string, AccessLevel>>;
+}
+
+/** One team's access to one environment. */
+export interface TeamAccess {
+  readonly team: string;
+  readonly description?: string;
+  readonly groups: readonly string[];
+  readonly level: AccessLevel;
 }
 
 /** A Kubernetes cluster Argo CD deploys to. */
@@ -76,6 +96,8 @@ export interface EnvironmentModel {
   readonly sealedSecrets: readonly SealedSecretFile[];
   /** Objects of `extraManifests`, by file. */
   readonly extraManifests: readonly ExtraManifestFile[];
+  /** The teams with access to this environment and their level, by team name. */
+  readonly access: readonly TeamAccess[];
 }
 
 export interface ServiceModel {
@@ -391,7 +413,10 @@ export function resolvePlatform(spec: PlatformSpec, sources: PlatformSources = {
     ...(p.ops ? { ops: p.ops } : {}),
     ...(p.reason ? { reason: p.reason } : {}),
   }));
-  return { name: spec.name, version: spec.version, gitops: spec.gitops, cluster: spec.cluster, environments, addons: resolveAddons(spec.gitops.addons), patches };
+  const teams = Object.entries(spec.teams)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([name, t]): TeamModel => ({ name, ...(t.description ? { description: t.description } : {}), groups: [...t.groups], access: { ...t.access } }));
+  return { name: spec.name, version: spec.version, gitops: spec.gitops, cluster: spec.cluster, environments, addons: resolveAddons(spec.gitops.addons), patches, teams };
 }
 
 function resolveEnvironment(spec: PlatformSpec, envName: string, graph: DependencyGraph, sources: PlatformSources): EnvironmentModel {
@@ -574,6 +599,13 @@ function resolveEnvironment(spec: PlatformSpec, envName: string, graph: Dependen
     providedSecrets: env.providedSecrets,
     sealedSecrets: sources.sealedSecrets?.[envName] ?? [],
     extraManifests: sources.extraManifests?.[envName] ?? [],
+    access: Object.keys(spec.teams)
+      .sort()
+      .flatMap((team): TeamAccess[] => {
+        const t = spec.teams[team]!;
+        const level = t.access[envName];
+        return level ? [{ team, ...(t.description ? { description: t.description } : {}), groups: [...t.groups], level }] : [];
+      }),
   };
 }
 

@@ -6,6 +6,7 @@ import { CANARY_SUFFIX, COLOURS, RESERVED_ANNOTATION_PREFIXES } from '../catalog
 import { didYouMean, suggestion } from './problems';
 import { platformEnvNames } from './config';
 import { credentialLiteral } from '../catalogue/credentials';
+import { ACCESS_LEVEL_DOC, ACCESS_LEVELS } from '../catalogue/access';
 
 /**
  * The platform spec: the one schema that validates `platform.yaml` and is the
@@ -555,6 +556,23 @@ const patch = z
     if ((ctx.value.merge === undefined) === (ctx.value.ops === undefined)) ctx.issues.push({ code: 'custom', input: ctx.value, path: ['merge'], message: 'give either merge (a JSON merge patch) or ops (JSON patch operations)' });
   });
 
+/** A group as the cluster's OIDC provider sends it in the `groups` claim (Argo CD reads the same claim). */
+const oidcGroup = z
+  .string()
+  .regex(/^[A-Za-z0-9@._:/=+-]{1,256}$/, { error: (iss) => `must be a group name of letters, digits and @._:/=+- (no spaces or commas: Argo CD's policy is CSV), got '${String(iss.input)}'` })
+  .refine((g) => !g.startsWith('system:'), {
+    error: (iss) => `'${String(iss.input)}' is a Kubernetes system group (system:authenticated is everyone, system:masters is cluster-admin): name a group of your identity provider`,
+  });
+
+const team = z.strictObject({
+  description: z.string().min(1).optional().describe('What the team does; shown in the Argo CD project role.'),
+  groups: z.array(oidcGroup).min(1).describe("The team's groups as the cluster's OIDC provider sends them; bound in each environment's namespaces and mapped to the environment's Argo CD project role."),
+  access: z
+    .record(dnsName('environment name'), z.enum(ACCESS_LEVELS))
+    .default({})
+    .describe(`Access per environment; an environment not listed gives none. ${ACCESS_LEVELS.map((l) => `${l}: ${ACCESS_LEVEL_DOC[l]}`).join('. ')}.`),
+});
+
 const DEFAULT_JAEGER = { service: 'jaeger', otlpGrpcPort: 4317, podLabels: { 'app.kubernetes.io/name': 'jaeger' } } as const;
 
 export const platformSpec = z
@@ -622,6 +640,10 @@ export const platformSpec = z
     dataStores: z
       .strictObject(Object.fromEntries(DATA_STORES.map((k) => [k, dataStore.optional()])) as { [K in DataStoreName]: z.ZodOptional<typeof dataStore> })
       .default({}),
+    teams: z
+      .record(dnsName('team name'), team)
+      .default({})
+      .describe('Who may see and change each environment, by the groups of your identity provider: namespaced RoleBindings to the platform\'s aggregated ClusterRoles and Argo CD project roles. Nobody has access the spec does not give; cluster-admin is never granted here.'),
     patches: z.array(patch).default([]).describe('Changes to rendered objects the spec has no field for, checked by the policy gate after they apply.'),
   })
   // `when` makes the cross-field rules run even when single fields failed, so one
@@ -883,12 +905,26 @@ export function crossCheck(raw: PlatformSpec, push: (path: (string | number)[], 
       if (typeof e === 'string' && !spec.environments[e]) push(['patches', i, 'environments', j], `'${e}' is not an environment${suggestion(e, envNames)}`);
     });
   });
+  // Teams: environments that exist, and each group in one team (its access is then read in one place).
+  const groupOwner = new Map<string, string>();
+  for (const [teamName, t] of Object.entries(obj((raw as any).teams))) {
+    for (const env of Object.keys(obj(obj(t).access))) {
+      if (!spec.environments[env]) push(['teams', teamName, 'access', env], `'${env}' is not an environment${suggestion(env, envNames)}`);
+    }
+    arr(obj(t).groups).forEach((g: unknown, i: number) => {
+      if (typeof g !== 'string') return;
+      const owner = groupOwner.get(g);
+      if (owner !== undefined) push(['teams', teamName, 'groups', i], owner === teamName ? `group '${g}' is listed twice` : `group '${g}' is already team '${owner}'s: give each group to one team, so its access is stated once`);
+      else groupOwner.set(g, teamName);
+    });
+  }
   const namespaces = new Map<string, string>();
   const overlaps = new Map<string, { at: (string | number)[]; text: (where: string) => string; where: string[] }>();
   for (const [envName, e] of Object.entries(spec.environments)) {
     const env = obj(e);
     // Argo CD names: <platform>-<env> for the environment's Application and AppProject.
-    if (envName === 'addons' || envName === 'root') push(['environments', envName], `'${envName}' is reserved (Argo CD project/app <platform>-${envName})`);
+    if (envName === 'addons' || envName === 'root' || envName === 'access') push(['environments', envName], `'${envName}' is reserved (Argo CD project/app <platform>-${envName})`);
+    if (envName === 'argocd') push(['environments', envName], `'argocd' is reserved (dist/argocd/ holds the Argo CD objects)`);
     if (typeof env.namespace !== 'string') continue;
     for (const ns of new Set([env.namespace, env.dataNamespace ?? env.namespace])) {
       const other = namespaces.get(ns);

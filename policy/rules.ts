@@ -36,6 +36,9 @@ type PodSpec = {
   automountServiceAccountToken?: boolean;
 };
 
+type RbacRule = { verbs?: unknown; resources?: unknown; apiGroups?: unknown; nonResourceURLs?: unknown };
+const rbacRules = (o: KubeObject): RbacRule[] => (o.kind === 'Role' || o.kind === 'ClusterRole' ? (((o as { rules?: RbacRule[] }).rules ?? []) as RbacRule[]) : []);
+
 export function podSpecOf(obj: KubeObject): PodSpec | undefined {
   const spec = obj.spec as any;
   if (!spec || !WORKLOAD_KINDS.has(obj.kind)) return undefined;
@@ -199,6 +202,35 @@ export const RULES: readonly Rule[] = [
       .filter((c) => !c.image || /:latest$/.test(c.image) || !/[:@]/.test(c.image.slice(c.image.lastIndexOf('/') + 1)))
       .map((c) => `container ${c.name} image ${c.image ?? '(none)'} is not pinned`),
   ),
+  {
+    id: 'RBAC-NO-WILDCARD',
+    description: "A Role or ClusterRole names its verbs, resources and API groups: no '*', which would also grant whatever a future API adds.",
+    check: (o) =>
+      rbacRules(o).flatMap((r, i) =>
+        (['verbs', 'resources', 'apiGroups', 'nonResourceURLs'] as const).flatMap((f) => ((r[f] ?? []) as string[]).some((v) => v === '*' || v.endsWith('/*')) ? [`rules[${i}].${f} has a wildcard: list what it grants`] : []),
+      ),
+  },
+  {
+    id: 'RBAC-NO-ESCALATION',
+    description: 'No role grants escalate, bind or impersonate (each lets its holder grant itself more than the role says).',
+    check: (o) =>
+      rbacRules(o).flatMap((r, i) => ((r.verbs ?? []) as string[]).filter((v) => ['escalate', 'bind', 'impersonate'].includes(v)).map((v) => `rules[${i}] grants ${v}`)),
+  },
+  {
+    id: 'RBAC-BINDING-SCOPED',
+    description: "Access is granted per namespace to your identity provider's groups: no ClusterRoleBinding, no binding to cluster-admin, no Kubernetes system group or anonymous subject.",
+    check: (o) => {
+      if (o.kind !== 'RoleBinding' && o.kind !== 'ClusterRoleBinding') return [];
+      const out: string[] = [];
+      if (o.kind === 'ClusterRoleBinding') out.push('a ClusterRoleBinding grants its role in every namespace; bind per namespace with RoleBindings');
+      const ref = (o as { roleRef?: { name?: string } }).roleRef;
+      if (ref?.name === 'cluster-admin') out.push('binds cluster-admin');
+      for (const sub of ((o as { subjects?: { kind?: string; name?: string }[] }).subjects ?? [])) {
+        if (sub.name?.startsWith('system:') && sub.kind !== 'ServiceAccount') out.push(`binds ${sub.kind} ${sub.name} (a Kubernetes system identity: system:authenticated is everyone, system:masters is cluster-admin)`);
+      }
+      return out;
+    },
+  },
   podRule('SA-TOKEN', 'Pods do not mount a ServiceAccount token unless they call the API server.', (p) =>
     p.automountServiceAccountToken === false ? [] : ['automountServiceAccountToken is not false'],
   ),

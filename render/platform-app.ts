@@ -1,5 +1,6 @@
 import { App } from 'cdk8s';
 import { addArgoCdCharts } from '../charts/argocd';
+import { addAccessChart, ACCESS_DIR } from '../charts/access';
 import { applyPatches } from './patches';
 import { addPlatformCharts, type PlatformCharts } from '../charts';
 import { loadPlatform } from '../platform/load';
@@ -75,13 +76,16 @@ export class PlatformApp extends App {
       // The spec's patches change the environments' objects before the gate sees them (and before the
       // Argo CD charts, which are derived from what the environments render).
       applyPatches(this, this.model);
+      // The access roles grant what the environments render; the Argo CD charts then include them.
+      addAccessChart(this, this.model);
       addArgoCdCharts(this, this.model);
       this.argoCdAdded = true;
     }
     const charts = synthCharts(this);
     const files = serializeCharts(charts);
     // Each environment directory also gets a kustomization.yaml listing its files.
-    for (const [path, text] of kustomizationFiles(this.model.environments.map((e) => e.name), files.keys())) files.set(path, text);
+    const trees = [...this.model.environments.map((e) => e.name), ...(this.model.teams.length ? [ACCESS_DIR] : [])];
+    for (const [path, text] of kustomizationFiles(trees, files.keys())) files.set(path, text);
     return { charts, files };
   }
 

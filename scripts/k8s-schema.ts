@@ -39,6 +39,8 @@ export const RENDERED_KINDS = [
   'io.k8s.api.networking.v1.NetworkPolicy',
   'io.k8s.api.rbac.v1.Role',
   'io.k8s.api.rbac.v1.RoleBinding',
+  'io.k8s.api.rbac.v1.ClusterRole',
+  'io.k8s.api.rbac.v1.ClusterRoleBinding',
 ];
 
 const { values } = parseArgs({ options: { from: { type: 'string' }, kubernetes: { type: 'string' }, version: { type: 'string' }, out: { type: 'string' } } });

@@ -1,5 +1,8 @@
 import { cpSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { editObject, loadTree } from './tree';
+import type { AccessExpectation } from './access';
 
 /**
  * The bad twin of an environment run: a copy of a rendered tree with faults
@@ -21,9 +24,10 @@ const milli = (q: string) => (q.endsWith('m') ? Number(q.slice(0, -1)) : Number(
  * - a container running as root (Pod Security `restricted` rejects its pods);
  * - a spread no node can satisfy (a required zone spread over a topology key no node has);
  * - a pod larger than the namespace's ResourceQuota;
- * - a DestinationRule whose `stable` subset selects no pod (istioctl analyze, on the API server's content).
+ * - a DestinationRule whose `stable` subset selects no pod (istioctl analyze, on the API server's content);
+ * - with `access`: one team's binding widened to admin, and another team's binding removed (kubectl auth can-i).
  */
-export function plantFaults(source: string, dest: string, services: readonly [string, string, string, string]): PlantedFault[] {
+export function plantFaults(source: string, dest: string, services: readonly [string, string, string, string], access?: AccessExpectation): PlantedFault[] {
   cpSync(source, dest, { recursive: true });
   const [rootSvc, spreadSvc, quotaSvc, meshSvc] = services;
   editObject(dest, 'Deployment', rootSvc, (d) => {
@@ -49,7 +53,25 @@ export function plantFaults(source: string, dest: string, services: readonly [st
     dr.spec.subsets.find((x: any) => x.name === 'stable').labels['app.kubernetes.io/instance'] = `${meshSvc}-typo`;
   });
   const e = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const accessFaults: PlantedFault[] = [];
+  if (access) {
+    const readOnly = access.teams.find((t) => t.level === 'view');
+    const auditor = access.teams.find((t) => t.level === 'audit');
+    if (!readOnly || !auditor) throw new Error('planted faults: the access faults need a team with view and one with audit in this environment');
+    const ns = access.namespaces[0]!;
+    editObject(dest, 'RoleBinding', `${readOnly.team}-view`, (b) => (b.roleRef.name = `${access.platform}-admin`));
+    // Remove the auditor's binding in the first namespace (the file keeps its other objects).
+    const file = loadTree(dest).find((t) => t.obj.kind === 'RoleBinding' && t.obj.metadata.name === `${auditor.team}-audit` && t.obj.metadata.namespace === ns)!.file;
+    const rest = loadTree(dest).filter((t) => t.file === file && !(t.obj.kind === 'RoleBinding' && t.obj.metadata.name === `${auditor.team}-audit` && t.obj.metadata.namespace === ns));
+    rmSync(join(dest, file));
+    if (rest.length) writeFileSync(join(dest, file), rest.map((t) => JSON.stringify(t.obj)).join('\n---\n'));
+    accessFaults.push(
+      { what: `${readOnly.team}'s view binding widened to admin`, expect: new RegExp(`access: ${e(readOnly.team)} \\(view, .*: patch networkpolicies.networking.k8s.io should be denied, is allowed`) },
+      { what: `${auditor.team}'s audit binding in ${ns} removed`, expect: new RegExp(`access: ${e(auditor.team)} \\(audit, .*in ${e(ns)}: list rolebindings.rbac.authorization.k8s.io should be allowed, is denied`) },
+    );
+  }
   return [
+    ...accessFaults,
     { what: `${rootSvc} runs as root`, expect: new RegExp(`Deployment/[^/]+/${e(rootSvc)}: Warning: would violate PodSecurity "restricted:[^"]*": .*runAsUser=0`) },
     { what: `${rootSvc}'s pods are refused by Pod Security`, expect: new RegExp(`ReplicaSet/[^/]+/${e(rootSvc)}-[a-z0-9]+ FailedCreate .*violates PodSecurity`) },
     { what: `${spreadSvc} cannot be scheduled`, expect: new RegExp(`Deployment/[^/]+/${e(spreadSvc)}: 0/\\d+ available.*unschedulable: 0/\\d+ nodes are available`) },

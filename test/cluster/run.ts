@@ -25,7 +25,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { existsSync } from 'node:fs';
 import { loadSpec } from '../../platform/loader';
+import { accessExpectation, type AccessExpectation } from './access';
 import { resolvePlatform } from '../../platform/model';
 import type { NodeLayout } from './prerequisites';
 import { plantFaults } from './faults';
@@ -57,7 +59,15 @@ async function main(): Promise<void> {
   const perZone = Number(values['nodes-per-zone']);
   const runs: { name: string; dir: string; layout: NodeLayout; drain: boolean }[] = [];
   // The platform the tree was rendered from (not needed with --dir).
-  const model = values.dir ? undefined : resolvePlatform(loadSpec(process.env.PLATFORM_SPEC ?? join(ROOT, 'platform.yaml')));
+  const spec = values.dir ? undefined : loadSpec(process.env.PLATFORM_SPEC ?? join(ROOT, 'platform.yaml'));
+  const model = spec ? resolvePlatform(spec) : undefined;
+  const distRoot = process.env.CDK8S_OUTDIR ?? join(ROOT, 'dist');
+  // The access roles (dist/access/, their own Application) are synced before each environment, as Argo CD's waves do.
+  const before = existsSync(join(distRoot, 'access')) ? [join(distRoot, 'access')] : [];
+  const access = (env: string): AccessExpectation | undefined => {
+    const e = model?.environments.find((x) => x.name === env);
+    return spec && e && Object.keys(spec.teams).length ? accessExpectation(spec.name, spec.teams, env, e.namespaces) : undefined;
+  };
   if (values['ingress-gateway']) GATEWAY.app = values['ingress-gateway'];
   if (values.dir) {
     const zones = values.zones ? values.zones.split(',') : GENERIC_ZONES;
@@ -76,7 +86,7 @@ async function main(): Promise<void> {
   for (const r of runs) {
     console.log(`[cluster] ${r.name}: ${r.dir} on ${r.layout.zones.length} zones × ${r.layout.perZone} KWOK nodes`);
     try {
-      results.push(await runTree(r.name, r.dir, r.layout, { drain: r.drain, work }));
+      results.push(await runTree(r.name, r.dir, r.layout, { drain: r.drain, work, before: values.dir ? [] : before, access: access(r.name) }));
     } catch (e) {
       results.push({ name: r.name, problems: [`harness: ${(e as Error).message}`], summary: {} });
     }
@@ -85,7 +95,6 @@ async function main(): Promise<void> {
     for (const p of last.problems) console.log(`[cluster] ${r.name}: PROBLEM ${p}`);
     console.log(`[cluster] ${r.name}: ${last.problems.length === 0 ? 'PASS' : `FAIL (${last.problems.length} problems)`}`);
   }
-  const distRoot = process.env.CDK8S_OUTDIR ?? join(ROOT, 'dist');
   const report = (name: string, u: UpgradeResult, problems: string[]) => {
     console.log(`[cluster] ${name}: ${u.changed.length} objects changed, ${u.refused.size} refused by the API server, ${u.flagged.size} flagged REPLACE, ${u.pruned.length} pruned, ${u.seconds} s`);
     for (const [k, why] of u.refused) console.log(`[cluster] ${name}: refused ${k}: ${why}`);
@@ -130,9 +139,9 @@ async function main(): Promise<void> {
     const svcs = model.environments.find((e) => e.name === runs[0]!.name)!.services.filter((s) => !s.blueGreen).map((s) => s.name);
     if (svcs.length < 4) throw new Error('planted faults need four services');
     const dir = join(work, 'planted-faults');
-    const faults = plantFaults(runs[0].dir, dir, [svcs[0]!, svcs[1]!, svcs[2]!, svcs[3]!]);
+    const faults = plantFaults(runs[0].dir, dir, [svcs[0]!, svcs[1]!, svcs[2]!, svcs[3]!], access(runs[0].name));
     console.log(`[cluster] planted faults: ${runs[0].name} with ${faults.map((f) => f.what).join('; ')}`);
-    const r = await runTree('planted-faults', dir, runs[0].layout, { drain: false, work, waveTimeoutMs: 60_000 }).catch((e) => ({ name: 'planted-faults', problems: [`harness: ${e.message}`], summary: {} }) as EnvResult);
+    const r = await runTree('planted-faults', dir, runs[0].layout, { drain: false, work, waveTimeoutMs: 60_000, before, access: access(runs[0].name) }).catch((e) => ({ name: 'planted-faults', problems: [`harness: ${e.message}`], summary: {} }) as EnvResult);
     const missed = faults.filter((f) => !r.problems.some((p) => f.expect.test(p)));
     for (const p of r.problems) console.log(`[cluster] planted faults: reported ${p.split('\n')[0]}`);
     for (const f of missed) console.log(`[cluster] planted faults: NOT REPORTED: ${f.what} (expected ${f.expect})`);

@@ -6,6 +6,7 @@ import { ImitationProvisioner } from './provisioner';
 import { loadTree, ref, syncSteps, type TreeObject } from './tree';
 import { settle, warningEvents, drainOnePerZone } from './checks';
 import { istioAnalyze } from './istio';
+import { checkAccess, type AccessExpectation } from './access';
 
 /**
  * Steps 1–3 of `npm run test:cluster` on one rendered tree: a fresh cluster
@@ -86,7 +87,7 @@ export async function bootCluster(name: string, layout: NodeLayout, objects: rea
  * SSA and strict validation, hooks replaced before and deleted after success,
  * the next wave only once this one is healthy. Returns whether every wave got healthy.
  */
-export async function syncTree(c: Cluster, objects: readonly TreeObject[], problems: string[], o: { waveTimeoutMs?: number; label?: string } = {}): Promise<{ synced: boolean; hooks: number }> {
+export async function syncTree(c: Cluster, objects: readonly TreeObject[], problems: string[], o: { waveTimeoutMs?: number; label?: string; providedSecrets?: boolean } = {}): Promise<{ synced: boolean; hooks: number }> {
   const { cp, pre } = c;
   const steps = syncSteps(objects);
   let hooks = 0;
@@ -94,7 +95,7 @@ export async function syncTree(c: Cluster, objects: readonly TreeObject[], probl
   for (const step of steps) {
     const label = `${at}${step.phase} wave ${step.wave}`;
     // Secrets the platform team provides are in place before the first object that could mount them.
-    if (step === steps[0]) {
+    if (step === steps[0] && o.providedSecrets !== false) {
       await apply(cp, step.objects.filter((x) => x.obj.kind === 'Namespace').map((x) => x.obj), problems, `${label} namespaces`);
       await apply(cp, pre.secrets, problems, 'provided Secrets');
     }
@@ -124,16 +125,30 @@ export async function afterSync(c: Cluster, objects: readonly TreeObject[], sync
   return `${analysis.counted.length} errors/warnings, ${analysis.info} info; explained: ${[...analysis.explained].map(([k, n]) => `${n} × ${k}`).join('; ') || 'none'}`;
 }
 
-export async function runTree(name: string, dir: string, layout: NodeLayout, opts: { drain: boolean; work: string; waveTimeoutMs?: number }): Promise<EnvResult> {
+export interface RunOptions {
+  readonly drain: boolean;
+  readonly work: string;
+  readonly waveTimeoutMs?: number;
+  /** Trees synced to the same cluster before this one (the platform's `dist/access/` ClusterRoles), as their own Argo CD Applications do. */
+  readonly before?: readonly string[];
+  /** Who may do what in this environment (from the spec's `teams:`), asked of the API server after the sync. */
+  readonly access?: AccessExpectation;
+}
+
+export async function runTree(name: string, dir: string, layout: NodeLayout, opts: RunOptions): Promise<EnvResult> {
   const t0 = Date.now();
   const problems: string[] = [];
+  const before = (opts.before ?? []).flatMap((d) => loadTree(d));
   const objects = loadTree(dir);
   const c = await bootCluster(name, layout, objects, opts.work, problems);
   const { cp, provisioner, pre } = c;
   try {
+    if (before.length) await syncTree(c, before, problems, { label: 'before', providedSecrets: false });
     const { synced, hooks } = await syncTree(c, objects, problems, { waveTimeoutMs: opts.waveTimeoutMs });
     const applied = Date.now();
     const analysis = await afterSync(c, objects, synced, problems);
+    const access = opts.access ? await checkAccess(cp, [...before, ...objects], opts.access) : undefined;
+    if (access) problems.push(...access.problems);
     let drained = '';
     if (opts.drain && problems.length === 0) {
       const d = await drainOnePerZone(cp, layout, objects.filter((x) => !x.hook));
@@ -157,6 +172,7 @@ export async function runTree(name: string, dir: string, layout: NodeLayout, opt
         volumes: provisioner.created.length,
         'sync s': Math.round((applied - t0) / 100) / 10,
         'istioctl analyze': analysis,
+        ...(access ? { access: access.summary } : {}),
         ...(drained ? { drain: drained } : {}),
         'total s': Math.round((Date.now() - t0) / 100) / 10,
         prerequisites: [

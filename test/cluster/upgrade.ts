@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdirSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { runDiff } from '../../diff/command';
 import type { NodeLayout } from './prerequisites';
@@ -53,12 +53,15 @@ export async function upgradeCheck(name: string, env: string, baseRoot: string, 
   const problems: string[] = [];
   const base = loadTree(join(baseRoot, env));
   const head = loadTree(join(headRoot, env));
+  // The access roles' own Application (dist/access/) syncs before the environment, in both releases.
+  const accessOf = (root: string) => (existsSync(join(root, 'access')) ? loadTree(join(root, 'access')) : []);
   const changed: string[] = [];
   const refused = new Map<string, string>();
   const flagged = new Map<string, string>();
   const pruned: string[] = [];
   const c = await bootCluster(name, layout, [...base, ...head], work, problems);
   try {
+    if (accessOf(baseRoot).length) await syncTree(c, accessOf(baseRoot), problems, { label: 'base access', providedSecrets: false });
     const b = await syncTree(c, base, problems, { label: 'base' });
     if (!b.synced || problems.length) {
       problems.unshift('the base tree did not sync; the upgrade was not tried');
@@ -85,6 +88,7 @@ export async function upgradeCheck(name: string, env: string, baseRoot: string, 
     for (const [k, why] of flagged) if (changed.includes(k) && !refused.has(k)) problems.push(`${k}: npm run diff flags REPLACE (${why}) but the API server accepts the update`);
     // What Argo CD can apply: everything but the refused objects (an operator replaces those by hand).
     const applicable: TreeObject[] = head.filter((t) => !refused.has(ref(t.obj)));
+    if (accessOf(headRoot).length) await syncTree(c, accessOf(headRoot), problems, { label: 'upgrade access', providedSecrets: false });
     const h = await syncTree(c, applicable, problems, { label: 'upgrade' });
     // Prune (the Applications prune, PruneLast): what only the base had goes, except what says Prune=false.
     if (h.synced) {

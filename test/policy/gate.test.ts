@@ -37,8 +37,49 @@ describe('policy gate', () => {
     ['SCHEMA-STRICT', (d: any) => { d.metadata.annotations['platform-gen/patched-by'] = 'patches[0]'; d.spec.template.spec.restartPolicyy = 'Always'; }],
   ];
 
+  // RBAC objects: the platform's own shapes (charts/access.ts, charts/team-access.ts), each with one fault.
+  const role = () => ({
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    kind: 'ClusterRole',
+    metadata: { ...deployment().metadata, name: 'shop-access-read', namespace: undefined },
+    rules: [{ apiGroups: ['apps'], resources: ['deployments'], verbs: ['get', 'list', 'watch'] }],
+  }) as any;
+  const binding = () => ({
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    kind: 'RoleBinding',
+    metadata: { ...deployment().metadata, name: 'developers-edit' },
+    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'shop-edit' },
+    subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: 'shop:developers' }],
+  }) as any;
+  const RBAC_TWINS: [string, () => any, (o: any) => void][] = [
+    ['RBAC-NO-WILDCARD', role, (r) => (r.rules[0].verbs = ['*'])],
+    ['RBAC-NO-WILDCARD', role, (r) => (r.rules[0].resources = ['*'])],
+    ['RBAC-NO-WILDCARD', role, (r) => (r.rules[0].apiGroups = ['*'])],
+    ['RBAC-NO-WILDCARD', role, (r) => (r.rules[0].resources = ['pods/*'])],
+    ['RBAC-NO-ESCALATION', role, (r) => (r.rules = [{ apiGroups: ['rbac.authorization.k8s.io'], resources: ['clusterroles'], verbs: ['bind'] }])],
+    ['RBAC-NO-ESCALATION', role, (r) => (r.rules = [{ apiGroups: [''], resources: ['users'], verbs: ['impersonate'] }])],
+    ['RBAC-BINDING-SCOPED', binding, (b) => (b.roleRef.name = 'cluster-admin')],
+    ['RBAC-BINDING-SCOPED', binding, (b) => (b.subjects[0].name = 'system:authenticated')],
+    ['RBAC-BINDING-SCOPED', binding, (b) => { b.kind = 'ClusterRoleBinding'; delete b.metadata.namespace; }],
+  ];
+
+  test('the RBAC shapes the platform renders pass, so each twin below fails for its one fault', () => {
+    expect(ruleIds(role())).toEqual([]);
+    expect(ruleIds(binding())).toEqual([]);
+    // A ServiceAccount subject is a workload's, not a person's: system:serviceaccount:… names are fine.
+    const sa = binding();
+    sa.subjects = [{ kind: 'ServiceAccount', name: 'deployer', namespace: 'shop-prod' }];
+    expect(ruleIds(sa)).toEqual([]);
+  });
+
+  test.each(RBAC_TWINS.map(([id, make, mutate], i) => [`${id} #${i}`, id, make, mutate] as const))('%s catches its violation', (_n, rule, make, mutate) => {
+    const o = make();
+    mutate(o);
+    expect(ruleIds(o)).toContain(rule);
+  });
+
   test('every one-object rule of the pack has a bad twin here (SECRET-NO-DATA has its own test below)', () => {
-    expect([...TWINS.map(([id]) => id), 'SECRET-NO-DATA'].sort()).toEqual(RULES.map((r) => r.id).sort());
+    expect([...new Set([...TWINS.map(([id]) => id), ...RBAC_TWINS.map(([id]) => id), 'SECRET-NO-DATA'])].sort()).toEqual(RULES.map((r) => r.id).sort());
   });
 
   test.each(TWINS)('%s catches its violation', (rule, mutate) => {

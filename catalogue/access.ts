@@ -1,0 +1,103 @@
+/**
+ * What each access level of `teams:` means — the one statement both the
+ * Kubernetes roles (charts/access.ts, blocks/access-rules.ts) and the Argo CD
+ * project roles (charts/argocd.ts) are derived from.
+ */
+
+/** Access levels a team can have in an environment, weakest first. */
+export const ACCESS_LEVELS = ['view', 'audit', 'deploy', 'edit', 'admin'] as const;
+export type AccessLevel = (typeof ACCESS_LEVELS)[number];
+
+/** One line per level, for the schema and README. */
+export const ACCESS_LEVEL_DOC: Readonly<Record<AccessLevel, string>> = {
+  view: 'read what the environment runs (no Secrets, no RBAC); Argo CD: see the Application and its logs',
+  audit: 'view plus the RBAC objects (who may do what), still no Secrets; Argo CD: see the Application and its logs',
+  deploy: 'view in the cluster; Argo CD: sync the Application (the CI/CD deployer: changes arrive through git)',
+  edit: 'view plus operate the workloads (restart, scale, delete pods, exec, port-forward, Jobs, ConfigMaps, Services) and their Secrets; Argo CD: sync, run resource actions, exec',
+  admin: 'edit plus the guardrails inside the namespaces (network and mesh policies, routes, RoleBindings); never the quota or limits; Argo CD: also override and delete',
+};
+
+/** The parts a level is aggregated from (one ClusterRole each), and the levels each part aggregates into. */
+export const ACCESS_PARTS = {
+  /** get/list/watch on everything the environments run, except Secrets and RBAC. */
+  read: ['view', 'audit', 'deploy', 'edit', 'admin'],
+  /** get/list/watch on Roles and RoleBindings. */
+  'read-rbac': ['audit', 'admin'],
+  /** change the workloads and their configuration. */
+  operate: ['edit', 'admin'],
+  /** read and write Secrets. */
+  secrets: ['edit', 'admin'],
+  /** change the guardrails and routes inside the namespaces, and RoleBindings. */
+  manage: ['admin'],
+} as const satisfies Record<string, readonly AccessLevel[]>;
+export type AccessPart = keyof typeof ACCESS_PARTS;
+
+/** Kinds the `operate` part may create, change and delete: the workloads and what they read. */
+export const OPERATED_KINDS: ReadonlySet<string> = new Set(['Deployment', 'StatefulSet', 'Job', 'CronJob', 'ConfigMap', 'Service', 'HorizontalPodAutoscaler', 'ScaledObject']);
+
+/** Kinds no level may change: the namespace's bounds are the platform's, changed through git only. */
+export const PLATFORM_ONLY_KINDS: ReadonlySet<string> = new Set(['ResourceQuota', 'LimitRange', 'Namespace']);
+
+/** Kinds only `secrets` reads. */
+export const SECRET_KINDS: ReadonlySet<string> = new Set(['Secret']);
+
+/** RBAC kinds: read by `read-rbac`, written by `manage`. */
+export const RBAC_KINDS: ReadonlySet<string> = new Set(['Role', 'RoleBinding']);
+
+/** A group and resource as RBAC rules name them. */
+export interface GroupResource {
+  readonly group: string;
+  readonly resource: string;
+}
+
+/** Objects the environments do not render but run (made by controllers), read by every level. */
+export const RUNTIME_RESOURCES: readonly GroupResource[] = [
+  { group: '', resource: 'pods' },
+  { group: '', resource: 'pods/log' },
+  { group: '', resource: 'events' },
+  { group: '', resource: 'endpoints' },
+  { group: '', resource: 'persistentvolumeclaims' },
+  { group: 'apps', resource: 'replicasets' },
+  { group: 'apps', resource: 'controllerrevisions' },
+  { group: 'batch', resource: 'jobs' },
+  { group: 'discovery.k8s.io', resource: 'endpointslices' },
+  { group: 'events.k8s.io', resource: 'events' },
+];
+
+/** What `operate` may do to running pods beyond the operated kinds. */
+export const POD_OPERATIONS: readonly { readonly resource: GroupResource; readonly verbs: readonly string[] }[] = [
+  { resource: { group: '', resource: 'pods' }, verbs: ['delete'] },
+  { resource: { group: '', resource: 'pods/exec' }, verbs: ['create'] },
+  { resource: { group: '', resource: 'pods/portforward' }, verbs: ['create'] },
+  { resource: { group: '', resource: 'pods/eviction' }, verbs: ['create'] },
+  { resource: { group: 'apps', resource: 'deployments/scale' }, verbs: ['get', 'update', 'patch'] },
+  { resource: { group: 'apps', resource: 'statefulsets/scale' }, verbs: ['get', 'update', 'patch'] },
+];
+
+export const READ_VERBS = ['get', 'list', 'watch'] as const;
+export const WRITE_VERBS = ['create', 'update', 'patch', 'delete'] as const;
+
+/**
+ * The resource of a kind as the API server serves it (lower case, English plural):
+ * NetworkPolicy → networkpolicies, Gateway → gateways, Ingress → ingresses.
+ * test:cluster checks every resource a rendered role names against the API server's discovery.
+ */
+export function resourceOf(kind: string): string {
+  const k = kind.toLowerCase();
+  if (k === 'endpoints') return k;
+  if (/(s|x|ch|sh)$/.test(k)) return `${k}es`;
+  if (/[^aeiou]y$/.test(k)) return `${k.slice(0, -1)}ies`;
+  return `${k}s`;
+}
+
+/** Argo CD project-role permissions per level: `[resource, action]` on the environment's Applications. */
+export const ARGOCD_PERMISSIONS: Readonly<Record<AccessLevel, readonly (readonly [string, string])[]>> = {
+  view: [['applications', 'get'], ['logs', 'get']],
+  audit: [['applications', 'get'], ['logs', 'get']],
+  deploy: [['applications', 'get'], ['applications', 'sync'], ['logs', 'get']],
+  edit: [['applications', 'get'], ['applications', 'sync'], ['applications', 'action/*'], ['logs', 'get'], ['exec', 'create']],
+  admin: [['applications', 'get'], ['applications', 'sync'], ['applications', 'action/*'], ['applications', 'override'], ['applications', 'delete'], ['logs', 'get'], ['exec', 'create']],
+};
+
+/** Levels that change anything in the cluster or in Argo CD beyond reading. */
+export const WRITE_LEVELS: ReadonlySet<AccessLevel> = new Set(['deploy', 'edit', 'admin']);

@@ -1,0 +1,83 @@
+import { k8s } from 'cdk8s-plus-28';
+import type { App } from 'cdk8s';
+import type { Construct } from 'constructs';
+import { ACCESS_LEVEL_DOC, ACCESS_LEVELS, ACCESS_PARTS, type AccessLevel, type AccessPart } from '../catalogue/access';
+import { aggregationLabel, levelRoleName, partRoleName, partRules, type RenderedKind } from '../blocks/access-rules';
+import { meta, type Identity } from '../blocks/meta';
+import { WAVE } from '../blocks/waves';
+import type { PlatformModel } from '../platform/model';
+import { PlatformChart } from './platform-chart';
+import { inventory } from './inventory';
+
+/** The folder of the cluster-wide access objects, synced once per cluster by `<platform>-access`. */
+export const ACCESS_DIR = 'access';
+
+export interface AccessProps {
+  /** The whole resolved platform (its name prefixes every role; its teams decide whether anything renders). */
+  readonly model: PlatformModel;
+  /** Namespaced kinds the environments render (from their charts), which the roles grant access to. */
+  readonly kinds: readonly RenderedKind[];
+}
+
+/**
+ * The platform's access levels as aggregated ClusterRoles, rendered once for
+ * every cluster (`access/cluster-roles.yaml`): `<platform>-view`, `-audit`,
+ * `-deploy`, `-edit` and `-admin` carry only an aggregation rule; the
+ * controller fills them from the parts (`<platform>-access-read`, …) labelled
+ * to aggregate into them (catalogue/access.ts says which part goes where).
+ * Teams are bound to a level in each environment's namespaces by
+ * TeamAccessChart; nothing here is bound cluster-wide.
+ */
+export class AccessChart extends PlatformChart {
+  /** The ClusterRole of each level, by level. */
+  readonly levels: ReadonlyMap<AccessLevel, k8s.KubeClusterRole>;
+  /** The ClusterRole of each part, by part. */
+  readonly parts: ReadonlyMap<AccessPart, k8s.KubeClusterRole>;
+
+  constructor(scope: Construct, id: string, props: AccessProps) {
+    const { model, kinds } = props;
+    super(scope, id, { file: `${ACCESS_DIR}/cluster-roles.yaml` });
+    const identity = (name: string): Identity => ({ name: model.name, instance: name, component: 'access', partOf: model.name, version: model.version });
+    const levels = new Map<AccessLevel, k8s.KubeClusterRole>();
+    const parts = new Map<AccessPart, k8s.KubeClusterRole>();
+    this.levels = levels;
+    this.parts = parts;
+    for (const level of ACCESS_LEVELS) {
+      const name = levelRoleName(model.name, level);
+      levels.set(
+        level,
+        new k8s.KubeClusterRole(this, `level-${level}`, {
+          metadata: meta({ name, id: identity(name), wave: WAVE.foundation, annotations: { 'platform.example.com/description': ACCESS_LEVEL_DOC[level] } }),
+          aggregationRule: { clusterRoleSelectors: [{ matchLabels: { [aggregationLabel(model.name, level)]: 'true' } }] },
+        }),
+      );
+    }
+    for (const part of Object.keys(ACCESS_PARTS) as AccessPart[]) {
+      const name = partRoleName(model.name, part);
+      parts.set(
+        part,
+        new k8s.KubeClusterRole(this, `part-${part}`, {
+          metadata: meta({
+            name,
+            id: identity(name),
+            wave: WAVE.foundation,
+            labels: Object.fromEntries(ACCESS_PARTS[part].map((l) => [aggregationLabel(model.name, l), 'true'])),
+          }),
+          rules: partRules(part, kinds),
+        }),
+      );
+    }
+  }
+}
+
+/**
+ * Adds the AccessChart when the platform has teams, granting the namespaced
+ * kinds every environment chart in `app` renders (call it after them, as
+ * `PlatformApp.render()` does). Returns it, or undefined without teams.
+ */
+export function addAccessChart(app: App, model: PlatformModel): AccessChart | undefined {
+  if (model.teams.length === 0) return undefined;
+  const kinds = new Map<string, RenderedKind>();
+  for (const env of inventory(app, model).values()) for (const k of env.namespacedKinds) kinds.set(`${k.group}/${k.kind}`, k);
+  return new AccessChart(app, 'access', { model, kinds: [...kinds.values()] });
+}
