@@ -1,7 +1,7 @@
 import {
   ACCESS_PARTS,
+  MANAGED_KINDS,
   OPERATED_KINDS,
-  PLATFORM_ONLY_KINDS,
   POD_OPERATIONS,
   RBAC_KINDS,
   READ_VERBS,
@@ -68,11 +68,8 @@ export function partRules(part: AccessPart, kinds: readonly RenderedKind[]): Pol
     }
     case 'secrets':
       return rulesFor([...SECRET_KINDS].map((k) => ({ group: '', resource: resourceOf(k) })), [...READ_VERBS, ...WRITE_VERBS]);
-    case 'manage': {
-      const guardrails = resourcesOf(kinds, (k) => !OPERATED_KINDS.has(k) && !PLATFORM_ONLY_KINDS.has(k) && !SECRET_KINDS.has(k) && !RBAC_KINDS.has(k));
-      const rbac = [...RBAC_KINDS].map((k) => ({ group: 'rbac.authorization.k8s.io', resource: resourceOf(k) }));
-      return rulesFor([...guardrails, ...rbac], WRITE_VERBS);
-    }
+    case 'manage':
+      return rulesFor(resourcesOf(kinds, (k) => MANAGED_KINDS.has(k)), WRITE_VERBS);
   }
 }
 

@@ -14,20 +14,20 @@ export const ACCESS_LEVEL_DOC: Readonly<Record<AccessLevel, string>> = {
   audit: 'view plus the RBAC objects (who may do what), still no Secrets; Argo CD: see the Application and its logs',
   deploy: 'view in the cluster; Argo CD: sync the Application (the CI/CD deployer: changes arrive through git)',
   edit: 'view plus operate the workloads (restart, scale, delete pods, exec, port-forward, Jobs, ConfigMaps, Services) and their Secrets; Argo CD: sync, run resource actions, exec',
-  admin: 'edit plus the guardrails inside the namespaces (network and mesh policies, routes, RoleBindings); never the quota or limits; Argo CD: also override and delete',
+  admin: 'edit plus the guardrails inside the namespaces (network and mesh policies, routes, disruption budgets, ServiceAccounts, certificates, monitors); never RBAC, the quota or limits; Argo CD: sync, resource actions, exec',
 };
 
 /** The parts a level is aggregated from (one ClusterRole each), and the levels each part aggregates into. */
 export const ACCESS_PARTS = {
   /** get/list/watch on everything the environments run, except Secrets and RBAC. */
   read: ['view', 'audit', 'deploy', 'edit', 'admin'],
-  /** get/list/watch on Roles and RoleBindings. */
+  /** get/list/watch on Roles and RoleBindings (who may do what; changed through git only). */
   'read-rbac': ['audit', 'admin'],
   /** change the workloads and their configuration. */
   operate: ['edit', 'admin'],
   /** read and write Secrets. */
   secrets: ['edit', 'admin'],
-  /** change the guardrails and routes inside the namespaces, and RoleBindings. */
+  /** change the guardrails and routes inside the namespaces (MANAGED_KINDS). */
   manage: ['admin'],
 } as const satisfies Record<string, readonly AccessLevel[]>;
 export type AccessPart = keyof typeof ACCESS_PARTS;
@@ -35,13 +35,36 @@ export type AccessPart = keyof typeof ACCESS_PARTS;
 /** Kinds the `operate` part may create, change and delete: the workloads and what they read. */
 export const OPERATED_KINDS: ReadonlySet<string> = new Set(['Deployment', 'StatefulSet', 'Job', 'CronJob', 'ConfigMap', 'Service', 'HorizontalPodAutoscaler', 'ScaledObject']);
 
+/**
+ * Kinds the `manage` part may change where the environments render them: the guardrails and routes inside a
+ * namespace. An allowlist: a kind on no list (a bare Pod or Endpoints in extraManifests, a new CRD) is read-only.
+ */
+export const MANAGED_KINDS: ReadonlySet<string> = new Set([
+  'NetworkPolicy',
+  'AuthorizationPolicy',
+  'PeerAuthentication',
+  'Sidecar',
+  'ServiceEntry',
+  'VirtualService',
+  'DestinationRule',
+  'Gateway',
+  'PodDisruptionBudget',
+  'ServiceAccount',
+  'Certificate',
+  'ServiceMonitor',
+  'PodMonitor',
+  'PrometheusRule',
+  'VerticalPodAutoscaler',
+  'Telemetry',
+]);
+
 /** Kinds no level may change: the namespace's bounds are the platform's, changed through git only. */
 export const PLATFORM_ONLY_KINDS: ReadonlySet<string> = new Set(['ResourceQuota', 'LimitRange', 'Namespace']);
 
 /** Kinds only `secrets` reads. */
 export const SECRET_KINDS: ReadonlySet<string> = new Set(['Secret']);
 
-/** RBAC kinds: read by `read-rbac`, written by `manage`. */
+/** RBAC kinds: read by `read-rbac`, written by nobody (a level that could bind could give itself to anyone). */
 export const RBAC_KINDS: ReadonlySet<string> = new Set(['Role', 'RoleBinding']);
 
 /** A group and resource as RBAC rules name them. */
@@ -67,8 +90,9 @@ export const RUNTIME_RESOURCES: readonly GroupResource[] = [
 /** What `operate` may do to running pods beyond the operated kinds. */
 export const POD_OPERATIONS: readonly { readonly resource: GroupResource; readonly verbs: readonly string[] }[] = [
   { resource: { group: '', resource: 'pods' }, verbs: ['delete'] },
-  { resource: { group: '', resource: 'pods/exec' }, verbs: ['create'] },
-  { resource: { group: '', resource: 'pods/portforward' }, verbs: ['create'] },
+  // WebSocket clients (kubectl ≥ 1.30) ask for get, SPDY ones for create.
+  { resource: { group: '', resource: 'pods/exec' }, verbs: ['get', 'create'] },
+  { resource: { group: '', resource: 'pods/portforward' }, verbs: ['get', 'create'] },
   { resource: { group: '', resource: 'pods/eviction' }, verbs: ['create'] },
   { resource: { group: 'apps', resource: 'deployments/scale' }, verbs: ['get', 'update', 'patch'] },
   { resource: { group: 'apps', resource: 'statefulsets/scale' }, verbs: ['get', 'update', 'patch'] },
@@ -96,8 +120,15 @@ export const ARGOCD_PERMISSIONS: Readonly<Record<AccessLevel, readonly (readonly
   audit: [['applications', 'get'], ['logs', 'get']],
   deploy: [['applications', 'get'], ['applications', 'sync'], ['logs', 'get']],
   edit: [['applications', 'get'], ['applications', 'sync'], ['applications', 'action/*'], ['logs', 'get'], ['exec', 'create']],
-  admin: [['applications', 'get'], ['applications', 'sync'], ['applications', 'action/*'], ['applications', 'override'], ['applications', 'delete'], ['logs', 'get'], ['exec', 'create']],
+  // No `delete` (it could cascade-delete the environment's Application, Namespaces and claims included) and no
+  // `override` (the Applications sync automatically from git; a local or other-revision sync is refused anyway).
+  admin: [['applications', 'get'], ['applications', 'sync'], ['applications', 'action/*'], ['logs', 'get'], ['exec', 'create']],
 };
 
 /** Levels that change anything in the cluster or in Argo CD beyond reading. */
 export const WRITE_LEVELS: ReadonlySet<AccessLevel> = new Set(['deploy', 'edit', 'admin']);
+
+// What the lists cannot say by their types: no kind is both writable and reserved.
+for (const writable of [OPERATED_KINDS, MANAGED_KINDS]) {
+  for (const k of writable) if (PLATFORM_ONLY_KINDS.has(k) || SECRET_KINDS.has(k) || RBAC_KINDS.has(k)) throw new Error(`catalogue/access.ts: ${k} is writable and reserved`);
+}

@@ -204,29 +204,42 @@ export const RULES: readonly Rule[] = [
   ),
   {
     id: 'RBAC-NO-WILDCARD',
-    description: "A Role or ClusterRole names its verbs, resources and API groups: no '*', which would also grant whatever a future API adds.",
-    check: (o) =>
-      rbacRules(o).flatMap((r, i) =>
-        (['verbs', 'resources', 'apiGroups', 'nonResourceURLs'] as const).flatMap((f) => ((r[f] ?? []) as string[]).some((v) => v === '*' || v.endsWith('/*')) ? [`rules[${i}].${f} has a wildcard: list what it grants`] : []),
+    description: "A Role or ClusterRole names its verbs, resources and API groups (no '*' anywhere in them, which would also grant whatever a future API adds), and an aggregated ClusterRole selects by a label of its own (an empty selector, or Kubernetes' bootstrap label, takes in every role, cluster-admin included).",
+    check: (o) => [
+      ...rbacRules(o).flatMap((r, i) =>
+        (['verbs', 'resources', 'apiGroups', 'nonResourceURLs'] as const).flatMap((f) => (((r[f] ?? []) as string[]).some((v) => String(v).includes('*')) ? [`rules[${i}].${f} has a wildcard: list what it grants`] : [])),
       ),
+      ...(o.kind === 'ClusterRole'
+        ? (((o as { aggregationRule?: { clusterRoleSelectors?: { matchLabels?: Record<string, string>; matchExpressions?: unknown[] }[] } }).aggregationRule?.clusterRoleSelectors ?? []) as { matchLabels?: Record<string, string>; matchExpressions?: unknown[] }[]).flatMap((sel, i) => {
+            const labels = Object.keys(sel.matchLabels ?? {});
+            if (labels.length === 0 && (sel.matchExpressions ?? []).length === 0) return [`aggregationRule.clusterRoleSelectors[${i}] is empty: it aggregates every ClusterRole`];
+            return labels.filter((l) => l.startsWith('kubernetes.io/') || l.startsWith('rbac.authorization.k8s.io/')).map((l) => `aggregationRule.clusterRoleSelectors[${i}] selects Kubernetes' own label ${l}`);
+          })
+        : []),
+    ],
   },
   {
     id: 'RBAC-NO-ESCALATION',
-    description: 'No role grants escalate, bind or impersonate (each lets its holder grant itself more than the role says).',
+    description: 'No role grants escalate, bind or impersonate, ServiceAccount tokens (serviceaccounts/token) or the kubelet API (nodes/proxy): each lets its holder act with more than the role says.',
     check: (o) =>
-      rbacRules(o).flatMap((r, i) => ((r.verbs ?? []) as string[]).filter((v) => ['escalate', 'bind', 'impersonate'].includes(v)).map((v) => `rules[${i}] grants ${v}`)),
+      rbacRules(o).flatMap((r, i) => [
+        ...((r.verbs ?? []) as string[]).filter((v) => ['escalate', 'bind', 'impersonate'].includes(v)).map((v) => `rules[${i}] grants ${v}`),
+        ...((r.resources ?? []) as string[]).filter((x) => ['serviceaccounts/token', 'nodes/proxy'].includes(x)).map((x) => `rules[${i}] grants ${x}`),
+      ]),
   },
   {
     id: 'RBAC-BINDING-SCOPED',
-    description: "Access is granted per namespace to your identity provider's groups: no ClusterRoleBinding, no binding to cluster-admin, no Kubernetes system group or anonymous subject.",
+    description: "Access is granted per namespace, by the platform's roles, to your identity provider's groups (or a ServiceAccount of that namespace): no ClusterRoleBinding; no binding to cluster-admin, Kubernetes' admin or edit (edit may impersonate ServiceAccounts) or a system: role; no system: group or user subject.",
     check: (o) => {
       if (o.kind !== 'RoleBinding' && o.kind !== 'ClusterRoleBinding') return [];
       const out: string[] = [];
       if (o.kind === 'ClusterRoleBinding') out.push('a ClusterRoleBinding grants its role in every namespace; bind per namespace with RoleBindings');
-      const ref = (o as { roleRef?: { name?: string } }).roleRef;
-      if (ref?.name === 'cluster-admin') out.push('binds cluster-admin');
-      for (const sub of ((o as { subjects?: { kind?: string; name?: string }[] }).subjects ?? [])) {
-        if (sub.name?.startsWith('system:') && sub.kind !== 'ServiceAccount') out.push(`binds ${sub.kind} ${sub.name} (a Kubernetes system identity: system:authenticated is everyone, system:masters is cluster-admin)`);
+      const ref = (o as { roleRef?: { name?: string; kind?: string } }).roleRef;
+      if (ref?.kind === 'ClusterRole' && (['cluster-admin', 'admin', 'edit'].includes(ref.name ?? '') || ref.name?.startsWith('system:'))) out.push(`binds Kubernetes' built-in ${ref.name}`);
+      for (const sub of ((o as { subjects?: { kind?: string; name?: string; namespace?: string }[] }).subjects ?? [])) {
+        if (sub.kind === 'ServiceAccount') {
+          if (o.kind === 'RoleBinding' && sub.namespace !== undefined && sub.namespace !== o.metadata.namespace) out.push(`binds ServiceAccount ${sub.namespace}/${sub.name} of another namespace`);
+        } else if (sub.name?.startsWith('system:')) out.push(`binds ${sub.kind} ${sub.name} (a Kubernetes system identity: system:authenticated is everyone, system:masters is cluster-admin)`);
       }
       return out;
     },

@@ -1,10 +1,13 @@
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 
 /** Another process holds the output directory's lock. */
 export class OutputLockedError extends Error {
   override readonly name = 'OutputLockedError';
 }
+
+/** How long an empty lock file counts as a writer starting up (between creating the file and writing its pid). */
+const EMPTY_LOCK_GRACE_MS = 5_000;
 
 const alive = (pid: number) => {
   try {
@@ -30,8 +33,11 @@ function lock(target: string): () => void {
       break;
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 0) throw e;
-      const pid = Number(readFileSync(file, 'utf8').trim());
+      const text = readFileSync(file, 'utf8').trim();
+      const pid = Number(text);
       if (Number.isInteger(pid) && pid > 0 && alive(pid)) throw new OutputLockedError(`another synth is writing ${basename(target)}/ (pid ${pid}); ${basename(target)}/ was left to it`);
+      // Empty: another writer has just created it and not yet written its pid (not stale unless it stays so).
+      if (text === '' && Date.now() - statSync(file).mtimeMs < EMPTY_LOCK_GRACE_MS) throw new OutputLockedError(`another synth is starting to write ${basename(target)}/; ${basename(target)}/ was left to it`);
       rmSync(file, { force: true }); // stale: its writer was killed
     }
   }

@@ -8,7 +8,7 @@ import { SpecError } from '../../platform/loader';
 import { parseSpec } from '../../platform/loader';
 import { smallPlatform } from '../helpers/fixtures';
 import { render } from '../helpers/render';
-import { ARGOCD_CONTRACT, CLUSTER_PROBES, expectAllowed, expectedLevels, PROBES, probeName, type Probe } from '../helpers/access-contract';
+import { ARGOCD_CONTRACT, CLUSTER_PROBES, expectAllowed, expectedLevels, PROBES, probeName, WRITES, type Probe } from '../helpers/access-contract';
 
 const ROOT = join(__dirname, '..', '..');
 const spec = parse(readFileSync(join(ROOT, 'platform.yaml'), 'utf8'));
@@ -84,6 +84,22 @@ describe('team access (platform.yaml → dist/)', () => {
     expect(allowed(removed, 'shop:security-auditors', PROBES.find((p) => p.resource === 'rolebindings' && p.verb === 'list')!, 'shop-prod')).toBe(false);
   });
 
+  test('every write each level has is one the contract lists, and every one it lists is granted (nothing extra, nothing missing)', () => {
+    for (const level of ['view', 'audit', 'deploy', 'edit', 'admin'] as const) {
+      const rules = rulesOf(`${spec.name}-${level}`, objects);
+      const writes = new Map<string, Set<string>>();
+      for (const r of rules) {
+        for (const g of r.apiGroups) for (const res of r.resources) for (const v of r.verbs) {
+          if (['get', 'list', 'watch'].includes(v) && !/\/(exec|portforward)$/.test(res)) continue;
+          const key = `${res}${g ? `.${g}` : ''}`;
+          (writes.get(key) ?? writes.set(key, new Set()).get(key)!).add(v);
+        }
+      }
+      const actual = [...writes].map(([k, v]) => `${[...v].sort().join(',')} ${k}`).sort();
+      expect(actual, level).toEqual([...WRITES[level]].sort());
+    }
+  });
+
   test('no write access to prod unless the spec gives edit or admin there', () => {
     const writers = expectedLevels(spec.teams, ['prod']).filter((x) => x.level === 'edit' || x.level === 'admin').map((x) => x.team);
     const writes = PROBES.filter((p) => !['get', 'list', 'watch'].includes(p.verb));
@@ -148,7 +164,7 @@ describe('team access from a spec', () => {
     const rendered = new Set(envObjects.filter((o) => o.metadata.namespace && !['Secret', 'RoleBinding'].includes(o.kind)).map((o) => o.kind.toLowerCase()));
     expect(rendered.size).toBeGreaterThan(15);
     const granted = new Set(read.rules.flatMap((x: any) => x.resources));
-    for (const k of rendered) expect([...granted].some((g: any) => g.startsWith(k.replace(/y$/, ''))), k).toBe(true);
+    for (const k of rendered) expect([...granted].some((g: any) => [`${k}s`, `${k}es`, `${k.replace(/y$/, '')}ies`].includes(g)), k).toBe(true);
   });
 
   const problems = (teams: unknown) => {

@@ -1,7 +1,7 @@
 // The output is never half-written: one writer at a time (a lock naming the other's pid), and a writer killed at any
 // point leaves the old tree, which the next writer restores if the kill fell between the swap's two renames.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { dump } from 'js-yaml';
@@ -48,13 +48,20 @@ describe('writers', () => {
     writeFileSync(lockFile, '2147483646'); // no such process: a killed writer's lock
     expect(synthSync(specA).status).toBe(0);
     expect(existsSync(lockFile)).toBe(false);
+    // Empty: a writer between creating the lock and writing its pid. Held while fresh; stale once old.
+    writeFileSync(lockFile, '');
+    expect(() => writeTreeAtomically(out, new Map([['x.yaml', 'a: 1\n']]))).toThrow('another synth is starting to write dist/');
+    utimesSync(lockFile, new Date(Date.now() - 60_000), new Date(Date.now() - 60_000));
+    expect(synthSync(specA).status).toBe(0);
+    expect(existsSync(lockFile)).toBe(false);
+    expect(readTree(out)).toEqual(trees.a);
   });
 
   it('two synths started at once: each finishes or stops with the other\'s pid, and the tree is one of the two renders whole', async () => {
     for (let round = 0; round < 2; round++) {
       const [x, y] = await Promise.all([synthAsync(specA), synthAsync(specB)]);
       for (const r of [x, y]) {
-        if (r.code !== 0) expect(r.stderr).toMatch(/another synth is writing dist\/ \(pid \d+\)/);
+        if (r.code !== 0) expect(r.stderr).toMatch(/another synth is (writing dist\/ \(pid \d+\)|starting to write dist\/)/);
       }
       expect([trees.a, trees.b]).toContainEqual(readTree(out));
       expect(leftovers()).toEqual([]);

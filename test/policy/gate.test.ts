@@ -56,10 +56,18 @@ describe('policy gate', () => {
     ['RBAC-NO-WILDCARD', role, (r) => (r.rules[0].resources = ['*'])],
     ['RBAC-NO-WILDCARD', role, (r) => (r.rules[0].apiGroups = ['*'])],
     ['RBAC-NO-WILDCARD', role, (r) => (r.rules[0].resources = ['pods/*'])],
+    ['RBAC-NO-WILDCARD', role, (r) => (r.rules[0].resources = ['*/scale'])],
+    ['RBAC-NO-WILDCARD', role, (r) => (r.aggregationRule = { clusterRoleSelectors: [{ matchLabels: {} }] })],
+    ['RBAC-NO-WILDCARD', role, (r) => (r.aggregationRule = { clusterRoleSelectors: [{ matchLabels: { 'kubernetes.io/bootstrapping': 'rbac-defaults' } }] })],
+    ['RBAC-NO-ESCALATION', role, (r) => (r.rules = [{ apiGroups: [''], resources: ['serviceaccounts/token'], verbs: ['create'] }])],
+    ['RBAC-NO-ESCALATION', role, (r) => (r.rules = [{ apiGroups: [''], resources: ['nodes/proxy'], verbs: ['get'] }])],
     ['RBAC-NO-ESCALATION', role, (r) => (r.rules = [{ apiGroups: ['rbac.authorization.k8s.io'], resources: ['clusterroles'], verbs: ['bind'] }])],
     ['RBAC-NO-ESCALATION', role, (r) => (r.rules = [{ apiGroups: [''], resources: ['users'], verbs: ['impersonate'] }])],
     ['RBAC-BINDING-SCOPED', binding, (b) => (b.roleRef.name = 'cluster-admin')],
     ['RBAC-BINDING-SCOPED', binding, (b) => (b.subjects[0].name = 'system:authenticated')],
+    ['RBAC-BINDING-SCOPED', binding, (b) => (b.roleRef.name = 'edit')],
+    ['RBAC-BINDING-SCOPED', binding, (b) => (b.roleRef.name = 'system:controller:namespace-controller')],
+    ['RBAC-BINDING-SCOPED', binding, (b) => (b.subjects = [{ kind: 'ServiceAccount', name: 'deployer', namespace: 'shop-dev' }])],
     ['RBAC-BINDING-SCOPED', binding, (b) => { b.kind = 'ClusterRoleBinding'; delete b.metadata.namespace; }],
   ];
 
@@ -68,7 +76,7 @@ describe('policy gate', () => {
     expect(ruleIds(binding())).toEqual([]);
     // A ServiceAccount subject is a workload's, not a person's: system:serviceaccount:… names are fine.
     const sa = binding();
-    sa.subjects = [{ kind: 'ServiceAccount', name: 'deployer', namespace: 'shop-prod' }];
+    sa.subjects = [{ kind: 'ServiceAccount', name: 'deployer', namespace: sa.metadata.namespace }];
     expect(ruleIds(sa)).toEqual([]);
   });
 
