@@ -17,6 +17,10 @@ import { addFootprints, CONTAINER_DEFAULTS, EMPTY_FOOTPRINT, PROXY_ANNOTATION, t
  * else the namespace's LimitRange defaults). Claims:
  * a StatefulSet's volumeClaimTemplates and generic ephemeral volumes, per pod.
  *
+ * A container a VerticalPodAutoscaler controls (updateMode other than Off)
+ * counts at the largest it may set (`maxAllowed`; the limit scaled with it
+ * unless `RequestsOnly`), so the quota holds every recommendation it applies.
+ *
  * Pods at their largest: a Deployment's replicas — or its autoscaler's
  * maximum — plus the rolling-update surge (none for Recreate); a
  * StatefulSet's replicas (it replaces pods in place); a Job's parallelism; a
@@ -30,11 +34,12 @@ import { addFootprints, CONTAINER_DEFAULTS, EMPTY_FOOTPRINT, PROXY_ANNOTATION, t
 export function namespaceFootprint(objects: readonly KubeObject[], namespace: string): Footprint {
   const inNs = objects.filter((o) => o.metadata.namespace === namespace);
   const maxOf = autoscaledMaximum(inNs);
-  return addFootprints(inNs.map((o) => workloadFootprint(o, maxOf.get(`${o.kind}/${o.metadata.name}`))));
+  const vpaOf = verticalMaximum(inNs);
+  return addFootprints(inNs.map((o) => workloadFootprint(o, maxOf.get(`${o.kind}/${o.metadata.name}`), vpaOf.get(`${o.kind}/${o.metadata.name}`))));
 }
 
 /** The kinds whose objects run pods, bound how many run, or hold or make Secrets: only these need rendering to count a namespace. */
-export const COUNTED_KINDS: ReadonlySet<string> = new Set(['Deployment', 'ReplicaSet', 'StatefulSet', 'Pod', 'PersistentVolumeClaim', 'Job', 'CronJob', 'OpenTelemetryCollector', 'HorizontalPodAutoscaler', 'ScaledObject', 'SealedSecret', 'Certificate']);
+export const COUNTED_KINDS: ReadonlySet<string> = new Set(['Deployment', 'ReplicaSet', 'StatefulSet', 'Pod', 'PersistentVolumeClaim', 'Job', 'CronJob', 'OpenTelemetryCollector', 'HorizontalPodAutoscaler', 'ScaledObject', 'VerticalPodAutoscaler', 'SealedSecret', 'Certificate']);
 
 /**
  * The Secrets a namespace holds for what is rendered into it, read from the
@@ -72,19 +77,42 @@ export function namespaceSecrets(objects: readonly KubeObject[], namespace: stri
   return { names, certificates };
 }
 
-/** One workload's footprint (EMPTY for objects that run no pods). */
-export function workloadFootprint(o: KubeObject, autoscaledMax?: number): Footprint {
+/**
+ * What a VerticalPodAutoscaler that applies its recommendations (any updateMode but Off) may set, per
+ * container of its target: each controlled resource up to `maxAllowed`. Requests only (RequestsOnly), or
+ * requests and limits together, the limit keeping its ratio to the request (RequestsAndLimits, VPA's default).
+ */
+export type VerticalMaximum = ReadonlyMap<string, { readonly maxAllowed: Readonly<Record<string, string>>; readonly limits: boolean; readonly resources: readonly string[] }>;
+
+/** By `Kind/name` of the VPA's target. */
+function verticalMaximum(objects: readonly KubeObject[]): Map<string, VerticalMaximum> {
+  const out = new Map<string, VerticalMaximum>();
+  for (const o of objects) {
+    const s = (o.spec ?? {}) as any;
+    if (o.kind !== 'VerticalPodAutoscaler' || !s.targetRef || (s.updatePolicy?.updateMode ?? 'Recreate') === 'Off') continue;
+    const containers = new Map<string, { maxAllowed: Record<string, string>; limits: boolean; resources: string[] }>();
+    for (const p of s.resourcePolicy?.containerPolicies ?? []) {
+      if (p.mode === 'Off' || !p.maxAllowed) continue;
+      containers.set(p.containerName, { maxAllowed: p.maxAllowed, limits: p.controlledValues !== 'RequestsOnly', resources: p.controlledResources ?? ['cpu', 'memory'] });
+    }
+    out.set(`${s.targetRef.kind}/${s.targetRef.name}`, containers);
+  }
+  return out;
+}
+
+/** One workload's footprint (EMPTY for objects that run no pods); `vertical`: what its VPA may raise. */
+export function workloadFootprint(o: KubeObject, autoscaledMax?: number, vertical?: VerticalMaximum): Footprint {
   const spec = (o.spec ?? {}) as any;
   const ref = `${o.kind} ${o.metadata.namespace}/${o.metadata.name}`;
   switch (o.kind) {
     case 'Deployment': {
       const base = autoscaledMax ?? spec.replicas ?? 1;
-      return times(base + surge(base, spec.strategy), spec.template, ref);
+      return times(base + surge(base, spec.strategy), spec.template, ref, [], vertical);
     }
     case 'ReplicaSet':
-      return times(autoscaledMax ?? spec.replicas ?? 1, spec.template, ref);
+      return times(autoscaledMax ?? spec.replicas ?? 1, spec.template, ref, [], vertical);
     case 'StatefulSet':
-      return times(autoscaledMax ?? spec.replicas ?? 1, spec.template, ref, spec.volumeClaimTemplates ?? []);
+      return times(autoscaledMax ?? spec.replicas ?? 1, spec.template, ref, spec.volumeClaimTemplates ?? [], vertical);
     case 'Pod':
       return times(1, { metadata: o.metadata, spec }, ref);
     case 'PersistentVolumeClaim':
@@ -163,6 +191,23 @@ function containerSizes(c: any, what: string): Sizes {
   };
 }
 
+/** A container's sizes at the largest its VPA may set: each controlled request at maxAllowed (never lowered), the limit keeping its ratio when VPA controls limits too. */
+function raised(c: Sizes, v: { maxAllowed: Readonly<Record<string, string>>; limits: boolean; resources: readonly string[] } | undefined, what: string): Sizes {
+  if (!v) return c;
+  const out = { ...c };
+  if (v.resources.includes('cpu') && v.maxAllowed.cpu !== undefined) {
+    const to = Math.max(c.requestCpu, milli(v.maxAllowed.cpu, `${what} VPA maxAllowed.cpu`));
+    if (v.limits && c.requestCpu > 0) out.limitCpu = Math.ceil((c.limitCpu * to) / c.requestCpu);
+    out.requestCpu = to;
+  }
+  if (v.resources.includes('memory') && v.maxAllowed.memory !== undefined) {
+    const to = Math.max(c.requestMemMi, toMi(String(v.maxAllowed.memory)));
+    if (v.limits && c.requestMemMi > 0) out.limitMemMi = Math.ceil((c.limitMemMi * to) / c.requestMemMi);
+    out.requestMemMi = to;
+  }
+  return out;
+}
+
 /**
  * What the injector gives a proxy whose pod does not size it: Istio's chart
  * default (`global.proxy.resources`; the add-on values here do not change it).
@@ -182,8 +227,8 @@ function proxySizes(annotations: Record<string, string> | undefined, what: strin
   };
 }
 
-/** One pod of `template`, as the quota counts it. */
-function podSizes(template: any, ref: string): Sizes {
+/** One pod of `template`, as the quota counts it (its VPA-controlled containers at their largest). */
+function podSizes(template: any, ref: string, vertical?: VerticalMaximum): Sizes {
   const spec = template?.spec ?? {};
   let sidecars = ZERO;
   let initPeak = ZERO;
@@ -192,7 +237,7 @@ function podSizes(template: any, ref: string): Sizes {
     if (c.restartPolicy === 'Always') sidecars = plus(sidecars, s);
     else initPeak = max(initPeak, plus(s, sidecars));
   }
-  const running = (spec.containers ?? []).reduce((a: Sizes, c: any) => plus(a, containerSizes(c, `${ref} container ${c.name}`)), sidecars);
+  const running = (spec.containers ?? []).reduce((a: Sizes, c: any) => plus(a, raised(containerSizes(c, `${ref} container ${c.name}`), vertical?.get(c.name) ?? vertical?.get('*'), `${ref} container ${c.name}`)), sidecars);
   return plus(max(running, initPeak), proxySizes(template?.metadata?.annotations, ref));
 }
 
@@ -203,8 +248,8 @@ function podClaims(template: any, claimTemplates: readonly any[]): { storageMi: 
   return { storageMi: all.reduce((a, t) => a + toMi(String(t.spec?.resources?.requests?.storage ?? '0')), 0), claims: all.length };
 }
 
-function times(pods: number, template: any, ref: string, claimTemplates: readonly any[] = []): Footprint {
-  const s = podSizes(template, ref);
+function times(pods: number, template: any, ref: string, claimTemplates: readonly any[] = [], vertical?: VerticalMaximum): Footprint {
+  const s = podSizes(template, ref, vertical);
   const c = podClaims(template, claimTemplates);
   return {
     pods,

@@ -26,6 +26,9 @@ export function instrumentationAnnotations(env: Pick<EnvironmentModel, 'namespac
       return { 'instrumentation.opentelemetry.io/inject-dotnet': ref };
     case 'go':
       return { 'instrumentation.opentelemetry.io/inject-sdk': ref };
+    case 'static':
+      // Built files behind a web server: no SDK to configure; the sidecar's spans cover its requests.
+      return {};
   }
 }
 

@@ -6,7 +6,7 @@
  *
  * Where each version comes from is recorded in docs/gitops.md.
  */
-export const ADDON_NAMES = ['istio', 'certManager', 'opentelemetryOperator', 'kubePrometheusStack', 'jaeger', 'keda', 'sealedSecrets', 'metricsServer'] as const;
+export const ADDON_NAMES = ['istio', 'certManager', 'opentelemetryOperator', 'kubePrometheusStack', 'jaeger', 'keda', 'sealedSecrets', 'metricsServer', 'verticalPodAutoscaler'] as const;
 export type AddonName = (typeof ADDON_NAMES)[number];
 
 /**
@@ -40,6 +40,7 @@ export const ADDON_VERSIONS: Readonly<Record<AddonName, string>> = {
   keda: '2.20.2',
   sealedSecrets: '2.18.4',
   metricsServer: '3.13.0',
+  verticalPodAutoscaler: '0.11.0',
 };
 
 export const ISTIO_REPO = 'https://istio-release.storage.googleapis.com/charts';
@@ -60,6 +61,8 @@ export const ADDON_CHARTS: readonly AddonChart[] = [
   // The resource metrics API (metrics.k8s.io): without it a CPU/memory HPA is admitted, shows Healthy in Argo CD and never scales.
   // Disable it (`gitops.addons.metricsServer.enabled: false`) where the cluster already serves that API (GKE, AKS).
   { id: 'metrics-server', addon: 'metricsServer', repoURL: 'https://kubernetes-sigs.github.io/metrics-server/', chart: 'metrics-server', stage: 0 },
+  // VerticalPodAutoscaler's recommender, updater and admission controller (services' `vpa`); reads the metrics API.
+  { id: 'vertical-pod-autoscaler', addon: 'verticalPodAutoscaler', repoURL: 'https://kubernetes.github.io/autoscaler', chart: 'vertical-pod-autoscaler', stage: 1 },
   { id: 'sealed-secrets', addon: 'sealedSecrets', repoURL: 'https://bitnami-labs.github.io/sealed-secrets', chart: 'sealed-secrets', stage: 0, releaseName: 'sealed-secrets-controller' },
 ];
 

@@ -69,6 +69,21 @@ export const storeMetrics = (endpoint: StoreEndpoint, port: number, exporter: st
   exporter,
 });
 
+/** A store kind's managed (external) form: what its clients get when a provider runs it. */
+export interface ManagedStore {
+  /** The port when the spec gives none. */
+  readonly defaultPort: number;
+  /** The client's connection settings for the managed endpoint (the same names `connectionEnv` sets). */
+  connectionEnv(endpoint: { readonly host: string; readonly port: number }, serviceName: string): Record<string, string>;
+  /** The client's credentials, from the Secret the spec names (the same variable names as `clientSecrets`). */
+  clientSecrets(secretName: string): Record<string, SecretRef>;
+  /**
+   * The exporter the platform runs in the services namespace (where the Secret is), pointed at the
+   * managed endpoint, so the kind's availability alert still fires. @default none
+   */
+  readonly exporter?: StoreMetrics;
+}
+
 /** One data store kind, as the spec, the model, the services and the policies see it. */
 export interface StoreCatalogue {
   /** Its name for people (diagram, docs). */
@@ -96,6 +111,14 @@ export interface StoreCatalogue {
   readonly clientSecrets?: Readonly<Record<string, SecretRef>>;
   /** Connection settings a client service receives in its ConfigMap, for the store in `namespace`. */
   connectionEnv(namespace: string, serviceName: string): Record<string, string>;
+  /**
+   * The kind run by a cloud provider outside the cluster (`dataStores.<kind>.environments.<env>.external`):
+   * its clients get the same variables pointed at the managed endpoint, their credentials from the Secret
+   * the spec names. @default not supported (the spec refuses `external` for the kind, saying why)
+   */
+  readonly managed?: ManagedStore;
+  /** Why the kind cannot be managed outside the cluster yet (shown when the spec asks for it). @default — */
+  readonly unmanagedWhy?: string;
   /** Every metrics endpoint its chart renders, the exporter in its own pods first; the ServiceMonitors follow this list. */
   readonly metrics: readonly StoreMetrics[];
   /**

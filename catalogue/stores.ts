@@ -60,8 +60,19 @@ export const STORE_CLIENT_SECRETS: { readonly [K in DataStoreName]: Readonly<Rec
 export const STORE_METRICS: { readonly [K in DataStoreName]: StoreMetrics } = byKind((c) => c.metrics[0]!);
 
 /** Connection settings a service receives in its ConfigMap for a store in `namespace`. */
-export function storeConnectionEnv(store: DataStoreName, namespace: string, serviceName: string): Record<string, string> {
-  return STORE_CATALOGUE[store].connectionEnv(namespace, serviceName);
+export function storeConnectionEnv(store: DataStoreName, namespace: string, serviceName: string, external?: { readonly host: string; readonly port: number }): Record<string, string> {
+  const c: StoreCatalogue = STORE_CATALOGUE[store];
+  if (!external) return c.connectionEnv(namespace, serviceName);
+  if (!c.managed) throw new Error(`${c.title} has no managed form`);
+  return c.managed.connectionEnv(external, serviceName);
+}
+
+/** A client's credentials for `store`: the in-cluster Secret's, or those of the Secret a managed store's spec names. */
+export function storeClientSecrets(store: DataStoreName, external?: { readonly secretName: string }): Readonly<Record<string, SecretRef>> {
+  const c: StoreCatalogue = STORE_CATALOGUE[store];
+  if (!external) return c.clientSecrets ?? {};
+  if (!c.managed) throw new Error(`${c.title} has no managed form`);
+  return c.managed.clientSecrets(external.secretName);
 }
 
 /** Every metrics endpoint a store's chart renders; the ServiceMonitors follow this list. */

@@ -15,6 +15,8 @@ export const KEDA_NAMESPACE = 'keda';
 export const SEALED_SECRETS_NAMESPACE = 'kube-system';
 /** metrics-server's upstream namespace (its APIService points there). */
 export const METRICS_SERVER_NAMESPACE = 'kube-system';
+/** The Vertical Pod Autoscaler's components (the upstream chart's documented namespace). */
+export const VPA_NAMESPACE = 'kube-system';
 
 /** A Helm values tree (JSON-compatible). */
 export type HelmValue = string | number | boolean | null | readonly HelmValue[] | { readonly [key: string]: HelmValue };
@@ -38,6 +40,8 @@ export function addonNamespace(model: Pick<PlatformModel, 'cluster'>, chart: Add
       return SEALED_SECRETS_NAMESPACE;
     case 'metricsServer':
       return METRICS_SERVER_NAMESPACE;
+    case 'verticalPodAutoscaler':
+      return VPA_NAMESPACE;
   }
 }
 

@@ -1,5 +1,6 @@
 import type { Construct } from 'constructs';
 import { STORE_KINDS } from '../stores';
+import { STORE_CATALOGUE } from '../catalogue/stores';
 import { ServiceEntry, ServiceEntrySpecLocation, ServiceEntrySpecResolution, Sidecar, SidecarSpecOutboundTrafficPolicyMode } from '../imports/istio-networking.istio.io';
 import { LABEL, meta, type Identity } from '../blocks/meta';
 import { WAVE } from '../blocks/waves';
@@ -19,15 +20,19 @@ export function serviceEntryName(host: string): string {
 }
 
 /** The external endpoints an environment's services declare, one entry per host with every port any service uses. */
-export function externalHosts(env: Pick<EnvironmentModel, 'services'>): { host: string; ports: ExternalEndpoint[]; callers: string[] }[] {
+export function externalHosts(env: Pick<EnvironmentModel, 'services' | 'externalStores'>): { host: string; ports: ExternalEndpoint[]; callers: string[] }[] {
   const byHost = new Map<string, { ports: Map<number, ExternalEndpoint>; callers: Set<string> }>();
-  for (const s of env.services) {
-    for (const e of s.egress) {
-      const entry = byHost.get(e.host) ?? { ports: new Map(), callers: new Set() };
-      entry.ports.set(e.port, e);
-      entry.callers.add(s.name);
-      byHost.set(e.host, entry);
-    }
+  const add = (caller: string, e: ExternalEndpoint) => {
+    const entry = byHost.get(e.host) ?? { ports: new Map(), callers: new Set() };
+    entry.ports.set(e.port, e);
+    entry.callers.add(caller);
+    byHost.set(e.host, entry);
+  };
+  for (const s of env.services) for (const e of s.egress) add(s.name, e);
+  // A managed store's exporter reaches its endpoint too (its clients already list it in their egress).
+  for (const x of env.externalStores) {
+    const exporter = STORE_CATALOGUE[x.kind].managed?.exporter;
+    if (exporter) add(exporter.appName, { host: x.host, port: x.port, protocol: 'TCP', cidrs: x.cidrs });
   }
   return [...byHost.keys()].sort().map((host) => {
     const e = byHost.get(host)!;
@@ -59,7 +64,10 @@ export class MeshEgressChart extends PlatformChart {
         spec: {
           hosts: [host],
           location: ServiceEntrySpecLocation.MESH_UNDERSCORE_EXTERNAL,
-          resolution: host.startsWith('*.') ? ServiceEntrySpecResolution.NONE : ServiceEntrySpecResolution.DNS,
+          // Plain TCP is matched by address and port: the endpoint's addresses when the spec gives them (a managed
+          // store's cidrs), passed through to the address the client resolved (NONE: CIDR addresses admit no other).
+          ...(ports.some((p) => p.cidrs) ? { addresses: [...new Set(ports.flatMap((p) => p.cidrs ?? []))].sort() } : {}),
+          resolution: host.startsWith('*.') || ports.some((p) => p.cidrs) ? ServiceEntrySpecResolution.NONE : ServiceEntrySpecResolution.DNS,
           ports: ports.map((p) => ({ number: p.port, name: `${p.protocol.toLowerCase()}-${p.port}`, protocol: p.protocol })),
           exportTo: ['.'],
         },
@@ -109,6 +117,19 @@ export class MeshEgressChart extends PlatformChart {
           },
         });
       }
+    }
+    for (const x of env.externalStores) {
+      const exporter = STORE_CATALOGUE[x.kind].managed?.exporter;
+      if (!exporter) continue;
+      const name = `${exporter.appName}-egress`;
+      new Sidecar(this, name, {
+        metadata: meta({ name, namespace: env.namespace, id: scopeId(name), wave: WAVE.foundation }),
+        spec: {
+          workloadSelector: { labels: { [LABEL.name]: exporter.appName } },
+          egress: [{ hosts: [CLUSTER_DNS_SIDECAR_HOST, `./${x.host}`] }],
+          outboundTrafficPolicy: registryOnly,
+        },
+      });
     }
     for (const s of env.services.filter((x) => x.egress.length > 0)) {
       const name = `${s.name}-egress`;

@@ -2,6 +2,10 @@ import type { Construct } from 'constructs';
 import {
   DestinationRule,
   DestinationRuleSpecTrafficPolicyTlsMode,
+  EnvoyFilter,
+  EnvoyFilterSpecConfigPatchesApplyTo,
+  EnvoyFilterSpecConfigPatchesMatchContext,
+  EnvoyFilterSpecConfigPatchesPatchOperation,
   Gateway,
   GatewaySpecServersTlsMinProtocolVersion,
   GatewaySpecServersTlsMode,
@@ -148,6 +152,9 @@ export class MeshChart extends PlatformChart {
         privateKey: { algorithm: CertificateSpecPrivateKeyAlgorithm.ECDSA, size: 256, rotationPolicy: CertificateSpecPrivateKeyRotationPolicy.ALWAYS },
       },
     });
+    // `<namespace>/<host>`: only this environment's VirtualServices may bind its hosts (a bare host is `*/host`:
+    // a route in any namespace, another environment's included, could take the public traffic).
+    const bound = hosts.map((h) => `${env.namespace}/${h}`);
     new Gateway(this, 'gateway', {
       metadata: meta({ name: GATEWAY_NAME, namespace: env.namespace, id, wave: WAVE.routing }),
       spec: {
@@ -155,10 +162,62 @@ export class MeshChart extends PlatformChart {
         servers: [
           {
             port: { number: 443, name: 'https', protocol: 'HTTPS' },
-            hosts,
+            hosts: bound,
             tls: { mode: GatewaySpecServersTlsMode.SIMPLE, credentialName: secretName, minProtocolVersion: GatewaySpecServersTlsMinProtocolVersion.TLSV1_UNDERSCORE_2 },
           },
-          { port: { number: 80, name: 'http', protocol: 'HTTP' }, hosts, tls: { httpsRedirect: true } },
+          { port: { number: 80, name: 'http', protocol: 'HTTP' }, hosts: bound, tls: { httpsRedirect: true } },
+        ],
+      },
+    });
+    if (env.rateLimit) this.rateLimit(env, hosts, env.rateLimit);
+  }
+
+  /**
+   * The environment's local rate limit at the shared ingress gateway: a pass-through `local_ratelimit`
+   * HTTP filter of its own (named per environment, so two environments on one gateway never share or
+   * double a bucket) and, on each of its HTTPS virtual hosts (`<host>:443`), the token bucket. Other
+   * environments' hosts are not limited by it; HTTP (80) only redirects.
+   */
+  private rateLimit(env: EnvironmentModel, hosts: string[], limit: NonNullable<EnvironmentModel['rateLimit']>): void {
+    const gw = env.addons.ingressGateway;
+    const filter = `envoy.filters.http.local_ratelimit.${env.platform}-${env.name}`;
+    const typed = (value: Record<string, unknown>) => ({ '@type': 'type.googleapis.com/udpa.type.v1.TypedStruct', type_url: 'type.googleapis.com/envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit', value });
+    const always = { default_value: { numerator: 100, denominator: 'HUNDRED' } };
+    const name = `${env.platform}-${env.name}-rate-limit`;
+    const id: Identity = { name: env.platform, instance: name, component: 'gateway', partOf: env.platform, version: env.version };
+    new EnvoyFilter(this, 'rate-limit', {
+      metadata: meta({ name, namespace: gw.namespace, id, wave: WAVE.routing }),
+      spec: {
+        workloadSelector: { labels: { app: gw.name } },
+        // A relative insert (before the router) needs an order among EnvoyFilters (istioctl analyze IST0151).
+        priority: 10,
+        configPatches: [
+          {
+            applyTo: EnvoyFilterSpecConfigPatchesApplyTo.HTTP_UNDERSCORE_FILTER,
+            match: {
+              context: EnvoyFilterSpecConfigPatchesMatchContext.GATEWAY,
+              listener: { filterChain: { filter: { name: 'envoy.filters.network.http_connection_manager', subFilter: { name: 'envoy.filters.http.router' } } } },
+            },
+            patch: { operation: EnvoyFilterSpecConfigPatchesPatchOperation.INSERT_UNDERSCORE_BEFORE, value: { name: filter, typed_config: typed({ stat_prefix: `${env.platform}_${env.name}_rate_limit` }) } },
+          },
+          ...hosts.map((host) => ({
+            applyTo: EnvoyFilterSpecConfigPatchesApplyTo.VIRTUAL_UNDERSCORE_HOST,
+            match: { context: EnvoyFilterSpecConfigPatchesMatchContext.GATEWAY, routeConfiguration: { vhost: { name: `${host}:443` } } },
+            patch: {
+              operation: EnvoyFilterSpecConfigPatchesPatchOperation.MERGE,
+              value: {
+                typed_per_filter_config: {
+                  [filter]: typed({
+                    stat_prefix: `${env.platform}_${env.name}_rate_limit`,
+                    token_bucket: { max_tokens: limit.burst, tokens_per_fill: limit.requestsPerSecond, fill_interval: '1s' },
+                    filter_enabled: { runtime_key: 'local_rate_limit_enabled', ...always },
+                    filter_enforced: { runtime_key: 'local_rate_limit_enforced', ...always },
+                    response_headers_to_add: [{ append_action: 'OVERWRITE_IF_EXISTS_OR_ADD', header: { key: 'x-local-rate-limit', value: 'true' } }],
+                  }),
+                },
+              },
+            },
+          })),
         ],
       },
     });

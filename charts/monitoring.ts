@@ -4,7 +4,7 @@ import { PodMonitor, PodMonitorSpecPodMetricsEndpointsScheme } from '../imports/
 import { PrometheusRule, PrometheusRuleSpecGroupsRulesExpr } from '../imports/prometheus-rule-monitoring.coreos.com';
 import { LABEL, meta, selector, type Identity } from '../blocks/meta';
 import { WAVE } from '../blocks/waves';
-import { STORE_METRICS_COMPONENT, storeMetricsEndpoints } from '../catalogue/stores';
+import { STORE_CATALOGUE, STORE_METRICS_COMPONENT, storeMetricsEndpoints } from '../catalogue/stores';
 import { COLLECTOR_SELF_METRICS } from '../blocks/instrumentation';
 import { MERGED_METRICS } from '../blocks/network';
 import { METRICS_PORT_NAME } from '../catalogue/stores';
@@ -63,6 +63,20 @@ export class MonitoringChart extends PlatformChart {
           },
         });
       }
+    }
+
+    // The exporter watching a store a provider runs (in the services namespace, beside its credentials).
+    for (const x of env.externalStores) {
+      const metrics = STORE_CATALOGUE[x.kind].managed?.exporter;
+      if (!metrics) continue;
+      const id: Identity = { name: metrics.appName, instance: metrics.service, component: STORE_METRICS_COMPONENT, partOf: env.platform, version: env.version };
+      new ServiceMonitor(this, `sm-${metrics.service}`, {
+        metadata: meta({ name: metrics.service, namespace: env.namespace, id, wave: WAVE.services }),
+        spec: {
+          selector: { matchLabels: { [LABEL.name]: metrics.appName, [LABEL.component]: STORE_METRICS_COMPONENT } },
+          endpoints: [{ ...mergedEndpoint(), port: metrics.portName }],
+        },
+      });
     }
 
     const t = env.telemetry;

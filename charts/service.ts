@@ -9,11 +9,19 @@ import { zoneSpread } from '../blocks/scheduling';
 import { contentHash } from '../blocks/hash';
 import { preStopSleep } from '../blocks/newer-fields';
 import { instrumentationAnnotations } from '../blocks/instrumentation';
-import { METRICS_PORT_NAME, STORE_CLIENT_SECRETS, STORE_ENDPOINTS } from '../catalogue/stores';
+import { METRICS_PORT_NAME, STORE_ENDPOINTS } from '../catalogue/stores';
 import { externalEgress, dnsEgress, gatewayPeer, meshControlPlaneEgress, mergedMetricsServicePort, podsIn, prometheusIngressRule, tcp, telemetryEgress } from '../blocks/network';
-import type { CanaryModel, ColourModel, EnvironmentModel, ServiceModel } from '../platform/model';
+import type { CanaryModel, ColourModel, EnvironmentModel, ExternalEndpoint, ServiceModel } from '../platform/model';
 import { POD_FIELD_ENV } from '../platform/config';
 import { PlatformChart } from './platform-chart';
+import {
+  VerticalPodAutoscaler,
+  VerticalPodAutoscalerSpecResourcePolicyContainerPoliciesControlledValues,
+  VerticalPodAutoscalerSpecResourcePolicyContainerPoliciesMaxAllowed,
+  VerticalPodAutoscalerSpecResourcePolicyContainerPoliciesMinAllowed,
+  VerticalPodAutoscalerSpecResourcePolicyContainerPoliciesMode,
+  VerticalPodAutoscalerSpecUpdatePolicyUpdateMode,
+} from '../imports/vpa-autoscaling.k8s.io';
 
 export interface ServiceProps {
   /** The environment it renders (one of `resolvePlatform(...).environments`). */
@@ -59,6 +67,8 @@ export class ServiceChart extends PlatformChart {
   readonly service: k8s.KubeService;
   /** The CPU (and memory) HPA, when the service autoscales on resources. */
   readonly autoscaler?: k8s.KubeHorizontalPodAutoscalerV2;
+  /** The VerticalPodAutoscaler of the scaled Deployment, when `vpa` is recommend or auto. */
+  readonly verticalAutoscaler?: VerticalPodAutoscaler;
   /** The stable track's PodDisruptionBudget, when it runs more than one pod. */
   readonly disruptionBudget?: k8s.KubePodDisruptionBudget;
   /** The NetworkPolicy admitting exactly the declared callers and dependencies. */
@@ -104,6 +114,7 @@ export class ServiceChart extends PlatformChart {
     }
     this.service = this.addService(s.name, servicePods(s), this.identity);
     if (s.scaler === 'hpa' && s.autoscaling) this.autoscaler = this.addAutoscaler(s.autoscaling);
+    if (s.vpa !== 'off') this.verticalAutoscaler = this.addVerticalAutoscaler(s.vpa);
     // Named after the service whatever track it covers: moving to blue-green (or switching colours) updates its
     // selector in place, so no budget outlives its pods' Deployment (the controller warns of pods without one).
     if (s.replicas > 1) this.disruptionBudget = this.addDisruptionBudget('disruption-budget', s.blueGreen ? colourIdentity(env, s, s.blueGreen.active) : this.identity, s.name);
@@ -258,6 +269,39 @@ export class ServiceChart extends PlatformChart {
     });
   }
 
+  /**
+   * The VPA of the scaled Deployment (blue-green: the active colour; a canary or an idle colour is a fixed
+   * group, as for the HPA). Only the service's own container, between its tier's requests and limits,
+   * requests only: the limits stay the tier's, so the quota (which counts a controlled container's
+   * requests at that maximum, blocks/footprint.ts) and the LimitRange hold whatever it recommends.
+   * `auto` applies by eviction (`Recreate`: in-place resize needs Kubernetes 1.33), PDBs respected.
+   */
+  private addVerticalAutoscaler(mode: 'recommend' | 'auto'): VerticalPodAutoscaler {
+    const s = this.spec;
+    const Max = VerticalPodAutoscalerSpecResourcePolicyContainerPoliciesMaxAllowed;
+    const Min = VerticalPodAutoscalerSpecResourcePolicyContainerPoliciesMinAllowed;
+    return new VerticalPodAutoscaler(this, 'vertical-autoscaler', {
+      metadata: this.meta(s.name),
+      spec: {
+        targetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: scaledDeployment(s) },
+        updatePolicy: { updateMode: mode === 'auto' ? VerticalPodAutoscalerSpecUpdatePolicyUpdateMode.RECREATE : VerticalPodAutoscalerSpecUpdatePolicyUpdateMode.OFF },
+        resourcePolicy: {
+          containerPolicies: [
+            {
+              containerName: s.name,
+              controlledResources: ['cpu', 'memory'],
+              controlledValues: VerticalPodAutoscalerSpecResourcePolicyContainerPoliciesControlledValues.REQUESTS_ONLY,
+              minAllowed: { cpu: Min.fromString(s.resources.requests.cpu), memory: Min.fromString(s.resources.requests.memory) },
+              maxAllowed: { cpu: Max.fromString(s.resources.limits.cpu), memory: Max.fromString(s.resources.limits.memory) },
+            },
+            // Init containers, sidecars and the injected proxy keep their sizes.
+            { containerName: '*', mode: VerticalPodAutoscalerSpecResourcePolicyContainerPoliciesMode.OFF },
+          ],
+        },
+      },
+    });
+  }
+
   private addNetworkPolicy(): k8s.KubeNetworkPolicy {
     const { env, spec: s } = this;
     const ns = s.namespace;
@@ -288,9 +332,7 @@ export class ServiceChart extends PlatformChart {
   private podInputs(): { env: k8s.EnvVar[]; secretEnv: k8s.EnvVar[]; volumes: k8s.Volume[]; mounts: k8s.VolumeMount[] } {
     const s = this.spec;
     const secretEnv: k8s.EnvVar[] = [
-      ...s.dependsOn.stores.flatMap((store) =>
-        Object.entries(STORE_CLIENT_SECRETS[store] ?? {}).map(([envName, ref]) => ({ name: envName, valueFrom: { secretKeyRef: { name: ref.name, key: ref.key } } })),
-      ),
+      ...Object.entries(s.storeSecrets).map(([envName, ref]) => ({ name: envName, valueFrom: { secretKeyRef: { name: ref.name, key: ref.key } } })),
       ...s.secrets.flatMap((x) => ('env' in x ? [{ name: x.env, valueFrom: { secretKeyRef: { name: x.secret, key: x.key, ...(x.optional ? { optional: true } : {}) } } }] : [])),
     ];
     const files = s.secrets.flatMap((x) => ('mount' in x ? [x] : []));
@@ -312,14 +354,22 @@ export class ServiceChart extends PlatformChart {
       const target = env.serviceIndex.get(dep)!;
       return { to: [podsIn(s.namespace, servicePods(target))], ports: tcp(target.port) };
     });
-    const depStores = s.dependsOn.stores.map((store) => {
-      const ep = STORE_ENDPOINTS[store];
-      return { to: [podsIn(env.dataNamespace, { 'app.kubernetes.io/name': ep.appName })], ports: tcp(...ep.clientPorts.map((p) => p.port)) };
-    });
+    // Stores in the cluster; a managed one is in `egress` (its endpoint, and its addresses when the spec gives them).
+    const depStores = s.dependsOn.stores
+      .filter((store) => env.stores.some((x) => x.kind === store))
+      .map((store) => {
+        const ep = STORE_ENDPOINTS[store];
+        return { to: [podsIn(env.dataNamespace, { 'app.kubernetes.io/name': ep.appName })], ports: tcp(...ep.clientPorts.map((p) => p.port)) };
+      });
+    const ports = (list: readonly ExternalEndpoint[]) => [...new Set(list.map((e) => e.port))].sort((a, b) => a - b);
+    const publicEgress = s.egress.filter((e) => !e.cidrs);
+    const byCidrs = new Map<string, ExternalEndpoint[]>();
+    for (const e of s.egress.filter((x) => x.cidrs)) byCidrs.set(e.cidrs!.join(','), [...(byCidrs.get(e.cidrs!.join(',')) ?? []), e]);
     return [
       ...depServices,
       ...depStores,
-      ...(s.egress.length ? [externalEgress([...new Set(s.egress.map((e) => e.port))].sort((a, b) => a - b))] : []),
+      ...(publicEgress.length ? [externalEgress(ports(publicEgress))] : []),
+      ...[...byCidrs].map(([cidrs, list]) => ({ to: cidrs.split(',').map((cidr) => ({ ipBlock: { cidr } })), ports: tcp(...ports(list)) })),
       dnsEgress(),
       telemetryEgress(env),
       meshControlPlaneEgress(env),

@@ -2,7 +2,7 @@ import type { Construct } from 'constructs';
 import type { AlertGroup, Runbook } from '../blocks/alerts/types';
 import type { PanelSpec, Target } from '../blocks/grafana';
 import type { StoreClient } from '../blocks/store-clients';
-import type { EnvironmentModel, StoreModel } from '../platform/model';
+import type { EnvironmentModel, ExternalStoreModel, StoreModel } from '../platform/model';
 import type { PlatformChart } from './platform-chart';
 
 /**
@@ -14,6 +14,8 @@ import type { PlatformChart } from './platform-chart';
 export interface StoreKind {
   /** Adds the store's charts for one environment (its own first, then its Jobs and backups) and returns them. */
   addCharts(scope: Construct, env: EnvironmentModel, store: StoreModel): PlatformChart[];
+  /** Where a provider runs it (`external`): what the platform still renders for it (its exporter). @default nothing */
+  addManagedCharts?(scope: Construct, env: EnvironmentModel, store: ExternalStoreModel): PlatformChart[];
   /**
    * Every workload that may connect to it: its NetworkPolicy admits their
    * pods, its AuthorizationPolicy their principals (both from this one list).

@@ -64,18 +64,15 @@ export function synth(opts: SynthOptions = {}): number {
   const output = opts.output ?? 'text';
   try {
     const { model, files, charts } = renderChecked(spec, outdir);
-    const write = writeTreeAtomically(outdir, files);
-    opts.onWritten?.(files);
     const defaultOutdir = resolve(outdir) === resolve(DEFAULT_OUTDIR);
     const docsOut = opts.docsOut ?? process.env.PLATFORM_DOCS_OUT ?? (defaultOutdir ? ARCHITECTURE_DOC : false);
     // The runbooks go beside it (docs/runbooks.md): assembled from every component's, as the alerts link to them.
-    const docs: string[] = [];
-    if (docsOut) {
-      writeFileAtomically(docsOut, architectureMarkdown(model, charts));
-      const runbooks = join(dirname(docsOut), 'runbooks.md');
-      writeFileAtomically(runbooks, runbooksMarkdown());
-      docs.push(docsOut, runbooks);
-    }
+    // Both are rendered before anything is written: a failure leaves the output directory as it was.
+    const docTexts: [string, string][] = docsOut ? [[docsOut, architectureMarkdown(model, charts)], [join(dirname(docsOut), 'runbooks.md'), runbooksMarkdown()]] : [];
+    const write = writeTreeAtomically(outdir, files);
+    opts.onWritten?.(files);
+    for (const [path, text] of docTexts) writeFileAtomically(path, text);
+    const docs = docTexts.map(([path]) => path);
     const summary: SynthSummary = synthSummary({ spec, outdir, model, charts, write, docs, startedAt });
     if (output === 'text') console.log(formatSummary(summary));
     else if (output === 'json') console.log(JSON.stringify({ ok: true, ...summary }, null, 2));

@@ -16,6 +16,8 @@ export interface PlatformConfigInput {
   /** Services it calls, with their ports. */
   readonly calls: readonly { readonly name: string; readonly port: number }[];
   readonly stores: readonly DataStoreName[];
+  /** Stores a provider runs in this environment, by kind: their clients connect to the managed endpoint. @default none */
+  readonly external?: ReadonlyMap<DataStoreName, { readonly host: string; readonly port: number }>;
   readonly namespace: string;
   readonly dataNamespace: string;
   readonly telemetry: { readonly service: string; readonly namespace: string; readonly otlpHttpPort: number };
@@ -38,7 +40,7 @@ export function platformConfig(p: PlatformConfigInput): Record<string, string> {
     OTEL_RESOURCE_ATTRIBUTES: `deployment.environment=${p.environment},service.namespace=${p.platform}`,
   };
   for (const dep of p.calls) config[serviceUrlVar(dep.name)] = `http://${dep.name}.${p.namespace}.svc.cluster.local:${dep.port}`;
-  for (const store of p.stores) Object.assign(config, storeConnectionEnv(store, p.dataNamespace, s.name));
+  for (const store of p.stores) Object.assign(config, storeConnectionEnv(store, p.dataNamespace, s.name, p.external?.get(store)));
   if (s.produces.length) config.KAFKA_PRODUCE_TOPICS = s.produces.join(',');
   if (s.consumes.length) {
     config.KAFKA_CONSUME_TOPICS = s.consumes.join(',');

@@ -1,6 +1,6 @@
 import type { EnvironmentSpec, PlatformSpec, ServiceSpec } from './schema';
 import { CANARY_SUFFIX } from '../catalogue/names';
-import { DATA_STORES, DEPENDABLE_STORES, STORE_CATALOGUE, type DataStoreName } from '../catalogue/stores';
+import { DATA_STORES, DEPENDABLE_STORES, STORE_CATALOGUE, storeClientSecrets, type DataStoreName, type SecretRef } from '../catalogue/stores';
 import type { Tier } from '../catalogue/resources';
 import { TIER_RESOURCES, withSurge, type ResourcePreset } from '../catalogue/resources';
 import { platformConfig } from './config';
@@ -78,6 +78,8 @@ export interface EnvironmentModel {
    */
   readonly clusters: readonly ClusterModel[];
   readonly host?: string;
+  /** The local rate limit of its public hosts at the ingress gateway (per gateway pod). */
+  readonly rateLimit?: { readonly requestsPerSecond: number; readonly burst: number };
   readonly services: readonly ServiceModel[];
   /** Services by name. */
   readonly serviceIndex: ReadonlyMap<string, ServiceModel>;
@@ -98,6 +100,21 @@ export interface EnvironmentModel {
   readonly extraManifests: readonly ExtraManifestFile[];
   /** The teams with access to this environment and their level, by team name. */
   readonly access: readonly TeamAccess[];
+  /** Data stores a provider runs for this environment (`external`), in registry order; none of them is in `stores`. */
+  readonly externalStores: readonly ExternalStoreModel[];
+}
+
+/** A data store run outside the cluster for one environment (RDS…): its endpoint and who connects. */
+export interface ExternalStoreModel {
+  readonly kind: DataStoreName;
+  readonly host: string;
+  readonly port: number;
+  /** The Secret (services namespace) with its clients' `username` and `password`. */
+  readonly secretName: string;
+  /** Addresses it resolves to: NetworkPolicy egress and the ServiceEntry's addresses. */
+  readonly cidrs: readonly string[];
+  /** Services whose `dependsOn` names it, sorted. */
+  readonly clients: readonly string[];
 }
 
 export interface ServiceModel {
@@ -123,6 +140,11 @@ export interface ServiceModel {
    */
   readonly scaler: 'fixed' | 'hpa' | 'keda';
   readonly kafkaLagThreshold: number;
+  /**
+   * Its VerticalPodAutoscaler on the scaled Deployment: `off` (none), `recommend` (updateMode Off),
+   * `auto` (requests set between the tier's requests and limits). Never `auto` with `scaler: hpa`.
+   */
+  readonly vpa: 'off' | 'recommend' | 'auto';
   /** Mesh timeout of a request to this service (retries included). */
   readonly timeout: string;
   /** Mesh retries of requests to this service. */
@@ -131,6 +153,8 @@ export interface ServiceModel {
   readonly maxReplicas: number;
   readonly route?: { readonly path: string; readonly host: string };
   readonly dependsOn: { readonly services: readonly string[]; readonly stores: readonly DataStoreName[] };
+  /** Its stores' credentials by variable (in-cluster Secrets, or the Secret a managed store's spec names). */
+  readonly storeSecrets: Readonly<Record<string, SecretRef>>;
   /** Services whose `dependsOn` names this one, sorted. */
   readonly callers: readonly string[];
   readonly produces: readonly string[];
@@ -256,6 +280,8 @@ export interface ExternalEndpoint {
   readonly host: string;
   readonly port: number;
   readonly protocol: 'TLS' | 'HTTPS' | 'TCP';
+  /** Addresses it resolves to (a managed store's `cidrs`): NetworkPolicy egress and the ServiceEntry's addresses; absent = any public address. */
+  readonly cidrs?: readonly string[];
 }
 
 export interface CanaryModel {
@@ -432,6 +458,12 @@ function resolveEnvironment(spec: PlatformSpec, envName: string, graph: Dependen
     podLabels: { 'app.kubernetes.io/component': 'opentelemetry-collector', 'app.kubernetes.io/name': 'otel-collector' },
   };
   const byName = new Map(spec.services.map((s) => [s.name, s]));
+  const externalStores = DATA_STORES.flatMap((kind): ExternalStoreModel[] => {
+    const ext = spec.dataStores[kind]?.environments[envName]?.external;
+    if (!ext) return [];
+    return [{ kind, host: ext.host, port: ext.port ?? STORE_CATALOGUE[kind].managed!.defaultPort, secretName: ext.secretName, cidrs: [...ext.cidrs], clients: graph.callersOf(kind) }];
+  });
+  const externalOf = new Map(externalStores.map((x) => [x.kind, x]));
 
   const services = spec.services.map((s): ServiceModel => {
     const o = s.environments[envName] ?? {};
@@ -456,6 +488,7 @@ function resolveEnvironment(spec: PlatformSpec, envName: string, graph: Dependen
         service: s,
         calls: depServices.map((d) => ({ name: d, port: byName.get(d)!.port })),
         stores: depStores,
+        external: externalOf,
         namespace,
         dataNamespace,
         telemetry,
@@ -476,11 +509,13 @@ function resolveEnvironment(spec: PlatformSpec, envName: string, graph: Dependen
       ...(autoscaling ? { autoscaling } : {}),
       scaler: !autoscaling ? 'fixed' : s.scaleOn === 'kafka-lag' ? 'keda' : 'hpa',
       kafkaLagThreshold: s.kafkaLagThreshold,
+      vpa: o.vpa ?? s.vpa,
       timeout: s.timeout,
       retries: s.retries,
       maxReplicas: autoscaling ? autoscaling.maxReplicas : replicas,
       ...(routeSpec ? { route: { path: routeSpec.path, host: routeSpec.host ?? env.host! } } : {}),
       dependsOn: { services: depServices, stores: depStores },
+      storeSecrets: Object.assign({}, ...depStores.map((k) => storeClientSecrets(k, externalOf.get(k)))),
       callers: graph.callersOf(s.name),
       produces: s.produces,
       consumes: s.consumes,
@@ -507,7 +542,8 @@ function resolveEnvironment(spec: PlatformSpec, envName: string, graph: Dependen
       ),
       shutdown: s.shutdown,
       namespace,
-      egress: s.egress,
+      // A managed store's endpoint is egress like any external host (ServiceEntry, Sidecar, NetworkPolicy).
+      egress: [...s.egress, ...depStores.flatMap((k) => { const x = externalOf.get(k); return x ? [{ host: x.host, port: x.port, protocol: 'TCP' as const, cidrs: x.cidrs }] : []; })],
       ...(canarySpec
         ? { canary: { name: `${s.name}${CANARY_SUFFIX}`, image: canarySpec.image, version: imageVersion(canarySpec.image), weight: canarySpec.weight, replicas: canarySpec.replicas } }
         : {}),
@@ -515,10 +551,24 @@ function resolveEnvironment(spec: PlatformSpec, envName: string, graph: Dependen
     };
   });
 
+  // A VPA that sets requests and an HPA that scales on their utilisation would chase each other.
+  const vpaFights = services.filter((s) => s.vpa === 'auto' && s.scaler === 'hpa');
+  if (vpaFights.length) {
+    throw new SpecError(
+      'platform spec',
+      vpaFights.map(
+        (s) =>
+          `services[${s.name}].vpa: auto in ${envName}, where a CPU/memory HorizontalPodAutoscaler scales ${s.name}: VPA would change the requests the HPA's utilisation is measured against, and each would undo the other. ` +
+          `Use recommend (recommendations only) there (services[${s.name}].environments.${envName}.vpa), or scale it without the CPU HPA (fixed replicas, or scaleOn: kafka-lag)`,
+      ),
+    );
+  }
+
   // Stores with a fixed number of connections (PostgreSQL): every client pod that can run at once, at its fixed pool, must fit.
   for (const kind of DATA_STORES) {
     const budget = STORE_CATALOGUE[kind].connectionBudget;
-    if (!budget || !spec.dataStores[kind]) continue;
+    // A managed store's connections are the provider's to size (its max_connections is not ours).
+    if (!budget || !spec.dataStores[kind] || externalOf.has(kind)) continue;
     const clients = services.filter((s) => s.dependsOn.stores.includes(kind));
     // Scheduled tasks run one pod at a time each (concurrencyPolicy Forbid).
     const pods = clients.reduce((n, s) => n + withSurge(s.maxReplicas) + (s.canary ? withSurge(s.canary.replicas) : 0) + (s.blueGreen ? withSurge(s.blueGreen.idleReplicas) : 0) + s.cronJobs.length, 0);
@@ -535,6 +585,8 @@ function resolveEnvironment(spec: PlatformSpec, envName: string, graph: Dependen
     const store = spec.dataStores[kind];
     if (!store) return [];
     const perEnv = store.environments[envName]!;
+    // Run by a provider in this environment: nothing of it is rendered here (externalStores).
+    if (perEnv.external) return [];
     const catalogue = STORE_CATALOGUE[kind];
     // Services that name it in dependsOn, or (ZooKeeper) the stores whose pods are its clients.
     const clients = catalogue.dependable ? graph.callersOf(kind) : [...(catalogue.clientStores ?? [])];
@@ -546,8 +598,8 @@ function resolveEnvironment(spec: PlatformSpec, envName: string, graph: Dependen
         versionPath: perEnv.version ? `dataStores.${kind}.environments.${envName}.version` : `dataStores.${kind}.version`,
         tier: perEnv.tier ?? store.tier,
         resources: TIER_RESOURCES[perEnv.tier ?? store.tier],
-        replicas: perEnv.replicas,
-        storage: perEnv.storage,
+        replicas: perEnv.replicas!,
+        storage: perEnv.storage!,
         ...(perEnv.storageClass ? { storageClass: perEnv.storageClass } : {}),
         namespace: dataNamespace,
         clients,
@@ -588,6 +640,7 @@ function resolveEnvironment(spec: PlatformSpec, envName: string, graph: Dependen
       ? env.clusters.map((c) => ({ name: c.name, server: c.server, ...(c.region ? { region: c.region } : {}) }))
       : [{ name: env.cluster.name, server: env.cluster.server }],
     ...(env.host ? { host: env.host } : {}),
+    ...(env.rateLimit ? { rateLimit: { requestsPerSecond: env.rateLimit.requestsPerSecond, burst: env.rateLimit.burst ?? env.rateLimit.requestsPerSecond } } : {}),
     services,
     serviceIndex: new Map(services.map((s) => [s.name, s])),
     stores,
@@ -599,6 +652,7 @@ function resolveEnvironment(spec: PlatformSpec, envName: string, graph: Dependen
     providedSecrets: env.providedSecrets,
     sealedSecrets: sources.sealedSecrets?.[envName] ?? [],
     extraManifests: sources.extraManifests?.[envName] ?? [],
+    externalStores,
     access: Object.keys(spec.teams)
       .sort()
       .flatMap((team): TeamAccess[] => {

@@ -57,7 +57,8 @@ const httpPath = z.string().regex(/^\/[\x21-\x7e]*$/, { message: "must be an abs
 export const tier = z.enum(TIERS);
 
 
-export const RUNTIMES = ['nodejs', 'go', 'python', 'java', 'dotnet'] as const;
+/** `static`: a web server of built files (nginx serving a React build…): no auto-instrumentation, the mesh traces it. */
+export const RUNTIMES = ['nodejs', 'go', 'python', 'java', 'dotnet', 'static'] as const;
 
 const percent = z.number().int().min(1).max(100);
 
@@ -186,6 +187,13 @@ const environment = z.strictObject({
     .regex(/^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/, { error: (iss) => `must be a folder relative to the spec such as manifests/prod, got '${String(iss.input)}'` })
     .optional()
     .describe("A folder (relative to the spec) of YAML objects rendered into this environment as they are, with the platform's labels and wave added where they have none, checked by the policy gate like every rendered object. For what the spec cannot say; nothing hand-written in dist/ survives a synth."),
+  rateLimit: z
+    .strictObject({
+      requestsPerSecond: z.number().int().min(1).max(1_000_000).describe('Requests per second each ingress gateway pod admits for the environment’s hosts.'),
+      burst: z.number().int().min(1).max(1_000_000).optional().describe('Requests admitted at once above the rate; @default requestsPerSecond'),
+    })
+    .optional()
+    .describe("A local rate limit of the environment's public hosts at the ingress gateway (per gateway pod; excess requests get 429), as an Istio EnvoyFilter. Absent = none."),
   providedSecrets: z
     .array(dnsName('Secret name'))
     .default([])
@@ -396,7 +404,11 @@ const autoscalingOrOff = z.union([autoscaling, z.literal(false)]);
  * What one environment changes of a service: unset = the service's value. Promotion is an image
  * moving from one environment's override to the next (`npm run promote`).
  */
+/** What a VerticalPodAutoscaler does for a service. */
+const vpaMode = z.enum(['off', 'recommend', 'auto']);
+
 const serviceOverride = z.strictObject({
+  vpa: vpaMode.optional().describe("The service's VerticalPodAutoscaler in this environment (e.g. recommend in prod, auto in dev)."),
   image: image.optional().describe("This environment's image (a promotion in progress); @default the service's image"),
   replicas: serviceReplicas.optional().describe("Fixed replicas in this environment; set without autoscaling here, it turns the environment's autoscaling off for this service."),
   autoscaling: autoscalingOrOff.optional().describe('Autoscaling bounds in this environment, or false for a fixed count.'),
@@ -456,6 +468,9 @@ export const service = z.strictObject({
     .default('cpu')
     .describe('What autoscaling follows where the environment autoscales: CPU/memory (HPA) or Kafka consumer lag (KEDA ScaledObject instead of the HPA).'),
   kafkaLagThreshold: z.number().int().min(1).default(10).describe('Target consumer lag per replica when scaleOn is kafka-lag.'),
+  vpa: vpaMode
+    .default('off')
+    .describe("A VerticalPodAutoscaler for the service's Deployment: off; recommend (recommendations only, updateMode Off, beside any HPA); auto (VPA sets the container's requests between its tier's requests and limits, evicting pods to apply them; refused where a CPU/memory HPA scales the service)."),
   timeout: duration.default('15s').describe('Mesh timeout of a request to this service (VirtualService), retries included.'),
   retries: z
     .strictObject({
@@ -497,10 +512,24 @@ const upgradedFrom = storeVersion.describe(
   "The version whose data this environment's claims were migrated from (a major PostgreSQL upgrade: see docs/runbooks.md). Acknowledges a change of the data format; @default none: such a change is refused",
 );
 
+/** A data store a cloud provider runs for one environment (RDS, Cloud SQL…): nothing of it is rendered but its clients' access. */
+const externalStore = z.strictObject({
+  host: hostName.describe('The managed endpoint, e.g. shop.abc123.eu-west-1.rds.amazonaws.com.'),
+  port: port.optional().describe("Its port; @default the kind's (PostgreSQL 5432)."),
+  secretName: dnsName('Secret name').describe('The Secret (in the services namespace) with the `username` and `password` its clients connect with; made outside this repository or a SealedSecret.'),
+  cidrs: z
+    .array(cidr)
+    .min(1)
+    .describe("Addresses the endpoint resolves to (e.g. the VPC's database subnets): the clients' NetworkPolicy egress (which cannot name a host) and the Istio ServiceEntry's addresses (plain TCP is matched by address and port; without addresses Istio cannot tell the endpoint's traffic apart, IST0134)."),
+});
+
 const storeEnvironment = z.strictObject({
-  replicas: z.number().int().min(1).max(15),
+  external: externalStore
+    .optional()
+    .describe('Managed outside the cluster in this environment: no StatefulSet, Jobs or backups are rendered; the clients get the same connection variables pointed at `host`, and egress to exactly it. Without `external`, `replicas` and `storage` are required.'),
+  replicas: z.number().int().min(1).max(15).optional().describe('Members of the store (required unless external).'),
   upgradedFrom: upgradedFrom.optional(),
-  storage: quantity('storage'),
+  storage: quantity('storage').optional().describe('Claim size per member (required unless external).'),
   storageClass: z.string().optional().describe('@default the cluster’s default StorageClass'),
   version: storeVersion.optional().describe('This environment’s version (e.g. trying a minor upgrade in dev first); @default the store’s version'),
   tier: tier.optional().describe('This environment’s resource tier; @default the store’s tier'),
@@ -573,12 +602,17 @@ const team = z.strictObject({
     .describe(`Access per environment; an environment not listed gives none. ${ACCESS_LEVELS.map((l) => `${l}: ${ACCESS_LEVEL_DOC[l]}`).join('. ')}.`),
 });
 
+/** The add-ons' namespaces when the spec does not move them (cluster.*Namespace). */
+const DEFAULT_ADDON_NAMESPACES = { meshNamespace: 'istio-system', telemetryNamespace: 'observability', monitoringNamespace: 'monitoring' } as const;
+
 const DEFAULT_JAEGER = { service: 'jaeger', otlpGrpcPort: 4317, podLabels: { 'app.kubernetes.io/name': 'jaeger' } } as const;
 
 export const platformSpec = z
   .strictObject({
     $schema: z.string().optional(),
-    name: dnsName('platform name'),
+    name: dnsName('platform name').refine((n) => n !== 'cluster' && n !== 'system', {
+      error: (iss) => `'${String(iss.input)}' would name the access roles like Kubernetes' own (${String(iss.input)}-admin): choose another platform name`,
+    }),
     version: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, { message: 'must be a label-safe version such as 1.0.0' }).default('1.0.0').describe('Release of the platform; `app.kubernetes.io/version` of objects that run no image.'),
     gitops: z
       .strictObject({
@@ -891,6 +925,22 @@ export function crossCheck(raw: PlatformSpec, push: (path: (string | number)[], 
     }
     for (const env of Object.keys(perEnv)) {
       if (!spec.environments[env]) push(['dataStores', store, 'environments', env], `'${env}' is not an environment`);
+      const e = obj(perEnv[env]);
+      const at = ['dataStores', store, 'environments', env];
+      if (e.external !== undefined) {
+        const kind = STORE_CATALOGUE[store];
+        if (!kind.managed) push([...at, 'external'], `${kind.title} cannot be external yet: ${kind.unmanagedWhy ?? 'no managed form'}; managed kinds: ${DATA_STORES.filter((k) => STORE_CATALOGUE[k].managed).join(', ')}`);
+        for (const f of ['replicas', 'storage', 'storageClass', 'tier', 'version', 'upgradedFrom', 'restoreTo']) {
+          if (e[f] !== undefined) push([...at, f], `not with external: the provider runs ${kind.title} in ${env} (its size, version and backups are set there)`);
+        }
+        // One plain-TCP host per port in a namespace: the mesh tells them apart by port only.
+        const host = obj(e.external).host;
+        const extPort = obj(e.external).port ?? kind.managed?.defaultPort;
+        const clash = spec.services.flatMap((sv) => arr(sv.egress)).find((x: any) => (x?.protocol ?? 'TLS') === 'TCP' && (x?.port ?? 443) === extPort && x?.host !== host);
+        if (clash) push([...at, 'external', 'port'], `TCP port ${extPort} is also egress to '${clash.host}': plain TCP hosts are told apart by port only`);
+      } else {
+        for (const f of ['replicas', 'storage']) if (e[f] === undefined) push([...at, f], 'required (unless the store is external in this environment)');
+      }
       if (obj(perEnv[env]).restoreTo === undefined) continue;
       // Only a store with a WAL archive (PostgreSQL) replays to a point in time; it needs the environment's backups.
       if (STORE_CATALOGUE[store].backup !== 'point-in-time') {
@@ -917,6 +967,21 @@ export function crossCheck(raw: PlatformSpec, push: (path: (string | number)[], 
       if (owner !== undefined) push(['teams', teamName, 'groups', i], owner === teamName ? `group '${g}' is listed twice` : `group '${g}' is already team '${owner}'s: give each group to one team, so its access is stated once`);
       else groupOwner.set(g, teamName);
     });
+  }
+  // Namespaces the cluster or its add-ons own: an environment there would bind its teams over their Secrets and controllers.
+  const reserved = new Map<string, string>([
+    ...(['default', 'kube-system', 'kube-public', 'kube-node-lease'] as const).map((n): [string, string] => [n, 'Kubernetes']),
+    [obj(obj(raw).gitops).argocdNamespace ?? 'argocd', 'Argo CD (gitops.argocdNamespace)'],
+    ...Object.entries({ ...DEFAULT_ADDON_NAMESPACES, ...Object.fromEntries(Object.entries(obj(obj(raw).cluster)).filter(([k, v]) => k.endsWith('Namespace') && typeof v === 'string')) }).map(([k, v]): [string, string] => [String(v), `the add-ons (cluster.${k})`]),
+    [obj(obj(obj(raw).cluster).ingressGateway).namespace ?? 'istio-ingress', 'the ingress gateway (cluster.ingressGateway.namespace)'],
+    [obj(obj(obj(raw).cluster).keda).namespace ?? 'keda', 'KEDA (cluster.keda.namespace)'],
+    ['cert-manager', 'cert-manager'],
+  ]);
+  for (const [envName, e] of Object.entries(spec.environments)) {
+    for (const field of ['namespace', 'dataNamespace'] as const) {
+      const ns = obj(e)[field];
+      if (typeof ns === 'string' && reserved.has(ns)) push(['environments', envName, field], `'${ns}' belongs to ${reserved.get(ns)}: give the environment its own namespace`);
+    }
   }
   const namespaces = new Map<string, string>();
   const overlaps = new Map<string, { at: (string | number)[]; text: (where: string) => string; where: string[] }>();

@@ -90,6 +90,15 @@ export function loadSealedSecrets(specDir: string, spec: PlatformSpec): SealedSe
         });
       }),
     );
+    // A managed store's client credentials likewise (in the services namespace, where its clients run).
+    for (const [store, entry] of Object.entries(spec.dataStores)) {
+      const secretName = entry?.environments[envName]?.external?.secretName;
+      if (!secretName || sealed.has(secretName) || provided.has(secretName)) continue;
+      specProblems.push({
+        path: ['dataStores', store, 'environments', envName, 'external', 'secretName'],
+        message: `Secret '${secretName}' is not in ${envName}: seal it with kubeseal into ${SEALED_SECRETS_DIR}/${envName}/ (namespace ${env.namespace}), or list it in environments.${envName}.providedSecrets if the cluster holds it already${suggestion(secretName, [...sealed, ...provided])}`,
+      });
+    }
   }
   return { byEnvironment, fileProblems, specProblems };
 }

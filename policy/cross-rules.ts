@@ -201,6 +201,28 @@ export const CROSS_RULES: readonly CrossRule[] = [
         }),
   },
   {
+    id: 'VPA-HPA-EXCLUSIVE',
+    description: 'A VerticalPodAutoscaler that applies its recommendations targets a workload rendered in its namespace, and no HPA scales that workload on CPU or memory (each would undo the other); in recommendation mode (updateMode Off) it may sit beside one.',
+    check: (objects) =>
+      objects
+        .filter((o) => o.kind === 'VerticalPodAutoscaler')
+        .flatMap((v) => {
+          const target = spec(v).targetRef ?? {};
+          const found = objects.find((o) => o.kind === target.kind && o.metadata.name === target.name && o.metadata.namespace === v.metadata.namespace);
+          if (!found) return [{ object: v, message: `targets ${target.kind}/${target.name}, which is not rendered in ${v.metadata.namespace}` }];
+          if ((spec(v).updatePolicy?.updateMode ?? 'Recreate') === 'Off') return [];
+          const hpa = objects.find(
+            (o) =>
+              o.kind === 'HorizontalPodAutoscaler' &&
+              o.metadata.namespace === v.metadata.namespace &&
+              spec(o).scaleTargetRef?.kind === target.kind &&
+              spec(o).scaleTargetRef?.name === target.name &&
+              (spec(o).metrics ?? []).some((m: any) => m.type === 'Resource' && ['cpu', 'memory'].includes(m.resource?.name)),
+          );
+          return hpa ? [{ object: v, message: `updateMode ${spec(v).updatePolicy?.updateMode ?? 'Recreate (default)'} on ${ref(found)}, which ${ref(hpa)} scales on CPU/memory: use updateMode Off (recommendations only)` }] : [];
+        }),
+  },
+  {
     id: 'AUTHZ-PRINCIPALS',
     description:
       'Every ALLOW rule of an AuthorizationPolicy names its callers by principal only, and a principal in a namespace this render owns names a ServiceAccount it renders (a typo would deny the caller, a missing rule source would allow anyone).',

@@ -1,4 +1,4 @@
-import { STORE_CATALOGUE } from '../catalogue/stores';
+import { DATA_STORES, STORE_CATALOGUE } from '../catalogue/stores';
 import type { EnvironmentModel, PlatformModel } from '../platform/model';
 import type { RenderedChart } from '../blocks/kube-object';
 import { podSpecOf } from '../policy/rules';
@@ -41,9 +41,11 @@ export function architectureDiagram(model: PlatformModel): string {
   out.push(`  subgraph services[${label(`Services (namespace per environment)`)}]`);
   env.services.forEach((s, i) => out.push(`    ${svcId(i)}[${lines(s.name, `${s.runtime} · :${s.port}`)}]`));
   out.push('  end');
-  if (env.stores.length) {
+  if (env.stores.length || env.externalStores.length) {
     out.push(`  subgraph data[${label('Data stores')}]`);
     for (const st of env.stores) out.push(`    ${storeId(st.kind)}[(${lines(st.kind, st.version)})]`);
+    // Run by a provider in this environment (outside the cluster).
+    for (const x of env.externalStores) out.push(`    ${storeId(x.kind)}[(${lines(x.kind, `managed · ${x.host}:${x.port}`)})]`);
     out.push('  end');
   }
   if (env.topics.length) {
@@ -146,15 +148,19 @@ export function architectureMarkdown(model: PlatformModel, charts: readonly Rend
     '|---|---|---|---|---|---|',
     ...model.environments.map(environmentRow),
   ];
-  const stores = model.environments[0]?.stores ?? [];
-  if (stores.length) {
+  // Every store kind of the spec, in registry order: in the cluster (members × claim) or managed by a provider, per environment.
+  const kinds = DATA_STORES.filter((k) => model.environments.some((e) => e.stores.some((x) => x.kind === k) || e.externalStores.some((x) => x.kind === k)));
+  if (kinds.length) {
     parts.push('', '## Data stores', '', `| store | version | ${model.environments.map((e) => e.name).join(' | ')} |`, `|---|---|${model.environments.map(() => '---|').join('')}`);
-    for (const st of stores) {
+    for (const kind of kinds) {
       const cells = model.environments.map((e) => {
-        const s = e.stores.find((x) => x.kind === st.kind)!;
-        return `${s.replicas} × ${s.storage}${s.storageClass ? ` (${s.storageClass})` : ''}`;
+        const s = e.stores.find((x) => x.kind === kind);
+        if (s) return `${s.replicas} × ${s.storage}${s.storageClass ? ` (${s.storageClass})` : ''}`;
+        const x = e.externalStores.find((y) => y.kind === kind)!;
+        return `managed: ${x.host}:${x.port}`;
       });
-      parts.push(`| ${st.kind} | ${st.version} | ${cells.join(' | ')} |`);
+      const versions = [...new Set(model.environments.flatMap((e) => e.stores.filter((x) => x.kind === kind).map((x) => x.version)))];
+      parts.push(`| ${kind} | ${versions.join(', ') || 'the provider\'s'} | ${cells.join(' | ')} |`);
     }
   }
   parts.push(...secretsTable(model, charts));

@@ -21,6 +21,7 @@ import { CRD_SOURCES } from './crd-sources';
 /** group/version → kinds validated strictly. (ApplicationSet's 340 kB schema is left to @kubernetes-models/argo-cd.) */
 export const STRICT_CRD_KINDS: Record<string, readonly string[]> = {
   'networking.istio.io/v1': ['Gateway', 'VirtualService', 'DestinationRule', 'ServiceEntry', 'Sidecar'],
+  'networking.istio.io/v1alpha3': ['EnvoyFilter'],
   'security.istio.io/v1': ['PeerAuthentication', 'AuthorizationPolicy'],
   'telemetry.istio.io/v1': ['Telemetry'],
   'opentelemetry.io/v1beta1': ['OpenTelemetryCollector'],
@@ -30,6 +31,7 @@ export const STRICT_CRD_KINDS: Record<string, readonly string[]> = {
   'cert-manager.io/v1': ['Certificate', 'Issuer', 'ClusterIssuer'],
   'bitnami.com/v1alpha1': ['SealedSecret'],
   'argoproj.io/v1alpha1': ['Application', 'AppProject'],
+  'autoscaling.k8s.io/v1': ['VerticalPodAutoscaler'],
 };
 
 const { values } = parseArgs({ options: { from: { type: 'string' }, out: { type: 'string', default: 'policy/schemas/crds.json' } } });
@@ -39,7 +41,7 @@ if (!values.from) {
 }
 
 const schemas: Record<string, unknown> = {};
-const resources: Record<string, { plural: string; singular: string; listKind: string; scope: string }> = {};
+const resources: Record<string, { plural: string; singular: string; listKind: string; scope: string; approved?: string }> = {};
 for (const source of CRD_SOURCES) {
   const content = readFileSync(join(values.from, source.file));
   const blob = createHash('sha1').update(`blob ${content.length}\0`).update(content).digest('hex');
@@ -51,7 +53,9 @@ for (const source of CRD_SOURCES) {
       if (!STRICT_CRD_KINDS[gv]?.includes(doc.spec.names.kind)) continue;
       const { plural, singular, listKind, kind } = doc.spec.names;
       schemas[`${gv}/${kind}`] = stripDescriptions(version.schema.openAPIV3Schema);
-      resources[`${gv}/${kind}`] = { plural, singular: singular ?? kind.toLowerCase(), listKind: listKind ?? `${kind}List`, scope: doc.spec.scope };
+      // A *.k8s.io group is protected: the API server admits its CRD only with the upstream approval annotation.
+      const approved = doc.metadata?.annotations?.['api-approved.kubernetes.io'];
+      resources[`${gv}/${kind}`] = { plural, singular: singular ?? kind.toLowerCase(), listKind: listKind ?? `${kind}List`, scope: doc.spec.scope, ...(approved ? { approved } : {}) };
     }
   }
 }

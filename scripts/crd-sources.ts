@@ -28,6 +28,7 @@ export const CRD_SOURCES: readonly CrdSource[] = [
   { prefix: 'sealed-secrets', repo: 'bitnami-labs/sealed-secrets', tag: 'v0.36.6', path: 'helm/sealed-secrets/crds/bitnami.com_sealedsecrets.yaml', blob: 'a41921e47b7eb51c1e8f14e4d8dcf990f6f068aa', file: 'sealed-secrets.yaml' },
   { prefix: 'argocd-application', repo: 'argoproj/argo-cd', tag: 'v3.5.1', path: 'manifests/crds/application-crd.yaml', blob: 'd654fa27c6baa8907e7c51f060d82cd1247925d6', file: 'argocd-application-crd.yaml' },
   { prefix: 'argocd-applicationset', repo: 'argoproj/argo-cd', tag: 'v3.5.1', path: 'manifests/crds/applicationset-crd.yaml', blob: '9fda8266b0500e96b8b55b1ab5fa25ae90309b43', file: 'argocd-applicationset-crd.yaml' },
+  { prefix: 'vpa', repo: 'kubernetes/autoscaler', tag: 'vertical-pod-autoscaler-1.7.1', path: 'vertical-pod-autoscaler/deploy/vpa-v1-crd-gen.yaml', blob: '1ffdae98af00a426f5c1b3bca05ca931ff6c9a34', file: 'vpa-v1-crd-gen.yaml' },
   { prefix: 'argocd-appproject', repo: 'argoproj/argo-cd', tag: 'v3.5.1', path: 'manifests/crds/appproject-crd.yaml', blob: '1cea1a4d5c90608643d513a30a51b3471a425755', file: 'argocd-appproject-crd.yaml' },
 ];
 

@@ -25,7 +25,11 @@ export const STORE_KINDS: { readonly [K in DataStoreName]: StoreKind } = {
  * by store kind, in the model's order.
  */
 export function addDataCharts(scope: Construct, env: EnvironmentModel): Map<DataStoreName, PlatformChart[]> {
-  return new Map(env.stores.map((store) => [store.kind, STORE_KINDS[store.kind].addCharts(scope, env, store)]));
+  return new Map([
+    ...env.stores.map((store): [DataStoreName, PlatformChart[]] => [store.kind, STORE_KINDS[store.kind].addCharts(scope, env, store)]),
+    // Managed by a provider in this environment: only what watches it.
+    ...env.externalStores.map((x): [DataStoreName, PlatformChart[]] => [x.kind, STORE_KINDS[x.kind].addManagedCharts?.(scope, env, x) ?? []]),
+  ]);
 }
 
 /** The stores' alert groups in `env`, in catalogue order. */

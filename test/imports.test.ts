@@ -22,6 +22,7 @@ describe('imports/', () => {
       'cert-manager/cert-manager': 'v1.21.1',
       'bitnami-labs/sealed-secrets': 'v0.36.6',
       'argoproj/argo-cd': 'v3.5.1',
+      'kubernetes/autoscaler': 'vertical-pod-autoscaler-1.7.1',
     });
     for (const s of CRD_SOURCES) expect(s.blob, s.prefix).toMatch(/^[0-9a-f]{40}$/);
   });
@@ -34,6 +35,7 @@ describe('imports/', () => {
     expect(text('istio-security.istio.io.ts')).toContain("apiVersion: 'security.istio.io/v1'");
     expect(text('istio-telemetry.istio.io.ts')).toContain("apiVersion: 'telemetry.istio.io/v1'");
     expect(text('otel-collector-opentelemetry.io.ts')).toContain("apiVersion: 'opentelemetry.io/v1beta1'");
+    expect(text('vpa-autoscaling.k8s.io.ts')).toContain("apiVersion: 'autoscaling.k8s.io/v1'");
   });
 
   it('never ships the CRD files themselves', () => {

@@ -54,6 +54,7 @@ export function kafkaImageTag(version: string): string {
 
 /** Kafka in ZooKeeper mode: brokers with replicated topics (not backed up: replicated, see docs/runbooks.md). */
 export const KAFKA: StoreCatalogue = {
+  unmanagedWhy: 'a managed Kafka (MSK, Confluent) has a bootstrap list of brokers, its own auth and the topics would have to be made outside the Sync hook Job',
   title: 'Kafka',
   endpoint,
   dependable: true,

@@ -12,6 +12,23 @@ export const POSTGRES_REPLICATION_LAG_SECONDS = 30;
 /** PostgreSQL: instance down and, with replicas, replication lag (postgres_exporter). */
 export function postgresAlerts(env: EnvironmentModel): AlertGroup | undefined {
   const pg = env.stores.find((s) => s.kind === 'postgres');
+  const managed = env.externalStores.find((s) => s.kind === 'postgres');
+  if (!pg && managed) {
+    // A provider runs it: its replication and backups are the provider's to watch; availability is ours.
+    return {
+      name: `${env.platform}-${env.name}-postgres`,
+      alerts: [
+        {
+          alert: 'PostgresDown',
+          expr: `${postgresUp(env.namespace)} == 0`,
+          for: '2m',
+          severity: 'critical',
+          summary: 'The managed PostgreSQL cannot be queried',
+          description: `postgres_exporter in ${env.namespace} cannot query the managed PostgreSQL at ${managed.host}:${managed.port} with its clients' credentials (Secret ${managed.secretName}): the endpoint, the network path (NetworkPolicy, ServiceEntry) or the credentials.`,
+        },
+      ],
+    };
+  }
   if (!pg) return undefined;
   const ns = pg.namespace;
   return {

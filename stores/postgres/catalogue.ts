@@ -1,4 +1,4 @@
-import { serviceHost, storeMetrics, type StoreCatalogue, type StoreEndpoint } from '../../catalogue/store-kind';
+import { METRICS_PORT_NAME, serviceHost, storeMetrics, type StoreCatalogue, type StoreEndpoint, type StoreMetrics } from '../../catalogue/store-kind';
 
 export const POSTGRES_PORT = 5432;
 
@@ -25,6 +25,16 @@ export const POSTGRES_RESERVED_CONNECTIONS = 10;
 /** Connections each client pod may open (its pool's maximum). */
 export const POSTGRES_POOL_PER_POD = 2;
 
+/** postgres_exporter pointed at a managed PostgreSQL (RDS…), in the services namespace beside its credentials. */
+export const POSTGRES_MANAGED_EXPORTER: StoreMetrics = {
+  appName: 'postgres-exporter',
+  service: 'postgres-exporter-metrics',
+  portName: METRICS_PORT_NAME,
+  port: 9187,
+  path: '/metrics',
+  exporter: 'postgres_exporter, pointed at the managed endpoint',
+};
+
 const endpoint: StoreEndpoint = { appName: 'postgresql', service: 'postgres', clientPorts: [{ name: 'tcp-postgresql', port: POSTGRES_PORT }], serviceAccount: 'postgres' };
 
 /** PostgreSQL: a primary and streaming replicas; one database per client service; WAL archiving and point-in-time restore. */
@@ -45,8 +55,24 @@ export const POSTGRES: StoreCatalogue = {
     POSTGRES_SSLMODE: 'disable',
     POSTGRES_POOL_MAX: String(POSTGRES_POOL_PER_POD),
   }),
+  // Amazon RDS, Cloud SQL, Azure Database: one endpoint (reads go to it too: a reader endpoint on the same
+  // port would be a second plain-TCP host on one port, which the mesh cannot tell apart), TLS required
+  // (the connection leaves the mesh), the same database name and pool per client.
+  managed: {
+    defaultPort: POSTGRES_PORT,
+    connectionEnv: ({ host, port }, serviceName) => ({
+      POSTGRES_HOST: host,
+      POSTGRES_READ_HOST: host,
+      POSTGRES_PORT: String(port),
+      POSTGRES_DB: serviceName.replace(/-/g, '_'),
+      POSTGRES_SSLMODE: 'require',
+      POSTGRES_POOL_MAX: String(POSTGRES_POOL_PER_POD),
+    }),
+    clientSecrets: (secretName) => ({ POSTGRES_USER: { name: secretName, key: 'username' }, POSTGRES_PASSWORD: { name: secretName, key: 'password' } }),
+    exporter: POSTGRES_MANAGED_EXPORTER,
+  },
   metrics: [storeMetrics(endpoint, 9187, 'postgres_exporter')],
-  otherPods: [POSTGRES_PROVISION, POSTGRES_BACKUP_CHECK, POSTGRES_RESTORE_TEST],
+  otherPods: [POSTGRES_PROVISION, POSTGRES_BACKUP_CHECK, POSTGRES_RESTORE_TEST, POSTGRES_MANAGED_EXPORTER.appName],
   backup: 'point-in-time',
   backupInterval: { key: 'fullEveryHours', defaultHours: 24, maxHours: 168, description: 'A full base backup is taken when the newest is this old; WAL is archived continuously in between.' },
   // A data directory is read only by the major version that wrote it (pg_upgrade or a dump moves it on).

@@ -6,6 +6,7 @@ import { POSTGRES_PRIMARY, PostgresChart, postgresClients } from './chart';
 import { POSTGRES, POSTGRES_BACKUP_CHECK, POSTGRES_RESTORE_TEST } from './catalogue';
 import { LABEL } from '../../blocks/meta';
 import { PostgresProvisionChart } from './provision';
+import { PostgresManagedChart } from './managed';
 import { lastSuccess } from '../../blocks/signals/cronjob';
 
 /** PostgreSQL: the primary and replicas, the provisioning Job, the backup check and restore test. */
@@ -16,6 +17,7 @@ export const POSTGRES_KIND: StoreKind = {
     new PostgresProvisionChart(scope, `${env.name}-data-postgres-provision`, { env, store }),
     ...(store.backup ? [new PostgresBackupChart(scope, `${env.name}-data-postgres-backup`, { env, store })] : []),
   ],
+  addManagedCharts: (scope, env, store) => [new PostgresManagedChart(scope, `${env.name}-data-postgres-managed`, { env, store })],
   clients: postgresClients,
   bucketClients: [
     { name: POSTGRES_PRIMARY, labels: { [LABEL.name]: POSTGRES.endpoint.appName, [LABEL.instance]: POSTGRES_PRIMARY } },

@@ -21,6 +21,7 @@ const endpoint: StoreEndpoint = {
 
 /** Redis with Sentinel: a master, replicas and a Sentinel beside each; RDB snapshots shipped to the bucket. */
 export const REDIS: StoreCatalogue = {
+  unmanagedWhy: 'its clients find the master through Sentinel (REDIS_SENTINEL_ADDRS), which a managed Redis (ElastiCache, Memorystore) does not offer: the connection variables would differ',
   title: 'Redis',
   endpoint,
   dependable: true,

@@ -6,6 +6,7 @@ const endpoint: StoreEndpoint = { appName: 'zookeeper', service: 'zookeeper', cl
 
 /** ZooKeeper: Kafka's metadata quorum; its only clients are the brokers. */
 export const ZOOKEEPER: StoreCatalogue = {
+  unmanagedWhy: "ZooKeeper is Kafka's, not the services'",
   title: 'ZooKeeper',
   endpoint,
   dependable: false,

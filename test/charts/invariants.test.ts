@@ -160,8 +160,9 @@ describe.each(platformsUnderTest())('$name', ({ rendered }) => {
       for (const o of chart.objects) {
         if (CLUSTER_SCOPED_KINDS.has(o.kind)) continue;
         if (chart.file.startsWith('argocd/')) expect(o.metadata.namespace, id(o)).toBe(rendered.model.gitops.argocdNamespace);
-        // The gateway reads its TLS Secret from its own namespace, so the Certificate lives there.
-        else if (o.kind === 'Certificate' || o.kind === 'Issuer') expect(o.metadata.namespace, id(o)).toBe(rendered.model.cluster.ingressGateway.namespace);
+        // The gateway reads its TLS Secret from its own namespace, so the Certificate lives there; an EnvoyFilter
+        // applies to the workloads of its own namespace, so the gateway's rate limit does too.
+        else if (o.kind === 'Certificate' || o.kind === 'Issuer' || o.kind === 'EnvoyFilter') expect(o.metadata.namespace, id(o)).toBe(rendered.model.cluster.ingressGateway.namespace);
         else expect(namespaces.map((n) => n.metadata.name), `${id(o)}'s namespace is rendered`).toContain(o.metadata.namespace);
       }
     }

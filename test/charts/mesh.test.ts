@@ -249,9 +249,11 @@ describe('mesh routing', () => {
     const gw = r.get('Gateway', 'public', { env: 'prod', namespace: 'acme-prod' });
     const servers = (gw.spec as any).servers;
     expect(servers).toEqual([
-      { port: { number: 443, name: 'https', protocol: 'HTTPS' }, hosts: ['acme.test'], tls: { mode: 'SIMPLE', credentialName: 'acme-prod-tls', minProtocolVersion: 'TLSV1_2' } },
-      { port: { number: 80, name: 'http', protocol: 'HTTP' }, hosts: ['acme.test'], tls: { httpsRedirect: true } },
+      // `<namespace>/<host>`: only prod's own VirtualServices bind its host (a bare host would admit any namespace's).
+      { port: { number: 443, name: 'https', protocol: 'HTTPS' }, hosts: ['acme-prod/acme.test'], tls: { mode: 'SIMPLE', credentialName: 'acme-prod-tls', minProtocolVersion: 'TLSV1_2' } },
+      { port: { number: 80, name: 'http', protocol: 'HTTP' }, hosts: ['acme-prod/acme.test'], tls: { httpsRedirect: true } },
     ]);
+    for (const vs of r.find('VirtualService', { env: 'prod' }).filter((v: any) => v.spec.gateways.includes('acme-prod/public'))) expect(vs.metadata.namespace).toBe('acme-prod');
     const cert = r.get('Certificate', 'acme-prod-tls', { env: 'prod' });
     expect(cert.metadata.namespace).toBe('istio-ingress');
     expect((cert.spec as any).dnsNames).toEqual(['acme.test']);

@@ -23,7 +23,7 @@ const milli = (q: string) => (q.endsWith('m') ? Number(q.slice(0, -1)) : Number(
  * faults in its services, in waves up to the services' so one run sees them all:
  * - a container running as root (Pod Security `restricted` rejects its pods);
  * - a spread no node can satisfy (a required zone spread over a topology key no node has);
- * - a pod larger than the namespace's ResourceQuota;
+ * - pods at the LimitRange's maximum, more of them than the namespace's ResourceQuota holds;
  * - a DestinationRule whose `stable` subset selects no pod (istioctl analyze, on the API server's content);
  * - with `access`: one team's binding widened to admin, and another team's binding removed (kubectl auth can-i).
  */
@@ -39,14 +39,15 @@ export function plantFaults(source: string, dest: string, services: readonly [st
     spec.topologySpreadConstraints = [{ maxSkew: 1, topologyKey: 'example.com/rack', whenUnsatisfiable: 'DoNotSchedule', labelSelector: { matchLabels: d.spec.selector.matchLabels } }];
     spec.nodeSelector = { ...(spec.nodeSelector ?? {}), 'example.com/rack': 'r1' };
   });
-  // One container at the LimitRange's per-container maximum, which is more than the whole namespace quota:
+  // Containers at the LimitRange's per-container maximum, as many as it takes to pass the namespace's CPU quota:
   // refused by the quota whatever else runs, and never by the LimitRange.
   const tree = loadTree(dest).map((t) => t.obj);
   editObject(dest, 'Deployment', quotaSvc, (d) => {
     const ns = d.metadata.namespace;
     const max = tree.find((o) => o.kind === 'LimitRange' && o.metadata.namespace === ns)?.spec.limits.find((l: any) => l.type === 'Container')?.max;
     const quota = tree.find((o) => o.kind === 'ResourceQuota' && o.metadata.namespace === ns)?.spec.hard;
-    if (!max?.cpu || !quota?.['requests.cpu'] || milli(max.cpu) <= milli(quota['requests.cpu'])) throw new Error(`planted faults: ${ns} has no quota a single container can exceed within its LimitRange`);
+    if (!max?.cpu || !quota?.['requests.cpu']) throw new Error(`planted faults: ${ns} has no CPU quota or LimitRange maximum`);
+    d.spec.replicas = Math.floor(milli(quota['requests.cpu']) / milli(max.cpu)) + 1;
     d.spec.template.spec.containers[0].resources = { requests: { cpu: max.cpu }, limits: { cpu: max.cpu } };
   });
   editObject(dest, 'DestinationRule', meshSvc, (dr) => {

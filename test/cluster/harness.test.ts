@@ -70,6 +70,11 @@ describe('test:cluster harness', () => {
     expect(explained(m('IST0101', 'Gateway shop-prod/public', 'Referenced selector not found: "app=istio-ingressgateway"'))).toBe(true);
     expect(explained(m('IST0101', 'Gateway shop-prod/public', 'Referenced selector not found: "app=istio-ingresgateway"'))).toBe(false);
     expect(explained(m('IST0127', 'AuthorizationPolicy shop-prod/auth-service', 'No matching workloads for this resource with the following labels: app.kubernetes.io/name=auth-service'))).toBe(false);
+    // The gateway rate limit's EnvoyFilter: only Istio's generic warning about EnvoyFilters, only on the platform's own.
+    const ef = 'Schema validation warning: EnvoyFilter exposes internal implementation details that may change at any time. Prefer other APIs if possible, and exercise extreme caution, especially around upgrades.';
+    expect(explained(m('IST0133', 'EnvoyFilter istio-ingress/storefront-prod-rate-limit', ef))).toBe(true);
+    expect(explained(m('IST0133', 'EnvoyFilter istio-ingress/lua-hack', ef))).toBe(false);
+    expect(explained(m('IST0151', 'EnvoyFilter istio-ingress/storefront-prod-rate-limit', 'This EnvoyFilter does not have a priority and has a relative patch operation set'))).toBe(false);
   });
 
   test('sets aside only the HPA metrics-API events and the API server repair race', () => {

@@ -50,6 +50,12 @@ export const EXPLAINED: readonly Explanation[] = [
       ((m.code === 'IST0127' && /^AuthorizationPolicy /.test(m.origin)) || (m.code === 'IST0101' && /^Telemetry /.test(m.origin) && /Referenced selector not found/.test(m.text))) &&
       /app\.kubernetes\.io\/component=opentelemetry-collector/.test(m.text),
   },
+  // By design: Istio has no API for a local rate limit but EnvoyFilter (charts/mesh.ts; README "Gateway rate
+  // limit"), which it always warns about. Only the platform's own rate-limit filters (named <platform>-<env>-rate-limit).
+  {
+    why: 'the gateway rate limit is an EnvoyFilter, the only Istio API for it',
+    applies: (m) => m.code === 'IST0133' && /^EnvoyFilter [^/]+\/\S+-rate-limit$/.test(m.origin) && /EnvoyFilter exposes internal implementation details/.test(m.text),
+  },
   // By design (README "Proven on", docs/mesh-and-telemetry.md): every DestinationRule keeps a subset per track a
   // service may run — stable, canary, blue, green — so adding or removing a canary, or moving to or from blue-green,
   // changes only the VirtualService. A subset no route uses is empty then; one a route uses must select pods.

@@ -21,7 +21,7 @@ export const IMITATION_PROVISIONER = 'imitation.platform-gen.test/volumes';
 /** Name of the default class the test installs when some claim names no class. */
 export const DEFAULT_STORAGE_CLASS = 'standard';
 
-type Resource = { plural: string; singular: string; listKind: string; scope: string };
+type Resource = { plural: string; singular: string; listKind: string; scope: string; approved?: string };
 
 /** One CRD per group and kind, with every version the project renders (the first listed stores). */
 export function customResourceDefinitions(): any[] {
@@ -37,7 +37,7 @@ export function customResourceDefinitions(): any[] {
   return [...byKind.values()].map((c) => ({
     apiVersion: 'apiextensions.k8s.io/v1',
     kind: 'CustomResourceDefinition',
-    metadata: { name: `${c.res.plural}.${c.group}` },
+    metadata: { name: `${c.res.plural}.${c.group}`, ...(c.res.approved ? { annotations: { 'api-approved.kubernetes.io': c.res.approved } } : {}) },
     spec: {
       group: c.group,
       names: { kind: c.kind, plural: c.res.plural, singular: c.res.singular, listKind: c.res.listKind },

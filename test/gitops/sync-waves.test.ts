@@ -40,6 +40,8 @@ const EXPECTED: Record<string, readonly number[]> = {
   Deployment: [WAVE.data, WAVE.services],
   HorizontalPodAutoscaler: [WAVE.services],
   ScaledObject: [WAVE.services],
+  VerticalPodAutoscaler: [WAVE.services],
+  ClusterRole: [WAVE.foundation],
   Service: [WAVE.data, WAVE.services],
   PodDisruptionBudget: [WAVE.data, WAVE.services],
   ServiceMonitor: [WAVE.data, WAVE.services],
@@ -54,9 +56,17 @@ const EXPECTED: Record<string, readonly number[]> = {
   DestinationRule: [WAVE.services],
 };
 
+function withTeamsAndVpa() {
+  const spec: any = smallPlatform();
+  spec.teams = { devs: { groups: ['devs'], access: { dev: 'edit', prod: 'view' } } };
+  spec.services[0].vpa = 'recommend';
+  return spec;
+}
+
 describe.each([
   ['small platform', smallPlatform()],
   ['with canaries', canaryPlatform()],
+  ['with teams and VPAs', withTeamsAndVpa()],
 ])('sync waves (%s)', (_name, spec) => {
   const r = render(spec);
   const envCharts = r.charts.filter((c) => !c.file.startsWith('argocd/'));

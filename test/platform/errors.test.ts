@@ -80,7 +80,7 @@ describe('spec errors that say where and what to do', () => {
       'services[payments].env (line 23, column 5): expected a map (name: value), got nothing (null: a key with no value)',
     ]);
     expect(problems(edit('runtime: go', 'runtime: golang'))).toEqual([
-      'services[orders].runtime (line 13, column 5): must be one of "nodejs", "go", "python", "java", "dotnet", got "golang"',
+      'services[orders].runtime (line 13, column 5): must be one of "nodejs", "go", "python", "java", "dotnet", "static", got "golang"',
     ]);
   });
 

@@ -44,6 +44,12 @@ const TWINS: Record<string, (c: RenderedChart[]) => RenderedChart[]> = {
     find(c, 'HorizontalPodAutoscaler', 'api').spec.scaleTargetRef.name = 'apii';
     return c;
   },
+  'VPA-HPA-EXCLUSIVE': (c) => {
+    // A VPA applying recommendations to the Deployment the CPU HPA scales (as an extra manifest could add).
+    const hpa = find(c, 'HorizontalPodAutoscaler', 'api');
+    const vpa = { apiVersion: 'autoscaling.k8s.io/v1', kind: 'VerticalPodAutoscaler', metadata: { ...structuredClone(hpa.metadata), name: 'api-vpa' }, spec: { targetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'api' }, updatePolicy: { updateMode: 'Recreate' } } };
+    return add(c, vpa as KubeObject);
+  },
   'AUTHZ-PRINCIPALS': (c) => {
     // A caller in the environment's own namespace, with a typo in its account.
     const lists: string[][] = c.flatMap((x) => x.objects).filter((o) => o.kind === 'AuthorizationPolicy').flatMap((o: any) => (o.spec.rules ?? []).flatMap((r: any) => r.from.map((f: any) => f.source.principals as string[])));
@@ -73,6 +79,15 @@ describe('cross-object rules', () => {
     const found = fired(TWINS[id]!(prod()));
     expect(found.length).toBeGreaterThan(0);
     expect(found.filter((f) => !f.startsWith(`${id} `)), 'other rules stay quiet').toEqual([]);
+  });
+
+  test('VPA-HPA-EXCLUSIVE: the same VPA in recommendation mode beside the HPA passes; one whose target is missing fails', () => {
+    const c = TWINS['VPA-HPA-EXCLUSIVE']!(prod());
+    const vpa = find(c, 'VerticalPodAutoscaler', 'api-vpa');
+    vpa.spec.updatePolicy.updateMode = 'Off';
+    expect(fired(c)).toEqual([]);
+    vpa.spec.targetRef.name = 'apii';
+    expect(fired(c)).toEqual([expect.stringMatching(/^VPA-HPA-EXCLUSIVE .*targets Deployment\/apii, which is not rendered/)]);
   });
 
   test('two environments may reuse a namespace name (different clusters): names are compared per environment', () => {
