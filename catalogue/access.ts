@@ -13,7 +13,7 @@ export const ACCESS_LEVEL_DOC: Readonly<Record<AccessLevel, string>> = {
   view: 'read what the environment runs (no Secrets, no RBAC); Argo CD: see the Application and its logs',
   audit: 'view plus the RBAC objects (who may do what), still no Secrets; Argo CD: see the Application and its logs',
   deploy: 'view in the cluster; Argo CD: sync the Application (the CI/CD deployer: changes arrive through git)',
-  edit: 'view plus operate the workloads (restart, scale, delete pods, exec, port-forward, Jobs, ConfigMaps, Services) and their Secrets; Argo CD: sync, run resource actions, exec',
+  edit: 'view plus operate the workloads (restart, scale, delete pods, exec, port-forward, Jobs, ConfigMaps) and their Secrets; Argo CD: sync, run resource actions, exec',
   admin: 'edit plus the guardrails inside the namespaces (network and mesh policies, routes, disruption budgets, ServiceAccounts, certificates, monitors); never RBAC, the quota or limits; Argo CD: sync, resource actions, exec',
 };
 
@@ -32,8 +32,11 @@ export const ACCESS_PARTS = {
 } as const satisfies Record<string, readonly AccessLevel[]>;
 export type AccessPart = keyof typeof ACCESS_PARTS;
 
-/** Kinds the `operate` part may create, change and delete: the workloads and what they read. */
-export const OPERATED_KINDS: ReadonlySet<string> = new Set(['Deployment', 'StatefulSet', 'Job', 'CronJob', 'ConfigMap', 'Service', 'HorizontalPodAutoscaler', 'ScaledObject']);
+/**
+ * Kinds the `operate` part may create, change and delete: the workloads and what they read. Not Services:
+ * a `type: LoadBalancer` or NodePort one would publish pods past the gateway and its policies.
+ */
+export const OPERATED_KINDS: ReadonlySet<string> = new Set(['Deployment', 'StatefulSet', 'Job', 'CronJob', 'ConfigMap', 'HorizontalPodAutoscaler', 'ScaledObject']);
 
 /**
  * Kinds the `manage` part may change where the environments render them: the guardrails and routes inside a

@@ -56,7 +56,8 @@ export const PROBES: readonly Probe[] = [
   { verb: 'update', group: 'networking.istio.io', resource: 'virtualservices', allowed: ['admin'] },
   { verb: 'patch', group: '', resource: 'serviceaccounts', allowed: ['admin'] },
   { verb: 'create', group: 'cert-manager.io', resource: 'certificates', allowed: ['admin'] },
-  { verb: 'create', group: '', resource: 'services', allowed: OPERATORS },
+  // Nobody creates Services by hand: a LoadBalancer or NodePort one would publish pods past the gateway.
+  { verb: 'create', group: '', resource: 'services', allowed: [] },
   { verb: 'patch', group: 'autoscaling', resource: 'horizontalpodautoscalers', allowed: OPERATORS },
   { verb: 'create', group: '', resource: 'pods', subresource: 'eviction', allowed: OPERATORS },
   { verb: 'get', group: '', resource: 'pods', subresource: 'exec', allowed: OPERATORS },
@@ -81,7 +82,6 @@ export const PROBES: readonly Probe[] = [
 const W = 'create,delete,patch,update';
 const OPERATE_WRITES = [
   `${W} configmaps`,
-  `${W} services`,
   'delete pods',
   'create,get pods/exec',
   'create,get pods/portforward',
