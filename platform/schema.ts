@@ -190,10 +190,14 @@ const environment = z.strictObject({
   rateLimit: z
     .strictObject({
       requestsPerSecond: z.number().int().min(1).max(1_000_000).describe('Requests per second each ingress gateway pod admits for the environment’s hosts.'),
-      burst: z.number().int().min(1).max(1_000_000).optional().describe('Requests admitted at once above the rate; @default requestsPerSecond'),
+      burst: z.number().int().min(1).max(1_000_000).optional().describe('The most requests admitted at once (the bucket size, at least requestsPerSecond); @default requestsPerSecond'),
+    })
+    .check((ctx) => {
+      const { requestsPerSecond, burst } = ctx.value;
+      if (burst !== undefined && burst < requestsPerSecond) ctx.issues.push({ code: 'custom', input: ctx.value, path: ['burst'], message: `must be at least requestsPerSecond (${requestsPerSecond}): the bucket holds at most burst tokens, so a smaller one lowers the rate to ${burst}/s` });
     })
     .optional()
-    .describe("A local rate limit of the environment's public hosts at the ingress gateway (per gateway pod; excess requests get 429), as an Istio EnvoyFilter. Absent = none."),
+    .describe("A local rate limit of each of the environment's public hosts at the ingress gateway (per host and gateway pod; excess requests get 429), as an Istio EnvoyFilter. Needs public routes. Absent = none."),
   providedSecrets: z
     .array(dnsName('Secret name'))
     .default([])
@@ -514,7 +518,9 @@ const upgradedFrom = storeVersion.describe(
 
 /** A data store a cloud provider runs for one environment (RDS, Cloud SQL…): nothing of it is rendered but its clients' access. */
 const externalStore = z.strictObject({
-  host: hostName.describe('The managed endpoint, e.g. shop.abc123.eu-west-1.rds.amazonaws.com.'),
+  host: hostName
+    .refine((h) => !/^[0-9.]+$/.test(h), { error: (iss) => `must be the endpoint's DNS name, not an address ('${String(iss.input)}'): Istio refuses addresses as ServiceEntry hosts; put the addresses in cidrs` })
+    .describe('The managed endpoint, e.g. shop.abc123.eu-west-1.rds.amazonaws.com.'),
   port: port.optional().describe("Its port; @default the kind's (PostgreSQL 5432)."),
   secretName: dnsName('Secret name').describe('The Secret (in the services namespace) with the `username` and `password` its clients connect with; made outside this repository or a SealedSecret.'),
   cidrs: z
@@ -930,6 +936,10 @@ export function crossCheck(raw: PlatformSpec, push: (path: (string | number)[], 
       if (e.external !== undefined) {
         const kind = STORE_CATALOGUE[store];
         if (!kind.managed) push([...at, 'external'], `${kind.title} cannot be external yet: ${kind.unmanagedWhy ?? 'no managed form'}; managed kinds: ${DATA_STORES.filter((k) => STORE_CATALOGUE[k].managed).join(', ')}`);
+        // The interval is filled in with its default: only one the spec changed says someone expects these backups.
+        const interval = kind.backupInterval;
+        const set = interval ? obj(obj(obj(spec.environments[env]).backups)[store])[interval.key] : undefined;
+        if (interval && set !== undefined && set !== interval.defaultHours) push(['environments', env, 'backups', store], `${kind.title} is external in ${env}: the provider backs it up, nothing here would`);
         for (const f of ['replicas', 'storage', 'storageClass', 'tier', 'version', 'upgradedFrom', 'restoreTo']) {
           if (e[f] !== undefined) push([...at, f], `not with external: the provider runs ${kind.title} in ${env} (its size, version and backups are set there)`);
         }
@@ -984,6 +994,7 @@ export function crossCheck(raw: PlatformSpec, push: (path: (string | number)[], 
     }
   }
   const namespaces = new Map<string, string>();
+  const hostOwners = new Map<string, string>();
   const overlaps = new Map<string, { at: (string | number)[]; text: (where: string) => string; where: string[] }>();
   for (const [envName, e] of Object.entries(spec.environments)) {
     const env = obj(e);
@@ -1008,6 +1019,18 @@ export function crossCheck(raw: PlatformSpec, push: (path: (string | number)[], 
       push(['environments', envName, 'autoscaling', 'minReplicas'], `must be at least replicas (${env.replicas}), got ${hpa.minReplicas}`);
     }
     const routes = spec.services.map((s, i) => ({ s, i, route: effectiveRoute(s, envName) }));
+    if (env.rateLimit !== undefined && !routes.some((r) => r.route?.path)) push(['environments', envName, 'rateLimit'], `${envName} has no public routes: nothing to rate-limit at the gateway`);
+    // One environment per public host on a cluster: two would bind it on the shared gateway (and stack their rate limits).
+    const servers: string[] = arr(env.clusters).length ? arr(env.clusters).map((c: unknown) => String(obj(c).server)) : [String(obj(env.cluster).server ?? 'https://kubernetes.default.svc')];
+    for (const r of routes) {
+      if (typeof r.route?.path !== 'string') continue;
+      const host = String(typeof r.route.host === 'string' ? r.route.host : (env.host ?? '')).toLowerCase();
+      for (const server of servers) {
+        const other = hostOwners.get(`${server} ${host}`);
+        if (other && other !== envName) push(obj(obj(r.s.environments)[envName]).route ? ['services', r.i, 'environments', envName, 'route', 'host'] : ['services', r.i, 'route', 'host'], `host ${host} is also ${other}'s on cluster ${server}: both would bind it on the shared ingress gateway; give each environment its own host`);
+        else hostOwners.set(`${server} ${host}`, envName);
+      }
+    }
     if (routes.some((r) => r.route?.path && !r.route.host) && !env.host) {
       push(['environments', envName, 'host'], 'required: services declare public routes without their own host');
     }

@@ -211,13 +211,18 @@ export const CROSS_RULES: readonly CrossRule[] = [
           const found = objects.find((o) => o.kind === target.kind && o.metadata.name === target.name && o.metadata.namespace === v.metadata.namespace);
           if (!found) return [{ object: v, message: `targets ${target.kind}/${target.name}, which is not rendered in ${v.metadata.namespace}` }];
           if ((spec(v).updatePolicy?.updateMode ?? 'Recreate') === 'Off') return [];
+          // An HPA on CPU or memory (Resource or ContainerResource metrics), or a KEDA ScaledObject with a cpu or memory trigger.
+          const onResources = (o: KubeObject) =>
+            o.kind === 'HorizontalPodAutoscaler'
+              ? (spec(o).metrics ?? []).some((m: any) => (m.type === 'Resource' && ['cpu', 'memory'].includes(m.resource?.name)) || (m.type === 'ContainerResource' && ['cpu', 'memory'].includes(m.containerResource?.name)))
+              : o.kind === 'ScaledObject' && (spec(o).triggers ?? []).some((t: any) => ['cpu', 'memory'].includes(t.type));
           const hpa = objects.find(
             (o) =>
-              o.kind === 'HorizontalPodAutoscaler' &&
+              (o.kind === 'HorizontalPodAutoscaler' || o.kind === 'ScaledObject') &&
               o.metadata.namespace === v.metadata.namespace &&
-              spec(o).scaleTargetRef?.kind === target.kind &&
+              (spec(o).scaleTargetRef?.kind ?? 'Deployment') === target.kind &&
               spec(o).scaleTargetRef?.name === target.name &&
-              (spec(o).metrics ?? []).some((m: any) => m.type === 'Resource' && ['cpu', 'memory'].includes(m.resource?.name)),
+              onResources(o),
           );
           return hpa ? [{ object: v, message: `updateMode ${spec(v).updatePolicy?.updateMode ?? 'Recreate (default)'} on ${ref(found)}, which ${ref(hpa)} scales on CPU/memory: use updateMode Off (recommendations only)` }] : [];
         }),

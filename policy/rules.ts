@@ -186,12 +186,19 @@ export const RULES: readonly Rule[] = [
   },
   {
     id: 'QUOTA-BOUNDED',
-    description: 'A workload runs a bounded number of pods, so the namespace quota (computed from the pod specs) holds them: no DaemonSet or daemonset-mode collector, CronJobs one Job at a time, a numeric or percentage maxSurge.',
+    description: 'A workload runs a bounded number of pods of a bounded size, so the namespace quota (computed from the pod specs) holds them: no DaemonSet or daemonset-mode collector, CronJobs one Job at a time, a numeric or percentage maxSurge, a VPA that applies recommendations bounds them (maxAllowed).',
     check: (o) => {
       const spec = (o.spec ?? {}) as any;
       if (o.kind === 'DaemonSet') return ['a DaemonSet runs one pod per node, which no namespace quota can bound; run node agents outside the platform namespaces'];
       if (o.kind === 'OpenTelemetryCollector' && spec.mode === 'daemonset') return ['a daemonset collector runs one pod per node, which no namespace quota can bound'];
       if (o.kind === 'CronJob' && !['Forbid', 'Replace'].includes(spec.concurrencyPolicy)) return [`concurrencyPolicy ${spec.concurrencyPolicy ?? 'Allow'} lets Jobs pile up; use Forbid or Replace`];
+      // A VPA that applies recommendations must bound them (maxAllowed) for every resource it controls, or the quota cannot.
+      if (o.kind === 'VerticalPodAutoscaler' && (spec.updatePolicy?.updateMode ?? 'Recreate') !== 'Off') {
+        const policies: any[] = spec.resourcePolicy?.containerPolicies ?? [];
+        const unbounded = policies.filter((p) => p.mode !== 'Off' && (p.controlledResources ?? ['cpu', 'memory']).some((r: string) => p.maxAllowed?.[r] === undefined));
+        if (policies.filter((p) => p.mode !== 'Off').length === 0) return ['applies recommendations with no containerPolicies: nothing bounds them (give each controlled container maxAllowed, the rest mode Off)'];
+        return unbounded.map((p) => `container ${p.containerName}: maxAllowed does not bound every controlled resource (${(p.controlledResources ?? ['cpu', 'memory']).join(', ')}), so the quota cannot hold what VPA may set`);
+      }
       const maxSurge = spec.strategy?.rollingUpdate?.maxSurge;
       if (o.kind === 'Deployment' && maxSurge !== undefined && typeof maxSurge !== 'number' && !/^[0-9]+%$/.test(String(maxSurge))) return [`maxSurge ${String(maxSurge)} is neither a number nor a percentage`];
       return [];

@@ -11,6 +11,15 @@ export const POSTGRES_RUNBOOK: Runbook = {
     PostgresDown: `postgres_exporter cannot reach the server. Check the PostgreSQL pod, its
 volume and its logs; services fail over to the primary Service only once a
 replica is promoted.
+
+Where PostgreSQL is managed (\`external\`, RDS…), the exporter is
+\`postgres-exporter\` in the services namespace: read its log
+(\`kubectl -n <ns> logs deploy/postgres-exporter\`). \`connection refused\` or a
+timeout: the endpoint, or the path to it (the NetworkPolicy \`postgres-exporter\`
+and the clients' egress to \`cidrs\`, the ServiceEntry's addresses, the
+provider's security group). \`password authentication failed\`: the Secret named
+in \`secretName\` (keys \`username\`, \`password\`). The provider's own console
+tells whether the instance itself is down or failing over.
 `,
     PostgresReplicationLagHigh: `A replica is more than 30 s behind the primary: reads from \`postgres-read\` are
 stale. Check replica I/O, network, and long-running queries on the replica.

@@ -188,6 +188,17 @@ describe('team access from a spec', () => {
     expect(problems(teams).join('\n')).toMatch(message);
   });
 
+  test.each([
+    ['the platform named cluster (its admin role would be cluster-admin)', (s: any) => (s.name = 'cluster'), /name.*: 'cluster' would name the access roles like Kubernetes' own/],
+    ['an environment in kube-system', (s: any) => (s.environments.dev.namespace = 'kube-system'), /environments\.dev\.namespace.*: 'kube-system' belongs to Kubernetes/],
+    ['an environment in Argo CD\'s namespace', (s: any) => (s.environments.dev.namespace = 'argocd'), /environments\.dev\.namespace.*: 'argocd' belongs to Argo CD/],
+    ['a data namespace in the monitoring add-on\'s', (s: any) => (s.environments.prod.dataNamespace = 'monitoring'), /environments\.prod\.dataNamespace.*: 'monitoring' belongs to the add-ons/],
+  ])('refuses %s', (_what, mutate, message) => {
+    const spec: any = smallPlatform();
+    mutate(spec);
+    expect(() => parseSpec(spec, 'fixture')).toThrow(message);
+  });
+
   test('the good twin of those is accepted', () => {
     expect(problems({ devs: { groups: ['devs', 'oidc:/platform/devs'], access: { dev: 'edit', prod: 'view' } } })).toEqual([]);
   });

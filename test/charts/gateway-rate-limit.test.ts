@@ -32,9 +32,22 @@ describe('environments.<env>.rateLimit', () => {
     expect(r.find('EnvoyFilter', { env: 'dev' })).toEqual([]);
   });
 
-  test('a rate of zero, or a field it does not have, is refused', () => {
+  test('a rate of zero, a field it does not have, a burst below the rate or an environment without public routes is refused', () => {
     expect(() => render(withLimit({ prod: { requestsPerSecond: 0 } }))).toThrow(/environments\.prod\.rateLimit\.requestsPerSecond/);
     expect(() => render(withLimit({ prod: { requestsPerSecond: 10, perIp: true } }))).toThrow(/environments\.prod\.rateLimit/);
+    expect(() => render(withLimit({ prod: { requestsPerSecond: 500, burst: 10 } }))).toThrow(/environments\.prod\.rateLimit\.burst: must be at least requestsPerSecond \(500\): .* lowers the rate to 10\/s/);
+    const noRoutes: any = withLimit({ prod: { requestsPerSecond: 10 } });
+    for (const s of noRoutes.services) delete s.route;
+    expect(() => render(noRoutes)).toThrow(/environments\.prod\.rateLimit: prod has no public routes/);
+  });
+
+  test('one public host per environment on a cluster: two would bind it on the shared gateway (and stack their limits)', () => {
+    const shared: any = withLimit({ prod: { requestsPerSecond: 100 }, staging: { requestsPerSecond: 20 } });
+    shared.environments.staging.host = 'acme.test';
+    expect(() => render(shared)).toThrow(/host acme\.test is also (staging|prod)'s on cluster https:\/\/kubernetes\.default\.svc/);
+    // On their own clusters it is the same name on two gateways: fine.
+    shared.environments.staging.cluster = { name: 'staging', server: 'https://staging.k8s.test' };
+    expect(() => render(shared)).not.toThrow();
   });
 });
 

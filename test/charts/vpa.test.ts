@@ -76,6 +76,14 @@ describe('services[].vpa', () => {
     expect((r.get('VerticalPodAutoscaler', 'worker', { env: 'prod' }) as any).spec.targetRef.name).toBe('worker-green');
   });
 
+  test('a canary gets none: the VPA targets the stable Deployment only (a fixed comparison group, as for the HPA)', () => {
+    const spec: any = withVpa({ worker: 'recommend' });
+    spec.services.find((s: any) => s.name === 'worker').canary = { image: 'registry.test/acme/worker:2.2.0', weight: 10 };
+    const r = render(spec);
+    expect(r.find('VerticalPodAutoscaler', { env: 'prod' }).map((v: any) => v.spec.targetRef.name)).toEqual(['worker']);
+    expect(r.find('Deployment', { env: 'prod', name: 'worker-canary' })).toHaveLength(1);
+  });
+
   test('a value that is not a mode is refused with the valid ones', () => {
     expect(() => render(withVpa({ api: 'on' }))).toThrow(/services\[api\]\.vpa: .*'off'.*'recommend'.*'auto'|services\[api\]\.vpa: .*off.*recommend.*auto/);
   });

@@ -72,9 +72,14 @@ describe('test:cluster harness', () => {
     expect(explained(m('IST0127', 'AuthorizationPolicy shop-prod/auth-service', 'No matching workloads for this resource with the following labels: app.kubernetes.io/name=auth-service'))).toBe(false);
     // The gateway rate limit's EnvoyFilter: only Istio's generic warning about EnvoyFilters, only on the platform's own.
     const ef = 'Schema validation warning: EnvoyFilter exposes internal implementation details that may change at any time. Prefer other APIs if possible, and exercise extreme caution, especially around upgrades.';
-    expect(explained(m('IST0133', 'EnvoyFilter istio-ingress/storefront-prod-rate-limit', ef))).toBe(true);
-    expect(explained(m('IST0133', 'EnvoyFilter istio-ingress/lua-hack', ef))).toBe(false);
-    expect(explained(m('IST0151', 'EnvoyFilter istio-ingress/storefront-prod-rate-limit', 'This EnvoyFilter does not have a priority and has a relative patch operation set'))).toBe(false);
+    const rl = { file: 'x', wave: 4, obj: { kind: 'EnvoyFilter', metadata: { namespace: 'istio-ingress', name: 'storefront-prod-rate-limit' }, spec: { workloadSelector: { labels: { app: 'istio-ingressgateway' } }, configPatches: [{ patch: { value: { name: 'envoy.filters.http.local_ratelimit.storefront-prod' } } }] } } };
+    const lua = { ...rl, obj: { ...rl.obj, metadata: { namespace: 'istio-ingress', name: 'lua-rate-limit' }, spec: { ...rl.obj.spec, configPatches: [{ patch: { value: { name: 'envoy.filters.http.lua' } } }] } } };
+    const withFilters = (msg: AnalyzeMessage) => EXPLAINED.some((e) => e.applies(msg, [...prod, rl, lua] as any));
+    expect(withFilters(m('IST0133', 'EnvoyFilter istio-ingress/storefront-prod-rate-limit', ef))).toBe(true);
+    // Named like ours but another filter, or not in the tree at all: counted.
+    expect(withFilters(m('IST0133', 'EnvoyFilter istio-ingress/lua-rate-limit', ef))).toBe(false);
+    expect(withFilters(m('IST0133', 'EnvoyFilter istio-ingress/other-rate-limit', ef))).toBe(false);
+    expect(withFilters(m('IST0151', 'EnvoyFilter istio-ingress/storefront-prod-rate-limit', 'This EnvoyFilter does not have a priority and has a relative patch operation set'))).toBe(false);
   });
 
   test('sets aside only the HPA metrics-API events and the API server repair race', () => {

@@ -54,7 +54,13 @@ export const EXPLAINED: readonly Explanation[] = [
   // limit"), which it always warns about. Only the platform's own rate-limit filters (named <platform>-<env>-rate-limit).
   {
     why: 'the gateway rate limit is an EnvoyFilter, the only Istio API for it',
-    applies: (m) => m.code === 'IST0133' && /^EnvoyFilter [^/]+\/\S+-rate-limit$/.test(m.origin) && /EnvoyFilter exposes internal implementation details/.test(m.text),
+    applies: (m, objects) => {
+      const [, ns, name] = /^EnvoyFilter ([^/]+)\/(\S+)$/.exec(m.origin) ?? [];
+      const ef = objects.find((o) => o.obj.kind === 'EnvoyFilter' && o.obj.metadata.namespace === ns && o.obj.metadata.name === name);
+      // The platform's own: on the ingress gateway, inserting only its per-environment local_ratelimit filter.
+      const ours = !!ef && ef.obj.spec?.workloadSelector?.labels?.app === GATEWAY.app && /^envoy\.filters\.http\.local_ratelimit\./.test(ef.obj.spec?.configPatches?.[0]?.patch?.value?.name ?? '');
+      return m.code === 'IST0133' && ours && /EnvoyFilter exposes internal implementation details/.test(m.text);
+    },
   },
   // By design (README "Proven on", docs/mesh-and-telemetry.md): every DestinationRule keeps a subset per track a
   // service may run — stable, canary, blue, green — so adding or removing a canary, or moving to or from blue-green,

@@ -47,7 +47,7 @@ const TWINS: Record<string, (c: RenderedChart[]) => RenderedChart[]> = {
   'VPA-HPA-EXCLUSIVE': (c) => {
     // A VPA applying recommendations to the Deployment the CPU HPA scales (as an extra manifest could add).
     const hpa = find(c, 'HorizontalPodAutoscaler', 'api');
-    const vpa = { apiVersion: 'autoscaling.k8s.io/v1', kind: 'VerticalPodAutoscaler', metadata: { ...structuredClone(hpa.metadata), name: 'api-vpa' }, spec: { targetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'api' }, updatePolicy: { updateMode: 'Recreate' } } };
+    const vpa = { apiVersion: 'autoscaling.k8s.io/v1', kind: 'VerticalPodAutoscaler', metadata: { ...structuredClone(hpa.metadata), name: 'api-vpa' }, spec: { targetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'api' }, updatePolicy: { updateMode: 'Recreate' }, resourcePolicy: { containerPolicies: [{ containerName: 'api', maxAllowed: { cpu: '1', memory: '1Gi' } }] } } };
     return add(c, vpa as KubeObject);
   },
   'AUTHZ-PRINCIPALS': (c) => {
@@ -88,6 +88,28 @@ describe('cross-object rules', () => {
     expect(fired(c)).toEqual([]);
     vpa.spec.targetRef.name = 'apii';
     expect(fired(c)).toEqual([expect.stringMatching(/^VPA-HPA-EXCLUSIVE .*targets Deployment\/apii, which is not rendered/)]);
+  });
+
+  test('VPA-HPA-EXCLUSIVE also sees a ContainerResource metric and a KEDA cpu trigger; QUOTA-BOUNDED an unbounded VPA', () => {
+    const c = TWINS['VPA-HPA-EXCLUSIVE']!(prod());
+    const hpa = find(c, 'HorizontalPodAutoscaler', 'api');
+    hpa.spec.metrics = [{ type: 'ContainerResource', containerResource: { name: 'cpu', container: 'api', target: { type: 'Utilization', averageUtilization: 70 } } }];
+    expect(fired(c)).toEqual([expect.stringMatching(/^VPA-HPA-EXCLUSIVE .*HorizontalPodAutoscaler\/api scales on CPU\/memory/)]);
+    hpa.spec.metrics = [{ type: 'External', external: { metric: { name: 'queue' }, target: { type: 'AverageValue', averageValue: '5' } } }];
+    expect(fired(c)).toEqual([]);
+    // mailer scales on Kafka lag (KEDA): a VPA may act beside that — not beside a cpu trigger.
+    const vpa = { ...structuredClone(find(c, 'VerticalPodAutoscaler', 'api-vpa')), metadata: { ...structuredClone(hpa.metadata), name: 'mailer-vpa' } } as any;
+    vpa.spec.targetRef.name = 'mailer';
+    vpa.spec.resourcePolicy.containerPolicies[0].containerName = 'mailer';
+    const withMailer = add(c, vpa);
+    expect(fired(withMailer)).toEqual([]);
+    find(withMailer, 'ScaledObject', 'mailer').spec.triggers.push({ type: 'cpu', metricType: 'Utilization', metadata: { value: '60' } });
+    expect(fired(withMailer)).toEqual([expect.stringMatching(/^VPA-HPA-EXCLUSIVE .*mailer-vpa: .*ScaledObject\/mailer scales on CPU\/memory/)]);
+    const unbounded = structuredClone(find(c, 'VerticalPodAutoscaler', 'api-vpa'));
+    delete unbounded.spec.resourcePolicy;
+    unbounded.metadata.name = 'api-vpa-2';
+    hpa.spec.metrics = [];
+    expect(fired(add(prod(), unbounded))).toEqual(expect.arrayContaining([expect.stringMatching(/^QUOTA-BOUNDED .*api-vpa-2: applies recommendations with no containerPolicies/)]));
   });
 
   test('two environments may reuse a namespace name (different clusters): names are compared per environment', () => {
