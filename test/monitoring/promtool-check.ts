@@ -14,6 +14,8 @@
  * promtool comes from `npm run tools:build` (test/cluster/build-tools.sh).
  * Prints `rules: N passed, N failed`; exit 1 on any failure.
  */
+import { ARGOCD_DIR } from '../../charts/argocd-common';
+import { ACCESS_DIR } from '../../charts/access';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -91,7 +93,8 @@ const result = (what: string, problem: string | undefined) => {
   }
 };
 
-const envs = readdirSync(dist).filter((d) => d !== 'argocd' && statSync(join(dist, d)).isDirectory()).sort();
+// Every environment directory: not Argo CD's objects nor the cluster-wide access roles.
+const envs = readdirSync(dist).filter((d) => d !== ARGOCD_DIR && d !== ACCESS_DIR && statSync(join(dist, d)).isDirectory()).sort();
 for (const env of envs) {
   const objects = yamlObjects(join(dist, env));
   const rules = objects.filter((o) => o.kind === 'PrometheusRule');
