@@ -99,6 +99,11 @@ export function externalEgress(ports: readonly number[]) {
   return { to: [{ ipBlock: { cidr: '0.0.0.0/0', except: [...NON_EXTERNAL_CIDRS] } }], ports: tcp(...ports) };
 }
 
+/** Egress to the given address ranges (a managed store's `cidrs`) on the given ports. */
+export function addressEgress(cidrs: readonly string[], ports: readonly number[]) {
+  return { to: cidrs.map((cidr) => ({ ipBlock: { cidr } })), ports: tcp(...ports) };
+}
+
 /**
  * The Istio proxy of a pod that must keep talking while it shuts down (every
  * store and service pod): it holds the app until it is up (they open

@@ -7,7 +7,7 @@ import { meta, type Identity } from '../blocks/meta';
 import { WAVE } from '../blocks/waves';
 import type { PlatformModel } from '../platform/model';
 import { PlatformChart } from './platform-chart';
-import { inventory } from './inventory';
+import { inventory, type RenderedInventory } from './inventory';
 
 /** The folder of the cluster-wide access objects, synced once per cluster by `<platform>-access`. */
 export const ACCESS_DIR = 'access';
@@ -75,9 +75,9 @@ export class AccessChart extends PlatformChart {
  * kinds every environment chart in `app` renders (call it after them, as
  * `PlatformApp.render()` does). Returns it, or undefined without teams.
  */
-export function addAccessChart(app: App, model: PlatformModel): AccessChart | undefined {
+export function addAccessChart(app: App, model: PlatformModel, inv: RenderedInventory = inventory(app, model)): AccessChart | undefined {
   if (model.teams.length === 0) return undefined;
   const kinds = new Map<string, RenderedKind>();
-  for (const env of inventory(app, model).values()) for (const k of env.namespacedKinds) kinds.set(`${k.group}/${k.kind}`, k);
+  for (const env of inv.values()) for (const k of env.namespacedKinds) kinds.set(`${k.group}/${k.kind}`, k);
   return new AccessChart(app, 'access', { model, kinds: [...kinds.values()] });
 }

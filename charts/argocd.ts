@@ -45,8 +45,7 @@ export const PROJECT_WAVE = APP_WAVE.addons - 3;
  * Call it after every other chart was added: the platform project's
  * whitelists and destinations are read from what the other charts render.
  */
-export function addArgoCdCharts(app: App, model: PlatformModel): void {
-  const inv = inventory(app, model);
+export function addArgoCdCharts(app: App, model: PlatformModel, inv: RenderedInventory = inventory(app, model)): void {
   new ProjectsChart(app, 'argocd-projects', { model, inventory: inv });
   for (const cluster of platformClusters(model)) new AddonsChart(app, `argocd-addons-${cluster.name}`, { model, cluster });
   for (const env of model.environments) new EnvironmentAppChart(app, `argocd-env-${env.name}`, { model, env });

@@ -10,7 +10,7 @@ import { contentHash } from '../blocks/hash';
 import { preStopSleep } from '../blocks/newer-fields';
 import { instrumentationAnnotations } from '../blocks/instrumentation';
 import { METRICS_PORT_NAME, STORE_ENDPOINTS } from '../catalogue/stores';
-import { externalEgress, dnsEgress, gatewayPeer, meshControlPlaneEgress, mergedMetricsServicePort, podsIn, prometheusIngressRule, tcp, telemetryEgress } from '../blocks/network';
+import { addressEgress, externalEgress, dnsEgress, gatewayPeer, meshControlPlaneEgress, mergedMetricsServicePort, podsIn, prometheusIngressRule, tcp, telemetryEgress } from '../blocks/network';
 import type { CanaryModel, ColourModel, EnvironmentModel, ExternalEndpoint, ServiceModel } from '../platform/model';
 import { POD_FIELD_ENV } from '../platform/config';
 import { PlatformChart } from './platform-chart';
@@ -369,7 +369,7 @@ export class ServiceChart extends PlatformChart {
       ...depServices,
       ...depStores,
       ...(publicEgress.length ? [externalEgress(ports(publicEgress))] : []),
-      ...[...byCidrs].map(([cidrs, list]) => ({ to: cidrs.split(',').map((cidr) => ({ ipBlock: { cidr } })), ports: tcp(...ports(list)) })),
+      ...[...byCidrs].map(([cidrs, list]) => addressEgress(cidrs.split(','), ports(list))),
       dnsEgress(),
       telemetryEgress(env),
       meshControlPlaneEgress(env),

@@ -1,5 +1,6 @@
 import { App } from 'cdk8s';
 import { addArgoCdCharts } from '../charts/argocd';
+import { inventory } from '../charts/inventory';
 import { addAccessChart, ACCESS_DIR } from '../charts/access';
 import { applyPatches } from './patches';
 import { addPlatformCharts, type PlatformCharts } from '../charts';
@@ -76,9 +77,11 @@ export class PlatformApp extends App {
       // The spec's patches change the environments' objects before the gate sees them (and before the
       // Argo CD charts, which are derived from what the environments render).
       applyPatches(this, this.model);
-      // The access roles grant what the environments render; the Argo CD charts then include them.
-      addAccessChart(this, this.model);
-      addArgoCdCharts(this, this.model);
+      // The access roles grant what the environments render; the Argo CD charts then include them. One walk of
+      // the tree serves both (the access chart is no environment's, so it changes no environment's inventory).
+      const rendered = inventory(this, this.model);
+      addAccessChart(this, this.model, rendered);
+      addArgoCdCharts(this, this.model, rendered);
       this.argoCdAdded = true;
     }
     const charts = synthCharts(this);

@@ -3,7 +3,7 @@ import type { Construct } from 'constructs';
 import { meta, selector, type Identity } from '../../blocks/meta';
 import { WAVE } from '../../blocks/waves';
 import { exporterContainer, prometheusIngress, secretEnv, storeService, workloadNetworkPolicy, workloadServiceAccount } from '../../blocks/stateful';
-import { MERGED_METRICS, tcp } from '../../blocks/network';
+import { addressEgress, MERGED_METRICS } from '../../blocks/network';
 import { meshPodAnnotations, workloadPodSpec } from '../../blocks/workload';
 import { STORE_METRICS_COMPONENT } from '../../catalogue/stores';
 import type { EnvironmentModel, ExternalStoreModel } from '../../platform/model';
@@ -84,7 +84,7 @@ export class PostgresManagedChart extends PlatformChart {
       id: ident,
       ingress: [prometheusIngress(env)],
       egress: [],
-      extraEgress: [{ to: store.cidrs.map((cidr) => ({ ipBlock: { cidr } })), ports: tcp(store.port) }],
+      extraEgress: [addressEgress(store.cidrs, [store.port])],
     });
   }
 }
