@@ -1,5 +1,6 @@
 import type { SecretRef, StoreCatalogue, StoreEndpoint, StoreMetrics } from './store-kind';
 import { KAFKA } from '../stores/kafka/catalogue';
+import { MYSQL } from '../stores/mysql/catalogue';
 import { POSTGRES } from '../stores/postgres/catalogue';
 import { REDIS } from '../stores/redis/catalogue';
 import { ZOOKEEPER } from '../stores/zookeeper/catalogue';
@@ -15,6 +16,7 @@ export { METRICS_PORT_NAME, STORE_METRICS_COMPONENT, type SecretRef, type StoreC
  */
 export const STORE_CATALOGUE = {
   postgres: POSTGRES,
+  mysql: MYSQL,
   redis: REDIS,
   kafka: KAFKA,
   zookeeper: ZOOKEEPER,

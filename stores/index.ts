@@ -4,6 +4,7 @@ import type { StoreKind } from '../charts/store-kind';
 import type { PlatformChart } from '../charts/platform-chart';
 import type { EnvironmentModel } from '../platform/model';
 import { KAFKA_KIND } from './kafka';
+import { MYSQL_KIND } from './mysql';
 import { POSTGRES_KIND } from './postgres';
 import { REDIS_KIND } from './redis';
 import { ZOOKEEPER_KIND } from './zookeeper';
@@ -15,6 +16,7 @@ import { ZOOKEEPER_KIND } from './zookeeper';
  */
 export const STORE_KINDS: { readonly [K in DataStoreName]: StoreKind } = {
   postgres: POSTGRES_KIND,
+  mysql: MYSQL_KIND,
   redis: REDIS_KIND,
   kafka: KAFKA_KIND,
   zookeeper: ZOOKEEPER_KIND,

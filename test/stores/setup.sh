@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what `npm run test:stores` runs, pinned and cached outside git:
-# - the server programs from Debian's packages (PostgreSQL 15, Redis 7.0 with Sentinel),
+# - the server programs from Debian's packages (PostgreSQL 15, MariaDB 10.11, Redis 7.0 with Sentinel),
 #   dnsmasq (the cluster DNS), netcat-openbsd (ZooKeeper's probe), iproute2/util-linux (namespaces);
 # - ZooKeeper 3.9.3, Kafka 3.9.0 and the JMX exporter agent from Maven Central (images/java/fetch.sh);
 # - pgBackRest (the backup image's program) and rclone (the Redis backup image's), Debian packages;
@@ -12,7 +12,7 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 cache="${STORES_CACHE:-$HOME/.cache/platform-gen/stores}"
 [ "$(id -u)" = 0 ] || { echo "test/stores/setup.sh: needs root (network namespaces, mounts, cgroups)" >&2; exit 1; }
 
-packages=(postgresql-15 redis-server redis-sentinel dnsmasq-base netcat-openbsd iproute2 util-linux procps openjdk-17-jre-headless pgbackrest rclone openssl ca-certificates)
+packages=(postgresql-15 mariadb-server mariadb-client redis-server redis-sentinel dnsmasq-base netcat-openbsd iproute2 util-linux procps openjdk-17-jre-headless pgbackrest rclone openssl ca-certificates)
 missing=()
 for p in "${packages[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p"); done
 if [ "${#missing[@]}" -gt 0 ]; then

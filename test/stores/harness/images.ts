@@ -29,6 +29,7 @@ export const VERSIONS = {
   zookeeper: { image: '3.9.3 (zookeeper:3.9.3, Temurin 17)', here: 'ZooKeeper 3.9.3 jars from Maven Central on OpenJDK 17' },
   pgbackrest: { image: '2.54.2 (woblerr/pgbackrest:2.54.2, Ubuntu)', here: 'pgBackRest 2.45 (Debian bookworm pgbackrest)' },
   rclone: { image: '1.68.2 (rclone/rclone:1.68.2, Alpine)', here: 'rclone 1.60.1 (Debian bookworm rclone)' },
+  mysql: { image: '10.11.x (mariadb:10.11.x, Ubuntu jammy or noble)', here: 'MariaDB 10.11.19 (Debian bookworm mariadb-server, mariadb-client)' },
   kafka: { image: '3.9.0 (quay.io/strimzi/kafka:0.45.0-kafka-3.9.0, UBI 9, OpenJDK 17)', here: 'Kafka 3.9.0 jars and jmx_prometheus_javaagent 1.0.1 from Maven Central on OpenJDK 17' },
 } as const;
 
@@ -110,6 +111,25 @@ const kafka = (version: string): ImageImitation => ({
   binds: { '/opt/kafka/libs': join(CACHE_DIR, `kafka-${version}`, 'libs') },
 });
 
+/**
+ * The official MariaDB image (MariaDB's own packages on Ubuntu, user `mysql`
+ * 999/999, LANG C.UTF-8, ENTRYPOINT docker-entrypoint.sh — unused: the pods
+ * set a command, stores/mysql/chart.ts START_SCRIPT, and read their own
+ * configuration with --defaults-file). Here Debian's MariaDB of the same
+ * release series on this machine's /usr; /var/lib/mysql and /run/mysqld as
+ * the image creates them (0777 for /run/mysqld).
+ */
+const mariadb: ImageImitation = {
+  user: { name: 'mysql', uid: 999, gid: 999, home: '/var/lib/mysql' },
+  env: { PATH, LANG: 'C.UTF-8' },
+  workingDir: '/',
+  entrypoint: ['docker-entrypoint.sh'],
+  cmd: ['mariadbd'],
+  stopSignal: 'SIGTERM',
+  binds: {},
+  dirs: { '/var/lib/mysql': 0o755, '/run/mysqld': 0o777 },
+};
+
 /** The PostgreSQL exporter sidecar: its static Go binary, built from the Go module proxy (images/exporters/build.sh). */
 const postgresExporter = (version: string): ImageImitation => ({
   user: { name: 'nobody', uid: 65534, gid: 65534, home: '/home' },
@@ -170,6 +190,7 @@ export function imitationOf(image: string): ImageImitation {
   let m: RegExpMatchArray | null;
   if ((m = image.match(/^docker\.io\/library\/redis:(\d+)\.\d+\.\d+-bookworm$/))) return redis;
   if ((m = image.match(/^docker\.io\/library\/postgres:(\d+)(\.\d+)?-bookworm$/))) return postgres(process.env.STORES_PG_MAJOR ?? '15');
+  if ((m = image.match(/^docker\.io\/library\/mariadb:10\.11\.\d+$/))) return mariadb;
   if ((m = image.match(/^docker\.io\/library\/zookeeper:(\d+\.\d+\.\d+)$/))) return zookeeper(m[1]);
   if ((m = image.match(/^quay\.io\/strimzi\/kafka:0\.45\.0-kafka-(\d+\.\d+\.\d+)$/))) return kafka(m[1]);
   if ((m = image.match(/^quay\.io\/prometheuscommunity\/postgres-exporter:(v\d+\.\d+\.\d+)$/))) return postgresExporter(m[1]);
@@ -184,6 +205,7 @@ export function imitationOf(image: string): ImageImitation {
  */
 export const NOT_RUN: Readonly<Record<string, string>> = {
   'oliver006/redis_exporter': 'metrics exporter: the Go module proxy refuses github.com/oliver006/redis_exporter, so no binary can be built here',
+  'prom/mysqld-exporter': 'metrics exporter: the Go module proxy refuses github.com/prometheus/mysqld_exporter, so no binary can be built here',
   'danielqsj/kafka-exporter': 'metrics exporter: the Go module proxy refuses github.com/danielqsj/kafka_exporter, so no binary can be built here',
 };
 

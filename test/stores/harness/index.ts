@@ -1,5 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
@@ -16,18 +16,34 @@ export { ObjectStore } from './object-store';
 /** The rendered tree the suite runs: `dist/` unless STORES_DIST names another. */
 export const DIST = resolve(process.env.STORES_DIST ?? join(__dirname, '..', '..', '..', 'dist'));
 
+const ROOT = join(__dirname, '..', '..', '..');
+
+/**
+ * `spec` rendered by `npm run synth` into a scratch directory (a seed platform
+ * of examples/, for the store kinds the reference platform does not run).
+ */
+export function renderSpec(spec: string): string {
+  const out = mkdtempSync(join(tmpdir(), 'stores-dist-'));
+  const env = { ...process.env, PLATFORM_SPEC: resolve(ROOT, spec), CDK8S_OUTDIR: out, PLATFORM_DOCS_OUT: '' };
+  const r = spawnSync(process.execPath, ['scripts/run.cjs', 'main.ts', '--quiet'], { cwd: ROOT, env, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`npm run synth of ${spec} failed:\n${r.stdout}${r.stderr}`);
+  return out;
+}
+
 /**
  * One harness node for a test file: started before, torn down after (pods,
  * namespaces, DNS), with the object store the rendered backups go to when
- * they go anywhere (object-store.ts).
+ * they go anywhere (object-store.ts). It runs `dist/` (or STORES_DIST), or
+ * `spec` rendered afresh (renderSpec).
  */
-export function useCluster(): { cluster: Cluster; manifests: (env: string) => Manifests; objectStore: () => ObjectStore } {
+export function useCluster(o: { spec?: string } = {}): { cluster: Cluster; manifests: (env: string) => Manifests; objectStore: () => ObjectStore; dist: string } {
+  const distDir = o.spec ? renderSpec(o.spec) : DIST;
   const dir = mkdtempSync(join(tmpdir(), 'stores-'));
   const cluster = new Cluster(dir);
   const stores: ObjectStore[] = [];
   beforeAll(async () => {
     await cluster.start();
-    const targets = objectStoreTargets(DIST);
+    const targets = objectStoreTargets(distDir);
     if (targets.length > 1) throw new Error(`the harness runs one object store; the rendered tree names ${targets.length}`);
     for (const t of targets) {
       const s = new ObjectStore(cluster, t);
@@ -40,12 +56,13 @@ export function useCluster(): { cluster: Cluster; manifests: (env: string) => Ma
     for (const s of stores) s.stop();
     cluster.stop();
     if (!process.env.STORES_KEEP) rmSync(dir, { recursive: true, force: true });
+    if (o.spec && !process.env.STORES_KEEP) rmSync(distDir, { recursive: true, force: true });
   });
   const objectStore = () => {
     if (!stores[0]) throw new Error('the rendered tree backs up nowhere (no environment has backups)');
     return stores[0];
   };
-  return { cluster, manifests: (env: string) => Manifests.dataLayer(DIST, env), objectStore };
+  return { cluster, manifests: (env: string) => Manifests.dataLayer(distDir, env), objectStore, dist: distDir };
 }
 
 /** A long-running client program inside a client network namespace; `stop()` sends SIGTERM and returns its last stdout line as JSON. */

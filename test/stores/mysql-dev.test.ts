@@ -1,0 +1,3 @@
+import { mysqlSuite } from './mysql.suite';
+
+mysqlSuite('dev');
