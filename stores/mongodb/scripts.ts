@@ -74,7 +74,7 @@ fi
 ${MONGO_FN}
 ORDINAL="\${POD_NAME##*-}"
 mapfile -t MEMBERS < <(grep -v '^$' "\${MONGODB_MEMBERS_FILE:-/scripts/members}")
-export MEMBERS="\${MEMBERS[*]}"
+export MEMBER_HOSTS="\${MEMBERS[*]}"
 LOCAL=127.0.0.1:${MONGODB_PORT}
 
 state="$(mongo "$LOCAL" "${LOGIN_JS}
@@ -91,7 +91,7 @@ if [ "$state" = uninitiated ]; then
       echo "replset: $host already belongs to replica set $set_name: not initiating (this member joins through it)"; exit 0
     fi
   done
-  mongo "$LOCAL" "const hosts = process.env.MEMBERS.split(' ');
+  mongo "$LOCAL" "const hosts = process.env.MEMBER_HOSTS.split(' ');
 try {
   rs.initiate({ _id: '${MONGODB_REPLICA_SET}', members: hosts.map((host, i) => ({ _id: i, host })) });
   print('replset: initiated ${MONGODB_REPLICA_SET} with ' + hosts.join(', '));
@@ -109,7 +109,7 @@ try {
 missing="$(mongo "$LOCAL" "${LOGIN_JS}
 if (login() && db.hello().isWritablePrimary) {
   const have = rs.conf().members.map((m) => m.host);
-  print(process.env.MEMBERS.split(' ').filter((h) => !have.includes(h)).join(' '));
+  print(process.env.MEMBER_HOSTS.split(' ').filter((h) => !have.includes(h)).join(' '));
 }")"
 for host in $missing; do
   if ! mongo "$host" "db.hello().ok" >/dev/null 2>&1; then echo "replset: $host does not answer yet; not adding it"; continue; fi
