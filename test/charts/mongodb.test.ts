@@ -1,18 +1,11 @@
 import { describe, expect, test } from 'vitest';
 import { parseSpec, SpecError } from '../../platform/loader';
-import { smallPlatform } from '../helpers/fixtures';
+import { withStoreKind } from '../helpers/fixtures';
 import { render } from '../helpers/render';
 import { MONGODB_REPLICA_SET } from '../../stores/mongodb/catalogue';
 import { mongodbAlerts } from '../../stores/mongodb/alerts';
 
-/** The fixture with a MongoDB replica set (1 / 3 / 3 members) that `api` uses (a fixture of its own: the shared one's snapshots stay as they are). */
-function withMongo(mutate: (spec: any) => void = () => {}) {
-  const spec: any = smallPlatform();
-  spec.dataStores.mongodb = { version: '7.0.14', environments: { dev: { replicas: 1, storage: '1Gi' }, staging: { replicas: 3, storage: '2Gi' }, prod: { replicas: 3, storage: '5Gi', storageClass: 'gp3' } } };
-  spec.services[0].dependsOn.push('mongodb');
-  mutate(spec);
-  return spec;
-}
+const withMongo = (mutate: (spec: any) => void = () => {}) => withStoreKind('mongodb', mutate);
 
 const problemsOf = (spec: unknown): string[] => {
   try {

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { Manifests, StatefulSet, testSecret, useCluster, waitFor } from './harness';
 import type { K8sObject } from './harness/manifests';
 import { render } from '../helpers/render';
-import { smallPlatform } from '../helpers/fixtures';
+import { withStoreKind } from '../helpers/fixtures';
 
 /**
  * MongoDB, as far as it can be run here: no MongoDB program can be installed, so mongod and mongosh
@@ -19,15 +19,7 @@ import { smallPlatform } from '../helpers/fixtures';
  * — replication, elections, the keyfile handshake, SCRAM, the exporter (README "MongoDB").
  */
 
-/** The fixture platform with a MongoDB replica set (3 members in prod) that `api` uses. */
-function mongoPlatform() {
-  const s = smallPlatform();
-  (s.dataStores as Record<string, unknown>).mongodb = { version: '7.0.14', environments: { dev: { replicas: 1, storage: '1Gi' }, staging: { replicas: 3, storage: '2Gi' }, prod: { replicas: 3, storage: '5Gi' } } };
-  s.services[0]!.dependsOn!.push('mongodb');
-  return s;
-}
-
-const rendered = render(mongoPlatform());
+const rendered = render(withStoreKind('mongodb'));
 const prodData = (files: RegExp) => new Manifests(rendered.charts.filter((c) => files.test(c.file)).flatMap((c) => c.objects) as unknown as K8sObject[]);
 const manifests = prodData(/^prod\/data\/mongodb(-provision)?\.yaml$/);
 const scripts = manifests.configMap('mongodb-scripts');
