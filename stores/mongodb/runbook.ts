@@ -17,8 +17,8 @@ the set creates root: changing the Secret later does not change the user).
     MongoDBNoPrimary: `No member reports itself PRIMARY: every write fails. A primary needs a
 majority of the members in the config to see each other. Ask a member:
 
-    kubectl -n <dataNs> exec mongodb-0 -c mongodb -- mongosh --quiet -u root -p "$ROOT_PASSWORD" \\
-      --authenticationDatabase admin --eval 'rs.status().members.map(m => [m.name, m.stateStr, m.health])'
+    kubectl -n <dataNs> exec mongodb-0 -c replset -- bash -c 'mongosh --quiet -u root -p "$ROOT_PASSWORD" \\
+      --authenticationDatabase admin --eval "rs.status().members.map(m => [m.name, m.stateStr, m.health])"'
 
 Bring the down members back first (their pods, their claims). A set whose
 config lists members that no longer exist (scaled down: members are never
