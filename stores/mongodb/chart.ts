@@ -30,6 +30,13 @@ export const MONGODB_SECRETS = {
   app: 'mongodb-app-credentials',
 } as const;
 
+/**
+ * mongosh (probes, the replset loop) keeps its logs and config under $HOME: /tmp (an emptyDir shared
+ * by both containers, trimmed by the loop), not the image's HOME /data/db (the claim).
+ * DO_NOT_TRACK: no usage telemetry (it could not leave the namespace anyway).
+ */
+const MONGOSH_ENV = [{ name: 'HOME', value: '/tmp' }, { name: 'DO_NOT_TRACK', value: '1' }];
+
 export interface MongoDbProps {
   /** The environment it renders (one of `resolvePlatform(...).environments`). */
   readonly env: EnvironmentModel;
@@ -123,7 +130,7 @@ export class MongoDbChart extends PlatformChart {
                 image,
                 command: ['bash', '/scripts/start.sh'],
                 ports: [{ name: 'tcp-mongodb', containerPort: MONGODB_PORT, protocol: 'TCP' }],
-                env: podEnv(),
+                env: [...podEnv(), ...MONGOSH_ENV],
                 resources: store.resources,
                 // Recovery after an unclean stop or an initial sync may take long: up to 30 min before liveness applies.
                 startupProbe: execProbe(HELLO_PROBE, { periodSeconds: 10, failureThreshold: 180, timeoutSeconds: 10 }),
@@ -142,7 +149,7 @@ export class MongoDbChart extends PlatformChart {
                 name: 'replset',
                 image,
                 command: ['bash', '/scripts/replset.sh', '--loop'],
-                env: [...podEnv(), ...root, { name: 'HOME', value: '/tmp' }],
+                env: [...podEnv(), ...root, ...MONGOSH_ENV],
                 resources: TIER_RESOURCES.small,
                 readinessProbe: execProbe(REPLSET_LOOP_PROBE, { periodSeconds: 30, failureThreshold: 3 }),
                 livenessProbe: execProbe(REPLSET_LOOP_PROBE, { periodSeconds: 30, failureThreshold: 3 }),

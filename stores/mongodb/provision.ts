@@ -48,6 +48,7 @@ export class MongoDbProvisionChart extends PlatformChart {
           { name: 'APP_DATABASES', value: store.clients.map(mongoDatabaseOf).join(' ') },
           // Read-only root filesystem: mongosh's history and logs land in /tmp.
           { name: 'HOME', value: '/tmp' },
+          { name: 'DO_NOT_TRACK', value: '1' },
         ],
       },
       script: hookScript(PROVISION_SCRIPT),

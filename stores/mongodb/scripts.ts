@@ -67,6 +67,8 @@ if [ "\${1:-}" = --loop ]; then
   trap 'exit 0' TERM INT
   while true; do
     touch \${REPLSET_ALIVE}
+    # mongosh writes a log file per session under $HOME (/tmp, shared with the mongodb container's probes): keep 5 minutes of them.
+    find "$HOME/.mongodb/mongosh" -name '*_log' -mmin +5 -delete 2>/dev/null || true
     bash "$0" || echo "replset: the pass failed; the next one retries" >&2
     sleep 10 & wait $!
   done
