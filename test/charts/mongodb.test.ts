@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { parseSpec, SpecError } from '../../platform/loader';
 import { withStoreKind } from '../helpers/fixtures';
+import { schemaErrors } from '../helpers/kube-schema';
 import { render } from '../helpers/render';
 import { MONGODB_REPLICA_SET } from '../../stores/mongodb/catalogue';
 import { mongodbAlerts } from '../../stores/mongodb/alerts';
@@ -32,6 +33,12 @@ describe('the mongodb store kind', () => {
     expect(sts('prod').spec.volumeClaimTemplates[0].spec).toMatchObject({ storageClassName: 'gp3', resources: { requests: { storage: '5Gi' } } });
     const spread = sts('prod').spec.template.spec.topologySpreadConstraints;
     expect(spread.map((c: any) => c.topologyKey)).toContain('topology.kubernetes.io/zone');
+  });
+
+  test('every object of the kind validates against the Kubernetes schema', () => {
+    const mine = r.charts.filter((c) => /\/data\/mongodb(-provision)?\.yaml$/.test(c.file)).flatMap((c) => c.objects);
+    expect(mine.length).toBeGreaterThan(20);
+    for (const o of mine) expect(schemaErrors(o), `${o.kind}/${o.metadata.name}`).toEqual([]);
   });
 
   test('stable member names: the headless Service publishes not-ready members; the member list names each pod', () => {
