@@ -23,6 +23,7 @@ export { addArgoCdCharts } from './charts/argocd';
 export { EnvironmentChart, type EnvironmentProps } from './charts/environment';
 export { ServiceChart, type ServiceProps } from './charts/service';
 export { PostgresChart, type PostgresProps } from './stores/postgres/chart';
+export { MongoDbChart, type MongoDbProps } from './stores/mongodb/chart';
 export { RedisChart, type RedisProps } from './stores/redis/chart';
 export { ZooKeeperChart, type ZooKeeperProps } from './stores/zookeeper/chart';
 export { KafkaChart, type KafkaProps } from './stores/kafka/chart';

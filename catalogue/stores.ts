@@ -1,5 +1,6 @@
 import type { SecretRef, StoreCatalogue, StoreEndpoint, StoreMetrics } from './store-kind';
 import { KAFKA } from '../stores/kafka/catalogue';
+import { MONGODB } from '../stores/mongodb/catalogue';
 import { MYSQL } from '../stores/mysql/catalogue';
 import { POSTGRES } from '../stores/postgres/catalogue';
 import { REDIS } from '../stores/redis/catalogue';
@@ -20,6 +21,7 @@ export const STORE_CATALOGUE = {
   redis: REDIS,
   kafka: KAFKA,
   zookeeper: ZOOKEEPER,
+  mongodb: MONGODB,
 } as const satisfies Record<string, StoreCatalogue>;
 
 /** A data store kind: a key of the registry. */

@@ -431,7 +431,7 @@ export const service = z.strictObject({
   runtime: z.enum(RUNTIMES).describe('Language runtime; selects the auto-instrumentation.'),
   image: image.optional().describe('registry/repo:tag the service runs (required unless `blueGreen` names the colours\' images).'),
   port: appPort.describe('HTTP port the container listens on.'),
-  dependsOn: z.array(z.string()).default([]).describe('Services and data stores (postgres, redis, kafka) this service calls.'),
+  dependsOn: z.array(z.string()).default([]).describe('Services and data stores (postgres, mysql, mongodb, redis, kafka) this service calls.'),
   health,
   tier: tier.default('small'),
   replicas: serviceReplicas.optional().describe("Fixed replicas of this service (e.g. 1 for a singleton); set without `autoscaling`, it turns the environment's autoscaling off for this service. @default the environment's replicas"),

@@ -4,6 +4,7 @@ import type { StoreKind } from '../charts/store-kind';
 import type { PlatformChart } from '../charts/platform-chart';
 import type { EnvironmentModel } from '../platform/model';
 import { KAFKA_KIND } from './kafka';
+import { MONGODB_KIND } from './mongodb';
 import { MYSQL_KIND } from './mysql';
 import { POSTGRES_KIND } from './postgres';
 import { REDIS_KIND } from './redis';
@@ -20,6 +21,7 @@ export const STORE_KINDS: { readonly [K in DataStoreName]: StoreKind } = {
   redis: REDIS_KIND,
   kafka: KAFKA_KIND,
   zookeeper: ZOOKEEPER_KIND,
+  mongodb: MONGODB_KIND,
 };
 
 /**

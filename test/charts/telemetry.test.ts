@@ -6,6 +6,7 @@ import type { PlatformSpecInput } from '../../platform/schema';
 import type { KubeObject } from '../../blocks/kube-object';
 import { render } from '../helpers/render';
 import { smallPlatform } from '../helpers/fixtures';
+import { exampleSpecs } from '../../cli/examples';
 import { schemaErrors } from '../helpers/kube-schema';
 import { zookeeperQuorum, zookeeperQuorumExpr } from '../../stores/zookeeper/alerts';
 
@@ -190,7 +191,9 @@ describe('monitoring', () => {
     const doc = runbooksMarkdown();
     const headings = new Set([...doc.matchAll(/^## (\S+)$/gm)].map((m) => m[1]));
     const ref = render(loadSpec('platform.yaml') as PlatformSpecInput);
-    const alerts = new Set(ref.find('PrometheusRule').flatMap((p) => ((p.spec as any).groups as { rules: any[] }[]).flatMap((g) => g.rules.map((a) => a.alert as string))));
+    // Plus the seed platforms' (the store kinds and managed forms the reference does not show).
+    const others = exampleSpecs(join(__dirname, '../..')).map((x) => render(loadSpec(x.spec) as PlatformSpecInput));
+    const alerts = new Set([ref, ...others].flatMap((r) => r.find('PrometheusRule')).flatMap((p) => ((p.spec as any).groups as { rules: any[] }[]).flatMap((g) => g.rules.map((a) => a.alert as string))));
     expect(alerts.size).toBeGreaterThan(0);
     for (const a of alerts) expect(headings.has(a.toLowerCase()), a).toBe(true);
     // Both ways: an alert section with no such alert (renamed, removed) is a dead runbook.

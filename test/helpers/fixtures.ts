@@ -66,3 +66,12 @@ export function smallVariant(mutate: (s: any) => void): PlatformSpecInput { // e
   mutate(s);
   return s;
 }
+
+/** The small platform plus a store kind the reference does not show (1 / 3 / 3 members; the seed platforms run it). */
+export function withStoreKind(kind: 'mongodb', mutate: (spec: any) => void = () => {}): PlatformSpecInput {
+  const spec: any = smallPlatform();
+  spec.dataStores[kind] = { version: '7.0.14', environments: { dev: { replicas: 1, storage: '1Gi' }, staging: { replicas: 3, storage: '2Gi' }, prod: { replicas: 3, storage: '5Gi', storageClass: 'gp3' } } };
+  spec.services[0].dependsOn.push(kind);
+  mutate(spec);
+  return spec;
+}

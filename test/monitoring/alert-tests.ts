@@ -1,5 +1,6 @@
 import type { EnvironmentModel, PlatformModel } from '../../platform/model';
 import { zookeeperQuorum } from '../../stores/zookeeper/alerts';
+import { MONGODB_REPLICATION_LAG_SECONDS } from '../../stores/mongodb/alerts';
 
 /**
  * `promtool test rules` cases for every alert the platform renders, as
@@ -311,6 +312,53 @@ export const ALERT_CASES: Readonly<Record<string, Builder>> = {
       s(half),
       // Another consumer group, and this group in another namespace.
       [...s(threshold * 10, { consumergroup: 'someone-elses-group' }), ...s(threshold * 10, { namespace: OTHER_NS })],
+    );
+  },
+  MongoDBDown: (env, p) =>
+    exporterSeesDown(env, p, 'MongoDBDown', { metric: 'mongodb_up', store: 'mongodb', pod: 'mongodb-0', job: 'mongodb-metrics' }, 'MongoDB member mongodb-0 is down', (ns) => `mongodb_exporter cannot reach the mongod of pod mongodb-0 (${ns}).`),
+  MongoDBNoPrimary: (env, p) => {
+    const m = store(env, 'mongodb');
+    const l = (pod: string, n = m.namespace) => ({ namespace: n, pod, job: 'mongodb-metrics', set: 'rs0' });
+    // Every member a secondary (state 2), or, healthy, mongodb-0 the primary (1); a primary in another namespace must not mask it.
+    const s = (first: string) => [{ series: series('mongodb_mongod_replset_my_state', l('mongodb-0')), values: `${first}x10` }, ...(m.replicas > 1 ? [{ series: series('mongodb_mongod_replset_my_state', l('mongodb-1')), values: '2x10' }] : [])];
+    const other = [{ series: series('mongodb_mongod_replset_my_state', l('mongodb-0', OTHER_NS)), values: '1x10' }];
+    const exp = [{ exp_labels: labels(env, 'critical', {}), exp_annotations: { summary: 'The MongoDB replica set has no primary', description: `No member of the replica set in ${m.namespace} reports itself PRIMARY: writes fail until one is elected (a majority of the ${m.replicas} member${m.replicas === 1 ? '' : 's'} must see each other).`, runbook_url: runbook(p, 'MongoDBNoPrimary') } }];
+    return [
+      ...fireAndNot('MongoDBNoPrimary', { series: s('2'), pendingAt: '1m', fireAt: '3m', exp }, s('1'), other),
+      // No member reports at all (every exporter gone): it fires too.
+      { interval: '1m', input_series: other, alert_rule_test: [{ eval_time: '1m', alertname: 'MongoDBNoPrimary', exp_alerts: [] }, { eval_time: '3m', alertname: 'MongoDBNoPrimary', exp_alerts: exp }] },
+    ];
+  },
+  MongoDBMemberUnhealthy: (env, p) => {
+    const ns = store(env, 'mongodb').namespace;
+    const l = (n = ns) => ({ namespace: n, pod: 'mongodb-1', job: 'mongodb-metrics', set: 'rs0' });
+    const s = (v: string, n = ns) => [{ series: series('mongodb_mongod_replset_my_state', l(n)), values: v }];
+    return [
+      // RECOVERING (3) for more than 10 minutes; healthy: a secondary.
+      ...fireAndNot(
+        'MongoDBMemberUnhealthy',
+        { series: s('3x20'), pendingAt: '9m', fireAt: '11m', exp: [{ exp_labels: labels(env, 'warning', l()), exp_annotations: { summary: 'MongoDB member mongodb-1 is neither primary nor secondary', description: `Member mongodb-1 in ${ns} has been in replica set state 3 (not PRIMARY 1 or SECONDARY 2) for 10 minutes: out of the mongodb Service, and not counted for the majority while it lasts.`, runbook_url: runbook(p, 'MongoDBMemberUnhealthy') } }] },
+        s('2x20'),
+        s('5x20', OTHER_NS),
+      ),
+      // The primary is healthy too.
+      { interval: '1m', input_series: s('1x20'), alert_rule_test: [{ eval_time: '11m', alertname: 'MongoDBMemberUnhealthy', exp_alerts: [] }] },
+    ];
+  },
+  MongoDBReplicationLagHigh: (env, p) => {
+    const ns = store(env, 'mongodb').namespace;
+    const host = (i: number) => `mongodb-${i}.mongodb-headless.${ns}.svc.cluster.local:27017`;
+    const s = (v: string, n = ns) => [
+      { series: series('mongodb_mongod_replset_member_replication_lag', { namespace: n, pod: 'mongodb-1', job: 'mongodb-metrics', set: 'rs0', name: host(1), state: 'SECONDARY', self: '1' }), values: v },
+    ];
+    // mongodb-0's exporter reports mongodb-2's lag too (self="0"): only each member's own counts, labelled with its pod.
+    const otherReporter = [{ series: series('mongodb_mongod_replset_member_replication_lag', { namespace: ns, pod: 'mongodb-0', job: 'mongodb-metrics', set: 'rs0', name: host(2), state: 'SECONDARY', self: '0' }), values: '600x20' }];
+    const t = MONGODB_REPLICATION_LAG_SECONDS;
+    return fireAndNot(
+      'MongoDBReplicationLagHigh',
+      { series: s(`${t + 1}x20`), pendingAt: '4m', fireAt: '10m', exp: [{ exp_labels: labels(env, 'critical', { pod: 'mongodb-1' }), exp_annotations: { summary: 'MongoDB secondary mongodb-1 lags behind the primary', description: `Secondary mongodb-1 in ${ns} is ${t + 1}s behind the primary (threshold ${t}s): reads from secondaries are stale, and majority writes wait for it.`, runbook_url: runbook(p, 'MongoDBReplicationLagHigh') } }] },
+      s(`${t - 1}x20`),
+      [...s('600x20', OTHER_NS), ...otherReporter],
     );
   },
   ZooKeeperQuorumLost: (env, p) => {

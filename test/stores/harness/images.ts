@@ -31,6 +31,7 @@ export const VERSIONS = {
   rclone: { image: '1.68.2 (rclone/rclone:1.68.2, Alpine)', here: 'rclone 1.60.1 (Debian bookworm rclone)' },
   mysql: { image: '10.11.x (mariadb:10.11.x, Ubuntu jammy or noble)', here: 'MariaDB 10.11.19 (Debian bookworm mariadb-server, mariadb-client)' },
   kafka: { image: '3.9.0 (quay.io/strimzi/kafka:0.45.0-kafka-3.9.0, UBI 9, OpenJDK 17)', here: 'Kafka 3.9.0 jars and jmx_prometheus_javaagent 1.0.1 from Maven Central on OpenJDK 17' },
+  mongodb: { image: '7.0.x (mongo:7.0.x, Ubuntu jammy)', here: 'no MongoDB: mongod and mongosh are stubs (mongod-stub.sh, mongosh-stub.cjs)' },
 } as const;
 
 export interface ImageImitation {
@@ -185,6 +186,24 @@ const rclone = (): ImageImitation => {
   };
 };
 
+/**
+ * The official MongoDB image (docker-library/mongo 7.0: user `mongodb` 999:999, HOME /data/db, no
+ * WORKDIR, ENTRYPOINT docker-entrypoint.sh — unused, the pods set a command — CMD mongod). No
+ * MongoDB program can be installed here: **its mongod and mongosh are stubs**. mongod-stub.sh checks
+ * the keyfile as mongod does and then serves nothing; mongosh-stub.cjs runs the scripts' JavaScript
+ * against a replica set kept in a file (MONGOSH_STUB_STATE); each file says what it does not cover.
+ */
+const mongo = (): ImageImitation => ({
+  user: { name: 'mongodb', uid: 999, gid: 999, home: '/data/db' },
+  env: { PATH, HOME: '/data/db' },
+  workingDir: '/',
+  entrypoint: ['docker-entrypoint.sh'],
+  cmd: ['mongod'],
+  stopSignal: 'SIGTERM',
+  binds: { '/usr/bin/mongod': join(HARNESS_DIR, 'mongod-stub.sh'), '/usr/bin/mongosh': join(HARNESS_DIR, 'mongosh-stub.cjs') },
+  dirs: { '/data/db': 0o755, '/data/configdb': 0o755 },
+});
+
 /** The imitation of `image`, or an error naming what the harness can run. */
 export function imitationOf(image: string): ImageImitation {
   let m: RegExpMatchArray | null;
@@ -194,6 +213,7 @@ export function imitationOf(image: string): ImageImitation {
   if ((m = image.match(/^docker\.io\/library\/zookeeper:(\d+\.\d+\.\d+)$/))) return zookeeper(m[1]);
   if ((m = image.match(/^quay\.io\/strimzi\/kafka:0\.45\.0-kafka-(\d+\.\d+\.\d+)$/))) return kafka(m[1]);
   if ((m = image.match(/^quay\.io\/prometheuscommunity\/postgres-exporter:(v\d+\.\d+\.\d+)$/))) return postgresExporter(m[1]);
+  if ((m = image.match(/^docker\.io\/library\/mongo:7\.0\.\d+$/))) return mongo();
   if (image === 'docker.io/woblerr/pgbackrest:2.54.2') return pgbackrest();
   if (image === 'docker.io/rclone/rclone:1.68.2') return rclone();
   throw new Error(`the stores harness has no imitation of image ${image} (test/stores/harness/images.ts)`);
@@ -207,6 +227,7 @@ export const NOT_RUN: Readonly<Record<string, string>> = {
   'oliver006/redis_exporter': 'metrics exporter: the Go module proxy refuses github.com/oliver006/redis_exporter, so no binary can be built here',
   'prom/mysqld-exporter': 'metrics exporter: the Go module proxy refuses github.com/prometheus/mysqld_exporter, so no binary can be built here',
   'danielqsj/kafka-exporter': 'metrics exporter: the Go module proxy refuses github.com/danielqsj/kafka_exporter, so no binary can be built here',
+  'percona/mongodb_exporter': 'metrics exporter: the Go module proxy refuses github.com/percona/mongodb_exporter, so no binary can be built here',
 };
 
 export function notRunReason(image: string): string | undefined {

@@ -17,7 +17,7 @@ import { imitationOf, notRunReason, type ImageImitation } from './images';
  *   so signals behave as in a container), a root built from this machine's
  *   /usr and /etc plus the image imitation (images.ts), read-only when
  *   `readOnlyRootFilesystem`, the pod's volumes mounted where the manifest says;
- * - volumes as kubelet materialises them: ConfigMap files in a timestamped
+ * - volumes as kubelet materialises them: ConfigMap (and Secret) files in a timestamped
  *   directory behind `..data` with `defaultMode`/item modes, read-only mount,
  *   fsGroup group and its 0440/setgid bits; emptyDirs 0777+fsGroup that survive
  *   a container restart but not the pod; claims (per StatefulSet ordinal) that
@@ -259,6 +259,23 @@ export class Pod {
         }
         symlinkSync(ts, join(dir, '..data'));
         for (const it of items) symlinkSync(join('..data', it.path.split('/')[0]), join(dir, it.path.split('/')[0]));
+        chmodSync(dir, 0o755);
+        this.applyFsGroup(dir, true);
+      } else if (v.secret) {
+        // Like a ConfigMap volume (atomic writer: `..data`), the files from the test's Secret values; kubelet's
+        // defaultMode is 0644, and fsGroup makes them root:<fsGroup> with group read (so 0400 becomes 0440).
+        const ts = '..2026_01_01_00_00_00.000000001';
+        const real = join(dir, ts);
+        mkdirSync(real, { mode: 0o755 });
+        const items: { key: string; path: string; mode?: number }[] = v.secret.items;
+        if (!items) throw new Error(`volume ${v.name}: a Secret volume needs items here (the harness does not know the Secret's keys)`);
+        for (const it of items) {
+          const f = join(real, it.path);
+          writeFileSync(f, this.secrets(v.secret.secretName, it.key));
+          chmodSync(f, it.mode ?? v.secret.defaultMode ?? 0o644);
+        }
+        symlinkSync(ts, join(dir, '..data'));
+        for (const it of items) symlinkSync(join('..data', it.path), join(dir, it.path));
         chmodSync(dir, 0o755);
         this.applyFsGroup(dir, true);
       } else if (v.emptyDir) {
