@@ -109,3 +109,50 @@ describe('a data store managed outside the cluster (external)', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 });
+
+describe('a managed MySQL (RDS for MySQL, Aurora MySQL) beside an in-cluster one', () => {
+  const AURORA = 'acme-prod.cluster-xyz.eu-west-1.rds.amazonaws.com';
+  const spec: any = smallPlatform();
+  spec.dataStores.mysql = { version: '10.11.14', environments: { dev: { replicas: 1, storage: '1Gi' }, staging: { replicas: 2, storage: '2Gi' }, prod: { external: { host: AURORA, port: 3307, secretName: 'acme-aurora', cidrs: ['10.20.48.0/20'] } } } };
+  spec.environments.prod.providedSecrets = ['acme-aurora'];
+  spec.services[0].dependsOn.push('mysql');
+  const r = render(spec);
+  const client = spec.services[0].name as string;
+
+  test('in dev a primary and its provisioning Job; in prod nothing of MySQL but the exporter', () => {
+    expect(r.find('StatefulSet', { env: 'dev' }).map((o) => o.metadata.name)).toEqual(expect.arrayContaining(['mysql-primary', 'mysql-read']));
+    expect(r.find('Job', { env: 'dev' }).map((o) => o.metadata.name)).toContain('mysql-provision');
+    expect(r.objects.filter((o) => o.metadata.namespace === 'acme-prod-data' && /mysql/.test(o.metadata.name))).toEqual([]);
+    expect(r.find('Deployment', { env: 'prod' }).map((o) => o.metadata.name)).toContain('mysqld-exporter');
+  });
+
+  test('the client gets the same MYSQL_* names: the cluster Services in dev, the endpoint with TLS required in prod; credentials by Secret reference', () => {
+    const dev = configOf(r, 'dev', client);
+    const prod = configOf(r, 'prod', client);
+    const keys = (c: Record<string, string>) => Object.keys(c).filter((k) => k.startsWith('MYSQL_')).sort();
+    expect(keys(prod)).toEqual(keys(dev));
+    expect(dev.MYSQL_HOST).toBe(`mysql.${r.get('StatefulSet', 'mysql-primary', { env: 'dev' }).metadata.namespace}.svc.cluster.local`);
+    expect(dev.MYSQL_SSL_MODE).toBe('DISABLED');
+    expect(prod).toMatchObject({ MYSQL_HOST: AURORA, MYSQL_READ_HOST: AURORA, MYSQL_PORT: '3307', MYSQL_SSL_MODE: 'REQUIRED' });
+    const env = (r.get('Deployment', client, { env: 'prod' }) as any).spec.template.spec.containers[0].env;
+    expect(env).toContainEqual({ name: 'MYSQL_PASSWORD', valueFrom: { secretKeyRef: { name: 'acme-aurora', key: 'password' } } });
+  });
+
+  test('mysqld_exporter at the endpoint (user through $(VAR) expansion, never a literal), egress only to its addresses and port, MySQLDown', () => {
+    const c = (r.get('Deployment', 'mysqld-exporter', { env: 'prod' }) as any).spec.template.spec.containers[0];
+    expect(c.args).toEqual(expect.arrayContaining([`--mysqld.address=${AURORA}:3307`, '--mysqld.username=$(MYSQLD_USER)']));
+    expect(c.env).toContainEqual({ name: 'MYSQLD_USER', valueFrom: { secretKeyRef: { name: 'acme-aurora', key: 'username' } } });
+    expect(c.env).toContainEqual({ name: 'MYSQLD_EXPORTER_PASSWORD', valueFrom: { secretKeyRef: { name: 'acme-aurora', key: 'password' } } });
+    const np = r.get('NetworkPolicy', 'mysqld-exporter', { env: 'prod' }) as any;
+    expect(np.spec.egress[0]).toEqual({ to: [{ ipBlock: { cidr: '10.20.48.0/20' } }], ports: [{ port: 3307, protocol: 'TCP' }] });
+    const rules = (r.find('PrometheusRule', { env: 'prod' })[0] as any).spec.groups.find((g: any) => g.name.endsWith('-mysql')).rules;
+    expect(rules.map((x: any) => x.alert)).toEqual(['MySQLDown']);
+    expect(rules[0].expr).toBe('mysql_up{namespace="acme-prod"} == 0');
+  });
+
+  test('refuses a MySQL version the harness does not run, saying which it takes', () => {
+    const bad: any = structuredClone(spec);
+    bad.dataStores.mysql.version = '8.0.36';
+    expect(() => render(bad)).toThrow(/dataStores\.mysql\.version.*MariaDB 10\.11.*10\.11\.z/);
+  });
+});

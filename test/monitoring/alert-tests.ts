@@ -1,5 +1,6 @@
 import type { EnvironmentModel, PlatformModel } from '../../platform/model';
 import { zookeeperQuorum } from '../../stores/zookeeper/alerts';
+import { workloadsOf } from '../../blocks/signals/service';
 import { MONGODB_REPLICATION_LAG_SECONDS } from '../../stores/mongodb/alerts';
 
 /**
@@ -72,6 +73,31 @@ function exporterSeesDown(
   );
 }
 
+/**
+ * A store kind's availability alert: its in-cluster exporter sees the server down (`exporterSeesDown`),
+ * or, where a provider runs it (`external`), the managed exporter in the services namespace cannot query
+ * the endpoint.
+ */
+function storeDown(
+  env: EnvironmentModel,
+  p: PlatformModel,
+  alertname: string,
+  t: { metric: string; store: string; pod: string; job: string; summary: string; description: (ns: string) => string },
+  managed: { pod: string; job: string; title: string; exporter: string },
+): AlertCase[] {
+  if (env.stores.some((s) => s.kind === t.store)) return exporterSeesDown(env, p, alertname, t, t.summary, t.description);
+  const x = env.externalStores.find((s) => s.kind === t.store)!;
+  const l = (n = env.namespace) => ({ namespace: n, pod: managed.pod, job: managed.job });
+  const s = (v: string, n?: string) => [{ series: series(t.metric, l(n)), values: v }];
+  const description = `${managed.exporter} in ${env.namespace} cannot query the managed ${managed.title} at ${x.host}:${x.port} with its clients' credentials (Secret ${x.secretName}): the endpoint, the network path (NetworkPolicy, ServiceEntry) or the credentials.`;
+  return fireAndNot(
+    alertname,
+    { series: s('1 0x10'), pendingAt: '2m', fireAt: '4m', exp: [{ exp_labels: labels(env, 'critical', l()), exp_annotations: { summary: `The managed ${managed.title} cannot be queried`, description, runbook_url: runbook(p, alertname) } }] },
+    s('1x10'),
+    s('0x10', OTHER_NS),
+  );
+}
+
 /** Prometheus' humanizeDuration for whole seconds ≥ 1 min: `1d 2h 10m 0s`, `3h 10m 0s`. */
 function humanizeDuration(seconds: number): string {
   const d = Math.floor(seconds / 86400);
@@ -125,24 +151,26 @@ function backupNeverSucceeded(env: EnvironmentModel, p: PlatformModel, name: str
 export const ALERT_CASES: Readonly<Record<string, Builder>> = {
   ServiceLatencyP95High: (env, p) => {
     const svc = env.services[0]!;
+    // Its first workload: the Deployment (a blue-green service's is `<name>-<colour>`).
+    const w = workloadsOf(svc)[0]!;
     const slo = svc.slo.latencyP95Ms;
     const les = [slo * 0.9, slo, slo * 1.1, '+Inf'].map(String);
     // Cumulative buckets per minute (of 60 requests): 54 under 0.9 × SLO, then the rest in (SLO, 1.1 × SLO] (p95 = 1.05 × SLO)
     // or in (0.9 × SLO, SLO] (p95 = 0.95 × SLO).
     const buckets = (counts: number[], l: Record<string, string> = {}) =>
       les.map((le, k) => ({
-        series: series('istio_request_duration_milliseconds_bucket', { reporter: 'destination', destination_workload_namespace: env.namespace, destination_workload: svc.name, ...l, le }),
+        series: series('istio_request_duration_milliseconds_bucket', { reporter: 'destination', destination_workload_namespace: env.namespace, destination_workload: w, ...l, le }),
         values: `0+${counts[k]}x30`,
       }));
     const slow = [54, 54, 60, 60];
-    const desc = (v: string) => `The 95th percentile of request duration of ${svc.name} in ${env.namespace} is ${v} ms (SLO: ${slo} ms).`;
+    const desc = (v: string) => `The 95th percentile of request duration of ${w} in ${env.namespace} is ${v} ms (SLO: ${slo} ms).`;
     return fireAndNot(
       'ServiceLatencyP95High',
       {
         series: buckets(slow),
         pendingAt: '9m',
         fireAt: '16m',
-        exp: [{ exp_labels: labels(env, 'warning', { destination_workload: svc.name }), exp_annotations: { summary: `${svc.name} p95 latency is above ${slo} ms`, description: desc(String(Number((slo * 1.05).toPrecision(12)))), runbook_url: runbook(p, 'ServiceLatencyP95High') } }],
+        exp: [{ exp_labels: labels(env, 'warning', { destination_workload: w }), exp_annotations: { summary: `${w} p95 latency is above ${slo} ms`, description: desc(String(Number((slo * 1.05).toPrecision(12)))), runbook_url: runbook(p, 'ServiceLatencyP95High') } }],
       },
       buckets([54, 60, 60, 60]),
       // As slow, but another namespace's workload, or the caller's report of it.
@@ -151,9 +179,11 @@ export const ALERT_CASES: Readonly<Record<string, Builder>> = {
   },
   ServiceErrorRateHigh: (env, p) => {
     const svc = env.services[0]!;
+    // Its first workload: the Deployment (a blue-green service's is `<name>-<colour>`).
+    const w = workloadsOf(svc)[0]!;
     const limit = svc.slo.errorRatePercent;
     const req = (code: string, perMin: number, l: Record<string, string> = {}) => ({
-      series: series('istio_requests_total', { reporter: 'destination', destination_workload_namespace: env.namespace, destination_workload: svc.name, response_code: code, ...l }),
+      series: series('istio_requests_total', { reporter: 'destination', destination_workload_namespace: env.namespace, destination_workload: w, response_code: code, ...l }),
       values: `0+${perMin}x30`,
     });
     // Per 1000 requests a minute: 1.5 × the limit in 5xx (fires) or 0.9 × (does not).
@@ -164,7 +194,7 @@ export const ALERT_CASES: Readonly<Record<string, Builder>> = {
         series: [req('200', 1000 - failing(1.5)), req('503', failing(1.5))],
         pendingAt: '4m',
         fireAt: '12m',
-        exp: [{ exp_labels: labels(env, 'critical', { destination_workload: svc.name }), exp_annotations: { summary: `${svc.name} answers more than ${limit}% of requests with 5xx`, description: `${Number((limit * 1.5).toPrecision(12))}% of the requests to ${svc.name} in ${env.namespace} failed with a 5xx status over the last 5 minutes.`, runbook_url: runbook(p, 'ServiceErrorRateHigh') } }],
+        exp: [{ exp_labels: labels(env, 'critical', { destination_workload: w }), exp_annotations: { summary: `${w} answers more than ${limit}% of requests with 5xx`, description: `${Number((limit * 1.5).toPrecision(12))}% of the requests to ${w} in ${env.namespace} failed with a 5xx status over the last 5 minutes.`, runbook_url: runbook(p, 'ServiceErrorRateHigh') } }],
       },
       // Client errors are not failures: 30 % 404s beside the 5xx just under the limit.
       [req('200', 700 - failing(0.9)), req('404', 300), req('503', failing(0.9))],
@@ -174,10 +204,12 @@ export const ALERT_CASES: Readonly<Record<string, Builder>> = {
   },
   ServicePodsNotReady: (env, p) => {
     const svc = env.services[0]!;
-    const s = (v: string, l: Record<string, string> = {}) => [{ series: series('kube_deployment_status_replicas_unavailable', { namespace: env.namespace, deployment: svc.name, job: 'kube-state-metrics', ...l }), values: v }];
+    // Its first workload: the Deployment (a blue-green service's is `<name>-<colour>`).
+    const w = workloadsOf(svc)[0]!;
+    const s = (v: string, l: Record<string, string> = {}) => [{ series: series('kube_deployment_status_replicas_unavailable', { namespace: env.namespace, deployment: w, job: 'kube-state-metrics', ...l }), values: v }];
     return fireAndNot(
       'ServicePodsNotReady',
-      { series: s('1x30'), pendingAt: '14m', fireAt: '20m', exp: [{ exp_labels: labels(env, 'warning', { deployment: svc.name }), exp_annotations: { summary: `${svc.name} has pods that are not ready`, description: `1 replica(s) of ${svc.name} in ${env.namespace} have been unavailable for 15 minutes.`, runbook_url: runbook(p, 'ServicePodsNotReady') } }] },
+      { series: s('1x30'), pendingAt: '14m', fireAt: '20m', exp: [{ exp_labels: labels(env, 'warning', { deployment: w }), exp_annotations: { summary: `${w} has pods that are not ready`, description: `1 replica(s) of ${w} in ${env.namespace} have been unavailable for 15 minutes.`, runbook_url: runbook(p, 'ServicePodsNotReady') } }] },
       s('0x30'),
       // Another namespace's Deployment, and one in this namespace that is not a service.
       [...s('2x30', { namespace: OTHER_NS }), ...s('2x30', { deployment: 'not-a-service' })],
@@ -205,14 +237,16 @@ export const ALERT_CASES: Readonly<Record<string, Builder>> = {
     const c = env.services.flatMap((x) => x.cronJobs)[0]!;
     const ns = env.namespace;
     const l = (n = ns) => ({ namespace: n, cronjob: c.name });
+    const mins = c.activeDeadlineSeconds / 60;
+    // Samples past the deadline and the `for` (a series that ends goes stale).
+    const samples = mins + 20;
     // Scheduled at t=0; the last success is the day before (the run failed or hangs) or, healthy, a minute after the schedule.
     const s = (lastSuccess: string | undefined, n = ns) => [
-      { series: series('kube_cronjob_status_last_schedule_time', l(n)), values: '0x60' },
-      ...(lastSuccess !== undefined ? [{ series: series('kube_cronjob_status_last_successful_time', l(n)), values: `${lastSuccess}x60` }] : []),
+      { series: series('kube_cronjob_status_last_schedule_time', l(n)), values: `0x${samples}` },
+      ...(lastSuccess !== undefined ? [{ series: series('kube_cronjob_status_last_successful_time', l(n)), values: `${lastSuccess}x${samples}` }] : []),
     ];
-    const mins = c.activeDeadlineSeconds / 60;
     const fireAt = mins + 7;
-    const exp = [{ exp_labels: labels(env, 'warning', l()), exp_annotations: { summary: `${c.name}: its latest run has not succeeded`, description: `The run of the CronJob ${c.name} in ${ns} scheduled ${fireAt}m 0s ago has not succeeded within its deadline (${c.activeDeadlineSeconds} s): it failed, hung, or never succeeded.`, runbook_url: runbook(p, 'ServiceCronJobFailing') } }];
+    const exp = [{ exp_labels: labels(env, 'warning', l()), exp_annotations: { summary: `${c.name}: its latest run has not succeeded`, description: `The run of the CronJob ${c.name} in ${ns} scheduled ${fireAt >= 60 ? humanizeDuration(fireAt * 60) : `${fireAt}m 0s`} ago has not succeeded within its deadline (${c.activeDeadlineSeconds} s): it failed, hung, or never succeeded.`, runbook_url: runbook(p, 'ServiceCronJobFailing') } }];
     return [
       ...fireAndNot('ServiceCronJobFailing', { series: s('-86400'), pendingAt: `${mins + 3}m`, fireAt: `${fireAt}m`, exp }, s('60'), s('-86400', OTHER_NS)),
       // Never succeeded at all fires too; a run still within its deadline does not.
@@ -220,7 +254,60 @@ export const ALERT_CASES: Readonly<Record<string, Builder>> = {
     ];
   },
   PostgresDown: (env, p) =>
-    exporterSeesDown(env, p, 'PostgresDown', { metric: 'pg_up', store: 'postgres', pod: 'postgres-primary-0', job: 'postgres-metrics' }, 'PostgreSQL instance postgres-primary-0 is down', (ns) => `postgres_exporter cannot reach the PostgreSQL server in pod postgres-primary-0 (${ns}).`),
+    storeDown(
+      env,
+      p,
+      'PostgresDown',
+      { metric: 'pg_up', store: 'postgres', pod: 'postgres-primary-0', job: 'postgres-metrics', summary: 'PostgreSQL instance postgres-primary-0 is down', description: (ns) => `postgres_exporter cannot reach the PostgreSQL server in pod postgres-primary-0 (${ns}).` },
+      { pod: 'postgres-exporter-7d9f-x2k4q', job: 'postgres-exporter-metrics', title: 'PostgreSQL', exporter: 'postgres_exporter' },
+    ),
+  MySQLDown: (env, p) =>
+    storeDown(
+      env,
+      p,
+      'MySQLDown',
+      { metric: 'mysql_up', store: 'mysql', pod: 'mysql-primary-0', job: 'mysql-metrics', summary: 'MySQL instance mysql-primary-0 is down', description: (ns) => `mysqld_exporter cannot query the MySQL server in pod mysql-primary-0 (${ns}).` },
+      { pod: 'mysqld-exporter-5c8b-q7m2n', job: 'mysqld-exporter-metrics', title: 'MySQL', exporter: 'mysqld_exporter' },
+    ),
+  MySQLConnectionsNearLimit: (env, p) => {
+    const ns = store(env, 'mysql').namespace;
+    const l = (n = ns) => ({ namespace: n, pod: 'mysql-primary-0', job: 'mysql-metrics' });
+    const s = (connected: number, n = ns) => [
+      { series: series('mysql_global_status_threads_connected', l(n)), values: `${connected}x20` },
+      { series: series('mysql_global_variables_max_connections', l(n)), values: '300x20' },
+    ];
+    return fireAndNot(
+      'MySQLConnectionsNearLimit',
+      // 256 of 300 is past 85 %; 255 is exactly 85 %, not past it.
+      { series: s(256), pendingAt: '9m', fireAt: '11m', exp: [{ exp_labels: labels(env, 'warning', { pod: 'mysql-primary-0' }), exp_annotations: { summary: 'MySQL mysql-primary-0 is near max_connections', description: `85.33% of max_connections (300) of mysql-primary-0 in ${ns} are in use; past it, clients are refused. The connection budget should prevent this: look for connections outside the services' pools.`, runbook_url: runbook(p, 'MySQLConnectionsNearLimit') } }] },
+      s(255),
+      s(299, OTHER_NS),
+    );
+  },
+  MySQLReplicationStopped: (env, p) => {
+    const ns = store(env, 'mysql').namespace;
+    const l = (n = ns) => ({ namespace: n, pod: 'mysql-read-1', job: 'mysql-metrics' });
+    const s = (io: string, sql: string, n = ns) => [
+      { series: series('mysql_slave_status_slave_io_running', l(n)), values: io },
+      { series: series('mysql_slave_status_slave_sql_running', l(n)), values: sql },
+    ];
+    const exp = [{ exp_labels: labels(env, 'critical', { pod: 'mysql-read-1' }), exp_annotations: { summary: 'MySQL replica mysql-read-1 does not replicate', description: `A replication thread of mysql-read-1 in ${ns} has stopped for 5 minutes: it serves no reads (it left mysql-read) and falls further behind. Its log and SHOW REPLICA STATUS say why.`, runbook_url: runbook(p, 'MySQLReplicationStopped') } }];
+    return [
+      // The I/O thread stopped (a purged binary log), then the SQL thread (a failed statement): each fires alone.
+      ...fireAndNot('MySQLReplicationStopped', { series: s('1 0x10', '1x10'), pendingAt: '4m', fireAt: '7m', exp }, s('1x10', '1x10'), s('0x10', '0x10', OTHER_NS)),
+      { interval: '1m', input_series: s('1x10', '1 0x10'), alert_rule_test: [{ eval_time: '4m', alertname: 'MySQLReplicationStopped', exp_alerts: [] }, { eval_time: '7m', alertname: 'MySQLReplicationStopped', exp_alerts: exp }] },
+    ];
+  },
+  MySQLReplicationLagHigh: (env, p) => {
+    const ns = store(env, 'mysql').namespace;
+    const s = (v: string, n = ns) => [{ series: series('mysql_slave_status_seconds_behind_master', { namespace: n, pod: 'mysql-read-0', job: 'mysql-metrics' }), values: v }];
+    return fireAndNot(
+      'MySQLReplicationLagHigh',
+      { series: s('31x20'), pendingAt: '4m', fireAt: '10m', exp: [{ exp_labels: labels(env, 'critical', { pod: 'mysql-read-0' }), exp_annotations: { summary: 'MySQL replica mysql-read-0 lags behind the primary', description: `Replica mysql-read-0 in ${ns} is 31s behind the primary (threshold 30s); reads from mysql-read may be stale.`, runbook_url: runbook(p, 'MySQLReplicationLagHigh') } }] },
+      s('30x20'),
+      s('600x20', OTHER_NS),
+    );
+  },
   PostgresReplicationLagHigh: (env, p) => {
     const ns = store(env, 'postgres').namespace;
     const s = (v: string, n = ns) => [{ series: series('pg_replication_lag_seconds', { namespace: n, pod: 'postgres-read-0', job: 'postgres-metrics' }), values: v }];

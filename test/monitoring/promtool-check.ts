@@ -12,6 +12,8 @@
  *   cases must fail on rules whose `for` was dropped, so a checker that
  *   accepts everything fails here.
  * promtool comes from `npm run tools:build` (test/cluster/build-tools.sh).
+ * The reference's dist/ (or the tree named as the argument, rendered from PLATFORM_SPEC), then every
+ * seed platform (examples/*.yaml) rendered afresh.
  * Prints `rules: N passed, N failed`; exit 1 on any failure.
  */
 import { ARGOCD_DIR } from '../../charts/argocd-common';
@@ -24,6 +26,7 @@ import { dump, loadAll } from 'js-yaml';
 import { loadSpec } from '../../platform/loader';
 import { resolvePlatform } from '../../platform/model';
 import { ALERT_CASES } from './alert-tests';
+import { exampleSpecs } from '../../cli/examples';
 
 const root = resolve(__dirname, '..', '..');
 const dist = resolve(process.argv[2] ?? join(root, 'dist'));
@@ -141,6 +144,29 @@ for (const u of plantedUnits) {
   const hasty = u.groups.map((g: any) => ({ ...g, rules: g.rules.map((r: any) => (r.alert ? { ...r, for: '0s' } : r)) }));
   if (unitTest(`planted-no-for-${u.env}-${u.alert}`, hasty, u.cases) === undefined) result(`planted fault: ${u.env} ${u.alert} without \`for\` must fail its cases`, 'promtool test rules passed');
   else passed++;
+}
+
+// The seed platforms (examples/*.yaml), when this run is the reference's: each rendered afresh and checked
+// by this same script (their store kinds, managed stores and environments are not the reference's).
+if (process.argv[2] === undefined && process.env.PLATFORM_SPEC === undefined) {
+  for (const { name, spec } of exampleSpecs(root)) {
+    const out = join(work, `example-${name}`);
+    const env = { ...process.env, PLATFORM_SPEC: spec, CDK8S_OUTDIR: out, PLATFORM_DOCS_OUT: '' };
+    const synth = spawnSync(process.execPath, ['scripts/run.cjs', 'main.ts', '--quiet'], { cwd: root, env, encoding: 'utf8' });
+    if (synth.status !== 0) {
+      result(`${name}: synth ${spec}`, `${synth.stdout}${synth.stderr}`);
+      continue;
+    }
+    const r = spawnSync(process.execPath, ['--import', 'tsx', __filename, out], { cwd: root, env, encoding: 'utf8' });
+    const counts = /^rules: (\d+) passed, (\d+) failed$/m.exec(r.stdout);
+    for (const line of r.stdout.split('\n').filter((l) => l.startsWith('FAIL') || / alerts unit-tested$/.test(l))) console.log(`${name}/${line}`);
+    if (!counts) result(`${name}: promtool checks`, `${r.stdout}${r.stderr}`.trim());
+    else {
+      passed += Number(counts[1]);
+      failed += Number(counts[2]);
+      if (r.status !== 0 && counts[2] === '0') result(`${name}: promtool checks`, `exited ${r.status}: ${r.stderr}`);
+    }
+  }
 }
 
 console.log(`rules: ${passed} passed, ${failed} failed`);

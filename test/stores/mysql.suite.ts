@@ -20,7 +20,7 @@ const shq = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
 /** A query as root over TCP in the pod's mysql container; tab-separated rows. */
 const sql = (p: Pod, query: string, user = 'root', pw = ROOT_PW) =>
-  p.sh('mysql', `MYSQL_PWD=${shq(pw)} mariadb --no-defaults -h 127.0.0.1 -u${JSON.stringify(user)} -NBe ${JSON.stringify(query).replace(/\$/g, '\\$')}`).then((o) => o.trim());
+  p.sh('mysql', `MYSQL_PWD=${shq(pw)} mariadb --no-defaults --default-character-set=utf8mb4 -h 127.0.0.1 -u${JSON.stringify(user)} -NBe ${JSON.stringify(query).replace(/\$/g, '\\$')}`).then((o) => o.trim());
 
 /** SHOW REPLICA STATUS as a record. */
 async function replicaStatus(p: Pod): Promise<Record<string, string>> {
