@@ -7,6 +7,7 @@ import { DATA_VOLUME, execProbe, exporterContainer, memoryShare, podEnv, scratch
 import type { EnvironmentModel, StoreModel } from '../../platform/model';
 import { StatefulStore, type StatefulStoreMember } from '../../blocks/stateful-store';
 import { STORE_METRICS } from '../../catalogue/stores';
+import { toMi } from '../../blocks/quota';
 import { PlatformChart } from '../../charts/platform-chart';
 
 /** The official MariaDB image (Ubuntu, user `mysql` = UID/GID 999); the tag is the spec's version. */
@@ -40,6 +41,14 @@ const CONFIG_DIR = '/etc/mysql/platform';
 export const REPLICA_MAX_LAG_SECONDS = 30;
 /** How long the primary keeps binary logs: a replica away longer cannot catch up and must be re-cloned (runbook). */
 export const BINLOG_KEEP_SECONDS = 3 * 24 * 3600;
+
+/**
+ * Startup probe checks (10 s apart) before liveness applies: 30 min, plus a
+ * minute per GiB of the claim — a replica's first start copies the primary's
+ * databases (a logical copy: roughly a GiB a minute here), and a copy cut
+ * short by the kubelet would begin again from scratch, for ever.
+ */
+export const startupChecks = (store: Pick<StoreModel, 'storage'>) => 180 + 6 * Math.ceil(toMi(store.storage) / 1024);
 
 /** Read replicas: every replica of the spec beyond the primary (prod 3 → primary + 2). */
 export const readReplicas = (store: Pick<StoreModel, 'replicas'>) => Math.max(0, store.replicas - 1);
@@ -87,7 +96,9 @@ ordinal="\${POD_NAME##*-}"
 # server_id: 1 for the primary, 100 + ordinal for a replica (unique in the replication group).
 if [ "$ROLE" = primary ]; then server_id=1; else server_id=$((100 + ordinal)); fi
 server_args=(--defaults-file="$CNF" --server-id="$server_id")
-[ "$ROLE" = primary ] || server_args+=(--read-only=ON)
+# A replica skips error 1396 (a CREATE/DROP/RENAME USER that finds the user as it should end up): the user
+# changes made while it cloned are in both the users it copied and the binary log it replays from.
+[ "$ROLE" = primary ] || server_args+=(--read-only=ON --slave-skip-errors=1396)
 # A SQL string literal of $1 (backslash and quote escaped).
 sql_quote() { local s="\${1//\\\\/\\\\\\\\}"; s="\${s//\\'/\\\\\\'}"; printf "'%s'" "$s"; }
 `;
@@ -114,7 +125,7 @@ tmp_server() { # start a socket-only server on DIR, no binary log, no replicatio
   mariadbd "\${server_args[@]}" --datadir="$1" --skip-networking --skip-log-bin --skip-slave-start \\
     --socket=${RUN_DIR}/init.sock --pid-file=${RUN_DIR}/init.pid &
   for i in $(seq 1 120); do
-    mariadb-admin --no-defaults --socket=${RUN_DIR}/init.sock -uroot \${MYSQL_PWD:+-p"$MYSQL_PWD"} ping >/dev/null 2>&1 && return 0
+    mariadb-admin --no-defaults --socket=${RUN_DIR}/init.sock -uroot ping >/dev/null 2>&1 && return 0
     kill -0 $! 2>/dev/null || { echo "the initialising server exited" >&2; return 1; }
     sleep 1
   done
@@ -132,7 +143,8 @@ if [ ! -d "$DATADIR/mysql" ]; then
   unset MYSQL_PWD
   tmp_server "$work"
   # The install's root accounts have no password: only root@localhost stays until the users are set.
-  tmp_sql -e "DELETE FROM mysql.global_priv WHERE NOT (User = 'root' AND Host = 'localhost') AND User <> 'mariadb.sys'; FLUSH PRIVILEGES;"
+  tmp_sql -e "DELETE FROM mysql.global_priv WHERE NOT (User = 'root' AND Host = 'localhost') AND User <> 'mariadb.sys';
+    DELETE FROM mysql.proxies_priv WHERE NOT (User = 'root' AND Host = 'localhost'); FLUSH PRIVILEGES;"
   root_pw="$(sql_quote "$MARIADB_ROOT_PASSWORD")"
   if [ "$ROLE" = primary ]; then
     tmp_sql <<EOSQL
@@ -158,7 +170,9 @@ EOSQL
     MYSQL_PWD="$MARIADB_ROOT_PASSWORD" mariadb-dump --no-defaults -h "$PRIMARY_HOST" -uroot --default-character-set=utf8mb3 \\
       --system=users --no-data --no-create-info --no-create-db --skip-comments --databases mysql \\
       | grep -v -e '\`root\`@\`localhost\`' -e "'root'@'localhost'" | sed 's/^CREATE USER /CREATE OR REPLACE USER /' | tmp_sql
-    tmp_sql -e "ALTER USER root@localhost IDENTIFIED BY $root_pw"
+    tmp_sql <<EOSQL
+ALTER USER root@localhost IDENTIFIED BY $root_pw;
+EOSQL
     export MYSQL_PWD="$MARIADB_ROOT_PASSWORD"
     tmp_sql <<EOSQL
 CHANGE MASTER TO MASTER_HOST=$(sql_quote "$PRIMARY_HOST"), MASTER_PORT=${MYSQL_PORT}, MASTER_USER='replicator',
@@ -174,7 +188,10 @@ else
   echo "MySQL data directory appears to contain a database; skipping initialisation"
 fi
 unset MYSQL_PWD
-exec mariadbd "\${server_args[@]}"
+# Only InnoDB tables: a clone's snapshot (--single-transaction) is consistent for InnoDB alone, and a
+# MyISAM or Aria table copied after it would break the replica. (Not for the initialising servers above:
+# mariadb-install-db makes the system tables in Aria.)
+exec mariadbd "\${server_args[@]}" --enforce-storage-engine=InnoDB
 `;
 
 const LOCAL = `mariadb --no-defaults -h 127.0.0.1 -P ${MYSQL_PORT} -uroot`;
@@ -184,20 +201,24 @@ const SERVER_UP = `MYSQL_PWD="$MARIADB_ROOT_PASSWORD" ${LOCAL} --connect-timeout
 
 /**
  * Readiness of a read replica: it answers, and either both replication
- * threads run with the SQL thread within REPLICA_MAX_LAG_SECONDS, or it does
- * not replicate because the primary itself is down (then it keeps serving
- * reads, as a read replica should while the primary restarts). A replica
- * that does not replicate from a primary that is up — the binary log it needs
- * is gone, or a statement failed — stays up (liveness) but leaves `mysql-read`
- * instead of serving arbitrarily stale data (runbook: re-clone it).
+ * threads run with the SQL thread within REPLICA_MAX_LAG_SECONDS, or it is
+ * not broken and does not replicate because the primary itself is down (then
+ * it keeps serving reads, as a read replica should while the primary
+ * restarts). A broken replica — the binary log it needs is gone, or a
+ * statement failed — stays up (liveness) but leaves `mysql-read`, primary up
+ * or not, instead of serving arbitrarily stale data (runbook: re-clone it).
+ * When every replica is out, `mysql-read` has no endpoint (reads fail; the
+ * runbook says to read from `mysql`).
  */
 export const REPLICA_READY = `export MYSQL_PWD="$MARIADB_ROOT_PASSWORD"
-status="$(${LOCAL} --connect-timeout=3 -e 'SHOW REPLICA STATUS\\G')" || exit 1
-io="$(sed -n 's/^ *Slave_IO_Running: //p' <<<"$status")"
-sql="$(sed -n 's/^ *Slave_SQL_Running: //p' <<<"$status")"
-lag="$(sed -n 's/^ *Seconds_Behind_Master: //p' <<<"$status")"
+status="$(${LOCAL} --connect-timeout=2 -e 'SHOW REPLICA STATUS\\G')" || exit 1
+field() { sed -n "s/^ *$1: //p" <<<"$status"; }
+io="$(field Slave_IO_Running)"; sql="$(field Slave_SQL_Running)"; lag="$(field Seconds_Behind_Master)"
 [ "$io" = Yes ] && [ "$sql" = Yes ] && [ -n "$lag" ] && [ "$lag" != NULL ] && [ "$lag" -le ${REPLICA_MAX_LAG_SECONDS} ] && exit 0
-! mariadb-admin --no-defaults -h "$PRIMARY_HOST" -uroot --connect-timeout=3 ping >/dev/null 2>&1`;
+# Only a replica that is not broken keeps serving while the primary is away: its SQL thread runs, and its
+# I/O thread has not been refused the binary log it needs (1236).
+[ "$sql" = Yes ] && [ "$(field Last_SQL_Errno)" = 0 ] && [ "$(field Last_IO_Errno)" != 1236 ] || exit 1
+! mariadb-admin --no-defaults -h "$PRIMARY_HOST" -uroot --connect-timeout=2 ping >/dev/null 2>&1`;
 
 /**
  * Idempotent: the application user (created if missing, its password set
@@ -210,16 +231,19 @@ lag="$(sed -n 's/^ *Seconds_Behind_Master: //p' <<<"$status")"
 export const PROVISION_SCRIPT = `#!/bin/bash
 set -euo pipefail
 sql_quote() { local s="\${1//\\\\/\\\\\\\\}"; s="\${s//\\'/\\\\\\'}"; printf "'%s'" "$s"; }
+client() { mariadb --no-defaults -h "$MYSQL_HOST" -P "$MYSQL_PORT" -uroot --connect-timeout=10 "$@"; }
 user="$(sql_quote "$APP_USER")@'%'"
-pw="$(sql_quote "$APP_PASSWORD")"
+# The password's hash, from a SELECT (never binary-logged): the logged statements below carry the hash, not
+# the password, into the binary log and every replica's relay log.
+hash="$(client -NB <<<"SELECT PASSWORD($(sql_quote "$APP_PASSWORD"))")"
 {
-  echo "CREATE USER IF NOT EXISTS $user IDENTIFIED BY $pw;"
-  echo "ALTER USER $user IDENTIFIED BY $pw;"
+  echo "CREATE USER IF NOT EXISTS $user IDENTIFIED BY PASSWORD '$hash';"
+  echo "ALTER USER $user IDENTIFIED BY PASSWORD '$hash';"
   for db in $APP_DATABASES; do
     echo "CREATE DATABASE IF NOT EXISTS \\\`$db\\\` CHARACTER SET utf8mb4;"
     echo "GRANT ALL PRIVILEGES ON \\\`$db\\\`.* TO $user;"
   done
-} | mariadb --no-defaults -h "$MYSQL_HOST" -P "$MYSQL_PORT" -uroot --connect-timeout=10
+} | client
 echo "provisioned $APP_USER: $APP_DATABASES"
 `;
 
@@ -283,8 +307,8 @@ export class MySqlChart extends PlatformChart {
             ],
             resources: store.resources,
             // Initialisation, crash recovery or a replica's clone may take long: up to 30 min before liveness applies.
-            startupProbe: execProbe(SERVER_UP, { periodSeconds: 10, failureThreshold: 180 }),
-            readinessProbe: execProbe(role === 'primary' ? SERVER_UP : REPLICA_READY, { periodSeconds: 10, failureThreshold: 3 }),
+            startupProbe: execProbe(SERVER_UP, { periodSeconds: 10, failureThreshold: startupChecks(store) }),
+            readinessProbe: execProbe(role === 'primary' ? SERVER_UP : REPLICA_READY, { periodSeconds: 10, failureThreshold: 3, timeoutSeconds: 8 }),
             livenessProbe: execProbe(SERVER_UP, { periodSeconds: 10, failureThreshold: 6 }),
             volumeMounts: [{ name: DATA_VOLUME, mountPath: MOUNT }, run.mount, tmp.mount, { name: 'config', mountPath: CONFIG_DIR }],
           },
@@ -292,7 +316,8 @@ export class MySqlChart extends PlatformChart {
             name: 'metrics',
             image: MYSQL_EXPORTER_IMAGE,
             port: MYSQL_EXPORTER_PORT,
-            args: [`--web.listen-address=:${MYSQL_EXPORTER_PORT}`, `--mysqld.address=127.0.0.1:${MYSQL_PORT}`, '--mysqld.username=root', ...(role === 'replica' ? ['--collect.slave_status'] : [])],
+            // Replication status is collected by default (nothing on the primary).
+            args: [`--web.listen-address=:${MYSQL_EXPORTER_PORT}`, `--mysqld.address=127.0.0.1:${MYSQL_PORT}`, '--mysqld.username=root'],
             env: [secretEnv('MYSQLD_EXPORTER_PASSWORD', MYSQL_SECRETS.admin, 'root-password')],
           }),
         ],

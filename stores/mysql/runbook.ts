@@ -31,7 +31,9 @@ Read why: \`kubectl -n <dataNs> exec ${MYSQL_READ}-<n> -c mysql -- bash -c
   binlog files\` (error 1236): the replica was away longer than the primary keeps
   binary logs (${keepDays} days) and can never catch up. Re-clone it (below).
 - \`Last_SQL_Error\`: a replicated statement failed (someone wrote to the replica
-  as root, or the data differ). Do not skip transactions; re-clone it.
+  as root, or the data differ). Do not skip transactions; re-clone it. (Replicas
+  skip error 1396 only — a user created, dropped or renamed while they cloned is
+  already as it should end up.)
 - \`Access denied\` for \`replicator\`: the \`replication-password\` of
   \`mysql-credentials\` was changed without \`ALTER USER replicator\` on the primary.
 
@@ -41,7 +43,8 @@ then \`kubectl -n <dataNs> delete pod ${MYSQL_READ}-<n>\`. The new pod gets a ne
 claim, copies the primary's databases and users, and replicates from there.
 `,
     MySQLReplicationLagHigh: `A replica is more than 30 s behind the primary: it left \`mysql-read\` and
-reads there are stale. Check the replica's I/O and CPU (its tier), long-running
+reads there are stale. When every replica is out, \`mysql-read\` has no endpoint and reads through
+it fail: point readers at \`mysql\` (the primary) until one is back. Check the replica's I/O and CPU (its tier), long-running
 queries on it, and large transactions on the primary (\`SHOW REPLICA STATUS\`:
 \`Seconds_Behind_Master\`, \`Gtid_IO_Pos\` against the primary's \`@@gtid_binlog_pos\`).
 `,
@@ -66,7 +69,10 @@ pods restart one at a time on the same data. A new release series changes the
 on-disk format: the synth refuses it unless the spec says the data was upgraded
 (\`upgradedFrom\`). Take a dump first (\`mariadb-dump --all-databases
 --single-transaction\` from the primary), change the version, then run
-\`mariadb-upgrade\` on the primary once it is up and on each replica.
+\`mariadb-upgrade\` on the primary once it is up and on each replica. The
+servers refuse tables other than InnoDB (\`enforce_storage_engine\`), and
+mariadb-upgrade makes system tables in Aria: run it after
+\`SET GLOBAL enforce_storage_engine = NULL\`, then set it back to \`'InnoDB'\`.
 `,
     },
   ],

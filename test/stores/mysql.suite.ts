@@ -89,6 +89,10 @@ export function mysqlSuite(env: 'dev' | 'prod'): void {
       await sql(primary.pod(0), `CREATE TABLE ${dbs[0]}.harness_probe (id int PRIMARY KEY); INSERT INTO ${dbs[0]}.harness_probe VALUES (1)`, APP_USER, tricky);
       const other = await primary.pod(0).exec('mysql', ['bash', '-c', `MYSQL_PWD=${shq(tricky)} mariadb --no-defaults -h 127.0.0.1 -u${APP_USER} -NBe 'CREATE DATABASE not_mine'`], { timeoutMs: 30000 });
       expect(other.stderr).toMatch(/Access denied/);
+      // The password itself is in no binary log (the Job logs its hash): the replicas' relay logs copy them.
+      const binlogs = await primary.pod(0).sh('mysql', 'cd /var/lib/mysql/data && mariadb-binlog --no-defaults mysql-bin.[0-9]*');
+      expect(binlogs).toContain(`CREATE USER IF NOT EXISTS '${APP_USER}'@'%' IDENTIFIED BY PASSWORD '*`);
+      expect(binlogs).not.toContain('"$x" pass');
       if (env === 'prod') {
         await waitFor('the replicas to see the row and the user', async () => {
           for (const p of read.pods) if ((await sql(p!, `SELECT count(*) FROM ${dbs[0]}.harness_probe`, APP_USER, tricky).catch(() => '')) !== '1') return false;
@@ -133,28 +137,40 @@ export function mysqlSuite(env: 'dev' | 'prod'): void {
     if (env === 'prod') {
       it('a replica on an empty claim clones the primary as it is now: databases, rows and users, then replicates', async () => {
         await sql(primary.pod(0), "INSERT INTO harness.t VALUES (2), (3); CREATE TABLE harness.u (s varchar(20)) CHARACTER SET utf8mb4; INSERT INTO harness.u VALUES ('grüße 🚀')");
+        // Only InnoDB (a snapshot is consistent for InnoDB alone): another engine is refused, on the primary too.
+        const myisam = await primary.pod(0).exec('mysql', ['bash', '-c', `MYSQL_PWD=${ROOT_PW} mariadb --no-defaults -h 127.0.0.1 -uroot -e 'CREATE TABLE harness.m (id int) ENGINE=MyISAM'`], { timeoutMs: 30000 });
+        expect(myisam.stderr).toMatch(/NO_ENGINE_SUBSTITUTION/);
+        // Users created and dropped all through the copy (in both the copied users and the replayed log).
+        const churn = primary.pod(0).sh('mysql', `export MYSQL_PWD=${ROOT_PW}; for i in $(seq 1 400); do mariadb --no-defaults -h 127.0.0.1 -uroot -e "CREATE USER churn_$i@'%'; DROP USER IF EXISTS churn_$((i - 5))@'%'"; sleep 0.02; done`, 300000);
         await read.destroyClaims(1);
         const p = await read.createPod(1);
+        await churn;
         expect(p.logs('mysql')).toContain('cloning the primary');
         await replicating(read);
         expect(await sql(p, 'SELECT group_concat(id ORDER BY id) FROM harness.t')).toBe('1,2,3');
         expect(await sql(p, 'SELECT s FROM harness.u')).toBe('grüße 🚀');
         expect(await sql(p, "SELECT CONCAT(user, '@', host) FROM mysql.user ORDER BY 1")).toBe(await sql(primary.pod(0), "SELECT CONCAT(user, '@', host) FROM mysql.user ORDER BY 1"));
-        expect(await sql(p, 'SELECT @@gtid_slave_pos')).toBe(await sql(primary.pod(0), 'SELECT @@gtid_binlog_pos'));
+        await waitFor('the clone to apply everything', async () => (await sql(p, 'SELECT @@gtid_slave_pos')) === (await sql(primary.pod(0), 'SELECT @@gtid_binlog_pos')), 60000, 500);
+        expect(await sql(p, "SELECT group_concat(user ORDER BY user) FROM mysql.user WHERE user LIKE 'churn%'")).toBe(await sql(primary.pod(0), "SELECT group_concat(user ORDER BY user) FROM mysql.user WHERE user LIKE 'churn%'"));
         await sql(primary.pod(0), 'INSERT INTO harness.t VALUES (4)');
         await waitFor('the clone to replicate a new write', async () => (await sql(p, 'SELECT count(*) FROM harness.t')) === '4', 30000);
       });
 
       it('a clone interrupted at any point starts again from scratch and completes', async () => {
+        // Enough rows that the copy takes seconds, so the kill lands inside it (after mariadb-install-db, before the rename).
+        await sql(primary.pod(0), "USE harness; CREATE TABLE big (id int PRIMARY KEY, pad char(200)); INSERT INTO big SELECT seq, REPEAT('x', 200) FROM seq_1_to_300000");
         await read.destroyClaims(1);
         const p = await read.createPod(1, { wait: false });
-        await waitFor('the clone to begin', () => p.logs('mysql').includes('initialising'), 60000, 50);
+        await waitFor('the copy to begin', () => p.logs('mysql').includes('cloning the primary'), 60000, 50);
+        await new Promise((r) => setTimeout(r, 500));
+        expect(p.logs('mysql'), 'the kill must land inside the copy').not.toContain('cloned at GTID');
         await p.crash('mysql');
         await read.waitReady(p);
         expect(p.container('mysql').restarts).toBe(1);
         expect(p.logs('mysql').match(/initialising/g)?.length).toBe(2);
         await replicating(read);
         expect(await sql(p, 'SELECT count(*) FROM harness.t')).toBe('4');
+        expect(await sql(p, 'SELECT count(*) FROM harness.big')).toBe('300000');
       });
 
       it('a replica that outlived the primary\'s binary logs stays up but leaves mysql-read (not Ready)', async () => {
@@ -171,6 +187,12 @@ export function mysqlSuite(env: 'dev' | 'prod'): void {
         const endpoints = cluster.records().get(`mysql-read.${primary.namespace}.svc.cluster.local`) ?? [];
         expect(endpoints).not.toContain(p.ip);
         expect(endpoints).toContain(read.pod(0).ip);
+        // The primary away for longer than readiness tolerates: the healthy replica keeps serving, the broken one stays out.
+        await primary.pod(0).delete(30);
+        await new Promise((r) => setTimeout(r, 20000));
+        expect(read.pod(0).ready).toBe(true);
+        expect(p.ready).toBe(false);
+        await primary.createPod(0);
       });
     }
 
