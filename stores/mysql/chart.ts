@@ -160,8 +160,8 @@ EOSQL
     done
     # The databases, with the GTID position of the snapshot (SET GLOBAL gtid_slave_pos), then the primary's users
     # but root@localhost, this session's own (replacing it would drop the session's privileges mid-import; it gets
-    # the Secret's password as on the primary). Users created in between arrive twice: the provisioning Job's
-    # statements are all IF NOT EXISTS.
+    # the Secret's password as on the primary). A user created, dropped or renamed in between is in both the users
+    # copied and the log replayed from the snapshot: replicas skip that error (1396, server_args).
     echo "cloning the primary $PRIMARY_HOST"
     MYSQL_PWD="$MARIADB_ROOT_PASSWORD" mariadb-dump --no-defaults -h "$PRIMARY_HOST" -uroot --default-character-set=utf8mb4 \\
       --all-databases --ignore-database=mysql --ignore-database=sys --single-transaction --gtid --master-data=1 \\
