@@ -2,19 +2,25 @@ import type { PlatformSpecInput } from '../platform/schema';
 
 /**
  * A synthetic platform of `n` services for benchmarks: each service calls up to
- * two earlier ones and a data store, every third is public, every fifth
- * produces to Kafka and every seventh consumes. Deterministic for a given n.
+ * two earlier ones and a data store (PostgreSQL for seven of them: its connection
+ * budget), every third is public, every fifth
+ * produces to Kafka and every seventh consumes (each of up to 20 topics has both). Deterministic for a given n.
  */
 export function generatePlatform(n: number): PlatformSpecInput {
   const name = (i: number) => `svc-${String(i).padStart(4, '0')}`;
   const stores = ['postgres', 'redis', 'kafka'] as const;
+  const topics = Math.max(1, Math.min(20, Math.ceil(n / 7)));
   const services = Array.from({ length: n }, (_, i) => {
     const deps: string[] = [];
     if (i > 0) deps.push(name((i * 7) % i));
     if (i > 1) deps.push(name((i * 13) % (i - 1)));
-    const store = stores[i % 3]!;
-    const produces = i % 5 === 0 ? [`topic-${i % 20}`] : [];
-    const consumes = i % 7 === 0 ? [`topic-${(i + 5) % 20}`] : [];
+    // PostgreSQL's fixed connection budget (190 connections, 13 prod pods × 2 per client) takes 7 clients: the
+    // first seven services of its turn; the others of its turn use Redis.
+    const store = i % 3 === 0 && i >= 21 ? 'redis' : stores[i % 3]!;
+    // Every topic has a producer and a consumer (the spec refuses either alone): the consumers (every seventh)
+    // and the more numerous producers (every fifth) each cycle over the same `topics`.
+    const produces = i % 5 === 0 ? [`topic-${(i / 5) % topics}`] : [];
+    const consumes = i % 7 === 0 ? [`topic-${(i / 7) % topics}`] : [];
     const kafka = produces.length || consumes.length || store === 'kafka';
     return {
       name: name(i),
