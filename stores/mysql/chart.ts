@@ -89,6 +89,9 @@ log_warnings = 2
 `;
 }
 
+/** bash: `sql_quote VALUE` prints VALUE as a SQL string literal (backslash and quote escaped). */
+const SQL_QUOTE = `sql_quote() { local s="\${1//\\\\/\\\\\\\\}"; s="\${s//\\'/\\\\\\'}"; printf "'%s'" "$s"; }`;
+
 /** bash helpers every script shares: the server's arguments for this pod, a SQL string literal, the local client. */
 const COMMON = `DATADIR=${MYSQL_DATADIR}
 CNF=${CONFIG_DIR}/my.cnf
@@ -100,7 +103,7 @@ server_args=(--defaults-file="$CNF" --server-id="$server_id")
 # changes made while it cloned are in both the users it copied and the binary log it replays from.
 [ "$ROLE" = primary ] || server_args+=(--read-only=ON --slave-skip-errors=1396)
 # A SQL string literal of $1 (backslash and quote escaped).
-sql_quote() { local s="\${1//\\\\/\\\\\\\\}"; s="\${s//\\'/\\\\\\'}"; printf "'%s'" "$s"; }
+${SQL_QUOTE}
 `;
 
 /**
@@ -230,7 +233,7 @@ io="$(field Slave_IO_Running)"; sql="$(field Slave_SQL_Running)"; lag="$(field S
  */
 export const PROVISION_SCRIPT = `#!/bin/bash
 set -euo pipefail
-sql_quote() { local s="\${1//\\\\/\\\\\\\\}"; s="\${s//\\'/\\\\\\'}"; printf "'%s'" "$s"; }
+${SQL_QUOTE}
 client() { mariadb --no-defaults -h "$MYSQL_HOST" -P "$MYSQL_PORT" -uroot --connect-timeout=10 "$@"; }
 user="$(sql_quote "$APP_USER")@'%'"
 # The password's hash, from a SELECT (never binary-logged): the logged statements below carry the hash, not

@@ -13,6 +13,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { exampleSpecs } from '../../cli/examples';
+import { synthSpec } from '../helpers/synth-spec';
 
 const ROOT = resolve(__dirname, '..', '..');
 const only = process.argv.slice(2);
@@ -22,10 +23,10 @@ try {
   for (const { name, spec } of exampleSpecs(ROOT).filter((x) => only.length === 0 || only.includes(x.name))) {
     const t0 = Date.now();
     const out = join(work, name);
-    const env = { ...process.env, PLATFORM_SPEC: spec, CDK8S_OUTDIR: out, PLATFORM_DOCS_OUT: '' };
     console.log(`[examples] ${name}: synth ${spec} → ${out}`);
-    const synth = spawnSync(process.execPath, ['scripts/run.cjs', 'main.ts', '--quiet'], { cwd: ROOT, env, stdio: 'inherit' });
-    let ok = synth.status === 0;
+    const synth = synthSpec(spec, out, { inherit: true });
+    const env = synth.env;
+    let ok = synth.ok;
     if (ok) {
       const run = spawnSync(process.execPath, ['--import', 'tsx', 'test/cluster/run.ts', '--no-upgrade', '--no-faults'], { cwd: ROOT, env, stdio: 'inherit' });
       ok = run.status === 0;

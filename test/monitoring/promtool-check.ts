@@ -27,6 +27,7 @@ import { loadSpec } from '../../platform/loader';
 import { resolvePlatform } from '../../platform/model';
 import { ALERT_CASES } from './alert-tests';
 import { exampleSpecs } from '../../cli/examples';
+import { synthSpec } from '../helpers/synth-spec';
 
 const root = resolve(__dirname, '..', '..');
 const dist = resolve(process.argv[2] ?? join(root, 'dist'));
@@ -151,10 +152,9 @@ for (const u of plantedUnits) {
 if (process.argv[2] === undefined && process.env.PLATFORM_SPEC === undefined) {
   for (const { name, spec } of exampleSpecs(root)) {
     const out = join(work, `example-${name}`);
-    const env = { ...process.env, PLATFORM_SPEC: spec, CDK8S_OUTDIR: out, PLATFORM_DOCS_OUT: '' };
-    const synth = spawnSync(process.execPath, ['scripts/run.cjs', 'main.ts', '--quiet'], { cwd: root, env, encoding: 'utf8' });
-    if (synth.status !== 0) {
-      result(`${name}: synth ${spec}`, `${synth.stdout}${synth.stderr}`);
+    const { ok, output, env } = synthSpec(spec, out);
+    if (!ok) {
+      result(`${name}: synth ${spec}`, output);
       continue;
     }
     const r = spawnSync(process.execPath, ['--import', 'tsx', __filename, out], { cwd: root, env, encoding: 'utf8' });

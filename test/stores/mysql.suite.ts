@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { Manifests, runJob, StatefulSet, testSecret, useCluster, waitFor, type Pod } from './harness';
+import { runJob, StatefulSet, testSecret, useCluster, waitFor, type Pod } from './harness';
+import { clientConnectionBudget } from './harness/budget';
 
 /**
  * MySQL (MariaDB) primary + GTID read replicas as rendered for the greenfield
@@ -197,16 +198,7 @@ export function mysqlSuite(env: 'dev' | 'prod'): void {
     }
 
     it('the connection budget holds every client service at max replicas plus surge; past max_connections the server refuses', async () => {
-      const svc = Manifests.dataLayer(dist, env, 'services', 'autoscaling');
-      const withSurge = (d: any, replicas: number) => replicas + Math.ceil((replicas * parseInt(d.spec.strategy.rollingUpdate.maxSurge, 10)) / 100);
-      let budget = 0;
-      for (const cm of svc.all('ConfigMap').filter((c) => c.data?.MYSQL_POOL_MAX)) {
-        const name = cm.metadata.labels!['app.kubernetes.io/name'];
-        const hpa = svc.all('HorizontalPodAutoscaler').find((h) => h.metadata.name === name);
-        const tracks = svc.all('Deployment').filter((d) => d.metadata.labels?.['app.kubernetes.io/name'] === name);
-        expect(tracks.length, name).toBeGreaterThan(0);
-        for (const d of tracks) budget += Number(cm.data.MYSQL_POOL_MAX) * withSurge(d, d.metadata.name === hpa?.spec.scaleTargetRef.name ? hpa.spec.maxReplicas : d.spec.replicas);
-      }
+      const budget = clientConnectionBudget(dist, env, 'MYSQL_POOL_MAX');
       const max = Number(await sql(primary.pod(0), 'SELECT @@max_connections'));
       expect(budget).toBeGreaterThan(0);
       expect(budget).toBeLessThanOrEqual(max - 10);

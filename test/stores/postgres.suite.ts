@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { DIST, Manifests, runJob, StatefulSet, useCluster, waitFor, type Pod } from './harness';
+import { DIST, runJob, StatefulSet, useCluster, waitFor, type Pod } from './harness';
+import { clientConnectionBudget } from './harness/budget';
 
 /**
  * PostgreSQL primary + streaming read replicas as rendered
@@ -90,25 +91,7 @@ export function postgresSuite(env: 'dev' | 'prod'): void {
 
     it('the connection budget holds every client service at max replicas plus surge; the reserve stays usable', async () => {
       // From the rendered services: each PostgreSQL client's pool and the most pods it can run at once.
-      const svc = Manifests.dataLayer(DIST, env, 'services', 'autoscaling');
-      // The most pods of a Deployment during a rollout: replicas plus its rendered maxSurge (a percentage, rounded up).
-      const withSurge = (d: any, replicas: number) => replicas + Math.ceil((replicas * parseInt(d.spec.strategy.rollingUpdate.maxSurge, 10)) / 100);
-      let budget = 0;
-      for (const cm of svc.all('ConfigMap').filter((c) => c.data?.POSTGRES_POOL_MAX)) {
-        const name = cm.metadata.labels!['app.kubernetes.io/name'];
-        // Every Deployment of the service (stable, canary, both blue-green colours); the one its autoscaler scales at its maximum.
-        const hpa = svc.all('HorizontalPodAutoscaler').find((h) => h.metadata.name === name);
-        const keda = svc.all('ScaledObject').find((h) => h.metadata.name === name);
-        const scaled = keda?.spec.scaleTargetRef.name ?? hpa?.spec.scaleTargetRef.name;
-        const max = keda?.spec.maxReplicaCount ?? hpa?.spec.maxReplicas;
-        const tracks = svc.all('Deployment').filter((d) => d.metadata.labels?.['app.kubernetes.io/name'] === name);
-        expect(tracks.length, name).toBeGreaterThan(0);
-        for (const d of tracks) budget += Number(cm.data.POSTGRES_POOL_MAX) * withSurge(d, d.metadata.name === scaled ? max : d.spec.replicas);
-        // Its scheduled tasks: one pod each at a time (concurrencyPolicy Forbid), with the same configuration.
-        const crons = svc.all('CronJob').filter((c) => c.spec.jobTemplate.spec.template.spec.containers[0].envFrom?.some((e: any) => e.configMapRef?.name === cm.metadata.name));
-        expect(crons.every((c) => c.spec.concurrencyPolicy === 'Forbid')).toBe(true);
-        budget += Number(cm.data.POSTGRES_POOL_MAX) * crons.length;
-      }
+      const budget = clientConnectionBudget(DIST, env, 'POSTGRES_POOL_MAX');
       const max = Number(await psql(primary.pod(0), 'SHOW max_connections'));
       expect(budget).toBeGreaterThan(0);
       expect(budget).toBeLessThanOrEqual(max - 10);

@@ -1,5 +1,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import { synthSpec } from '../../helpers/synth-spec';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
@@ -16,17 +17,14 @@ export { ObjectStore } from './object-store';
 /** The rendered tree the suite runs: `dist/` unless STORES_DIST names another. */
 export const DIST = resolve(process.env.STORES_DIST ?? join(__dirname, '..', '..', '..', 'dist'));
 
-const ROOT = join(__dirname, '..', '..', '..');
-
 /**
  * `spec` rendered by `npm run synth` into a scratch directory (a seed platform
  * of examples/, for the store kinds the reference platform does not run).
  */
 export function renderSpec(spec: string): string {
   const out = mkdtempSync(join(tmpdir(), 'stores-dist-'));
-  const env = { ...process.env, PLATFORM_SPEC: resolve(ROOT, spec), CDK8S_OUTDIR: out, PLATFORM_DOCS_OUT: '' };
-  const r = spawnSync(process.execPath, ['scripts/run.cjs', 'main.ts', '--quiet'], { cwd: ROOT, env, encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`npm run synth of ${spec} failed:\n${r.stdout}${r.stderr}`);
+  const r = synthSpec(spec, out);
+  if (!r.ok) throw new Error(`npm run synth of ${spec} failed:\n${r.output}`);
   return out;
 }
 
