@@ -497,6 +497,8 @@ export interface SyncHookJobProps extends DataJobProps {
   readonly container: { readonly name: string; readonly image: string; readonly env?: k8s.EnvVar[] };
   /** The whole bash script (build it with hookScript so the sidecar quits). */
   readonly script: string;
+  /** Other egress rules (e.g. a managed store's addresses). @default none */
+  readonly extraEgress?: readonly k8s.NetworkPolicyEgressRule[];
 }
 
 /**
@@ -514,7 +516,7 @@ export function syncHookJob(scope: Construct, p: SyncHookJobProps): k8s.KubeJob 
     },
   });
 
-  workloadNetworkPolicy(scope, 'network-policy', { env: p.env, name: p.name, namespace: p.namespace, id: p.id, ingress: [], egress: p.egress });
+  workloadNetworkPolicy(scope, 'network-policy', { env: p.env, name: p.name, namespace: p.namespace, id: p.id, ingress: [], egress: p.egress, ...(p.extraEgress ? { extraEgress: p.extraEgress } : {}) });
   return job;
 }
 

@@ -69,13 +69,34 @@ export const storeMetrics = (endpoint: StoreEndpoint, port: number, exporter: st
   exporter,
 });
 
+/** Where a managed store is, as its clients and the mesh see it (`dataStores.<kind>.environments.<env>.external`). */
+export interface ManagedEndpoint {
+  /** Its host (PostgreSQL, MySQL), or every broker (Kafka), in the spec's order. */
+  readonly hosts: readonly string[];
+  readonly port: number;
+  /** The SASL mechanism its clients authenticate with (Kafka). @default none */
+  readonly sasl?: string;
+}
+
 /** A store kind's managed (external) form: what its clients get when a provider runs it. */
 export interface ManagedStore {
   /** The port when the spec gives none. */
   readonly defaultPort: number;
+  /**
+   * What the spec names: the endpoint (`host`), or every broker (`brokers`: a client connects to
+   * each broker the bootstrap answers with, so each needs its egress). @default 'host'
+   */
+  readonly endpoints?: 'host' | 'brokers';
+  /**
+   * How the mesh sees the connection: plain TCP (the protocol negotiates TLS itself, so the
+   * ServiceEntry matches it by address and port) or TLS from the first byte (matched by SNI).
+   */
+  readonly protocol: 'TCP' | 'TLS';
+  /** SASL mechanisms the spec may choose (`external.sasl`), the default first. @default none: no `sasl` */
+  readonly saslMechanisms?: readonly string[];
   /** The client's connection settings for the managed endpoint (the same names `connectionEnv` sets). */
-  connectionEnv(endpoint: { readonly host: string; readonly port: number }, serviceName: string): Record<string, string>;
-  /** The client's credentials, from the Secret the spec names (the same variable names as `clientSecrets`). */
+  connectionEnv(endpoint: ManagedEndpoint, serviceName: string): Record<string, string>;
+  /** The client's credentials, from the Secret the spec names (the same variable names as `clientSecrets`, and any the managed form adds). */
   clientSecrets(secretName: string): Record<string, SecretRef>;
   /**
    * The exporter the platform runs in the services namespace (where the Secret is), pointed at the

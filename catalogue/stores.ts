@@ -1,4 +1,4 @@
-import type { SecretRef, StoreCatalogue, StoreEndpoint, StoreMetrics } from './store-kind';
+import type { ManagedEndpoint, SecretRef, StoreCatalogue, StoreEndpoint, StoreMetrics } from './store-kind';
 import { KAFKA } from '../stores/kafka/catalogue';
 import { MONGODB } from '../stores/mongodb/catalogue';
 import { MYSQL } from '../stores/mysql/catalogue';
@@ -6,7 +6,7 @@ import { POSTGRES } from '../stores/postgres/catalogue';
 import { REDIS } from '../stores/redis/catalogue';
 import { ZOOKEEPER } from '../stores/zookeeper/catalogue';
 
-export { METRICS_PORT_NAME, STORE_METRICS_COMPONENT, type SecretRef, type StoreCatalogue, type StoreEndpoint, type StoreMetrics } from './store-kind';
+export { METRICS_PORT_NAME, STORE_METRICS_COMPONENT, type ManagedEndpoint, type SecretRef, type StoreCatalogue, type StoreEndpoint, type StoreMetrics } from './store-kind';
 
 /**
  * The store registry of the catalogue layer: one line per kind, each entry
@@ -57,14 +57,12 @@ export const DEPENDABLE_STORES: readonly DataStoreName[] = DATA_STORES.filter((k
 
 export const STORE_ENDPOINTS: { readonly [K in DataStoreName]: StoreEndpoint } = byKind((c) => c.endpoint);
 
-/** Credentials the services receive for each store, by Secret reference (never by value). */
-export const STORE_CLIENT_SECRETS: { readonly [K in DataStoreName]: Readonly<Record<string, SecretRef>> } = byKind((c) => c.clientSecrets ?? {});
 
 /** The exporter inside each store's own pods (a sidecar, or built into the server). */
 export const STORE_METRICS: { readonly [K in DataStoreName]: StoreMetrics } = byKind((c) => c.metrics[0]!);
 
 /** Connection settings a service receives in its ConfigMap for a store in `namespace`. */
-export function storeConnectionEnv(store: DataStoreName, namespace: string, serviceName: string, external?: { readonly host: string; readonly port: number }): Record<string, string> {
+export function storeConnectionEnv(store: DataStoreName, namespace: string, serviceName: string, external?: ManagedEndpoint): Record<string, string> {
   const c: StoreCatalogue = STORE_CATALOGUE[store];
   if (!external) return c.connectionEnv(namespace, serviceName);
   if (!c.managed) throw new Error(`${c.title} has no managed form`);
@@ -77,6 +75,15 @@ export function storeClientSecrets(store: DataStoreName, external?: { readonly s
   if (!external) return c.clientSecrets ?? {};
   if (!c.managed) throw new Error(`${c.title} has no managed form`);
   return c.managed.clientSecrets(external.secretName);
+}
+
+/**
+ * Every credential variable a client of `store` may receive, in the cluster or from a managed form:
+ * the names a service's own `env` and `secrets` may not take.
+ */
+export function storeClientSecretNames(store: DataStoreName): string[] {
+  const c: StoreCatalogue = STORE_CATALOGUE[store];
+  return [...new Set([...Object.keys(c.clientSecrets ?? {}), ...Object.keys(c.managed?.clientSecrets('-') ?? {})])];
 }
 
 /** Every metrics endpoint a store's chart renders; the ServiceMonitors follow this list. */

@@ -4,9 +4,10 @@ import type { Construct } from 'constructs';
 import { meta, type Identity } from '../blocks/meta';
 import { WAVE } from '../blocks/waves';
 import { dashboard, dashboardUid, type Dashboard, type PanelSpec } from '../blocks/grafana';
-import { kafkaExporterSeries } from '../stores/kafka/alerts';
+import { kafkaExporterNamespace, kafkaExporterSeries } from '../stores/kafka/alerts';
 import { durationQuantile, errorRatio, errorSloText, latencySloText, requestRate, requestSeries, workloadsOf } from '../blocks/signals/service';
 import type { EnvironmentModel, ServiceModel } from '../platform/model';
+import { DATA_STORES, STORE_CATALOGUE } from '../catalogue/stores';
 import { PlatformChart } from './platform-chart';
 import { serviceIdentity } from './service';
 
@@ -108,7 +109,7 @@ export function serviceDashboard(env: EnvironmentModel, s: ServiceModel): Dashbo
       description: `Messages not yet consumed by consumer group ${s.name}, per topic (target per replica: ${s.kafkaLagThreshold}).`,
       unit: 'short',
       wide: true,
-      targets: [{ expr: `sum by (topic) (kafka_consumergroup_lag{${kafkaExporterSeries(env.dataNamespace)}, consumergroup="${s.name}"})`, legendFormat: '{{topic}}' }],
+      targets: [{ expr: `sum by (topic) (kafka_consumergroup_lag{${kafkaExporterSeries(kafkaExporterNamespace(env))}, consumergroup="${s.name}"})`, legendFormat: '{{topic}}' }],
     });
   }
   return dashboard({
@@ -154,11 +155,18 @@ export function overviewDashboard(env: EnvironmentModel): Dashboard {
     },
   ];
   // Each store kind's own series and panels (stores/<kind>/index.ts), in catalogue order.
-  const storeHealth = env.stores.map((st) => STORE_KINDS[st.kind].health(st.namespace));
+  // A managed store is watched by its exporter in the services namespace (when its kind has one).
+  const watched = [
+    ...env.stores.map((st) => ({ kind: st.kind, ns: st.namespace, panels: () => STORE_KINDS[st.kind].overviewPanels?.(env, st) ?? [] })),
+    ...env.externalStores
+      .filter((x) => STORE_CATALOGUE[x.kind].managed?.exporter)
+      .map((x) => ({ kind: x.kind, ns: env.namespace, panels: () => STORE_KINDS[x.kind].managedOverviewPanels?.(env, x) ?? [] })),
+  ].sort((a, b) => DATA_STORES.indexOf(a.kind) - DATA_STORES.indexOf(b.kind));
+  const storeHealth = watched.map(({ kind, ns }) => STORE_KINDS[kind].health(ns));
   if (storeHealth.length) {
-    panels.push({ title: 'Data stores', description: 'Live instances of each data store.', unit: 'short', type: 'stat', targets: storeHealth });
+    panels.push({ title: 'Data stores', description: 'Live instances of each data store (of a managed one, what its exporter can query).', unit: 'short', type: 'stat', targets: storeHealth });
   }
-  for (const st of env.stores) panels.push(...(STORE_KINDS[st.kind].overviewPanels?.(env, st) ?? []));
+  for (const w of watched) panels.push(...w.panels());
   return dashboard({
     uid: dashboardUid(env.platform, env.name, 'overview'),
     title: `${env.platform} / ${env.name} / overview`,

@@ -2,7 +2,9 @@ import type { Construct } from 'constructs';
 import { ScaledObject } from '../imports/keda-keda.sh';
 import { meta, scaledDeployment } from '../blocks/meta';
 import { WAVE } from '../blocks/waves';
-import { STORE_ENDPOINTS } from '../catalogue/stores';
+import { STORE_ENDPOINTS, storeClientSecrets } from '../catalogue/stores';
+import { TriggerAuthentication } from '../imports/keda-triggerauthentication-keda.sh';
+import { KAFKA_SASL_MECHANISMS, kafkaBrokerList, type KafkaSaslMechanism } from '../stores/kafka/catalogue';
 import type { EnvironmentModel, ServiceModel } from '../platform/model';
 import { PlatformChart } from './platform-chart';
 import { serviceIdentity } from './service';
@@ -17,10 +19,16 @@ export function kedaServices(env: EnvironmentModel): ServiceModel[] {
   return env.services.filter((s) => s.scaler === 'keda');
 }
 
-export function kafkaBootstrap(env: Pick<EnvironmentModel, 'dataNamespace'>): string {
+/** Where KEDA reads consumer lag: the in-cluster brokers' bootstrap Service, or every broker of a managed Kafka. */
+export function kafkaBootstrap(env: Pick<EnvironmentModel, 'dataNamespace' | 'externalStores'>): string {
+  const managed = env.externalStores.find((x) => x.kind === 'kafka');
+  if (managed) return kafkaBrokerList(managed);
   const kafka = STORE_ENDPOINTS.kafka;
   return `${kafka.service}.${env.dataNamespace}.svc.cluster.local:${kafka.clientPorts[0]!.port}`;
 }
+
+/** The TriggerAuthentication of a managed Kafka's lag triggers: the clients' SASL login, from their Secret. */
+export const KAFKA_TRIGGER_AUTHENTICATION = 'kafka-sasl';
 
 /**
  * Kafka consumers that scale on consumer lag: one ScaledObject per service
@@ -32,7 +40,24 @@ export class KedaChart extends PlatformChart {
     const { env } = props;
     super(scope, id, { file: `${env.name}/autoscaling/keda.yaml` });
 
-    for (const s of kedaServices(env)) {
+    // A managed Kafka: KEDA logs in over TLS as the clients do (SASL from their Secret; the brokers' CA is a public one).
+    const managed = env.externalStores.find((x) => x.kind === 'kafka');
+    const services = kedaServices(env);
+    if (managed && services.length) {
+      const secrets = storeClientSecrets('kafka', managed);
+      new TriggerAuthentication(this, 'kafka-sasl', {
+        metadata: meta({ name: KAFKA_TRIGGER_AUTHENTICATION, namespace: env.namespace, id: { name: KAFKA_TRIGGER_AUTHENTICATION, instance: KAFKA_TRIGGER_AUTHENTICATION, component: 'autoscaling', partOf: env.platform, version: env.version }, wave: WAVE.services }),
+        spec: {
+          secretTargetRef: [
+            { parameter: 'username', name: secrets.KAFKA_SASL_USERNAME!.name, key: secrets.KAFKA_SASL_USERNAME!.key },
+            { parameter: 'password', name: secrets.KAFKA_SASL_PASSWORD!.name, key: secrets.KAFKA_SASL_PASSWORD!.key },
+          ],
+        },
+      });
+    }
+    const auth: Record<string, string> = managed ? { tls: 'enable', sasl: KAFKA_SASL_MECHANISMS[managed.sasl as KafkaSaslMechanism].keda } : {};
+
+    for (const s of services) {
       const a = s.autoscaling!;
       new ScaledObject(this, s.name, {
         metadata: meta({ name: s.name, namespace: s.namespace, id: serviceIdentity(env, s), wave: WAVE.services }),
@@ -61,7 +86,9 @@ export class KedaChart extends PlatformChart {
               topic,
               lagThreshold: String(s.kafkaLagThreshold),
               offsetResetPolicy: 'latest',
+              ...auth,
             },
+            ...(managed ? { authenticationRef: { name: KAFKA_TRIGGER_AUTHENTICATION } } : {}),
           })),
         },
       });

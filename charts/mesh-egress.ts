@@ -5,7 +5,7 @@ import { ServiceEntry, ServiceEntrySpecLocation, ServiceEntrySpecResolution, Sid
 import { LABEL, meta, type Identity } from '../blocks/meta';
 import { WAVE } from '../blocks/waves';
 import { CLUSTER_DNS_SIDECAR_HOST } from '../blocks/network';
-import type { EnvironmentModel, ExternalEndpoint } from '../platform/model';
+import { managedEgress, type EnvironmentModel, type ExternalEndpoint, type ExternalStoreModel } from '../platform/model';
 import { PlatformChart } from './platform-chart';
 import { bucketHosts } from '../blocks/backup';
 
@@ -20,7 +20,7 @@ export function serviceEntryName(host: string): string {
 }
 
 /** The external endpoints an environment's services declare, one entry per host with every port any service uses. */
-export function externalHosts(env: Pick<EnvironmentModel, 'services' | 'externalStores'>): { host: string; ports: ExternalEndpoint[]; callers: string[] }[] {
+export function externalHosts(env: EnvironmentModel): { host: string; ports: ExternalEndpoint[]; callers: string[] }[] {
   const byHost = new Map<string, { ports: Map<number, ExternalEndpoint>; callers: Set<string> }>();
   const add = (caller: string, e: ExternalEndpoint) => {
     const entry = byHost.get(e.host) ?? { ports: new Map(), callers: new Set() };
@@ -29,15 +29,18 @@ export function externalHosts(env: Pick<EnvironmentModel, 'services' | 'external
     byHost.set(e.host, entry);
   };
   for (const s of env.services) for (const e of s.egress) add(s.name, e);
-  // A managed store's exporter reaches its endpoint too (its clients already list it in their egress).
-  for (const x of env.externalStores) {
-    const exporter = STORE_CATALOGUE[x.kind].managed?.exporter;
-    if (exporter) add(exporter.appName, { host: x.host, port: x.port, protocol: 'TCP', cidrs: x.cidrs });
-  }
+  // A managed store's exporter and Jobs reach its endpoint too (its clients already list it in their egress).
+  for (const x of env.externalStores) for (const w of managedWorkloads(env, x)) for (const e of managedEgress(x)) add(w, e);
   return [...byHost.keys()].sort().map((host) => {
     const e = byHost.get(host)!;
     return { host, ports: [...e.ports.values()].sort((a, b) => a.port - b.port), callers: [...e.callers].sort() };
   });
+}
+
+/** The platform's own pods that connect to a managed store's endpoint (its exporter, its Jobs). */
+function managedWorkloads(env: EnvironmentModel, x: ExternalStoreModel): string[] {
+  const exporter = STORE_CATALOGUE[x.kind].managed?.exporter;
+  return STORE_KINDS[x.kind].managedWorkloads?.(env, x) ?? (exporter ? [exporter.appName] : []);
 }
 
 /**
@@ -59,6 +62,7 @@ export class MeshEgressChart extends PlatformChart {
     for (const { host, ports, callers } of externalHosts(env)) {
       const name = serviceEntryName(host);
       const identity: Identity = { name: 'external-endpoint', instance: name, component: 'egress', partOf: env.platform, version: env.version };
+      const tcpCidrs = [...new Set(ports.flatMap((p) => (p.protocol === 'TCP' ? (p.cidrs ?? []) : [])))].sort();
       new ServiceEntry(this, name, {
         metadata: meta({ name, namespace: env.namespace, id: identity, wave: WAVE.foundation, annotations: { 'platform.example.com/callers': callers.join(',') } }),
         spec: {
@@ -66,8 +70,9 @@ export class MeshEgressChart extends PlatformChart {
           location: ServiceEntrySpecLocation.MESH_UNDERSCORE_EXTERNAL,
           // Plain TCP is matched by address and port: the endpoint's addresses when the spec gives them (a managed
           // store's cidrs), passed through to the address the client resolved (NONE: CIDR addresses admit no other).
-          ...(ports.some((p) => p.cidrs) ? { addresses: [...new Set(ports.flatMap((p) => p.cidrs ?? []))].sort() } : {}),
-          resolution: host.startsWith('*.') || ports.some((p) => p.cidrs) ? ServiceEntrySpecResolution.NONE : ServiceEntrySpecResolution.DNS,
+          // TLS is matched by SNI, so a managed Kafka's brokers share their port and addresses (which only its NetworkPolicy needs).
+          ...(tcpCidrs.length ? { addresses: tcpCidrs } : {}),
+          resolution: host.startsWith('*.') || tcpCidrs.length ? ServiceEntrySpecResolution.NONE : ServiceEntrySpecResolution.DNS,
           ports: ports.map((p) => ({ number: p.port, name: `${p.protocol.toLowerCase()}-${p.port}`, protocol: p.protocol })),
           exportTo: ['.'],
         },
@@ -119,17 +124,17 @@ export class MeshEgressChart extends PlatformChart {
       }
     }
     for (const x of env.externalStores) {
-      const exporter = STORE_CATALOGUE[x.kind].managed?.exporter;
-      if (!exporter) continue;
-      const name = `${exporter.appName}-egress`;
-      new Sidecar(this, name, {
-        metadata: meta({ name, namespace: env.namespace, id: scopeId(name), wave: WAVE.foundation }),
-        spec: {
-          workloadSelector: { labels: { [LABEL.name]: exporter.appName } },
-          egress: [{ hosts: [CLUSTER_DNS_SIDECAR_HOST, `./${x.host}`] }],
-          outboundTrafficPolicy: registryOnly,
-        },
-      });
+      for (const workload of managedWorkloads(env, x)) {
+        const name = `${workload}-egress`;
+        new Sidecar(this, name, {
+          metadata: meta({ name, namespace: env.namespace, id: scopeId(name), wave: WAVE.foundation }),
+          spec: {
+            workloadSelector: { labels: { [LABEL.name]: workload } },
+            egress: [{ hosts: [CLUSTER_DNS_SIDECAR_HOST, ...x.hosts.map((h) => `./${h}`)] }],
+            outboundTrafficPolicy: registryOnly,
+          },
+        });
+      }
     }
     for (const s of env.services.filter((x) => x.egress.length > 0)) {
       const name = `${s.name}-egress`;

@@ -14,8 +14,14 @@ import type { PlatformChart } from './platform-chart';
 export interface StoreKind {
   /** Adds the store's charts for one environment (its own first, then its Jobs and backups) and returns them. */
   addCharts(scope: Construct, env: EnvironmentModel, store: StoreModel): PlatformChart[];
-  /** Where a provider runs it (`external`): what the platform still renders for it (its exporter). @default nothing */
+  /** Where a provider runs it (`external`): what the platform still renders for it (its exporter, its Jobs). @default nothing */
   addManagedCharts?(scope: Construct, env: EnvironmentModel, store: ExternalStoreModel): PlatformChart[];
+  /**
+   * `app.kubernetes.io/name` of the pods `addManagedCharts` renders that connect to the managed
+   * endpoint: each gets the endpoint's mesh egress (a Sidecar naming its ServiceEntries).
+   * @default the managed exporter, if the kind has one
+   */
+  managedWorkloads?(env: EnvironmentModel, store: ExternalStoreModel): string[];
   /**
    * Every workload that may connect to it: its NetworkPolicy admits their
    * pods, its AuthorizationPolicy their principals (both from this one list).
@@ -31,4 +37,6 @@ export interface StoreKind {
   health(ns: string): Target;
   /** Panels of its own on the environment's overview dashboard (backups, lag…). @default none */
   overviewPanels?(env: EnvironmentModel, store: StoreModel): PanelSpec[];
+  /** Its panels where a provider runs it (what its managed exporter sees). @default none */
+  managedOverviewPanels?(env: EnvironmentModel, store: ExternalStoreModel): PanelSpec[];
 }

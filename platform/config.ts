@@ -1,4 +1,4 @@
-import { STORE_CLIENT_SECRETS, storeConnectionEnv, type DataStoreName } from '../catalogue/stores';
+import { storeClientSecretNames, storeConnectionEnv, type DataStoreName, type ManagedEndpoint } from '../catalogue/stores';
 
 /**
  * The environment variables the platform itself gives a service container: stated once here, rendered
@@ -17,7 +17,7 @@ export interface PlatformConfigInput {
   readonly calls: readonly { readonly name: string; readonly port: number }[];
   readonly stores: readonly DataStoreName[];
   /** Stores a provider runs in this environment, by kind: their clients connect to the managed endpoint. @default none */
-  readonly external?: ReadonlyMap<DataStoreName, { readonly host: string; readonly port: number }>;
+  readonly external?: ReadonlyMap<DataStoreName, ManagedEndpoint>;
   readonly namespace: string;
   readonly dataNamespace: string;
   readonly telemetry: { readonly service: string; readonly namespace: string; readonly otlpHttpPort: number };
@@ -54,6 +54,6 @@ export function platformEnvNames(p: PlatformConfigInput): Set<string> {
   return new Set([
     ...Object.keys(platformConfig(p)),
     ...Object.keys(POD_FIELD_ENV),
-    ...p.stores.flatMap((store) => Object.keys(STORE_CLIENT_SECRETS[store] ?? {})),
+    ...p.stores.flatMap((store) => storeClientSecretNames(store)),
   ]);
 }

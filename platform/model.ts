@@ -1,6 +1,6 @@
 import type { EnvironmentSpec, PlatformSpec, ServiceSpec } from './schema';
 import { CANARY_SUFFIX } from '../catalogue/names';
-import { DATA_STORES, DEPENDABLE_STORES, STORE_CATALOGUE, storeClientSecrets, type DataStoreName, type SecretRef } from '../catalogue/stores';
+import { DATA_STORES, DEPENDABLE_STORES, STORE_CATALOGUE, storeClientSecrets, type DataStoreName, type ManagedEndpoint, type SecretRef } from '../catalogue/stores';
 import type { Tier } from '../catalogue/resources';
 import { TIER_RESOURCES, withSurge, type ResourcePreset } from '../catalogue/resources';
 import { platformConfig } from './config';
@@ -105,10 +105,15 @@ export interface EnvironmentModel {
 }
 
 /** A data store run outside the cluster for one environment (RDS…): its endpoint and who connects. */
-export interface ExternalStoreModel {
+export interface ExternalStoreModel extends ManagedEndpoint {
   readonly kind: DataStoreName;
+  /** The endpoint (PostgreSQL, MySQL), or the first of `hosts` (Kafka's brokers). */
   readonly host: string;
   readonly port: number;
+  /** How the mesh sees its connections: plain TCP (by address and port) or TLS (by SNI). */
+  readonly protocol: 'TCP' | 'TLS';
+  /** The spec's version of the kind (`dataStores.<kind>.version`): the release of the tools the platform runs against it (Kafka's topics Job). */
+  readonly version: string;
   /** The Secret (services namespace) with its clients' `username` and `password`. */
   readonly secretName: string;
   /** Addresses it resolves to: NetworkPolicy egress and the ServiceEntry's addresses. */
@@ -282,6 +287,11 @@ export interface ExternalEndpoint {
   readonly protocol: 'TLS' | 'HTTPS' | 'TCP';
   /** Addresses it resolves to (a managed store's `cidrs`): NetworkPolicy egress and the ServiceEntry's addresses; absent = any public address. */
   readonly cidrs?: readonly string[];
+}
+
+/** A managed store's endpoints as egress: each host on its port, opened to its addresses. */
+export function managedEgress(x: ExternalStoreModel): ExternalEndpoint[] {
+  return x.hosts.map((host) => ({ host, port: x.port, protocol: x.protocol, cidrs: x.cidrs }));
 }
 
 export interface CanaryModel {
@@ -461,7 +471,22 @@ function resolveEnvironment(spec: PlatformSpec, envName: string, graph: Dependen
   const externalStores = DATA_STORES.flatMap((kind): ExternalStoreModel[] => {
     const ext = spec.dataStores[kind]?.environments[envName]?.external;
     if (!ext) return [];
-    return [{ kind, host: ext.host, port: ext.port ?? STORE_CATALOGUE[kind].managed!.defaultPort, secretName: ext.secretName, cidrs: [...ext.cidrs], clients: graph.callersOf(kind) }];
+    const managed = STORE_CATALOGUE[kind].managed!;
+    const hosts = ext.brokers ?? [ext.host!];
+    return [
+      {
+        kind,
+        host: hosts[0]!,
+        hosts,
+        port: ext.port ?? managed.defaultPort,
+        protocol: managed.protocol,
+        version: spec.dataStores[kind]!.version,
+        ...(managed.saslMechanisms ? { sasl: ext.sasl ?? managed.saslMechanisms[0]! } : {}),
+        secretName: ext.secretName,
+        cidrs: [...ext.cidrs],
+        clients: graph.callersOf(kind),
+      },
+    ];
   });
   const externalOf = new Map(externalStores.map((x) => [x.kind, x]));
 
@@ -543,7 +568,7 @@ function resolveEnvironment(spec: PlatformSpec, envName: string, graph: Dependen
       shutdown: s.shutdown,
       namespace,
       // A managed store's endpoint is egress like any external host (ServiceEntry, Sidecar, NetworkPolicy).
-      egress: [...s.egress, ...depStores.flatMap((k) => { const x = externalOf.get(k); return x ? [{ host: x.host, port: x.port, protocol: 'TCP' as const, cidrs: x.cidrs }] : []; })],
+      egress: [...s.egress, ...depStores.flatMap((k) => { const x = externalOf.get(k); return x ? managedEgress(x) : []; })],
       ...(canarySpec
         ? { canary: { name: `${s.name}${CANARY_SUFFIX}`, image: canarySpec.image, version: imageVersion(canarySpec.image), weight: canarySpec.weight, replicas: canarySpec.replicas } }
         : {}),
@@ -584,9 +609,10 @@ function resolveEnvironment(spec: PlatformSpec, envName: string, graph: Dependen
   const stores = DATA_STORES.flatMap((kind): StoreModel[] => {
     const store = spec.dataStores[kind];
     if (!store) return [];
-    const perEnv = store.environments[envName]!;
-    // Run by a provider in this environment: nothing of it is rendered here (externalStores).
-    if (perEnv.external) return [];
+    const perEnv = store.environments[envName];
+    // Run by a provider in this environment: nothing of it is rendered here (externalStores). Absent: a store
+    // only other stores use, none of which runs in the cluster here (ZooKeeper where Kafka is managed).
+    if (!perEnv || perEnv.external) return [];
     const catalogue = STORE_CATALOGUE[kind];
     // Services that name it in dependsOn, or (ZooKeeper) the stores whose pods are its clients.
     const clients = catalogue.dependable ? graph.callersOf(kind) : [...(catalogue.clientStores ?? [])];

@@ -517,11 +517,22 @@ const upgradedFrom = storeVersion.describe(
 );
 
 /** A data store a cloud provider runs for one environment (RDS, Cloud SQL…): nothing of it is rendered but its clients' access. */
+const managedHost = hostName.refine((h) => !/^[0-9.]+$/.test(h), {
+  error: (iss) => `must be the endpoint's DNS name, not an address ('${String(iss.input)}'): Istio refuses addresses as ServiceEntry hosts; put the addresses in cidrs`,
+});
 const externalStore = z.strictObject({
-  host: hostName
-    .refine((h) => !/^[0-9.]+$/.test(h), { error: (iss) => `must be the endpoint's DNS name, not an address ('${String(iss.input)}'): Istio refuses addresses as ServiceEntry hosts; put the addresses in cidrs` })
-    .describe('The managed endpoint, e.g. shop.abc123.eu-west-1.rds.amazonaws.com.'),
-  port: port.optional().describe("Its port; @default the kind's (PostgreSQL 5432)."),
+  host: managedHost.optional().describe('The managed endpoint, e.g. shop.abc123.eu-west-1.rds.amazonaws.com (PostgreSQL, MySQL; Kafka names `brokers`).'),
+  brokers: z
+    .array(managedHost)
+    .min(1)
+    .max(30)
+    .optional()
+    .describe("Kafka: every broker's host name, e.g. b-1.shop.abc123.c2.kafka.eu-west-1.amazonaws.com (a client reaches each broker the bootstrap names, so each gets its egress); the clients' bootstrap list."),
+  port: port.optional().describe("Its port; @default the kind's (PostgreSQL 5432, MySQL 3306, Kafka 9096: MSK's SASL/SCRAM over TLS)."),
+  sasl: z
+    .enum(['SCRAM-SHA-512', 'SCRAM-SHA-256', 'PLAIN'])
+    .optional()
+    .describe('Kafka: the SASL mechanism over TLS (SASL_SSL) the clients log in with, with the username and password of `secretName`; @default SCRAM-SHA-512 (Amazon MSK)'),
   secretName: dnsName('Secret name').describe('The Secret (in the services namespace) with the `username` and `password` its clients connect with; made outside this repository or a SealedSecret.'),
   cidrs: z
     .array(cidr)
@@ -907,10 +918,22 @@ export function crossCheck(raw: PlatformSpec, push: (path: (string | number)[], 
       });
     }
   });
+  // Whether `store` runs in the cluster in `env` (declared there and not external).
+  const inCluster = (store: DataStoreName, env: string) => {
+    const e = obj(obj(obj(spec.dataStores[store]).environments)[env]);
+    return Object.keys(e).length > 0 && e.external === undefined;
+  };
+  // A store only other stores use (ZooKeeper: Kafka) runs where one of them runs in the cluster.
+  const unneededIn = (store: DataStoreName, env: string): DataStoreName[] | undefined => {
+    const users = (STORE_CATALOGUE[store].clientStores ?? []) as DataStoreName[];
+    if (STORE_CATALOGUE[store].dependable || users.length === 0) return undefined;
+    const present = users.filter((u) => stores.has(u));
+    return present.length > 0 && present.every((u) => !inCluster(u, env)) ? present : undefined;
+  };
   for (const store of storeKinds) {
     const kind = STORE_CATALOGUE[store];
     for (const needed of STORE_REQUIRES[store]) {
-      if (!stores.has(needed)) push(['dataStores', store], `${store} needs dataStores.${needed} (${kind.title} cannot run without ${STORE_CATALOGUE[needed].title})`);
+      if (!stores.has(needed) && Object.keys(spec.environments).some((env) => inCluster(store, env))) push(['dataStores', store], `${store} needs dataStores.${needed} (${kind.title} cannot run without ${STORE_CATALOGUE[needed].title})`);
     }
     if (!kind.versionProblem) continue;
     const entry = obj(spec.dataStores[store]);
@@ -927,7 +950,12 @@ export function crossCheck(raw: PlatformSpec, push: (path: (string | number)[], 
   for (const store of storeKinds) {
     const perEnv = obj(obj(spec.dataStores[store]).environments);
     for (const env of envNames) {
-      if (!perEnv[env]) push(['dataStores', store, 'environments'], `missing environment '${env}'`);
+      const users = unneededIn(store, env);
+      if (users && perEnv[env]) {
+        const title = STORE_CATALOGUE[store].title;
+        push(['dataStores', store, 'environments', env], `${users.map((u) => STORE_CATALOGUE[u].title).join(', ')} is external in ${env}: ${title} runs only for an in-cluster ${users.map((u) => STORE_CATALOGUE[u].title).join(', ')}; remove ${env} here`);
+      }
+      if (!perEnv[env] && !users) push(['dataStores', store, 'environments'], `missing environment '${env}'`);
     }
     for (const env of Object.keys(perEnv)) {
       if (!spec.environments[env]) push(['dataStores', store, 'environments', env], `'${env}' is not an environment`);
@@ -943,11 +971,24 @@ export function crossCheck(raw: PlatformSpec, push: (path: (string | number)[], 
         for (const f of ['replicas', 'storage', 'storageClass', 'tier', 'version', 'upgradedFrom', 'restoreTo']) {
           if (e[f] !== undefined) push([...at, f], `not with external: the provider runs ${kind.title} in ${env} (its size, version and backups are set there)`);
         }
-        // One plain-TCP host per port in a namespace: the mesh tells them apart by port only.
-        const host = obj(e.external).host;
-        const extPort = obj(e.external).port ?? kind.managed?.defaultPort;
-        const clash = spec.services.flatMap((sv) => arr(sv.egress)).find((x: any) => (x?.protocol ?? 'TLS') === 'TCP' && (x?.port ?? 443) === extPort && x?.host !== host);
-        if (clash) push([...at, 'external', 'port'], `TCP port ${extPort} is also egress to '${clash.host}': plain TCP hosts are told apart by port only`);
+        const ext = obj(e.external);
+        const managed = kind.managed;
+        if (managed) {
+          // One host, or (Kafka) every broker: whichever the kind's clients connect to.
+          const [want, other] = managed.endpoints === 'brokers' ? (['brokers', 'host'] as const) : (['host', 'brokers'] as const);
+          const why = want === 'brokers' ? `a ${kind.title} client connects to every broker the bootstrap names, and each needs its egress` : `${kind.title} has one endpoint`;
+          if (ext[other] !== undefined) push([...at, 'external', other], `not for ${kind.title}: give ${want} (${why})`);
+          if (ext[want] === undefined && e.external !== null && typeof e.external === 'object') push([...at, 'external', want], `required for ${kind.title} (${why})`);
+          const brokers = arr(ext.brokers);
+          brokers.forEach((b, i) => {
+            if (brokers.indexOf(b) !== i) push([...at, 'external', 'brokers', i], `'${String(b)}' is listed twice`);
+          });
+          if (ext.sasl !== undefined && !managed.saslMechanisms) push([...at, 'external', 'sasl'], `not for ${kind.title}: only a managed Kafka logs in with SASL (${kind.title}'s clients use the Secret's username and password)`);
+          // One plain-TCP host per port in a namespace: the mesh tells them apart by port only (TLS ones by SNI).
+          const extPort = ext.port ?? managed.defaultPort;
+          const clash = managed.protocol === 'TCP' && spec.services.flatMap((sv) => arr(sv.egress)).find((x: any) => (x?.protocol ?? 'TLS') === 'TCP' && (x?.port ?? 443) === extPort && x?.host !== ext.host);
+          if (clash) push([...at, 'external', 'port'], `TCP port ${extPort} is also egress to '${clash.host}': plain TCP hosts are told apart by port only`);
+        }
       } else {
         for (const f of ['replicas', 'storage']) if (e[f] === undefined) push([...at, f], 'required (unless the store is external in this environment)');
       }

@@ -1,5 +1,5 @@
 import { DATA_STORES, STORE_CATALOGUE } from '../catalogue/stores';
-import type { EnvironmentModel, PlatformModel } from '../platform/model';
+import type { EnvironmentModel, ExternalStoreModel, PlatformModel } from '../platform/model';
 import type { RenderedChart } from '../blocks/kube-object';
 import { podSpecOf } from '../policy/rules';
 import { secretsReadBy } from '../policy/cross-rules';
@@ -26,6 +26,11 @@ const topicId = (i: number) => `topic${i}`;
  * the same in every environment (environments differ in size, listed below
  * the diagram), so the first environment draws it.
  */
+/** A managed store's endpoint for people: `host:port`, or (Kafka) the first broker and how many there are. */
+function managedLabel(x: ExternalStoreModel): string {
+  return x.hosts.length > 1 ? `${x.hosts.length} brokers, ${x.host}:${x.port} …` : `${x.host}:${x.port}`;
+}
+
 export function architectureDiagram(model: PlatformModel): string {
   const env = model.environments[0]!;
   const out: string[] = ['flowchart LR'];
@@ -45,7 +50,7 @@ export function architectureDiagram(model: PlatformModel): string {
     out.push(`  subgraph data[${label('Data stores')}]`);
     for (const st of env.stores) out.push(`    ${storeId(st.kind)}[(${lines(st.kind, st.version)})]`);
     // Run by a provider in this environment (outside the cluster).
-    for (const x of env.externalStores) out.push(`    ${storeId(x.kind)}[(${lines(x.kind, `managed · ${x.host}:${x.port}`)})]`);
+    for (const x of env.externalStores) out.push(`    ${storeId(x.kind)}[(${lines(x.kind, `managed · ${managedLabel(x)}`)})]`);
     out.push('  end');
   }
   if (env.topics.length) {
@@ -158,8 +163,9 @@ export function architectureMarkdown(model: PlatformModel, charts: readonly Rend
       const cells = model.environments.map((e) => {
         const s = e.stores.find((x) => x.kind === kind);
         if (s) return `${s.replicas} × ${s.storage}${s.storageClass ? ` (${s.storageClass})` : ''}`;
-        const x = e.externalStores.find((y) => y.kind === kind)!;
-        return `managed: ${x.host}:${x.port}`;
+        const x = e.externalStores.find((y) => y.kind === kind);
+        if (x) return `managed: ${managedLabel(x)}`;
+        return '–';
       });
       const versions = [...new Set(model.environments.flatMap((e) => e.stores.filter((x) => x.kind === kind).map((x) => x.version)))];
       parts.push(`| ${kind} | ${versions.join(', ') || 'the provider\'s'} | ${cells.join(' | ')} |`);

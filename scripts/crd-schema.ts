@@ -27,7 +27,7 @@ export const STRICT_CRD_KINDS: Record<string, readonly string[]> = {
   'opentelemetry.io/v1beta1': ['OpenTelemetryCollector'],
   'opentelemetry.io/v1alpha1': ['Instrumentation'],
   'monitoring.coreos.com/v1': ['ServiceMonitor', 'PodMonitor', 'PrometheusRule'],
-  'keda.sh/v1alpha1': ['ScaledObject'],
+  'keda.sh/v1alpha1': ['ScaledObject', 'TriggerAuthentication'],
   'cert-manager.io/v1': ['Certificate', 'Issuer', 'ClusterIssuer'],
   'bitnami.com/v1alpha1': ['SealedSecret'],
   'argoproj.io/v1alpha1': ['Application', 'AppProject'],

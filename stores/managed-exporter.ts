@@ -22,6 +22,8 @@ export interface ManagedExporterProps {
   readonly args?: string[];
   /** Its environment: where the endpoint is, and credentials from `store.secretName`. */
   readonly containerEnv: k8s.EnvVar[];
+  /** An HTTP path its probes may ask that does not query the store. @default a TCP check of the metrics port */
+  readonly probePath?: string;
 }
 
 /**
@@ -55,6 +57,7 @@ export class ManagedExporterChart extends PlatformChart {
           port: m.port,
           args: [`--web.listen-address=:${m.port}`, `--web.telemetry-path=${m.path}`, ...(props.args ?? [])],
           env: props.containerEnv,
+          ...(props.probePath ? { httpProbePath: props.probePath } : {}),
         }),
       ],
     });

@@ -11,6 +11,12 @@ import type { Alert, AlertGroup } from '../../blocks/alerts/types';
  */
 export const kafkaExporterSeries = (ns: string) => `namespace="${ns}", job="${KAFKA_EXPORTER.metrics.service}"`;
 
+/** Where kafka_exporter runs in `env`: beside the brokers, or (a managed Kafka) in the services namespace beside the clients' Secret. */
+export function kafkaExporterNamespace(env: Pick<EnvironmentModel, 'stores' | 'externalStores' | 'namespace' | 'dataNamespace'>): string {
+  if (env.externalStores.some((x) => x.kind === 'kafka')) return env.namespace;
+  return env.stores.find((s) => s.kind === 'kafka')?.namespace ?? env.dataNamespace;
+}
+
 /** Brokers in the cluster's metadata, as kafka_exporter sees them: the alert and the overview's health stat. */
 export const kafkaBrokers = (ns: string) => `max(kafka_brokers{${kafkaExporterSeries(ns)}})`;
 
@@ -21,8 +27,11 @@ export const kafkaBrokers = (ns: string) => `max(kafka_brokers{${kafkaExporterSe
  */
 export function kafkaAlerts(env: EnvironmentModel): AlertGroup | undefined {
   const kafka = env.stores.find((s) => s.kind === 'kafka');
-  if (!kafka) return undefined;
-  const ns = kafka.namespace;
+  const managed = env.externalStores.find((s) => s.kind === 'kafka');
+  if (!kafka && !managed) return undefined;
+  const ns = kafkaExporterNamespace(env);
+  // The brokers the cluster should have: ours, or every broker the spec lists for the provider's.
+  const brokers = kafka ? kafka.replicas : managed!.hosts.length;
   const lag: Alert[] = env.services
     .filter((s) => s.consumes.length > 0)
     .map((s) => {
@@ -42,11 +51,13 @@ export function kafkaAlerts(env: EnvironmentModel): AlertGroup | undefined {
       {
         alert: 'KafkaBrokersDown',
         // `or vector(0)`: fires too when kafka_exporter cannot reach any broker (it then exports nothing).
-        expr: `(${kafkaBrokers(ns)} or vector(0)) < ${kafka.replicas}`,
+        expr: `(${kafkaBrokers(ns)} or vector(0)) < ${brokers}`,
         for: '5m',
         severity: 'critical',
         summary: 'Kafka has fewer brokers than configured',
-        description: `kafka_exporter (${KAFKA_EXPORTER.metrics.service}) sees {{ $value }} of ${kafka.replicas} brokers in ${ns}.`,
+        description: managed
+          ? `kafka_exporter (${KAFKA_EXPORTER.metrics.service} in ${ns}) sees {{ $value }} of the ${brokers} brokers of the managed Kafka (the spec's brokers; 0 when it cannot reach them or log in with Secret ${managed.secretName}: the endpoint, the network path or the credentials).`
+          : `kafka_exporter (${KAFKA_EXPORTER.metrics.service}) sees {{ $value }} of ${brokers} brokers in ${ns}.`,
       },
       ...lag,
     ],

@@ -52,14 +52,47 @@ export function kafkaImageTag(version: string): string {
   return tag;
 }
 
+/**
+ * SASL mechanisms a managed Kafka's clients may authenticate with (`external.sasl`), the default first:
+ * SCRAM-SHA-512 (Amazon MSK's only SCRAM), SCRAM-SHA-256, PLAIN (Confluent Cloud's API keys; over TLS only).
+ * Each as Kafka's `sasl.mechanism` names it → as kafka_exporter's `--sasl.mechanism` and KEDA's `sasl` name it.
+ */
+export const KAFKA_SASL_MECHANISMS = {
+  'SCRAM-SHA-512': { exporter: 'scram-sha512', keda: 'scram_sha512', jaasModule: 'org.apache.kafka.common.security.scram.ScramLoginModule' },
+  'SCRAM-SHA-256': { exporter: 'scram-sha256', keda: 'scram_sha256', jaasModule: 'org.apache.kafka.common.security.scram.ScramLoginModule' },
+  PLAIN: { exporter: 'plain', keda: 'plaintext', jaasModule: 'org.apache.kafka.common.security.plain.PlainLoginModule' },
+} as const;
+export type KafkaSaslMechanism = keyof typeof KAFKA_SASL_MECHANISMS;
+
+/** Where a managed Kafka's brokers are: `b-1…:9096,b-2…:9096` (the clients' KAFKA_BOOTSTRAP_SERVERS, the Job's and KEDA's bootstrap). */
+export const kafkaBrokerList = (e: { readonly hosts: readonly string[]; readonly port: number }) => e.hosts.map((h) => `${h}:${e.port}`).join(',');
+
 /** Kafka in ZooKeeper mode: brokers with replicated topics (not backed up: replicated, see docs/runbooks.md). */
 export const KAFKA: StoreCatalogue = {
-  unmanagedWhy: 'a managed Kafka (MSK, Confluent) has a bootstrap list of brokers, its own auth and the topics would have to be made outside the Sync hook Job',
   title: 'Kafka',
   endpoint,
   dependable: true,
   requires: ['zookeeper'],
-  connectionEnv: (namespace, serviceName) => ({ KAFKA_BOOTSTRAP_SERVERS: `${serviceHost('kafka', namespace)}:${KAFKA_PORT}`, KAFKA_CLIENT_ID: serviceName }),
+  // In the cluster the mesh encrypts and authenticates (mTLS, AuthorizationPolicy): the clients speak plain Kafka.
+  connectionEnv: (namespace, serviceName) => ({ KAFKA_BOOTSTRAP_SERVERS: `${serviceHost('kafka', namespace)}:${KAFKA_PORT}`, KAFKA_CLIENT_ID: serviceName, KAFKA_SECURITY_PROTOCOL: 'PLAINTEXT' }),
+  // Amazon MSK, Confluent Cloud, Aiven…: every broker (each is reached directly after the bootstrap), TLS
+  // from the first byte (SASL_SSL) with a SASL login from the Secret; the same variable names plus the
+  // SASL ones a client reads when KAFKA_SECURITY_PROTOCOL says SASL_SSL. The brokers' certificate must be
+  // signed by a CA in the images' default trust store (true of MSK and Confluent Cloud; README).
+  managed: {
+    defaultPort: 9096,
+    endpoints: 'brokers',
+    protocol: 'TLS',
+    saslMechanisms: Object.keys(KAFKA_SASL_MECHANISMS),
+    connectionEnv: (e, serviceName) => ({
+      KAFKA_BOOTSTRAP_SERVERS: kafkaBrokerList(e),
+      KAFKA_CLIENT_ID: serviceName,
+      KAFKA_SECURITY_PROTOCOL: 'SASL_SSL',
+      KAFKA_SASL_MECHANISM: e.sasl ?? 'SCRAM-SHA-512',
+    }),
+    clientSecrets: (secretName) => ({ KAFKA_SASL_USERNAME: { name: secretName, key: 'username' }, KAFKA_SASL_PASSWORD: { name: secretName, key: 'password' } }),
+    exporter: KAFKA_EXPORTER.metrics,
+  },
   metrics: [storeMetrics(endpoint, 9404, 'Prometheus JMX exporter (java agent in each broker)'), KAFKA_EXPORTER.metrics],
   otherPods: [KAFKA_TOPICS_NAME, KAFKA_EXPORTER.name],
   backup: 'none',

@@ -12,6 +12,15 @@ useful replicas. Raise maxReplicas or partitions.
 brokers than configured, or reports nothing at all (it cannot reach any
 broker, or is itself down: \`kubectl -n <dataNs> logs deploy/kafka-exporter\`).
 Check the Kafka pods, their volumes, and ZooKeeper (see ZooKeeperQuorumLost).
+
+Where Kafka is managed (\`external\`, Amazon MSK…), kafka_exporter runs in the
+services namespace and counts the brokers the spec lists: 0 when it cannot
+reach them or log in. Read its log (\`kubectl -n <ns> logs deploy/kafka-exporter\`):
+a refused login is the Secret (\`external.secretName\`: \`username\`, \`password\`,
+the mechanism in \`external.sasl\`); a TLS error is the brokers' certificate; a
+timeout is the network path (the brokers' addresses must be in \`external.cidrs\`)
+or the provider (its console; a broker being patched is down for minutes). A
+broker added or replaced under a new name is missing from \`external.brokers\`.
 `,
   },
   backups: `- **Kafka is not backed up.** Its data is replicated (replication factor

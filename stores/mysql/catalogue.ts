@@ -57,7 +57,8 @@ export const MYSQL: StoreCatalogue = {
   // PostgreSQL: a reader endpoint on the same port is a second plain-TCP host the mesh cannot tell apart), TLS required.
   managed: {
     defaultPort: MYSQL_PORT,
-    connectionEnv: ({ host, port }, serviceName) => ({
+    protocol: 'TCP',
+    connectionEnv: ({ hosts: [host], port }, serviceName) => ({
       MYSQL_HOST: host,
       MYSQL_READ_HOST: host,
       MYSQL_PORT: String(port),

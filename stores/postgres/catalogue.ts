@@ -60,7 +60,8 @@ export const POSTGRES: StoreCatalogue = {
   // (the connection leaves the mesh), the same database name and pool per client.
   managed: {
     defaultPort: POSTGRES_PORT,
-    connectionEnv: ({ host, port }, serviceName) => ({
+    protocol: 'TCP',
+    connectionEnv: ({ hosts: [host], port }, serviceName) => ({
       POSTGRES_HOST: host,
       POSTGRES_READ_HOST: host,
       POSTGRES_PORT: String(port),

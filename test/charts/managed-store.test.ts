@@ -93,7 +93,6 @@ describe('a data store managed outside the cluster (external)', () => {
     ['an in-cluster store without replicas or storage', (s: any) => delete s.dataStores.postgres.environments.dev.storage, /dataStores\.postgres\.environments\.dev\.storage.*: required \(unless the store is external/],
     ['an address instead of the endpoint’s name', (s: any) => (s.dataStores.postgres.environments.prod.external.host = '10.20.32.10'), /external\.host.*: must be the endpoint's DNS name, not an address/],
     ['its backup interval where the provider backs it up', (s: any) => (s.environments.prod.backups = { objectStore: { endpoint: 's3.eu-west-1.amazonaws.com', region: 'eu-west-1', bucket: 'b' }, postgres: { fullEveryHours: 6 } }), /environments\.prod\.backups\.postgres.*: PostgreSQL is external in prod: the provider backs it up/],
-    ['Kafka (a bootstrap list, its own auth, topics)', (s: any) => (s.dataStores.kafka.environments.prod = { external: { host: 'b-1.msk.amazonaws.com', secretName: 'acme-rds', cidrs: ['10.0.0.0/16'] } }), /dataStores\.kafka\.environments\.prod\.external.*: Kafka cannot be external yet: a managed Kafka/],
     ['a service’s plain-TCP egress on the same port', (s: any) => s.services[1].egress.push({ host: 'legacy-db.example.com', port: 5432, protocol: 'TCP' }), /dataStores\.postgres\.environments\.prod\.external\.port.*: TCP port 5432 is also egress to 'legacy-db\.example\.com'/],
   ])('refuses %s', (_what, mutate, message) => {
     expect(() => render(managed({}, mutate))).toThrow(message);

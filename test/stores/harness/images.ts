@@ -101,6 +101,9 @@ const zookeeper = (version: string): ImageImitation => {
  * Strimzi's Kafka image (the broker image): Kafka's jars in /opt/kafka/libs
  * with the JMX exporter agent beside them (fetch.sh lays the cache out so),
  * user `kafka` 1001 in group 0, tini as entrypoint (the pod sets a command).
+ * Its JVM trusts the public CAs; with a managed Kafka of the harness running
+ * (provider-kafka.ts), also that run's CA (STORES_JAVA_CACERTS), as the
+ * image's trust store holds the public CA that signs Amazon MSK's brokers.
  */
 const kafka = (version: string): ImageImitation => ({
   user: { name: 'kafka', uid: 1001, gid: 0, home: '/home/kafka' },
@@ -109,7 +112,10 @@ const kafka = (version: string): ImageImitation => ({
   entrypoint: ['/usr/bin/tini', '-w', '-e', '143', '--'],
   cmd: [],
   stopSignal: 'SIGTERM',
-  binds: { '/opt/kafka/libs': join(CACHE_DIR, `kafka-${version}`, 'libs') },
+  binds: {
+    '/opt/kafka/libs': join(CACHE_DIR, `kafka-${version}`, 'libs'),
+    ...(process.env.STORES_JAVA_CACERTS ? { '/etc/ssl/certs/java/cacerts': process.env.STORES_JAVA_CACERTS } : {}),
+  },
 });
 
 /**
