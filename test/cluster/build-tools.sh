@@ -109,6 +109,8 @@ write_data() {
   local fam=$1 dir f
   case "$fam" in
     kwok)
+      # On a cold module cache `go list -m` names no directory: download the pinned module first.
+      (cd "$moddir" && go mod download sigs.k8s.io/kwok) || die "kwok: cannot download the pinned module"
       dir="$(cd "$moddir" && go list -m -f '{{.Dir}}' sigs.k8s.io/kwok)"
       [[ -d "$dir/kustomize/stage" ]] || die "kwok: no kustomize/stage in $dir"
       for f in node/fast/node-initialize.yaml node/heartbeat/node-heartbeat.yaml \
@@ -148,6 +150,7 @@ define_ldflags() {
     istio)
       # Like istio's Makefile: VERSION := $(cat VERSION)-dev at a non-tag commit.
       local dir rev vfile
+      (cd "$moddir" && go mod download istio.io/istio) || die "istio: cannot download the pinned module"
       dir="$(cd "$moddir" && go list -m -f '{{.Dir}}' istio.io/istio)"
       vfile="$(tr -d ' \n' < "$dir/VERSION" 2>/dev/null || true)"
       rev="${version##*-}"
