@@ -23,6 +23,13 @@ export interface StoreEndpoint {
   readonly clientPorts: readonly { readonly name: string; readonly port: number }[];
   /** ServiceAccount of the store's pods (mesh principal). */
   readonly serviceAccount: string;
+  /**
+   * A proxy in front of the store that its client services connect to besides the store's pods
+   * (Redis: `redis-master`, routing to whichever node is the master). Its pods are labelled
+   * `app.kubernetes.io/name: <appName>`, behind the Service `service` on `port`, running as
+   * `serviceAccount`. @default none
+   */
+  readonly proxy?: { readonly appName: string; readonly service: string; readonly port: number; readonly serviceAccount: string };
 }
 
 /** A Secret an operator must create (e.g. as a SealedSecret) before the workloads start. */

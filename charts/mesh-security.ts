@@ -3,7 +3,7 @@ import { AuthorizationPolicy, AuthorizationPolicySpecAction, PeerAuthentication,
 import { meta, servicePods, type Identity } from '../blocks/meta';
 import { WAVE } from '../blocks/waves';
 import { STORE_ENDPOINTS } from '../catalogue/stores';
-import { clientPrincipal, principal } from '../blocks/store-clients';
+import { clientPrincipal, dependentClients, principal } from '../blocks/store-clients';
 import { STORE_KINDS } from '../stores';
 import type { EnvironmentModel, ServiceModel, StoreModel } from '../platform/model';
 import { PlatformChart } from './platform-chart';
@@ -110,6 +110,19 @@ export class MeshSecurityChart extends PlatformChart {
           ],
         },
       });
+      // Its proxy (Redis: redis-master): the client services on its port.
+      if (ep.proxy) {
+        const services = dependentClients(env, store).map(clientPrincipal);
+        const proxyId: Identity = { name: ep.proxy.appName, instance: ep.proxy.service, component: 'mesh-security', partOf: env.platform, version: store.version };
+        new AuthorizationPolicy(this, `authz-${store.kind}-proxy`, {
+          metadata: meta({ name: ep.proxy.service, namespace: store.namespace, id: proxyId, wave: WAVE.foundation }),
+          spec: {
+            action: AuthorizationPolicySpecAction.ALLOW,
+            selector: { matchLabels: { 'app.kubernetes.io/name': ep.proxy.appName } },
+            ...(services.length ? { rules: [{ from: [{ source: { principals: [...new Set(services)].sort() } }], to: [{ operation: { ports: [String(ep.proxy.port)] } }] }] } : {}),
+          },
+        });
+      }
       // kafka_exporter is called by no one: the namespace's allow-nothing covers it.
     }
 

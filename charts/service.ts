@@ -357,9 +357,13 @@ export class ServiceChart extends PlatformChart {
     // Stores in the cluster; a managed one is in `egress` (its endpoint, and its addresses when the spec gives them).
     const depStores = s.dependsOn.stores
       .filter((store) => env.stores.some((x) => x.kind === store))
-      .map((store) => {
+      .flatMap((store) => {
         const ep = STORE_ENDPOINTS[store];
-        return { to: [podsIn(env.dataNamespace, { 'app.kubernetes.io/name': ep.appName })], ports: tcp(...ep.clientPorts.map((p) => p.port)) };
+        return [
+          { to: [podsIn(env.dataNamespace, { 'app.kubernetes.io/name': ep.appName })], ports: tcp(...ep.clientPorts.map((p) => p.port)) },
+          // Its proxy (Redis: redis-master), which the clients' REDIS_HOST names.
+          ...(ep.proxy ? [{ to: [podsIn(env.dataNamespace, { 'app.kubernetes.io/name': ep.proxy.appName })], ports: tcp(ep.proxy.port) }] : []),
+        ];
       });
     const ports = (list: readonly ExternalEndpoint[]) => [...new Set(list.map((e) => e.port))].sort((a, b) => a - b);
     const publicEgress = s.egress.filter((e) => !e.cidrs);

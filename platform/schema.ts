@@ -521,14 +521,14 @@ const managedHost = hostName.refine((h) => !/^[0-9.]+$/.test(h), {
   error: (iss) => `must be the endpoint's DNS name, not an address ('${String(iss.input)}'): Istio refuses addresses as ServiceEntry hosts; put the addresses in cidrs`,
 });
 const externalStore = z.strictObject({
-  host: managedHost.optional().describe('The managed endpoint, e.g. shop.abc123.eu-west-1.rds.amazonaws.com (PostgreSQL, MySQL; Kafka names `brokers`).'),
+  host: managedHost.optional().describe('The managed endpoint, e.g. shop.abc123.eu-west-1.rds.amazonaws.com (PostgreSQL, MySQL; for Redis the primary endpoint; Kafka names `brokers`).'),
   brokers: z
     .array(managedHost)
     .min(1)
     .max(30)
     .optional()
     .describe("Kafka: every broker's host name, e.g. b-1.shop.abc123.c2.kafka.eu-west-1.amazonaws.com (a client reaches each broker the bootstrap names, so each gets its egress); the clients' bootstrap list."),
-  port: port.optional().describe("Its port; @default the kind's (PostgreSQL 5432, MySQL 3306, Kafka 9096: MSK's SASL/SCRAM over TLS)."),
+  port: port.optional().describe("Its port; @default the kind's (PostgreSQL 5432, MySQL 3306, Redis 6379, Kafka 9096: MSK's SASL/SCRAM over TLS)."),
   sasl: z
     .enum(['SCRAM-SHA-512', 'SCRAM-SHA-256', 'PLAIN'])
     .optional()

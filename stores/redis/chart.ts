@@ -1,9 +1,10 @@
-import { REDIS_BACKUP } from './catalogue';
+import { REDIS_BACKUP, REDIS_MASTER } from './catalogue';
+import { RedisMasterProxy } from './master-proxy';
 import { dependentClients, storeJobClient, type StoreClient } from '../../blocks/store-clients';
 import { k8s } from 'cdk8s-plus-28';
 import type { Construct } from 'constructs';
 import { contentHash } from '../../blocks/hash';
-import { ANNOTATION, selector } from '../../blocks/meta';
+import { ANNOTATION, LABEL, selector } from '../../blocks/meta';
 import { WAVE } from '../../blocks/waves';
 import { objectStoreEgress } from '../../blocks/backup';
 import { RCLONE_IMAGE, rcloneEnv, REDIS_RESTORE_SCRIPT } from './snapshots';
@@ -214,13 +215,16 @@ exit 1`;
  * Redis with Sentinel: one StatefulSet whose pods each run redis-server
  * (master or replica, AOF on the claim) and a Sentinel (quorum = majority),
  * both announcing their stable pod DNS names through the headless Service;
- * the `redis` Service (Sentinel 26379 only; clients reach the master at the
- * pod DNS name Sentinel announces), a disruption budget,
- * redis_exporter behind `redis-metrics`, and the NetworkPolicy.
+ * the `redis` Service (Sentinel 26379 only: Sentinel-aware clients reach the
+ * master at the pod DNS name Sentinel announces), the `redis-master` proxy
+ * (every client's REDIS_HOST: the master, whichever node it is), a disruption
+ * budget, redis_exporter behind `redis-metrics`, and the NetworkPolicy.
  */
 export class RedisChart extends PlatformChart {
   /** The nodes: ServiceAccount, scripts, Services, StatefulSet, disruption budget, NetworkPolicy. */
   readonly store: StatefulStore;
+  /** `redis-master`: HAProxy routing to the current master (the clients' REDIS_HOST). */
+  readonly masterProxy: RedisMasterProxy;
 
   constructor(scope: Construct, id: string, props: RedisProps) {
     const { env, store } = props;
@@ -325,6 +329,12 @@ export class RedisChart extends PlatformChart {
       ],
       network: { clientPorts: [REDIS_PORT, SENTINEL_PORT], peerPorts: [REDIS_PORT, SENTINEL_PORT], clients: redisClients(env, store) },
     });
+    this.masterProxy = new RedisMasterProxy(this, 'master-proxy', {
+      env,
+      store,
+      nodes: { name: REDIS_NAME, headless: REDIS_HEADLESS, secret: REDIS_SECRET },
+      clients: dependentClients(env, store),
+    });
     if (backup) {
       // The restore init container reaches the bucket; NetworkPolicies add up, so this opens that and nothing else.
       new k8s.KubeNetworkPolicy(this, 'restore-network-policy', {
@@ -336,7 +346,8 @@ export class RedisChart extends PlatformChart {
 }
 
 
-/** Who connects to Redis: its client services, and the snapshot Job (stores/redis/backup.ts) that reads the master's RDB. */
+/** Who connects to the Redis nodes: its client services, the master proxy (`redis-master`), and the snapshot Job (stores/redis/backup.ts) that reads the master's RDB. */
 export function redisClients(env: EnvironmentModel, store: StoreModel): StoreClient[] {
-  return [...dependentClients(env, store), ...(store.backup ? [storeJobClient(store, REDIS_BACKUP, [REDIS_PORT, SENTINEL_PORT])] : [])];
+  const proxy: StoreClient = { namespace: store.namespace, pods: { [LABEL.name]: REDIS_MASTER }, serviceAccount: { namespace: store.namespace, name: REDIS_MASTER }, ports: [REDIS_PORT] };
+  return [...dependentClients(env, store), proxy, ...(store.backup ? [storeJobClient(store, REDIS_BACKUP, [REDIS_PORT, SENTINEL_PORT])] : [])];
 }

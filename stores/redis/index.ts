@@ -3,6 +3,7 @@ import type { StoreKind } from '../../charts/store-kind';
 import { lastSuccess } from '../../blocks/signals/cronjob';
 import { redisAlerts, redisUp } from './alerts';
 import { RedisBackupChart } from './backup';
+import { RedisManagedChart } from './managed';
 import { REDIS_NAME, RedisChart, redisClients } from './chart';
 import { REDIS, REDIS_BACKUP } from './catalogue';
 import { LABEL } from '../../blocks/meta';
@@ -14,6 +15,8 @@ export const REDIS_KIND: StoreKind = {
     new RedisChart(scope, `${env.name}-data-redis`, { env, store }),
     ...(store.backup ? [new RedisBackupChart(scope, `${env.name}-data-redis-backup`, { env, store })] : []),
   ],
+  // ElastiCache, Memorystore…: redis_exporter at the primary endpoint, beside the clients' Secret.
+  addManagedCharts: (scope, env, store) => [new RedisManagedChart(scope, `${env.name}-data-redis-managed`, { env, store })],
   clients: redisClients,
   bucketClients: [
     { name: REDIS_NAME, labels: { [LABEL.name]: REDIS.endpoint.appName } },

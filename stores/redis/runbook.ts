@@ -7,7 +7,16 @@ const interval = REDIS.backupInterval!;
 export const REDIS_RUNBOOK: Runbook = {
   alerts: {
     RedisDown: `redis_exporter cannot reach Redis. Check the pod and Sentinel's view of the
-master (\`SENTINEL get-master-addr-by-name mymaster\`).
+master (\`SENTINEL get-master-addr-by-name mymaster\`). Clients on \`REDIS_HOST\` go
+through \`redis-master\`: while no node answers \`role:master\` its pods are not
+Ready (\`kubectl -n <dataNs> logs deploy/redis-master\` shows each node's checks).
+
+Where Redis is managed (\`external\`, ElastiCache…), redis_exporter runs in the
+services namespace against \`rediss://<host>:<port>\`: read its log. A refused
+AUTH is the Secret (\`external.secretName\`, key \`password\`); a TLS error is the
+endpoint's certificate; a timeout is the network path (the endpoint's addresses
+must be in \`external.cidrs\`) or the provider (its console: a failover or
+maintenance moves the primary endpoint for seconds).
 `,
     RedisMemoryHigh: `Redis uses more than 90 % of maxmemory: keys are being evicted or writes
 rejected. Look for missing TTLs and big keys (\`redis-cli --bigkeys\`); raise the

@@ -172,7 +172,7 @@ describe('data layer: wiring', () => {
     const selected = (sel: Record<string, string>) => workloads.filter((w) => matches(sel, podLabels(w))).map((w) => w.metadata.name).sort();
     for (const w of workloads) expect(selected(w.spec.selector.matchLabels)).toEqual([w.metadata.name]);
     const pdbs = Object.fromEntries(rendered.find('PodDisruptionBudget', { env: 'prod', namespace: 'acme-prod-data' }).map((p: any) => [p.metadata.name, selected(p.spec.selector.matchLabels)]));
-    expect(pdbs).toEqual({ 'postgres-primary': ['postgres-primary'], 'postgres-read': ['postgres-read'], redis: ['redis'], kafka: ['kafka'], zookeeper: ['zookeeper'] });
+    expect(pdbs).toEqual({ 'postgres-primary': ['postgres-primary'], 'postgres-read': ['postgres-read'], redis: ['redis'], 'redis-master': ['redis-master'], kafka: ['kafka'], zookeeper: ['zookeeper'] });
     for (const p of rendered.find('PodDisruptionBudget', { env: 'prod', namespace: 'acme-prod-data' }) as any[]) expect(p.spec.maxUnavailable).toBe(1);
     const services = Object.fromEntries(rendered.find('Service', { env: 'prod', namespace: 'acme-prod-data' }).map((s: any) => [s.metadata.name, selected(s.spec.selector)]));
     expect(services).toEqual({
@@ -184,6 +184,8 @@ describe('data layer: wiring', () => {
       redis: ['redis'],
       'redis-headless': ['redis'],
       'redis-metrics': ['redis'],
+      'redis-master': ['redis-master'],
+      'redis-master-metrics': ['redis-master'],
       kafka: ['kafka'],
       'kafka-headless': ['kafka'],
       'kafka-metrics': ['kafka'],
@@ -442,7 +444,7 @@ describe('data layer: KEDA reads consumer lag from the brokers', () => {
   });
 });
 
-describe('data layer: Redis clients reach the master through Sentinel', () => {
+describe('data layer: Redis clients reach the master through redis-master or Sentinel', () => {
   it('no load-balanced Service on 6379 selects Redis nodes (replicas are read-only); the redis Service is Sentinel only', () => {
     for (const env of ['dev', 'prod']) {
       const nodes = rendered.find('StatefulSet', { env, name: 'redis' }) as any[];
@@ -455,13 +457,14 @@ describe('data layer: Redis clients reach the master through Sentinel', () => {
     }
   });
 
-  it('services get the Sentinels, no REDIS_HOST, and may still reach every node on 6379 and 26379', () => {
+  it('services get REDIS_HOST = redis-master (the only load-balanced 6379, selecting the proxy, not the nodes) and the Sentinels; they may reach the proxy and every node', () => {
     for (const env of ['dev', 'prod']) {
       const cfg = (rendered.get('ConfigMap', 'mailer-config', { env }) as any).data as Record<string, string>;
       const ns = env === 'prod' ? 'acme-prod-data' : 'acme-dev';
-      expect(cfg).toMatchObject({ REDIS_SENTINEL_ADDRS: `redis.${ns}.svc.cluster.local:26379`, REDIS_SENTINEL_MASTER: 'mymaster' });
-      expect(Object.keys(cfg).filter((k) => k === 'REDIS_HOST' || k === 'REDIS_PORT')).toEqual([]);
-      expect(reachable(rendered, env, 'mailer').filter((t) => t.startsWith('redis:'))).toEqual(['redis:26379', 'redis:6379']);
+      expect(cfg).toMatchObject({ REDIS_HOST: `redis-master.${ns}.svc.cluster.local`, REDIS_PORT: '6379', REDIS_TLS: 'false', REDIS_SENTINEL_ADDRS: `redis.${ns}.svc.cluster.local:26379`, REDIS_SENTINEL_MASTER: 'mymaster' });
+      const master = rendered.get('Service', 'redis-master', { env }) as any;
+      expect(master.spec.selector['app.kubernetes.io/name']).toBe('redis-master');
+      expect(reachable(rendered, env, 'mailer').filter((t) => t.startsWith('redis'))).toEqual(['redis-master:6379', 'redis:26379', 'redis:6379']);
     }
   });
 });

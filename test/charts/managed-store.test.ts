@@ -88,7 +88,7 @@ describe('a data store managed outside the cluster (external)', () => {
   });
 
   test.each([
-    ['a kind with no managed form (Redis: Sentinel)', (s: any) => (s.dataStores.redis.environments.prod = { external: { host: 'r.cache.amazonaws.com', secretName: 'acme-rds' } }), /dataStores\.redis\.environments\.prod\.external.*: Redis cannot be external yet: its clients find the master through Sentinel/],
+    ['a kind with no managed form (ZooKeeper: only Kafka uses it)', (s: any) => (s.dataStores.zookeeper.environments.prod = { external: { host: 'zk.example.com', secretName: 'acme-rds', cidrs: ['10.0.0.0/16'] } }), /dataStores\.zookeeper\.environments\.prod\.external.*: ZooKeeper cannot be external yet/],
     ['in-cluster fields beside external', (s: any) => (s.dataStores.postgres.environments.prod.replicas = 3), /dataStores\.postgres\.environments\.prod\.replicas.*: not with external/],
     ['an in-cluster store without replicas or storage', (s: any) => delete s.dataStores.postgres.environments.dev.storage, /dataStores\.postgres\.environments\.dev\.storage.*: required \(unless the store is external/],
     ['an address instead of the endpoint’s name', (s: any) => (s.dataStores.postgres.environments.prod.external.host = '10.20.32.10'), /external\.host.*: must be the endpoint's DNS name, not an address/],

@@ -33,7 +33,9 @@ function expectedStorePrincipals(spec: PlatformSpecInput, env: string, store: st
     .map((s) => sa(ns, s.name));
   const keda = store === 'kafka' && e.autoscaling && servicesOf(spec).some((s) => s.scaleOn === 'kafka-lag') ? [sa('keda', 'keda-operator')] : [];
   const exporter = store === 'kafka' ? [sa(dataNs, 'kafka-exporter')] : [];
-  return [...new Set([...clients, ...keda, ...exporter])].sort();
+  // Redis's master endpoint (redis-master, HAProxy) connects to the nodes for its clients.
+  const proxy = store === 'redis' ? [sa(dataNs, 'redis-master')] : [];
+  return [...new Set([...clients, ...keda, ...exporter, ...proxy])].sort();
 }
 
 type Rule = { from?: { source?: { principals?: string[] } }[]; to?: { operation?: { ports?: string[]; methods?: string[]; paths?: string[] } }[] };
@@ -154,6 +156,12 @@ describe('mesh security (small platform)', () => {
         const peerRule = rules.find((x) => x.from && !x.to);
         expect(peerRule?.from?.[0]?.source?.principals).toEqual([sa(dataNs, sas[store]!)]);
       }
+    }
+    // redis-master admits the client services of Redis only, on 6379.
+    for (const [env, e] of Object.entries(spec.environments)) {
+      const dataNs = e.dataNamespace ?? e.namespace;
+      const proxy = rulesOf(r.get('AuthorizationPolicy', 'redis-master', { env, namespace: dataNs }));
+      expect(proxy).toEqual([{ from: [{ source: { principals: expectedStorePrincipals(spec, env, 'redis').filter((p) => !p.endsWith('/sa/redis-master')) } }], to: [{ operation: { ports: ['6379'] } }] }]);
     }
     // KEDA reads consumer lag in prod (autoscaling) only.
     expect(admitted(r.get('AuthorizationPolicy', 'kafka', { env: 'prod' }))).toContain(sa('keda', 'keda-operator'));

@@ -39,6 +39,9 @@ describe('SECURITY means access widened', () => {
       'acme-<env>/otel-collector now admits reviews (acme-<env>) (AuthorizationPolicy and NetworkPolicy) [dev, prod, staging]',
       'acme-prod-data/redis now admits reviews (acme-prod) (AuthorizationPolicy and NetworkPolicy) [prod]',
       'acme-<env>/redis now admits reviews (acme-<env>) (AuthorizationPolicy and NetworkPolicy) [dev, staging]',
+      // Redis's master endpoint (its proxy) admits its clients too.
+      'acme-prod-data/redis-master now admits reviews (acme-prod) (AuthorizationPolicy and NetworkPolicy) [prod]',
+      'acme-<env>/redis-master now admits reviews (acme-<env>) (AuthorizationPolicy and NetworkPolicy) [dev, staging]',
     ].sort((a, b) => (a < b ? -1 : 1)));
     // The new service's own policies are no loosening of anyone else's.
     expect(flagged(added.objects, 'SECURITY').filter((o) => o.key.name === 'reviews')).toEqual([]);

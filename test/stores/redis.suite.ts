@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import { startClient, StatefulSet, testSecret, useCluster, waitFor, type Pod } from './harness';
+import { sh } from './harness/cluster';
+import { DIST, Manifests, startClient, startDeployment, StatefulSet, testSecret, useCluster, waitFor, type Pod } from './harness';
 import { FAILOVER_DEADLINE_S } from '../../stores/redis/chart';
 
 /**
@@ -8,6 +9,7 @@ import { FAILOVER_DEADLINE_S } from '../../stores/redis/chart';
  * real redis-server and redis-sentinel. dev: one node; prod: three.
  */
 const WRITER = join(__dirname, 'clients', 'redis-writer.cjs');
+const ENV_CLIENT = join(__dirname, 'clients', 'redis-env-client.cjs');
 const PASSWORD = testSecret('redis-credentials', 'password');
 
 export const cli = (p: Pod, args: string, port = 6379) => p.sh(p.containers.find((c) => c.name === (port === 6379 ? 'redis' : 'sentinel'))!.name, `redis-cli -p ${port} ${args}`);
@@ -56,6 +58,28 @@ export function redisSuite(env: 'dev' | 'prod'): void {
       if (env === 'prod') expect(await cli(sts.pod(0), 'sentinel sentinels mymaster', 26379)).toContain('redis-1.redis-headless');
     });
 
+    it('the redis-master proxy is Ready once it sees exactly one master; every new connection through it (REDIS_HOST) reaches the master', async () => {
+      const m = manifests(env);
+      const proxies = await startDeployment(cluster, m, 'redis-master');
+      expect(proxies).toHaveLength(env === 'dev' ? 1 : 2);
+      const config = m.find('ConfigMap', 'redis-master-config').data['haproxy.cfg'];
+      expect(config).toContain('tcp-check expect string role:master');
+      const client = cluster.client('redis-direct', sts.namespace);
+      const host = `redis-master.${sts.namespace}.svc.cluster.local`;
+      // Each redis-cli is a new connection; HAProxy spreads connections over every server it deems up.
+      const roles = Array.from({ length: 12 }, () => sh('ip', ['netns', 'exec', client.netns, 'redis-cli', '-h', host, '--no-auth-warning', '-a', PASSWORD, 'role']).split('\n')[0]!.trim());
+      expect(new Set(roles)).toEqual(new Set(['master']));
+      const info = sh('ip', ['netns', 'exec', client.netns, 'redis-cli', '-h', host, '--no-auth-warning', '-a', PASSWORD, 'info', 'server']);
+      expect(info).toContain('redis_mode:standalone');
+      // The client a managed Redis is proven with (redis-managed.test.ts), configured only from a rendered
+      // client service's variables (cart-service's ConfigMap; its password from redis-credentials).
+      const cart = (Manifests.dataLayer(DIST, env, 'services').find('ConfigMap', 'cart-service-config') as any).data as Record<string, string>;
+      const vars = Object.fromEntries(Object.entries(cart).filter(([k]) => /^REDIS_(HOST|PORT|TLS)$/.test(k)));
+      expect(vars).toEqual({ REDIS_HOST: host, REDIS_PORT: '6379', REDIS_TLS: 'false' });
+      const out = sh('ip', ['netns', 'exec', client.netns, 'env', ...Object.entries({ ...vars, REDIS_PASSWORD: PASSWORD }).map(([k, v]) => `${k}=${v}`), 'node', ENV_CLIENT, 'cart', '20']);
+      expect(JSON.parse(out.trim().split('\n').pop()!)).toEqual({ written: 20, read: 20, role: 'master' });
+    });
+
     it('every container restarted in place comes back Ready with the same roles', async () => {
       const before = await healthy(sts);
       for (const p of sts.pods) {
@@ -82,19 +106,26 @@ export function redisSuite(env: 'dev' | 'prod'): void {
       expect(m).toBe('redis-0');
     });
 
-    it('a rolling restart (preStop, then SIGTERM) loses no acknowledged write', async () => {
+    it('a rolling restart (preStop, then SIGTERM) loses no acknowledged write, through Sentinel or through redis-master', async () => {
       const client = cluster.client('redis-writer', sts.namespace);
       const w = startClient(client.netns, ['node', WRITER, `redis.${sts.namespace}.svc.cluster.local`, '26379', 'mymaster'], { REDIS_PASSWORD: PASSWORD });
+      const d = startClient(cluster.client('redis-direct', sts.namespace).netns, ['node', WRITER, '--direct', `redis-master.${sts.namespace}.svc.cluster.local`, '6379'], { REDIS_PASSWORD: PASSWORD });
       await new Promise((r) => setTimeout(r, 3000));
       const t0 = Date.now();
       await sts.rollingRestart();
       await healthy(sts);
       await new Promise((r) => setTimeout(r, 3000));
       const result = await w.stop();
+      const direct = await d.stop();
       console.log(`[redis ${env}] rolling restart: ${result.acked} acknowledged writes, ${result.lost.length} lost, ${result.errors} errors, ${Date.now() - t0} ms`);
+      console.log(`[redis ${env}] rolling restart through redis-master: ${direct.acked} acknowledged writes, ${direct.lost.length} lost, ${direct.errors} errors`);
       expect(result.fatal).toBeUndefined();
       expect(result.acked).toBeGreaterThan(100);
       expect(result.lost).toEqual([]);
+      expect(direct.fatal).toBeUndefined();
+      expect(direct.acked).toBeGreaterThan(100);
+      expect(direct.lost).toEqual([]);
+      expect(direct.master).toBe('master');
       const stopped = sts.history.slice(-sts.replicas);
       for (const p of stopped) expect(p.killedAtGrace()).toEqual([]);
       // A replica's hook returns at once; a master's hands over well inside its deadline; a lone master
@@ -109,6 +140,7 @@ export function redisSuite(env: 'dev' | 'prod'): void {
         const i = Number(before.split('-')[1]);
         const client = cluster.client('redis-writer', sts.namespace);
         const w = startClient(client.netns, ['node', WRITER, `redis.${sts.namespace}.svc.cluster.local`, '26379', 'mymaster'], { REDIS_PASSWORD: PASSWORD });
+        const d = startClient(cluster.client('redis-direct', sts.namespace).netns, ['node', WRITER, '--direct', `redis-master.${sts.namespace}.svc.cluster.local`, '6379'], { REDIS_PASSWORD: PASSWORD });
         await new Promise((r) => setTimeout(r, 3000));
         const t0 = Date.now();
         await sts.pod(i).delete(0, { force: true });
@@ -122,9 +154,14 @@ export function redisSuite(env: 'dev' | 'prod'): void {
         expect(await role(sts.pod(i))).toBe('slave');
         await new Promise((r) => setTimeout(r, 2000));
         const result = await w.stop();
+        const direct = await d.stop();
         console.log(`[redis ${env}] killed master ${before}: failover to ${after} in ${failoverMs} ms; ${result.acked} acknowledged writes, ${result.lost.length} lost, ${result.errors} errors`);
+        console.log(`[redis ${env}] killed master, through redis-master: ${direct.acked} acknowledged writes, ${direct.lost.length} lost, ${direct.errors} errors`);
         expect(result.fatal).toBeUndefined();
         expect(after).not.toBe(before);
+        // The proxy follows the new master: writes through it resumed and read back from it.
+        expect(direct.fatal).toBeUndefined();
+        expect(direct.master).toBe('master');
       });
 
       it('a second rolling restart with the master elsewhere (not last in the order) loses no acknowledged write either', async () => {

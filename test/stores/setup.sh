@@ -12,7 +12,7 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 cache="${STORES_CACHE:-$HOME/.cache/platform-gen/stores}"
 [ "$(id -u)" = 0 ] || { echo "test/stores/setup.sh: needs root (network namespaces, mounts, cgroups)" >&2; exit 1; }
 
-packages=(postgresql-15 mariadb-server mariadb-client redis-server redis-sentinel dnsmasq-base netcat-openbsd iproute2 util-linux procps openjdk-17-jre-headless pgbackrest rclone openssl ca-certificates)
+packages=(postgresql-15 mariadb-server mariadb-client redis-server redis-sentinel haproxy dnsmasq-base netcat-openbsd iproute2 util-linux procps openjdk-17-jre-headless pgbackrest rclone openssl ca-certificates)
 missing=()
 for p in "${packages[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p"); done
 if [ "${#missing[@]}" -gt 0 ]; then

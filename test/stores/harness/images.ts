@@ -31,6 +31,7 @@ export const VERSIONS = {
   rclone: { image: '1.68.2 (rclone/rclone:1.68.2, Alpine)', here: 'rclone 1.60.1 (Debian bookworm rclone)' },
   mysql: { image: '10.11.x (mariadb:10.11.x, Ubuntu jammy or noble)', here: 'MariaDB 10.11.19 (Debian bookworm mariadb-server, mariadb-client)' },
   kafka: { image: '3.9.0 (quay.io/strimzi/kafka:0.45.0-kafka-3.9.0, UBI 9, OpenJDK 17)', here: 'Kafka 3.9.0 jars and jmx_prometheus_javaagent 1.0.1 from Maven Central on OpenJDK 17' },
+  haproxy: { image: '2.8.10 (haproxy:2.8.10-bookworm)', here: 'HAProxy 2.6.12 (Debian bookworm haproxy)' },
   mongodb: { image: '7.0.x (mongo:7.0.x, Ubuntu jammy)', here: 'no MongoDB: mongod and mongosh are stubs (mongod-stub.sh, mongosh-stub.cjs)' },
 } as const;
 
@@ -137,6 +138,23 @@ const mariadb: ImageImitation = {
   dirs: { '/var/lib/mysql': 0o755, '/run/mysqld': 0o777 },
 };
 
+/**
+ * The official HAProxy image (Debian bookworm-slim with HAProxy built into
+ * /usr/local/sbin, user `haproxy` 99:99, WORKDIR /var/lib/haproxy, ENTRYPOINT
+ * docker-entrypoint.sh — unused: the pod sets a command — STOPSIGNAL SIGUSR1,
+ * HAProxy's graceful stop). Here Debian's HAProxy 2.6 on this machine's /usr.
+ */
+const haproxy: ImageImitation = {
+  user: { name: 'haproxy', uid: 99, gid: 99, home: '/var/lib/haproxy' },
+  env: { PATH },
+  workingDir: '/var/lib/haproxy',
+  entrypoint: ['docker-entrypoint.sh'],
+  cmd: ['haproxy', '-f', '/usr/local/etc/haproxy/haproxy.cfg'],
+  stopSignal: 'SIGUSR1',
+  binds: {},
+  dirs: { '/var/lib/haproxy': 0o755 },
+};
+
 /** The PostgreSQL exporter sidecar: its static Go binary, built from the Go module proxy (images/exporters/build.sh). */
 const postgresExporter = (version: string): ImageImitation => ({
   user: { name: 'nobody', uid: 65534, gid: 65534, home: '/home' },
@@ -220,6 +238,7 @@ export function imitationOf(image: string): ImageImitation {
   if ((m = image.match(/^quay\.io\/strimzi\/kafka:0\.45\.0-kafka-(\d+\.\d+\.\d+)$/))) return kafka(m[1]);
   if ((m = image.match(/^quay\.io\/prometheuscommunity\/postgres-exporter:(v\d+\.\d+\.\d+)$/))) return postgresExporter(m[1]);
   if ((m = image.match(/^docker\.io\/library\/mongo:7\.0\.\d+$/))) return mongo();
+  if ((m = image.match(/^docker\.io\/library\/haproxy:2\.8\.\d+-bookworm$/))) return haproxy;
   if (image === 'docker.io/woblerr/pgbackrest:2.54.2') return pgbackrest();
   if (image === 'docker.io/rclone/rclone:1.68.2') return rclone();
   throw new Error(`the stores harness has no imitation of image ${image} (test/stores/harness/images.ts)`);

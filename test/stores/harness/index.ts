@@ -11,7 +11,7 @@ import { ObjectStore, objectStoreTargets } from './object-store';
 export { Cluster } from './cluster';
 export { Manifests } from './manifests';
 export { Pod, testSecret } from './pod';
-export { StatefulSet, runCronJob, runJob, waitFor } from './workloads';
+export { StatefulSet, runCronJob, runJob, startDeployment, waitFor } from './workloads';
 export { ObjectStore } from './object-store';
 
 /** The rendered tree the suite runs: `dist/` unless STORES_DIST names another. */

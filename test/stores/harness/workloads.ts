@@ -153,6 +153,27 @@ export class StatefulSet {
 }
 
 /** Run one Job of a CronJob now (`kubectl create job --from=cronjob/<name>`); see runJob. */
+/**
+ * A Deployment's pods, as its controller creates them (`<name>-<i>`, the template's labels) —
+ * no rollouts or ReplicaSets: what a store's proxy needs to run beside the store. Resolves
+ * when every pod is Ready, or when `o.wait` is false at once.
+ */
+export async function startDeployment(cluster: Cluster, manifests: Manifests, name: string, o: { wait?: boolean; timeoutMs?: number; secrets?: SecretValues } = {}): Promise<Pod[]> {
+  const d = manifests.find('Deployment', name);
+  cluster.use(manifests);
+  const t = d.spec.template;
+  const pods = Array.from({ length: d.spec.replicas ?? 1 }, (_, i) => new Pod(cluster, manifests, { name: `${name}-${i}`, namespace: d.metadata.namespace!, labels: { ...t.metadata.labels }, spec: t.spec }, o.secrets ?? testSecret));
+  for (const p of pods) await p.start();
+  if (o.wait !== false) {
+    for (const p of pods) {
+      await waitFor(`${p.name} Ready`, () => p.ready, o.timeoutMs ?? 60000).catch((e) => {
+        throw new Error(`${e.message}\n${p.containers.map((c) => `--- ${c.name} ---\n${p.logTail(c.name)}`).join('\n')}`);
+      });
+    }
+  }
+  return pods;
+}
+
 export async function runCronJob(cluster: Cluster, manifests: Manifests, name: string, o: { timeoutMs?: number; secrets?: SecretValues } = {}): Promise<{ succeeded: boolean; attempts: number; pod: Pod }> {
   const cron = manifests.find('CronJob', name);
   return runJobSpec(cluster, manifests, name, cron.metadata.namespace!, cron.spec.jobTemplate.spec, o);
