@@ -4,7 +4,11 @@
  * Renders the reference platform and generated platforms of N services × 3
  * environments, each in a fresh process exactly as `npm run synth` runs, and
  * prints a Markdown table: wall time (median of runs, process start to exit),
- * the in-process phases, objects per second and peak memory (max RSS).
+ * the in-process phases, objects per second and peak memory (max RSS). Its
+ * baseline is a plain cdk8s-plus-28 app (cli/bench-baseline.ts) rendering 500 ×
+ * (Deployment, Service, HorizontalPodAutoscaler) in one environment, run with
+ * tsx as the default toolchain runs it; the last lines compare the generated
+ * platform of 500 services with it, per run and per object.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -30,6 +34,9 @@ function runOnce(spec: string): Sample {
   return { wallMs, ...JSON.parse(out.trim().split('\n').pop()!) };
 }
 
+/** Services of the plain cdk8s-plus baseline (issue 14: 500 × Deployment, Service, HPA; 1,500 objects). */
+const BASELINE_SERVICES = 500;
+
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 try {
@@ -41,18 +48,38 @@ try {
     cases.push({ label: `generated`, spec: file, services: n });
   }
   const rows: string[] = [];
+  const walls = new Map<number, { wallMs: number; objects: number }>();
   for (const c of cases) {
     const samples = Array.from({ length: runs }, () => runOnce(c.spec));
     const m = (k: keyof Sample) => median(samples.map((s) => s[k]));
     const wall = m('wallMs');
+    if (c.label === 'generated') walls.set(c.services, { wallMs: wall, objects: m('objects') });
     rows.push(
       `| ${c.label} | ${c.services} × 3 | ${m('objects')} | ${(wall / 1000).toFixed(2)} s | ${m('loadMs').toFixed(0)} / ${m('renderMs').toFixed(0)} / ${m('writeMs').toFixed(0)} ms | ${Math.round(m('objects') / (wall / 1000)).toLocaleString('en-US')} | ${m('maxRssMiB').toFixed(0)} MiB |`,
     );
     console.error(`done: ${c.label} ${c.services}`);
   }
+  // The baseline: plain cdk8s-plus, run with tsx (its own process start included, as for ours).
+  const baseline = Array.from({ length: runs }, () => {
+    const start = performance.now();
+    const out = execFileSync(join(root, 'node_modules', '.bin', 'tsx'), ['cli/bench-baseline.ts', String(BASELINE_SERVICES), join(work, 'baseline')], { cwd: root, encoding: 'utf8' });
+    return { wallMs: performance.now() - start, ...(JSON.parse(out.trim().split('\n').pop()!) as { objects: number; maxRssMiB: number }) };
+  });
+  const baseWall = median(baseline.map((b) => b.wallMs));
+  const baseObjects = baseline[0]!.objects;
+  rows.push(
+    `| plain cdk8s-plus-28 (tsx) | ${BASELINE_SERVICES} × 1 | ${baseObjects} | ${(baseWall / 1000).toFixed(2)} s | – | ${Math.round(baseObjects / (baseWall / 1000)).toLocaleString('en-US')} | ${median(baseline.map((b) => b.maxRssMiB)).toFixed(0)} MiB |`,
+  );
   console.log(`| platform | services × envs | objects | wall (median of ${runs}) | load / render / write | objects/s (wall) | peak RSS |`);
   console.log('|---|---|---|---|---|---|---|');
   for (const r of rows) console.log(r);
+  const ours = walls.get(BASELINE_SERVICES);
+  if (ours) {
+    const perObject = ours.wallMs / ours.objects / (baseWall / baseObjects);
+    console.log(
+      `\n${BASELINE_SERVICES} services × 3 environments against plain cdk8s-plus: ${(ours.wallMs / baseWall).toFixed(2)}× its wall time (target < 1.0) for ${(ours.objects / baseObjects).toFixed(1)}× its objects: ${perObject.toFixed(3)}× its time per object.`,
+    );
+  }
 } finally {
   rmSync(work, { recursive: true, force: true });
 }
