@@ -70,6 +70,15 @@ describe('test:cluster harness', () => {
     expect(explained(m('IST0101', 'Gateway shop-prod/public', 'Referenced selector not found: "app=istio-ingressgateway"'))).toBe(true);
     expect(explained(m('IST0101', 'Gateway shop-prod/public', 'Referenced selector not found: "app=istio-ingresgateway"'))).toBe(false);
     expect(explained(m('IST0127', 'AuthorizationPolicy shop-prod/auth-service', 'No matching workloads for this resource with the following labels: app.kubernetes.io/name=auth-service'))).toBe(false);
+    // A Job's egress Sidecar (a managed Kafka's topics hook) selects pods only while the Job runs; a Sidecar for
+    // any other name, or for a Job that is not in the tree, still counts.
+    const job = { file: 'x', wave: 2, obj: { kind: 'Job', metadata: { namespace: 'shop-prod', name: 'kafka-topics' }, spec: { template: { metadata: { labels: { 'app.kubernetes.io/name': 'kafka-topics' } } } } } };
+    const sidecar = (name: string, app: string) => ({ file: 'x', wave: 0, obj: { kind: 'Sidecar', metadata: { namespace: 'shop-prod', name }, spec: { workloadSelector: { labels: { 'app.kubernetes.io/name': app } } } } });
+    const withJob = (msg: AnalyzeMessage, extra: any[]) => EXPLAINED.some((e) => e.applies(msg, [...prod, ...extra] as any));
+    const notFound = (app: string) => `Referenced selector not found: "app.kubernetes.io/name=${app}"`;
+    expect(withJob(m('IST0101', 'Sidecar shop-prod/kafka-topics-egress', notFound('kafka-topics')), [job, sidecar('kafka-topics-egress', 'kafka-topics')])).toBe(true);
+    expect(withJob(m('IST0101', 'Sidecar shop-prod/kafka-topics-egress', notFound('kafka-topics')), [sidecar('kafka-topics-egress', 'kafka-topics')])).toBe(false);
+    expect(withJob(m('IST0101', 'Sidecar shop-prod/kafka-exporter-egress', notFound('kafka-exporter')), [job, sidecar('kafka-exporter-egress', 'kafka-exporter')])).toBe(false);
     // The gateway rate limit's EnvoyFilter: only Istio's generic warning about EnvoyFilters, only on the platform's own.
     const ef = 'Schema validation warning: EnvoyFilter exposes internal implementation details that may change at any time. Prefer other APIs if possible, and exercise extreme caution, especially around upgrades.';
     const rl = { file: 'x', wave: 4, obj: { kind: 'EnvoyFilter', metadata: { namespace: 'istio-ingress', name: 'storefront-prod-rate-limit' }, spec: { workloadSelector: { labels: { app: 'istio-ingressgateway' } }, configPatches: [{ patch: { value: { name: 'envoy.filters.http.local_ratelimit.storefront-prod' } } }] } } };

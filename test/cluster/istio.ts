@@ -50,6 +50,22 @@ export const EXPLAINED: readonly Explanation[] = [
       ((m.code === 'IST0127' && /^AuthorizationPolicy /.test(m.origin)) || (m.code === 'IST0101' && /^Telemetry /.test(m.origin) && /Referenced selector not found/.test(m.text))) &&
       /app\.kubernetes\.io\/component=opentelemetry-collector/.test(m.text),
   },
+  // By design: a Job that reaches an external endpoint (a managed Kafka's topics hook) has a Sidecar naming its
+  // ServiceEntries; its pods exist only while it runs (Argo CD deletes a succeeded hook), so in between the
+  // Sidecar selects nothing. Only a Sidecar whose selector is exactly a Job's pod name in the tree.
+  {
+    why: "a Job's egress Sidecar selects pods that exist only while the Job runs",
+    applies: (m, objects) => {
+      const [, ns, name] = /^Sidecar ([^/]+)\/(\S+)$/.exec(m.origin) ?? [];
+      const sc = objects.find((o) => o.obj.kind === 'Sidecar' && o.obj.metadata.namespace === ns && o.obj.metadata.name === name);
+      const labels: Record<string, string> = sc?.obj.spec?.workloadSelector?.labels ?? {};
+      const jobPods = objects
+        .filter((o) => o.obj.kind === 'Job' && o.obj.metadata.namespace === ns)
+        .map((o) => o.obj.spec?.template?.metadata?.labels?.['app.kubernetes.io/name']);
+      const selects = Object.keys(labels).length === 1 && jobPods.includes(labels['app.kubernetes.io/name']);
+      return m.code === 'IST0101' && selects && m.text === `Referenced selector not found: "app.kubernetes.io/name=${labels['app.kubernetes.io/name']}"`;
+    },
+  },
   // By design: Istio has no API for a local rate limit but EnvoyFilter (charts/mesh.ts; README "Gateway rate
   // limit"), which it always warns about. Only the platform's own rate-limit filters (named <platform>-<env>-rate-limit).
   {
