@@ -83,16 +83,19 @@ function storeDown(
   p: PlatformModel,
   alertname: string,
   t: { metric: string; store: string; pod: string; job: string; summary: string; description: (ns: string) => string },
-  managed: { pod: string; job: string; title: string; exporter: string },
+  managed: { pod: string; job: string; title: string; exporter: string; /** The kind's own wording. @default "cannot be queried" with its credentials */ text?: (x: { host: string; port: number; secretName: string }) => { summary: string; description: string } },
 ): AlertCase[] {
   if (env.stores.some((s) => s.kind === t.store)) return exporterSeesDown(env, p, alertname, t, t.summary, t.description);
   const x = env.externalStores.find((s) => s.kind === t.store)!;
   const l = (n = env.namespace) => ({ namespace: n, pod: managed.pod, job: managed.job });
   const s = (v: string, n?: string) => [{ series: series(t.metric, l(n)), values: v }];
-  const description = `${managed.exporter} in ${env.namespace} cannot query the managed ${managed.title} at ${x.host}:${x.port} with its clients' credentials (Secret ${x.secretName}): the endpoint, the network path (NetworkPolicy, ServiceEntry) or the credentials.`;
+  const text = managed.text?.(x) ?? {
+    summary: `The managed ${managed.title} cannot be queried`,
+    description: `${managed.exporter} in ${env.namespace} cannot query the managed ${managed.title} at ${x.host}:${x.port} with its clients' credentials (Secret ${x.secretName}): the endpoint, the network path (NetworkPolicy, ServiceEntry) or the credentials.`,
+  };
   return fireAndNot(
     alertname,
-    { series: s('1 0x10'), pendingAt: '2m', fireAt: '4m', exp: [{ exp_labels: labels(env, 'critical', l()), exp_annotations: { summary: `The managed ${managed.title} cannot be queried`, description, runbook_url: runbook(p, alertname) } }] },
+    { series: s('1 0x10'), pendingAt: '2m', fireAt: '4m', exp: [{ exp_labels: labels(env, 'critical', l()), exp_annotations: { summary: text.summary, description: text.description, runbook_url: runbook(p, alertname) } }] },
     s('1x10'),
     s('0x10', OTHER_NS),
   );
@@ -341,7 +344,22 @@ export const ALERT_CASES: Readonly<Record<string, Builder>> = {
     backupStale(env, p, 'PostgresRestoreTest', 'postgres-restore-test', 26, 'PostgreSQL backups restore', 'the newest backup or the archived WAL could not be restored, replayed or checked; until a restore test passes, the backups are not known to be usable'),
   PostgresRestoreTestNeverSucceeded: (env, p) => backupNeverSucceeded(env, p, 'PostgresRestoreTest', 'postgres-restore-test', 30, 'PostgreSQL backups restore', 'no backup of this environment has ever been shown to restore'),
   RedisDown: (env, p) =>
-    exporterSeesDown(env, p, 'RedisDown', { metric: 'redis_up', store: 'redis', pod: 'redis-1', job: 'redis-metrics' }, 'Redis instance redis-1 is down', (ns) => `redis_exporter cannot reach Redis in pod redis-1 (${ns}).`),
+    storeDown(
+      env,
+      p,
+      'RedisDown',
+      { metric: 'redis_up', store: 'redis', pod: 'redis-1', job: 'redis-metrics', summary: 'Redis instance redis-1 is down', description: (ns) => `redis_exporter cannot reach Redis in pod redis-1 (${ns}).` },
+      {
+        pod: 'redis-exporter-6b7c-p4r8s',
+        job: 'redis-exporter-metrics',
+        title: 'Redis',
+        exporter: 'redis_exporter',
+        text: (x) => ({
+          summary: 'The managed Redis cannot be reached',
+          description: `redis_exporter in ${env.namespace} cannot reach the managed Redis at ${x.host}:${x.port} over TLS with its clients' password (Secret ${x.secretName}): the endpoint, the network path (NetworkPolicy, ServiceEntry), the certificate or the password.`,
+        }),
+      },
+    ),
   RedisBackupStale: (env, p) => {
     const hours = 2 * store(env, 'redis').backup!.everyHours + 1;
     return backupStale(env, p, 'RedisBackup', 'redis-backup', hours, 'Redis snapshots are current', "the snapshot (Sentinel, the master) or the upload (bucket, credentials) fails; see the last Job's logs");
@@ -368,18 +386,27 @@ export const ALERT_CASES: Readonly<Record<string, Builder>> = {
     );
   },
   KafkaBrokersDown: (env, p) => {
-    const kafka = store(env, 'kafka');
-    const s = (n: number) => [{ series: series('kafka_brokers', { namespace: kafka.namespace, job: 'kafka-exporter-metrics', pod: 'kafka-exporter-0' }), values: `${n}x20` }];
-    const exp = (seen: number) => [{ exp_labels: labels(env, 'critical', {}), exp_annotations: { summary: 'Kafka has fewer brokers than configured', description: `kafka_exporter (kafka-exporter-metrics) sees ${seen} of ${kafka.replicas} brokers in ${kafka.namespace}.`, runbook_url: runbook(p, 'KafkaBrokersDown') } }];
+    // In the cluster: the brokers' StatefulSet; managed (MSK…): the brokers the spec lists, the exporter beside the clients' Secret.
+    const kafka = env.stores.find((x) => x.kind === 'kafka');
+    const managed = env.externalStores.find((x) => x.kind === 'kafka');
+    const ns = kafka ? kafka.namespace : env.namespace;
+    const brokers = kafka ? kafka.replicas : managed!.hosts.length;
+    const s = (n: number) => [{ series: series('kafka_brokers', { namespace: ns, job: 'kafka-exporter-metrics', pod: 'kafka-exporter-0' }), values: `${n}x20` }];
+    const description = (seen: number) =>
+      managed
+        ? `kafka_exporter (kafka-exporter-metrics in ${ns}) sees ${seen} of the ${brokers} brokers of the managed Kafka (the spec's brokers; 0 when it cannot reach them or log in with Secret ${managed.secretName}: the endpoint, the network path or the credentials).`
+        : `kafka_exporter (kafka-exporter-metrics) sees ${seen} of ${brokers} brokers in ${ns}.`;
+    const exp = (seen: number) => [{ exp_labels: labels(env, 'critical', {}), exp_annotations: { summary: 'Kafka has fewer brokers than configured', description: description(seen), runbook_url: runbook(p, 'KafkaBrokersDown') } }];
     // Another namespace's exporter seeing no broker is not this cluster.
     const other = [{ series: series('kafka_brokers', { namespace: OTHER_NS, job: 'kafka-exporter-metrics', pod: 'kafka-exporter-0' }), values: '0x20' }];
-    const cases = fireAndNot('KafkaBrokersDown', { series: s(kafka.replicas - 1), pendingAt: '4m', fireAt: '10m', exp: exp(kafka.replicas - 1) }, s(kafka.replicas), other);
+    const cases = fireAndNot('KafkaBrokersDown', { series: s(brokers - 1), pendingAt: '4m', fireAt: '10m', exp: exp(brokers - 1) }, s(brokers), other);
     // No exporter series at all (exporter down with the brokers) must fire too.
     cases.push({ interval: '1m', input_series: [], alert_rule_test: [{ eval_time: '10m', alertname: 'KafkaBrokersDown', exp_alerts: exp(0) }] });
     return cases;
   },
   KafkaConsumerLagHigh: (env, p) => {
-    const kafka = store(env, 'kafka');
+    // kafka_exporter beside the brokers, or (managed Kafka) in the services namespace.
+    const kafka = { namespace: env.stores.find((x) => x.kind === 'kafka')?.namespace ?? env.namespace };
     const svc = env.services.find((s) => s.consumes.length > 0)!;
     const threshold = svc.kafkaLagThreshold * svc.maxReplicas;
     const topic = svc.consumes[0]!;
