@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { sh, type Cluster } from './cluster';
 import { CACHE_DIR } from './images';
@@ -139,8 +139,4 @@ export class ProviderKafka {
     delete process.env.STORES_JAVA_CACERTS;
   }
 
-  /** The run's CA, for a Node client's NODE_EXTRA_CA_CERTS. */
-  ca(): string {
-    return readFileSync(this.caFile, 'utf8');
-  }
 }
