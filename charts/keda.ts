@@ -2,9 +2,9 @@ import type { Construct } from 'constructs';
 import { ScaledObject } from '../imports/keda-keda.sh';
 import { meta, scaledDeployment } from '../blocks/meta';
 import { WAVE } from '../blocks/waves';
-import { STORE_ENDPOINTS, storeClientSecrets } from '../catalogue/stores';
+import { storeClientSecrets, storeConnectionEnv } from '../catalogue/stores';
 import { TriggerAuthentication } from '../imports/keda-triggerauthentication-keda.sh';
-import { KAFKA_SASL_MECHANISMS, kafkaBrokerList, type KafkaSaslMechanism } from '../stores/kafka/catalogue';
+import { KAFKA_SASL_MECHANISMS, type KafkaSaslMechanism } from '../stores/kafka/catalogue';
 import type { EnvironmentModel, ServiceModel } from '../platform/model';
 import { PlatformChart } from './platform-chart';
 import { serviceIdentity } from './service';
@@ -19,12 +19,9 @@ export function kedaServices(env: EnvironmentModel): ServiceModel[] {
   return env.services.filter((s) => s.scaler === 'keda');
 }
 
-/** Where KEDA reads consumer lag: the in-cluster brokers' bootstrap Service, or every broker of a managed Kafka. */
+/** Where KEDA reads consumer lag: the clients' KAFKA_BOOTSTRAP_SERVERS (the brokers' bootstrap Service, or every broker of a managed Kafka). */
 export function kafkaBootstrap(env: Pick<EnvironmentModel, 'dataNamespace' | 'externalStores'>): string {
-  const managed = env.externalStores.find((x) => x.kind === 'kafka');
-  if (managed) return kafkaBrokerList(managed);
-  const kafka = STORE_ENDPOINTS.kafka;
-  return `${kafka.service}.${env.dataNamespace}.svc.cluster.local:${kafka.clientPorts[0]!.port}`;
+  return storeConnectionEnv('kafka', env.dataNamespace, 'keda', env.externalStores.find((x) => x.kind === 'kafka')).KAFKA_BOOTSTRAP_SERVERS!;
 }
 
 /** The TriggerAuthentication of a managed Kafka's lag triggers: the clients' SASL login, from their Secret. */

@@ -7,7 +7,25 @@ import { addressEgress, MERGED_METRICS } from '../blocks/network';
 import { meshPodAnnotations, workloadPodSpec } from '../blocks/workload';
 import { STORE_METRICS_COMPONENT, type StoreMetrics } from '../catalogue/stores';
 import type { EnvironmentModel, ExternalStoreModel } from '../platform/model';
+import type { AlertGroup } from '../blocks/alerts/types';
 import { PlatformChart } from '../charts/platform-chart';
+
+/** What a managed store's chart renders from (the kinds' `<Kind>ManagedChart`s). */
+export interface ManagedStoreProps {
+  /** The environment it renders (one of `resolvePlatform(...).environments`). */
+  readonly env: EnvironmentModel;
+  /** The managed store of this environment (`dataStores.<kind>.environments.<env>.external`). */
+  readonly store: ExternalStoreModel;
+}
+
+/**
+ * The alert group of a store a provider runs in `env`: only its availability, as the managed
+ * exporter in the services namespace sees it (its replication, failovers and backups are the
+ * provider's to watch). Critical after 2 minutes, like the in-cluster kinds' own "down" alerts.
+ */
+export function managedAvailabilityAlerts(env: EnvironmentModel, store: ExternalStoreModel, a: { alert: string; expr: string; summary: string; description: string }): AlertGroup {
+  return { name: `${env.platform}-${env.name}-${store.kind}`, alerts: [{ alert: a.alert, expr: a.expr, for: '2m', severity: 'critical', summary: a.summary, description: a.description }] };
+}
 
 export interface ManagedExporterProps {
   /** The environment it renders (one of `resolvePlatform(...).environments`). */

@@ -14,6 +14,9 @@ function zookeeperOf(env: EnvironmentModel): StoreModel {
   return zk;
 }
 
+/** The topics Job renders when services declare topics (in the cluster or against a managed Kafka). */
+const hasTopics = (env: EnvironmentModel) => env.topics.length > 0;
+
 /** Consumer lag on the overview, from kafka_exporter wherever it runs. */
 function lagPanels(env: EnvironmentModel): PanelSpec[] {
   if (!env.services.some((s) => s.consumes.length > 0)) return [];
@@ -32,14 +35,14 @@ export const KAFKA_KIND: StoreKind = {
   runbook: KAFKA_RUNBOOK,
   addCharts: (scope, env, store) => [
     new KafkaChart(scope, `${env.name}-data-kafka`, { env, store, zookeeper: zookeeperOf(env) }),
-    ...(env.topics.length > 0 ? [new KafkaTopicsChart(scope, `${env.name}-data-kafka-topics`, { env, store })] : []),
+    ...(hasTopics(env) ? [new KafkaTopicsChart(scope, `${env.name}-data-kafka-topics`, { env, store })] : []),
   ],
   // A provider's Kafka: kafka_exporter and the topic Job, in the services namespace with the clients' Secret.
   addManagedCharts: (scope, env, store) => [
     new KafkaManagedChart(scope, `${env.name}-data-kafka-managed`, { env, store }),
-    ...(env.topics.length > 0 ? [new KafkaTopicsChart(scope, `${env.name}-data-kafka-topics`, { env, store })] : []),
+    ...(hasTopics(env) ? [new KafkaTopicsChart(scope, `${env.name}-data-kafka-topics`, { env, store })] : []),
   ],
-  managedWorkloads: (env) => [KAFKA_EXPORTER.metrics.appName, ...(env.topics.length > 0 ? [KAFKA_TOPICS_NAME] : [])],
+  managedWorkloads: (env) => [KAFKA_EXPORTER.metrics.appName, ...(hasTopics(env) ? [KAFKA_TOPICS_NAME] : [])],
   clients: kafkaClients,
   alerts: kafkaAlerts,
   health: (ns) => ({ expr: kafkaBrokers(ns), legendFormat: 'Kafka brokers' }),

@@ -1,17 +1,9 @@
 import type { Construct } from 'constructs';
 import { secretEnv } from '../../blocks/stateful';
 import { storeClientSecrets } from '../../catalogue/stores';
-import type { EnvironmentModel, ExternalStoreModel } from '../../platform/model';
-import { ManagedExporterChart } from '../managed-exporter';
+import { ManagedExporterChart, type ManagedStoreProps } from '../managed-exporter';
 import { KAFKA_EXPORTER, KAFKA_SASL_MECHANISMS, type KafkaSaslMechanism } from './catalogue';
 import { KAFKA_EXPORTER_IMAGE } from './chart';
-
-export interface KafkaManagedProps {
-  /** The environment it renders (one of `resolvePlatform(...).environments`). */
-  readonly env: EnvironmentModel;
-  /** The managed Kafka of this environment (`dataStores.kafka.environments.<env>.external`). */
-  readonly store: ExternalStoreModel;
-}
 
 /**
  * A Kafka a provider runs (Amazon MSK, Confluent Cloud…): kafka_exporter pointed
@@ -21,7 +13,7 @@ export interface KafkaManagedProps {
  * clients see. The brokers' certificate is checked against the image's CAs.
  */
 export class KafkaManagedChart extends ManagedExporterChart {
-  constructor(scope: Construct, id: string, props: KafkaManagedProps) {
+  constructor(scope: Construct, id: string, props: ManagedStoreProps) {
     const { env, store } = props;
     const secrets = storeClientSecrets('kafka', store);
     super(scope, id, {

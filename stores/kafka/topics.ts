@@ -1,10 +1,10 @@
-import { KAFKA_PORT, KAFKA_SASL_MECHANISMS, KAFKA_TOPICS_NAME, kafkaBrokerList } from './catalogue';
+import { KAFKA_PORT, KAFKA_SASL_MECHANISMS, KAFKA_TOPICS_NAME } from './catalogue';
 import type { k8s } from 'cdk8s-plus-28';
 import type { Construct } from 'constructs';
 import { LABEL } from '../../blocks/meta';
 import { addressEgress } from '../../blocks/network';
-import { STORE_ENDPOINTS, storeClientSecrets } from '../../catalogue/stores';
-import { hookJobIdentity, hookScript, secretEnv, serviceDns, syncHookJob, workloadServiceAccount } from '../../blocks/stateful';
+import { STORE_ENDPOINTS, storeClientSecrets, storeConnectionEnv } from '../../catalogue/stores';
+import { hookJobIdentity, hookScript, secretEnv, syncHookJob, workloadServiceAccount } from '../../blocks/stateful';
 import type { EnvironmentModel, ExternalStoreModel, StoreModel, TopicModel } from '../../platform/model';
 import { PlatformChart } from '../../charts/platform-chart';
 import { KAFKA_LIB_DIR, KAFKA_UID, kafkaImage, minInSyncReplicas, replicationFactor } from './chart';
@@ -140,7 +140,8 @@ export class KafkaTopicsChart extends PlatformChart {
           ? { env: [{ name: 'KAFKA_SASL_MECHANISM', value: managed.sasl! }, ...Object.entries(storeClientSecrets('kafka', managed)).map(([name, ref]) => secretEnv(name, ref.name, ref.key))] }
           : {}),
       },
-      script: managed ? topicScript(kafkaBrokerList(managed), plans, '/tmp/client.properties') : topicScript(`${serviceDns('kafka', ns)}:${KAFKA_PORT}`, plans),
+      // The clients' own KAFKA_BOOTSTRAP_SERVERS.
+      script: topicScript(storeConnectionEnv('kafka', ns, KAFKA_TOPICS_NAME, managed).KAFKA_BOOTSTRAP_SERVERS!, plans, managed ? '/tmp/client.properties' : undefined),
       egress: managed ? [] : [{ namespace: ns, labels: { [LABEL.name]: STORE_ENDPOINTS.kafka.appName }, ports: [KAFKA_PORT] }],
       ...(managed ? { extraEgress: [addressEgress(managed.cidrs, [managed.port])] } : {}),
     });

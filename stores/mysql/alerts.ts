@@ -1,5 +1,6 @@
 import type { EnvironmentModel } from '../../platform/model';
 import type { AlertGroup } from '../../blocks/alerts/types';
+import { managedAvailabilityAlerts } from '../managed-exporter';
 import { MYSQL_MAX_CONNECTIONS } from './catalogue';
 
 /** mysqld_exporter's `mysql_up` (1 while it can query its server) in namespace `ns`, for the alerts and the overview. */
@@ -15,20 +16,13 @@ export function mysqlAlerts(env: EnvironmentModel): AlertGroup | undefined {
   const my = env.stores.find((s) => s.kind === 'mysql');
   const managed = env.externalStores.find((s) => s.kind === 'mysql');
   if (!my && managed) {
-    // A provider runs it: its replication and backups are the provider's to watch; availability is ours.
-    return {
-      name: `${env.platform}-${env.name}-mysql`,
-      alerts: [
-        {
-          alert: 'MySQLDown',
-          expr: `${mysqlUp(env.namespace)} == 0`,
-          for: '2m',
-          severity: 'critical',
-          summary: 'The managed MySQL cannot be queried',
-          description: `mysqld_exporter in ${env.namespace} cannot query the managed MySQL at ${managed.host}:${managed.port} with its clients' credentials (Secret ${managed.secretName}): the endpoint, the network path (NetworkPolicy, ServiceEntry) or the credentials.`,
-        },
-      ],
-    };
+    // A provider runs it: availability is ours to watch (managedAvailabilityAlerts).
+    return managedAvailabilityAlerts(env, managed, {
+      alert: 'MySQLDown',
+      expr: `${mysqlUp(env.namespace)} == 0`,
+      summary: 'The managed MySQL cannot be queried',
+      description: `mysqld_exporter in ${env.namespace} cannot query the managed MySQL at ${managed.host}:${managed.port} with its clients' credentials (Secret ${managed.secretName}): the endpoint, the network path (NetworkPolicy, ServiceEntry) or the credentials.`,
+    });
   }
   if (!my) return undefined;
   const ns = my.namespace;

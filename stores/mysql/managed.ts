@@ -1,16 +1,8 @@
 import type { Construct } from 'constructs';
 import { secretEnv } from '../../blocks/stateful';
-import type { EnvironmentModel, ExternalStoreModel } from '../../platform/model';
-import { ManagedExporterChart } from '../managed-exporter';
+import { ManagedExporterChart, type ManagedStoreProps } from '../managed-exporter';
 import { MYSQL_MANAGED_EXPORTER } from './catalogue';
 import { MYSQL_EXPORTER_IMAGE } from './chart';
-
-export interface MySqlManagedProps {
-  /** The environment it renders (one of `resolvePlatform(...).environments`). */
-  readonly env: EnvironmentModel;
-  /** The managed MySQL of this environment (`dataStores.mysql.environments.<env>.external`). */
-  readonly store: ExternalStoreModel;
-}
 
 /**
  * A MySQL a provider runs (RDS, Aurora MySQL, Cloud SQL…): mysqld_exporter
@@ -18,7 +10,7 @@ export interface MySqlManagedProps {
  * Secret (`<env>/data/mysql-managed.yaml`; stores/managed-exporter.ts).
  */
 export class MySqlManagedChart extends ManagedExporterChart {
-  constructor(scope: Construct, id: string, props: MySqlManagedProps) {
+  constructor(scope: Construct, id: string, props: ManagedStoreProps) {
     const { env, store } = props;
     super(scope, id, {
       env,

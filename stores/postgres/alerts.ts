@@ -1,5 +1,6 @@
 import type { EnvironmentModel } from '../../platform/model';
 import type { AlertGroup } from '../../blocks/alerts/types';
+import { managedAvailabilityAlerts } from '../managed-exporter';
 import { BACKUP_STALE_AFTER_SECONDS, RESTORE_TEST_STALE_AFTER_SECONDS } from './pgbackrest';
 import { cronJobBackupAlerts } from '../../blocks/alerts/backup';
 
@@ -14,20 +15,13 @@ export function postgresAlerts(env: EnvironmentModel): AlertGroup | undefined {
   const pg = env.stores.find((s) => s.kind === 'postgres');
   const managed = env.externalStores.find((s) => s.kind === 'postgres');
   if (!pg && managed) {
-    // A provider runs it: its replication and backups are the provider's to watch; availability is ours.
-    return {
-      name: `${env.platform}-${env.name}-postgres`,
-      alerts: [
-        {
-          alert: 'PostgresDown',
-          expr: `${postgresUp(env.namespace)} == 0`,
-          for: '2m',
-          severity: 'critical',
-          summary: 'The managed PostgreSQL cannot be queried',
-          description: `postgres_exporter in ${env.namespace} cannot query the managed PostgreSQL at ${managed.host}:${managed.port} with its clients' credentials (Secret ${managed.secretName}): the endpoint, the network path (NetworkPolicy, ServiceEntry) or the credentials.`,
-        },
-      ],
-    };
+    // A provider runs it: availability is ours to watch (managedAvailabilityAlerts).
+    return managedAvailabilityAlerts(env, managed, {
+      alert: 'PostgresDown',
+      expr: `${postgresUp(env.namespace)} == 0`,
+      summary: 'The managed PostgreSQL cannot be queried',
+      description: `postgres_exporter in ${env.namespace} cannot query the managed PostgreSQL at ${managed.host}:${managed.port} with its clients' credentials (Secret ${managed.secretName}): the endpoint, the network path (NetworkPolicy, ServiceEntry) or the credentials.`,
+    });
   }
   if (!pg) return undefined;
   const ns = pg.namespace;

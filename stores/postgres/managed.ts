@@ -1,16 +1,8 @@
 import type { Construct } from 'constructs';
 import { secretEnv } from '../../blocks/stateful';
-import type { EnvironmentModel, ExternalStoreModel } from '../../platform/model';
-import { ManagedExporterChart } from '../managed-exporter';
+import { ManagedExporterChart, type ManagedStoreProps } from '../managed-exporter';
 import { POSTGRES_MANAGED_EXPORTER } from './catalogue';
 import { POSTGRES_EXPORTER_IMAGE } from './chart';
-
-export interface PostgresManagedProps {
-  /** The environment it renders (one of `resolvePlatform(...).environments`). */
-  readonly env: EnvironmentModel;
-  /** The managed PostgreSQL of this environment (`dataStores.postgres.environments.<env>.external`). */
-  readonly store: ExternalStoreModel;
-}
 
 /**
  * A PostgreSQL a provider runs (RDS, Cloud SQL…): postgres_exporter pointed at
@@ -18,7 +10,7 @@ export interface PostgresManagedProps {
  * Secret (`<env>/data/postgres-managed.yaml`; stores/managed-exporter.ts).
  */
 export class PostgresManagedChart extends ManagedExporterChart {
-  constructor(scope: Construct, id: string, props: PostgresManagedProps) {
+  constructor(scope: Construct, id: string, props: ManagedStoreProps) {
     const { env, store } = props;
     super(scope, id, {
       env,

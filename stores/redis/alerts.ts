@@ -2,6 +2,7 @@ import { REDIS_BACKUP } from './catalogue';
 
 import type { EnvironmentModel } from '../../platform/model';
 import type { AlertGroup } from '../../blocks/alerts/types';
+import { managedAvailabilityAlerts } from '../managed-exporter';
 import { cronJobBackupAlerts } from '../../blocks/alerts/backup';
 
 /** A Redis snapshot may be this many schedule intervals late (plus an hour) before the alert fires. */
@@ -17,20 +18,13 @@ export function redisAlerts(env: EnvironmentModel): AlertGroup | undefined {
   const redis = env.stores.find((s) => s.kind === 'redis');
   const managed = env.externalStores.find((s) => s.kind === 'redis');
   if (!redis && managed) {
-    // A provider runs it: its nodes, failovers, memory and backups are the provider's to watch; reaching it is ours.
-    return {
-      name: `${env.platform}-${env.name}-redis`,
-      alerts: [
-        {
-          alert: 'RedisDown',
-          expr: `${redisUp(env.namespace)} == 0`,
-          for: '2m',
-          severity: 'critical',
-          summary: 'The managed Redis cannot be reached',
-          description: `redis_exporter in ${env.namespace} cannot reach the managed Redis at ${managed.host}:${managed.port} over TLS with its clients' password (Secret ${managed.secretName}): the endpoint, the network path (NetworkPolicy, ServiceEntry), the certificate or the password.`,
-        },
-      ],
-    };
+    // A provider runs it: availability is ours to watch (managedAvailabilityAlerts).
+    return managedAvailabilityAlerts(env, managed, {
+      alert: 'RedisDown',
+      expr: `${redisUp(env.namespace)} == 0`,
+      summary: 'The managed Redis cannot be reached',
+      description: `redis_exporter in ${env.namespace} cannot reach the managed Redis at ${managed.host}:${managed.port} over TLS with its clients' password (Secret ${managed.secretName}): the endpoint, the network path (NetworkPolicy, ServiceEntry), the certificate or the password.`,
+    });
   }
   if (!redis) return undefined;
   const ns = redis.namespace;

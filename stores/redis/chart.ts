@@ -1,4 +1,4 @@
-import { REDIS_BACKUP, REDIS_MASTER } from './catalogue';
+import { REDIS_BACKUP } from './catalogue';
 import { RedisMasterProxy } from './master-proxy';
 import { dependentClients, storeJobClient, type StoreClient } from '../../blocks/store-clients';
 import { k8s } from 'cdk8s-plus-28';
@@ -24,7 +24,7 @@ import {
 } from '../../blocks/stateful';
 import type { EnvironmentModel, StoreModel } from '../../platform/model';
 import { StatefulStore } from '../../blocks/stateful-store';
-import { STORE_METRICS } from '../../catalogue/stores';
+import { STORE_ENDPOINTS, STORE_METRICS } from '../../catalogue/stores';
 import { REDIS_PORT, REDIS_SENTINEL_MASTER, SENTINEL_PORT } from './catalogue';
 import { PlatformChart } from '../../charts/platform-chart';
 
@@ -348,6 +348,7 @@ export class RedisChart extends PlatformChart {
 
 /** Who connects to the Redis nodes: its client services, the master proxy (`redis-master`), and the snapshot Job (stores/redis/backup.ts) that reads the master's RDB. */
 export function redisClients(env: EnvironmentModel, store: StoreModel): StoreClient[] {
-  const proxy: StoreClient = { namespace: store.namespace, pods: { [LABEL.name]: REDIS_MASTER }, serviceAccount: { namespace: store.namespace, name: REDIS_MASTER }, ports: [REDIS_PORT] };
+  const p = STORE_ENDPOINTS.redis.proxy!;
+  const proxy: StoreClient = { namespace: store.namespace, pods: { [LABEL.name]: p.appName }, serviceAccount: { namespace: store.namespace, name: p.serviceAccount }, ports: [p.port] };
   return [...dependentClients(env, store), proxy, ...(store.backup ? [storeJobClient(store, REDIS_BACKUP, [REDIS_PORT, SENTINEL_PORT])] : [])];
 }

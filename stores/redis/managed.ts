@@ -1,16 +1,8 @@
 import type { Construct } from 'constructs';
 import { secretEnv } from '../../blocks/stateful';
-import type { EnvironmentModel, ExternalStoreModel } from '../../platform/model';
-import { ManagedExporterChart } from '../managed-exporter';
+import { ManagedExporterChart, type ManagedStoreProps } from '../managed-exporter';
 import { REDIS_MANAGED_EXPORTER } from './catalogue';
 import { REDIS_EXPORTER_IMAGE } from './chart';
-
-export interface RedisManagedProps {
-  /** The environment it renders (one of `resolvePlatform(...).environments`). */
-  readonly env: EnvironmentModel;
-  /** The managed Redis of this environment (`dataStores.redis.environments.<env>.external`). */
-  readonly store: ExternalStoreModel;
-}
 
 /**
  * A Redis a provider runs (ElastiCache, Memorystore, Azure Cache…):
@@ -20,7 +12,7 @@ export interface RedisManagedProps {
  * `RedisDown` fires when the clients cannot reach it either.
  */
 export class RedisManagedChart extends ManagedExporterChart {
-  constructor(scope: Construct, id: string, props: RedisManagedProps) {
+  constructor(scope: Construct, id: string, props: ManagedStoreProps) {
     const { env, store } = props;
     super(scope, id, {
       env,

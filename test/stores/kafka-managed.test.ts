@@ -1,7 +1,6 @@
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Manifests, runJob, useCluster, type Cluster } from './harness';
+import { Manifests, runClient, runJob, useCluster, type Cluster } from './harness';
 import { ProviderKafka } from './harness/provider-kafka';
 import type { SecretValues } from './harness/pod';
 
@@ -20,24 +19,8 @@ const USER = 'storefront-app';
 const PASSWORD = `p@ss "w\\ord" $HOME;'x' \\"`;
 const secrets: SecretValues = (secret, key) => (secret === SECRET ? (key === 'username' ? USER : key === 'password' ? PASSWORD : `no key ${key}`) : `test-${secret}-${key}`);
 
-/** A program run once in a client network namespace with `env`; resolves to its last stdout line as JSON. */
-function runClient(cluster: Cluster, env: Record<string, string>, argv: string[]): Promise<any> {
-  const { netns } = cluster.client('kafka-env-client', 'storefront-prod');
-  const child = spawn('ip', ['netns', 'exec', netns, 'node', CLIENT, ...argv], { env: { PATH: process.env.PATH!, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  child.stdout.on('data', (d) => (out += d));
-  child.stderr.on('data', (d) => (err += d));
-  return new Promise((resolve, reject) => {
-    child.on('exit', () => {
-      try {
-        resolve(JSON.parse(out.trim().split('\n').pop() ?? ''));
-      } catch {
-        reject(new Error(`client printed no result: ${out}\n${err}`));
-      }
-    });
-  });
-}
+/** The env-configured client, once, in a client network namespace of the services namespace. */
+const runEnvClient = (cluster: Cluster, env: Record<string, string>, argv: string[]) => runClient(cluster.client('kafka-env-client', 'storefront-prod').netns, ['node', CLIENT, ...argv], env);
 
 describe(`a managed Kafka (Amazon MSK as ${SPEC} names it in prod), run as a provider would`, () => {
   const { cluster, dist } = useCluster({ spec: SPEC });
@@ -106,12 +89,12 @@ describe(`a managed Kafka (Amazon MSK as ${SPEC} names it in prod), run as a pro
     const env: Record<string, string> = Object.fromEntries(Object.entries(config).filter(([k]) => k.startsWith('KAFKA_')));
     for (const e of container.env ?? []) if (e.valueFrom?.secretKeyRef && e.name.startsWith('KAFKA_')) env[e.name] = secrets(e.valueFrom.secretKeyRef.name, e.valueFrom.secretKeyRef.key);
     expect(Object.keys(env).sort()).toEqual(['KAFKA_BOOTSTRAP_SERVERS', 'KAFKA_CLIENT_ID', 'KAFKA_PRODUCE_TOPICS', 'KAFKA_SASL_MECHANISM', 'KAFKA_SASL_PASSWORD', 'KAFKA_SASL_USERNAME', 'KAFKA_SECURITY_PROTOCOL']);
-    const result = await runClient(cluster, { ...env, NODE_EXTRA_CA_CERTS: provider.caFile }, [env.KAFKA_PRODUCE_TOPICS!, 'order-worker', '50']);
+    const result = await runEnvClient(cluster, { ...env, NODE_EXTRA_CA_CERTS: provider.caFile }, [env.KAFKA_PRODUCE_TOPICS!, 'order-worker', '50']);
     expect(result.error, provider.logTail(20)).toBeUndefined();
     expect(result.brokers).toEqual(env.KAFKA_BOOTSTRAP_SERVERS!.split(',').sort());
     expect(result).toMatchObject({ produced: 50, consumed: 50 });
     // Its bad twin: the same variables without the SASL login are refused by the brokers.
-    const plain = await runClient(cluster, { ...env, KAFKA_SECURITY_PROTOCOL: 'PLAINTEXT' }, [env.KAFKA_PRODUCE_TOPICS!, 'order-worker', '1']);
+    const plain = await runEnvClient(cluster, { ...env, KAFKA_SECURITY_PROTOCOL: 'PLAINTEXT' }, [env.KAFKA_PRODUCE_TOPICS!, 'order-worker', '1']);
     expect(plain.error).toBeDefined();
   });
 });

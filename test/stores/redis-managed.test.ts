@@ -1,11 +1,10 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { dump } from 'js-yaml';
 import { afterAll, describe, expect, it } from 'vitest';
 import { smallPlatform } from '../helpers/fixtures';
-import { Manifests, useCluster, type Cluster } from './harness';
+import { Manifests, runClient, useCluster, type Cluster } from './harness';
 import { ProviderRedis } from './harness/provider-redis';
 import type { SecretValues } from './harness/pod';
 
@@ -31,19 +30,8 @@ function specFile(): string {
 
 const secrets: SecretValues = (secret, key) => (secret === 'acme-cache' && key === 'password' ? PASSWORD : `test-${secret}-${key}`);
 
-function runClient(cluster: Cluster, env: Record<string, string>, prefix: string): Promise<any> {
-  const { netns } = cluster.client('redis-env-client', 'acme-prod');
-  const child = spawn('ip', ['netns', 'exec', netns, 'node', CLIENT, prefix, '20'], { env: { PATH: process.env.PATH!, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  child.stdout.on('data', (d) => (out += d));
-  return new Promise((resolve, reject) => child.on('exit', () => {
-    try {
-      resolve(JSON.parse(out.trim().split('\n').pop() ?? ''));
-    } catch {
-      reject(new Error(`client printed no result: ${out}`));
-    }
-  }));
-}
+/** The env-configured client, once (20 keys under `prefix`), in a client network namespace of the services namespace. */
+const runEnvClient = (cluster: Cluster, env: Record<string, string>, prefix: string) => runClient(cluster.client('redis-env-client', 'acme-prod').netns, ['node', CLIENT, prefix, '20'], env);
 
 describe('a managed Redis (ElastiCache: TLS, AUTH token) in prod, run as a provider would', () => {
   const { cluster, dist } = useCluster({ spec: specFile() });
@@ -69,19 +57,19 @@ describe('a managed Redis (ElastiCache: TLS, AUTH token) in prod, run as a provi
   it('a client configured only from mailer’s rendered variables writes and reads over TLS with the AUTH token', async () => {
     provider = new ProviderRedis(cluster, { host: ENDPOINT, port: 6379, password: PASSWORD });
     await provider.start();
-    const r = await runClient(cluster, { ...mailerEnv(), NODE_EXTRA_CA_CERTS: provider.caFile }, 'mailer');
+    const r = await runEnvClient(cluster, { ...mailerEnv(), NODE_EXTRA_CA_CERTS: provider.caFile }, 'mailer');
     expect(r.error, provider.logTail()).toBeUndefined();
     expect(r).toMatchObject({ written: 20, read: 20, role: 'master' });
     // Its bad twins: a wrong token, and the same variables without TLS, are refused.
-    expect((await runClient(cluster, { ...mailerEnv(`${PASSWORD}x`), NODE_EXTRA_CA_CERTS: provider.caFile }, 'wrong')).error).toMatch(/WRONGPASS|invalid password/i);
-    expect((await runClient(cluster, { ...mailerEnv(), REDIS_TLS: 'false' }, 'plain')).error).toBeDefined();
+    expect((await runEnvClient(cluster, { ...mailerEnv(`${PASSWORD}x`), NODE_EXTRA_CA_CERTS: provider.caFile }, 'wrong')).error).toMatch(/WRONGPASS|invalid password/i);
+    expect((await runEnvClient(cluster, { ...mailerEnv(), REDIS_TLS: 'false' }, 'plain')).error).toBeDefined();
   });
 
   it('the certificate is checked: an endpoint whose certificate names another host is refused', async () => {
     provider?.stop();
     provider = new ProviderRedis(cluster, { host: ENDPOINT, port: 6379, password: PASSWORD, certName: 'other.cache.amazonaws.com' });
     await provider.start();
-    const r = await runClient(cluster, { ...mailerEnv(), NODE_EXTRA_CA_CERTS: provider.caFile }, 'mismatch');
+    const r = await runEnvClient(cluster, { ...mailerEnv(), NODE_EXTRA_CA_CERTS: provider.caFile }, 'mismatch');
     expect(r.error).toMatch(/altnames|Hostname\/IP does not match|ERR_TLS_CERT_ALTNAME_INVALID/i);
   });
 });

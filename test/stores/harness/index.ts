@@ -63,6 +63,24 @@ export function useCluster(o: { spec?: string } = {}): { cluster: Cluster; manif
   return { cluster, manifests: (env: string) => Manifests.dataLayer(distDir, env), objectStore, dist: distDir };
 }
 
+/** A client program run once inside a client network namespace with only `env` (and PATH); resolves to its last stdout line as JSON. */
+export function runClient(netns: string, argv: string[], env: Record<string, string>): Promise<any> {
+  const child = spawn('ip', ['netns', 'exec', netns, ...argv], { env: { PATH: process.env.PATH!, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (d) => (out += d));
+  child.stderr.on('data', (d) => (err += d));
+  return new Promise((resolve, reject) =>
+    child.on('exit', () => {
+      try {
+        resolve(JSON.parse(out.trim().split('\n').pop() ?? ''));
+      } catch {
+        reject(new Error(`client printed no result: ${out}\n${err}`));
+      }
+    }),
+  );
+}
+
 /** A long-running client program inside a client network namespace; `stop()` sends SIGTERM and returns its last stdout line as JSON. */
 export function startClient(netns: string, argv: string[], env: Record<string, string> = {}) {
   const child = spawn('ip', ['netns', 'exec', netns, ...argv], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });

@@ -2,7 +2,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
-import { GATEWAY, sh, type Cluster } from './cluster';
+import { GATEWAY, type Cluster } from './cluster';
+import { RunCa } from './tls';
 import { CACHE_DIR } from './images';
 import { Manifests } from './manifests';
 import { testSecret } from './pod';
@@ -76,14 +77,11 @@ export class ObjectStore {
     const t = this.target;
     mkdirSync(this.bucketDir, { recursive: true });
     const names = [t.endpoint, `*.${t.endpoint}`];
-    const ssl = (args: string[]) => sh('openssl', args);
     const f = (n: string) => join(this.dir, n);
-    ssl(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=stores-harness-ca', '-keyout', f('ca.key'), '-out', f('ca.crt')]);
-    writeFileSync(f('san.ext'), `subjectAltName=${names.map((n) => `DNS:${n}`).join(',')}\n`);
-    ssl(['req', '-newkey', 'rsa:2048', '-nodes', '-subj', `/CN=${t.endpoint}`, '-keyout', f('tls.key'), '-out', f('tls.csr')]);
-    ssl(['x509', '-req', '-in', f('tls.csr'), '-CA', f('ca.crt'), '-CAkey', f('ca.key'), '-CAcreateserial', '-days', '2', '-extfile', f('san.ext'), '-out', f('tls.crt')]);
+    const ca = new RunCa(this.dir, 'stores-harness-ca');
+    const tls = ca.issue('tls', names);
     // This machine's trusted CAs plus the run's CA: what the backup images' imitation trusts.
-    writeFileSync(f('ca-bundle.crt'), readFileSync('/etc/ssl/certs/ca-certificates.crt', 'utf8') + readFileSync(f('ca.crt'), 'utf8'));
+    writeFileSync(f('ca-bundle.crt'), readFileSync('/etc/ssl/certs/ca-certificates.crt', 'utf8') + readFileSync(ca.certFile, 'utf8'));
     process.env.STORES_CA_BUNDLE = f('ca-bundle.crt');
 
     const bin = join(CACHE_DIR, 'exporters', 'versitygw-v1.8.0', 'versitygw');
@@ -93,8 +91,8 @@ export class ObjectStore {
       '--secret', testSecret(t.credentialsSecret, 'secret-access-key'),
       '--region', t.region,
       '--port', `${GATEWAY}:${t.port}`,
-      '--cert', f('tls.crt'),
-      '--key', f('tls.key'),
+      '--cert', tls.cert,
+      '--key', tls.key,
       '--quiet',
       ...(t.uriStyle === 'host' ? ['--virtual-domain', t.endpoint] : []),
       'posix', join(this.dir, 'root'),

@@ -4,6 +4,7 @@ import { copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { sh, type Cluster } from './cluster';
 import { CACHE_DIR } from './images';
+import { RunCa } from './tls';
 import { waitFor } from './workloads';
 
 /**
@@ -56,8 +57,7 @@ export class ProviderKafka {
     if (!existsSync(this.libs)) throw new Error(`${this.libs} is missing (run test/stores/setup.sh)`);
     mkdirSync(this.dir, { recursive: true });
     const f = (n: string) => join(this.dir, n);
-    const ssl = (args: string[]) => sh('openssl', args);
-    ssl(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=stores-harness-managed-kafka-ca', '-keyout', f('ca.key'), '-out', this.caFile]);
+    const ca = new RunCa(this.dir, 'stores-harness-managed-kafka-ca');
     // The JVM's trust store (the image's public CAs) plus the run's CA.
     copyFileSync('/etc/ssl/certs/java/cacerts', f('cacerts'));
     sh('keytool', ['-importcert', '-noprompt', '-alias', 'stores-harness-managed-kafka', '-file', this.caFile, '-keystore', f('cacerts'), '-storepass', 'changeit']);
@@ -68,10 +68,8 @@ export class ProviderKafka {
       const { netns, ip } = this.cluster.client(`provider-kafka-${i + 1}`, 'default');
       this.cluster.addExternalRecord(host, ip);
       this.nodes.push({ host, netns, ip });
-      writeFileSync(f(`san-${i}.ext`), `subjectAltName=DNS:${host}\n`);
-      ssl(['req', '-newkey', 'rsa:2048', '-nodes', '-subj', `/CN=${host}`, '-keyout', f(`broker-${i}.key`), '-out', f(`broker-${i}.csr`)]);
-      ssl(['x509', '-req', '-in', f(`broker-${i}.csr`), '-CA', this.caFile, '-CAkey', f('ca.key'), '-CAcreateserial', '-days', '2', '-extfile', f(`san-${i}.ext`), '-out', f(`broker-${i}.crt`)]);
-      ssl(['pkcs12', '-export', '-in', f(`broker-${i}.crt`), '-inkey', f(`broker-${i}.key`), '-certfile', this.caFile, '-name', 'broker', '-passout', 'pass:harness', '-out', f(`broker-${i}.p12`)]);
+      const tls = ca.issue(`broker-${i}`, [host]);
+      sh('openssl', ['pkcs12', '-export', '-in', tls.cert, '-inkey', tls.key, '-certfile', this.caFile, '-name', 'broker', '-passout', 'pass:harness', '-out', f(`broker-${i}.p12`)]);
     });
     const voters = this.nodes.map((n, i) => `${i + 1}@${n.ip}:9093`).join(',');
     const clusterId = randomBytes(16).toString('base64url');

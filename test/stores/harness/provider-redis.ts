@@ -1,7 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { sh, type Cluster } from './cluster';
+import type { Cluster } from './cluster';
+import { RunCa } from './tls';
 import { waitFor } from './workloads';
 
 /**
@@ -32,15 +33,10 @@ export class ProviderRedis {
   async start(): Promise<void> {
     mkdirSync(this.dir, { recursive: true });
     const f = (n: string) => join(this.dir, n);
-    const ssl = (args: string[]) => sh('openssl', args);
     // The certificate names `certName` (default: the endpoint), so a test can present a wrong one.
-    const name = this.o.certName ?? this.o.host;
-    ssl(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=stores-harness-managed-redis-ca', '-keyout', f('ca.key'), '-out', this.caFile]);
-    writeFileSync(f('san.ext'), `subjectAltName=DNS:${name}\n`);
-    ssl(['req', '-newkey', 'rsa:2048', '-nodes', '-subj', `/CN=${name}`, '-keyout', f('tls.key'), '-out', f('tls.csr')]);
-    ssl(['x509', '-req', '-in', f('tls.csr'), '-CA', this.caFile, '-CAkey', f('ca.key'), '-CAcreateserial', '-days', '2', '-extfile', f('san.ext'), '-out', f('tls.crt')]);
+    const tls = new RunCa(this.dir, 'stores-harness-managed-redis-ca').issue('tls', [this.o.certName ?? this.o.host]);
     // requirepass in a file only the server reads (not on its command line).
-    writeFileSync(f('redis.conf'), [`port 0`, `tls-port ${this.o.port}`, `tls-cert-file ${f('tls.crt')}`, `tls-key-file ${f('tls.key')}`, `tls-ca-cert-file ${this.caFile}`, 'tls-auth-clients no', `requirepass "${this.o.password.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`, `dir ${this.dir}`, 'save ""', 'appendonly no', 'protected-mode no', ''].join('\n'), { mode: 0o600 });
+    writeFileSync(f('redis.conf'), [`port 0`, `tls-port ${this.o.port}`, `tls-cert-file ${tls.cert}`, `tls-key-file ${tls.key}`, `tls-ca-cert-file ${this.caFile}`, 'tls-auth-clients no', `requirepass "${this.o.password.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`, `dir ${this.dir}`, 'save ""', 'appendonly no', 'protected-mode no', ''].join('\n'), { mode: 0o600 });
     const { netns, ip } = this.cluster.client('provider-redis', 'default');
     this.cluster.addExternalRecord(this.o.host, ip);
     this.proc = spawn('ip', ['netns', 'exec', netns, 'redis-server', f('redis.conf')], { stdio: ['ignore', 'pipe', 'pipe'] });
