@@ -49,7 +49,10 @@ export function dataFormatProblems(model: PlatformModel, previousDir: string, ch
 function versionsIn(texts: readonly string[]): [string, string][] {
   const out: [string, string][] = [];
   for (const text of texts) {
-    for (const o of loadAll(text) as any[]) {
+    // Only the StatefulSets are read: the other documents of a store's file (its scripts, dashboards) are most of its bytes.
+    // Written by this project, a StatefulSet's document has `kind: StatefulSet` on a line of its own.
+    const statefulSets = text.split(/^---$/m).filter((doc) => /^kind: StatefulSet$/m.test(doc));
+    for (const o of loadAll(statefulSets.join('---\n')) as any[]) {
       if (o?.kind !== 'StatefulSet') continue;
       const labels = o.metadata?.labels ?? {};
       if (labels[LABEL.name] && labels[LABEL.version]) out.push([`${o.metadata.namespace}/${labels[LABEL.name]}`, String(labels[LABEL.version])]);

@@ -11,12 +11,135 @@ export function compareKeys(a: string, b: string): number {
   return rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0);
 }
 
+const DUMP_OPTIONS: yaml.DumpOptions = { sortKeys: compareKeys, noRefs: true, lineWidth: -1 };
+
+/** js-yaml's serialisation of one object: the definition of our output, and the fallback of the writer below. */
+export function dumpWithJsYaml(object: unknown): string {
+  return yaml.dump(object, DUMP_OPTIONS);
+}
+
+/**
+ * How js-yaml writes a string scalar (plain, quoted or a literal block at level 0), memoised: rendered
+ * objects repeat the same strings (labels, names, ports) thousands of times, and choosing a scalar's
+ * style — a pass over its characters and a test against every implicit YAML type — was most of
+ * js-yaml's time. Bounded, so a long-lived process does not keep every string it ever wrote.
+ */
+const scalars = new Map<string, string>();
+function stringScalar(s: string): string {
+  if (isPlainWord(s)) return s;
+  let out = scalars.get(s);
+  if (out === undefined) {
+    if (scalars.size >= 100_000) scalars.clear();
+    out = yaml.dump(s, DUMP_OPTIONS).slice(0, -1);
+    scalars.set(s, out);
+  }
+  return out;
+}
+
+/**
+ * Words js-yaml would read as another type (null, booleans, YAML 1.1's yes/no/on/off), so it quotes them.
+ * Every other implicit type (numbers, dates, `.inf`, `<<`) starts with a digit, a sign, a dot or `<`.
+ */
+const TYPED_WORDS = new Set(['null', 'Null', 'NULL', 'true', 'True', 'TRUE', 'false', 'False', 'FALSE', 'y', 'Y', 'yes', 'Yes', 'YES', 'n', 'N', 'no', 'No', 'NO', 'on', 'On', 'ON', 'off', 'Off', 'OFF']);
+const WORD = /^[A-Za-z][A-Za-z0-9._/-]*$/;
+
+/** A letter, then letters, digits, `.`, `_`, `/`, `-`, and no typed word: js-yaml writes it plain, as it is (most names and labels). */
+const isPlainWord = (s: string) => s.length < 200 && WORD.test(s) && !TYPED_WORDS.has(s);
+
+/** A shape the writer below does not reproduce: the object is written by js-yaml itself. */
+class Unsupported extends Error {}
+
+const spaces = (n: number) => ' '.repeat(n);
+
+/**
+ * A value at `level`. js-yaml writes a literal block scalar with its lines indented by 2 × max(1, level);
+ * the memoised form was written at level 0 (indent 2), so its lines are re-indented.
+ */
+function scalarAt(s: string, level: number): string {
+  const text = stringScalar(s);
+  if (text.charCodeAt(0) !== 124 /* | */ || level <= 1) return text;
+  const extra = spaces(2 * (level - 1));
+  const nl = text.indexOf('\n');
+  return text.slice(0, nl + 1) + text.slice(nl + 1).replace(/^(?=.)/gm, extra);
+}
+
+/**
+ * The same bytes as `dumpWithJsYaml` for the JSON-shaped values a render produces (plain objects,
+ * arrays, strings, finite numbers, booleans, null), written without js-yaml's per-node dispatch.
+ * Mirrors js-yaml 4's block writer under our options (indent 2, no flow levels, no references, no
+ * line width, keys sorted by `compareKeys`): a mapping's or sequence's first entry follows its parent
+ * on the same line only inside a sequence item (`- key: v`), nested collections start a new line
+ * indented by two spaces per level, empty ones are `{}` and `[]`, `undefined` values are left out
+ * of mappings and written as null in sequences. Anything else (a multi-line or >1024-character key,
+ * a Date, a class with its own string tag, a non-finite number) throws Unsupported, and the caller
+ * hands the whole object to js-yaml. test/render/yaml.test.ts compares the two on every rendered
+ * object of the reference and the seed platforms and on generated edge cases.
+ */
+function node(value: unknown, level: number, compact: boolean): string {
+  if (value === null) return 'null';
+  switch (typeof value) {
+    case 'string':
+      return value.length === 0 ? "''" : scalarAt(value, level);
+    case 'boolean':
+      return value ? 'true' : 'false';
+    case 'number':
+      if (Number.isInteger(value) && !Object.is(value, -0)) return String(value);
+      throw new Unsupported();
+    case 'object': {
+      if (Array.isArray(value)) return sequence(value, level, compact);
+      if (Object.prototype.toString.call(value) !== '[object Object]') throw new Unsupported();
+      return mapping(value as Record<string, unknown>, level, compact);
+    }
+    default:
+      throw new Unsupported();
+  }
+}
+
+function mapping(object: Record<string, unknown>, level: number, compact: boolean): string {
+  const keys = Object.keys(object);
+  if (keys.length === 0) return '{}';
+  keys.sort(compareKeys);
+  const nextLine = '\n' + spaces(2 * level);
+  let out = '';
+  for (const key of keys) {
+    const value = object[key];
+    if (value === undefined) continue;
+    if (key.length > 1024 || key.includes('\n')) throw new Unsupported();
+    const k = key.length === 0 ? "''" : stringScalar(key);
+    const v = node(value, level + 1, false);
+    out += (!compact || out !== '' ? nextLine : '') + k + (v.charCodeAt(0) === 10 ? ':' : ': ') + v;
+  }
+  return out || '{}';
+}
+
+function sequence(items: readonly unknown[], level: number, compact: boolean): string {
+  if (items.length === 0) return '[]';
+  const nextLine = '\n' + spaces(2 * level);
+  let out = '';
+  for (const item of items) {
+    const v = item === undefined ? 'null' : node(item, level + 1, true);
+    out += (!compact || out !== '' ? nextLine : '') + (v.charCodeAt(0) === 10 ? '-' : '- ') + v;
+  }
+  return out;
+}
+
+/** One object as YAML: js-yaml's bytes (see `node`), written fast for the shapes a render produces. */
+export function toYaml(object: unknown): string {
+  if (object === undefined) return '';
+  try {
+    return node(object, 0, true) + '\n';
+  } catch (e) {
+    if (e instanceof Unsupported) return dumpWithJsYaml(object);
+    throw e;
+  }
+}
+
 /**
  * The one YAML serialisation of rendered objects: keys in a fixed order, no
  * anchors, no line folding. Same objects → same bytes.
  */
 export function toYamlDocuments(objects: readonly unknown[]): string {
-  return objects.map((o) => yaml.dump(o, { sortKeys: compareKeys, noRefs: true, lineWidth: -1 })).join('---\n');
+  return objects.map(toYaml).join('---\n');
 }
 
 export function parseYamlDocuments(text: string): unknown[] {

@@ -8,6 +8,7 @@ import { schemaErrors } from '../helpers/kube-schema';
 import { isBuiltInGroup, strictSchemaErrors } from '../../policy/strict-schema';
 import { modelFor } from '../helpers/kube-schema';
 import { platformsUnderTest } from '../helpers/platforms';
+import { dumpWithJsYaml, toYaml } from '../../render/yaml';
 
 const matches = (selector: Record<string, string>, labels: Record<string, string> = {}) =>
   Object.entries(selector).every(([k, v]) => labels[k] === v);
@@ -22,6 +23,11 @@ describe.each(platformsUnderTest())('$name', ({ rendered }) => {
   test('every object is valid against the kubernetes-models / @kubernetes-models schema of its kind, where one exists', () => {
     const failures = objects.filter((o) => modelFor(o.apiVersion, o.kind)).map((o) => ({ o: id(o), errors: schemaErrors(o) })).filter((f) => f.errors.length);
     expect(failures).toEqual([]);
+  });
+
+  test("every object is written as js-yaml writes it (render/yaml.ts's fast writer is byte-identical)", () => {
+    const differ = objects.filter((o) => toYaml(o) !== dumpWithJsYaml(o)).map(id);
+    expect(differ).toEqual([]);
   });
 
   test('every object is valid, strictly, for Kubernetes 1.30 or the pinned CRD version of its kind', () => {

@@ -1,0 +1,35 @@
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, test } from 'vitest';
+import { writeTreeAtomically } from '../../render/writer';
+
+const tmp = mkdtempSync(join(tmpdir(), 'writer-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+const inode = (p: string) => statSync(p).ino;
+
+describe('writeTreeAtomically keeps what did not change', () => {
+  test('a file with the same bytes is the same file (a hard link into the new tree); a changed one is new, and the old one is not written through', () => {
+    const out = join(tmp, 'dist');
+    writeTreeAtomically(out, new Map([['dev/a.yaml', 'a: 1\n'], ['dev/b.yaml', 'b: 1\n'], ['prod/c.yaml', 'c: 1\n']]));
+    const before = { a: inode(join(out, 'dev/a.yaml')), b: inode(join(out, 'dev/b.yaml')), c: inode(join(out, 'prod/c.yaml')) };
+    const report = writeTreeAtomically(out, new Map([['dev/a.yaml', 'a: 1\n'], ['dev/b.yaml', 'b: 2\n'], ['prod/c.yaml', 'c: 1\n'], ['prod/d.yaml', 'd: 1\n']]));
+    expect(report).toEqual({ added: ['prod/d.yaml'], changed: ['dev/b.yaml'], removed: [], unchanged: 2 });
+    expect(inode(join(out, 'dev/a.yaml'))).toBe(before.a);
+    expect(inode(join(out, 'prod/c.yaml'))).toBe(before.c);
+    // The changed file is a new file: whoever still had the old one open (a reader, the retired tree) keeps its bytes.
+    expect(inode(join(out, 'dev/b.yaml'))).not.toBe(before.b);
+    expect(readFileSync(join(out, 'dev/b.yaml'), 'utf8')).toBe('b: 2\n');
+    expect(statSync(join(out, 'dev/a.yaml')).nlink).toBe(1); // the retired tree is gone
+  });
+
+  test('a file edited by hand in the output directory is rewritten, not kept (its bytes differ from the render)', () => {
+    const out = join(tmp, 'edited');
+    const files = new Map([['x.yaml', 'x: 1\n']]);
+    writeTreeAtomically(out, files);
+    writeFileSync(join(out, 'x.yaml'), 'x: 2\n');
+    const report = writeTreeAtomically(out, files);
+    expect(report.changed).toEqual(['x.yaml']);
+    expect(readFileSync(join(out, 'x.yaml'), 'utf8')).toBe('x: 1\n');
+  });
+});
