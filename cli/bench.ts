@@ -8,7 +8,8 @@
  * baseline is a plain cdk8s-plus-28 app (cli/bench-baseline.ts) rendering 500 ×
  * (Deployment, Service, HorizontalPodAutoscaler) in one environment, run with
  * tsx as the default toolchain runs it; the last lines compare the generated
- * platform of 500 services with it, per run and per object.
+ * platform of 500 services with it, per run and per object, and time a
+ * one-service change of that platform over its previous output.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -27,9 +28,9 @@ const work = mkdtempSync(join(tmpdir(), 'bench-'));
 
 interface Sample { wallMs: number; objects: number; files: number; loadMs: number; renderMs: number; writeMs: number; maxRssMiB: number }
 
-function runOnce(spec: string): Sample {
+function runOnce(spec: string, outdir = join(work, 'out')): Sample {
   const start = performance.now();
-  const out = execFileSync(process.execPath, [join(root, 'scripts', 'run.cjs'), 'cli/bench-worker.ts', spec, join(work, 'out')], { cwd: root, encoding: 'utf8' });
+  const out = execFileSync(process.execPath, [join(root, 'scripts', 'run.cjs'), 'cli/bench-worker.ts', spec, outdir], { cwd: root, encoding: 'utf8' });
   const wallMs = performance.now() - start;
   return { wallMs, ...JSON.parse(out.trim().split('\n').pop()!) };
 }
@@ -59,6 +60,24 @@ try {
     );
     console.error(`done: ${c.label} ${c.services}`);
   }
+  // A one-service change (a new image of one service) over the output of the unchanged platform, as a
+  // developer's second `npm run synth` runs: the first render of each sample is not timed.
+  let incremental: { wallMs: number; renderMs: number; writeMs: number } | undefined;
+  if (walls.has(BASELINE_SERVICES)) {
+    const spec = generatePlatform(BASELINE_SERVICES);
+    const base = join(work, `platform-${BASELINE_SERVICES}.yaml`);
+    const changed = join(work, `platform-${BASELINE_SERVICES}-changed.yaml`);
+    const one = spec.services!.find((s) => s.name === 'svc-0250')!;
+    (one as { image: string }).image = one.image!.replace(/:.*$/, ':2.0.0');
+    writeFileSync(changed, dump(spec));
+    const samples = Array.from({ length: runs }, () => {
+      const dir = join(work, 'incremental');
+      runOnce(base, dir);
+      return runOnce(changed, dir);
+    });
+    incremental = { wallMs: median(samples.map((s) => s.wallMs)), renderMs: median(samples.map((s) => s.renderMs)), writeMs: median(samples.map((s) => s.writeMs)) };
+    console.error('done: one-service change');
+  }
   // The baseline: plain cdk8s-plus, run with tsx (its own process start included, as for ours).
   const baseline = Array.from({ length: runs }, () => {
     const start = performance.now();
@@ -74,6 +93,12 @@ try {
   console.log('|---|---|---|---|---|---|---|');
   for (const r of rows) console.log(r);
   const ours = walls.get(BASELINE_SERVICES);
+  if (ours && incremental) {
+    console.log(
+      `\nOne service changed (svc-0250's image) in the ${BASELINE_SERVICES}-service platform, over its previous output: ${(incremental.wallMs / 1000).toFixed(2)} s ` +
+        `(render ${incremental.renderMs.toFixed(0)} ms, write ${incremental.writeMs.toFixed(0)} ms), ${((100 * incremental.wallMs) / ours.wallMs).toFixed(0)} % of the full render's wall time.`,
+    );
+  }
   if (ours) {
     const perObject = ours.wallMs / ours.objects / (baseWall / baseObjects);
     console.log(
