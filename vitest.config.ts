@@ -3,8 +3,9 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
-    // The stores suite runs real servers as root: `npm run test:stores` (vitest.stores.config.ts).
-    exclude: ['test/stores/**', '**/node_modules/**'],
+    // The stores suite runs real servers as root: `npm run test:stores` (vitest.stores.config.ts); the package
+    // build (a whole tsc emit) is `npm run test:package` (vitest.package.config.ts).
+    exclude: ['test/stores/**', 'test/package/**', '**/node_modules/**'],
     pool: 'threads',
     // Test files share one module graph per worker: the generated imports/ (several MB of TypeScript) are
     // transformed and loaded once instead of once per file. Tests keep no module-level mutable state.

@@ -83,6 +83,8 @@ export function fieldsAt(root: Schema, path: SpecPath): string[] {
   const def = defOf(u);
   if (def.type === 'object') return Object.keys(def.shape).filter((k) => k !== '$schema');
   if (def.type === 'union') return def.options.flatMap((o: Schema) => (defOf(unwrap(o)).type === 'object' ? Object.keys(defOf(unwrap(o)).shape) : []));
+  // A map whose keys are an enum (gitops.addons): its keys are the fields.
+  if (def.type === 'record' && def.keyType && defOf(unwrap(def.keyType)).type === 'enum') return Object.values(defOf(unwrap(def.keyType)).entries as Record<string, string>).map(String);
   return [];
 }
 

@@ -63,6 +63,11 @@ describe('spec errors that say where and what to do', () => {
     ]);
     // Nothing close: the fields that are allowed there.
     expect(problems(edit('    replicas: 1\n', '    replicas: 1\n    colour: blue\n'))[0]).toMatch(/^environments\.dev\.colour \(line 6, column 5\): unknown field \(fields here: namespace, dataNamespace, replicas, /);
+    // A map whose keys are a fixed set (the add-ons): that set, or the closest of it.
+    const addons = (key: string) => problems(`gitops:\n  addons:\n    ${key}: { enabled: false }\n${BASE}`);
+    expect(addons('istio-base')).toEqual(['gitops.addons.istio-base (line 3, column 5): unknown field (fields here: istio, certManager, opentelemetryOperator, kubePrometheusStack, jaeger, keda, sealedSecrets, metricsServer, verticalPodAutoscaler)']);
+    expect(addons('certManger')).toEqual(["gitops.addons.certManger (line 3, column 5): unknown field; did you mean 'certManager'?"]);
+    expect(addons('certManager')).toEqual([]);
   });
 
   test('a name in dependsOn that names nothing: the closest service; ZooKeeper: only Kafka talks to it', () => {
