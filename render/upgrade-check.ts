@@ -49,10 +49,17 @@ export function dataFormatProblems(model: PlatformModel, previousDir: string, ch
 function versionsIn(texts: readonly string[]): [string, string][] {
   const out: [string, string][] = [];
   for (const text of texts) {
-    // Only the StatefulSets are read: the other documents of a store's file (its scripts, dashboards) are most of its bytes.
-    // Written by this project, a StatefulSet's document has `kind: StatefulSet` on a line of its own.
-    const statefulSets = text.split(/^---$/m).filter((doc) => /^kind: StatefulSet$/m.test(doc));
-    for (const o of loadAll(statefulSets.join('---\n')) as any[]) {
+    // Only the StatefulSets' metadata is read: the rest of a store's file (its scripts, pod spec, dashboards) is most of
+    // its bytes. Written by this project, a StatefulSet's document has `kind: StatefulSet` on a line of its own, and its
+    // top-level keys in the order apiVersion, kind, metadata, then the others.
+    const headers = text
+      .split(/^---$/m)
+      .filter((doc) => /^kind: StatefulSet$/m.test(doc))
+      .map((doc) => {
+        const rest = doc.search(/^(?!apiVersion:|kind:|metadata:)[A-Za-z]/m);
+        return rest < 0 ? doc : doc.slice(0, rest);
+      });
+    for (const o of loadAll(headers.join('---\n')) as any[]) {
       if (o?.kind !== 'StatefulSet') continue;
       const labels = o.metadata?.labels ?? {};
       if (labels[LABEL.name] && labels[LABEL.version]) out.push([`${o.metadata.namespace}/${labels[LABEL.name]}`, String(labels[LABEL.version])]);

@@ -98,7 +98,13 @@ function node(value: unknown, level: number, compact: boolean): string {
 function mapping(object: Record<string, unknown>, level: number, compact: boolean): string {
   const keys = Object.keys(object);
   if (keys.length === 0) return '{}';
-  keys.sort(compareKeys);
+  // Rendered objects arrive with their keys in this order already (cdk8s sorts them): check before sorting.
+  for (let i = 1; i < keys.length; i++) {
+    if (compareKeys(keys[i - 1]!, keys[i]!) > 0) {
+      keys.sort(compareKeys);
+      break;
+    }
+  }
   const nextLine = '\n' + spaces(2 * level);
   let out = '';
   for (const key of keys) {
