@@ -6,7 +6,7 @@
 // anything else rebuilds it. tsx takes several times longer to start this app. V8's code cache
 // of the bundle is kept beside it (see `load`).
 'use strict';
-const { statSync, readFileSync, writeFileSync, mkdirSync, rmSync } = require('node:fs');
+const { statSync, readFileSync, writeFileSync, mkdirSync, rmSync, renameSync } = require('node:fs');
 const { join, resolve, basename } = require('node:path');
 
 const root = resolve(__dirname, '..');
@@ -88,10 +88,13 @@ function load(file) {
   const script = new vm.Script(Module.wrap(readFileSync(file, 'utf8')), { filename: file, cachedData });
   if (cachedData === undefined || script.cachedDataRejected) {
     process.once('exit', () => {
+      // Written beside and renamed into place: two runs finishing at once never leave a mixture of their caches.
+      const tmp = `${codeCache}.${process.pid}`;
       try {
-        writeFileSync(codeCache, script.createCachedData());
+        writeFileSync(tmp, script.createCachedData());
+        renameSync(tmp, codeCache);
       } catch {
-        // a read-only cache directory: run without one
+        rmSync(tmp, { force: true }); // a read-only cache directory: run without one
       }
     });
   }

@@ -1,0 +1,36 @@
+import { spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { describe, expect, test } from 'vitest';
+
+// scripts/run.cjs: the esbuild bundle and V8's code cache of it, kept in node_modules/.cache/platform-gen.
+const ROOT = resolve(__dirname, '../..');
+const ENTRY = 'test/cli/fixtures/code-cache-entry.ts';
+const CACHE = join(ROOT, 'node_modules/.cache/platform-gen/code-cache-entry.v8-cache');
+const run = () => spawnSync(process.execPath, ['scripts/run.cjs', ENTRY, 'a', 'b'], { cwd: ROOT, encoding: 'utf8' });
+const EXPECTED = `${JSON.stringify({ sorted: ['apiVersion', 'kind', 'metadata', 'spec'], argv: ['a', 'b'] })}\n`;
+
+describe('scripts/run.cjs', () => {
+  test('runs the entry with its arguments, and keeps V8 code cache of the bundle for the next run', () => {
+    rmSync(CACHE, { force: true });
+    const first = run();
+    expect(first.stderr).toBe('');
+    expect(first.stdout).toBe(EXPECTED);
+    expect(statSync(CACHE).size).toBeGreaterThan(1000);
+    const second = run();
+    expect(second.stdout).toBe(EXPECTED);
+  });
+
+  test('a damaged cache (garbage, or cut short) is ignored and written again; the entry runs the same', () => {
+    for (const damage of [Buffer.from('not a code cache'.repeat(100)), readFileSync(CACHE).subarray(0, 200)]) {
+      writeFileSync(CACHE, damage);
+      const r = run();
+      expect(r.status).toBe(0);
+      expect(r.stderr).toBe('');
+      expect(r.stdout).toBe(EXPECTED);
+      expect(readFileSync(CACHE).equals(damage)).toBe(false);
+    }
+    // The cache is written beside and renamed into place: nothing is left beside it.
+    expect(readdirSync(dirname(CACHE)).filter((n) => n.startsWith('code-cache-entry.v8-cache.'))).toEqual([]);
+  });
+});
