@@ -1,5 +1,4 @@
-import { apiGroupOf, type KubeObject } from '../blocks/kube-object';
-import { CLUSTER_SCOPED_KINDS } from '../catalogue/kinds';
+import { apiIdentity, type KubeObject } from '../blocks/kube-object';
 import { podSpecOf } from './rules';
 
 /**
@@ -226,7 +225,7 @@ export const CROSS_RULES: readonly CrossRule[] = [
       const seen = new Set<string>();
       const out: CrossFinding[] = [];
       for (const o of objects) {
-        const key = `${apiGroupOf(o.apiVersion)}/${o.kind}/${CLUSTER_SCOPED_KINDS.has(o.kind) ? '' : o.metadata.namespace}/${o.metadata.name}`;
+        const key = apiIdentity(o);
         if (seen.has(key)) out.push({ object: o, message: `another ${o.kind} named ${o.metadata.name} is rendered in the same namespace` });
         seen.add(key);
       }

@@ -2,8 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { load } from 'js-yaml';
 import { describe, expect, test } from 'vitest';
-import { apiGroupOf, type KubeObject } from '../../blocks/kube-object';
-import { CLUSTER_SCOPED_KINDS } from '../../catalogue/kinds';
+import { apiIdentity, type KubeObject } from '../../blocks/kube-object';
 import { ADDON_NAMES } from '../../catalogue/addons';
 import { parseYamlDocuments } from '../../render/yaml';
 import { smallVariant } from '../helpers/fixtures';
@@ -29,11 +28,9 @@ function domain(name: string, opts: { addons: boolean; path?: string; namespaces
   );
 }
 
-/** What the API server (or Argo CD) would see as one object. */
-const identity = (o: KubeObject) => `${apiGroupOf(o.apiVersion)}/${o.kind}/${CLUSTER_SCOPED_KINDS.has(o.kind) ? '' : o.metadata.namespace}/${o.metadata.name}`;
 const shared = (a: Rendered, b: Rendered) => {
-  const ids = new Set(a.objects.map(identity));
-  return b.objects.map(identity).filter((id) => ids.has(id));
+  const ids = new Set(a.objects.map(apiIdentity));
+  return b.objects.map(apiIdentity).filter((id) => ids.has(id));
 };
 
 /** The ApplicationSet of docs/gitops.md. */
