@@ -7,7 +7,7 @@
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
-import { architectureMarkdown } from '../render/diagram';
+import { architectureMarkdown, secretRows } from '../render/diagram';
 import { renderChecked } from './synth';
 
 export const EXAMPLES_DIR = 'examples';
@@ -26,7 +26,7 @@ export function exampleDocument(spec: string): string {
   const scratch = mkdtempSync(join(tmpdir(), 'example-'));
   try {
     const { model, charts } = renderChecked(spec, join(scratch, 'dist'));
-    return architectureMarkdown(model, charts, { command: 'npm run examples', spec: spec.replace(/^\.\//, '') });
+    return architectureMarkdown(model, secretRows(model, charts), { command: 'npm run examples', spec: spec.replace(/^\.\//, '') });
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }

@@ -2,11 +2,14 @@ import { dirname, join, resolve } from 'node:path';
 import { SpecError } from '../platform/loader';
 import { loadPlatform, locateProblems } from '../platform/load';
 import { PlatformApp } from '../render/platform-app';
-import { OutputLockedError, writeFileAtomically, writeTreeAtomically } from '../render/writer';
-import { architectureMarkdown, ARCHITECTURE_DOC } from '../render/diagram';
+import { OutputLockedError, openTree, writeFileAtomically, type TreeWriter } from '../render/writer';
+import { renderByEnvironment } from '../render/by-environment';
+import { dataFormatProblems } from '../render/upgrade-check';
+import type { RenderedChart } from '../blocks/kube-object';
+import { architectureMarkdown, ARCHITECTURE_DOC, secretRows } from '../render/diagram';
 import { runbooksMarkdown } from '../render/runbooks';
 import { PolicyError } from '../policy/gate';
-import { formatSummary, synthSummary, type SynthSummary } from '../render/summary';
+import { formatSummary, ObjectTally, synthSummary, type SynthSummary } from '../render/summary';
 
 export const DEFAULT_SPEC = 'platform.yaml';
 export const DEFAULT_OUTDIR = 'dist';
@@ -56,28 +59,64 @@ export function reportFailure(e: unknown, outdir: string): void {
   console.error(`${outdir}/ was left as it was.`);
 }
 
-/** spec → model → render → atomic write. Returns the process exit code. */
+/**
+ * spec → model → render → atomic write, one environment at a time (`renderByEnvironment`): each
+ * environment's files are staged as soon as it has passed, and only what the summary, the architecture
+ * document and the data-format check need is kept of its objects. Returns the process exit code.
+ */
 export function synth(opts: SynthOptions = {}): number {
   const startedAt = Date.now();
   const spec = opts.spec ?? process.env.PLATFORM_SPEC ?? DEFAULT_SPEC;
   const outdir = opts.outdir ?? process.env.CDK8S_OUTDIR ?? DEFAULT_OUTDIR;
   const output = opts.output ?? 'text';
+  let tree: TreeWriter | undefined;
   try {
-    const { model, files, charts } = renderChecked(spec, outdir);
+    const model = loadPlatform(spec);
+    tree = openTree(outdir);
+    const staged = tree;
+    const tally = new ObjectTally();
+    const secrets: string[] = [];
+    const statefulSets: RenderedChart[] = [];
+    const files = opts.onWritten ? new Map<string, string>() : undefined;
+    try {
+      renderByEnvironment(
+        model,
+        (path, text) => {
+          staged.add(path, text);
+          files?.set(path, text);
+        },
+        {
+          onCharts: (charts) => {
+            tally.add(charts);
+            secrets.push(...secretRows(model, charts));
+            for (const c of charts) {
+              const objects = c.objects.filter((o) => o.kind === 'StatefulSet');
+              if (objects.length) statefulSets.push({ file: c.file, objects });
+            }
+          },
+        },
+      );
+      const problems = dataFormatProblems(model, outdir, statefulSets);
+      if (problems.length) throw new SpecError(spec, problems);
+    } catch (e) {
+      if (e instanceof SpecError) throw new SpecError(spec, locateProblems(spec, e.problems));
+      throw e;
+    }
     const defaultOutdir = resolve(outdir) === resolve(DEFAULT_OUTDIR);
     const docsOut = opts.docsOut ?? process.env.PLATFORM_DOCS_OUT ?? (defaultOutdir ? ARCHITECTURE_DOC : false);
     // The runbooks go beside it (docs/runbooks.md): assembled from every component's, as the alerts link to them.
     // Both are rendered before anything is written: a failure leaves the output directory as it was.
-    const docTexts: [string, string][] = docsOut ? [[docsOut, architectureMarkdown(model, charts)], [join(dirname(docsOut), 'runbooks.md'), runbooksMarkdown()]] : [];
-    const write = writeTreeAtomically(outdir, files);
-    opts.onWritten?.(files);
+    const docTexts: [string, string][] = docsOut ? [[docsOut, architectureMarkdown(model, secrets)], [join(dirname(docsOut), 'runbooks.md'), runbooksMarkdown()]] : [];
+    const write = tree.commit();
+    if (files) opts.onWritten?.(files);
     for (const [path, text] of docTexts) writeFileAtomically(path, text);
     const docs = docTexts.map(([path]) => path);
-    const summary: SynthSummary = synthSummary({ spec, outdir, model, charts, write, docs, startedAt });
+    const summary: SynthSummary = synthSummary({ spec, outdir, model, tally, write, docs, startedAt });
     if (output === 'text') console.log(formatSummary(summary));
     else if (output === 'json') console.log(JSON.stringify({ ok: true, ...summary }, null, 2));
     return 0;
   } catch (e) {
+    tree?.abort();
     if (output === 'json') console.log(JSON.stringify({ ok: false, errors: failureLines(e), outdir: `${outdir}/ was left as it was` }, null, 2));
     reportFailure(e, outdir);
     return 1;

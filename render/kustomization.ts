@@ -1,4 +1,6 @@
 import * as yaml from 'js-yaml';
+import { ACCESS_DIR } from '../charts/access';
+import type { PlatformModel } from '../platform/model';
 
 export const KUSTOMIZATION_FILE = 'kustomization.yaml';
 
@@ -30,4 +32,13 @@ export function kustomizationFiles(environments: readonly string[], paths: Itera
     if (own.length) out.set(`${prefix}${KUSTOMIZATION_FILE}`, kustomization(own));
   }
   return out;
+}
+
+/** The folders that get a kustomization: every environment, and the access folder when the platform has teams. */
+export const treesOf = (model: Pick<PlatformModel, 'environments' | 'teams'>) => [...model.environments.map((e) => e.name), ...(model.teams.length ? [ACCESS_DIR] : [])];
+
+/** Adds each tree's kustomization to the rendered files and returns them. */
+export function addKustomizations(model: Pick<PlatformModel, 'environments' | 'teams'>, files: Map<string, string>): Map<string, string> {
+  for (const [path, text] of kustomizationFiles(treesOf(model), files.keys())) files.set(path, text);
+  return files;
 }

@@ -53,17 +53,35 @@ function toCdk8s(o: Op): JsonPatch {
  * patches that changed it. Throws SpecError listing every patch that matches nothing or does not apply.
  */
 export function applyPatches(scope: Construct, model: Pick<PlatformModel, 'patches'>): void {
-  if (model.patches.length === 0) return;
+  const problems = patchObjects(scope, model);
+  if (problems.length) throw new SpecError('patches', problems.map((p) => p.message));
+}
+
+/** A patch that does not apply to an environment: which patch (its `where`), where, and why. */
+export interface PatchProblem {
+  readonly where: string;
+  readonly environment: string;
+  readonly message: string;
+}
+
+/**
+ * `applyPatches` without the throw: applies every patch that applies (annotating what it changed, only
+ * when all did) and returns the problems of the others, patch by patch, environment by environment in
+ * the order each patch names them.
+ */
+export function patchObjects(scope: Construct, model: Pick<PlatformModel, 'patches'>): PatchProblem[] {
+  if (model.patches.length === 0) return [];
   const charts = scope.node.children.filter((c): c is PlatformChart => PlatformChart.isPlatformChart(c));
-  const problems: string[] = [];
+  const problems: PatchProblem[] = [];
   const patchedBy = new Map<ApiObject, string[]>();
   for (const patch of model.patches) {
     for (const env of patch.environments) {
+      const problem = (message: string) => problems.push({ where: patch.where, environment: env, message });
       const objects = charts.filter((c) => c.file.startsWith(`${env}/`)).flatMap((c) => c.node.findAll().filter((n): n is ApiObject => n instanceof ApiObject));
       const matches = objects.filter((o) => matchesTarget(o, patch.target));
       if (matches.length === 0) {
         const sameKind = [...new Set(objects.filter((o) => o.kind === patch.target.kind).map((o) => o.name))];
-        problems.push(`${patch.where}: matches no object in ${env} (kind ${patch.target.kind}, name ${patch.target.name}${patch.target.namespace ? `, namespace ${patch.target.namespace}` : ''})${suggestion(patch.target.name, sameKind)}`);
+        problem(`${patch.where}: matches no object in ${env} (kind ${patch.target.kind}, name ${patch.target.name}${patch.target.namespace ? `, namespace ${patch.target.namespace}` : ''})${suggestion(patch.target.name, sameKind)}`);
         continue;
       }
       for (const obj of matches) {
@@ -71,7 +89,7 @@ export function applyPatches(scope: Construct, model: Pick<PlatformModel, 'patch
         const ops = patch.merge ? mergePatchOps(current, patch.merge as Record<string, unknown>) : [...(patch.ops ?? [])];
         const failed = firstFailure(current, ops);
         if (failed) {
-          problems.push(`${patch.where}: does not apply to ${obj.kind} ${obj.metadata.namespace ?? ''}/${obj.name} in ${env}: ${failed}`);
+          problem(`${patch.where}: does not apply to ${obj.kind} ${obj.metadata.namespace ?? ''}/${obj.name} in ${env}: ${failed}`);
           continue;
         }
         obj.addJsonPatch(...ops.map(toCdk8s));
@@ -79,19 +97,20 @@ export function applyPatches(scope: Construct, model: Pick<PlatformModel, 'patch
         // field would vanish without a word. What the patch wrote must be in the rendered object.
         const dropped = droppedPaths(ops.reduce((doc, o) => JsonPatch.apply(doc, toCdk8s(o)), structuredClone(current) as unknown), obj.toJson());
         for (const d of dropped) {
-          problems.push(`${patch.where}: ${d.path} is not a field of ${obj.apiVersion} ${obj.kind} (rendering drops it)${suggestion(d.key, d.siblings)}`);
+          problem(`${patch.where}: ${d.path} is not a field of ${obj.apiVersion} ${obj.kind} (rendering drops it)${suggestion(d.key, d.siblings)}`);
         }
         patchedBy.set(obj, [...(patchedBy.get(obj) ?? []), describe(patch)]);
       }
     }
   }
-  if (problems.length) throw new SpecError('patches', problems);
+  if (problems.length) return problems;
   // Added after the patches (as one more operation), so a patch cannot drop it.
   for (const [obj, names] of patchedBy) {
     const annotations = (obj.toJson() as { metadata?: { annotations?: unknown } }).metadata?.annotations;
     if (annotations === undefined) obj.addJsonPatch(JsonPatch.add('/metadata/annotations', {}));
     obj.addJsonPatch(JsonPatch.add(`/metadata/annotations/${pointer(PATCHED_ANNOTATION)}`, names.join('; ')));
   }
+  return [];
 }
 
 /** Keys `expected` has where `actual` has none, as JSON pointers, with the keys `actual` has there (for did-you-mean). */

@@ -1,7 +1,7 @@
 import { App } from 'cdk8s';
 import { addArgoCdCharts } from '../charts/argocd';
 import { inventory } from '../charts/inventory';
-import { addAccessChart, ACCESS_DIR } from '../charts/access';
+import { addAccessChart } from '../charts/access';
 import { applyPatches } from './patches';
 import { addPlatformCharts, type PlatformCharts } from '../charts';
 import { loadPlatform } from '../platform/load';
@@ -9,7 +9,7 @@ import type { PlatformModel } from '../platform/model';
 import { RULE_PACK, type RulePack } from '../policy/gate';
 import { PolicyValidation } from '../policy/validation';
 import type { RenderedChart } from '../blocks/kube-object';
-import { kustomizationFiles } from './kustomization';
+import { addKustomizations } from './kustomization';
 import { serializeCharts, synthCharts } from './synth';
 import { writeTreeAtomically } from './writer';
 import { dataFormatProblems } from './upgrade-check';
@@ -85,11 +85,8 @@ export class PlatformApp extends App {
       this.argoCdAdded = true;
     }
     const charts = synthCharts(this);
-    const files = serializeCharts(charts);
     // Each environment directory also gets a kustomization.yaml listing its files.
-    const trees = [...this.model.environments.map((e) => e.name), ...(this.model.teams.length ? [ACCESS_DIR] : [])];
-    for (const [path, text] of kustomizationFiles(trees, files.keys())) files.set(path, text);
-    return { charts, files };
+    return { charts, files: addKustomizations(this.model, serializeCharts(charts)) };
   }
 
   /**

@@ -24,15 +24,25 @@ export interface SynthSummary {
   readonly seconds: number;
 }
 
-export function synthSummary(o: { spec: string; outdir: string; model: PlatformModel; charts: readonly RenderedChart[]; write: WriteReport; docs: readonly string[]; startedAt: number }): SynthSummary {
-  const counts = new Map<string, number>();
-  const suppressions: { rule: string; file: string; object: string; reason: string }[] = [];
-  for (const c of o.charts) {
-    for (const obj of c.objects) {
-      counts.set(obj.kind, (counts.get(obj.kind) ?? 0) + 1);
-      for (const [rule, reason] of suppressionsOf(obj)) suppressions.push({ rule, file: c.file, object: objectRef(obj), reason });
+/** What the summary says of the rendered objects, counted as charts are rendered (in parts: `add` each). */
+export class ObjectTally {
+  readonly counts = new Map<string, number>();
+  readonly suppressions: { rule: string; file: string; object: string; reason: string }[] = [];
+
+  add(charts: readonly RenderedChart[]): this {
+    for (const c of charts) {
+      for (const obj of c.objects) {
+        this.counts.set(obj.kind, (this.counts.get(obj.kind) ?? 0) + 1);
+        for (const [rule, reason] of suppressionsOf(obj)) this.suppressions.push({ rule, file: c.file, object: objectRef(obj), reason });
+      }
     }
+    return this;
   }
+}
+
+export function synthSummary(o: { spec: string; outdir: string; model: PlatformModel; tally: ObjectTally; write: WriteReport; docs: readonly string[]; startedAt: number }): SynthSummary {
+  const { counts } = o.tally;
+  const suppressions = [...o.tally.suppressions].sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
   const kinds = Object.fromEntries([...counts].sort(([ka, a], [kb, b]) => b - a || (ka < kb ? -1 : 1)));
   const { added, changed, removed, unchanged } = o.write;
   return {

@@ -1,5 +1,5 @@
 import { ApiObject, App, Chart } from 'cdk8s';
-import { PolicyError } from '../policy/gate';
+import { PolicyError, type Violation } from '../policy/gate';
 import { PolicyValidation } from '../policy/validation';
 import { PlatformChart } from '../charts/platform-chart';
 import { toYamlDocuments } from './yaml';
@@ -17,6 +17,23 @@ import type { KubeObject, RenderedChart } from '../blocks/kube-object';
  * chart's own objects directly: linear in the number of objects.
  */
 export function synthCharts(app: App): RenderedChart[] {
+  const { errors, violations } = validateApp(app);
+  const failure = validationFailure(errors, violations);
+  if (failure) throw failure;
+  return renderedCharts(app);
+}
+
+/** What validating an app found: construct validation errors (`[path] message`) and the gate's violations. */
+export interface AppValidation {
+  readonly errors: readonly string[];
+  readonly violations: readonly Violation[];
+}
+
+/**
+ * Runs every construct's validations once, the rule pack's among them when `PolicyValidation.of(app)`
+ * was added, and returns what they found. Throws when a chart is misplaced (not a PlatformChart of the App).
+ */
+export function validateApp(app: App): AppValidation {
   // Every chart is a PlatformChart added to the App itself: what is written, what the quota counts and what
   // the gate checks are then the same charts.
   const misplaced = app.node.findAll().flatMap((c) => {
@@ -28,19 +45,25 @@ export function synthCharts(app: App): RenderedChart[] {
 
   const gate = PolicyValidation.find(app);
   const errors: string[] = [];
-  let policyFailed = false;
   for (const node of app.node.findAll()) {
     const found = node.node.validate();
-    // The gate's own messages (it runs as one of the App's validations) become a PolicyError; any other is an Error.
+    // The gate's own messages (it runs as one of the App's validations) are its violations; any other is an error.
     const gateMessages = new Set(node === app ? (gate?.messages ?? []) : []);
-    for (const e of found) {
-      if (gateMessages.has(e)) policyFailed = true;
-      else errors.push(`[${node.node.path || '(app)'}] ${e}`);
-    }
+    for (const e of found) if (!gateMessages.has(e)) errors.push(`[${node.node.path || '(app)'}] ${e}`);
   }
-  if (errors.length) throw new Error(`Validation failed:\n  ${errors.join('\n  ')}`);
-  if (policyFailed) throw new PolicyError(gate!.violations);
+  return { errors, violations: gate?.violations ?? [] };
+}
 
+/** The error a validation's findings make (construct errors first, then the gate's PolicyError), or undefined when it passed. */
+export function validationFailure(errors: readonly string[], violations: readonly Violation[]): Error | undefined {
+  if (errors.length) return new Error(`Validation failed:\n  ${errors.join('\n  ')}`);
+  if (violations.length) return new PolicyError(violations);
+  return undefined;
+}
+
+/** Every PlatformChart of a validated app with its objects as the gate rendered them, sorted by file. */
+export function renderedCharts(app: App): RenderedChart[] {
+  const gate = PolicyValidation.find(app);
   const files = new Map<string, RenderedChart>();
   for (const c of app.node.children) {
     if (!PlatformChart.isPlatformChart(c)) continue;
@@ -48,8 +71,10 @@ export function synthCharts(app: App): RenderedChart[] {
     const objects = c.node.findAll().filter((n): n is ApiObject => n instanceof ApiObject);
     files.set(c.file, { file: c.file, objects: objects.map((o) => (gate ? gate.rendered(o) : (o.toJson() as KubeObject))) });
   }
-  return [...files.values()].sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
+  return [...files.values()].sort(byFile);
 }
+
+export const byFile = (a: RenderedChart, b: RenderedChart) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0);
 
 /** File path → YAML text. */
 export function serializeCharts(charts: readonly RenderedChart[]): Map<string, string> {

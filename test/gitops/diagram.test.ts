@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as yaml from 'js-yaml';
 import { afterAll, describe, expect, it } from 'vitest';
-import { architectureDiagram, architectureMarkdown } from '../../render/diagram';
+import { architectureDiagram, architectureMarkdown, secretRows } from '../../render/diagram';
 import { parseSpec } from '../../platform/loader';
 import { resolvePlatform } from '../../platform/model';
 import { smallPlatform } from '../helpers/fixtures';
@@ -13,7 +13,7 @@ import { renderPlatform } from '../../render/pipeline';
 const model = () => resolvePlatform(parseSpec(smallPlatform(), 'fixture'));
 const doc = () => {
   const m = model();
-  return architectureMarkdown(m, renderPlatform(m).charts);
+  return architectureMarkdown(m, secretRows(m, renderPlatform(m).charts));
 };
 
 describe('architecture diagram', () => {

@@ -33,3 +33,13 @@ export function render(spec: PlatformSpecInput): Rendered {
     },
   };
 }
+
+/** What `f` throws; fails the test when it returns. */
+export function thrown(f: () => unknown): Error {
+  try {
+    f();
+  } catch (e) {
+    return e as Error;
+  }
+  throw new Error('did not throw');
+}

@@ -9,6 +9,7 @@ import { PolicyError } from '../../policy/gate';
 import { PATCHED_ANNOTATION } from '../../render/patches';
 import { renderPlatform } from '../../render/pipeline';
 import { smallPlatform } from '../helpers/fixtures';
+import { thrown } from '../helpers/render';
 import { schemaErrors } from '../helpers/kube-schema';
 
 /** A project directory: the fixture spec (mutated) and files beside it; returns a function that renders it. */
@@ -26,14 +27,6 @@ function project(mutate: (s: any) => void, files: Record<string, string> = {}) {
 type Result = ReturnType<ReturnType<typeof project>>;
 const objectsOf = (r: Result, env: string) => r.charts.filter((c) => c.file.startsWith(`${env}/`)).flatMap((c) => c.objects);
 const get = (r: Result, env: string, kind: string, name: string): any => objectsOf(r, env).find((o) => o.kind === kind && o.metadata.name === name);
-const thrown = (f: () => unknown): Error => {
-  try {
-    f();
-  } catch (e) {
-    return e as Error;
-  }
-  throw new Error('did not throw');
-};
 
 describe('patches', () => {
   test('a merge patch and JSON patch operations change the rendered objects of the environments they name; the object says which patch', () => {

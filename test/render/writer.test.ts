@@ -1,8 +1,8 @@
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
-import { writeTreeAtomically } from '../../render/writer';
+import { OutputLockedError, openTree, writeTreeAtomically } from '../../render/writer';
 
 const tmp = mkdtempSync(join(tmpdir(), 'writer-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -31,5 +31,40 @@ describe('writeTreeAtomically keeps what did not change', () => {
     const report = writeTreeAtomically(out, files);
     expect(report.changed).toEqual(['x.yaml']);
     expect(readFileSync(join(out, 'x.yaml'), 'utf8')).toBe('x: 1\n');
+  });
+});
+
+describe('openTree: a tree staged file by file', () => {
+  test('holds the lock from open to commit, stages beside the output directory and swaps it in whole', () => {
+    const out = join(tmp, 'staged');
+    writeTreeAtomically(out, new Map([['old.yaml', 'o: 1\n']]));
+    const tree = openTree(out);
+    tree.add('dev/a.yaml', 'a: 1\n');
+    // While it is open: the output directory is the old one, and a second writer is refused.
+    expect(readdirSync(out)).toEqual(['old.yaml']);
+    expect(() => openTree(out)).toThrow(OutputLockedError);
+    expect(() => tree.add('dev/a.yaml', 'a: 2\n')).toThrow(/written twice/);
+    expect(() => tree.add('../escape.yaml', 'x: 1\n')).toThrow(/outside the output directory/);
+    expect(tree.commit()).toEqual({ added: ['dev/a.yaml'], changed: [], removed: ['old.yaml'], unchanged: 0 });
+    expect(readdirSync(out)).toEqual(['dev']);
+    expect(() => tree.add('b.yaml', 'b: 1\n')).toThrow(/already committed/);
+    expect(readdirSync(tmp).filter((f) => f.startsWith('.staged'))).toEqual([]);
+  });
+
+  test('abort drops what was staged and releases the lock: the output directory is as it was', () => {
+    const out = join(tmp, 'aborted');
+    writeTreeAtomically(out, new Map([['keep.yaml', 'k: 1\n']]));
+    const tree = openTree(out);
+    tree.add('keep.yaml', 'k: 2\n');
+    tree.add('new.yaml', 'n: 1\n');
+    tree.abort();
+    expect(readFileSync(join(out, 'keep.yaml'), 'utf8')).toBe('k: 1\n');
+    expect(existsSync(join(out, 'new.yaml'))).toBe(false);
+    expect(readdirSync(tmp).filter((f) => f.startsWith('.aborted'))).toEqual([]);
+    // The twin: the lock is free again, and the same files committed are written.
+    const again = openTree(out);
+    again.add('keep.yaml', 'k: 2\n');
+    again.commit();
+    expect(readFileSync(join(out, 'keep.yaml'), 'utf8')).toBe('k: 2\n');
   });
 });
