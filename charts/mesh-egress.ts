@@ -99,7 +99,7 @@ export class MeshEgressChart extends PlatformChart {
 
     const scopeId = (instance: string): Identity => ({ name: 'sidecar-scope', instance, component: 'egress', partOf: env.platform, version: env.version });
     const registryOnly = { mode: SidecarSpecOutboundTrafficPolicyMode.REGISTRY_UNDERSCORE_ONLY };
-    const servicesHosts = clusterHosts(env);
+    const servicesHosts = [...clusterHosts(env), ...peerHosts(env)];
     for (const namespace of env.namespaces) {
       new Sidecar(this, `default-${namespace}`, {
         metadata: meta({ name: 'default', namespace, id: scopeId(`${namespace}-default`), wave: WAVE.foundation }),
@@ -158,6 +158,11 @@ export class MeshEgressChart extends PlatformChart {
  */
 export function clusterHosts(env: Pick<EnvironmentModel, 'namespace' | 'dataNamespace' | 'addons'>): string[] {
   return [...new Set(['./*.svc.cluster.local', `${env.dataNamespace}/*`, `${env.addons.telemetryNamespace}/*`, CLUSTER_DNS_SIDECAR_HOST])].filter((h) => h !== `${env.namespace}/*`);
+}
+
+/** The peer platforms' services the environment's services call (`<namespace>/<host>`), sorted: the proxies must know them to route there. */
+export function peerHosts(env: Pick<EnvironmentModel, 'services'>): string[] {
+  return [...new Set(env.services.flatMap((s) => s.peerCalls.map((p) => `${p.service.namespace}/${p.service.name}.${p.service.namespace}.svc.cluster.local`)))].sort();
 }
 
 /** The pods that reach the backup bucket: each backed-up store's backup workloads (by the labels that select their pods). */

@@ -33,7 +33,7 @@ export function storePrincipal(env: Pick<EnvironmentModel, 'dataNamespace'>, kin
  * ingress gateway when it has a public route. Sorted, deduplicated.
  */
 export function serviceCallerPrincipals(env: EnvironmentModel, s: ServiceModel): string[] {
-  return [...new Set([...s.callers.map((c) => servicePrincipal(env, c)), ...(s.route ? [gatewayPrincipal(env)] : [])])].sort();
+  return [...new Set([...s.callers.map((c) => servicePrincipal(env, c)), ...s.peerCallers.map((p) => servicePrincipal(p.env, p.service.name)), ...(s.route ? [gatewayPrincipal(env)] : [])])].sort();
 }
 
 /**

@@ -305,10 +305,14 @@ export class ServiceChart extends PlatformChart {
   private addNetworkPolicy(): k8s.KubeNetworkPolicy {
     const { env, spec: s } = this;
     const ns = s.namespace;
-    const callers = s.callers.map((caller) => ({
-      from: callerPods(env.serviceIndex.get(caller) ?? { name: caller }).map((pods) => podsIn(ns, pods)),
-      ports: tcp(s.port),
-    }));
+    const callers = [
+      ...s.callers.map((caller) => ({
+        from: callerPods(env.serviceIndex.get(caller) ?? { name: caller }).map((pods) => podsIn(ns, pods)),
+        ports: tcp(s.port),
+      })),
+      // Callers of peer platforms (`peers`), in their namespaces: their own spec renders their egress.
+      ...s.peerCallers.map((p) => ({ from: callerPods(p.service).map((pods) => podsIn(p.service.namespace, pods)), ports: tcp(s.port) })),
+    ];
     return new k8s.KubeNetworkPolicy(this, 'network-policy', {
       metadata: this.meta(s.name, WAVE.foundation),
       spec: {
@@ -350,10 +354,14 @@ export class ServiceChart extends PlatformChart {
   /** Where the service's pods (and its CronJobs') may connect: what it depends on, its external hosts, DNS, telemetry, istiod. */
   private egressRules(): k8s.NetworkPolicyEgressRule[] {
     const { env, spec: s } = this;
-    const depServices = s.dependsOn.services.map((dep) => {
-      const target = env.serviceIndex.get(dep)!;
-      return { to: [podsIn(s.namespace, servicePods(target))], ports: tcp(target.port) };
-    });
+    const depServices = [
+      ...s.dependsOn.services.map((dep) => {
+        const target = env.serviceIndex.get(dep)!;
+        return { to: [podsIn(s.namespace, servicePods(target))], ports: tcp(target.port) };
+      }),
+      // A peer platform's services: its spec renders their ingress and mesh authorization.
+      ...s.peerCalls.map((p) => ({ to: [podsIn(p.service.namespace, servicePods(p.service))], ports: tcp(p.service.port) })),
+    ];
     // Stores in the cluster; a managed one is in `egress` (its endpoint, and its addresses when the spec gives them).
     const depStores = s.dependsOn.stores
       .filter((store) => env.stores.some((x) => x.kind === store))

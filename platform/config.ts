@@ -13,8 +13,8 @@ export interface PlatformConfigInput {
   readonly platform: string;
   readonly environment: string;
   readonly service: { readonly name: string; readonly port: number; readonly produces: readonly string[]; readonly consumes: readonly string[] };
-  /** Services it calls, with their ports. */
-  readonly calls: readonly { readonly name: string; readonly port: number }[];
+  /** Services it calls, with their ports (a peer platform's: with the peer's name and the service's namespace). */
+  readonly calls: readonly { readonly name: string; readonly port: number; readonly platform?: string; readonly namespace?: string }[];
   readonly stores: readonly DataStoreName[];
   /** Stores a provider runs in this environment, by kind: their clients connect to the managed endpoint. @default none */
   readonly external?: ReadonlyMap<DataStoreName, ManagedEndpoint>;
@@ -23,8 +23,8 @@ export interface PlatformConfigInput {
   readonly telemetry: { readonly service: string; readonly namespace: string; readonly otlpHttpPort: number };
 }
 
-/** `<SERVICE>_URL` of a called service. */
-export const serviceUrlVar = (name: string) => `${name.toUpperCase().replace(/-/g, '_')}_URL`;
+/** `<SERVICE>_URL` of a called service (`<PEER>_<SERVICE>_URL` of a peer platform's). */
+export const serviceUrlVar = (name: string, platform?: string) => `${(platform ? `${platform}-${name}` : name).toUpperCase().replace(/-/g, '_')}_URL`;
 
 /** The ConfigMap entries the platform sets (identity, telemetry, where its dependencies are). */
 export function platformConfig(p: PlatformConfigInput): Record<string, string> {
@@ -39,7 +39,7 @@ export function platformConfig(p: PlatformConfigInput): Record<string, string> {
     OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
     OTEL_RESOURCE_ATTRIBUTES: `deployment.environment=${p.environment},service.namespace=${p.platform}`,
   };
-  for (const dep of p.calls) config[serviceUrlVar(dep.name)] = `http://${dep.name}.${p.namespace}.svc.cluster.local:${dep.port}`;
+  for (const dep of p.calls) config[serviceUrlVar(dep.name, dep.platform)] = `http://${dep.name}.${dep.namespace ?? p.namespace}.svc.cluster.local:${dep.port}`;
   for (const store of p.stores) Object.assign(config, storeConnectionEnv(store, p.dataNamespace, s.name, p.external?.get(store)));
   if (s.produces.length) config.KAFKA_PRODUCE_TOPICS = s.produces.join(',');
   if (s.consumes.length) {

@@ -6,6 +6,7 @@ import { TIER_RESOURCES, withSurge, type ResourcePreset } from '../catalogue/res
 import { platformConfig } from './config';
 import { resolveAddons, type AddonSettings } from '../catalogue/addons';
 import { SpecError } from './loader';
+import { suggestion } from './problems';
 import type { AccessLevel } from '../catalogue/access';
 
 /**
@@ -24,6 +25,17 @@ export interface PlatformModel {
   readonly patches: readonly PatchModel[];
   /** `teams:` by name, each group in one team. Empty: no RBAC objects or project roles are rendered. */
   readonly teams: readonly TeamModel[];
+  /** The names of `peers:`, the other platform specs whose services call or are called by this one's. */
+  readonly peers: readonly string[];
+}
+
+/** A service of a peer platform (`peers`) in its environment of the same name, with what a grant needs of it. */
+export interface PeerService {
+  /** The peer platform's name. */
+  readonly platform: string;
+  /** The peer's environment (its namespace, clusters, mesh). */
+  readonly env: EnvironmentModel;
+  readonly service: ServiceModel;
 }
 
 /** A team of `teams:`: its identity-provider groups and its level per environment. */
@@ -157,7 +169,16 @@ export interface ServiceModel {
   /** The highest number of pods that can run (quota and PDB arithmetic). */
   readonly maxReplicas: number;
   readonly route?: { readonly path: string; readonly host: string };
-  readonly dependsOn: { readonly services: readonly string[]; readonly stores: readonly DataStoreName[] };
+  readonly dependsOn: {
+    readonly services: readonly string[];
+    readonly stores: readonly DataStoreName[];
+    /** `<peer>/<service>` entries, as written. */
+    readonly peers: readonly { readonly platform: string; readonly service: string }[];
+  };
+  /** The peer platforms' services it calls, resolved in their environment of this name (empty when the peers were not read). */
+  readonly peerCalls: readonly PeerService[];
+  /** The peer platforms' services that call it (their `dependsOn` names `<this platform>/<this service>`), sorted. */
+  readonly peerCallers: readonly PeerService[];
   /** Its stores' credentials by variable (in-cluster Secrets, or the Secret a managed store's spec names). */
   readonly storeSecrets: Readonly<Record<string, SecretRef>>;
   /** Services whose `dependsOn` names this one, sorted. */
@@ -353,6 +374,45 @@ export interface TelemetryEndpoint {
   readonly podLabels: Readonly<Record<string, string>>;
 }
 
+/**
+ * A peer's service a service of `spec` calls in `envName`, or why it cannot be granted; undefined when the
+ * peers were not read (`unresolved`: this spec is being read as another's peer).
+ */
+function peerService(
+  spec: PlatformSpec,
+  envName: string,
+  env: EnvironmentSpec,
+  ref: { readonly platform: string; readonly service: string },
+  peers: PlatformSources['peers'],
+): PeerService | string | undefined {
+  if (peers === 'unresolved') return undefined;
+  const peer = peers?.get(ref.platform);
+  if (!peer) return `the peer ${ref.platform} was not read: loadPlatform reads each peer's spec (peers[].spec)`;
+  if (!peer.peers.includes(spec.name)) return `${ref.platform} does not list '${spec.name}' in its peers, so its policies deny this call: add { name: ${spec.name}, spec: <this spec's path from the spec of ${ref.platform}> } to the peers of ${ref.platform}`;
+  const penv = peer.environments.find((e) => e.name === envName);
+  if (!penv) return `${ref.platform} has no environment '${envName}': a call across specs stays in its environment (${envName} calls ${envName})${suggestion(envName, peer.environments.map((e) => e.name))}`;
+  const service = penv.serviceIndex.get(ref.service);
+  if (!service) return `${ref.platform} has no service '${ref.service}'${suggestion(ref.service, penv.services.map((x) => x.name))}`;
+  const ours = new Set((env.clusters ?? [env.cluster]).map((c) => c.server));
+  if (!penv.clusters.some((c) => ours.has(c.server))) return `${envName} of ${ref.platform} runs on other clusters (${penv.clusters.map((c) => c.server).join(', ')}): a call across specs is granted within one cluster`;
+  return { platform: ref.platform, env: penv, service };
+}
+
+/** The peers' services that call `<platform>/<service>` in `envName`, sorted by peer and name. */
+function peerCallersOf(platform: string, envName: string, service: string, peers: PlatformSources['peers']): PeerService[] {
+  if (!peers || peers === 'unresolved') return [];
+  return [...peers]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .flatMap(([name, peer]) => {
+      const penv = peer.environments.find((e) => e.name === envName);
+      if (!penv) return [];
+      return penv.services
+        .filter((x) => x.dependsOn.peers.some((r) => r.platform === platform && r.service === service))
+        .sort((a, b) => (a.name < b.name ? -1 : 1))
+        .map((x) => ({ platform: name, env: penv, service: x }));
+    });
+}
+
 /** Who calls whom, once per platform. */
 export interface DependencyGraph {
   callersOf(name: string): readonly string[];
@@ -434,6 +494,12 @@ export interface PlatformSources {
   readonly extraManifests?: Readonly<Record<string, readonly ExtraManifestFile[]>>;
   /** How messages name each patch (`patches[0] (line 12, column 5)`); @default `patches[i]` */
   readonly patchNames?: readonly string[];
+  /**
+   * The models of `peers:` by name (loadPlatform reads their specs), or `unresolved` for a spec read as
+   * someone's peer (its own calls across specs are not resolved then). A spec whose services call a peer
+   * needs its model. @default none
+   */
+  readonly peers?: ReadonlyMap<string, PlatformModel> | 'unresolved';
 }
 
 export function resolvePlatform(spec: PlatformSpec, sources: PlatformSources = {}): PlatformModel {
@@ -452,7 +518,7 @@ export function resolvePlatform(spec: PlatformSpec, sources: PlatformSources = {
   const teams = Object.entries(spec.teams)
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
     .map(([name, t]): TeamModel => ({ name, ...(t.description ? { description: t.description } : {}), groups: [...t.groups], access: { ...t.access } }));
-  return { name: spec.name, version: spec.version, gitops: spec.gitops, cluster: spec.cluster, environments, addons: resolveAddons(spec.gitops.addons), patches, teams };
+  return { name: spec.name, version: spec.version, gitops: spec.gitops, cluster: spec.cluster, environments, addons: resolveAddons(spec.gitops.addons), patches, teams, peers: spec.peers.map((p) => p.name) };
 }
 
 function resolveEnvironment(spec: PlatformSpec, envName: string, graph: DependencyGraph, sources: PlatformSources): EnvironmentModel {
@@ -490,6 +556,8 @@ function resolveEnvironment(spec: PlatformSpec, envName: string, graph: Dependen
   });
   const externalOf = new Map(externalStores.map((x) => [x.kind, x]));
 
+  // Calls across specs that cannot be granted (no such peer service, environment or cluster): all of them at once.
+  const peerProblems: string[] = [];
   const services = spec.services.map((s): ServiceModel => {
     const o = s.environments[envName] ?? {};
     const tier = o.tier ?? env.resourceTier ?? s.tier;
@@ -504,6 +572,15 @@ function resolveEnvironment(spec: PlatformSpec, envName: string, graph: Dependen
     const deps = [...new Set(s.dependsOn)];
     const depServices = deps.filter((d) => byName.has(d));
     const depStores = deps.filter(isStore);
+    const peerRefs = deps.filter((d) => d.includes('/')).map((d) => ({ platform: d.split('/')[0]!, service: d.split('/')[1]! }));
+    const peerCalls = peerRefs.flatMap((ref) => {
+      const found = peerService(spec, envName, env, ref, sources.peers);
+      if (typeof found === 'string') {
+        peerProblems.push(`services.${spec.services.indexOf(s)}.dependsOn.${s.dependsOn.indexOf(`${ref.platform}/${ref.service}`)}: ${found}`);
+        return [];
+      }
+      return found ? [found] : [];
+    });
     const config: Record<string, string> = {
       ...s.env,
       ...o.env,
@@ -511,7 +588,10 @@ function resolveEnvironment(spec: PlatformSpec, envName: string, graph: Dependen
         platform: spec.name,
         environment: envName,
         service: s,
-        calls: depServices.map((d) => ({ name: d, port: byName.get(d)!.port })),
+        calls: [
+          ...depServices.map((d) => ({ name: d, port: byName.get(d)!.port })),
+          ...peerCalls.map((p) => ({ platform: p.platform, name: p.service.name, port: p.service.port, namespace: p.service.namespace })),
+        ],
         stores: depStores,
         external: externalOf,
         namespace,
@@ -539,7 +619,9 @@ function resolveEnvironment(spec: PlatformSpec, envName: string, graph: Dependen
       retries: s.retries,
       maxReplicas: autoscaling ? autoscaling.maxReplicas : replicas,
       ...(routeSpec ? { route: { path: routeSpec.path, host: routeSpec.host ?? env.host! } } : {}),
-      dependsOn: { services: depServices, stores: depStores },
+      dependsOn: { services: depServices, stores: depStores, peers: peerRefs },
+      peerCalls,
+      peerCallers: peerCallersOf(spec.name, envName, s.name, sources.peers),
       storeSecrets: Object.assign({}, ...depStores.map((k) => storeClientSecrets(k, externalOf.get(k)))),
       callers: graph.callersOf(s.name),
       produces: s.produces,
@@ -575,6 +657,8 @@ function resolveEnvironment(spec: PlatformSpec, envName: string, graph: Dependen
       ...(blueGreen ? { blueGreen } : {}),
     };
   });
+
+  if (peerProblems.length) throw new SpecError('platform spec', peerProblems);
 
   // A VPA that sets requests and an HPA that scales on their utilisation would chase each other.
   const vpaFights = services.filter((s) => s.vpa === 'auto' && s.scaler === 'hpa');

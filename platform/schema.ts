@@ -431,7 +431,10 @@ export const service = z.strictObject({
   runtime: z.enum(RUNTIMES).describe('Language runtime; selects the auto-instrumentation.'),
   image: image.optional().describe('registry/repo:tag the service runs (required unless `blueGreen` names the colours\' images).'),
   port: appPort.describe('HTTP port the container listens on.'),
-  dependsOn: z.array(z.string()).default([]).describe('Services and data stores (postgres, mysql, mongodb, redis, kafka) this service calls.'),
+  dependsOn: z
+    .array(z.string())
+    .default([])
+    .describe("Services and data stores (postgres, mysql, mongodb, redis, kafka) this service calls; `<peer>/<service>` names a service of a peer platform (`peers`)."),
   health,
   tier: tier.default('small'),
   replicas: serviceReplicas.optional().describe("Fixed replicas of this service (e.g. 1 for a singleton); set without `autoscaling`, it turns the environment's autoscaling off for this service. @default the environment's replicas"),
@@ -624,6 +627,12 @@ const DEFAULT_ADDON_NAMESPACES = { meshNamespace: 'istio-system', telemetryNames
 
 const DEFAULT_JAEGER = { service: 'jaeger', otlpGrpcPort: 4317, podLabels: { 'app.kubernetes.io/name': 'jaeger' } } as const;
 
+/** Another platform spec whose services call, or are called by, this one's. */
+export const peer = z.strictObject({
+  name: dnsName('peer platform name').describe("The peer spec's `name`; `dependsOn` names its services as `<name>/<service>`."),
+  spec: z.string().min(1).describe('Its spec file, relative to this one (`../payments/platform.yaml`); read at synth time.'),
+});
+
 export const platformSpec = z
   .strictObject({
     $schema: z.string().optional(),
@@ -696,6 +705,12 @@ export const platformSpec = z
       .default({})
       .describe('Who may see and change each environment, by the groups of your identity provider: namespaced RoleBindings to the platform\'s aggregated ClusterRoles and Argo CD project roles. Nobody has access the spec does not give; cluster-admin is never granted here.'),
     patches: z.array(patch).default([]).describe('Changes to rendered objects the spec has no field for, checked by the policy gate after they apply.'),
+    peers: z
+      .array(peer)
+      .default([])
+      .describe(
+        'Other platform specs of the same clusters whose services call this one\'s or are called by it (`dependsOn: [<peer>/<service>]`). Their specs are read at synth time: each side renders its half of every call across them (egress on the caller\'s side, ingress and mesh authorization on the callee\'s), for the same environment on the same clusters.',
+      ),
   })
   // `when` makes the cross-field rules run even when single fields failed, so one
   // run reports every problem at once.
@@ -744,10 +759,20 @@ export function crossCheck(raw: PlatformSpec, push: (path: (string | number)[], 
   const stores: ReadonlySet<string> = new Set(storeKinds);
   // All services of an environment share one namespace, hence one set of egress listeners.
   const tcpHostsByPort = new Map<number, string>();
+  const peerNames = arr(raw.peers).map((p) => obj(p).name).filter((n): n is string => typeof n === 'string');
+  arr(raw.peers).forEach((p, i) => {
+    const n = obj(p).name;
+    if (n === raw.name) push(['peers', i, 'name'], `'${n}' is this platform's own name`);
+    else if (peerNames.indexOf(n) !== i) push(['peers', i, 'name'], `duplicate peer '${n}'`);
+  });
   spec.services.forEach((s, i) => {
     s.dependsOn.forEach((dep: unknown, j: number) => {
       if (typeof dep !== 'string') return;
-      if (dep === s.name) push(['services', i, 'dependsOn', j], `'${s.name}' cannot depend on itself`);
+      if (dep.includes('/')) {
+        const [platform, service, ...rest] = dep.split('/');
+        if (rest.length || !platform || !service) push(['services', i, 'dependsOn', j], `'${dep}' is neither a service nor <peer>/<service>`);
+        else if (!peerNames.includes(platform)) push(['services', i, 'dependsOn', j], `'${platform}' is not a peer: list its spec in peers (name: ${platform}, spec: <its platform.yaml>)${suggestion(platform, peerNames)}`);
+      } else if (dep === s.name) push(['services', i, 'dependsOn', j], `'${s.name}' cannot depend on itself`);
       else if ((DEPENDABLE_STORES as readonly string[]).includes(dep)) {
         if (!stores.has(dep)) push(['services', i, 'dependsOn', j], `'${dep}' is not declared in dataStores`);
       } else if ((DATA_STORES as readonly string[]).includes(dep)) {
@@ -817,7 +842,10 @@ export function crossCheck(raw: PlatformSpec, push: (path: (string | number)[], 
         platform: 'p',
         environment: 'e',
         service: { name: s.name, port: 1, produces: s.produces, consumes: s.consumes },
-        calls: deps.filter((d: string) => names.has(d)).map((d: string) => ({ name: d, port: 1 })),
+        calls: [
+          ...deps.filter((d: string) => names.has(d)).map((d: string) => ({ name: d, port: 1 })),
+          ...deps.filter((d: string) => d.split('/').length === 2).map((d: string) => ({ platform: d.split('/')[0]!, name: d.split('/')[1]!, port: 1, namespace: 'n' })),
+        ],
         stores: deps.filter((d: string): d is DataStoreName => (DEPENDABLE_STORES as readonly string[]).includes(d) && stores.has(d)),
         namespace: 'n',
         dataNamespace: 'n',

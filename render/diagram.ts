@@ -53,6 +53,14 @@ export function architectureDiagram(model: PlatformModel): string {
     for (const x of env.externalStores) out.push(`    ${storeId(x.kind)}[(${lines(x.kind, `managed · ${managedLabel(x)}`)})]`);
     out.push('  end');
   }
+  // Services of other platform specs (`peers`) these call or are called by: drawn, not rendered here.
+  const peerNodes = [...new Set(env.services.flatMap((s) => [...s.peerCalls, ...s.peerCallers].map((p) => `${p.platform}/${p.service.name}`)))].sort();
+  const peerId = (ref: string) => `peer${peerNodes.indexOf(ref)}`;
+  if (peerNodes.length) {
+    out.push(`  subgraph peers[${label('Other platform specs (peers)')}]`);
+    for (const ref of peerNodes) out.push(`    ${peerId(ref)}[/${label(ref)}/]`);
+    out.push('  end');
+  }
   if (env.topics.length) {
     out.push(`  subgraph topics[${label('Kafka topics')}]`);
     env.topics.forEach((t, i) => out.push(`    ${topicId(i)}[[${label(t.name)}]]`));
@@ -63,6 +71,8 @@ export function architectureDiagram(model: PlatformModel): string {
   for (const s of env.services) {
     const from = svcIndex.get(s.name)!;
     for (const dep of s.dependsOn.services) out.push(`  ${from} --> ${svcIndex.get(dep)}`);
+    for (const p of s.peerCalls) out.push(`  ${from} --> ${peerId(`${p.platform}/${p.service.name}`)}`);
+    for (const p of s.peerCallers) out.push(`  ${peerId(`${p.platform}/${p.service.name}`)} --> ${from}`);
     for (const store of s.dependsOn.stores) if (store !== 'kafka' || (s.produces.length === 0 && s.consumes.length === 0)) out.push(`  ${from} --> ${storeId(store)}`);
   }
   env.topics.forEach((t, i) => {
