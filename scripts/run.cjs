@@ -60,10 +60,19 @@ if (!isFresh()) {
     sourcemap: 'linked',
     metafile: true,
     logLevel: 'warning',
+    write: false,
   });
-  const inputs = [...Object.keys(result.metafile.inputs), 'package-lock.json', 'scripts/run.cjs'];
-  writeFileSync(stamp, JSON.stringify({ entry, inputs: fingerprint(inputs) ?? {} }));
+  // Each file written beside and renamed into place: another run starting meanwhile (the test files spawn
+  // several at once) loads the old bundle or the new one, never a half-written one.
+  const replace = (path, contents) => {
+    const tmp = `${path}.${process.pid}.tmp`;
+    writeFileSync(tmp, contents);
+    renameSync(tmp, path);
+  };
+  for (const f of result.outputFiles) replace(f.path, f.contents);
   rmSync(codeCache, { force: true });
+  const inputs = [...Object.keys(result.metafile.inputs), 'package-lock.json', 'scripts/run.cjs'];
+  replace(stamp, JSON.stringify({ entry, inputs: fingerprint(inputs) ?? {} }));
 }
 process.argv.splice(1, 2, bundle);
 load(bundle);
