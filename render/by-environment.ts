@@ -12,7 +12,7 @@ import { kustomizationFiles, treesOf } from './kustomization';
 import { releaseMemory } from './release';
 import { patchObjects, type PatchProblem } from './patches';
 import { renderedCharts, validateApp, validationFailure } from './synth';
-import { toYamlDocuments } from './yaml';
+import { forgetScalars, toYamlDocuments } from './yaml';
 
 export interface RenderByEnvironmentOptions {
   /** The rules every object must pass. @default RULE_PACK (policy/) */
@@ -90,7 +90,13 @@ export function renderByEnvironment(model: PlatformModel, write: FileSink, opts:
     rendered.set(env.name, inventory(app, slice).get(env.name)!);
     return pass(app);
   };
-  for (const env of model.environments) releaseMemory(environmentPass(env));
+  model.environments.forEach((env, i) => {
+    const objects = environmentPass(env);
+    // Its namespaces and names are not the next environment's: the YAML writer's memo goes with it.
+    forgetScalars();
+    // The cluster-wide pass after the last environment is small: that one is left to V8.
+    if (i < model.environments.length - 1) releaseMemory(objects);
+  });
   if (patchProblems.length) {
     // The single App lists them patch by patch, each in the order of the environments it names.
     const patchAt = new Map(model.patches.map((p) => [p.where, p]));

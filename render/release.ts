@@ -13,11 +13,12 @@ let gc: (() => void) | undefined;
 /**
  * Called once a part of a render (an environment's App and objects, `objects` of them) is no longer
  * referenced: a full garbage collection when the part was large, so the next part reuses that memory
- * instead of growing the heap.
- * V8 sizes its next collection from the last one's survivors and otherwise lets the heap grow to about twice
- * that with the released garbage still in it (measured at 1000 services: 560 MiB peak without, 360 MiB with;
- * each collection costs about 20 ms, as little survives). V8's `gc` is reached as jest's leak detector reaches it: exposed by flag at run time,
- * taken from a fresh context (`globalThis.gc` when the process was started with --expose-gc).
+ * instead of growing the heap. V8 sizes its next collection from the last one's survivors and otherwise
+ * lets the heap grow to about twice that with the released garbage still in it (at 1000 services: a
+ * 560 MiB peak without, 360 MiB with; 300-320 MiB once the YAML writer's memo went with each
+ * environment too). Each collection costs 20-90 ms here, as little survives. V8's `gc` is reached as
+ * jest's leak detector reaches it: exposed by flag at run time, taken from a fresh context
+ * (`globalThis.gc` when the process was started with --expose-gc).
  */
 export function releaseMemory(objects: number): void {
   if (objects >= COLLECT_FROM_OBJECTS) collectGarbage();

@@ -25,6 +25,12 @@ export function dumpWithJsYaml(object: unknown): string {
  * js-yaml's time. Bounded, so a long-lived process does not keep every string it ever wrote.
  */
 const scalars = new Map<string, string>();
+
+/** Forgets the memoised scalars (rendering one environment at a time: its names are not the next one's). */
+export function forgetScalars(): void {
+  scalars.clear();
+}
+
 function stringScalar(s: string): string {
   if (isPlainWord(s)) return s;
   let out = scalars.get(s);
