@@ -77,3 +77,10 @@ export function resolveAddons(spec: Partial<Record<AddonName, { enabled?: boolea
     }),
   ) as Record<AddonName, { enabled: boolean; version: string }>;
 }
+
+/**
+ * About how many objects one Argo CD Application manages before its status (which lists every object, in
+ * one etcd object) makes its syncs fail: argoproj/argo-cd#14486 reports about 3,000; deployKF#224 measured
+ * 367 kB of status for 1,700. Cited, not measured here (docs/gitops.md, "Beyond one repository").
+ */
+export const ARGO_CD_APPLICATION_OBJECTS = 3000;

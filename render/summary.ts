@@ -1,6 +1,7 @@
 import type { RenderedChart } from '../blocks/kube-object';
 import type { PlatformModel } from '../platform/model';
-import { RULE_PACK, objectRef } from '../policy/gate';
+import { ARGO_CD_APPLICATION_OBJECTS } from '../catalogue/addons';
+import { RULE_PACK, objectRef, scopeOf } from '../policy/gate';
 import { suppressionsOf } from '../policy/rules';
 import type { WriteReport } from './writer';
 
@@ -19,6 +20,8 @@ export interface SynthSummary {
     /** Every rule switched off on an object, with the reason its annotation gives. */
     readonly suppressions: readonly { readonly rule: string; readonly file: string; readonly object: string; readonly reason: string }[];
   };
+  /** What may fail after the synth succeeded: an environment past what one Argo CD Application can hold. */
+  readonly warnings: readonly string[];
   /** Documents written beside the tree (architecture diagram, runbooks). */
   readonly docs: readonly string[];
   readonly seconds: number;
@@ -27,10 +30,14 @@ export interface SynthSummary {
 /** What the summary says of the rendered objects, counted as charts are rendered (in parts: `add` each). */
 export class ObjectTally {
   readonly counts = new Map<string, number>();
+  /** Objects per top folder of the output (an environment, `argocd`, `access`). */
+  readonly perTree = new Map<string, number>();
   readonly suppressions: { rule: string; file: string; object: string; reason: string }[] = [];
 
   add(charts: readonly RenderedChart[]): this {
     for (const c of charts) {
+      const tree = scopeOf(c.file);
+      this.perTree.set(tree, (this.perTree.get(tree) ?? 0) + c.objects.length);
       for (const obj of c.objects) {
         this.counts.set(obj.kind, (this.counts.get(obj.kind) ?? 0) + 1);
         for (const [rule, reason] of suppressionsOf(obj)) this.suppressions.push({ rule, file: c.file, object: objectRef(obj), reason });
@@ -53,6 +60,12 @@ export function synthSummary(o: { spec: string; outdir: string; model: PlatformM
     kinds,
     files: { added, changed, removed, unchanged, total: added.length + changed.length + unchanged },
     policy: { rules: RULE_PACK.rules.length + RULE_PACK.crossRules.length, violations: 0, suppressions },
+    warnings: o.model.environments.flatMap((e) => {
+      const n = o.tally.perTree.get(e.name) ?? 0;
+      return n > ARGO_CD_APPLICATION_OBJECTS
+        ? [`${e.name}: ${n.toLocaleString('en-US')} objects in one Argo CD Application, past the ${ARGO_CD_APPLICATION_OBJECTS.toLocaleString('en-US')} or so at which Argo CD reports its syncs failing (argo-cd#14486): split the platform into specs (docs/gitops.md, "Beyond one repository")`]
+        : [];
+    }),
     docs: o.docs,
     seconds: Math.round((Date.now() - o.startedAt) / 10) / 100,
   };
@@ -76,6 +89,7 @@ export function formatSummary(s: SynthSummary): string {
   const sup = s.policy.suppressions;
   out.push(`  policy        ${s.policy.rules} rules: ${s.policy.violations} violations, ${sup.length} suppression${sup.length === 1 ? '' : 's'}`);
   for (const x of sup) out.push(`                ${x.rule} off on ${x.object} (${x.file}): ${x.reason}`);
+  for (const [i, w] of s.warnings.entries()) out.push(`${i === 0 ? '  warnings      ' : '                '}${w}`);
   if (s.docs.length) out.push(`  docs          ${s.docs.join(', ')}`);
   return out.join('\n');
 }

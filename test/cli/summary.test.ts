@@ -5,6 +5,11 @@ import { join, relative } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import { dump } from 'js-yaml';
 import { smallPlatform } from '../helpers/fixtures';
+import { ARGO_CD_APPLICATION_OBJECTS } from '../../catalogue/addons';
+import type { KubeObject } from '../../blocks/kube-object';
+import { parseSpec } from '../../platform/loader';
+import { resolvePlatform } from '../../platform/model';
+import { formatSummary, ObjectTally, synthSummary } from '../../render/summary';
 
 const ROOT = join(__dirname, '..', '..');
 const work = mkdtempSync(join(tmpdir(), 'synth-summary-'));
@@ -107,5 +112,32 @@ describe('synth summary', () => {
     const bad = run(smallPlatform(), out, ['--jsn']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/Unknown option '--jsn'[\s\S]*usage: npm run synth/);
+  });
+});
+
+describe('the summary warns of an environment past what one Argo CD Application holds', () => {
+  const model = resolvePlatform(parseSpec(smallPlatform(), 'fixture'));
+  const objects = (n: number): KubeObject[] => Array.from({ length: n }, (_, i) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `c${i}`, namespace: 'acme-prod' } }));
+  const summary = (prod: number) =>
+    synthSummary({
+      spec: 'platform.yaml',
+      outdir: 'dist',
+      model,
+      // Argo CD's own files are not an environment's Application: they never count.
+      tally: new ObjectTally().add([{ file: 'prod/services/a.yaml', objects: objects(prod) }, { file: 'dev/services/a.yaml', objects: objects(10) }, { file: 'argocd/apps/x.yaml', objects: objects(5000) }]),
+      write: { added: [], changed: [], removed: [], unchanged: 0 },
+      docs: [],
+      startedAt: Date.now(),
+    });
+
+  test('one object past the limit: a warning naming the environment, its count and what to do, in text and JSON', () => {
+    const s = summary(ARGO_CD_APPLICATION_OBJECTS + 1);
+    expect(s.warnings).toEqual([expect.stringMatching(/^prod: 3,001 objects in one Argo CD Application, past the 3,000 or so .*argo-cd#14486.*docs\/gitops\.md, "Beyond one repository"/)]);
+    expect(formatSummary(s)).toMatch(/\n  warnings      prod: 3,001 objects/);
+  });
+
+  test('the bad twin: at the limit, and for the Argo CD files, nothing', () => {
+    expect(summary(ARGO_CD_APPLICATION_OBJECTS).warnings).toEqual([]);
+    expect(formatSummary(summary(ARGO_CD_APPLICATION_OBJECTS))).not.toMatch(/warnings/);
   });
 });
