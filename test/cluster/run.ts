@@ -28,7 +28,7 @@ import { parseArgs } from 'node:util';
 import { existsSync } from 'node:fs';
 import { loadSpec } from '../../platform/loader';
 import { accessExpectation, type AccessExpectation } from './access';
-import { resolvePlatform } from '../../platform/model';
+import { loadPlatform } from '../../platform/load';
 import type { NodeLayout } from './prerequisites';
 import { plantFaults } from './faults';
 import { runTree, type EnvResult } from './sync';
@@ -59,8 +59,10 @@ async function main(): Promise<void> {
   const perZone = Number(values['nodes-per-zone']);
   const runs: { name: string; dir: string; layout: NodeLayout; drain: boolean }[] = [];
   // The platform the tree was rendered from (not needed with --dir).
-  const spec = values.dir ? undefined : loadSpec(process.env.PLATFORM_SPEC ?? join(ROOT, 'platform.yaml'));
-  const model = spec ? resolvePlatform(spec) : undefined;
+  const specFile = process.env.PLATFORM_SPEC ?? join(ROOT, 'platform.yaml');
+  const spec = values.dir ? undefined : loadSpec(specFile);
+  // As npm run synth loads it (its peers' specs, SealedSecrets and extra manifests beside it).
+  const model = spec ? loadPlatform(specFile) : undefined;
   const distRoot = process.env.CDK8S_OUTDIR ?? join(ROOT, 'dist');
   // The access roles (dist/access/, their own Application) are synced before each environment, as Argo CD's waves do.
   const before = existsSync(join(distRoot, 'access')) ? [join(distRoot, 'access')] : [];
