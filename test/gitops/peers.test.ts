@@ -1,15 +1,13 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { dump } from 'js-yaml';
 import { afterAll, describe, expect, test } from 'vitest';
-import { ADDON_NAMES } from '../../catalogue/addons';
 import type { KubeObject } from '../../blocks/kube-object';
 import { SpecError } from '../../platform/loader';
 import { loadPlatform } from '../../platform/load';
 import { renderPlatform } from '../../render/pipeline';
 import { architectureDiagram } from '../../render/diagram';
-import { smallVariant } from '../helpers/fixtures';
+import { called, calling, domainSpec, writePair, type Spec } from '../helpers/peers';
 import { thrown } from '../helpers/render';
 
 // docs/gitops.md, "Calls across specs": two specs of one cluster, `shop` (the fixture's api, worker, mailer) and
@@ -19,34 +17,10 @@ import { thrown } from '../helpers/render';
 const tmp = mkdtempSync(join(tmpdir(), 'peers-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-type Spec = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-
-/** The fixture as platform `name` in its own namespaces, the add-ons left to shop. */
-function domainSpec(name: string, mutate: (s: Spec) => void = () => {}): Spec {
-  return smallVariant((s) => {
-    s.name = name;
-    if (name !== 'shop') s.gitops = { addons: Object.fromEntries(ADDON_NAMES.map((a) => [a, { enabled: false }])) };
-    for (const env of Object.values(s.environments) as Record<string, string>[]) {
-      for (const k of ['namespace', 'dataNamespace', 'host'] as const) if (env[k]) env[k] = env[k]!.replace('acme', name);
-    }
-    mutate(s);
-  }) as Spec;
-}
-
-/** Writes both specs as sibling repositories' platform.yaml and renders `which` of them through loadPlatform. */
+/** Writes both specs (test/helpers/peers.ts) and renders `which` of them through loadPlatform. */
 function renderPair(dir: string, shop: Spec, payments: Spec, which: 'shop' | 'payments') {
-  for (const [name, spec] of [['shop', shop], ['payments', payments]] as const) {
-    mkdirSync(join(tmp, dir, name), { recursive: true });
-    writeFileSync(join(tmp, dir, name, 'platform.yaml'), dump(spec));
-  }
-  return renderPlatform(loadPlatform(join(tmp, dir, which, 'platform.yaml')));
+  return renderPlatform(loadPlatform(writePair(join(tmp, dir), shop, payments)[which]));
 }
-
-const calling = (s: Spec) => {
-  s.peers = [{ name: 'payments', spec: '../payments/platform.yaml' }];
-  s.services.find((x: Spec) => x.name === 'api').dependsOn.push('payments/worker');
-};
-const called = (s: Spec) => (s.peers = [{ name: 'shop', spec: '../shop/platform.yaml' }]);
 
 const objectsIn = (r: ReturnType<typeof renderPlatform>, env: string) => r.charts.filter((c) => c.file.startsWith(`${env}/`)).flatMap((c) => c.objects);
 const find = (objects: readonly KubeObject[], kind: string, name: string) => objects.find((o) => o.kind === kind && o.metadata.name === name) as any; // eslint-disable-line @typescript-eslint/no-explicit-any
