@@ -117,13 +117,21 @@ export async function settle(cp: ControlPlane, objects: readonly TreeObject[], t
  *   declared but no add-on runs here. Anything else from the HPA controller counts;
  * - the API server's ClusterIP repair loop reporting a Service whose address
  *   it had not recorded yet (`ClusterIPNotAllocated`, "repairing"): a race
- *   inside a freshly started API server, about no manifest.
+ *   inside a freshly started API server, about no manifest;
+ * - a controller's create refused because two creates charged the namespace's
+ *   ResourceQuota at once ("Operation cannot be fulfilled on resourcequotas …
+ *   the object has been modified"): the quota admission's optimistic-concurrency
+ *   conflict, which the controller retries. Seen once, on a StatefulSet's claim,
+ *   in a run whose rollout then completed. A create the quota refuses ("exceeded
+ *   quota", "forbidden") still counts, and a retry that never succeeds fails the
+ *   rollout check.
  */
 export const NOT_SERVED_HERE = (e: any) => {
   const from = e.source?.component ?? e.reportingComponent;
   return (
     (from === 'horizontal-pod-autoscaler' && ['FailedGetResourceMetric', 'FailedComputeMetricsReplicas'].includes(e.reason) && /pods\.metrics\.k8s\.io/.test(e.message)) ||
-    (from === 'ipallocator-repair-controller' && e.reason === 'ClusterIPNotAllocated' && /repairing$/.test(e.message))
+    (from === 'ipallocator-repair-controller' && e.reason === 'ClusterIPNotAllocated' && /repairing$/.test(e.message)) ||
+    (e.reason === 'FailedCreate' && /Operation cannot be fulfilled on resourcequotas "[^"]+": the object has been modified; please apply your changes to the latest version and try again$/.test(e.message))
   );
 };
 

@@ -91,11 +91,17 @@ describe('test:cluster harness', () => {
     expect(withFilters(m('IST0151', 'EnvoyFilter istio-ingress/storefront-prod-rate-limit', 'This EnvoyFilter does not have a priority and has a relative patch operation set'))).toBe(false);
   });
 
-  test('sets aside only the HPA metrics-API events and the API server repair race', () => {
+  test('sets aside only the HPA metrics-API events, the API server repair race and a quota update conflict', () => {
     const e = (component: string, reason: string, message: string) => ({ source: { component }, reason, message });
     expect(NOT_SERVED_HERE(e('horizontal-pod-autoscaler', 'FailedGetResourceMetric', 'unable to fetch metrics from resource metrics API: the server could not find the requested resource (get pods.metrics.k8s.io)'))).toBe(true);
     expect(NOT_SERVED_HERE(e('horizontal-pod-autoscaler', 'FailedGetScale', 'deployments/scale.apps "api" not found'))).toBe(false);
     expect(NOT_SERVED_HERE(e('replicaset-controller', 'FailedCreate', 'exceeded quota: platform-quota'))).toBe(false);
     expect(NOT_SERVED_HERE(e('default-scheduler', 'FailedScheduling', '0/9 nodes are available'))).toBe(false);
+    // Two creates charging the quota at once: the controller retries.
+    const conflict = 'create Claim data-zookeeper-2 for Pod zookeeper-2 in StatefulSet zookeeper failed error: Operation cannot be fulfilled on resourcequotas "platform-quota": the object has been modified; please apply your changes to the latest version and try again';
+    expect(NOT_SERVED_HERE(e('statefulset-controller', 'FailedCreate', conflict))).toBe(true);
+    // The bad twins: the quota refusing the create, and a conflict on another kind of object.
+    expect(NOT_SERVED_HERE(e('statefulset-controller', 'FailedCreate', 'create Pod zookeeper-2 in StatefulSet zookeeper failed error: pods "zookeeper-2" is forbidden: exceeded quota: platform-quota, requested: pods=1, used: pods=12, limited: pods=12'))).toBe(false);
+    expect(NOT_SERVED_HERE(e('statefulset-controller', 'FailedCreate', conflict.replace('resourcequotas', 'persistentvolumeclaims')))).toBe(false);
   });
 });
