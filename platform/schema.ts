@@ -4,7 +4,7 @@ import { TIERS } from '../catalogue/resources';
 import { DATA_STORES, DEPENDABLE_STORES, STORE_CATALOGUE, STORE_REQUIRES, type DataStoreName } from '../catalogue/stores';
 import { CANARY_SUFFIX, COLOURS, RESERVED_ANNOTATION_PREFIXES } from '../catalogue/names';
 import { didYouMean, suggestion } from './problems';
-import { platformEnvNames } from './config';
+import { platformEnvNames, serviceUrlVar } from './config';
 import { credentialLiteral } from '../catalogue/credentials';
 import { ACCESS_LEVEL_DOC, ACCESS_LEVELS } from '../catalogue/access';
 
@@ -850,6 +850,16 @@ export function crossCheck(raw: PlatformSpec, push: (path: (string | number)[], 
         namespace: 'n',
         dataNamespace: 'n',
         telemetry: { service: 't', namespace: 'n', otlpHttpPort: 1 },
+      });
+      // A called service's address variable: a peer's (`payments/worker`: PAYMENTS_WORKER_URL) may spell a local one's (`payments-worker`).
+      const urlVars = new Map<string, string>();
+      deps.forEach((d: string, j: number) => {
+        const parts = d.split('/');
+        if (!(names.has(d) || parts.length === 2)) return;
+        const v = parts.length === 2 ? serviceUrlVar(parts[1]!, parts[0]!) : serviceUrlVar(d);
+        const other = urlVars.get(v);
+        if (other !== undefined && other !== d) push(['services', i, 'dependsOn', j], `'${d}' and '${other}' would both set ${v}: the service could reach only one of them by it (rename one of the services)`);
+        else urlVars.set(v, d);
       });
       const envMaps: [(string | number)[], unknown][] = [
         [['services', i, 'env'], s.env],

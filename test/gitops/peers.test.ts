@@ -98,6 +98,13 @@ describe('calls across specs (peers): each side renders its half of the grant', 
     const elsewhere = domainSpec('payments', called);
     elsewhere.environments.prod.cluster = { name: 'other', server: 'https://other.k8s.test' };
     expect(problemsOf('cluster', domainSpec('shop', calling), elsewhere)).toEqual([expect.stringMatching(/prod of payments runs on other clusters \(https:\/\/other\.k8s\.test\)/)]);
+    // A local service whose address variable a peer's would take (payments-worker and payments/worker: PAYMENTS_WORKER_URL).
+    const clash = domainSpec('shop', (s) => {
+      calling(s);
+      s.services.push({ name: 'payments-worker', runtime: 'go', image: 'registry.test/shop/pw:1.0.0', port: 9100 });
+      s.services[0].dependsOn.push('payments-worker');
+    });
+    expect(problemsOf('clash', clash, domainSpec('payments', called))).toEqual([expect.stringMatching(/'payments-worker' and 'payments\/worker' would both set PAYMENTS_WORKER_URL/)]);
     const notPeer = domainSpec('shop', (s) => s.services[0].dependsOn.push('billing/ledger'));
     expect(problemsOf('not-peer', notPeer, domainSpec('payments'))).toEqual([expect.stringMatching(/'billing' is not a peer: list its spec in peers/)]);
     const missing = domainSpec('shop', (s) => (s.peers = [{ name: 'payments', spec: '../nowhere/platform.yaml' }]));
