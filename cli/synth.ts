@@ -1,7 +1,8 @@
 import { dirname, join, resolve } from 'node:path';
 import { SpecError } from '../platform/loader';
 import { loadPlatform, locateProblems } from '../platform/load';
-import { PlatformApp } from '../render/platform-app';
+import { renderPlatform } from '../render/pipeline';
+import type { PlatformModel } from '../platform/model';
 import { OutputLockedError, openTree, writeFileAtomically, type TreeWriter } from '../render/writer';
 import { renderByEnvironment } from '../render/by-environment';
 import { dataFormatProblems } from '../render/upgrade-check';
@@ -43,13 +44,28 @@ export interface SynthOptions {
  * Throws SpecError / PolicyError; writes nothing.
  */
 export function renderChecked(spec: string, outdir: string) {
-  const app = new PlatformApp({ model: loadPlatform(spec), spec, outdir });
+  const model = loadPlatform(spec);
+  return locatedIn(spec, () => {
+    const { charts, files } = renderPlatform(model);
+    checkDataFormat(spec, model, outdir, charts);
+    return { model, charts, files };
+  });
+}
+
+/** Runs `f`; a SpecError it throws gets each problem's line in the spec file. */
+function locatedIn<T>(spec: string, f: () => T): T {
   try {
-    return { model: app.model, ...app.renderChecked() };
+    return f();
   } catch (e) {
     if (e instanceof SpecError) throw new SpecError(spec, locateProblems(spec, e.problems));
     throw e;
   }
+}
+
+/** Refuses a store version the claims deployed from `outdir` cannot start on (`dataFormatProblems`, on the rendered StatefulSets). */
+function checkDataFormat(spec: string, model: PlatformModel, outdir: string, charts: readonly RenderedChart[]): void {
+  const problems = dataFormatProblems(model, outdir, charts);
+  if (problems.length) throw new SpecError(spec, problems);
 }
 
 /** Prints a failed synth's message the one way both entry points do. */
@@ -78,7 +94,7 @@ export function synth(opts: SynthOptions = {}): number {
     const secrets: string[] = [];
     const statefulSets: RenderedChart[] = [];
     const files = opts.onWritten ? new Map<string, string>() : undefined;
-    try {
+    locatedIn(spec, () => {
       renderByEnvironment(
         model,
         (path, text) => {
@@ -89,6 +105,7 @@ export function synth(opts: SynthOptions = {}): number {
           onCharts: (charts) => {
             tally.add(charts);
             secrets.push(...secretRows(model, charts));
+            // What the data-format check reads of the objects, which are not kept.
             for (const c of charts) {
               const objects = c.objects.filter((o) => o.kind === 'StatefulSet');
               if (objects.length) statefulSets.push({ file: c.file, objects });
@@ -96,12 +113,8 @@ export function synth(opts: SynthOptions = {}): number {
           },
         },
       );
-      const problems = dataFormatProblems(model, outdir, statefulSets);
-      if (problems.length) throw new SpecError(spec, problems);
-    } catch (e) {
-      if (e instanceof SpecError) throw new SpecError(spec, locateProblems(spec, e.problems));
-      throw e;
-    }
+      checkDataFormat(spec, model, outdir, statefulSets);
+    });
     const defaultOutdir = resolve(outdir) === resolve(DEFAULT_OUTDIR);
     const docsOut = opts.docsOut ?? process.env.PLATFORM_DOCS_OUT ?? (defaultOutdir ? ARCHITECTURE_DOC : false);
     // The runbooks go beside it (docs/runbooks.md): assembled from every component's, as the alerts link to them.

@@ -1,4 +1,4 @@
-import type { EnvironmentSpec, PlatformSpec, ServiceSpec } from './schema';
+import { peerRef, type EnvironmentSpec, type PlatformSpec, type ServiceSpec } from './schema';
 import { CANARY_SUFFIX } from '../catalogue/names';
 import { DATA_STORES, DEPENDABLE_STORES, STORE_CATALOGUE, storeClientSecrets, type DataStoreName, type ManagedEndpoint, type SecretRef } from '../catalogue/stores';
 import type { Tier } from '../catalogue/resources';
@@ -381,7 +381,7 @@ export interface TelemetryEndpoint {
 function peerService(
   spec: PlatformSpec,
   envName: string,
-  env: EnvironmentSpec,
+  clusters: readonly ClusterModel[],
   ref: { readonly platform: string; readonly service: string },
   peers: PlatformSources['peers'],
 ): PeerService | string | undefined {
@@ -393,7 +393,7 @@ function peerService(
   if (!penv) return `${ref.platform} has no environment '${envName}': a call across specs stays in its environment (${envName} calls ${envName})${suggestion(envName, peer.environments.map((e) => e.name))}`;
   const service = penv.serviceIndex.get(ref.service);
   if (!service) return `${ref.platform} has no service '${ref.service}'${suggestion(ref.service, penv.services.map((x) => x.name))}`;
-  const ours = new Set((env.clusters ?? [env.cluster]).map((c) => c.server));
+  const ours = new Set(clusters.map((c) => c.server));
   if (!penv.clusters.some((c) => ours.has(c.server))) return `${envName} of ${ref.platform} runs on other clusters (${penv.clusters.map((c) => c.server).join(', ')}): a call across specs is granted within one cluster`;
   return { platform: ref.platform, env: penv, service };
 }
@@ -556,6 +556,9 @@ function resolveEnvironment(spec: PlatformSpec, envName: string, graph: Dependen
   });
   const externalOf = new Map(externalStores.map((x) => [x.kind, x]));
 
+  const clusters: ClusterModel[] = env.clusters
+    ? env.clusters.map((c) => ({ name: c.name, server: c.server, ...(c.region ? { region: c.region } : {}) }))
+    : [{ name: env.cluster.name, server: env.cluster.server }];
   // Calls across specs that cannot be granted (no such peer service, environment or cluster): all of them at once.
   const peerProblems: string[] = [];
   const services = spec.services.map((s): ServiceModel => {
@@ -572,9 +575,9 @@ function resolveEnvironment(spec: PlatformSpec, envName: string, graph: Dependen
     const deps = [...new Set(s.dependsOn)];
     const depServices = deps.filter((d) => byName.has(d));
     const depStores = deps.filter(isStore);
-    const peerRefs = deps.filter((d) => d.includes('/')).map((d) => ({ platform: d.split('/')[0]!, service: d.split('/')[1]! }));
+    const peerRefs = deps.flatMap((d) => peerRef(d) ?? []);
     const peerCalls = peerRefs.flatMap((ref) => {
-      const found = peerService(spec, envName, env, ref, sources.peers);
+      const found = peerService(spec, envName, clusters, ref, sources.peers);
       if (typeof found === 'string') {
         peerProblems.push(`services.${spec.services.indexOf(s)}.dependsOn.${s.dependsOn.indexOf(`${ref.platform}/${ref.service}`)}: ${found}`);
         return [];
@@ -746,9 +749,7 @@ function resolveEnvironment(spec: PlatformSpec, envName: string, graph: Dependen
     namespaces: [...new Set([namespace, dataNamespace])],
     zones: env.zones,
     cluster: env.cluster,
-    clusters: env.clusters
-      ? env.clusters.map((c) => ({ name: c.name, server: c.server, ...(c.region ? { region: c.region } : {}) }))
-      : [{ name: env.cluster.name, server: env.cluster.server }],
+    clusters,
     ...(env.host ? { host: env.host } : {}),
     ...(env.rateLimit ? { rateLimit: { requestsPerSecond: env.rateLimit.requestsPerSecond, burst: env.rateLimit.burst ?? env.rateLimit.requestsPerSecond } } : {}),
     services,

@@ -627,6 +627,12 @@ const DEFAULT_ADDON_NAMESPACES = { meshNamespace: 'istio-system', telemetryNames
 
 const DEFAULT_JAEGER = { service: 'jaeger', otlpGrpcPort: 4317, podLabels: { 'app.kubernetes.io/name': 'jaeger' } } as const;
 
+/** `<peer>/<service>` of `dependsOn` as its two names; undefined for anything else (a service or store of this spec, or a malformed entry). */
+export function peerRef(dep: string): { readonly platform: string; readonly service: string } | undefined {
+  const [platform, service, ...rest] = dep.split('/');
+  return service !== undefined && platform && service && rest.length === 0 ? { platform, service } : undefined;
+}
+
 /** Another platform spec whose services call, or are called by, this one's. */
 export const peer = z.strictObject({
   name: dnsName('peer platform name').describe("The peer spec's `name`; `dependsOn` names its services as `<name>/<service>`."),
@@ -769,9 +775,9 @@ export function crossCheck(raw: PlatformSpec, push: (path: (string | number)[], 
     s.dependsOn.forEach((dep: unknown, j: number) => {
       if (typeof dep !== 'string') return;
       if (dep.includes('/')) {
-        const [platform, service, ...rest] = dep.split('/');
-        if (rest.length || !platform || !service) push(['services', i, 'dependsOn', j], `'${dep}' is neither a service nor <peer>/<service>`);
-        else if (!peerNames.includes(platform)) push(['services', i, 'dependsOn', j], `'${platform}' is not a peer: list its spec in peers (name: ${platform}, spec: <its platform.yaml>)${suggestion(platform, peerNames)}`);
+        const ref = peerRef(dep);
+        if (!ref) push(['services', i, 'dependsOn', j], `'${dep}' is neither a service nor <peer>/<service>`);
+        else if (!peerNames.includes(ref.platform)) push(['services', i, 'dependsOn', j], `'${ref.platform}' is not a peer: list its spec in peers (name: ${ref.platform}, spec: <its platform.yaml>)${suggestion(ref.platform, peerNames)}`);
       } else if (dep === s.name) push(['services', i, 'dependsOn', j], `'${s.name}' cannot depend on itself`);
       else if ((DEPENDABLE_STORES as readonly string[]).includes(dep)) {
         if (!stores.has(dep)) push(['services', i, 'dependsOn', j], `'${dep}' is not declared in dataStores`);
@@ -844,7 +850,10 @@ export function crossCheck(raw: PlatformSpec, push: (path: (string | number)[], 
         service: { name: s.name, port: 1, produces: s.produces, consumes: s.consumes },
         calls: [
           ...deps.filter((d: string) => names.has(d)).map((d: string) => ({ name: d, port: 1 })),
-          ...deps.filter((d: string) => d.split('/').length === 2).map((d: string) => ({ platform: d.split('/')[0]!, name: d.split('/')[1]!, port: 1, namespace: 'n' })),
+          ...deps.flatMap((d: string) => {
+            const ref = peerRef(d);
+            return ref ? [{ platform: ref.platform, name: ref.service, port: 1, namespace: 'n' }] : [];
+          }),
         ],
         stores: deps.filter((d: string): d is DataStoreName => (DEPENDABLE_STORES as readonly string[]).includes(d) && stores.has(d)),
         namespace: 'n',
@@ -854,9 +863,9 @@ export function crossCheck(raw: PlatformSpec, push: (path: (string | number)[], 
       // A called service's address variable: a peer's (`payments/worker`: PAYMENTS_WORKER_URL) may spell a local one's (`payments-worker`).
       const urlVars = new Map<string, string>();
       deps.forEach((d: string, j: number) => {
-        const parts = d.split('/');
-        if (!(names.has(d) || parts.length === 2)) return;
-        const v = parts.length === 2 ? serviceUrlVar(parts[1]!, parts[0]!) : serviceUrlVar(d);
+        const ref = peerRef(d);
+        if (!(names.has(d) || ref)) return;
+        const v = ref ? serviceUrlVar(ref.service, ref.platform) : serviceUrlVar(d);
         const other = urlVars.get(v);
         if (other !== undefined && other !== d) push(['services', i, 'dependsOn', j], `'${d}' and '${other}' would both set ${v}: the service could reach only one of them by it (rename one of the services)`);
         else urlVars.set(v, d);
