@@ -1,6 +1,7 @@
 import { k8s } from 'cdk8s-plus-28';
 import { STORE_KINDS } from '../stores';
 import type { Construct } from 'constructs';
+import { objectGroup } from '../blocks/object-group';
 import { meta, type Identity } from '../blocks/meta';
 import { WAVE } from '../blocks/waves';
 import { dashboard, dashboardUid, type Dashboard, type PanelSpec } from '../blocks/grafana';
@@ -182,15 +183,16 @@ export class DashboardsChart extends PlatformChart {
     const { env } = props;
     super(scope, id, { file: `${env.name}/telemetry/dashboards.yaml` });
     const annotations = { [FOLDER_ANNOTATION]: `${env.platform}-${env.name}` };
-    const configMap = (cid: string, name: string, identity: Identity, d: Dashboard) =>
-      new k8s.KubeConfigMap(this, cid, {
+    const configMap = (at: Construct, cid: string, name: string, identity: Identity, d: Dashboard) =>
+      new k8s.KubeConfigMap(at, cid, {
         metadata: meta({ name, namespace: env.namespace, id: identity, wave: WAVE.services, labels: { ...DASHBOARD_LABEL }, annotations }),
         data: { [`${name}.json`]: JSON.stringify(d, null, 2) },
       });
 
-    configMap('overview', OVERVIEW_DASHBOARD_NAME, { name: env.platform, instance: OVERVIEW_DASHBOARD_NAME, component: 'dashboard', partOf: env.platform, version: env.version }, overviewDashboard(env));
+    configMap(this, 'overview', OVERVIEW_DASHBOARD_NAME, { name: env.platform, instance: OVERVIEW_DASHBOARD_NAME, component: 'dashboard', partOf: env.platform, version: env.version }, overviewDashboard(env));
+    // One group per service: a change to one service builds its dashboard again, not every service's (render/chart-cache.ts).
     for (const s of env.services) {
-      configMap(`svc-${s.name}`, serviceDashboardName(s), { ...serviceIdentity(env, s), component: 'dashboard' }, serviceDashboard(env, s));
+      objectGroup(this, `svc-${s.name}`, { env, s }, (g, { env, s }) => configMap(g, `svc-${s.name}`, serviceDashboardName(s), { ...serviceIdentity(env, s), component: 'dashboard' }, serviceDashboard(env, s)));
     }
   }
 }

@@ -1,5 +1,5 @@
 import type { Construct } from 'constructs';
-import type { PlatformModel } from '../platform/model';
+import type { EnvironmentModel, PlatformModel } from '../platform/model';
 import { EnvironmentChart } from './environment';
 import { ServiceChart } from './service';
 import type { PlatformChart } from './platform-chart';
@@ -8,7 +8,8 @@ import { MeshSecurityChart } from './mesh-security';
 import { MeshEgressChart } from './mesh-egress';
 import { MonitoringChart } from './monitoring';
 import { DashboardsChart } from './dashboards';
-import { addDataCharts } from '../stores';
+import { STORE_KINDS } from '../stores';
+import type { DataStoreName } from '../catalogue/stores';
 import { TelemetryChart } from './telemetry';
 import { KedaChart, kedaServices } from './keda';
 import { SealedSecretsChart } from './sealed-secrets';
@@ -46,6 +47,76 @@ export interface PlatformCharts {
 }
 
 /**
+ * One part of an environment's charts with all it reads of the model (`input`): `add` builds its charts
+ * under a scope from `input` alone, so a caller may build a part again only when its input changed (the
+ * chart cache: render/chart-cache.ts). `add` must read the model through `input` only, never through
+ * what it closes over.
+ */
+export interface ChartUnit<I extends object = object, C = unknown> {
+  /** Unique in an App: the construct id of its (first) chart. */
+  readonly id: string;
+  readonly input: I;
+  /**
+   * False when its charts read more than `input`: the environment's quotas count the workloads of every
+   * chart of the environment, and an extra manifest is copied as structured data.
+   */
+  readonly cacheable: boolean;
+  add(scope: Construct, input: I): C;
+}
+
+const unit = <I extends object, C>(id: string, input: I, add: (scope: Construct, id: string, input: I) => C, cacheable = true): ChartUnit<I, C> => ({
+  id,
+  input,
+  cacheable,
+  add: (scope, i) => add(scope, id, i),
+});
+
+/** The parts of one environment's charts, in the order they are added (the order of the files' objects' checks). */
+export function environmentUnits(model: Pick<PlatformModel, 'gitops'>, env: EnvironmentModel) {
+  const e = env.name;
+  return {
+    environment: unit(`${e}-environment`, { env }, (s, id, p) => new EnvironmentChart(s, id, p), false),
+    services: env.services.map((service) => [service.name, unit(`${e}-${service.name}`, { env, service }, (s, id, p) => new ServiceChart(s, id, p))] as const),
+    data: [
+      ...env.stores.map((store) => [store.kind, unit(`${e}-data-${store.kind}`, { env, store }, (s, _, p) => STORE_KINDS[p.store.kind].addCharts(s, p.env, p.store))] as const),
+      // Managed by a provider in this environment: only what watches it.
+      ...env.externalStores.map((x) => [x.kind, unit(`${e}-external-${x.kind}`, { env, x }, (s, _, p) => STORE_KINDS[p.x.kind].addManagedCharts?.(s, p.env, p.x) ?? [])] as const),
+    ],
+    meshSecurity: unit(`${e}-mesh-security`, { env }, (s, id, p) => new MeshSecurityChart(s, id, p)),
+    mesh: unit(`${e}-mesh`, { env }, (s, id, p) => new MeshChart(s, id, p)),
+    meshEgress: unit(`${e}-mesh-egress`, { env }, (s, id, p) => new MeshEgressChart(s, id, p)),
+    telemetry: unit(`${e}-telemetry`, { env }, (s, id, p) => new TelemetryChart(s, id, p)),
+    monitoring: unit(`${e}-monitoring`, { env, runbookBaseUrl: runbookBaseUrl(model) }, (s, id, p) => new MonitoringChart(s, id, p)),
+    dashboards: unit(`${e}-dashboards`, { env }, (s, id, p) => new DashboardsChart(s, id, p)),
+    keda: kedaServices(env).length > 0 ? unit(`${e}-keda`, { env }, (s, id, p) => new KedaChart(s, id, p)) : undefined,
+    sealedSecrets: env.sealedSecrets.length > 0 ? unit(`${e}-sealed-secrets`, { env }, (s, id, p) => new SealedSecretsChart(s, id, p)) : undefined,
+    extraManifests: env.extraManifests.map((source, i) => unit(`${e}-extra-${i}`, { env, source }, (s, id, p) => new ExtraManifestsChart(s, id, p), false)),
+    access: env.access.length > 0 ? unit(`${e}-access`, { env }, (s, id, p) => new TeamAccessChart(s, id, p)) : undefined,
+  };
+}
+
+/** `environmentUnits` as one list, in the order the charts are added. */
+export function environmentUnitList(model: Pick<PlatformModel, 'gitops'>, env: EnvironmentModel): ChartUnit[] {
+  const u = environmentUnits(model, env);
+  const units: (ChartUnit<any, unknown> | undefined)[] = [
+    u.environment,
+    ...u.services.map(([, x]) => x),
+    ...u.data.map(([, x]) => x),
+    u.meshSecurity,
+    u.mesh,
+    u.meshEgress,
+    u.telemetry,
+    u.monitoring,
+    u.dashboards,
+    u.keda,
+    u.sealedSecrets,
+    ...u.extraManifests,
+    u.access,
+  ];
+  return units.filter((x): x is ChartUnit => x !== undefined);
+}
+
+/**
  * Adds every chart of the platform under `scope` (usually an App): per
  * environment its foundation, one chart per service, the data stores, mesh,
  * telemetry, monitoring and dashboards. Construct ids carry no meaning: names
@@ -56,23 +127,25 @@ export interface PlatformCharts {
 export function addPlatformCharts(scope: Construct, model: PlatformModel): PlatformCharts {
   const environments = new Map<string, EnvironmentCharts>();
   for (const env of model.environments) {
-    const environment = new EnvironmentChart(scope, `${env.name}-environment`, { env });
-    const services = new Map(env.services.map((service) => [service.name, new ServiceChart(scope, `${env.name}-${service.name}`, { env, service })]));
-    const data = addDataCharts(scope, env);
+    const u = environmentUnits(model, env);
+    const add = <C>(x: ChartUnit<any, C>): C => x.add(scope, x.input);
+    const environment = add(u.environment);
+    const services = new Map(u.services.map(([name, x]) => [name, add(x)]));
+    const data = new Map<DataStoreName, PlatformChart[]>(u.data.map(([kind, x]) => [kind, add(x)]));
     environments.set(env.name, {
       environment,
       services,
       data,
-      meshSecurity: new MeshSecurityChart(scope, `${env.name}-mesh-security`, { env }),
-      mesh: new MeshChart(scope, `${env.name}-mesh`, { env }),
-      meshEgress: new MeshEgressChart(scope, `${env.name}-mesh-egress`, { env }),
-      telemetry: new TelemetryChart(scope, `${env.name}-telemetry`, { env }),
-      monitoring: new MonitoringChart(scope, `${env.name}-monitoring`, { env, runbookBaseUrl: runbookBaseUrl(model) }),
-      dashboards: new DashboardsChart(scope, `${env.name}-dashboards`, { env }),
-      ...(kedaServices(env).length > 0 ? { keda: new KedaChart(scope, `${env.name}-keda`, { env }) } : {}),
-      ...(env.sealedSecrets.length > 0 ? { sealedSecrets: new SealedSecretsChart(scope, `${env.name}-sealed-secrets`, { env }) } : {}),
-      extraManifests: env.extraManifests.map((source, i) => new ExtraManifestsChart(scope, `${env.name}-extra-${i}`, { env, source })),
-      ...(env.access.length > 0 ? { access: new TeamAccessChart(scope, `${env.name}-access`, { env }) } : {}),
+      meshSecurity: add(u.meshSecurity),
+      mesh: add(u.mesh),
+      meshEgress: add(u.meshEgress),
+      telemetry: add(u.telemetry),
+      monitoring: add(u.monitoring),
+      dashboards: add(u.dashboards),
+      ...(u.keda ? { keda: add(u.keda) } : {}),
+      ...(u.sealedSecrets ? { sealedSecrets: add(u.sealedSecrets) } : {}),
+      extraManifests: u.extraManifests.map(add),
+      ...(u.access ? { access: add(u.access) } : {}),
     });
   }
   return { environments };

@@ -1,5 +1,6 @@
 import type { Construct } from 'constructs';
 import { AuthorizationPolicy, AuthorizationPolicySpecAction, PeerAuthentication, PeerAuthenticationSpecMtlsMode } from '../imports/istio-security.istio.io';
+import { objectGroup } from '../blocks/object-group';
 import { meta, servicePods, type Identity } from '../blocks/meta';
 import { WAVE } from '../blocks/waves';
 import { STORE_ENDPOINTS } from '../catalogue/stores';
@@ -75,20 +76,23 @@ export class MeshSecurityChart extends PlatformChart {
       });
     }
 
+    // One group per service: a change to one service builds its policy again, not every service's (render/chart-cache.ts).
     for (const s of env.services) {
-      const id = serviceIdentity(env, s);
-      const m = meta({ name: s.name, namespace: s.namespace, id, wave: WAVE.foundation });
-      // Both tracks when there is a canary: they share the ServiceAccount, so the same callers.
-      const workload = { matchLabels: servicePods(s) };
-      const callers = serviceCallerPrincipals(env, s);
-      new AuthorizationPolicy(this, `authz-${s.name}`, {
-        metadata: m,
-        spec: {
-          action: AuthorizationPolicySpecAction.ALLOW,
-          selector: workload,
-          // No callers: no rules, like allow-nothing (the policy stays, so adding a caller is a visible change).
-          ...(callers.length ? { rules: [{ from: [{ source: { principals: callers } }], to: [{ operation: { ports: [String(s.port)] } }] }] } : {}),
-        },
+      objectGroup(this, `svc-${s.name}`, { env, s }, (g, { env, s }) => {
+        const id = serviceIdentity(env, s);
+        const m = meta({ name: s.name, namespace: s.namespace, id, wave: WAVE.foundation });
+        // Both tracks when there is a canary: they share the ServiceAccount, so the same callers.
+        const workload = { matchLabels: servicePods(s) };
+        const callers = serviceCallerPrincipals(env, s);
+        new AuthorizationPolicy(g, `authz-${s.name}`, {
+          metadata: m,
+          spec: {
+            action: AuthorizationPolicySpecAction.ALLOW,
+            selector: workload,
+            // No callers: no rules, like allow-nothing (the policy stays, so adding a caller is a visible change).
+            ...(callers.length ? { rules: [{ from: [{ source: { principals: callers } }], to: [{ operation: { ports: [String(s.port)] } }] }] } : {}),
+          },
+        });
       });
     }
 

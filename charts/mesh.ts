@@ -14,6 +14,7 @@ import {
 } from '../imports/istio-networking.istio.io';
 import { Certificate, CertificateSpecPrivateKeyAlgorithm, CertificateSpecPrivateKeyRotationPolicy } from '../imports/cert-manager-certificate-cert-manager.io';
 import { Issuer } from '../imports/cert-manager-issuer-cert-manager.io';
+import { objectGroup } from '../blocks/object-group';
 import { meta, selector, type Identity } from '../blocks/meta';
 import { WAVE } from '../blocks/waves';
 import type { EnvironmentModel, ServiceModel } from '../platform/model';
@@ -66,61 +67,64 @@ export class MeshChart extends PlatformChart {
     const gatewayRef = `${env.namespace}/${GATEWAY_NAME}`;
     if (hosts.length > 0) this.gateway(env, hosts);
 
+    // One group per service: a change to one service builds its routes again, not every service's (render/chart-cache.ts).
     for (const s of env.services) {
-      const id = serviceIdentity(env, s);
-      const m = (name: string) => meta({ name, namespace: s.namespace, id, wave: WAVE.routing });
-      const host = serviceHost(s);
-      const route = routeTo(s);
+      objectGroup(this, `svc-${s.name}`, { env, s }, (g, { env, s }) => {
+        const id = serviceIdentity(env, s);
+        const m = (name: string) => meta({ name, namespace: s.namespace, id, wave: WAVE.routing });
+        const host = serviceHost(s);
+        const route = routeTo(s);
 
-      new DestinationRule(this, `dr-${s.name}`, {
-        // Before the routes (wave 4) that name its subsets.
-        metadata: meta({ name: s.name, namespace: s.namespace, id, wave: WAVE.services }),
-        spec: {
-          host,
-          trafficPolicy: {
-            tls: { mode: DestinationRuleSpecTrafficPolicyTlsMode.ISTIO_UNDERSCORE_MUTUAL },
-            connectionPool: {
-              tcp: { maxConnections: CONNECTION_POOL.maxConnections, connectTimeout: CONNECTION_POOL.connectTimeout },
-              http: {
-                http1MaxPendingRequests: CONNECTION_POOL.http1MaxPendingRequests,
-                http2MaxRequests: CONNECTION_POOL.http2MaxRequests,
-                maxRetries: CONNECTION_POOL.maxRetries,
-                idleTimeout: CONNECTION_POOL.idleTimeout,
+        new DestinationRule(g, `dr-${s.name}`, {
+          // Before the routes (wave 4) that name its subsets.
+          metadata: meta({ name: s.name, namespace: s.namespace, id, wave: WAVE.services }),
+          spec: {
+            host,
+            trafficPolicy: {
+              tls: { mode: DestinationRuleSpecTrafficPolicyTlsMode.ISTIO_UNDERSCORE_MUTUAL },
+              connectionPool: {
+                tcp: { maxConnections: CONNECTION_POOL.maxConnections, connectTimeout: CONNECTION_POOL.connectTimeout },
+                http: {
+                  http1MaxPendingRequests: CONNECTION_POOL.http1MaxPendingRequests,
+                  http2MaxRequests: CONNECTION_POOL.http2MaxRequests,
+                  maxRetries: CONNECTION_POOL.maxRetries,
+                  idleTimeout: CONNECTION_POOL.idleTimeout,
+                },
+              },
+              outlierDetection: {
+                consecutive5XxErrors: OUTLIER_DETECTION.consecutive5xxErrors,
+                interval: OUTLIER_DETECTION.interval,
+                baseEjectionTime: OUTLIER_DETECTION.baseEjectionTime,
+                maxEjectionPercent: OUTLIER_DETECTION.maxEjectionPercent,
               },
             },
-            outlierDetection: {
-              consecutive5XxErrors: OUTLIER_DETECTION.consecutive5xxErrors,
-              interval: OUTLIER_DETECTION.interval,
-              baseEjectionTime: OUTLIER_DETECTION.baseEjectionTime,
-              maxEjectionPercent: OUTLIER_DETECTION.maxEjectionPercent,
-            },
+            // One subset per track a service may run (by instance, which the Deployment selectors fix) —
+            // stable, canary, and the two colours of blue-green — whether or not it runs: adding or removing
+            // a canary, or moving to or from blue-green, then changes only the VirtualService, never a route
+            // naming a subset the DestinationRule does not have yet (503 NR for every request).
+            subsets: [
+              { name: SUBSET.stable, labels: selector({ name: s.name, instance: s.name }) },
+              { name: SUBSET.canary, labels: selector({ name: s.name, instance: `${s.name}${CANARY_SUFFIX}` }) },
+              ...COLOURS.map((c) => ({ name: c, labels: selector({ name: s.name, instance: `${s.name}-${c}` }) })),
+            ],
           },
-          // One subset per track a service may run (by instance, which the Deployment selectors fix) —
-          // stable, canary, and the two colours of blue-green — whether or not it runs: adding or removing
-          // a canary, or moving to or from blue-green, then changes only the VirtualService, never a route
-          // naming a subset the DestinationRule does not have yet (503 NR for every request).
-          subsets: [
-            { name: SUBSET.stable, labels: selector({ name: s.name, instance: s.name }) },
-            { name: SUBSET.canary, labels: selector({ name: s.name, instance: `${s.name}${CANARY_SUFFIX}` }) },
-            ...COLOURS.map((c) => ({ name: c, labels: selector({ name: s.name, instance: `${s.name}-${c}` }) })),
-          ],
-        },
-      });
-
-      // Calls from inside the mesh get the same timeout and retries as calls from the gateway.
-      new VirtualService(this, `vs-${s.name}`, {
-        metadata: m(s.name),
-        spec: { hosts: [host], gateways: ['mesh'], http: [{ name: 'default', ...route }] },
-      });
-
-      if (s.route) {
-        const p = s.route.path.replace(/\/+$/, '');
-        const match = p === '' ? [{ uri: { prefix: '/' } }] : [{ uri: { exact: p } }, { uri: { prefix: `${p}/` } }];
-        new VirtualService(this, `vs-${s.name}-public`, {
-          metadata: m(`${s.name}-public`),
-          spec: { hosts: [s.route.host], gateways: [gatewayRef], http: [{ name: 'public', match, ...route }] },
         });
-      }
+
+        // Calls from inside the mesh get the same timeout and retries as calls from the gateway.
+        new VirtualService(g, `vs-${s.name}`, {
+          metadata: m(s.name),
+          spec: { hosts: [host], gateways: ['mesh'], http: [{ name: 'default', ...route }] },
+        });
+
+        if (s.route) {
+          const p = s.route.path.replace(/\/+$/, '');
+          const match = p === '' ? [{ uri: { prefix: '/' } }] : [{ uri: { exact: p } }, { uri: { prefix: `${p}/` } }];
+          new VirtualService(g, `vs-${s.name}-public`, {
+            metadata: m(`${s.name}-public`),
+            spec: { hosts: [s.route.host], gateways: [gatewayRef], http: [{ name: 'public', match, ...route }] },
+          });
+        }
+      });
     }
   }
 

@@ -1,3 +1,4 @@
+import { objectGroup } from '../blocks/object-group';
 import type { Construct } from 'constructs';
 import { ServiceMonitor, ServiceMonitorSpecEndpointsScheme } from '../imports/prometheus-servicemonitor-monitoring.coreos.com';
 import { PodMonitor, PodMonitorSpecPodMetricsEndpointsScheme } from '../imports/prometheus-podmonitor-monitoring.coreos.com';
@@ -41,14 +42,17 @@ export class MonitoringChart extends PlatformChart {
     super(scope, id, { file: `${env.name}/telemetry/monitoring.yaml` });
     const idOf = (name: string, component: string): Identity => ({ name, instance: name, component, partOf: env.platform, version: env.version });
 
+    // One group per service: a change to one service builds its monitor again, not every service's (render/chart-cache.ts).
     for (const s of env.services) {
-      const id = serviceIdentity(env, s);
-      new ServiceMonitor(this, `sm-${s.name}`, {
-        metadata: meta({ name: s.name, namespace: s.namespace, id, wave: WAVE.services }),
-        spec: {
-          selector: { matchLabels: selector(id) },
-          endpoints: [mergedEndpoint()],
-        },
+      objectGroup(this, `svc-${s.name}`, { env, s }, (g, { env, s }) => {
+        const id = serviceIdentity(env, s);
+        new ServiceMonitor(g, `sm-${s.name}`, {
+          metadata: meta({ name: s.name, namespace: s.namespace, id, wave: WAVE.services }),
+          spec: {
+            selector: { matchLabels: selector(id) },
+            endpoints: [mergedEndpoint()],
+          },
+        });
       });
     }
 

@@ -1,13 +1,17 @@
 // One benchmark run in a fresh process, as `npm run synth` renders: spec (file) → validate → model → each
 // environment rendered, checked and staged → swapped in. Prints one JSON line; the parent (cli/bench.ts)
 // measures the process wall time around it. Writing is interleaved with rendering: `writeMs` is the time
-// spent staging files and swapping the tree, `renderMs` the rest.
+// spent staging files and swapping the tree, `renderMs` the rest. With a third argument, the chart cache
+// in that folder, as `npm run synth` keeps it (entries written in the background: the process exits
+// when they are in place, and the parent's wall time counts that).
 import { performance } from 'node:perf_hooks';
 import { loadPlatform } from '../platform/load';
 import { renderByEnvironment } from '../render/by-environment';
 import { openTree } from '../render/writer';
+import { ChartCache } from '../render/chart-cache';
 
-const [spec, outdir] = process.argv.slice(2) as [string, string];
+const [spec, outdir, cacheDir] = process.argv.slice(2) as [string, string, string?];
+const cache = cacheDir ? new ChartCache({ dir: cacheDir, version: 'bench' }) : undefined;
 const t0 = performance.now();
 const model = loadPlatform(spec);
 const t1 = performance.now();
@@ -23,7 +27,7 @@ renderByEnvironment(
     files++;
     writeMs += performance.now() - s;
   },
-  { onCharts: (charts) => charts.forEach((c) => (objects += c.objects.length)) },
+  { onCharts: (charts) => charts.forEach((c) => (objects += c.objects.length)), cache },
 );
 const t2 = performance.now();
 tree.commit();
@@ -37,5 +41,6 @@ console.log(
     renderMs: t3 - t1 - writeMs,
     writeMs,
     maxRssMiB: process.resourceUsage().maxRSS / 1024,
+    ...(cache ? { restored: cache.stats.restored, rendered: cache.stats.rendered } : {}),
   }),
 );

@@ -1,4 +1,6 @@
+import { createHash } from 'node:crypto';
 import { dirname, join, resolve } from 'node:path';
+import { ChartCache } from '../render/chart-cache';
 import { SpecError } from '../platform/loader';
 import { loadPlatform, locateProblems } from '../platform/load';
 import { renderPlatform } from '../render/pipeline';
@@ -36,6 +38,12 @@ export interface SynthOptions {
    * @default text
    */
   readonly output?: 'text' | 'json' | 'quiet';
+  /**
+   * The chart cache (render/chart-cache.ts): `dir` holds one folder per spec, `version` names the code
+   * that renders (an entry of another version is never used). `npm run synth -- --cache` passes the
+   * bundle's hash (scripts/run.cjs). @default no cache: every chart is built
+   */
+  readonly cache?: { readonly dir: string; readonly version: string };
 }
 
 /**
@@ -94,6 +102,7 @@ export function synth(opts: SynthOptions = {}): number {
     const secrets: string[] = [];
     const statefulSets: RenderedChart[] = [];
     const files = opts.onWritten ? new Map<string, string>() : undefined;
+    const cache = opts.cache ? new ChartCache({ dir: join(opts.cache.dir, specKey(spec)), version: opts.cache.version }) : undefined;
     locatedIn(spec, () => {
       renderByEnvironment(
         model,
@@ -111,6 +120,7 @@ export function synth(opts: SynthOptions = {}): number {
               if (objects.length) statefulSets.push({ file: c.file, objects });
             }
           },
+          cache,
         },
       );
       checkDataFormat(spec, model, outdir, statefulSets);
@@ -124,7 +134,7 @@ export function synth(opts: SynthOptions = {}): number {
     if (files) opts.onWritten?.(files);
     for (const [path, text] of docTexts) writeFileAtomically(path, text);
     const docs = docTexts.map(([path]) => path);
-    const summary: SynthSummary = synthSummary({ spec, outdir, model, tally, write, docs, startedAt });
+    const summary: SynthSummary = synthSummary({ spec, outdir, model, tally, write, docs, startedAt, cache: cache?.stats });
     if (output === 'text') console.log(formatSummary(summary));
     else if (output === 'json') console.log(JSON.stringify({ ok: true, ...summary }, null, 2));
     return 0;
@@ -134,6 +144,11 @@ export function synth(opts: SynthOptions = {}): number {
     reportFailure(e, outdir);
     return 1;
   }
+}
+
+/** The chart cache's folder of a spec: its absolute path, hashed (two specs never share entries). */
+function specKey(spec: string): string {
+  return createHash('sha256').update(resolve(spec)).digest('hex').slice(0, 16);
 }
 
 /** A failure as one line per problem (spec problems, policy violations), for `--json`. */

@@ -45,6 +45,18 @@ export class PolicyValidation implements IValidation {
 
   private found: readonly Violation[] = [];
   private readonly json = new WeakMap<ApiObject, KubeObject>();
+  private passed?: (obj: KubeObject) => boolean;
+
+  /**
+   * Names objects that passed this gate's one-object rules before, unchanged: the chart cache's restored
+   * objects (render/chart-cache.ts), which it only keeps from renders that passed, under the same code.
+   * The cross-object rules still see every object. Only for the default rule pack, whose code the cache's
+   * version covers.
+   */
+  trustPassed(passed: (obj: KubeObject) => boolean): void {
+    if (this.pack !== RULE_PACK) throw new Error('trustPassed: only the default rule pack (a custom pack\'s rules are not part of the chart cache\'s version)');
+    this.passed = passed;
+  }
 
   private constructor(
     private readonly scope: Construct,
@@ -52,7 +64,7 @@ export class PolicyValidation implements IValidation {
   ) {}
 
   validate(): string[] {
-    this.found = checkPolicies(this.chartsUnder(), this.pack);
+    this.found = checkPolicies(this.chartsUnder(), this.pack, this.passed);
     return this.messages;
   }
 

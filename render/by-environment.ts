@@ -1,5 +1,5 @@
 import { App } from 'cdk8s';
-import { addPlatformCharts } from '../charts';
+import { environmentUnitList } from '../charts';
 import { addAccessChart } from '../charts/access';
 import { addArgoCdCharts } from '../charts/argocd';
 import { inventory, type EnvironmentInventory } from '../charts/inventory';
@@ -8,11 +8,12 @@ import type { PlatformModel } from '../platform/model';
 import { RULE_PACK, type RulePack, type Violation } from '../policy/gate';
 import { PolicyValidation } from '../policy/validation';
 import type { RenderedChart } from '../blocks/kube-object';
+import type { ChartCache, EnvironmentCache } from './chart-cache';
 import { kustomizationFiles, treesOf } from './kustomization';
 import { releaseMemory } from './release';
 import { patchObjects, type PatchProblem } from './patches';
 import { renderedCharts, validateApp, validationFailure } from './synth';
-import { forgetScalars, toYamlDocuments } from './yaml';
+import { forgetScalars, joinDocuments, toYaml, toYamlDocuments } from './yaml';
 
 export interface RenderByEnvironmentOptions {
   /** The rules every object must pass. @default RULE_PACK (policy/) */
@@ -23,6 +24,11 @@ export interface RenderByEnvironmentOptions {
    * keep memory to one environment. Not called once any pass has failed.
    */
   readonly onCharts?: (charts: readonly RenderedChart[]) => void;
+  /**
+   * Puts back each part of an environment whose input is unchanged since it was kept, instead of
+   * building it (render/chart-cache.ts); the files are the same byte for byte. @default no cache
+   */
+  readonly cache?: ChartCache;
 }
 
 /** Where each rendered file goes as soon as its pass has passed: path (relative to the output directory) and text. */
@@ -55,7 +61,7 @@ export function renderByEnvironment(model: PlatformModel, write: FileSink, opts:
   const crossViolations: Violation[] = [];
 
   /** Validates the app and, while everything passed, hands its files to `write`; returns how many objects it rendered. */
-  const pass = (app: App): number => {
+  const pass = (app: App, cache?: EnvironmentCache): number => {
     if (patchProblems.length) return 0; // the single App stops at the patches: no gate findings are reported
     const found = validateApp(app);
     errors.push(...found.errors);
@@ -64,11 +70,18 @@ export function renderByEnvironment(model: PlatformModel, write: FileSink, opts:
     const charts = renderedCharts(app);
     opts.onCharts?.(charts);
     let objects = 0;
+    const documents = new Map<string, string[]>();
     for (const c of charts) {
       paths.push(c.file);
-      write(c.file, toYamlDocuments(c.objects));
+      if (cache) {
+        // The restored objects' documents as they were written; the others' now.
+        const docs = c.objects.map((o) => cache.restoredYaml(o) ?? toYaml(o));
+        documents.set(c.file, docs);
+        write(c.file, joinDocuments(docs));
+      } else write(c.file, toYamlDocuments(c.objects));
       objects += c.objects.length;
     }
+    cache?.keep(charts, (file) => documents.get(file)!);
     return objects;
   };
 
@@ -80,15 +93,21 @@ export function renderByEnvironment(model: PlatformModel, write: FileSink, opts:
       patches: model.patches.filter((p) => p.environments.includes(env.name)).map((p) => ({ ...p, environments: [env.name] })),
     };
     const app = new App({ outdir: '.' });
-    PolicyValidation.of(app, pack);
-    addPlatformCharts(app, slice);
+    const gate = PolicyValidation.of(app, pack);
+    const cache = opts.cache?.environment(slice.patches);
+    // What the cache restored passed the default pack's one-object rules when it was kept.
+    if (cache && pack === RULE_PACK) gate.trustPassed((o) => cache.restoredYaml(o) !== undefined);
+    for (const unit of environmentUnitList(slice, env)) {
+      if (cache) cache.add(app, unit);
+      else unit.add(app, unit.input);
+    }
     const problems = patchObjects(app, slice);
     if (problems.length) {
       patchProblems.push(...problems);
       return 0;
     }
     rendered.set(env.name, inventory(app, slice).get(env.name)!);
-    return pass(app);
+    return pass(app, cache);
   };
   model.environments.forEach((env, i) => {
     const objects = environmentPass(env);
@@ -114,4 +133,5 @@ export function renderByEnvironment(model: PlatformModel, write: FileSink, opts:
   const failure = validationFailure(errors, [...objectViolations, ...crossViolations]);
   if (failure) throw failure;
   for (const [path, text] of kustomizationFiles(treesOf(model), paths)) write(path, text);
+  opts.cache?.prune();
 }

@@ -25,6 +25,11 @@ export interface SynthSummary {
   /** Documents written beside the tree (architecture diagram, runbooks). */
   readonly docs: readonly string[];
   readonly seconds: number;
+  /**
+   * What the chart cache put back (`restored`) and what was built (`rendered`), when it was used; for each
+   * part built again although it was kept, what it read differently (`changed`: `prod-cart` → `service.version`).
+   */
+  readonly cache?: { readonly restored: number; readonly rendered: number; readonly changed: Readonly<Record<string, string>> };
 }
 
 /** What the summary says of the rendered objects, counted as charts are rendered (in parts: `add` each). */
@@ -47,7 +52,16 @@ export class ObjectTally {
   }
 }
 
-export function synthSummary(o: { spec: string; outdir: string; model: PlatformModel; tally: ObjectTally; write: WriteReport; docs: readonly string[]; startedAt: number }): SynthSummary {
+export function synthSummary(o: {
+  spec: string;
+  outdir: string;
+  model: PlatformModel;
+  tally: ObjectTally;
+  write: WriteReport;
+  docs: readonly string[];
+  startedAt: number;
+  cache?: { restored: number; rendered: number; changed: ReadonlyMap<string, string>; writeError?: string };
+}): SynthSummary {
   const { counts } = o.tally;
   const suppressions = [...o.tally.suppressions].sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
   const kinds = Object.fromEntries([...counts].sort(([ka, a], [kb, b]) => b - a || (ka < kb ? -1 : 1)));
@@ -60,14 +74,18 @@ export function synthSummary(o: { spec: string; outdir: string; model: PlatformM
     kinds,
     files: { added, changed, removed, unchanged, total: added.length + changed.length + unchanged },
     policy: { rules: RULE_PACK.rules.length + RULE_PACK.crossRules.length, violations: 0, suppressions },
-    warnings: o.model.environments.flatMap((e) => {
-      const n = o.tally.perTree.get(e.name) ?? 0;
-      return n > ARGO_CD_APPLICATION_OBJECTS
-        ? [`${e.name}: ${n.toLocaleString('en-US')} objects in one Argo CD Application, past the ${ARGO_CD_APPLICATION_OBJECTS.toLocaleString('en-US')} or so at which Argo CD reports its syncs failing (argo-cd#14486): split the platform into specs (docs/gitops.md, "Beyond one repository")`]
-        : [];
-    }),
+    warnings: [
+      ...o.model.environments.flatMap((e) => {
+        const n = o.tally.perTree.get(e.name) ?? 0;
+        return n > ARGO_CD_APPLICATION_OBJECTS
+          ? [`${e.name}: ${n.toLocaleString('en-US')} objects in one Argo CD Application, past the ${ARGO_CD_APPLICATION_OBJECTS.toLocaleString('en-US')} or so at which Argo CD reports its syncs failing (argo-cd#14486): split the platform into specs (docs/gitops.md, "Beyond one repository")`]
+          : [];
+      }),
+      ...(o.cache?.writeError ? [`the chart cache could not be written (${o.cache.writeError}): the next synth builds every chart`] : []),
+    ],
     docs: o.docs,
     seconds: Math.round((Date.now() - o.startedAt) / 10) / 100,
+    ...(o.cache ? { cache: { restored: o.cache.restored, rendered: o.cache.rendered, changed: Object.fromEntries(o.cache.changed) } } : {}),
   };
 }
 
@@ -91,6 +109,7 @@ export function formatSummary(s: SynthSummary): string {
   for (const x of sup) out.push(`                ${x.rule} off on ${x.object} (${x.file}): ${x.reason}`);
   for (const [i, w] of s.warnings.entries()) out.push(`${i === 0 ? '  warnings      ' : '                '}${w}`);
   if (s.docs.length) out.push(`  docs          ${s.docs.join(', ')}`);
+  if (s.cache) out.push(`  chart cache   ${s.cache.restored} of ${s.cache.restored + s.cache.rendered} parts put back unchanged, ${s.cache.rendered} built`);
   return out.join('\n');
 }
 

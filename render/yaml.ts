@@ -151,7 +151,12 @@ export function toYaml(object: unknown): string {
  * anchors, no line folding. Same objects → same bytes.
  */
 export function toYamlDocuments(objects: readonly unknown[]): string {
-  return objects.map(toYaml).join('---\n');
+  return joinDocuments(objects.map(toYaml));
+}
+
+/** One file of YAML documents (each as `toYaml` writes it). */
+export function joinDocuments(documents: readonly string[]): string {
+  return documents.join('---\n');
 }
 
 export function parseYamlDocuments(text: string): unknown[] {

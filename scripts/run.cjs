@@ -94,7 +94,14 @@ function load(file) {
   } catch {
     cachedData = undefined;
   }
-  const script = new vm.Script(Module.wrap(readFileSync(file, 'utf8')), { filename: file, cachedData });
+  const source = readFileSync(file, 'utf8');
+  // What the code is, for caches of what it renders (the chart cache: render/chart-cache.ts): any change to
+  // a source, a dependency or this project's rules changes the bundle, so an entry of other code is never used.
+  globalThis[Symbol.for('platform-gen.bundle')] = {
+    sha256: require('node:crypto').createHash('sha256').update(source).digest('hex'),
+    cacheDir: join(cacheDir, 'charts'),
+  };
+  const script = new vm.Script(Module.wrap(source), { filename: file, cachedData });
   if (cachedData === undefined || script.cachedDataRejected) {
     process.once('exit', () => {
       // Written beside and renamed into place: two runs finishing at once never leave a mixture of their caches.

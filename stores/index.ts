@@ -1,7 +1,5 @@
-import type { Construct } from 'constructs';
 import { DATA_STORES, type DataStoreName } from '../catalogue/stores';
 import type { StoreKind } from '../charts/store-kind';
-import type { PlatformChart } from '../charts/platform-chart';
 import type { EnvironmentModel } from '../platform/model';
 import { KAFKA_KIND } from './kafka';
 import { MONGODB_KIND } from './mongodb';
@@ -23,18 +21,6 @@ export const STORE_KINDS: { readonly [K in DataStoreName]: StoreKind } = {
   zookeeper: ZOOKEEPER_KIND,
   mongodb: MONGODB_KIND,
 };
-
-/**
- * The data layer of one environment: each store's charts (`<env>/data/…`),
- * by store kind, in the model's order.
- */
-export function addDataCharts(scope: Construct, env: EnvironmentModel): Map<DataStoreName, PlatformChart[]> {
-  return new Map([
-    ...env.stores.map((store): [DataStoreName, PlatformChart[]] => [store.kind, STORE_KINDS[store.kind].addCharts(scope, env, store)]),
-    // Managed by a provider in this environment: only what watches it.
-    ...env.externalStores.map((x): [DataStoreName, PlatformChart[]] => [x.kind, STORE_KINDS[x.kind].addManagedCharts?.(scope, env, x) ?? []]),
-  ]);
-}
 
 /** The stores' alert groups in `env`, in catalogue order. */
 export function storeAlertGroups(env: EnvironmentModel) {

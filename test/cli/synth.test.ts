@@ -123,6 +123,22 @@ describe('synth', () => {
     expect(tree(out)).toEqual(tree(join(work, 'a')));
   });
 
+  test('npm run synth -- --cache keeps a chart cache: the next synth puts back what did not change, with the same files', () => {
+    const root = join(__dirname, '..', '..');
+    const spec = join(work, 'cached.yaml');
+    writeFileSync(spec, dump(smallPlatform()));
+    const run = (out: string, ...args: string[]) =>
+      JSON.parse(execFileSync(process.execPath, ['scripts/run.cjs', 'main.ts', '--json', ...args], { cwd: root, env: { ...process.env, PLATFORM_SPEC: spec, CDK8S_OUTDIR: join(work, out) }, encoding: 'utf8' }));
+    run('cache-1', '--cache');
+    const warm = run('cache-2', '--cache');
+    expect(warm.cache.rendered).toBe(warm.environments.length); // the quotas count every chart's workloads: always built
+    expect(warm.cache.restored).toBeGreaterThan(warm.cache.rendered);
+    const none = run('cache-3');
+    expect(none.cache).toBeUndefined();
+    expect(tree(join(work, 'cache-2'))).toEqual(tree(join(work, 'cache-1')));
+    expect(tree(join(work, 'cache-3'))).toEqual(tree(join(work, 'cache-1')));
+  });
+
   test('every field of the spec for real teams has a description in platform.schema.json (editors show it)', () => {
     const schema = JSON.parse(readFileSync(join(__dirname, '..', '..', 'platform.schema.json'), 'utf8'));
     const missing: string[] = [];

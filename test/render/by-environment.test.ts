@@ -3,8 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { dump } from 'js-yaml';
 import { afterAll, describe, expect, test } from 'vitest';
-import { exampleSpecs } from '../../cli/examples';
-import { generatePlatform } from '../../cli/generate-spec';
+import { modelsUnderTest } from '../helpers/platforms';
 import { synth } from '../../cli/synth';
 import type { KubeObject } from '../../blocks/kube-object';
 import { loadPlatform } from '../../platform/load';
@@ -24,11 +23,7 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 const oneApp = (model: PlatformModel) => new PlatformApp({ model }).render();
 const modelOf = (spec: object) => resolvePlatform(parseSpec(spec, 'fixture'));
 
-const platforms: [string, () => PlatformModel][] = [
-  ['the reference platform.yaml', () => loadPlatform('platform.yaml')],
-  ...exampleSpecs().map(({ name, spec }): [string, () => PlatformModel] => [`examples/${name}.yaml`, () => loadPlatform(spec)]),
-  ['a generated platform of 30 services', () => modelOf(generatePlatform(30))],
-];
+const platforms = modelsUnderTest();
 
 describe('rendering one environment at a time (renderByEnvironment) renders what one App renders', () => {
   test.each(platforms)('%s: the same files with the same bytes, in the same order, and the same objects', (_, load) => {
