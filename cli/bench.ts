@@ -10,7 +10,9 @@
  * tsx as the default toolchain runs it; the last lines compare the generated
  * platform of 500 services with it, per run and per object, and time a
  * one-service change of that platform over its previous output with the chart
- * cache (`npm run synth -- --cache`), which the rows do not use.
+ * cache (`npm run synth -- --cache`), which the rows do not use: each sample times,
+ * back to back, a full render without the cache, one with an empty cache, an
+ * unchanged one and the change, and the ratios are taken within the sample.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -68,9 +70,9 @@ try {
   }
   // A one-service change (a new image of one service) over the output of the unchanged platform, as a
   // developer's second `npm run synth` runs: the first render of each sample is not timed.
-  let incremental: { wallMs: number; renderMs: number; writeMs: number; rendered: number; parts: number } | undefined;
-  let unchanged: number | undefined;
-  let firstCached: number | undefined;
+  let incremental: { wallMs: number; renderMs: number; writeMs: number; rendered: number; parts: number; fullMs: number; ratio: number } | undefined;
+  let unchanged: { wallMs: number; ratio: number } | undefined;
+  let firstCached: { wallMs: number; ratio: number } | undefined;
   if (walls.has(BASELINE_SERVICES)) {
     const spec = generatePlatform(BASELINE_SERVICES);
     const base = join(work, `platform-${BASELINE_SERVICES}.yaml`);
@@ -78,19 +80,30 @@ try {
     const one = spec.services!.find((s) => s.name === 'svc-0250')!;
     (one as { image: string }).image = one.image!.replace(/:.*$/, ':2.0.0');
     writeFileSync(changed, dump(spec));
-    const again: number[] = [];
-    const first: number[] = [];
+    // Each sample times, back to back, a full render without the cache, the first with an empty cache, an
+    // unchanged one and the one-service change, and compares them within the sample: this machine's speed
+    // drifts between the rows.
     const samples = Array.from({ length: runs }, () => {
       const dir = join(work, 'incremental');
       const cache = emptyCache();
-      first.push(runOnce(base, dir, cache).wallMs);
-      again.push(runOnce(base, dir, cache).wallMs);
-      return runOnce(changed, dir, cache);
+      const full = runOnce(base, dir).wallMs;
+      const first = runOnce(base, dir, cache).wallMs;
+      const same = runOnce(base, dir, cache).wallMs;
+      const change = runOnce(changed, dir, cache);
+      return { full, first, same, change };
     });
-    const m = (k: 'wallMs' | 'renderMs' | 'writeMs' | 'rendered') => median(samples.map((s) => s[k]!));
-    incremental = { wallMs: m('wallMs'), renderMs: m('renderMs'), writeMs: m('writeMs'), rendered: m('rendered'), parts: samples[0]!.rendered! + samples[0]!.restored! };
-    unchanged = median(again);
-    firstCached = median(first);
+    const med = (f: (x: (typeof samples)[number]) => number) => median(samples.map(f));
+    incremental = {
+      wallMs: med((x) => x.change.wallMs),
+      renderMs: med((x) => x.change.renderMs),
+      writeMs: med((x) => x.change.writeMs),
+      rendered: med((x) => x.change.rendered!),
+      parts: samples[0]!.change.rendered! + samples[0]!.change.restored!,
+      fullMs: med((x) => x.full),
+      ratio: med((x) => x.change.wallMs / x.full),
+    };
+    unchanged = { wallMs: med((x) => x.same), ratio: med((x) => x.same / x.full) };
+    firstCached = { wallMs: med((x) => x.first), ratio: med((x) => x.first / x.full) };
     console.error('done: one-service change');
   }
   // The baseline: plain cdk8s-plus, run with tsx (its own process start included, as for ours).
@@ -108,12 +121,13 @@ try {
   console.log('|---|---|---|---|---|---|---|');
   for (const r of rows) console.log(r);
   const ours = walls.get(BASELINE_SERVICES);
-  if (ours && incremental && unchanged !== undefined && firstCached !== undefined) {
-    const pct = (ms: number) => `${((100 * ms) / ours.wallMs).toFixed(0)} %`;
+  if (incremental && unchanged && firstCached) {
+    const pct = (r: number) => `${(100 * r).toFixed(0)} %`;
     console.log(
-      `\nOne service changed (svc-0250's image) in the ${BASELINE_SERVICES}-service platform, over its previous output and chart cache: ${(incremental.wallMs / 1000).toFixed(2)} s ` +
-        `(render ${incremental.renderMs.toFixed(0)} ms, write ${incremental.writeMs.toFixed(0)} ms; ${incremental.rendered} of ${incremental.parts} parts built), ${pct(incremental.wallMs)} of the full render's wall time. ` +
-        `Nothing changed: ${(unchanged / 1000).toFixed(2)} s (${pct(unchanged)}). The first render with an empty chart cache: ${(firstCached / 1000).toFixed(2)} s (${pct(firstCached)}).`,
+      `\nWith the chart cache (\`--cache\`), ${BASELINE_SERVICES} services, each against a full render without it in the same sample (${(incremental.fullMs / 1000).toFixed(2)} s), medians of ${runs}: ` +
+        `one service changed (svc-0250's image) over the previous output and cache ${(incremental.wallMs / 1000).toFixed(2)} s, ${pct(incremental.ratio)} ` +
+        `(render ${incremental.renderMs.toFixed(0)} ms, write ${incremental.writeMs.toFixed(0)} ms; ${incremental.rendered} of ${incremental.parts} parts built); ` +
+        `nothing changed ${(unchanged.wallMs / 1000).toFixed(2)} s, ${pct(unchanged.ratio)}; the first render with an empty cache ${(firstCached.wallMs / 1000).toFixed(2)} s, ${pct(firstCached.ratio)}.`,
     );
   }
   if (ours) {

@@ -137,6 +137,17 @@ describe('synth', () => {
     expect(none.cache).toBeUndefined();
     expect(tree(join(work, 'cache-2'))).toEqual(tree(join(work, 'cache-1')));
     expect(tree(join(work, 'cache-3'))).toEqual(tree(join(work, 'cache-1')));
+    // A new image of one service: --json says what each part built again read differently.
+    const changed = smallPlatform();
+    (changed.services!.find((x) => x.name === 'worker') as { image: string }).image = 'registry.test/acme/worker:2.2.0';
+    writeFileSync(spec, dump(changed));
+    const next = run('cache-4', '--cache');
+    expect(next.cache.changed['prod-worker']).toBe('service.version');
+    expect(next.cache.changed['prod-mesh']).toBe('svc-worker: s.version');
+    expect(Object.keys(next.cache.changed).every((id) => /-(worker|mesh|mesh-security|monitoring|dashboards)$/.test(id))).toBe(true);
+    const plain = run('cache-5');
+    expect(tree(join(work, 'cache-4'))).toEqual(tree(join(work, 'cache-5')));
+    expect(plain.cache).toBeUndefined();
   });
 
   test('every field of the spec for real teams has a description in platform.schema.json (editors show it)', () => {
