@@ -182,17 +182,24 @@ export class DashboardsChart extends PlatformChart {
   constructor(scope: Construct, id: string, props: DashboardsProps) {
     const { env } = props;
     super(scope, id, { file: `${env.name}/telemetry/dashboards.yaml` });
-    const annotations = { [FOLDER_ANNOTATION]: `${env.platform}-${env.name}` };
-    const configMap = (at: Construct, cid: string, name: string, identity: Identity, d: Dashboard) =>
+    // Reads the model only through `env`: a service's group passes its own (render/chart-cache.ts).
+    const configMap = (at: Construct, env: EnvironmentModel, cid: string, name: string, identity: Identity, d: Dashboard) =>
       new k8s.KubeConfigMap(at, cid, {
-        metadata: meta({ name, namespace: env.namespace, id: identity, wave: WAVE.services, labels: { ...DASHBOARD_LABEL }, annotations }),
+        metadata: meta({
+          name,
+          namespace: env.namespace,
+          id: identity,
+          wave: WAVE.services,
+          labels: { ...DASHBOARD_LABEL },
+          annotations: { [FOLDER_ANNOTATION]: `${env.platform}-${env.name}` },
+        }),
         data: { [`${name}.json`]: JSON.stringify(d, null, 2) },
       });
 
-    configMap(this, 'overview', OVERVIEW_DASHBOARD_NAME, { name: env.platform, instance: OVERVIEW_DASHBOARD_NAME, component: 'dashboard', partOf: env.platform, version: env.version }, overviewDashboard(env));
+    configMap(this, env, 'overview', OVERVIEW_DASHBOARD_NAME, { name: env.platform, instance: OVERVIEW_DASHBOARD_NAME, component: 'dashboard', partOf: env.platform, version: env.version }, overviewDashboard(env));
     // One group per service: a change to one service builds its dashboard again, not every service's (render/chart-cache.ts).
     for (const s of env.services) {
-      objectGroup(this, `svc-${s.name}`, { env, s }, (g, { env, s }) => configMap(g, `svc-${s.name}`, serviceDashboardName(s), { ...serviceIdentity(env, s), component: 'dashboard' }, serviceDashboard(env, s)));
+      objectGroup(this, `svc-${s.name}`, { env, s }, (g, { env, s }) => configMap(g, env, `svc-${s.name}`, serviceDashboardName(s), { ...serviceIdentity(env, s), component: 'dashboard' }, serviceDashboard(env, s)));
     }
   }
 }

@@ -64,7 +64,6 @@ export class MeshChart extends PlatformChart {
     super(scope, id, { file: `${env.name}/mesh/routing.yaml` });
 
     const hosts = publicHosts(env);
-    const gatewayRef = `${env.namespace}/${GATEWAY_NAME}`;
     if (hosts.length > 0) this.gateway(env, hosts);
 
     // One group per service: a change to one service builds its routes again, not every service's (render/chart-cache.ts).
@@ -121,7 +120,7 @@ export class MeshChart extends PlatformChart {
           const match = p === '' ? [{ uri: { prefix: '/' } }] : [{ uri: { exact: p } }, { uri: { prefix: `${p}/` } }];
           new VirtualService(g, `vs-${s.name}-public`, {
             metadata: m(`${s.name}-public`),
-            spec: { hosts: [s.route.host], gateways: [gatewayRef], http: [{ name: 'public', match, ...route }] },
+            spec: { hosts: [s.route.host], gateways: [`${env.namespace}/${GATEWAY_NAME}`], http: [{ name: 'public', match, ...route }] },
           });
         }
       });

@@ -26,7 +26,8 @@ export interface RenderByEnvironmentOptions {
   readonly onCharts?: (charts: readonly RenderedChart[]) => void;
   /**
    * Puts back each part of an environment whose input is unchanged since it was kept, instead of
-   * building it (render/chart-cache.ts); the files are the same byte for byte. @default no cache
+   * building it (render/chart-cache.ts); the files are the same byte for byte. Used with the default
+   * rule pack only (a custom pack renders without it). @default no cache
    */
   readonly cache?: ChartCache;
 }
@@ -94,9 +95,9 @@ export function renderByEnvironment(model: PlatformModel, write: FileSink, opts:
     };
     const app = new App({ outdir: '.' });
     const gate = PolicyValidation.of(app, pack);
-    const cache = opts.cache?.environment(slice.patches);
-    // What the cache restored passed the default pack's one-object rules when it was kept.
-    if (cache && pack === RULE_PACK) gate.trustPassed((o) => cache.restoredYaml(o) !== undefined);
+    // Only with the default pack: what the cache restored passed its one-object rules, under the same code.
+    const cache = pack === RULE_PACK ? opts.cache?.environment(slice.patches) : undefined;
+    if (cache) gate.trustPassed((o) => cache.restoredYaml(o) !== undefined);
     for (const unit of environmentUnitList(slice, env)) {
       if (cache) cache.add(app, unit);
       else unit.add(app, unit.input);

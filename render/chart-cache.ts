@@ -211,6 +211,8 @@ export class EnvironmentCache {
     recording: Recording<object>;
     charts: PlatformChart[];
     groups: Map<IConstruct, BuiltGroup>;
+    /** Groups that read the model outside their input while they were built. */
+    outside: string[];
   }[] = [];
   /** The YAML document of each restored object (by the JSON it renders to). */
   private readonly yaml = new WeakMap<object, string>();
@@ -228,7 +230,15 @@ export class EnvironmentCache {
       return;
     }
     const entry = this.cache.read(unit.id);
-    const changed = !entry ? 'no entry' : entry.patches !== this.patches ? 'patches' : whatChanged(entry, unit.input);
+    // An entry that does not replay as it reads (damaged by hand: well-formed, inconsistent) is built again.
+    let changed: string | undefined = !entry ? 'no entry' : entry.patches !== this.patches ? 'patches' : undefined;
+    if (entry && !changed) {
+      try {
+        changed = whatChanged(entry, unit.input);
+      } catch {
+        changed = 'a damaged entry';
+      }
+    }
     // Every object read before any is put back: a damaged group builds the part instead.
     const restored = entry && changed === undefined ? attempt(() => entry.charts.map((c) => ({ c, objects: c.items.flatMap((i) => (isGroup(i) ? i.items : [i])) }))) : undefined;
     if (restored) {
@@ -246,6 +256,7 @@ export class EnvironmentCache {
     // Each group between two leaf constructs it adds to its scope (a construct level of its own for every
     // service's objects cost a fifth more time and a quarter more memory at 1000 services): by its start.
     const groups = new Map<IConstruct, BuiltGroup>();
+    const outside: string[] = [];
     withGroupBuilder(
       (scope, id, input, build) => {
         // What the group's input is made of, so that a later render can replay its trace without building the chart.
@@ -267,7 +278,9 @@ export class EnvironmentCache {
         const raw = Object.fromEntries(Object.entries(input).map(([k, v]) => [k, untracked(v)]));
         const spec = Object.fromEntries(fields) as StoredGroup['input'];
         const kept = stored.get(g);
-        const keptItems = kept && replayReads(kept.trace, raw) ? attempt(() => kept.items) : undefined;
+        // Its primitive fields as given now (values the chart computed), then its own reads.
+        const sameFields = kept !== undefined && JSON.stringify(Object.entries(spec).filter(([, [kind]]) => kind === 'p')) === JSON.stringify(Object.entries(kept.input).filter(([, [kind]]) => kind === 'p'));
+        const keptItems = kept && sameFields && replayReads(kept.trace, raw) ? attempt(() => kept.items) : undefined;
         if (kept && keptItems) {
           for (const x of keptItems) this.yaml.set(x.o, x.y);
           addRestoredObjects(scope, keptItems.map((x) => x.o), `${id}~`);
@@ -276,14 +289,18 @@ export class EnvironmentCache {
           return;
         }
         const own = traceReads(raw);
+        const before = recording.accesses();
         build(scope, own.input);
+        // A group must read the model through its input: one that read the chart's (a captured variable) is
+        // not the group's alone, and the part is never kept (test/render/chart-cache.test.ts sees it).
+        if (recording.accesses() !== before) outside.push(id);
         added({ g, input: spec, get trace() { return own.trace(); } });
         this.cache.stats.groups.built++;
       },
       () => unit.add(app, recording.input),
     );
     const charts = app.node.children.slice(before).filter(PlatformChart.isPlatformChart);
-    this.built.push({ unit, recording, charts, groups });
+    this.built.push({ unit, recording, charts, groups, outside });
     this.cache.stats.rendered++;
   }
 
@@ -301,7 +318,7 @@ export class EnvironmentCache {
     const byFile = new Map(charts.map((c) => [c.file, c]));
     for (const b of this.built) {
       const traces = [b.recording.trace(), ...[...b.groups.values()].map((g) => g.info.trace)];
-      const untrackable = traces.find((t) => t.untrackable)?.untrackable;
+      const untrackable = traces.find((t) => t.untrackable)?.untrackable ?? (b.outside.length ? `group ${b.outside[0]} read the model outside its input` : undefined);
       if (untrackable) {
         this.cache.stats.untrackable.set(b.unit.id, untrackable);
         continue;
@@ -387,3 +404,4 @@ function attempt<T>(f: () => T): T | undefined {
     return undefined;
   }
 }
+

@@ -67,6 +67,8 @@ export interface Recording<T> {
   trace(): ReadTrace;
   /** The node id of `value` when it is one of this recording's proxies (what `replayNodes` gives back for it). */
   nodeOf(value: unknown): number | undefined;
+  /** How many times anything was read through this recording's proxies so far (every read, recorded once or not). */
+  accesses(): number;
 }
 
 /** Every proxy handed out, by the object it reads: its recording's nodes and its node id. */
@@ -103,8 +105,10 @@ export function traceReads<T extends object>(input: T): Recording<T> {
   const seen: Set<string>[] = [];
   const nodes = new Map<object, { id: number; proxy: object }>();
   let untrackable: string | undefined;
+  let accesses = 0;
 
   const record = (node: number, op: Op, key: string, value: string) => {
+    accesses++;
     const at = `${op}\0${key}`;
     if (seen[node]!.has(at)) return;
     seen[node]!.add(at);
@@ -179,8 +183,11 @@ export function traceReads<T extends object>(input: T): Recording<T> {
     },
     getOwnPropertyDescriptor(target, key) {
       const d = Reflect.getOwnPropertyDescriptor(target, key);
-      if (typeof key !== 'symbol') record(id, 'o', key, d ? 'b1' : 'b0');
-      return d;
+      if (typeof key === 'symbol') return d;
+      record(id, 'o', key, d ? 'b1' : 'b0');
+      // Its value is a read too, handed out through the proxy (a data property of plain data is configurable,
+      // but an array's length, which is a primitive and handed out as it is).
+      return d && 'value' in d ? { ...d, value: give(id, 'g', key, d.value, true) } : d;
     },
     set: readOnly,
     defineProperty: readOnly,
@@ -244,6 +251,7 @@ export function traceReads<T extends object>(input: T): Recording<T> {
   return {
     input: root.proxy as T,
     trace: () => ({ shapes: [...shapes], reads: [...reads], ...(untrackable ? { untrackable } : {}) }),
+    accesses: () => accesses,
     nodeOf: (value) => {
       const p = typeof value === 'object' && value !== null ? PROXIES.get(value) : undefined;
       return p && p.nodes === nodes ? p.id : undefined;
@@ -292,14 +300,17 @@ function replay(trace: ReadTrace, input: object): { at: number | undefined; valu
 function firstDifferentRead(trace: ReadTrace, values: (object | undefined)[]): number | undefined {
   const input = values[0]!;
   if (shapeOf(input) !== trace.shapes[0]) return 0;
+  // Both ways: one node is one object, and one object is one node (two objects may not have become one).
+  const nodeOf = new Map<object, number>([[input, 0]]);
   const same = (v: unknown, expected: string, own: boolean): boolean => {
     if (expected[0] === 'r') {
       const id = Number(expected.slice(1));
       if (typeof v !== 'object' || v === null) return false;
       const known = values[id];
       if (known !== undefined) return known === v;
-      if (shapeOf(v) !== trace.shapes[id]) return false;
+      if (shapeOf(v) !== trace.shapes[id] || nodeOf.has(v)) return false;
       values[id] = v;
+      nodeOf.set(v, id);
       return true;
     }
     if (expected === NOT_OWN_FUNCTION) return typeof v === 'function' && !own;

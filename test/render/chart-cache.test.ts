@@ -10,7 +10,7 @@ import type { PlatformSpecInput } from '../../platform/schema';
 import { renderByEnvironment } from '../../render/by-environment';
 import { ChartCache } from '../../render/chart-cache';
 import { firstDifference, replayReads, traceReads } from '../../render/read-trace';
-import { checkPolicies } from '../../policy/gate';
+import { checkPolicies, RULE_PACK } from '../../policy/gate';
 import { App, ApiObject } from 'cdk8s';
 import { objectGroup } from '../../blocks/object-group';
 import { PlatformChart } from '../../charts/platform-chart';
@@ -101,6 +101,21 @@ describe('a read trace replays what was read, and only that', () => {
     const read = (i: typeof same) => i.list[0] === i.byName.a;
     expect(replayed(same, read, { list: [shared], byName: { a: shared } })).toBe(true);
     expect(replayed(same, read, { list: [{ name: 'a' }], byName: { a: { name: 'a' } } })).toBe(false);
+  });
+
+  test('identity both ways: two objects that became one object do not match', () => {
+    const read = (i: { x: object; y: object }) => [i.x, i.y];
+    const o = {};
+    expect(replayed({ x: {}, y: {} }, read, { x: {}, y: {} })).toBe(true);
+    expect(replayed({ x: {}, y: {} }, read, { x: o, y: o })).toBe(false);
+  });
+
+  test('a property descriptor\'s value is a read too', () => {
+    const read = (s: ReturnType<typeof service>) => Object.getOwnPropertyDescriptor(s, 'image')!.value;
+    expect(replayed(service(), read, service())).toBe(true);
+    expect(replayed(service(), read, { ...service(), image: 'api:2' })).toBe(false);
+    const nested = (s: ReturnType<typeof service>) => (Object.getOwnPropertyDescriptor(s, 'env')!.value as Record<string, string>).A;
+    expect(replayed(service(), nested, { ...service(), env: { A: '2' } })).toBe(false);
   });
 
   test('what is not plain data makes the trace untrackable (it never matches); writes throw', () => {
@@ -218,40 +233,75 @@ describe('bad twin of the groups', () => {
 });
 
 describe('groups', () => {
-  // A chart of one ConfigMap per item that is `on`: its groups are each item's (none for an item that is off).
-  const unitOf = (items: { name: string; on: boolean }[]): ChartUnit<{ items: typeof items }> => ({
+  type Items = { ns: string; items: { name: string; on: boolean }[] };
+  /**
+   * A chart of one ConfigMap per item that is `on`, in namespace `ns`: its groups are each item's (none for
+   * an item that is off). `how` is how a group gets the namespace: through its input (as a computed
+   * string, or the model object), or — breaking objectGroup's contract — captured from the chart.
+   */
+  const unitOf = (model: Items, how: 'input' | 'model' | 'captured-string' | 'captured-model' = 'input'): ChartUnit<{ m: Items }> => ({
     id: 'test-chart',
-    input: { items },
+    input: { m: model },
     cacheable: true,
-    add: (scope, input) => {
+    add: (scope, { m }) => {
       const chart = new PlatformChart(scope, 'test-chart', { file: 'dev/test/items.yaml' });
-      for (const item of input.items)
-        objectGroup(chart, item.name, { item }, (g, { item }) => {
-          if (item.on) new ApiObject(g, `cm-${item.name}`, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: item.name, namespace: 'dev' } });
-        });
+      const ns = `${m.ns}`;
+      for (const item of m.items) {
+        const made = (g: typeof chart, name: string, namespace: string) => new ApiObject(g, `cm-${name}`, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace } });
+        if (how === 'input') objectGroup(chart, item.name, { item, ns }, (g, i) => void (i.item.on && made(g as typeof chart, i.item.name, i.ns)));
+        if (how === 'model') objectGroup(chart, item.name, { item, m }, (g, i) => void (i.item.on && made(g as typeof chart, i.item.name, i.m.ns)));
+        if (how === 'captured-string') objectGroup(chart, item.name, { item }, (g, i) => void (i.item.on && made(g as typeof chart, i.item.name, ns)));
+        if (how === 'captured-model') objectGroup(chart, item.name, { item }, (g, i) => void (i.item.on && made(g as typeof chart, i.item.name, m.ns)));
+      }
       return chart;
     },
   });
-  const renderUnit = (cache: ChartCache, items: { name: string; on: boolean }[]) => {
+  const renderUnit = (cache: ChartCache, model: Items | Items['items'], how?: Parameters<typeof unitOf>[1]) => {
     const app = new App({ outdir: '.' });
     const env = cache.environment([]);
-    env.add(app, unitOf(items));
+    env.add(app, unitOf(Array.isArray(model) ? { ns: 'dev', items: model } : model, how));
     const charts = renderedCharts(app);
     const docs = charts[0]!.objects.map((o) => env.restoredYaml(o) ?? toYaml(o));
     env.keep(charts, () => docs);
-    return charts[0]!.objects.map((o) => o.metadata.name);
+    return charts[0]!.objects.map((o) => `${o.metadata.namespace}/${o.metadata.name}`);
   };
+  const items = [{ name: 'a', on: true }, { name: 'b', on: true }];
 
   test('a group that rendered nothing is kept too: when its input turns it on, its object appears', () => {
     const dir = freshDir();
-    expect(renderUnit(cacheAt(dir), [{ name: 'a', on: true }, { name: 'b', on: false }])).toEqual(['a']);
+    expect(renderUnit(cacheAt(dir), [{ name: 'a', on: true }, { name: 'b', on: false }])).toEqual(['dev/a']);
     const same = cacheAt(dir);
-    expect(renderUnit(same, [{ name: 'a', on: true }, { name: 'b', on: false }])).toEqual(['a']);
+    expect(renderUnit(same, [{ name: 'a', on: true }, { name: 'b', on: false }])).toEqual(['dev/a']);
     expect(same.stats.restored).toBe(1);
     const on = cacheAt(dir);
-    expect(renderUnit(on, [{ name: 'a', on: true }, { name: 'b', on: true }])).toEqual(['a', 'b']);
+    expect(renderUnit(on, [{ name: 'a', on: true }, { name: 'b', on: true }])).toEqual(['dev/a', 'dev/b']);
     expect(on.stats.changed.get('test-chart')).toBe('b: item.on');
     expect(on.stats.groups).toEqual({ restored: 1, built: 1 });
+  });
+
+  test('a value the chart computed and passes in a group\'s input is compared: a new one builds the group again', () => {
+    for (const how of ['input', 'model'] as const) {
+      const dir = freshDir();
+      renderUnit(cacheAt(dir), { ns: 'dev', items }, how);
+      const next = cacheAt(dir);
+      expect(renderUnit(next, { ns: 'prod', items }, how)).toEqual(['prod/a', 'prod/b']);
+      expect(next.stats.groups.restored).toBe(0);
+    }
+  });
+
+  test('a group reading the chart\'s model outside its input is seen while it is built, and its part never kept', () => {
+    const dir = freshDir();
+    const first = cacheAt(dir);
+    renderUnit(first, { ns: 'dev', items }, 'captured-model');
+    expect(first.stats.untrackable.get('test-chart')).toBe('group a read the model outside its input');
+    const next = cacheAt(dir);
+    expect(renderUnit(next, { ns: 'prod', items }, 'captured-model')).toEqual(['prod/a', 'prod/b']);
+  });
+
+  test('bad twin of the contract: a string the chart computed, captured by a group instead of passed in, is put back stale', () => {
+    const dir = freshDir();
+    renderUnit(cacheAt(dir), { ns: 'dev', items }, 'captured-string');
+    expect(renderUnit(cacheAt(dir), { ns: 'prod', items }, 'captured-string')).toEqual(['dev/a', 'dev/b']);
   });
 });
 
@@ -342,6 +392,27 @@ describe('what the cache never trusts', () => {
     const model = modelOf(spec());
     expect(render(model, cache)).toEqual(render(model));
     expect(cache.stats.writeError).toMatch(/ENOTDIR|EEXIST/);
+  });
+
+  test('a custom rule pack renders without the cache (its rules are not part of the cache\'s version)', () => {
+    const cache = cacheAt(freshDir());
+    const model = modelOf(spec());
+    const files = new Map<string, string>();
+    renderByEnvironment(model, (path, text) => files.set(path, text), { cache, rulePack: { ...RULE_PACK, rules: RULE_PACK.rules.slice(1) } });
+    expect(files).toEqual(render(model));
+    expect(cache.stats.restored + cache.stats.rendered).toBe(0);
+  });
+
+  test('an entry that is well-formed but does not replay as it reads (a node it never reached) is built again', () => {
+    const dir = freshDir();
+    render(modelOf(spec()), cacheAt(dir));
+    editEntries(dir, (e) => {
+      for (const c of e.charts) for (const i of c.items) if (i.g) i.input = { env: ['n', 999], s: ['n', 998] };
+      e.trace.reads = e.trace.reads.map((r: unknown[]) => (r[1] === 'g' ? [777, ...r.slice(1)] : r));
+    });
+    const cache = cacheAt(dir);
+    expect(render(modelOf(spec()), cache)).toEqual(render(modelOf(spec())));
+    expect(cache.stats.restored).toBe(0);
   });
 
   test('the entries of parts a render no longer has are removed', () => {
