@@ -95,25 +95,14 @@ export function environmentUnits(model: Pick<PlatformModel, 'gitops'>, env: Envi
   };
 }
 
-/** `environmentUnits` as one list, in the order the charts are added. */
+/** `environmentUnits` as one list, in the order the charts are added (the order of its fields). */
 export function environmentUnitList(model: Pick<PlatformModel, 'gitops'>, env: EnvironmentModel): ChartUnit[] {
-  const u = environmentUnits(model, env);
-  const units: (ChartUnit<any, unknown> | undefined)[] = [
-    u.environment,
-    ...u.services.map(([, x]) => x),
-    ...u.data.map(([, x]) => x),
-    u.meshSecurity,
-    u.mesh,
-    u.meshEgress,
-    u.telemetry,
-    u.monitoring,
-    u.dashboards,
-    u.keda,
-    u.sealedSecrets,
-    ...u.extraManifests,
-    u.access,
-  ];
-  return units.filter((x): x is ChartUnit => x !== undefined);
+  return Object.values(environmentUnits(model, env)).flatMap((v): ChartUnit[] => {
+    if (v === undefined) return [];
+    if (!Array.isArray(v)) return [v as ChartUnit];
+    // Services and data stores come as [name, unit] pairs; extra manifests as units.
+    return v.map((x) => (Array.isArray(x) ? x[1] : x) as ChartUnit);
+  });
 }
 
 /**
