@@ -6,7 +6,7 @@ export class OutputLockedError extends Error {
   override readonly name = 'OutputLockedError';
 }
 
-/** How long an empty lock file counts as a writer starting up (between creating the file and writing its pid). */
+/** How long an empty lock file counts as a writer starting up (between creating the file and writing its pid: only without hard links). */
 const EMPTY_LOCK_GRACE_MS = 5_000;
 
 const alive = (pid: number) => {
@@ -24,25 +24,52 @@ const alive = (pid: number) => {
  * interleaving its renames. A lock whose process is gone (killed) is stale
  * and taken over; so is the state a kill between the two renames of a swap
  * leaves (no `outdir`, the old tree retired beside it): it is put back first.
+ *
+ * The lock appears with its pid in it: the pid is written to `.<outdir>.lock.<pid>` and that file
+ * hard-linked as the lock (a link fails if the lock exists), so a writer killed at any moment leaves
+ * either no lock or one naming a dead process. Only on a file system without hard links is the lock
+ * created empty and then written; an empty lock is therefore held while fresh (a writer between the two)
+ * and stale once old.
  */
 function lock(target: string): () => void {
   const file = join(dirname(target), `.${basename(target)}.lock`);
-  for (let attempt = 0; ; attempt++) {
-    try {
-      writeFileSync(file, String(process.pid), { flag: 'wx' });
-      break;
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 0) throw e;
-      const text = readFileSync(file, 'utf8').trim();
-      const pid = Number(text);
-      if (Number.isInteger(pid) && pid > 0 && alive(pid)) throw new OutputLockedError(`another synth is writing ${basename(target)}/ (pid ${pid}); ${basename(target)}/ was left to it`);
-      // Empty: another writer has just created it and not yet written its pid (not stale unless it stays so).
-      if (text === '' && Date.now() - statSync(file).mtimeMs < EMPTY_LOCK_GRACE_MS) throw new OutputLockedError(`another synth is starting to write ${basename(target)}/; ${basename(target)}/ was left to it`);
-      rmSync(file, { force: true }); // stale: its writer was killed
+  const own = `${file}.${process.pid}`;
+  writeFileSync(own, String(process.pid));
+  try {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        create(file, own);
+        break;
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 0) throw e;
+        const text = readFileSync(file, 'utf8').trim();
+        const pid = Number(text);
+        if (Number.isInteger(pid) && pid > 0 && alive(pid)) throw new OutputLockedError(`another synth is writing ${basename(target)}/ (pid ${pid}); ${basename(target)}/ was left to it`);
+        if (text === '' && Date.now() - statSync(file).mtimeMs < EMPTY_LOCK_GRACE_MS) throw new OutputLockedError(`another synth is starting to write ${basename(target)}/; ${basename(target)}/ was left to it`);
+        rmSync(file, { force: true }); // stale: its writer was killed
+      }
     }
+  } finally {
+    rmSync(own, { force: true });
+  }
+  // Pid files of writers killed before they linked theirs (a live writer's is its own: it is refused by this lock).
+  for (const n of readdirSync(dirname(target))) {
+    const pid = n.startsWith(`${basename(file)}.`) ? Number(n.slice(basename(file).length + 1)) : NaN;
+    if (Number.isInteger(pid) && pid > 0 && !alive(pid)) rmSync(join(dirname(target), n), { force: true });
   }
   recover(target);
   return () => rmSync(file, { force: true });
+}
+
+/** Creates the lock `file` holding what `own` holds: a hard link, or (no hard links here) created, then written. Throws EEXIST if it exists. */
+function create(file: string, own: string): void {
+  try {
+    linkSync(own, file);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST' || !(code === 'EPERM' || code === 'ENOTSUP' || code === 'EOPNOTSUPP' || code === 'ENOSYS')) throw e;
+    writeFileSync(file, readFileSync(own), { flag: 'wx' });
+  }
 }
 
 /** A killed swap: no `outdir`, its previous tree retired beside it (`.<outdir>.staging-*.old`). Put it back; drop stray staging trees. */

@@ -46,9 +46,16 @@ describe('writers', () => {
     expect(() => writeTreeAtomically(out, new Map([['x.yaml', 'a: 1\n']]))).toThrow(`another synth is writing dist/ (pid ${process.pid})`);
     expect(readTree(out)).toEqual(trees.a);
     writeFileSync(lockFile, '2147483646'); // no such process: a killed writer's lock
+    writeFileSync(`${lockFile}.2147483646`, '2147483646'); // and the pid file it linked as the lock, left by the kill
     expect(synthSync(specA).status).toBe(0);
     expect(existsSync(lockFile)).toBe(false);
-    // Empty: a writer between creating the lock and writing its pid. Held while fresh; stale once old.
+    expect(leftovers()).toEqual([]);
+    // A live process's pid file is another writer about to link it: left alone.
+    writeFileSync(`${lockFile}.${process.pid}`, String(process.pid));
+    expect(synthSync(specA).status).toBe(0);
+    expect(leftovers()).toEqual([`.dist.lock.${process.pid}`]);
+    rmSync(`${lockFile}.${process.pid}`);
+    // Empty: on a file system without hard links, a writer between creating the lock and writing its pid. Held while fresh; stale once old.
     writeFileSync(lockFile, '');
     expect(() => writeTreeAtomically(out, new Map([['x.yaml', 'a: 1\n']]))).toThrow('another synth is starting to write dist/');
     utimesSync(lockFile, new Date(Date.now() - 60_000), new Date(Date.now() - 60_000));
@@ -91,8 +98,9 @@ describe('writers', () => {
     ];
     const hit: string[] = [];
     let between = 0;
+    // Each round starts from tree a: written here for the first, by the round before for the others.
+    expect(synthSync(specA).status).toBe(0);
     for (const [moment, reached] of moments) {
-      expect(synthSync(specA).status).toBe(0);
       const p = spawn(process.execPath, ['scripts/run.cjs', 'main.ts'], { cwd: ROOT, env: env(specB) });
       let done = false;
       const exited = new Promise<NodeJS.Signals | null>((r) => p.on('exit', (_code, signal) => ((done = true), r(signal))));
