@@ -69,7 +69,10 @@ if (!isFresh()) {
     writeFileSync(tmp, contents);
     renameSync(tmp, path);
   };
-  for (const f of result.outputFiles) replace(f.path, f.contents);
+  // The bundle is made ASCII (see `load`): esbuild already escapes every string, template and regular expression
+  // (its default charset), so what is left is comments, where an escape sequence is as good as the character.
+  const ascii = (text) => text.replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  for (const f of result.outputFiles) replace(f.path, f.path === bundle ? ascii(f.text) : f.contents);
   rmSync(codeCache, { force: true });
   const inputs = [...Object.keys(result.metafile.inputs), 'package-lock.json', 'scripts/run.cjs'];
   replace(stamp, JSON.stringify({ entry, inputs: fingerprint(inputs) ?? {} }));
@@ -94,11 +97,18 @@ function load(file) {
   } catch {
     cachedData = undefined;
   }
-  const source = readFileSync(file, 'utf8');
+  // Read as Latin-1 when it is ASCII, as the build makes it: the same string, without decoding 5 MB of UTF-8
+  // (37 ms of a 0.23 s start here, against 1.5 ms).
+  const bytes = readFileSync(file);
+  const source = require('node:buffer').isAscii(bytes) ? bytes.toString('latin1') : bytes.toString('utf8');
   // What the code is, for caches of what it renders (the chart cache: render/chart-cache.ts): any change to
   // a source, a dependency or this project's rules changes the bundle, so an entry of other code is never used.
+  // Hashed only when asked for (a synth with --cache).
+  let sha256;
   globalThis[Symbol.for('platform-gen.bundle')] = {
-    sha256: require('node:crypto').createHash('sha256').update(source).digest('hex'),
+    get sha256() {
+      return (sha256 ??= require('node:crypto').createHash('sha256').update(bytes).digest('hex'));
+    },
     cacheDir: join(cacheDir, 'charts'),
   };
   const script = new vm.Script(Module.wrap(source), { filename: file, cachedData });

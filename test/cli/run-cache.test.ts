@@ -8,7 +8,8 @@ const ROOT = resolve(__dirname, '../..');
 const ENTRY = 'test/cli/fixtures/code-cache-entry.ts';
 const CACHE = join(ROOT, 'node_modules/.cache/platform-gen/code-cache-entry.v8-cache');
 const run = () => spawnSync(process.execPath, ['scripts/run.cjs', ENTRY, 'a', 'b'], { cwd: ROOT, encoding: 'utf8' });
-const EXPECTED = `${JSON.stringify({ sorted: ['apiVersion', 'kind', 'metadata', 'spec'], argv: ['a', 'b'] })}\n`;
+const EXPECTED = `${JSON.stringify({ sorted: ['apiVersion', 'kind', 'metadata', 'spec'], argv: ['a', 'b'], text: 'a → b, café, 🚀' })}\n`;
+const BUNDLE = join(ROOT, 'node_modules/.cache/platform-gen/code-cache-entry.cjs');
 
 describe('scripts/run.cjs', () => {
   test('runs the entry with its arguments, and keeps V8 code cache of the bundle for the next run', () => {
@@ -19,6 +20,23 @@ describe('scripts/run.cjs', () => {
     expect(statSync(CACHE).size).toBeGreaterThan(1000);
     const second = run();
     expect(second.stdout).toBe(EXPECTED);
+  });
+
+  test('the bundle is ASCII (read without decoding UTF-8), and the source\'s other characters mean the same', () => {
+    expect(run().stdout).toBe(EXPECTED);
+    const bytes = readFileSync(BUNDLE);
+    expect(bytes.every((b) => b < 0x80)).toBe(true);
+    expect(bytes.toString()).toContain('\\u2014 and this comment'); // the comment's dash, escaped
+    // The bad twin: a bundle that is not ASCII (the string's arrow as UTF-8) is read as UTF-8, with the same output
+    // (read as Latin-1, the arrow would be three characters). Only its inputs decide whether it is rebuilt: this one
+    // is used as it is, then put back.
+    try {
+      writeFileSync(BUNDLE, bytes.toString().replace('a \\u2192 b', 'a \u2192 b'));
+      expect(readFileSync(BUNDLE).every((b) => b < 0x80)).toBe(false);
+      expect(run().stdout).toBe(EXPECTED);
+    } finally {
+      writeFileSync(BUNDLE, bytes);
+    }
   });
 
   test('a damaged cache (garbage, or cut short) is ignored and written again; the entry runs the same', () => {
