@@ -52,8 +52,10 @@ Object.assign(module.exports, {
   ],
   options: {
     doNotFollow: { path: 'node_modules' },
-    // Everything else is cruised (`.`), so a new top-level folder cannot escape the rules.
-    exclude: { path: '^(node_modules|dist|lib|test|__snapshots__|docs)/|^scripts/' },
+    // Everything else is cruised (`.`), so a new top-level folder cannot escape the rules. Not imports/: the
+    // CRD types `npm run import` generates (7.7 MB, half the cruise's time) import only cdk8s and constructs,
+    // and every layer may import them, so no rule can be broken through them.
+    exclude: { path: '^(node_modules|dist|lib|test|__snapshots__|docs|imports)/|^scripts/' },
     tsPreCompilationDeps: true,
     tsConfig: { fileName: 'tsconfig.json' },
   },

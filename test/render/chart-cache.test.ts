@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
@@ -41,6 +41,33 @@ function editEntries(dir: string, edit: (entry: any) => void): void {
 }
 const modelOf = (spec: PlatformSpecInput) => resolvePlatform(parseSpec(spec, 'fixture'));
 const cacheAt = (dir: string, version = 'v1') => new ChartCache({ dir, version });
+
+// Shared work: most tests start from the same spec's files and its warm cache. Each is made once; a test gets a copy
+// of the folder (it changes the entries) and never changes the files it is given.
+const plainFiles = new Map<string, Map<string, string>>();
+const warmFolders = new Map<string, string>();
+const warmRoot = mkdtempSync(join(tmpdir(), 'chart-cache-warm-'));
+afterAll(() => rmSync(warmRoot, { recursive: true, force: true }));
+/** The files a render of `spec` without the cache writes. */
+function plainOf(spec: PlatformSpecInput): Map<string, string> {
+  const key = JSON.stringify(spec);
+  if (!plainFiles.has(key)) plainFiles.set(key, render(modelOf(spec)));
+  return plainFiles.get(key)!;
+}
+/** A new folder holding the cache a first render of `spec` leaves (built the first time, then copied). */
+function warmCopy(spec: PlatformSpecInput): string {
+  const key = JSON.stringify(spec);
+  if (!warmFolders.has(key)) {
+    // A folder alone in its parent, out of tmp: a render prunes the spec folders beside its own (ChartCache.prune),
+    // and the tests make many in tmp.
+    const dir = join(mkdtempSync(join(warmRoot, 'spec-')), 'cache');
+    render(modelOf(spec), cacheAt(dir));
+    warmFolders.set(key, dir);
+  }
+  const copy = freshDir();
+  cpSync(warmFolders.get(key)!, copy, { recursive: true });
+  return copy;
+}
 
 /** A replayed trace of reading `f` of `input`, against `other`. */
 function replayed<T extends object>(input: T, f: (x: T) => unknown, other: T): boolean {
@@ -166,15 +193,14 @@ describe('a change to the spec builds what read it, and the files are those of a
   ];
 
   test.each(changes)('%s', (_, change, built) => {
-    const dir = freshDir();
-    render(modelOf(base()), cacheAt(dir));
+    const dir = warmCopy(base());
     const spec = base();
     change(spec);
     const model = modelOf(spec);
     const cache = cacheAt(dir);
     const cached = render(model, cache);
     const plain = render(model);
-    expect(plain, 'the change changes the files').not.toEqual(render(modelOf(base())));
+    expect(plain, 'the change changes the files').not.toEqual(plainOf(base()));
     expect([...cached.keys()]).toEqual([...plain.keys()]);
     for (const [path, text] of plain) expect(cached.get(path), path).toBe(text);
     // What it says it built again is what the change touched (and each says what it read differently).
@@ -184,8 +210,7 @@ describe('a change to the spec builds what read it, and the files are those of a
   });
 
   test('a one-service image change builds that service\'s chart in each environment and, of the charts that label its objects, only its groups', () => {
-    const dir = freshDir();
-    render(modelOf(base()), cacheAt(dir));
+    const dir = warmCopy(base());
     const spec = base();
     service(spec, 'svc-0005').image = 'registry.example.com/bench/svc-0005:2.0.0';
     const cache = cacheAt(dir);
@@ -199,8 +224,7 @@ describe('a change to the spec builds what read it, and the files are those of a
   });
 
   test('bad twin: entries whose trace misses a read put back stale charts, and the comparison sees it', () => {
-    const dir = freshDir();
-    render(modelOf(base()), cacheAt(dir));
+    const dir = warmCopy(base());
     // Plant the fault: forget every read of `image` and `version` (its tag) in the kept traces.
     editEntries(dir, (e) => void (e.trace.reads = e.trace.reads.filter((r: string[]) => r[2] !== 'version' && r[2] !== 'image')));
     const spec = base();
@@ -215,8 +239,7 @@ describe('a change to the spec builds what read it, and the files are those of a
 
 describe('bad twin of the groups', () => {
   test('a group whose trace misses a read is put back stale, and the comparison sees it', () => {
-    const dir = freshDir();
-    render(modelOf(generatePlatform(12)), cacheAt(dir));
+    const dir = warmCopy(generatePlatform(12));
     // Plant the fault in the groups' traces only: the charts' own traces still see the change and build the chart.
     editEntries(dir, (e) => {
       for (const c of e.charts) for (const i of c.items) if (i.g) i.trace.reads = i.trace.reads.filter((r: string[]) => r[2] !== 'version');
@@ -319,8 +342,7 @@ describe('the gate on restored objects', () => {
   });
 
   test('a patch over a warm cache is gated in full: the environment it changes is built again and refused', () => {
-    const dir = freshDir();
-    render(modelOf(generatePlatform(6)), cacheAt(dir));
+    const dir = warmCopy(generatePlatform(6));
     const broken = generatePlatform(6);
     (broken as { patches?: unknown[] }).patches = [{ environments: ['prod'], target: { kind: 'Deployment', name: 'svc-0001' }, ops: [{ op: 'replace', path: '/spec/template/spec/containers/0/securityContext/allowPrivilegeEscalation', value: true }] }];
     expect(() => render(modelOf(broken), cacheAt(dir))).toThrow(/allowPrivilegeEscalation|privilege/i);
@@ -331,16 +353,14 @@ describe('what the cache never trusts', () => {
   const spec = () => generatePlatform(6);
 
   test('another code version builds everything again', () => {
-    const dir = freshDir();
-    render(modelOf(spec()), cacheAt(dir, 'v1'));
+    const dir = warmCopy(spec());
     const next = cacheAt(dir, 'v2');
     render(modelOf(spec()), next);
     expect(next.stats.restored).toBe(0);
   });
 
   test('an unreadable or truncated entry is a miss, and the files are right', () => {
-    const dir = freshDir();
-    render(modelOf(spec()), cacheAt(dir));
+    const dir = warmCopy(spec());
     const files = readdirSync(dir);
     writeFileSync(join(dir, files[0]!), '{"version":"v1","trace":');
     writeFileSync(join(dir, files[1]!), 'not json');
@@ -350,7 +370,7 @@ describe('what the cache never trusts', () => {
     const [head, ...lines] = readFileSync(join(dir, withGroups), 'utf8').split('\n');
     writeFileSync(join(dir, withGroups), [head, ...lines.map((l) => l.slice(0, 10))].join('\n'));
     const cache = cacheAt(dir);
-    expect(render(modelOf(spec()), cache)).toEqual(render(modelOf(spec())));
+    expect(render(modelOf(spec()), cache)).toEqual(plainOf(spec()));
     expect(cache.stats.rendered).toBeGreaterThanOrEqual(4 + 3);
   });
 
@@ -389,8 +409,7 @@ describe('what the cache never trusts', () => {
   test('a cache folder that cannot be written is reported, and the render still succeeds', () => {
     writeFileSync(join(tmp, 'not-a-folder'), '');
     const cache = cacheAt(join(tmp, 'not-a-folder', 'sub'));
-    const model = modelOf(spec());
-    expect(render(model, cache)).toEqual(render(model));
+    expect(render(modelOf(spec()), cache)).toEqual(plainOf(spec()));
     expect(cache.stats.writeError).toMatch(/ENOTDIR|EEXIST/);
   });
 
@@ -399,25 +418,23 @@ describe('what the cache never trusts', () => {
     const model = modelOf(spec());
     const files = new Map<string, string>();
     renderByEnvironment(model, (path, text) => files.set(path, text), { cache, rulePack: { ...RULE_PACK, rules: RULE_PACK.rules.slice(1) } });
-    expect(files).toEqual(render(model));
+    expect(files).toEqual(plainOf(spec()));
     expect(cache.stats.restored + cache.stats.rendered).toBe(0);
   });
 
   test('an entry that is well-formed but does not replay as it reads (a node it never reached) is built again', () => {
-    const dir = freshDir();
-    render(modelOf(spec()), cacheAt(dir));
+    const dir = warmCopy(spec());
     editEntries(dir, (e) => {
       for (const c of e.charts) for (const i of c.items) if (i.g) i.input = { env: ['n', 999], s: ['n', 998] };
       e.trace.reads = e.trace.reads.map((r: unknown[]) => (r[1] === 'g' ? [777, ...r.slice(1)] : r));
     });
     const cache = cacheAt(dir);
-    expect(render(modelOf(spec()), cache)).toEqual(render(modelOf(spec())));
+    expect(render(modelOf(spec()), cache)).toEqual(plainOf(spec()));
     expect(cache.stats.restored).toBe(0);
   });
 
   test('the entries of parts a render no longer has are removed', () => {
-    const dir = freshDir();
-    render(modelOf(spec()), cacheAt(dir));
+    const dir = warmCopy(spec());
     expect(existsSync(join(dir, 'dev-svc-0005.json'))).toBe(true);
     const fewer = spec();
     fewer.services = fewer.services!.filter((s) => s.name !== 'svc-0005');
