@@ -3,19 +3,31 @@ import type { KubeObject } from './kube-object';
 
 let current: Map<ApiObject, KubeObject> | undefined;
 
+/** cdk8s's switch (read by `ApiObject.toJson` on every call) that leaves dictionary keys in the order they were set. */
+const UNSORTED = 'CDK8S_DISABLE_SORT';
+
 /**
  * Runs `f` as one render pass: inside it, `rendered(o)` renders each object
  * once. The policy gate walks an app inside a pass, so what a chart computes
  * from other charts' objects while it renders (the ResourceQuota from the
  * workloads) shares their rendering with the gate instead of repeating it.
+ *
+ * Inside a pass cdk8s does not sort keys (`CDK8S_DISABLE_SORT`, set for the pass only and then put back).
+ * Its sort was wasted: it sorts the props of an L1 object, whose `toJson` then builds the JSON in the
+ * API schema's order, and the YAML writer orders every mapping itself (render/yaml.ts). Profiled at 500
+ * services × 3 environments: cdk8s's sanitizeValue 280 -> 172 ms of a 7 s synth, the same bytes.
  */
 export function renderPass<T>(f: () => T): T {
   const outer = current;
+  const sorting = process.env[UNSORTED];
   current = new Map();
+  process.env[UNSORTED] = '1';
   try {
     return f();
   } finally {
     current = outer;
+    if (sorting === undefined) delete process.env[UNSORTED];
+    else process.env[UNSORTED] = sorting;
   }
 }
 

@@ -104,7 +104,7 @@ function node(value: unknown, level: number, compact: boolean): string {
 function mapping(object: Record<string, unknown>, level: number, compact: boolean): string {
   const keys = Object.keys(object);
   if (keys.length === 0) return '{}';
-  // Rendered objects arrive with their keys in this order already (cdk8s sorts them): check before sorting.
+  // Mappings often arrive in this order already (cdk8s does not sort them in a render pass: blocks/render-pass.ts): check before sorting.
   for (let i = 1; i < keys.length; i++) {
     if (compareKeys(keys[i - 1]!, keys[i]!) > 0) {
       keys.sort(compareKeys);
