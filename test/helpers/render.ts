@@ -3,6 +3,7 @@ import { resolvePlatform, type PlatformModel } from '../../platform/model';
 import type { PlatformSpecInput } from '../../platform/schema';
 import { renderPlatform, type RenderResult } from '../../render/pipeline';
 import type { KubeObject } from '../../blocks/kube-object';
+import { canaryPlatform, smallPlatform } from './fixtures';
 
 export interface Rendered extends RenderResult {
   readonly model: PlatformModel;
@@ -13,7 +14,34 @@ export interface Rendered extends RenderResult {
   get(kind: string, name: string, opts?: { env?: string; namespace?: string }): KubeObject;
 }
 
+/**
+ * The fixtures most test files render unchanged (smallPlatform, canaryPlatform): rendered once per test worker
+ * (test files share a worker's modules) and frozen, so a test that changes what it was given fails where it
+ * does instead of changing another file's platform.
+ */
+const shared = new Map<string, Rendered | undefined>([JSON.stringify(smallPlatform()), JSON.stringify(canaryPlatform())].map((k) => [k, undefined]));
+
+/** Freezes every object and array under `x` (the render's JSON); a Map's entries cannot be frozen, its `set`, `delete` and `clear` throw. */
+function freeze<T>(x: T): T {
+  if (x instanceof Map) {
+    for (const v of x.values()) freeze(v);
+    for (const m of ['set', 'delete', 'clear'] as const) Object.defineProperty(x, m, { value: () => { throw new TypeError(`a shared render (test/helpers/render.ts) is read-only: ${m} on a Map`); } });
+  } else if (typeof x === 'object' && x !== null && !Object.isFrozen(x)) {
+    Object.freeze(x);
+    for (const v of Object.values(x)) freeze(v);
+  }
+  return x;
+}
+
 export function render(spec: PlatformSpecInput): Rendered {
+  const key = JSON.stringify(spec);
+  if (!shared.has(key)) return renderAfresh(spec);
+  let r = shared.get(key);
+  if (!r) shared.set(key, (r = freeze(renderAfresh(spec))));
+  return r;
+}
+
+function renderAfresh(spec: PlatformSpecInput): Rendered {
   const model = resolvePlatform(parseSpec(spec, 'fixture'));
   const result = renderPlatform(model);
   const withEnv = result.charts.flatMap((c) => c.objects.map((o) => ({ env: c.file.split('/')[0]!, o })));
