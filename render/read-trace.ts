@@ -159,6 +159,16 @@ export function traceReads<T extends object>(input: T): Recording<T> {
     throw new TypeError('the model is read-only: a chart changed it while rendering');
   };
 
+  /**
+   * A frozen property (non-configurable, non-writable) of an object must be handed out as it is: a Proxy may not
+   * give anything else for it. Its value is then not followed, and the trace is refused.
+   */
+  const fixedObject = (target: object, key: string, v: unknown, d = Reflect.getOwnPropertyDescriptor(target, key)): boolean => {
+    if (typeof v !== 'object' || v === null || !d || d.configurable || !('value' in d) || d.writable) return false;
+    refuse(`a frozen object at '${key}'`);
+    return true;
+  };
+
   const objectHandler = (id: number): ProxyHandler<object> => ({
     get(target, key, receiver) {
       const v = Reflect.get(target, key, receiver);
@@ -166,6 +176,7 @@ export function traceReads<T extends object>(input: T): Recording<T> {
         if (hasOwn(target, key)) refuse(`a symbol key ${String(key)}`);
         return v;
       }
+      if (fixedObject(target, key, v)) return v;
       return give(id, 'g', key, v, hasOwn(target, key));
     },
     has(target, key) {
@@ -187,6 +198,7 @@ export function traceReads<T extends object>(input: T): Recording<T> {
       record(id, 'o', key, d ? 'b1' : 'b0');
       // Its value is a read too, handed out through the proxy (a data property of plain data is configurable,
       // but an array's length, which is a primitive and handed out as it is).
+      if (d && fixedObject(target, key, d.value, d)) return d;
       return d && 'value' in d ? { ...d, value: give(id, 'g', key, d.value, true) } : d;
     },
     set: readOnly,

@@ -66,6 +66,7 @@ function warmCopy(spec: PlatformSpecInput): string {
   }
   const copy = freshDir();
   cpSync(warmFolders.get(key)!, copy, { recursive: true });
+  expect(readdirSync(copy).length, 'the warm cache has entries').toBeGreaterThan(0);
   return copy;
 }
 
@@ -156,6 +157,20 @@ describe('a read trace replays what was read, and only that', () => {
     const w = traceReads({ a: { b: 1 } });
     expect(() => ((w.input.a as { b: number }).b = 2)).toThrow(/read-only/);
     expect(() => delete (w.input as { a?: unknown }).a).toThrow(/read-only/);
+  });
+
+  test('a frozen object in the input is handed out as it is (a Proxy may give nothing else) and the trace is refused', () => {
+    // A shared default frozen by its module (or by a test): reading through it must not throw.
+    const defaults = Object.freeze({ requests: Object.freeze({ cpu: '100m' }) });
+    for (const read of [(i: { d: typeof defaults }) => i.d.requests.cpu, (i: { d: typeof defaults }) => (Object.getOwnPropertyDescriptor(i.d, 'requests')!.value as { cpu: string }).cpu]) {
+      const r = traceReads({ d: defaults });
+      expect(read(r.input)).toBe('100m');
+      expect(r.trace().untrackable).toBe("a frozen object at 'requests'");
+    }
+    // Frozen primitives are plain reads.
+    const p = traceReads({ d: Object.freeze({ cpu: '100m' }) });
+    expect(p.input.d.cpu).toBe('100m');
+    expect(p.trace().untrackable).toBeUndefined();
   });
 });
 
