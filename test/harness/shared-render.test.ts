@@ -5,7 +5,12 @@ import { render } from '../helpers/render';
 describe('test/helpers/render.ts', () => {
   test('the shared fixtures render once per worker, read-only; any other spec renders afresh', () => {
     const a = render(smallPlatform());
-    expect(render(smallPlatform())).toBe(a);
+    const again = render(smallPlatform());
+    expect(again.objects).toBe(a.objects);
+    expect(again.files).toBe(a.files);
+    // Each caller gets its own model, never frozen (it holds the catalogue's shared defaults).
+    expect(again.model).not.toBe(a.model);
+    expect(Object.isFrozen(a.model)).toBe(false);
     const deployment = a.find('Deployment')[0]!;
     expect(() => void ((deployment.metadata as { name: string }).name = 'x')).toThrow(TypeError);
     expect(() => void (a.objects as unknown[]).push({})).toThrow(TypeError);

@@ -15,11 +15,12 @@ export interface Rendered extends RenderResult {
 }
 
 /**
- * The fixtures most test files render unchanged (smallPlatform, canaryPlatform): rendered once per test worker
- * (test files share a worker's modules) and frozen, so a test that changes what it was given fails where it
- * does instead of changing another file's platform.
+ * The fixtures most test files render unchanged (smallPlatform, canaryPlatform): their output is rendered once per
+ * test worker (test files share a worker's modules) and frozen, so a test that changes what it was given fails
+ * where it does instead of changing another file's platform. The model is resolved afresh for each caller: it
+ * holds the catalogue's shared defaults, which must stay as their modules left them.
  */
-const shared = new Map<string, Rendered | undefined>([JSON.stringify(smallPlatform()), JSON.stringify(canaryPlatform())].map((k) => [k, undefined]));
+const shared = new Map<string, Omit<Rendered, 'model'> | undefined>([JSON.stringify(smallPlatform()), JSON.stringify(canaryPlatform())].map((k) => [k, undefined]));
 
 /** Freezes every object and array under `x` (the render's JSON); a Map's entries cannot be frozen, its `set`, `delete` and `clear` throw. */
 function freeze<T>(x: T): T {
@@ -36,13 +37,18 @@ function freeze<T>(x: T): T {
 export function render(spec: PlatformSpecInput): Rendered {
   const key = JSON.stringify(spec);
   if (!shared.has(key)) return renderAfresh(spec);
-  let r = shared.get(key);
-  if (!r) shared.set(key, (r = freeze(renderAfresh(spec))));
-  return r;
+  let output = shared.get(key);
+  if (!output) {
+    const { model: _, ...rest } = renderAfresh(spec);
+    shared.set(key, (output = { ...rest, charts: freeze(rest.charts), files: freeze(rest.files), objects: freeze(rest.objects) }));
+  }
+  return { ...output, model: modelOf(spec) };
 }
 
+const modelOf = (spec: PlatformSpecInput) => resolvePlatform(parseSpec(spec, 'fixture'));
+
 function renderAfresh(spec: PlatformSpecInput): Rendered {
-  const model = resolvePlatform(parseSpec(spec, 'fixture'));
+  const model = modelOf(spec);
   const result = renderPlatform(model);
   const withEnv = result.charts.flatMap((c) => c.objects.map((o) => ({ env: c.file.split('/')[0]!, o })));
   const find: Rendered['find'] = (kind, opts = {}) =>
