@@ -1,3 +1,4 @@
+import { stableJson } from '../blocks/hash';
 import { apiIdentity, type KubeObject } from '../blocks/kube-object';
 import { podSpecOf } from './rules';
 
@@ -239,7 +240,7 @@ export const CROSS_RULES: readonly CrossRule[] = [
       objects
         .filter((o) => ['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet'].includes(o.kind) && spec(o).selector?.matchLabels)
         .filter((o) => !matches(spec(o).selector.matchLabels, templateLabels(o)))
-        .map((o) => ({ object: o, message: `selector ${JSON.stringify(spec(o).selector.matchLabels)} does not match the pod template's labels` })),
+        .map((o) => ({ object: o, message: `selector ${stableJson(spec(o).selector.matchLabels)} does not match the pod template's labels` })),
   },
   {
     id: 'SERVICE-SELECTS',
@@ -249,7 +250,7 @@ export const CROSS_RULES: readonly CrossRule[] = [
         .filter((o) => o.kind === 'Service' && spec(o).selector)
         .flatMap((s) => {
           const selected = ScopeIndex.of(objects).workloadsSelectedBy(s.metadata.namespace, { matchLabels: spec(s).selector });
-          if (selected.length === 0) return [{ object: s, message: `selects no pods (selector ${JSON.stringify(spec(s).selector)})` }];
+          if (selected.length === 0) return [{ object: s, message: `selects no pods (selector ${stableJson(spec(s).selector)})` }];
           const name = s.metadata.labels?.['app.kubernetes.io/name'];
           const out: CrossFinding[] = selected
             .filter((w) => name && templateLabels(w)?.['app.kubernetes.io/name'] !== name)

@@ -176,7 +176,9 @@ export const RULES: readonly Rule[] = [
       const pairs: [string, string, string][] = pod
         ? allContainers(pod).flatMap((c) => ((c.env ?? []) as { name: string; value?: unknown }[]).flatMap((e) => (typeof e.value === 'string' ? [[`container ${c.name}`, e.name, e.value] as [string, string, string]] : [])))
         : o.kind === 'ConfigMap'
-          ? Object.entries(((o as { data?: Record<string, unknown> }).data ?? {})).flatMap(([k, v]): [string, string, string][] => (typeof v === 'string' ? [['data', k, v]] : []))
+          ? Object.entries(((o as { data?: Record<string, unknown> }).data ?? {}))
+              .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)) // findings in the order the keys are written (a render pass leaves them unsorted)
+              .flatMap(([k, v]): [string, string, string][] => (typeof v === 'string' ? [['data', k, v]] : []))
           : [];
       return pairs.flatMap(([where, key, value]) => {
         const why = credentialLiteral(key, value);
