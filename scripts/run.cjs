@@ -69,9 +69,15 @@ if (!isFresh()) {
     writeFileSync(tmp, contents);
     renameSync(tmp, path);
   };
-  // The bundle is made ASCII (see `load`): esbuild already escapes every string, template and regular expression
-  // (its default charset), so what is left is comments, where an escape sequence is as good as the character.
-  const ascii = (text) => text.replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  // The bundle is made ASCII (see `load`) where only its comments are not: esbuild escapes other characters in
+  // strings, plain templates and identifiers (its default charset), and in a comment an escape sequence is as good as
+  // the character. Not in a regular expression or a tagged template (String.raw), where it would change the
+  // meaning: a bundle with one of those (its code without comments is not ASCII) is written as it is, and read as UTF-8.
+  const ascii = (text) => {
+    const isAscii = (t) => !/[^\x00-\x7f]/.test(t);
+    if (isAscii(text) || !isAscii(require('esbuild').transformSync(text, { minifyWhitespace: true, logLevel: 'silent' }).code)) return text;
+    return text.replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  };
   for (const f of result.outputFiles) replace(f.path, f.path === bundle ? ascii(f.text) : f.contents);
   rmSync(codeCache, { force: true });
   const inputs = [...Object.keys(result.metafile.inputs), 'package-lock.json', 'scripts/run.cjs'];
@@ -107,7 +113,7 @@ function load(file) {
   let sha256;
   globalThis[Symbol.for('platform-gen.bundle')] = {
     get sha256() {
-      return (sha256 ??= require('node:crypto').createHash('sha256').update(bytes).digest('hex'));
+      return (sha256 ??= require('node:crypto').createHash('sha256').update(source).digest('hex'));
     },
     cacheDir: join(cacheDir, 'charts'),
   };

@@ -39,6 +39,14 @@ describe('scripts/run.cjs', () => {
     }
   });
 
+  test('a bundle whose code (not only its comments) is not ASCII is written as it is, and means the same', () => {
+    const r = spawnSync(process.execPath, ['scripts/run.cjs', 'test/cli/fixtures/non-ascii-code-entry.ts'], { cwd: ROOT, encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    expect(JSON.parse(r.stdout)).toEqual({ replaced: 'a -> b', raw: 'café', source: '→' });
+    // The bad twin: escaped, the regular expression would look for the six characters \u2192 and the raw text would be one.
+    expect(readFileSync(join(dirname(BUNDLE), 'non-ascii-code-entry.cjs'), 'utf8')).toContain('/→/');
+  });
+
   test('a damaged cache (garbage, or cut short) is ignored and written again; the entry runs the same', () => {
     for (const damage of [Buffer.from('not a code cache'.repeat(100)), readFileSync(CACHE).subarray(0, 200)]) {
       writeFileSync(CACHE, damage);
