@@ -1,4 +1,4 @@
-import { chmodSync, existsSync, linkSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, fstatSync, linkSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 
 /** Another process holds the output directory's lock. */
@@ -34,31 +34,85 @@ const alive = (pid: number) => {
 function lock(target: string): () => void {
   const file = join(dirname(target), `.${basename(target)}.lock`);
   const own = `${file}.${process.pid}`;
+  const locked = (why: string) => new OutputLockedError(`another synth ${why}; ${basename(target)}/ was left to it`);
   writeFileSync(own, String(process.pid));
+  let ours: number;
   try {
     for (let attempt = 0; ; attempt++) {
       try {
         create(file, own);
+        ours = statSync(file).ino;
         break;
       } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 0) throw e;
-        const text = readFileSync(file, 'utf8').trim();
-        const pid = Number(text);
-        if (Number.isInteger(pid) && pid > 0 && alive(pid)) throw new OutputLockedError(`another synth is writing ${basename(target)}/ (pid ${pid}); ${basename(target)}/ was left to it`);
-        if (text === '' && Date.now() - statSync(file).mtimeMs < EMPTY_LOCK_GRACE_MS) throw new OutputLockedError(`another synth is starting to write ${basename(target)}/; ${basename(target)}/ was left to it`);
-        rmSync(file, { force: true }); // stale: its writer was killed
+        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+        // Several writers meeting a stale lock at once: each retries after the one that took it over.
+        if (attempt >= 3) throw locked(`is taking the lock of ${basename(target)}/`);
+        const held = readLock(file);
+        if (held === undefined) continue; // released meanwhile
+        if (Number.isInteger(held.pid) && held.pid > 0 && alive(held.pid)) throw locked(`is writing ${basename(target)}/ (pid ${held.pid})`);
+        if (held.text === '' && Date.now() - held.mtimeMs < EMPTY_LOCK_GRACE_MS) throw locked(`is starting to write ${basename(target)}/`);
+        takeOver(file, held, locked);
       }
     }
   } finally {
     rmSync(own, { force: true });
   }
-  // Pid files of writers killed before they linked theirs (a live writer's is its own: it is refused by this lock).
+  // Pid files of writers killed before they linked theirs, or stale locks set aside by writers killed before they
+  // removed them (a live writer's are its own: it is refused by this lock).
+  const mine = new RegExp(`^${basename(file).replace(/\./g, '\\.')}(?:\\.|-stale\\.)(\\d+)$`);
   for (const n of readdirSync(dirname(target))) {
-    const pid = n.startsWith(`${basename(file)}.`) ? Number(n.slice(basename(file).length + 1)) : NaN;
+    const pid = Number(mine.exec(n)?.[1] ?? NaN);
     if (Number.isInteger(pid) && pid > 0 && !alive(pid)) rmSync(join(dirname(target), n), { force: true });
   }
   recover(target);
-  return () => rmSync(file, { force: true });
+  // Released only if the lock is still this writer's.
+  return () => {
+    if (statSync(file, { throwIfNoEntry: false })?.ino === ours) rmSync(file, { force: true });
+  };
+}
+
+/** @internal The lock's text, pid, inode and age, read from one open file (undefined when it is gone). */
+export function readLock(file: string): { text: string; pid: number; ino: number; mtimeMs: number } | undefined {
+  let fd: number;
+  try {
+    fd = openSync(file, 'r');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw e;
+  }
+  try {
+    const { ino, mtimeMs } = fstatSync(fd);
+    const text = readFileSync(fd, 'utf8').trim();
+    return { text, pid: Number(text), ino, mtimeMs };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Removes the stale lock that was read (`stale`), and only that one: it is renamed aside first (atomic), and a
+ * lock that turns out to be another (a writer took the stale one over between our read and the rename: another
+ * inode, or the same one reused with other contents) is put back and reported as held.
+ */
+export function takeOver(file: string, stale: NonNullable<ReturnType<typeof readLock>>, locked: (why: string) => OutputLockedError): void {
+  const aside = `${file}-stale.${process.pid}`;
+  try {
+    renameSync(file, aside);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return; // taken over or released meanwhile: try again
+    throw e;
+  }
+  const moved = readLock(aside);
+  if (!moved || moved.ino !== stale.ino || moved.text !== stale.text || moved.mtimeMs !== stale.mtimeMs) {
+    try {
+      linkSync(aside, file);
+    } catch {
+      // a third writer's lock is there now: it holds the directory
+    }
+    rmSync(aside, { force: true });
+    throw locked('took the lock over at the same moment');
+  }
+  rmSync(aside, { force: true });
 }
 
 /** Creates the lock `file` holding what `own` holds: a hard link, or (no hard links here) created, then written. Throws EEXIST if it exists. */

@@ -1,8 +1,8 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, linkSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
-import { OutputLockedError, openTree, writeTreeAtomically } from '../../render/writer';
+import { OutputLockedError, openTree, readLock, takeOver, writeTreeAtomically } from '../../render/writer';
 
 const tmp = mkdtempSync(join(tmpdir(), 'writer-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -66,5 +66,49 @@ describe('openTree: a tree staged file by file', () => {
     again.add('keep.yaml', 'k: 2\n');
     again.commit();
     expect(readFileSync(join(out, 'keep.yaml'), 'utf8')).toBe('k: 2\n');
+  });
+});
+
+describe('the output lock', () => {
+  const DEAD = 2147483646; // no such process
+  const locked = (why: string) => new OutputLockedError(why);
+
+  test('a stale lock is taken over only if it is still the lock that was read; one that became another is put back', () => {
+    const dir = mkdtempSync(join(tmp, 'lock-'));
+    const file = join(dir, '.dist.lock');
+    writeFileSync(file, String(DEAD));
+    const stale = readLock(file)!;
+    expect(stale.pid).toBe(DEAD);
+    // Another writer took it over between our read and our rename: its own lock (a live pid, another inode) is there.
+    rmSync(file);
+    writeFileSync(join(dir, 'other'), String(process.pid));
+    linkSync(join(dir, 'other'), file);
+    expect(() => takeOver(file, stale, locked)).toThrow(OutputLockedError);
+    expect(readFileSync(file, 'utf8')).toBe(String(process.pid)); // put back
+    expect(readdirSync(dir).sort()).toEqual(['.dist.lock', 'other']);
+    // The bad twin: the lock that was read is still there, and goes.
+    writeFileSync(join(dir, 'stale'), String(DEAD));
+    rmSync(file);
+    linkSync(join(dir, 'stale'), file);
+    takeOver(file, readLock(file)!, locked);
+    expect(existsSync(file)).toBe(false);
+  });
+
+  test('a writer releases only its own lock; stale locks set aside by killed writers are removed', () => {
+    const out = join(tmp, 'own-lock');
+    const file = join(tmp, '.own-lock.lock');
+    writeFileSync(join(tmp, `.own-lock.lock-stale.${DEAD}`), String(DEAD));
+    const tree = openTree(out);
+    expect(existsSync(join(tmp, `.own-lock.lock-stale.${DEAD}`))).toBe(false);
+    // Its lock replaced behind its back (say, taken over by a writer that wrongly judged it stale): not removed.
+    rmSync(file);
+    writeFileSync(file, '1');
+    tree.add('x.yaml', 'x: 1\n');
+    tree.commit();
+    expect(readFileSync(file, 'utf8')).toBe('1');
+    rmSync(file);
+    // Its own lock is released.
+    writeTreeAtomically(out, new Map([['x.yaml', 'x: 1\n']]));
+    expect(existsSync(file)).toBe(false);
   });
 });
