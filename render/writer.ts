@@ -1,4 +1,4 @@
-import { chmodSync, closeSync, existsSync, fstatSync, linkSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, fstatSync, linkSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 
 /** Another process holds the output directory's lock. */
@@ -36,12 +36,12 @@ function lock(target: string): () => void {
   const own = `${file}.${process.pid}`;
   const locked = (why: string) => new OutputLockedError(`another synth ${why}; ${basename(target)}/ was left to it`);
   writeFileSync(own, String(process.pid));
-  let ours: number;
+  let ours: NonNullable<ReturnType<typeof readLock>>;
   try {
     for (let attempt = 0; ; attempt++) {
       try {
         create(file, own);
-        ours = statSync(file).ino;
+        ours = readLock(file)!;
         break;
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
@@ -65,9 +65,9 @@ function lock(target: string): () => void {
     if (Number.isInteger(pid) && pid > 0 && !alive(pid)) rmSync(join(dirname(target), n), { force: true });
   }
   recover(target);
-  // Released only if the lock is still this writer's.
+  // Released only if the lock is still this writer's (an inode number is reused at once: its contents and time too).
   return () => {
-    if (statSync(file, { throwIfNoEntry: false })?.ino === ours) rmSync(file, { force: true });
+    if (sameLock(readLock(file), ours)) rmSync(file, { force: true });
   };
 }
 
@@ -89,6 +89,9 @@ export function readLock(file: string): { text: string; pid: number; ino: number
   }
 }
 
+/** Whether two reads of a lock saw the same file (the same inode, contents and modification time). */
+const sameLock = (a: ReturnType<typeof readLock>, b: ReturnType<typeof readLock>) => !!a && !!b && a.ino === b.ino && a.text === b.text && a.mtimeMs === b.mtimeMs;
+
 /**
  * Removes the stale lock that was read (`stale`), and only that one: it is renamed aside first (atomic), and a
  * lock that turns out to be another (a writer took the stale one over between our read and the rename: another
@@ -102,8 +105,7 @@ export function takeOver(file: string, stale: NonNullable<ReturnType<typeof read
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return; // taken over or released meanwhile: try again
     throw e;
   }
-  const moved = readLock(aside);
-  if (!moved || moved.ino !== stale.ino || moved.text !== stale.text || moved.mtimeMs !== stale.mtimeMs) {
+  if (!sameLock(readLock(aside), stale)) {
     try {
       linkSync(aside, file);
     } catch {
