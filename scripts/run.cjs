@@ -73,12 +73,12 @@ if (!isFresh()) {
   // strings, plain templates and identifiers (its default charset), and in a comment an escape sequence is as good as
   // the character. Not in a regular expression or a tagged template (String.raw), where it would change the
   // meaning: a bundle with one of those (its code without comments is not ASCII) is written as it is, and read as UTF-8.
-  const ascii = (text) => {
-    const isAscii = (t) => !/[^\x00-\x7f]/.test(t);
-    if (isAscii(text) || !isAscii(require('esbuild').transformSync(text, { minifyWhitespace: true, logLevel: 'silent' }).code)) return text;
-    return text.replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  const { isAscii } = require('node:buffer');
+  const ascii = (f) => {
+    if (isAscii(f.contents) || !isAscii(Buffer.from(require('esbuild').transformSync(f.text, { minifyWhitespace: true, logLevel: 'silent' }).code))) return f.contents;
+    return f.text.replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
   };
-  for (const f of result.outputFiles) replace(f.path, f.path === bundle ? ascii(f.text) : f.contents);
+  for (const f of result.outputFiles) replace(f.path, f.path === bundle ? ascii(f) : f.contents);
   rmSync(codeCache, { force: true });
   const inputs = [...Object.keys(result.metafile.inputs), 'package-lock.json', 'scripts/run.cjs'];
   replace(stamp, JSON.stringify({ entry, inputs: fingerprint(inputs) ?? {} }));

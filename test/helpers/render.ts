@@ -40,7 +40,8 @@ export function render(spec: PlatformSpecInput): Rendered {
   let output = shared.get(key);
   if (!output) {
     const { model: _, ...rest } = renderAfresh(spec);
-    shared.set(key, (output = { ...rest, charts: freeze(rest.charts), files: freeze(rest.files), objects: freeze(rest.objects) }));
+    for (const part of [rest.charts, rest.files, rest.objects]) freeze(part);
+    shared.set(key, (output = rest));
   }
   return { ...output, model: modelOf(spec) };
 }
