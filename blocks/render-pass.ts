@@ -1,4 +1,5 @@
-import type { ApiObject } from 'cdk8s';
+import { ApiObject } from 'cdk8s';
+import { fastToJson } from './fast-to-json';
 import type { KubeObject } from './kube-object';
 
 let current: Map<ApiObject, KubeObject> | undefined;
@@ -16,15 +17,22 @@ const UNSORTED = 'CDK8S_DISABLE_SORT';
  * Its sort was wasted: it sorts the props of an L1 object, whose `toJson` then builds the JSON in the
  * API schema's order, and the YAML writer orders every mapping itself (render/yaml.ts). Profiled at 500
  * services × 3 environments: cdk8s's sanitizeValue 280 -> 172 ms of a 7 s synth, the same bytes.
+ *
+ * Inside a pass `ApiObject.prototype.toJson` (which every generated L1 class calls as `super.toJson()`) is
+ * `fastToJson`: the same JSON in one walk instead of cdk8s's resolve and sanitize (blocks/fast-to-json.ts),
+ * put back after the pass as the switch is.
  */
 export function renderPass<T>(f: () => T): T {
   const outer = current;
   const sorting = process.env[UNSORTED];
   current = new Map();
   process.env[UNSORTED] = '1';
+  const toJson = ApiObject.prototype.toJson;
+  ApiObject.prototype.toJson = fastToJson as typeof toJson;
   try {
     return f();
   } finally {
+    ApiObject.prototype.toJson = toJson;
     current = outer;
     if (sorting === undefined) delete process.env[UNSORTED];
     else process.env[UNSORTED] = sorting;

@@ -1,0 +1,67 @@
+import { ApiObject, App, ImplicitTokenResolver, JsonPatch, Lazy, LazyResolver, NumberStringUnionResolver, type IResolver } from 'cdk8s';
+// cdk8s's own sanitiser (not exported from its index): values this walk does not handle itself go to it, so its errors are cdk8s's.
+import { sanitizeValue } from 'cdk8s/lib/_util';
+
+/**
+ * `ApiObject.prototype.toJson` of cdk8s 2.70, with the same result for the objects of an App that has only
+ * cdk8s's built-in resolvers, in one walk instead of three.
+ *
+ * cdk8s renders an object by resolving every value of its props (`resolve`: for each value, `App.of` up the
+ * construct tree, a resolution context, a copy of the key path, three resolver calls), then copying the
+ * result again (`sanitizeValue`). Profiled at 500 services × 3 environments, those two and `App.of` were
+ * 0.75 s of a 6 s render, the largest share of any one function. This walk does what the three built-in
+ * resolvers do (a `Lazy` is produced, a value with a `resolve()` method resolved, a non-plain value with a
+ * string or number `value` replaced by `{ value }`, each result resolved again) and drops null values as
+ * the sanitiser does, in one pass. Anything else is handed to cdk8s: an App with resolvers of its own, a
+ * scope that is not an App, sorted keys (outside a render pass), a non-plain value, patches.
+ */
+export function fastToJson(this: ApiObject): unknown {
+  if (process.env.CDK8S_DISABLE_SORT === undefined || process.env.CDK8S_DISABLE_SORT === '' || !builtInResolvers(this)) return original.call(this);
+  // Two private fields of cdk8s 2.70's ApiObject, as its toJson reads them; another shape is left to that toJson.
+  const { props, patches } = this as unknown as { props: unknown; patches: unknown };
+  if (!Array.isArray(patches)) return original.call(this);
+  try {
+    const data = { ...(props as object), metadata: this.metadata.toJson() };
+    const json = walk(data);
+    const patched = patches.length === 0 ? json : JsonPatch.apply(json, ...(patches as JsonPatch[]));
+    const result: Record<string, unknown> = {};
+    for (const k of ['apiVersion', 'kind', 'metadata', ...Object.keys(patched)]) if (k in patched) result[k] = patched[k];
+    return result;
+  } catch (e) {
+    throw new Error(`Failed serializing construct at path '${this.node.path}' with name '${this.name}': ${e}`);
+  }
+}
+
+const original = ApiObject.prototype.toJson;
+
+/** Whether `o`'s App resolves with cdk8s's three built-in resolvers only, unchanged. */
+function builtInResolvers(o: ApiObject): boolean {
+  const root = o.node.root;
+  if (!(root instanceof App)) return false;
+  const r: readonly IResolver[] = root.resolvers;
+  const is = (x: IResolver | undefined, C: new () => IResolver) => x?.constructor === C && x.resolve === C.prototype.resolve;
+  return r.length === 3 && is(r[0], LazyResolver) && is(r[1], ImplicitTokenResolver) && is(r[2], NumberStringUnionResolver);
+}
+
+/** sanitizeValue(resolve(value), { sortKeys: false }) under the built-in resolvers. */
+function walk(value: unknown): unknown {
+  for (;;) {
+    if (value === null || value === undefined) return undefined;
+    if (value instanceof Lazy) value = value.produce();
+    else if (typeof (value as { resolve?: unknown }).resolve === 'function') value = (value as { resolve(): unknown }).resolve();
+    else if ((value as object).constructor !== Object && (typeof (value as { value?: unknown }).value === 'number' || typeof (value as { value?: unknown }).value === 'string'))
+      value = { value: (value as { value: unknown }).value };
+    else break;
+  }
+  if (typeof value !== 'object') return value;
+  if (Array.isArray(value)) return value.map(walk);
+  if ((value as object).constructor !== Object) return sanitizeValue(value, { sortKeys: false });
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(value as object)) {
+    // resolve assigns it (setting the prototype of its copy) and the sanitiser, reading own keys, drops it.
+    if (key === '__proto__') continue;
+    const v = walk((value as Record<string, unknown>)[key]);
+    if (v !== null && v !== undefined) out[key] = v;
+  }
+  return out;
+}
