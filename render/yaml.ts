@@ -58,10 +58,41 @@ class Unsupported extends Error {}
 const spaces = (n: number) => ' '.repeat(n);
 
 /**
+ * The characters js-yaml's `isPrintable` accepts, and the line feed, each as one UTF-16 unit (no surrogates).
+ * A multi-line string made of them only is written as a literal block (its `chooseScalarStyle` with no line
+ * width, indent 2, and the string a value): one with any other character goes to js-yaml.
+ */
+const NOT_LITERAL_SAFE = /[^\n\x20-\x7e\xa1-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd]/;
+
+/**
+ * js-yaml's literal block scalar at `level` (its `blockHeader`, `indentString` and `dropEndingNewline`):
+ * `|`, an indentation indicator when the text starts with spaces (after any empty lines), `+` to keep
+ * trailing empty lines or `-` to strip a missing final newline, then each non-empty line indented by
+ * 2 × max(1, level). Written here rather than by js-yaml: Grafana dashboards (tens of kB each) were
+ * most of the characters js-yaml wrote.
+ */
+function literalBlock(s: string, level: number): string {
+  const clip = s.charCodeAt(s.length - 1) === 10;
+  const keep = clip && (s.charCodeAt(s.length - 2) === 10 || s.length === 1);
+  let out = '|' + (/^\n* /.test(s) ? '2' : '') + (keep ? '+' : clip ? '' : '-') + '\n';
+  const indent = spaces(2 * Math.max(1, level));
+  const end = clip ? s.length - 1 : s.length;
+  for (let start = 0; start < end; ) {
+    let next = s.indexOf('\n', start);
+    if (next === -1 || next > end) next = end;
+    if (next > start) out += indent + s.slice(start, next);
+    if (next < end) out += '\n';
+    start = next + 1;
+  }
+  return out;
+}
+
+/**
  * A value at `level`. js-yaml writes a literal block scalar with its lines indented by 2 × max(1, level);
  * the memoised form was written at level 0 (indent 2), so its lines are re-indented.
  */
 function scalarAt(s: string, level: number): string {
+  if (s.includes('\n') && !NOT_LITERAL_SAFE.test(s)) return literalBlock(s, level);
   const text = stringScalar(s);
   if (text.charCodeAt(0) !== 124 /* | */ || level <= 1) return text;
   const extra = spaces(2 * (level - 1));

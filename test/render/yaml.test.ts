@@ -15,6 +15,10 @@ const STRINGS = [
   // words: plain unless YAML reads them as another type
   'Y', 'N', 'YES', 'Yes', 'ON', 'OFF', 'No', 'NULL', 'TRUE', 'FALSE', 'yES', 'nO', 'nulL', 'tRUE', 'Inf', 'inf', 'NaN', 'nan', 'app.kubernetes.io/name', 'a-b_c.d/e', 'x-', 'x.', 'x/', 'v1',
   'e1', 'E5', 'x'.repeat(199), 'x'.repeat(200), 'x'.repeat(201),
+  // multi-line: a literal block written by render/yaml.ts itself, unless a character is one js-yaml writes otherwise
+  '\n  leading', '\n\n', 'a\n\n\n', '\n\n  x\n', ' \n', 'x\n ', '- a\n- b', '|\nx', '#\n#', "'q'\n", '"\n"', 'é\n日本', '\ufffd\nx', '\ue000\nx', '\uff00\nx',
+  '\u00a1\n\ud7ff', 'x\n\u00a0nbsp', 'x\n\u0085', 'x\n\u2028', 'x\n\u2029', 'x\n\ufeff', 'x\n\ufffe', 'x\n😀', 'x\n\ud800', 'x\n\udc00y', 'tab\n\tx', 'x\n\u007f', 'x\n\u001b',
+  `{\n  "panels": [\n    {}\n  ]\n}`, `${'y'.repeat(3000)}\n${'z '.repeat(2000)}\n`,
 ];
 
 describe('render/yaml.ts writes what js-yaml writes', () => {
