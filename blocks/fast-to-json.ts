@@ -21,6 +21,7 @@ export function fastToJson(this: ApiObject): unknown {
   const { props, patches } = this as unknown as { props: unknown; patches: unknown };
   if (!Array.isArray(patches)) return original.call(this);
   try {
+    primitivesAreValues = [String.prototype, Number.prototype, Boolean.prototype].every((p) => !('resolve' in p) && !('value' in p));
     const data = { ...(props as object), metadata: this.metadata.toJson() };
     const json = walk(data);
     const patched = patches.length === 0 ? json : JsonPatch.apply(json, ...(patches as JsonPatch[]));
@@ -43,8 +44,16 @@ function builtInResolvers(o: ApiObject): boolean {
   return r.length === 3 && is(r[0], LazyResolver) && is(r[1], ImplicitTokenResolver) && is(r[2], NumberStringUnionResolver);
 }
 
+/**
+ * Whether a string, number or boolean is its own value for the resolvers: true unless a `resolve` or
+ * `value` member was added to their prototypes (then every value takes the resolvers' tests, as in cdk8s).
+ */
+let primitivesAreValues = false;
+
 /** sanitizeValue(resolve(value), { sortKeys: false }) under the built-in resolvers. */
 function walk(value: unknown): unknown {
+  const type = typeof value;
+  if ((type === 'string' || type === 'number' || type === 'boolean') && primitivesAreValues) return value;
   for (;;) {
     if (value === null || value === undefined) return undefined;
     if (value instanceof Lazy) value = value.produce();

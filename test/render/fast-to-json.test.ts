@@ -82,6 +82,27 @@ describe('fastToJson renders what cdk8s renders', () => {
     expect(JSON.parse(fast).spec).toMatchObject({ port: { value: 8080 }, named: { value: 'http' }, token: { resolved: true, again: 3 }, patched: 'yes' });
   });
 
+  test('a `value` or `resolve` member added to the prototype of strings or numbers reaches every value, as in cdk8s', () => {
+    const o = new ApiObject(chart(), 'o', { apiVersion: 'v1', kind: 'Thing', metadata: { name: 'n' }, data: { port: 80, name: 'x' } });
+    const before = both(o).cdk8s;
+    // Each ends: a string's `value` that is a string would be replaced for ever, in cdk8s too.
+    for (const [proto, member, value] of [
+      [Number.prototype, 'value', 'v'],
+      [String.prototype, 'resolve', function (this: string) { return this.length; }],
+      [Number.prototype, 'resolve', () => 'resolved'],
+    ] as const) {
+      Object.defineProperty(proto, member, { value, configurable: true, writable: true });
+      try {
+        const { cdk8s, fast } = both(o);
+        expect(cdk8s).not.toBe(before);
+        expect(fast).toBe(cdk8s);
+      } finally {
+        delete (proto as unknown as Record<string, unknown>)[member];
+      }
+    }
+    expect(both(o).fast).toBe(before);
+  });
+
   test('a value cdk8s cannot render fails with its message', () => {
     const o = new ApiObject(chart(), 'o', { apiVersion: 'v1', kind: 'Thing', metadata: { name: 'n' }, when: new Date(0) });
     const message = error(() => cdk8sToJson.call(o));
