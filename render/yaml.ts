@@ -1,10 +1,7 @@
 import * as yaml from 'js-yaml';
 
-const FIRST = ['apiVersion', 'kind', 'metadata'];
-const rank = (k: string) => {
-  const i = FIRST.indexOf(k);
-  return i < 0 ? FIRST.length : i;
-};
+/** apiVersion 0, kind 1, metadata 2, any other key 3. */
+const rank = (k: string) => (k === 'apiVersion' ? 0 : k === 'kind' ? 1 : k === 'metadata' ? 2 : 3);
 
 /** apiVersion, kind, metadata first (also inside references), then alphabetical. */
 export function compareKeys(a: string, b: string): number {
@@ -29,6 +26,7 @@ const scalars = new Map<string, string>();
 /** Forgets the memoised scalars (rendering one environment at a time: its names are not the next one's). */
 export function forgetScalars(): void {
   scalars.clear();
+  keys.clear();
 }
 
 function stringScalar(s: string): string {
@@ -55,7 +53,12 @@ const isPlainWord = (s: string) => s.length < 200 && WORD.test(s) && !TYPED_WORD
 /** A shape the writer below does not reproduce: the object is written by js-yaml itself. */
 class Unsupported extends Error {}
 
-const spaces = (n: number) => ' '.repeat(n);
+/** Indentation by width, the common ones made once (a fresh string per mapping was a measurable share of the writer). */
+const INDENTS = Array.from({ length: 41 }, (_, n) => ' '.repeat(n));
+const spaces = (n: number) => INDENTS[n] ?? ' '.repeat(n);
+/** A line break and the indentation of `level`, made once per level. */
+const LINE_BREAKS = INDENTS.filter((_, n) => n % 2 === 0).map((i) => '\n' + i);
+const lineBreak = (level: number) => LINE_BREAKS[level] ?? '\n' + spaces(2 * level);
 
 /**
  * The characters js-yaml's `isPrintable` accepts, and the line feed, each as one UTF-16 unit (no surrogates).
@@ -132,23 +135,36 @@ function node(value: unknown, level: number, compact: boolean): string {
   }
 }
 
+/** A key as written (memoised apart from values: a render has few distinct keys, each written thousands of times). */
+const keys = new Map<string, string>();
+
+function keyScalar(key: string): string {
+  let k = keys.get(key);
+  if (k === undefined) {
+    if (key.length > 1024 || key.includes('\n')) throw new Unsupported();
+    k = key.length === 0 ? "''" : stringScalar(key);
+    if (keys.size >= 100_000) keys.clear();
+    keys.set(key, k);
+  }
+  return k;
+}
+
 function mapping(object: Record<string, unknown>, level: number, compact: boolean): string {
-  const keys = Object.keys(object);
-  if (keys.length === 0) return '{}';
+  const names = Object.keys(object);
+  if (names.length === 0) return '{}';
   // Mappings often arrive in this order already (cdk8s does not sort them in a render pass: blocks/render-pass.ts): check before sorting.
-  for (let i = 1; i < keys.length; i++) {
-    if (compareKeys(keys[i - 1]!, keys[i]!) > 0) {
-      keys.sort(compareKeys);
+  for (let i = 1; i < names.length; i++) {
+    if (compareKeys(names[i - 1]!, names[i]!) > 0) {
+      names.sort(compareKeys);
       break;
     }
   }
-  const nextLine = '\n' + spaces(2 * level);
+  const nextLine = lineBreak(level);
   let out = '';
-  for (const key of keys) {
+  for (const key of names) {
     const value = object[key];
     if (value === undefined) continue;
-    if (key.length > 1024 || key.includes('\n')) throw new Unsupported();
-    const k = key.length === 0 ? "''" : stringScalar(key);
+    const k = keyScalar(key);
     const v = node(value, level + 1, false);
     out += (!compact || out !== '' ? nextLine : '') + k + (v.charCodeAt(0) === 10 ? ':' : ': ') + v;
   }
@@ -157,7 +173,7 @@ function mapping(object: Record<string, unknown>, level: number, compact: boolea
 
 function sequence(items: readonly unknown[], level: number, compact: boolean): string {
   if (items.length === 0) return '[]';
-  const nextLine = '\n' + spaces(2 * level);
+  const nextLine = lineBreak(level);
   let out = '';
   for (const item of items) {
     const v = item === undefined ? 'null' : node(item, level + 1, true);
