@@ -1,6 +1,4 @@
 import { ApiObject, App, ImplicitTokenResolver, JsonPatch, Lazy, LazyResolver, NumberStringUnionResolver, type IResolver } from 'cdk8s';
-// cdk8s's own sanitiser (not exported from its index): values this walk does not handle itself go to it, so its errors are cdk8s's.
-import { sanitizeValue } from 'cdk8s/lib/_util';
 
 /**
  * `ApiObject.prototype.toJson` of cdk8s 2.70, with the same result for the objects of an App that has only
@@ -13,7 +11,9 @@ import { sanitizeValue } from 'cdk8s/lib/_util';
  * resolvers do (a `Lazy` is produced, a value with a `resolve()` method resolved, a non-plain value with a
  * string or number `value` replaced by `{ value }`, each result resolved again) and drops null values as
  * the sanitiser does, in one pass. Anything else is handed to cdk8s: an App with resolvers of its own, a
- * scope that is not an App, sorted keys (outside a render pass), a non-plain value, patches.
+ * scope that is not an App, sorted keys (outside a render pass). An object holding a value cdk8s refuses
+ * (a class instance, a Date) or an own `__proto__` key is rendered again by cdk8s from the start, so its
+ * errors are cdk8s's, in cdk8s's order (the Lazies met before are then produced twice).
  */
 export function fastToJson(this: ApiObject): unknown {
   if (process.env.CDK8S_DISABLE_SORT === undefined || process.env.CDK8S_DISABLE_SORT === '' || !builtInResolvers(this)) return original.call(this);
@@ -29,9 +29,13 @@ export function fastToJson(this: ApiObject): unknown {
     for (const k of ['apiVersion', 'kind', 'metadata', ...Object.keys(patched)]) if (k in patched) result[k] = patched[k];
     return result;
   } catch (e) {
+    if (e === CDK8S_RENDERS_IT) return original.call(this);
     throw new Error(`Failed serializing construct at path '${this.node.path}' with name '${this.name}': ${e}`);
   }
 }
+
+/** Thrown by the walk on what only cdk8s renders exactly: the object is rendered by cdk8s instead. */
+const CDK8S_RENDERS_IT = Symbol('cdk8s renders it');
 
 const original = ApiObject.prototype.toJson;
 
@@ -64,13 +68,17 @@ function walk(value: unknown): unknown {
   }
   if (typeof value !== 'object') return value;
   if (Array.isArray(value)) return value.map(walk);
-  if ((value as object).constructor !== Object) return sanitizeValue(value, { sortKeys: false });
+  // cdk8s's sanitiser refuses it (unless its constructor is named Object): cdk8s says how, after resolving everything else.
+  if ((value as object).constructor !== Object) throw CDK8S_RENDERS_IT;
+  // Its keys and values read first, as cdk8s's Object.entries does: a Lazy that changes them changes nothing here.
+  const keys = Object.keys(value as object);
+  const values = Object.values(value as object);
   const out: Record<string, unknown> = {};
-  for (const key of Object.keys(value as object)) {
-    // resolve assigns it (setting the prototype of its copy) and the sanitiser, reading own keys, drops it.
-    if (key === '__proto__') continue;
-    const v = walk((value as Record<string, unknown>)[key]);
-    if (v !== null && v !== undefined) out[key] = v;
+  for (let i = 0; i < keys.length; i++) {
+    // cdk8s assigns it, which sets the prototype of its copy, and its sanitiser then reads that prototype's constructor.
+    if (keys[i] === '__proto__') throw CDK8S_RENDERS_IT;
+    const v = walk(values[i]);
+    if (v !== null && v !== undefined) out[keys[i]!] = v;
   }
   return out;
 }

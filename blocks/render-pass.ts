@@ -20,7 +20,8 @@ const UNSORTED = 'CDK8S_DISABLE_SORT';
  *
  * Inside a pass `ApiObject.prototype.toJson` (which every generated L1 class calls as `super.toJson()`) is
  * `fastToJson`: the same JSON in one walk instead of cdk8s's resolve and sanitize (blocks/fast-to-json.ts),
- * put back after the pass as the switch is.
+ * put back after the pass as the switch is. Both hold while `f` runs: its work is done before it returns (a
+ * promise it returned would run outside the pass).
  */
 export function renderPass<T>(f: () => T): T {
   const outer = current;

@@ -110,7 +110,7 @@ function scalarAt(s: string, level: number): string {
  * line width, keys sorted by `compareKeys`): a mapping's or sequence's first entry follows its parent
  * on the same line only inside a sequence item (`- key: v`), nested collections start a new line
  * indented by two spaces per level, empty ones are `{}` and `[]`, `undefined` values are left out
- * of mappings and written as null in sequences. Anything else (a multi-line or >1024-character key,
+ * of mappings and written as null in sequences. Anything else (a multi-line key or one written in more than 1024 characters,
  * a Date, a class with its own string tag, a non-finite number) throws Unsupported, and the caller
  * hands the whole object to js-yaml. test/render/yaml.test.ts compares the two on every rendered
  * object of the reference and the seed platforms and on generated edge cases.
@@ -141,8 +141,10 @@ const keys = new Map<string, string>();
 function keyScalar(key: string): string {
   let k = keys.get(key);
   if (k === undefined) {
-    if (key.length > 1024 || key.includes('\n')) throw new Unsupported();
+    // js-yaml writes a key explicitly (`? key`) when its written form is over 1024 characters, and a multi-line one quoted.
+    if (key.includes('\n')) throw new Unsupported();
     k = key.length === 0 ? "''" : stringScalar(key);
+    if (k.length > 1024) throw new Unsupported();
     if (keys.size >= 100_000) keys.clear();
     keys.set(key, k);
   }
