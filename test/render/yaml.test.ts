@@ -17,7 +17,7 @@ const STRINGS = [
   'e1', 'E5', 'x'.repeat(199), 'x'.repeat(200), 'x'.repeat(201),
   // multi-line: a literal block written by render/yaml.ts itself, unless a character is one js-yaml writes otherwise
   '\n  leading', '\n\n', 'a\n\n\n', '\n\n  x\n', ' \n', 'x\n ', '- a\n- b', '|\nx', '#\n#', "'q'\n", '"\n"', 'é\n日本', '\ufffd\nx', '\ue000\nx', '\uff00\nx',
-  '\u00a1\n\ud7ff', 'x\n\u00a0nbsp', 'x\n\u0085', 'x\n\u2028', 'x\n\u2029', 'x\n\ufeff', 'x\n\ufffe', 'x\n😀', 'x\n\ud800', 'x\n\udc00y', 'tab\n\tx', 'x\n\u007f', 'x\n\u001b',
+  '\u00a1\n\ud7ff', '\u2027\nx', '\u202a\nx', '\ufefe\nx', '~\n~', 'x\n\u00a0nbsp', 'x\n\u0085', 'x\n\u2028', 'x\n\u2029', 'x\n\ufeff', 'x\n\ufffe', 'x\n😀', 'x\n\ud800', 'x\n\udc00y', 'tab\n\tx', 'x\n\u007f', 'x\n\u001b',
   `{\n  "panels": [\n    {}\n  ]\n}`, `${'y'.repeat(3000)}\n${'z '.repeat(2000)}\n`,
 ];
 
@@ -37,6 +37,11 @@ describe('render/yaml.ts writes what js-yaml writes', () => {
       { '1': 'one', '10': 'ten', '2': 'two', b: 'b', A: 'A', metadata: 'm', kind: 'k', apiVersion: 'v' },
       { ['k\nmulti']: 'v' },
       { ['k'.repeat(1100)]: 'v' },
+      // 600 characters, written quoted in 1202: js-yaml writes it as an explicit key (`? '…'`)
+      { ["'".repeat(600)]: 'v' },
+      // past the indentation strings made in advance (40 spaces): 30 levels of mappings and sequences around a literal block
+      Array.from({ length: 30 }).reduce<unknown>((inner, _, i) => (i % 2 ? [inner, 'x\n y\n'] : { k: inner, l: 'a\nb' }), 'deep\n  text\n\n'),
+      { ['k'.repeat(1024)]: 'v', ['é'.repeat(1024)]: 'v', ['#'.repeat(1023)]: 'v', ['#'.repeat(1024)]: 'v' },
       'top-level\nliteral\n',
       42,
       null,
