@@ -1,7 +1,7 @@
 import { ApiObject, App, Chart, JsonPatch, Lazy, type IResolver, type ResolutionContext } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import { fastToJson } from '../../blocks/fast-to-json';
+import { fastToJson, handedToCdk8s } from '../../blocks/fast-to-json';
 import { renderPass } from '../../blocks/render-pass';
 import { PlatformApp } from '../../render/platform-app';
 import { modelsUnderTest } from '../helpers/platforms';
@@ -45,6 +45,13 @@ describe('fastToJson renders what cdk8s renders', () => {
     app.render();
     const objects = app.node.findAll().filter((c): c is ApiObject => c instanceof ApiObject);
     expect(objects.length).toBeGreaterThan(100);
+    // Every one rendered by the walk itself, none handed to cdk8s (the bad twin: an object cdk8s renders is counted).
+    const handed = handedToCdk8s.count;
+    objects.forEach((o) => fastToJson.call(o));
+    expect(handedToCdk8s.count - handed).toBe(0);
+    const refused = new ApiObject(new Chart(new App(), 'c'), 'o', { apiVersion: 'v1', kind: 'Thing', metadata: { name: 'n' }, when: new Date(0) });
+    expect(() => fastToJson.call(refused)).toThrow("can't render non-simple object");
+    expect(handedToCdk8s.count - handed).toBe(1);
     const differ = objects.filter((o) => {
       const { cdk8s, fast } = both(o);
       return cdk8s !== fast;
