@@ -93,7 +93,7 @@ export function readLock(file: string): { text: string; pid: number; ino: number
 const sameLock = (a: ReturnType<typeof readLock>, b: ReturnType<typeof readLock>) => !!a && !!b && a.ino === b.ino && a.text === b.text && a.mtimeMs === b.mtimeMs;
 
 /**
- * Removes the stale lock that was read (`stale`), and only that one: it is renamed aside first (atomic), and a
+ * @internal Removes the stale lock that was read (`stale`), and only that one: it is renamed aside first (atomic), and a
  * lock that turns out to be another (a writer took the stale one over between our read and the rename: another
  * inode, or the same one reused with other contents) is put back and reported as held.
  */
