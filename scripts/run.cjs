@@ -74,13 +74,15 @@ if (!isFresh()) {
   // the character. Not in a regular expression or a tagged template (String.raw), where it would change the
   // meaning: a bundle with one of those (its code without comments is not ASCII) is written as it is, and read as UTF-8.
   const { isAscii } = require('node:buffer');
-  const ascii = (f) => {
-    if (isAscii(f.contents) || !isAscii(Buffer.from(require('esbuild').transformSync(f.text, { minifyWhitespace: true, logLevel: 'silent' }).code))) return f.contents;
-    return f.text.replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  const ascii = (text) => {
+    if (isAscii(Buffer.from(text)) || !isAscii(Buffer.from(require('esbuild').transformSync(text, { minifyWhitespace: true, logLevel: 'silent' }).code))) return text;
+    return text.replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
   };
-  for (const f of result.outputFiles) replace(f.path, f.path === bundle ? ascii(f) : f.contents);
+  // The generated converters' quadratic filter, made linear (scripts/defined-only.cjs).
+  const { rewriteConverters } = require('./defined-only.cjs');
+  for (const f of result.outputFiles) replace(f.path, f.path === bundle ? ascii(rewriteConverters(f.text).text) : f.contents);
   rmSync(codeCache, { force: true });
-  const inputs = [...Object.keys(result.metafile.inputs), 'package-lock.json', 'scripts/run.cjs'];
+  const inputs = [...Object.keys(result.metafile.inputs), 'package-lock.json', 'scripts/run.cjs', 'scripts/defined-only.cjs'];
   replace(stamp, JSON.stringify({ entry, inputs: fingerprint(inputs) ?? {} }));
 }
 process.argv.splice(1, 2, bundle);
