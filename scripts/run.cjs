@@ -3,8 +3,9 @@
 // once and loads the bundle. The bundle is reused while every file that went
 // into it (esbuild's metafile: our sources and the node_modules files it
 // inlined) has the same size and modification time as when it was built;
-// anything else rebuilds it. tsx takes several times longer to start this app. V8's code cache
-// of the bundle is kept beside it (see `load`).
+// anything else rebuilds it. tsx takes several times longer to start this app. The generated
+// converters' quadratic filter of undefined fields is made linear in the bundle
+// (scripts/defined-only.cjs). V8's code cache of the bundle is kept beside it (see `load`).
 'use strict';
 const { statSync, readFileSync, writeFileSync, mkdirSync, rmSync, renameSync } = require('node:fs');
 const { join, resolve, basename } = require('node:path');
@@ -20,7 +21,13 @@ const cacheDir = join(root, 'node_modules', '.cache', 'platform-gen');
 const name = basename(entry).replace(/\.ts$/, '');
 const bundle = join(cacheDir, `${name}.cjs`);
 const stamp = join(cacheDir, `${name}.inputs.json`);
-const codeCache = join(cacheDir, `${name}.v8-cache`);
+// V8 rejects a code cache made under other flags (`--max-old-space-size` too), and a run whose cache was rejected
+// writes its own: one cache per set of Node flags, so that runs with and without them (the tests run both) do not
+// throw each other's away. Plain runs keep the plain name.
+const flags = [...process.execArgv, process.env.NODE_OPTIONS ?? ''].join(' ').trim();
+const codeCache = join(cacheDir, flags ? `${name}.${require('node:crypto').createHash('sha256').update(flags).digest('hex').slice(0, 12)}.v8-cache` : `${name}.v8-cache`);
+/** Every code cache of this entry (each set of flags): all are of the old bundle once it is rebuilt. */
+const codeCaches = () => require('node:fs').readdirSync(cacheDir).filter((n) => n.startsWith(`${name}.`) && n.endsWith('.v8-cache') && !n.slice(name.length + 1, -'.v8-cache'.length).includes('.')).map((n) => join(cacheDir, n));
 
 /** size:mtime of each input, or null when one is gone. */
 function fingerprint(files) {
@@ -81,7 +88,7 @@ if (!isFresh()) {
   // The generated converters' quadratic filter, made linear (scripts/defined-only.cjs).
   const { rewriteConverters } = require('./defined-only.cjs');
   for (const f of result.outputFiles) replace(f.path, f.path === bundle ? ascii(rewriteConverters(f.text).text) : f.contents);
-  rmSync(codeCache, { force: true });
+  for (const c of codeCaches()) rmSync(c, { force: true });
   const inputs = [...Object.keys(result.metafile.inputs), 'package-lock.json', 'scripts/run.cjs', 'scripts/defined-only.cjs'];
   replace(stamp, JSON.stringify({ entry, inputs: fingerprint(inputs) ?? {} }));
 }

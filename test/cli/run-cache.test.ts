@@ -59,4 +59,26 @@ describe('scripts/run.cjs', () => {
     // The cache is written beside and renamed into place: nothing is left beside it.
     expect(readdirSync(dirname(CACHE)).filter((n) => n.startsWith('code-cache-entry.v8-cache.'))).toEqual([]);
   });
+
+  test('a run with other Node flags keeps a code cache of its own: the plain run\'s is neither rejected nor rewritten', () => {
+    const withFlags = (...flags: string[]) => spawnSync(process.execPath, [...flags, 'scripts/run.cjs', ENTRY, 'a', 'b'], { cwd: ROOT, encoding: 'utf8' });
+    const own = () => readdirSync(dirname(CACHE)).filter((n) => /^code-cache-entry\.[0-9a-f]{12}\.v8-cache$/.test(n));
+    expect(run().stdout).toBe(EXPECTED);
+    const plain = readFileSync(CACHE);
+    for (const flags of [['--max-old-space-size=256'], ['--stack-size=2000']]) {
+      const r = withFlags(...flags);
+      expect(r.stderr).toBe('');
+      expect(r.stdout).toBe(EXPECTED);
+      // V8 would reject the plain cache under these flags (and the run would then write its own over it).
+      expect(readFileSync(CACHE).equals(plain), flags.join(' ')).toBe(true);
+    }
+    expect(own()).toHaveLength(2); // one per set of flags, kept for the next run with them
+    expect(run().stdout).toBe(EXPECTED);
+    expect(readFileSync(CACHE).equals(plain)).toBe(true);
+    // A rebuild (an input changed) drops every one of them with the old bundle.
+    const stamp = join(dirname(CACHE), 'code-cache-entry.inputs.json');
+    writeFileSync(stamp, '{}');
+    expect(run().stdout).toBe(EXPECTED);
+    expect(own()).toEqual([]);
+  });
 });
