@@ -7,7 +7,7 @@
 // converters' quadratic filter of undefined fields is made linear in the bundle
 // (scripts/defined-only.cjs). V8's code cache of the bundle is kept beside it (see `load`).
 'use strict';
-const { statSync, readFileSync, writeFileSync, mkdirSync, rmSync, renameSync } = require('node:fs');
+const { statSync, readFileSync, readdirSync, writeFileSync, mkdirSync, rmSync, renameSync } = require('node:fs');
 const { join, resolve, basename } = require('node:path');
 
 const root = resolve(__dirname, '..');
@@ -26,8 +26,8 @@ const stamp = join(cacheDir, `${name}.inputs.json`);
 // throw each other's away. Plain runs keep the plain name.
 const flags = [...process.execArgv, process.env.NODE_OPTIONS ?? ''].join(' ').trim();
 const codeCache = join(cacheDir, flags ? `${name}.${require('node:crypto').createHash('sha256').update(flags).digest('hex').slice(0, 12)}.v8-cache` : `${name}.v8-cache`);
-/** Every code cache of this entry (each set of flags): all are of the old bundle once it is rebuilt. */
-const codeCaches = () => require('node:fs').readdirSync(cacheDir).filter((n) => n.startsWith(`${name}.`) && n.endsWith('.v8-cache') && !n.slice(name.length + 1, -'.v8-cache'.length).includes('.')).map((n) => join(cacheDir, n));
+/** Every code cache of this entry (`<name>.v8-cache`, `<name>.<flags hash>.v8-cache`): all are of the old bundle once it is rebuilt. */
+const codeCaches = () => readdirSync(cacheDir).filter((n) => n === `${name}.v8-cache` || (n.startsWith(`${name}.`) && /^[0-9a-f]{12}\.v8-cache$/.test(n.slice(name.length + 1)))).map((n) => join(cacheDir, n));
 
 /** size:mtime of each input, or null when one is gone. */
 function fingerprint(files) {
