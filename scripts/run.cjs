@@ -64,7 +64,10 @@ if (!isFresh()) {
     target: 'node20',
     format: 'cjs',
     outfile: bundle,
+    // The map gives positions only: a debugger reads the sources from the checkout. Copying every source into it
+    // (esbuild's default) made it 15.8 MB for the synth's bundle, and each build 0.2–0.4 s longer.
     sourcemap: 'linked',
+    sourcesContent: false,
     metafile: true,
     logLevel: 'warning',
     write: false,

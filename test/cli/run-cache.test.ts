@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { SourceMap } from 'node:module';
+import { dirname, join, relative, resolve } from 'node:path';
 import { describe, expect, test } from 'vitest';
 
 // scripts/run.cjs: the esbuild bundle and V8's code cache of it, kept in node_modules/.cache/platform-gen.
@@ -37,6 +38,24 @@ describe('scripts/run.cjs', () => {
     } finally {
       writeFileSync(BUNDLE, bytes);
     }
+  });
+
+  test("the bundle's source map points its code back at the source lines, and holds no copy of the sources", () => {
+    expect(run().stdout).toBe(EXPECTED);
+    const map = JSON.parse(readFileSync(`${BUNDLE}.map`, 'utf8'));
+    expect(map.sourcesContent).toBeUndefined();
+    const sourceMap = new SourceMap(map);
+    const bundle = readFileSync(BUNDLE, 'latin1').split('\n');
+    const at = (needle: string) => {
+      const line = bundle.findIndex((l) => l.includes(needle));
+      expect(line, needle).toBeGreaterThanOrEqual(0);
+      const entry = sourceMap.findEntry(line, bundle[line]!.indexOf(needle));
+      return { file: relative(dirname(`${BUNDLE}.map`), resolve(dirname(`${BUNDLE}.map`), entry.originalSource)), line: entry.originalLine };
+    };
+    const source = (file: string, needle: string) => readFileSync(join(ROOT, file), 'utf8').split('\n').findIndex((l) => l.includes(needle));
+    // The entry's line, and (the twin) a line of a module it imports, each at its own file and line.
+    expect(at('text: "a ')).toEqual({ file: relative(dirname(`${BUNDLE}.map`), join(ROOT, ENTRY)), line: source(ENTRY, "text: 'a ") });
+    expect(at('function compareKeys(')).toEqual({ file: relative(dirname(`${BUNDLE}.map`), join(ROOT, 'render/yaml.ts')), line: source('render/yaml.ts', 'function compareKeys(') });
   });
 
   test('a bundle whose code (not only its comments) is not ASCII is written as it is, and means the same', () => {
