@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { SourceMap } from 'node:module';
+import { SourceMap, type SourceMapping } from 'node:module';
 import { dirname, join, relative, resolve } from 'node:path';
 import { describe, expect, test } from 'vitest';
 
@@ -49,7 +49,7 @@ describe('scripts/run.cjs', () => {
     const at = (needle: string) => {
       const line = bundle.findIndex((l) => l.includes(needle));
       expect(line, needle).toBeGreaterThanOrEqual(0);
-      const entry = sourceMap.findEntry(line, bundle[line]!.indexOf(needle));
+      const entry = sourceMap.findEntry(line, bundle[line]!.indexOf(needle)) as SourceMapping; // {} when nothing maps there
       return { file: relative(dirname(`${BUNDLE}.map`), resolve(dirname(`${BUNDLE}.map`), entry.originalSource)), line: entry.originalLine };
     };
     const source = (file: string, needle: string) => readFileSync(join(ROOT, file), 'utf8').split('\n').findIndex((l) => l.includes(needle));
