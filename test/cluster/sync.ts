@@ -147,7 +147,9 @@ export async function runTree(name: string, dir: string, layout: NodeLayout, opt
     const { synced, hooks } = await syncTree(c, objects, problems, { waveTimeoutMs: opts.waveTimeoutMs });
     const applied = Date.now();
     const analysis = await afterSync(c, objects, synced, problems);
+    const asked = Date.now();
     const access = opts.access ? await checkAccess(cp, [...before, ...objects], opts.access) : undefined;
+    const accessSeconds = Math.round((Date.now() - asked) / 100) / 10;
     if (access) problems.push(...access.problems);
     let drained = '';
     if (opts.drain && problems.length === 0) {
@@ -172,7 +174,7 @@ export async function runTree(name: string, dir: string, layout: NodeLayout, opt
         volumes: provisioner.created.length,
         'sync s': Math.round((applied - t0) / 100) / 10,
         'istioctl analyze': analysis,
-        ...(access ? { access: access.summary } : {}),
+        ...(access ? { access: `${access.summary}, ${accessSeconds} s` } : {}),
         ...(drained ? { drain: drained } : {}),
         'total s': Math.round((Date.now() - t0) / 100) / 10,
         prerequisites: [
