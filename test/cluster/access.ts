@@ -20,7 +20,8 @@ import { CLUSTER_PROBES, expectAllowed, expectedLevels, PROBES, probeName, type 
  * (kubectl also sends the resource's version, which no authorizer here reads.)
  * Every run asks kubectl itself one question per probe and compares its answer
  * and warnings with the review's, and proves the comparison can fail: the same
- * reviews without the team's group must answer otherwise somewhere.
+ * reviews without the team's group, and as a cluster admin, must each answer
+ * otherwise somewhere (where kubectl allowed, and denied, anything).
  */
 export interface AccessExpectation {
   readonly platform: string;
@@ -179,8 +180,9 @@ export async function checkAccess(cp: ControlPlane, objects: readonly TreeObject
     }
   });
   // The reviews are checked against kubectl on one question per probe (one a team may do, where one may: allowed and
-  // denied answers both), answers and warnings; and the comparison must see a wrong question — the same reviews
-  // without the team's group — or it proves nothing.
+  // denied answers both), answers and warnings; and the comparison must see a wrong question, or it proves nothing:
+  // the same reviews without the team's group must deny something kubectl allows (where it allows anything), and the
+  // same reviews as a cluster admin (system:masters) must allow something it denies (where it denies anything).
   const key = (a: (typeof asks)[number]) => `${probeName(a.p)}${a.ns ? '' : ' cluster-wide'}`;
   const picked = [...new Set(asks.map(key))].map((k) => {
     const of = asks.map((a, i) => ({ a, i })).filter(({ a }) => key(a) === k);
@@ -196,8 +198,15 @@ export async function checkAccess(cp: ControlPlane, objects: readonly TreeObject
       const ours = discoveryWarnings(a.p, a.ns, served, namespaced);
       if (JSON.stringify(said.warnings) !== JSON.stringify(ours)) problems.push(`access: harness: kubectl auth can-i ${probeName(a.p)} ${where} warns ${JSON.stringify(said.warnings)}, the harness ${JSON.stringify(ours)}`);
     });
-    const wrong = await review(cp, picked.map((i) => accessReview(asks[i]!.p, `probe:${asks[i]!.team}`, asks[i]!.group, asks[i]!.ns, ['system:authenticated'])));
-    if (wrong.every((allowed, k) => allowed === byKubectl[k]!.allowed)) problems.push("access: harness: reviews without the team's group answered as kubectl does: the comparison cannot see a wrong question");
+    const twins: [string, string[], boolean][] = [
+      ["without the team's group", ['system:authenticated'], true],
+      ['as a cluster admin', ['system:masters', 'system:authenticated'], false],
+    ];
+    for (const [what, groups, allowedSomewhere] of twins) {
+      if (!byKubectl.some((said) => said.allowed === allowedSomewhere)) continue; // nothing this twin could turn
+      const wrong = await review(cp, picked.map((i) => accessReview(asks[i]!.p, `probe:${asks[i]!.team}`, asks[i]!.group, asks[i]!.ns, groups)));
+      if (wrong.every((allowed, k) => allowed === byKubectl[k]!.allowed)) problems.push(`access: harness: the reviews ${what} answered as kubectl does: the comparison cannot see a wrong question`);
+    }
   } catch (e) {
     problems.push(`access: harness: ${(e as Error).message}`);
   }
