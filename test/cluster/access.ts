@@ -1,3 +1,4 @@
+import { stableJson } from '../../blocks/hash';
 import type { ControlPlane } from './control-plane';
 import type { TreeObject } from './tree';
 import { CLUSTER_PROBES, expectAllowed, expectedLevels, PROBES, probeName, type Level, type Probe } from '../helpers/access-contract';
@@ -46,7 +47,8 @@ function accessReview(p: Omit<Probe, 'allowed'>, user: string, group: string, na
     spec: {
       user,
       groups,
-      resourceAttributes: { verb: p.verb, group: p.group, resource: p.resource, ...(p.subresource ? { subresource: p.subresource } : {}), ...(namespace ? { namespace } : {}) },
+      // No empty fields (the core group is none): the API server echoes the spec without them, and the answer is matched by it.
+      resourceAttributes: { verb: p.verb, ...(p.group ? { group: p.group } : {}), resource: p.resource, ...(p.subresource ? { subresource: p.subresource } : {}), ...(namespace ? { namespace } : {}) },
     },
   };
 }
@@ -110,21 +112,9 @@ async function review(cp: ControlPlane, reviews: readonly object[]): Promise<boo
   // Answered in the order posted: each answer's spec is its question's.
   return items.map((item, i) => {
     const asked = (reviews[i] as { spec: object }).spec;
-    if (JSON.stringify(sorted(item.spec)) !== JSON.stringify(sorted(asked))) throw new Error(`SubjectAccessReview ${i}: answered ${JSON.stringify(item.spec)} for ${JSON.stringify(asked)}`);
+    if (stableJson(item.spec) !== stableJson(asked)) throw new Error(`SubjectAccessReview ${i}: answered ${JSON.stringify(item.spec)} for ${JSON.stringify(asked)}`);
     return item.status?.allowed === true;
   });
-}
-
-/** A JSON value with its objects' keys sorted, and the empty strings the API server drops dropped (to compare specs). */
-function sorted(v: any): any {
-  if (Array.isArray(v)) return v.map(sorted);
-  if (!v || typeof v !== 'object') return v;
-  return Object.fromEntries(
-    Object.keys(v)
-      .filter((k) => v[k] !== '' && v[k] !== undefined)
-      .sort()
-      .map((k) => [k, sorted(v[k])]),
-  );
 }
 
 /** Returns problems (empty: every answer as expected) and a one-line summary. */
@@ -184,10 +174,12 @@ export async function checkAccess(cp: ControlPlane, objects: readonly TreeObject
   // the same reviews without the team's group must deny something kubectl allows (where it allows anything), and the
   // same reviews as a cluster admin (system:masters) must allow something it denies (where it denies anything).
   const key = (a: (typeof asks)[number]) => `${probeName(a.p)}${a.ns ? '' : ' cluster-wide'}`;
-  const picked = [...new Set(asks.map(key))].map((k) => {
-    const of = asks.map((a, i) => ({ a, i })).filter(({ a }) => key(a) === k);
-    return (of.find(({ a }) => a.want) ?? of[0]!).i;
+  const pick = new Map<string, number>();
+  asks.forEach((a, i) => {
+    const at = pick.get(key(a));
+    if (at === undefined || (!asks[at]!.want && a.want)) pick.set(key(a), i);
   });
+  const picked = [...pick.values()];
   try {
     const byKubectl = await pool(6, picked.map((i) => () => canI(cp, asks[i]!.p, `probe:${asks[i]!.team}`, asks[i]!.group, asks[i]!.ns)));
     picked.forEach((i, k) => {
