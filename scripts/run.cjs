@@ -2,13 +2,15 @@
 // Runs a TypeScript entry point of this project fast: bundles it with esbuild
 // once and loads the bundle. The bundle is reused while every file that went
 // into it (esbuild's metafile: our sources and the node_modules files it
-// inlined) has the same size and modification time as when it was built;
-// anything else rebuilds it. tsx takes several times longer to start this app. The generated
+// inlined; package.json, tsconfig.json) has the same size and modification time
+// as when it was built, none was saved during the build, and the folders of our
+// sources hold the same files an import could resolve to; anything else
+// rebuilds it. tsx takes several times longer to start this app. The generated
 // converters' quadratic filter of undefined fields is made linear in the bundle
 // (scripts/defined-only.cjs). V8's code cache of the bundle is kept beside it (see `load`).
 'use strict';
 const { statSync, readFileSync, readdirSync, writeFileSync, mkdirSync, rmSync, renameSync } = require('node:fs');
-const { join, resolve, basename } = require('node:path');
+const { join, resolve, basename, dirname } = require('node:path');
 
 const root = resolve(__dirname, '..');
 const entry = process.argv[2];
@@ -43,12 +45,41 @@ function fingerprint(files) {
   return out;
 }
 
+// What a resolver could find instead of an input: a new `stores.ts` beside the `stores/` an import resolved into
+// takes its place without any input changing. Each folder of our own inputs is listed by the names of its files that
+// an import can resolve to (the dependencies' folders change only with package-lock.json, an input).
+const RESOLVABLE = /\.(ts|tsx|mts|cts|js|jsx|mjs|cjs|json)$/;
+/** The resolvable file names of each folder (`.` for the root), or null when one is gone. */
+function listings(folders) {
+  const out = {};
+  for (const d of folders) {
+    try {
+      out[d] = readdirSync(resolve(root, d), { withFileTypes: true })
+        .filter((e) => !e.isDirectory() && RESOLVABLE.test(e.name))
+        .map((e) => e.name)
+        .sort()
+        .join('/');
+    } catch {
+      return null;
+    }
+  }
+  return out;
+}
+const ownFolders = (inputs) => [...new Set(inputs.filter((f) => !/(^|\/)node_modules\//.test(f)).map((f) => dirname(f)))].sort();
+
 function isFresh() {
   try {
     const recorded = JSON.parse(readFileSync(stamp, 'utf8'));
     statSync(bundle);
     const now = fingerprint(Object.keys(recorded.inputs));
-    return now !== null && recorded.entry === entry && Object.keys(recorded.inputs).every((f) => recorded.inputs[f] === now[f]);
+    const folders = listings(Object.keys(recorded.folders ?? {}));
+    return (
+      now !== null &&
+      folders !== null &&
+      recorded.entry === entry &&
+      Object.keys(recorded.inputs).every((f) => recorded.inputs[f] === now[f]) &&
+      Object.keys(recorded.folders).every((d) => recorded.folders[d] === folders[d])
+    );
   } catch {
     return false;
   }
@@ -56,6 +87,13 @@ function isFresh() {
 
 if (!isFresh()) {
   mkdirSync(cacheDir, { recursive: true });
+  // The file system's clock when the build starts (a file's own mtime, the clock the inputs' mtimes come from): an
+  // input saved after this may have been read by esbuild before the save, and its size and mtime then say nothing
+  // about what the bundle holds (see `inputs` below).
+  const marker = join(cacheDir, `${name}.${process.pid}.build-start`);
+  writeFileSync(marker, '');
+  const buildStart = statSync(marker).mtimeMs;
+  rmSync(marker, { force: true });
   const result = require('esbuild').buildSync({
     absWorkingDir: root,
     entryPoints: [resolve(root, entry)],
@@ -92,8 +130,14 @@ if (!isFresh()) {
   const { rewriteConverters } = require('./defined-only.cjs');
   for (const f of result.outputFiles) replace(f.path, f.path === bundle ? ascii(rewriteConverters(f.text).text) : f.contents);
   for (const c of codeCaches()) rmSync(c, { force: true });
-  const inputs = [...Object.keys(result.metafile.inputs), 'package-lock.json', 'scripts/run.cjs', 'scripts/defined-only.cjs'];
-  replace(stamp, JSON.stringify({ entry, inputs: fingerprint(inputs) ?? {} }));
+  // tsconfig.json and package.json steer esbuild (class fields, decorators; `exports`, `type`) without being inputs.
+  const inputs = [...Object.keys(result.metafile.inputs), 'package-lock.json', 'package.json', 'tsconfig.json', 'scripts/run.cjs', 'scripts/defined-only.cjs'];
+  const recorded = fingerprint(inputs) ?? {};
+  // An input saved during the build (at or after its start) is recorded as unknown: the next run builds again, as
+  // git does with a file changed in the second its index was written. Without this, a save while the bundle was
+  // built left a bundle of the old source that every later run took for fresh.
+  for (const f of Object.keys(recorded)) if (Number(recorded[f].split(':')[1]) >= buildStart) recorded[f] = 'saved during the build';
+  replace(stamp, JSON.stringify({ entry, inputs: recorded, folders: listings(ownFolders(inputs)) ?? {} }));
 }
 process.argv.splice(1, 2, bundle);
 load(bundle);

@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { SourceMap, type SourceMapping } from 'node:module';
 import { dirname, join, relative, resolve } from 'node:path';
 import { describe, expect, test } from 'vitest';
@@ -99,5 +100,51 @@ describe('scripts/run.cjs', () => {
     writeFileSync(stamp, '{}');
     expect(run().stdout).toBe(EXPECTED);
     expect(own()).toEqual([]);
+  });
+
+  test('a source saved while the bundle is built, or a new file an import now resolves to, builds it again', () => {
+    // An entry of its own, outside the project: it prints what its module `./lib` exports.
+    const dir = mkdtempSync(join(tmpdir(), 'run-fresh-'));
+    const name = `fresh-${process.pid}`;
+    const entry = join(dir, `${name}.ts`);
+    const built = join(dirname(CACHE), `${name}.cjs`);
+    try {
+      mkdirSync(join(dir, 'lib'));
+      writeFileSync(entry, "import { value } from './lib';\nconsole.log(value);\n");
+      writeFileSync(join(dir, 'lib', 'index.ts'), "export const value = 'v1';\n");
+      // Saves lib/index.ts again right after esbuild returns: the build read v1, the file now says v2.
+      const preload = join(dir, 'save-during-build.cjs');
+      writeFileSync(
+        preload,
+        `const Module = require('node:module'); const fs = require('node:fs'); const load = Module._load;
+Module._load = function (request, ...rest) {
+  const m = load.call(this, request, ...rest);
+  if (request !== 'esbuild') return m;
+  return { ...m, buildSync(...a) { const r = m.buildSync(...a); fs.writeFileSync(${JSON.stringify(join(dir, 'lib', 'index.ts'))}, "export const value = 'v2';\\n"); return r; } };
+};\n`,
+      );
+      const go = (...flags: string[]) => {
+        const r = spawnSync(process.execPath, [...flags, 'scripts/run.cjs', entry], { cwd: ROOT, encoding: 'utf8' });
+        expect(r.stderr).toBe('');
+        return r.stdout.trim();
+      };
+      expect(go('--require', preload)).toBe('v1'); // built before the save
+      expect(go()).toBe('v2'); // before the fix: v1, in this run and every later one
+      const mtime = statSync(built).mtimeMs;
+      expect(go()).toBe('v2');
+      expect(statSync(built).mtimeMs).toBe(mtime); // then reused
+      // `./lib` resolves to lib.ts before lib/index.ts: a new lib.ts changes the bundle although no input changed.
+      writeFileSync(join(dir, 'lib.ts'), "export const value = 'lib.ts';\n");
+      expect(go()).toBe('lib.ts');
+      // The twin: what no import can resolve to (a folder, another kind of file) builds nothing again.
+      const again = statSync(built).mtimeMs;
+      mkdirSync(join(dir, 'other'));
+      writeFileSync(join(dir, 'notes.md'), 'not code\n');
+      expect(go()).toBe('lib.ts');
+      expect(statSync(built).mtimeMs).toBe(again);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+      for (const n of readdirSync(dirname(CACHE))) if (n.startsWith(`${name}.`)) rmSync(join(dirname(CACHE), n), { force: true });
+    }
   });
 });
