@@ -5,7 +5,7 @@ import { SpecError } from '../platform/loader';
 import { loadPlatform, locateProblems } from '../platform/load';
 import { renderPlatform } from '../render/pipeline';
 import type { PlatformModel } from '../platform/model';
-import { OutputLockedError, openTree, writeFileAtomically, type TreeWriter } from '../render/writer';
+import { ForeignOutputError, OutputLockedError, openTree, writeFileAtomically, type TreeWriter } from '../render/writer';
 import { renderByEnvironment } from '../render/by-environment';
 import { dataFormatProblems } from '../render/upgrade-check';
 import type { RenderedChart } from '../blocks/kube-object';
@@ -78,7 +78,7 @@ function checkDataFormat(spec: string, model: PlatformModel, outdir: string, cha
 
 /** Prints a failed synth's message the one way both entry points do. */
 export function reportFailure(e: unknown, outdir: string): void {
-  if (e instanceof SpecError || e instanceof PolicyError || e instanceof OutputLockedError) console.error(e.message);
+  if (e instanceof SpecError || e instanceof PolicyError || e instanceof OutputLockedError || e instanceof ForeignOutputError) console.error(e.message);
   else console.error(`synth failed: ${(e as Error).stack ?? String(e)}`);
   console.error(`${outdir}/ was left as it was.`);
 }

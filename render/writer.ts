@@ -6,6 +6,14 @@ export class OutputLockedError extends Error {
   override readonly name = 'OutputLockedError';
 }
 
+/**
+ * The output directory holds what a synth does not write (a git checkout, notes, another tool's files): a synth
+ * replaces the directory with exactly what it renders, so it would delete them. Nothing is touched.
+ */
+export class ForeignOutputError extends Error {
+  override readonly name = 'ForeignOutputError';
+}
+
 /** How long an empty lock file counts as a writer starting up (between creating the file and writing its pid: only without hard links). */
 const EMPTY_LOCK_GRACE_MS = 5_000;
 
@@ -168,7 +176,8 @@ export interface TreeWriter {
  *
  * Everything is written into a sibling temporary directory first; only on `commit` is the old directory
  * swapped out (two renames on the same file system). Files that no longer belong disappear with the old
- * directory. The directory gets the mode a checkout gives it (0755; mkdtemp makes 0700), files and
+ * directory; a directory holding anything but YAML files (and file managers' leftovers) is not a synth's
+ * output and is refused before anything is staged (`ForeignOutputError`: a `.git`, a README would be lost). The directory gets the mode a checkout gives it (0755; mkdtemp makes 0700), files and
  * subdirectories the process's umask as usual. One writer at a time (the lock above): the lock is held
  * from `openTree` to `commit` or `abort`. A writer killed at any point leaves the old tree — in place,
  * or, killed between the two renames, retired beside it, where the next writer restores it before
@@ -179,14 +188,25 @@ export function openTree(outdir: string): TreeWriter {
   mkdirSync(dirname(target), { recursive: true });
   const unlock = lock(target);
   let staging: string;
+  let before: Set<string>;
   try {
+    const found = survey(target);
+    if (found.foreign.length) {
+      const shown = found.foreign.slice(0, 5).join(', ') + (found.foreign.length > 5 ? `, and ${found.foreign.length - 5} more` : '');
+      throw new ForeignOutputError(
+        `${outdir}/ holds what a synth does not write (${shown}). A synth replaces its output directory with exactly the YAML it renders, so these would be deleted. Point the output (CDK8S_OUTDIR) at a folder of its own — new, empty, or an earlier output — or move them out.`,
+      );
+    }
+    before = new Set(found.files);
     staging = mkdtempSync(join(dirname(target), `.${basename(target)}.staging-`));
     chmodSync(staging, 0o755);
   } catch (e) {
     unlock();
     throw e;
   }
-  const before = new Set(listFiles(target));
+  // The mode a written file gets (the umask's): a file linked from the current tree keeps its own, so one whose mode
+  // was changed by hand (a stray `chmod +x`, which git records) is written again, like one whose bytes were.
+  const writtenMode = 0o666 & ~process.umask();
   const added: string[] = [];
   const changed: string[] = [];
   const staged = new Set<string>();
@@ -216,7 +236,7 @@ export function openTree(outdir: string): TreeWriter {
       const bytes = Buffer.from(content);
       let same = false;
       if (!before.has(rel)) added.push(rel);
-      else if (!readFileSync(join(target, rel)).equals(bytes)) changed.push(rel);
+      else if (!sameFile(join(target, rel), bytes, writtenMode)) changed.push(rel);
       else same = true;
       place(join(target, rel), path, bytes, same);
     },
@@ -246,10 +266,35 @@ export interface WriteReport {
   readonly unchanged: number;
 }
 
-/** Every file under `dir`, relative to it. */
-function listFiles(dir: string, prefix = ''): string[] {
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? listFiles(join(dir, e.name), `${prefix}${e.name}/`) : e.isFile() ? [`${prefix}${e.name}`] : []));
+/** What a file manager leaves in a folder it showed: not the user's work, removed with the old tree. */
+const FILE_MANAGER_LEFTOVERS = new Set(['.DS_Store', 'Thumbs.db', 'desktop.ini']);
+
+/**
+ * Every file under `dir` a synth may replace (relative to it): the YAML files it writes (an earlier output's,
+ * including files that no longer belong) and file managers' leftovers; and everything else (`foreign`): other
+ * files, hidden folders such as `.git` (not entered), links.
+ */
+function survey(dir: string, prefix = '', out: { files: string[]; foreign: string[] } = { files: [], foreign: [] }): { files: string[]; foreign: string[] } {
+  if (prefix === '' && !existsSync(dir)) return out;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const rel = `${prefix}${e.name}`;
+    if (e.isDirectory()) {
+      if (e.name.startsWith('.')) out.foreign.push(`${rel}/`);
+      else survey(join(dir, e.name), `${rel}/`, out);
+    } else if (e.isFile() && /^[^.].*\.ya?ml$/.test(e.name)) out.files.push(rel);
+    else if (!(e.isFile() && FILE_MANAGER_LEFTOVERS.has(e.name))) out.foreign.push(rel);
+  }
+  return out;
+}
+
+/** Whether the file at `path` has these bytes and the mode a write gives (compared as bytes: the file is not decoded). */
+function sameFile(path: string, bytes: Buffer, mode: number): boolean {
+  const fd = openSync(path, 'r');
+  try {
+    return (fstatSync(fd).mode & 0o7777) === mode && readFileSync(fd).equals(bytes);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /**

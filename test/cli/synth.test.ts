@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
@@ -74,6 +74,34 @@ describe('synth', () => {
     writeFileSync(join(out, 'prod', 'services', 'retired-service.yaml'), 'kind: Gone\n');
     expect(quiet(() => synth({ spec: specFile, outdir: out }))).toBe(0);
     expect(existsSync(join(out, 'prod', 'services', 'retired-service.yaml'))).toBe(false);
+  });
+
+  test('an output directory holding what a synth does not write (a checkout, notes) is refused and left as it was', () => {
+    const out = join(work, 'checkout');
+    mkdirSync(join(out, '.git'), { recursive: true });
+    writeFileSync(join(out, '.git', 'HEAD'), 'ref: refs/heads/main\n');
+    writeFileSync(join(out, 'README.md'), '# deploy repo\n');
+    const before = tree(out);
+    const errors: string[] = [];
+    const { log, error } = console;
+    console.log = () => {};
+    console.error = (m: string) => errors.push(m);
+    try {
+      expect(synth({ spec: specFile, outdir: out })).toBe(1);
+    } finally {
+      Object.assign(console, { log, error });
+    }
+    expect(errors[0]).toContain(`${out}/ holds what a synth does not write (.git/, README.md)`);
+    expect(tree(out)).toEqual(before);
+    expect(existsSync(join(out, '.git', 'HEAD'))).toBe(true);
+    expect(readdirSync(work).filter((f) => f.includes('checkout.staging') || f.includes('checkout.lock'))).toEqual([]);
+    // The twin: an earlier output with a file manager's leftover is replaced (and the leftover goes with it).
+    rmSync(join(out, '.git'), { recursive: true });
+    rmSync(join(out, 'README.md'));
+    expect(quiet(() => synth({ spec: specFile, outdir: out }))).toBe(0);
+    writeFileSync(join(out, '.DS_Store'), 'finder');
+    expect(quiet(() => synth({ spec: specFile, outdir: out }))).toBe(0);
+    expect(existsSync(join(out, '.DS_Store'))).toBe(false);
   });
 
   test('a bad spec exits non-zero and leaves the output directory exactly as it was', () => {

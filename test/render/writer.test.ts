@@ -1,8 +1,8 @@
-import { existsSync, linkSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, linkSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
-import { OutputLockedError, openTree, readLock, takeOver, writeTreeAtomically } from '../../render/writer';
+import { ForeignOutputError, OutputLockedError, openTree, readLock, takeOver, writeTreeAtomically } from '../../render/writer';
 
 const tmp = mkdtempSync(join(tmpdir(), 'writer-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -31,6 +31,42 @@ describe('writeTreeAtomically keeps what did not change', () => {
     const report = writeTreeAtomically(out, files);
     expect(report.changed).toEqual(['x.yaml']);
     expect(readFileSync(join(out, 'x.yaml'), 'utf8')).toBe('x: 1\n');
+  });
+});
+
+describe('writeTreeAtomically keeps only what a write would give', () => {
+  test('a file whose mode was changed by hand is written again with the mode a write gives; one left alone is still linked', () => {
+    const out = join(tmp, 'modes');
+    const files = new Map([['x.yaml', 'x: 1\n'], ['y.yaml', 'y: 1\n']]);
+    writeTreeAtomically(out, files);
+    const written = statSync(join(out, 'y.yaml')).mode & 0o777;
+    const y = inode(join(out, 'y.yaml'));
+    chmodSync(join(out, 'x.yaml'), 0o755);
+    expect(writeTreeAtomically(out, files)).toEqual({ added: [], changed: ['x.yaml'], removed: [], unchanged: 1 });
+    expect(statSync(join(out, 'x.yaml')).mode & 0o777).toBe(written);
+    expect(inode(join(out, 'y.yaml'))).toBe(y); // the twin: same bytes, same mode: linked
+  });
+
+  test('a directory holding what a synth does not write (a .git, a README) is refused before anything is staged, and left as it was', () => {
+    const out = join(tmp, 'checkout');
+    mkdirSync(join(out, '.git', 'refs'), { recursive: true });
+    writeFileSync(join(out, '.git', 'HEAD'), 'ref: refs/heads/main\n');
+    mkdirSync(join(out, 'dev'));
+    writeFileSync(join(out, 'dev', 'a.yaml'), 'a: 1\n');
+    writeFileSync(join(out, 'dev', 'notes.txt'), 'mine\n');
+    const listing = () => readdirSync(out, { recursive: true }).map(String).sort();
+    const before = listing();
+    expect(() => writeTreeAtomically(out, new Map([['dev/a.yaml', 'a: 2\n']]))).toThrow(ForeignOutputError);
+    expect(() => writeTreeAtomically(out, new Map([['dev/a.yaml', 'a: 2\n']]))).toThrow(`${out}/ holds what a synth does not write (.git/, dev/notes.txt)`);
+    expect(listing()).toEqual(before);
+    expect(readFileSync(join(out, 'dev', 'a.yaml'), 'utf8')).toBe('a: 1\n');
+    expect(readdirSync(tmp).filter((f) => f.startsWith('.checkout.'))).toEqual([]); // no staging tree, no lock
+    // The twin: YAML files in folders and a file manager's leftover are an earlier output's; it is replaced.
+    rmSync(join(out, '.git'), { recursive: true });
+    rmSync(join(out, 'dev', 'notes.txt'));
+    writeFileSync(join(out, 'dev', '.DS_Store'), 'finder');
+    expect(writeTreeAtomically(out, new Map([['dev/a.yaml', 'a: 2\n']]))).toEqual({ added: [], changed: ['dev/a.yaml'], removed: [], unchanged: 0 });
+    expect(listing()).toEqual(['dev', 'dev/a.yaml']);
   });
 });
 
