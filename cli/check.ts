@@ -1,5 +1,5 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative, resolve, sep } from 'node:path';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import { parseArgs } from 'node:util';
 import { LineCounter, parseAllDocuments } from 'yaml';
 import type { KubeObject, RenderedChart } from '../blocks/kube-object';
@@ -19,9 +19,10 @@ Checks every Kubernetes object in the YAML files under each DIR (default: dist)
 against the policy gate npm run synth runs (same rule ids and suppressions:
 annotation policy.platform-gen.dev/suppress: "RULE-ID: reason of 20+ characters")
 and against the strict schemas of Kubernetes 1.30 and the pinned CRDs
-(SCHEMA-STRICT; kinds no schema covers are listed, not validated). Objects in
-the same first folder (an environment of dist/) are checked together by the
-cross-object rules.
+(SCHEMA-STRICT; kinds no schema covers are listed, not validated). Objects
+under the same folder with a kustomization.yaml (an environment of dist/,
+whether dist or dist/prod is given), else in the same first folder under the
+path given, are checked together by the cross-object rules.
 
 Options:
   --format <f>   text | json | sarif (SARIF 2.1.0 for code scanning; default: text)
@@ -95,8 +96,10 @@ export function checkPaths(paths: readonly string[], cwd: string): CheckResult {
     const isDir = statSync(abs, { throwIfNoEntry: false })?.isDirectory() ?? false;
     for (const file of yamlFiles(abs)) {
       files += 1;
-      // Relative to the path given: its first folder is the scope cross-object rules compare within.
+      // The scope cross-object rules compare within: the nearest folder with a kustomization.yaml (an environment of
+      // dist/, given as dist or as dist/prod), else the first folder under the path given.
       const rel = isDir ? relative(abs, file).split(sep).join('/') : file.split(sep).pop()!;
+      const unit = isDir ? kustomizationFolder(abs, dirname(file)) : undefined;
       const shown = relative(cwd, file).split(sep).join('/');
       const text = readFileSync(file, 'utf8');
       const lines = new LineCounter();
@@ -117,11 +120,20 @@ export function checkPaths(paths: readonly string[], cwd: string): CheckResult {
         lineOf.set(`${shown}\0${objectRef(value)}`, lines.linePos(d.range[0]).line);
         if (!hasStrictSchema(value.apiVersion, value.kind)) unvalidated.add(`${value.apiVersion}/${value.kind}`);
       }
-      charts.push({ file: shown, objects, scope: `${root}\0${rel.includes('/') ? rel.slice(0, rel.indexOf('/')) : '.'}` });
+      const scope = unit !== undefined ? relative(abs, unit).split(sep).join('/') || '.' : rel.includes('/') ? rel.slice(0, rel.indexOf('/')) : '.';
+      charts.push({ file: shown, objects, scope: `${root}\0${scope}` });
     }
   }
   const findings = checkPolicies(charts, CHECK_PACK).map((v) => ({ ...v, line: lineOf.get(`${v.file}\0${v.object}`) ?? 1 }));
   return { findings, files, objects: charts.reduce((n, c) => n + c.objects.length, 0), unvalidated: [...unvalidated].sort() };
+}
+
+/** The nearest folder from `dir` up to `root` (both included) that holds a kustomization.yaml, or undefined. */
+function kustomizationFolder(root: string, dir: string): string | undefined {
+  for (let d = dir; ; d = dirname(d)) {
+    if (['kustomization.yaml', 'kustomization.yml', 'Kustomization'].some((k) => statSync(join(d, k), { throwIfNoEntry: false })?.isFile())) return d;
+    if (d === root || dirname(d) === d || !d.startsWith(root)) return undefined;
+  }
 }
 
 const objectRef = (o: KubeObject) => `${o.kind}/${o.metadata.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata.name}`;

@@ -21,15 +21,21 @@ export interface CrossFinding {
 
 type Labels = Readonly<Record<string, string>>;
 
-const matches = (selector: Labels, labels: Labels = {}) => Object.entries(selector).every(([k, v]) => labels[k] === v);
+/** Labels are own keys: `constructor` or `toString` is a valid label key that an object's prototype must not answer for. */
+const label = (labels: Labels, key: string): string | undefined => (Object.hasOwn(labels, key) ? labels[key] : undefined);
+const matches = (selector: Labels, labels: Labels = {}) => Object.entries(selector).every(([k, v]) => label(labels, k) === v);
+
+type Selector = { matchLabels?: Labels; matchExpressions?: { key: string; operator: string; values?: string[] }[] };
+/** A label selector without a requirement (`{}`, `matchLabels: {}`, no expressions): it selects everything. */
+const emptySelector = (selector: Selector) => Object.keys(selector.matchLabels ?? {}).length === 0 && (selector.matchExpressions ?? []).length === 0;
 
 /** A label selector (matchLabels and matchExpressions: In, NotIn, Exists, DoesNotExist) against labels. */
-function selects(selector: { matchLabels?: Labels; matchExpressions?: { key: string; operator: string; values?: string[] }[] } | undefined, labels: Labels = {}): boolean {
+function selects(selector: Selector | undefined, labels: Labels = {}): boolean {
   if (!selector) return false;
   return (
     matches(selector.matchLabels ?? {}, labels) &&
     (selector.matchExpressions ?? []).every((e) => {
-      const has = e.key in labels;
+      const has = Object.hasOwn(labels, e.key);
       switch (e.operator) {
         case 'In':
           return has && (e.values ?? []).includes(labels[e.key]!);
@@ -52,6 +58,9 @@ const templateLabels = (o: KubeObject): Labels | undefined => {
 };
 const ref = (o: KubeObject) => `${o.kind}/${o.metadata.name}`;
 const spec = (o: KubeObject) => (o.spec ?? {}) as any;
+
+/** A lookup key of parts that may be missing (a namespace) without colliding with any text (a namespace named `undefined`). */
+const keyOf = (...parts: (string | undefined)[]) => parts.map((p) => (p === undefined ? '\u0001' : p)).join('\u0000');
 
 /** Objects with labels, found by one `key=value` pair: a selector's candidates are the smallest bucket of its pairs. */
 class LabelIndex {
@@ -97,14 +106,18 @@ class ScopeIndex {
   private readonly scalers = new Map<string, KubeObject[]>();
   private readonly position = new Map<KubeObject, number>();
 
+  /** The list as it was indexed. */
+  private readonly indexed: readonly KubeObject[];
+
   constructor(objects: readonly KubeObject[]) {
+    this.indexed = [...objects];
     for (const o of objects) {
       this.position.set(o, this.position.size);
       const ns = o.metadata.namespace;
       const list = this.inNs.get(ns);
       if (list) list.push(o);
       else this.inNs.set(ns, [o]);
-      const key = `${o.kind}/${ns}/${o.metadata.name}`;
+      const key = keyOf(o.kind, ns, o.metadata.name);
       if (!this.byName.has(key)) this.byName.set(key, o);
       const pod = podSpecOf(o);
       if (pod) {
@@ -114,9 +127,9 @@ class ScopeIndex {
       }
       if (o.kind === 'HorizontalPodAutoscaler' || o.kind === 'ScaledObject') {
         const target = scaleTarget(o);
-        const found = this.scalers.get(`${ns}/${target}`);
+        const found = this.scalers.get(keyOf(ns, target));
         if (found) found.push(o);
-        else this.scalers.set(`${ns}/${target}`, [o]);
+        else this.scalers.set(keyOf(ns, target), [o]);
       }
     }
     for (const [ns, list] of this.inNs) {
@@ -126,10 +139,19 @@ class ScopeIndex {
   }
 
   private static readonly cache = new WeakMap<readonly KubeObject[], ScopeIndex>();
+  /**
+   * The index of `objects`, shared by the rules checking the same list (the gate hands each rule the same array).
+   * Each rule asks once per check, and a list changed since (an exported rule run again on an edited array) gets
+   * a new index: one pass comparing the list with the one indexed.
+   */
   static of(objects: readonly KubeObject[]): ScopeIndex {
     let index = ScopeIndex.cache.get(objects);
-    if (!index) ScopeIndex.cache.set(objects, (index = new ScopeIndex(objects)));
+    if (!index || !index.indexes(objects)) ScopeIndex.cache.set(objects, (index = new ScopeIndex(objects)));
     return index;
+  }
+
+  private indexes(objects: readonly KubeObject[]): boolean {
+    return objects.length === this.indexed.length && objects.every((o, i) => o === this.indexed[i]);
   }
 
   /** `some` sorted as the scope renders them. */
@@ -144,7 +166,7 @@ class ScopeIndex {
 
   /** The first object of `kind` named `name` in `namespace`. */
   find(kind: string | undefined, namespace: string | undefined, name: string | undefined): KubeObject | undefined {
-    return this.byName.get(`${kind}/${namespace}/${name}`);
+    return this.byName.get(keyOf(kind, namespace, name));
   }
 
   /** Long-running workloads in `namespace` whose pod labels `selector` selects. */
@@ -164,7 +186,7 @@ class ScopeIndex {
 
   /** The autoscalers (HPA, KEDA ScaledObject) in `namespace` scaling `target` (`Kind/name`). */
   scalersOf(namespace: string | undefined, target: string): readonly KubeObject[] {
-    return this.scalers.get(`${namespace}/${target}`) ?? EMPTY;
+    return this.scalers.get(keyOf(namespace, target)) ?? EMPTY;
   }
 }
 
@@ -186,38 +208,45 @@ export function secretsReadBy(pod: any): Set<string> {
   return out;
 }
 
+/** A rule's check with the scope's index (`ScopeIndex.of`), taken once per check. */
+const withIndex =
+  (check: (objects: readonly KubeObject[], index: ScopeIndex) => CrossFinding[]) =>
+  (objects: readonly KubeObject[]): CrossFinding[] =>
+    check(objects, ScopeIndex.of(objects));
+
 export const CROSS_RULES: readonly CrossRule[] = [
   {
     id: 'SEALED-SECRET-USED',
     description: 'Every SealedSecret the render carries unseals into a Secret some pod in its namespace reads (an unused one is a leftover, or a typo in a name).',
-    check: (objects) =>
+    check: withIndex((objects, index) =>
       objects
         .filter((o) => o.kind === 'SealedSecret')
         .flatMap((sealed) => {
           const ns = sealed.metadata.namespace;
-          return ScopeIndex.of(objects).secretRead(ns, sealed.metadata.name) ? [] : [{ object: sealed, message: `no pod in ${ns} reads Secret ${sealed.metadata.name}: reference it (services[].secrets) or delete the file` }];
-        }),
+          return index.secretRead(ns, sealed.metadata.name) ? [] : [{ object: sealed, message: `no pod in ${ns} reads Secret ${sealed.metadata.name}: reference it (services[].secrets) or delete the file` }];
+        })),
   },
   {
     id: 'NAMESPACE-GUARDED',
     description:
       'Every Namespace the render creates enforces Pod Security restricted and has a default-deny NetworkPolicy (every pod, both directions, no rule), a ResourceQuota and a LimitRange: what the workloads open up from.',
-    check: (objects) =>
+    check: withIndex((objects, index) =>
       objects
         .filter((o) => o.kind === 'Namespace')
         .flatMap((ns) => {
           const name = ns.metadata.name;
-          const inNs = ScopeIndex.of(objects).namespaced(name);
+          const inNs = index.namespaced(name);
           const out: CrossFinding[] = [];
           if (ns.metadata.labels?.['pod-security.kubernetes.io/enforce'] !== 'restricted') out.push({ object: ns, message: 'does not enforce Pod Security restricted (label pod-security.kubernetes.io/enforce)' });
           const denyAll = inNs.some((o) => {
             const s = spec(o);
-            return o.kind === 'NetworkPolicy' && Object.keys(s.podSelector ?? {}).length === 0 && [...(s.policyTypes ?? [])].sort().join() === 'Egress,Ingress' && !s.ingress && !s.egress;
+            // Every pod (an empty selector, however written), both directions, no rule (none, or an empty list).
+            return o.kind === 'NetworkPolicy' && emptySelector(s.podSelector ?? {}) && [...(s.policyTypes ?? [])].sort().join() === 'Egress,Ingress' && !s.ingress?.length && !s.egress?.length;
           });
           if (!denyAll) out.push({ object: ns, message: 'has no default-deny NetworkPolicy (podSelector {}, policyTypes Ingress and Egress, no rules)' });
           for (const kind of ['ResourceQuota', 'LimitRange']) if (!inNs.some((o) => o.kind === kind)) out.push({ object: ns, message: `has no ${kind}` });
           return out;
-        }),
+        })),
   },
   {
     id: 'NAME-UNIQUE',
@@ -235,21 +264,26 @@ export const CROSS_RULES: readonly CrossRule[] = [
   },
   {
     id: 'SELECTOR-MATCHES-TEMPLATE',
-    description: "A workload's selector matches its own pod template's labels (the API server rejects it otherwise).",
+    description: "A workload's selector is not empty and selects its own pod template's labels, matchExpressions included (the API server rejects it otherwise).",
     check: (objects) =>
       objects
-        .filter((o) => ['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet'].includes(o.kind) && spec(o).selector?.matchLabels)
-        .filter((o) => !matches(spec(o).selector.matchLabels, templateLabels(o)))
-        .map((o) => ({ object: o, message: `selector ${stableJson(spec(o).selector.matchLabels)} does not match the pod template's labels` })),
+        .filter((o) => ['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet'].includes(o.kind))
+        .flatMap((o) => {
+          const selector: Selector | undefined = spec(o).selector;
+          if (!selector || emptySelector(selector)) return [{ object: o, message: `has ${selector ? 'an empty' : 'no'} selector: apps/v1 requires one that selects the pod template's labels` }];
+          return selects(selector, templateLabels(o)) ? [] : [{ object: o, message: `selector ${stableJson(selector)} does not match the pod template's labels` }];
+        }),
   },
   {
     id: 'SERVICE-SELECTS',
     description: "A Service with a selector selects running pods of its own application, and every named targetPort is a port those pods declare.",
-    check: (objects) =>
+    check: withIndex((objects, index) =>
       objects
         .filter((o) => o.kind === 'Service' && spec(o).selector)
         .flatMap((s) => {
-          const selected = ScopeIndex.of(objects).workloadsSelectedBy(s.metadata.namespace, { matchLabels: spec(s).selector });
+          // Kubernetes keeps no endpoints for an empty selector (it is stored as none): not "every pod".
+          if (Object.keys(spec(s).selector).length === 0) return [{ object: s, message: 'has an empty selector, which Kubernetes treats as none: it routes to no pod. Name the pods\' labels, or drop the selector for endpoints managed otherwise' }];
+          const selected = index.workloadsSelectedBy(s.metadata.namespace, { matchLabels: spec(s).selector });
           if (selected.length === 0) return [{ object: s, message: `selects no pods (selector ${stableJson(spec(s).selector)})` }];
           const name = s.metadata.labels?.['app.kubernetes.io/name'];
           const out: CrossFinding[] = selected
@@ -260,56 +294,56 @@ export const CROSS_RULES: readonly CrossRule[] = [
             if (typeof p.targetPort === 'string' && !declared.has(p.targetPort)) out.push({ object: s, message: `port ${p.name ?? p.port} targets '${p.targetPort}', which no selected pod declares` });
           }
           return out;
-        }),
+        })),
   },
   {
     id: 'PDB-SELECTS',
     description: 'A PodDisruptionBudget selects the pods of exactly one workload and leaves a drain possible (not maxUnavailable 0, not minAvailable ≥ the fixed replica count).',
-    check: (objects) =>
+    check: withIndex((objects, index) =>
       objects
         .filter((o) => o.kind === 'PodDisruptionBudget')
         .flatMap((pdb) => {
-          const selected = ScopeIndex.of(objects).workloadsSelectedBy(pdb.metadata.namespace, spec(pdb).selector);
+          const selected = index.workloadsSelectedBy(pdb.metadata.namespace, spec(pdb).selector);
           if (selected.length !== 1) return [{ object: pdb, message: `selects ${selected.length} workloads (${selected.map(ref).join(', ') || 'none'}); expected exactly one` }];
           const w = selected[0]!;
           const { maxUnavailable, minAvailable } = spec(pdb);
           if (maxUnavailable === 0 || maxUnavailable === '0%') return [{ object: pdb, message: `maxUnavailable ${maxUnavailable}: no node running ${ref(w)} can ever be drained` }];
-          const fixed = ScopeIndex.of(objects).scalersOf(pdb.metadata.namespace, ref(w)).length === 0;
+          const fixed = index.scalersOf(pdb.metadata.namespace, ref(w)).length === 0;
           const replicas = spec(w).replicas ?? 1;
           const available = typeof minAvailable === 'string' && minAvailable.endsWith('%') ? Math.ceil((replicas * Number(minAvailable.slice(0, -1))) / 100) : minAvailable;
           if (fixed && typeof available === 'number' && available >= replicas)
             return [{ object: pdb, message: `minAvailable ${minAvailable} of ${replicas} fixed pods of ${ref(w)}: every drain is blocked` }];
           return [];
-        }),
+        })),
   },
   {
     id: 'HPA-TARGET',
     description: 'An autoscaler (HPA, KEDA ScaledObject) scales a workload rendered in its namespace, which leaves its replica count to it; its minimum ≤ its maximum.',
-    check: (objects) =>
+    check: withIndex((objects, index) =>
       objects
         .filter((o) => o.kind === 'HorizontalPodAutoscaler' || o.kind === 'ScaledObject')
         .flatMap((a) => {
           const keda = a.kind === 'ScaledObject';
           const target = spec(a).scaleTargetRef ?? {};
           const kind = target.kind ?? (keda ? 'Deployment' : undefined);
-          const found = ScopeIndex.of(objects).find(kind, a.metadata.namespace, target.name);
+          const found = index.find(kind, a.metadata.namespace, target.name);
           const out: CrossFinding[] = [];
           if (!found) out.push({ object: a, message: `scales ${kind}/${target.name}, which is not rendered in ${a.metadata.namespace}` });
           else if (spec(found).replicas !== undefined) out.push({ object: a, message: `${ref(found)} sets replicas (${spec(found).replicas}); every sync would undo the autoscaler` });
           const [min, max] = keda ? [spec(a).minReplicaCount ?? 0, spec(a).maxReplicaCount ?? 100] : [spec(a).minReplicas ?? 1, spec(a).maxReplicas];
           if (min > max) out.push({ object: a, message: `minimum ${min} > maximum ${max}` });
           return out;
-        }),
+        })),
   },
   {
     id: 'VPA-HPA-EXCLUSIVE',
     description: 'A VerticalPodAutoscaler that applies its recommendations targets a workload rendered in its namespace, and no HPA scales that workload on CPU or memory (each would undo the other); in recommendation mode (updateMode Off) it may sit beside one.',
-    check: (objects) =>
+    check: withIndex((objects, index) =>
       objects
         .filter((o) => o.kind === 'VerticalPodAutoscaler')
         .flatMap((v) => {
           const target = spec(v).targetRef ?? {};
-          const found = ScopeIndex.of(objects).find(target.kind, v.metadata.namespace, target.name);
+          const found = index.find(target.kind, v.metadata.namespace, target.name);
           if (!found) return [{ object: v, message: `targets ${target.kind}/${target.name}, which is not rendered in ${v.metadata.namespace}` }];
           if ((spec(v).updatePolicy?.updateMode ?? 'Recreate') === 'Off') return [];
           // An HPA on CPU or memory (Resource or ContainerResource metrics), or a KEDA ScaledObject with a cpu or memory trigger.
@@ -318,11 +352,10 @@ export const CROSS_RULES: readonly CrossRule[] = [
               ? (spec(o).metrics ?? []).some((m: any) => (m.type === 'Resource' && ['cpu', 'memory'].includes(m.resource?.name)) || (m.type === 'ContainerResource' && ['cpu', 'memory'].includes(m.containerResource?.name)))
               : o.kind === 'ScaledObject' && (spec(o).triggers ?? []).some((t: any) => ['cpu', 'memory'].includes(t.type));
           // An HPA's scaleTargetRef.kind is required; one without it is read as a Deployment here, as KEDA's is.
-          const index = ScopeIndex.of(objects);
-          const scalers = [...index.scalersOf(v.metadata.namespace, `${target.kind}/${target.name}`), ...(target.kind === 'Deployment' ? index.scalersOf(v.metadata.namespace, `undefined/${target.name}`) : [])];
+                    const scalers = [...index.scalersOf(v.metadata.namespace, `${target.kind}/${target.name}`), ...(target.kind === 'Deployment' ? index.scalersOf(v.metadata.namespace, `undefined/${target.name}`) : [])];
           const hpa = index.inRenderOrder(scalers).find(onResources);
           return hpa ? [{ object: v, message: `updateMode ${spec(v).updatePolicy?.updateMode ?? 'Recreate (default)'} on ${ref(found)}, which ${ref(hpa)} scales on CPU/memory: use updateMode Off (recommendations only)` }] : [];
-        }),
+        })),
   },
   {
     id: 'AUTHZ-PRINCIPALS',
@@ -354,20 +387,20 @@ export const CROSS_RULES: readonly CrossRule[] = [
   {
     id: 'MONITOR-SELECTS',
     description: 'A ServiceMonitor selects at least one Service (in its namespace, or those its namespaceSelector names), and each endpoint scrapes a port every selected Service names.',
-    check: (objects) =>
+    check: withIndex((objects, index) =>
       objects
         .filter((o) => o.kind === 'ServiceMonitor')
         .flatMap((sm) => {
           // Its Services: in its own namespace, or those its namespaceSelector names (`any`: not resolvable here).
           const ns = spec(sm).namespaceSelector;
           if (ns?.any) return [];
-          const namespaces: string[] = ns?.matchNames ?? [sm.metadata.namespace];
-          const index = ScopeIndex.of(objects);
-          const services = index.inRenderOrder([...new Set(namespaces)].flatMap((n) => index.servicesSelectedBy(n, spec(sm).selector)));
+          // An empty matchNames is the monitor's own namespace, as the Prometheus Operator reads it (getNamespacesFromNamespaceSelector).
+          const namespaces: string[] = ns?.matchNames?.length ? ns.matchNames : [sm.metadata.namespace];
+                    const services = index.inRenderOrder([...new Set(namespaces)].flatMap((n) => index.servicesSelectedBy(n, spec(sm).selector)));
           if (services.length === 0) return [{ object: sm, message: 'selects no Service' }];
           return (spec(sm).endpoints ?? []).flatMap((e: any) =>
             services.filter((svc) => !(spec(svc).ports ?? []).some((p: any) => p.name === e.port)).map((svc) => ({ object: sm, message: `endpoint port '${e.port}' is not a port of ${ref(svc)}` })),
           );
-        }),
+        })),
   },
 ];

@@ -1,5 +1,5 @@
 // `npm run check`: the synth's policy gate and the strict schemas on any YAML, with the gate's ids, suppressions and exit codes.
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -26,6 +26,17 @@ describe('npm run check', () => {
   it('passes on our own dist/ (every environment, the Argo CD files)', () => {
     const r = runCheck([join(ROOT, 'dist')], { out: () => {}, err: () => {}, cwd: ROOT });
     expect(r).toBe(CHECK_EXIT.ok);
+  });
+
+  it('one environment given as its own folder is still one scope (its kustomization.yaml marks it): it passes, and a copied object is caught', () => {
+    let out = '';
+    expect(runCheck([join(ROOT, 'dist/prod')], { out: (t) => (out += t), err: () => {}, cwd: ROOT }), out).toBe(CHECK_EXIT.ok);
+    // The twin: a copy of a service's file beside the environment's own files is the same objects twice.
+    cpSync(join(ROOT, 'dist/prod'), join(dir, 'prod'), { recursive: true });
+    write('prod/extra/copy.yaml', readFileSync(join(ROOT, 'dist/prod/services/auth-service.yaml'), 'utf8'));
+    const r = run('prod');
+    expect(r.code).toBe(CHECK_EXIT.violations);
+    expect(r.out).toMatch(/^prod\/services\/auth-service\.yaml:\d+: \[NAME-UNIQUE\] Deployment\/shop-prod\/auth-service: another Deployment named auth-service/m);
   });
 
   it('finds what the gate finds, at the line of the object, with the gate’s ids; and the schema’s unknown fields', () => {

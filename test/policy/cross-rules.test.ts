@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import type { KubeObject, RenderedChart } from '../../blocks/kube-object';
+import { CROSS_RULES } from '../../policy/cross-rules';
 import { checkPolicies, RULE_PACK } from '../../policy/gate';
 import { SUPPRESS_ANNOTATION } from '../../policy/rules';
 import { smallPlatform } from '../helpers/fixtures';
@@ -153,5 +154,82 @@ describe('cross-object rules', () => {
     const c = TWINS['HPA-TARGET']!(prod());
     find(c, 'HorizontalPodAutoscaler', 'api').metadata.annotations = { [SUPPRESS_ANNOTATION]: 'HPA-TARGET: the target is created by the vendor operator' };
     expect(fired(c)).toEqual([]);
+  });
+
+  // What a review of the rules found (each checked against a plain loop over every object, written from the
+  // descriptions alone): selector semantics the rules had wrong, and a stale index.
+  describe('selectors as Kubernetes reads them', () => {
+    test('SELECTOR-MATCHES-TEMPLATE evaluates matchExpressions and refuses an empty selector; one that selects the template passes', () => {
+      const c = prod();
+      const dep = find(c, 'Deployment', 'api');
+      const name = dep.spec.template.metadata.labels['app.kubernetes.io/name'];
+      const expect1 = (selector: unknown, message: RegExp | undefined) => {
+        dep.spec.selector = selector;
+        expect(fired(c).filter((f) => f.startsWith('SELECTOR-MATCHES-TEMPLATE'))).toEqual(message ? [expect.stringMatching(message)] : []);
+      };
+      expect1({ matchExpressions: [{ key: 'app.kubernetes.io/name', operator: 'In', values: ['web'] }] }, /does not match the pod template's labels/);
+      expect1({ matchLabels: { 'app.kubernetes.io/name': name }, matchExpressions: [{ key: 'tier', operator: 'Exists' }] }, /does not match/);
+      expect1({}, /has an empty selector/);
+      expect1({ matchLabels: {} }, /has an empty selector/);
+      expect1({ matchExpressions: [{ key: 'app.kubernetes.io/name', operator: 'In', values: [name] }] }, undefined); // the twin
+    });
+
+    test('a label key named like an object member (constructor, valueOf, toString) is a label like any other', () => {
+      const c = prod();
+      const pdb = find(c, 'PodDisruptionBudget', 'api');
+      const labels = pdb.spec.selector.matchLabels;
+      pdb.spec.selector = { matchLabels: labels, matchExpressions: [{ key: 'constructor', operator: 'Exists' }] };
+      expect(fired(c)).toEqual([expect.stringMatching(/^PDB-SELECTS .*selects 0 workloads/)]);
+      pdb.spec.selector = { matchLabels: labels, matchExpressions: [{ key: 'toString', operator: 'DoesNotExist' }] };
+      expect(fired(c)).toEqual([]); // the twin: no pod has that label
+      const sm = c.flatMap((x) => x.objects).find((o) => o.kind === 'ServiceMonitor') as any;
+      sm.spec.selector = { ...sm.spec.selector, matchExpressions: [{ key: 'valueOf', operator: 'Exists' }] };
+      expect(fired(c)).toEqual([expect.stringMatching(/^MONITOR-SELECTS .*selects no Service/)]);
+    });
+
+    test("a Service's empty selector is none (no endpoints): reported, not read as every pod", () => {
+      const c = prod();
+      find(c, 'Service', 'api').spec.selector = {};
+      expect(fired(c)).toEqual([expect.stringMatching(/^SERVICE-SELECTS Service\/acme-prod\/api: has an empty selector, which Kubernetes treats as none/)]);
+    });
+
+    test("a ServiceMonitor's empty matchNames is its own namespace (the Prometheus Operator's reading); another namespace's name is not", () => {
+      const c = prod();
+      const sm = c.flatMap((x) => x.objects).find((o) => o.kind === 'ServiceMonitor') as any;
+      sm.spec.namespaceSelector = { matchNames: [] };
+      expect(fired(c)).toEqual([]);
+      sm.spec.namespaceSelector = { matchNames: ['elsewhere'] };
+      expect(fired(c)).toEqual([expect.stringMatching(/^MONITOR-SELECTS .*selects no Service/)]);
+    });
+
+    test('a default-deny NetworkPolicy written with matchLabels {} and empty rule lists is one; with a rule it is not', () => {
+      const c = prod();
+      const deny = c.flatMap((x) => x.objects).find((o) => o.kind === 'NetworkPolicy' && Object.keys((o.spec as any).podSelector ?? {}).length === 0 && !(o.spec as any).ingress) as any;
+      deny.spec = { ...deny.spec, podSelector: { matchLabels: {} }, ingress: [], egress: [] };
+      expect(fired(c)).toEqual([]);
+      deny.spec.ingress = [{ from: [{ podSelector: {} }] }];
+      expect(fired(c)).toEqual([expect.stringMatching(/^NAMESPACE-GUARDED .*has no default-deny NetworkPolicy/)]);
+    });
+  });
+
+  test('a rule run again on an edited list sees the edit (the index is not kept for another list than it indexed)', () => {
+    const c = prod();
+    const rule = CROSS_RULES.find((r) => r.id === 'SERVICE-SELECTS')!;
+    const objects = [find(c, 'Service', 'api'), find(c, 'Deployment', 'api')];
+    expect(rule.check(objects)).toEqual([]);
+    objects.splice(1, 1);
+    expect(rule.check(objects).map((f) => f.message)).toEqual([expect.stringMatching(/^selects no pods/)]);
+  });
+
+  test('a missing namespace is not the namespace named "undefined"', () => {
+    const dep = structuredClone(find(prod(), 'Deployment', 'api'));
+    delete dep.metadata.namespace;
+    delete dep.spec.replicas;
+    const hpa = structuredClone(find(prod(), 'HorizontalPodAutoscaler', 'api'));
+    hpa.metadata.namespace = 'undefined';
+    const rule = CROSS_RULES.find((r) => r.id === 'HPA-TARGET')!;
+    expect(rule.check([dep, hpa]).map((f) => f.message)).toEqual(['scales Deployment/api, which is not rendered in undefined']);
+    hpa.metadata.namespace = dep.metadata.namespace; // the twin: both without one
+    expect(rule.check([dep, hpa])).toEqual([]);
   });
 });
