@@ -29,6 +29,11 @@ export interface Grant {
    * requiring fewer labels (in the same namespaces) selects every pod this one does.
    */
   readonly pods?: { readonly direction: string; readonly namespaces: string; readonly labels: Readonly<Record<string, string>> };
+  /**
+   * An AuthorizationPolicy source's conditions (`principals=…`, `namespaces=…`), sorted: Istio requires all of a
+   * source's fields to match, so a grant with fewer conditions admits every request one with more does.
+   */
+  readonly conditions?: readonly string[];
 }
 
 const isObject = (v: unknown): v is JsonObject => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -95,7 +100,8 @@ export function networkPolicyGrants(obj: JsonObject, direction: 'ingress' | 'egr
   const types = get(spec, 'policyTypes');
   const isolated = Array.isArray(types) ? types.includes(direction === 'ingress' ? 'Ingress' : 'Egress') : direction === 'ingress' || get(spec, 'egress') !== undefined;
   const dirText = direction === 'ingress' ? 'ingress from' : 'egress to';
-  if (!isolated) return [{ key: `${direction}|*|*`, text: `${dirText} anyone on any port (${direction} not isolated)`, peer: '*', scope: '*' }];
+  // Its peer names the direction: not isolating egress is no grant of ingress (a policy switching which direction it isolates opens the other).
+  if (!isolated) return [{ key: `${direction}|*|*`, text: `${dirText} anyone on any port (${direction} not isolated)`, peer: `${direction}|*`, scope: '*' }];
   const namespace = String(get(obj, 'metadata', 'namespace') ?? '');
   const rules = get(spec, direction);
   const out: Grant[] = [];
@@ -135,11 +141,11 @@ function operationText(to: Json | undefined, when: Json | undefined): string {
 }
 
 /**
- * The grants of an Istio AuthorizationPolicy: each source value (a principal,
- * a namespace, an address) of each rule, with the rule's operations and
- * conditions as its scope. An ALLOW policy without rules allows nothing; a
- * rule without sources allows any source. For a DENY policy the grants are
- * what it denies (so a removed one widens access).
+ * The grants of an Istio AuthorizationPolicy: each combination of source values of each rule — Istio ORs the
+ * values of one field (principals a or b) and ANDs a source's fields (principal a from namespace n), so
+ * `{principals: [a, b], namespaces: [n]}` is the two grants a∧n and b∧n — with the rule's operations and
+ * conditions as its scope. An ALLOW policy without rules allows nothing; a rule without sources allows any
+ * source. For a DENY policy the grants are what it denies (so a removed or narrowed one widens access).
  */
 export function authorizationGrants(obj: JsonObject): Grant[] {
   const rules = get(obj, 'spec', 'rules');
@@ -151,22 +157,21 @@ export function authorizationGrants(obj: JsonObject): Grant[] {
     const sources = Array.isArray(from) && from.length ? from.map((f) => get(f, 'source')) : [undefined];
     for (const source of sources) {
       const negated = isObject(source) && Object.keys(source).some((k) => k.startsWith('not'));
-      const values = isObject(source) && !negated ? SOURCE_FIELDS.flatMap((f) => (Array.isArray(source[f]) ? (source[f] as Json[]).map((v) => [f, String(v)] as const) : [])) : [];
-      if (values.length === 0) {
+      const fields = isObject(source) && !negated ? SOURCE_FIELDS.filter((f) => Array.isArray(source[f])).map((f) => (source[f] as Json[]).map((v) => [f, String(v)] as const)) : [];
+      if (fields.length === 0 || fields.some((values) => values.length === 0)) {
         const peer = source === undefined ? '*' : canonical(source);
         out.push({ key: `${peer}|${scope}`, text: `requests from ${source === undefined ? 'any source' : canonical(source)}${ops}`, peer, scope });
         continue;
       }
-      for (const [field, value] of values) {
-        const m = field === 'principals' ? PRINCIPAL.exec(value) : null;
-        const peer = `${field}=${value}`;
-        out.push({
-          key: `${peer}|${scope}`,
-          text: `requests from ${m ? `${m[2]} (${m[1]})` : `${field.replace(/s$/, '')} ${value}`}${ops}`,
-          peer,
-          scope,
-          ...(m ? { caller: { name: m[2]!, namespace: m[1]! } } : {}),
-        });
+      // Every combination of one value per field.
+      const combinations = fields.reduce<(readonly [string, string])[][]>((acc, values) => acc.flatMap((c) => values.map((v) => [...c, v])), [[]]);
+      for (const combination of combinations) {
+        const conditions = combination.map(([f, v]) => `${f}=${v}`).sort();
+        const peer = conditions.join('&');
+        const principal = combination.find(([f]) => f === 'principals');
+        const m = principal ? PRINCIPAL.exec(principal[1]) : null;
+        const text = combination.map(([field, value]) => (field === 'principals' && m && value === principal![1] ? `${m[2]} (${m[1]})` : `${field.replace(/s$/, '')} ${value}`)).join(' and ');
+        out.push({ key: `${peer}|${scope}`, text: `requests from ${text}${ops}`, peer, scope, conditions, ...(m ? { caller: { name: m[2]!, namespace: m[1]! } } : {}) });
       }
     }
   }
@@ -181,10 +186,12 @@ export function authorizationGrants(obj: JsonObject): Grant[] {
 export function compareGrants(before: readonly Grant[], after: readonly Grant[]): { widened: Grant[]; tightened: Grant[] } {
   const wider = (o: Grant, g: Grant) =>
     !!o.pods && !!g.pods && o.pods.direction === g.pods.direction && o.pods.namespaces === g.pods.namespaces && Object.entries(o.pods.labels).every(([k, v]) => g.pods!.labels[k] === v);
+  // A source with a subset of another's conditions admits every request the other does.
+  const fewer = (o: Grant, g: Grant) => !!o.conditions && !!g.conditions && o.conditions.every((c) => g.conditions!.includes(c));
   const covered = (g: Grant, set: readonly Grant[]) =>
     set.some((o) => {
       const scoped = o.scope === '*' || o.scope === g.scope;
-      return o.key === g.key || (o.peer === g.peer && o.scope === '*') || ((o.peer === '*' || o.peer.endsWith('|*')) && samePrefix(o, g) && scoped) || (wider(o, g) && scoped);
+      return o.key === g.key || (o.peer === g.peer && o.scope === '*') || ((o.peer === '*' || o.peer.endsWith('|*')) && samePrefix(o, g) && scoped) || (wider(o, g) && scoped) || (fewer(o, g) && scoped);
     });
   return { widened: after.filter((g) => !covered(g, before)), tightened: before.filter((g) => !covered(g, after)) };
 }

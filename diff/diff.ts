@@ -56,14 +56,22 @@ export function diffTrees(base: ReadonlyMap<string, string>, head: ReadonlyMap<s
   const after = treeObjects(head);
   // Namespaces whose default PeerAuthentication (no selector) in the new tree is STRICT: removing a
   // workload-level one there falls back to STRICT.
-  const podLabels = new Map<string, Record<string, string>[]>();
-  for (const { key, obj } of after.values()) {
-    const template = key.kind === 'CronJob' ? get(obj, 'spec', 'jobTemplate', 'spec', 'template') : get(obj, 'spec', 'template');
-    const labels = get(template, 'metadata', 'labels');
-    if (labels && typeof labels === 'object' && !Array.isArray(labels)) podLabels.set(key.namespace, [...(podLabels.get(key.namespace) ?? []), labels as Record<string, string>]);
-  }
+  const podLabelsOf = (tree: typeof after) => {
+    const podLabels = new Map<string, Record<string, string>[]>();
+    for (const { key, obj } of tree.values()) {
+      const template = key.kind === 'CronJob' ? get(obj, 'spec', 'jobTemplate', 'spec', 'template') : get(obj, 'spec', 'template');
+      const labels = get(template, 'metadata', 'labels');
+      if (labels && typeof labels === 'object' && !Array.isArray(labels)) podLabels.set(key.namespace, [...(podLabels.get(key.namespace) ?? []), labels as Record<string, string>]);
+    }
+    return podLabels;
+  };
   const context: RiskContext = {
-    podLabels,
+    podLabels: podLabelsOf(after),
+    basePodLabels: podLabelsOf(before),
+    aggregationSelectors: [...after.values()].flatMap(({ key, obj }) => {
+      const selectors = get(obj, 'aggregationRule', 'clusterRoleSelectors');
+      return key.kind === 'ClusterRole' && Array.isArray(selectors) ? selectors : [];
+    }),
     strictNamespaces: new Set(
       [...after.values()]
         .filter(({ key, obj }) => key.kind === 'PeerAuthentication' && get(obj, 'spec', 'selector') === undefined && get(obj, 'spec', 'mtls', 'mode') === 'STRICT')
@@ -80,9 +88,9 @@ export function diffTrees(base: ReadonlyMap<string, string>, head: ReadonlyMap<s
     if (b && a) {
       const changes = diffValues(b.obj, a.obj);
       if (changes.length === 0) continue;
-      out.push(entry('changed', a, changes, assessRisk(a.key, b.obj, a.obj, changes)));
+      out.push(entry('changed', a, changes, assessRisk(a.key, b.obj, a.obj, changes, context)));
     } else if (a) {
-      out.push(entry('added', a, [], assessRisk(a.key, undefined, a.obj, []), a.obj));
+      out.push(entry('added', a, [], assessRisk(a.key, undefined, a.obj, [], context), a.obj));
     } else if (b) {
       out.push(entry('removed', b, [], assessRisk(b.key, b.obj, undefined, [], context), b.obj));
     }

@@ -27,8 +27,11 @@ export const RISK_RULES = {
   'SELECTOR-IMMUTABLE': { flag: 'REPLACE', when: "a Deployment's, ReplicaSet's or DaemonSet's selector changes" },
   'STATEFULSET-IMMUTABLE': { flag: 'REPLACE', when: 'a StatefulSet field the API server does not update changes (serviceName, claim templates, podManagementPolicy, selector…)' },
   'JOB-IMMUTABLE': { flag: 'REPLACE', when: "a Job's template or selector changes (not a hook Job, which is re-created)" },
-  'SERVICE-IMMUTABLE': { flag: 'REPLACE', when: "a Service's clusterIP(s) or type changes" },
-  'PVC-IMMUTABLE': { flag: 'REPLACE', when: "a PersistentVolumeClaim's spec changes other than its storage request" },
+  'SERVICE-IMMUTABLE': { flag: 'REPLACE', when: "a Service's clusterIP(s) change (its type may change: a real API server accepts ClusterIP ↔ NodePort ↔ LoadBalancer)" },
+  'PVC-IMMUTABLE': { flag: 'REPLACE', when: "a PersistentVolumeClaim's spec changes other than its storage request, or its storage request shrinks" },
+  'SECRET-TYPE-IMMUTABLE': { flag: 'REPLACE', when: "a Secret's type changes" },
+  'IMMUTABLE-DATA': { flag: 'REPLACE', when: 'the data of a ConfigMap or Secret marked immutable changes' },
+  'ROLEREF-IMMUTABLE': { flag: 'REPLACE', when: "a RoleBinding's or ClusterRoleBinding's roleRef changes" },
   'STATEFULSET-REMOVED': { flag: 'DATA', when: 'a StatefulSet, or another workload with claim templates, is removed' },
   'PVC-REMOVED': { flag: 'DATA', when: 'a PersistentVolumeClaim is removed' },
   'NAMESPACE-REMOVED': { flag: 'DATA', when: 'a Namespace is removed' },
@@ -40,6 +43,9 @@ export const RISK_RULES = {
   'RESTART-DEPLOYMENT-DOWN': { flag: 'RESTART', when: "the pod template of a Deployment whose rollout may stop every replica changes" },
   'NETPOL-NEW-OPEN': { flag: 'SECURITY', when: 'a new NetworkPolicy admits anyone in a direction' },
   'AUTHZ-NEW-OPEN': { flag: 'SECURITY', when: 'a new ALLOW AuthorizationPolicy has a rule for any source' },
+  'POLICY-NEW-ON-EXISTING': { flag: 'SECURITY', when: 'a new NetworkPolicy with rules, or a new ALLOW AuthorizationPolicy, selects pods that were already running (not a new workload\'s own)' },
+  'PEERAUTH-NEW-WEAK': { flag: 'SECURITY', when: 'a new PeerAuthentication sets a mode other than STRICT' },
+  'SIDECAR-NEW-ALLOW-ANY': { flag: 'SECURITY', when: 'a new Istio Sidecar lets its pods reach any host (outboundTrafficPolicy ALLOW_ANY)' },
   'ROUTE-NEW-PUBLIC': { flag: 'SECURITY', when: 'a new VirtualService is bound to a gateway' },
   'ENTRY-POINT-NEW': { flag: 'SECURITY', when: 'a new Gateway, Ingress or HTTPRoute' },
   'SERVICE-NEW-EXTERNAL': { flag: 'SECURITY', when: 'a new LoadBalancer or NodePort Service' },
@@ -50,15 +56,20 @@ export const RISK_RULES = {
   'SECURITY-CONTEXT-WEAKENED': { flag: 'SECURITY', when: 'a security context or pod isolation setting is weakened' },
   'ACCESS-WIDENED': { flag: 'SECURITY', when: 'a NetworkPolicy or AuthorizationPolicy grants access it did not' },
   'NETPOL-SELECTS-FEWER': { flag: 'SECURITY', when: "a NetworkPolicy's pod selector changes other than by dropping a label" },
+  'POLICY-SELECTS-MORE': { flag: 'SECURITY', when: "a NetworkPolicy with rules, or an ALLOW AuthorizationPolicy, drops a label from its selector: the pods it now also selects admit its callers" },
   'AUTHZ-TARGET-CHANGED': { flag: 'SECURITY', when: "an AuthorizationPolicy's selector or target changes other than by dropping a label" },
   'AUTHZ-ACTION-CHANGED': { flag: 'SECURITY', when: "an AuthorizationPolicy's action or provider changes" },
   'PEERAUTH-WEAKENED': { flag: 'SECURITY', when: 'a PeerAuthentication mode leaves STRICT' },
-  'ROUTE-PUBLIC-CHANGED': { flag: 'SECURITY', when: "a public VirtualService's hosts, gateways or matches change" },
-  'GATEWAY-LISTENER-CHANGED': { flag: 'SECURITY', when: "a Gateway's servers change" },
+  'ROUTE-PUBLIC-CHANGED': { flag: 'SECURITY', when: "a public VirtualService's hosts, gateways or matches change (a match removed answers every path)" },
+  'GATEWAY-LISTENER-CHANGED': { flag: 'SECURITY', when: "a Gateway's servers change, or a server loses a TLS setting" },
+  'EGRESS-WIDENED': { flag: 'SECURITY', when: "an Istio Sidecar's egress hosts gain one, or its outboundTrafficPolicy becomes ALLOW_ANY" },
+  'MESH-LEFT': { flag: 'SECURITY', when: "pods or a Namespace leave the mesh (sidecar injection turned off): mTLS, AuthorizationPolicies and the egress list stop applying to them" },
   'SERVICE-BECOMES-EXTERNAL': { flag: 'SECURITY', when: 'a Service becomes LoadBalancer or NodePort' },
-  'RBAC-RULES-WIDENED': { flag: 'SECURITY', when: 'a Role or ClusterRole gains rules' },
+  'RBAC-RULES-WIDENED': { flag: 'SECURITY', when: 'a Role or ClusterRole gains rules, or a rule loses its resourceNames' },
+  'RBAC-AGGREGATION-WIDENED': { flag: 'SECURITY', when: "a ClusterRole gains a label an aggregationRule of the tree selects (its rules join that role), or an aggregationRule changes" },
   'BINDING-CHANGED': { flag: 'SECURITY', when: "a binding's subjects or role change" },
-  'APPPROJECT-WIDENED': { flag: 'SECURITY', when: 'an Argo CD AppProject allows more repositories, destinations or kinds' },
+  'APPPROJECT-WIDENED': { flag: 'SECURITY', when: 'an Argo CD AppProject allows more repositories, destinations, source namespaces or kinds, loses a blacklist, or its roles change' },
+  'APPLICATION-SOURCE-CHANGED': { flag: 'SECURITY', when: "an Argo CD Application's project, source repository or destination changes" },
   'SCALING-OBJECT-NEW': { flag: 'CAPACITY', when: 'a new HorizontalPodAutoscaler, ScaledObject or ResourceQuota' },
   'DEPLOYMENT-NEW': { flag: 'CAPACITY', when: 'a new Deployment' },
   'SCALING-OBJECT-REMOVED': { flag: 'CAPACITY', when: 'a HorizontalPodAutoscaler, ScaledObject or ResourceQuota is removed' },
@@ -98,14 +109,73 @@ const isHook = (o: JsonObject | undefined) => !!o && isObject(get(o, 'metadata',
 const starts = (c: FieldChange, prefix: string) => c.pattern === prefix || c.pattern.startsWith(`${prefix}.`) || c.pattern.startsWith(`${prefix}[`);
 const fmt = (v: Json | undefined) => (v === undefined ? '(none)' : typeof v === 'string' ? v : JSON.stringify(v));
 
+/** Labels are own keys (a label named `constructor` is a label). */
+const hasLabel = (labels: Record<string, Json>, k: string) => Object.hasOwn(labels, k);
+/** A label selector (matchLabels and matchExpressions) against a pod's labels. No selector: `none` decides. */
+function selectorSelects(sel: Json | undefined, labels: Record<string, string>, none: boolean): boolean {
+  if (!isObject(sel)) return none;
+  const ml = get(sel, 'matchLabels');
+  const exprs = get(sel, 'matchExpressions');
+  return (
+    (!isObject(ml) || Object.entries(ml).every(([k, v]) => hasLabel(labels, k) && labels[k] === v)) &&
+    (!Array.isArray(exprs) ||
+      exprs.every((e) => {
+        const k = String(get(e, 'key'));
+        const values = (get(e, 'values') as Json[] | undefined) ?? [];
+        const has = hasLabel(labels, k);
+        switch (get(e, 'operator')) {
+          case 'In':
+            return has && values.includes(labels[k]!);
+          case 'NotIn':
+            return !has || !values.includes(labels[k]!);
+          case 'Exists':
+            return has;
+          case 'DoesNotExist':
+            return !has;
+          default:
+            return false;
+        }
+      }))
+  );
+}
+
+/** A Kubernetes quantity in bytes (`10Gi`, `500M`, `1e3`), or undefined. */
+function bytes(q: Json | undefined): number | undefined {
+  const m = typeof q === 'string' || typeof q === 'number' ? /^([0-9.]+(?:e[0-9]+)?)(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E|m)?$/.exec(String(q)) : null;
+  if (!m) return undefined;
+  const unit = { Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50, Ei: 2 ** 60, k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18, m: 1e-3 }[m[2] ?? ''] ?? 1;
+  return Number(m[1]) * unit;
+}
+
+/** A NetworkPolicy with an allow rule in a direction it isolates, or an ALLOW AuthorizationPolicy with a rule: selecting a pod grants it callers. */
+function grantsSomething(kind: string, obj: JsonObject): boolean {
+  const spec = get(obj, 'spec');
+  if (kind === 'NetworkPolicy') return ['ingress', 'egress'].some((d) => { const r = get(spec, d); return Array.isArray(r) && r.length > 0; });
+  if (kind === 'AuthorizationPolicy') { const r = get(spec, 'rules'); return (get(spec, 'action') ?? 'ALLOW') === 'ALLOW' && Array.isArray(r) && r.length > 0; }
+  return false;
+}
+
+/** Whether pod labels say sidecar injection is off (the `sidecar.istio.io/inject` label or annotation "false"). */
+const injectionOff = (template: Json | undefined) => ['labels', 'annotations'].some((m) => get(template, 'metadata', m, 'sidecar.istio.io/inject') === 'false');
+
 /** StatefulSet spec fields the API server lets you update; everything else is immutable. */
 const STATEFULSET_MUTABLE = ['replicas', 'template', 'updateStrategy', 'persistentVolumeClaimRetentionPolicy', 'minReadySeconds', 'ordinals', 'revisionHistoryLimit'];
 const PUBLIC_SERVICE_TYPES = ['LoadBalancer', 'NodePort'];
 
 /** Flags of an added object. */
-function addedFlags(key: ObjectKey, obj: JsonObject): RiskFlag[] {
+function addedFlags(key: ObjectKey, obj: JsonObject, context?: RiskContext): RiskFlag[] {
   const out: RiskFlag[] = [];
   const spec = get(obj, 'spec');
+  // A new allowing policy over pods that ran before admits callers they did not admit (a new workload's own policies are no loosening of anyone else's).
+  if ((key.kind === 'NetworkPolicy' || key.kind === 'AuthorizationPolicy') && grantsSomething(key.kind, obj)) {
+    const selector = key.kind === 'NetworkPolicy' ? get(spec, 'podSelector') : get(spec, 'selector');
+    const existing = (context?.basePodLabels?.get(key.namespace) ?? []).filter((l) => selectorSelects(selector, l, key.kind === 'AuthorizationPolicy'));
+    if (existing.length) {
+      const grants = grantsOf(key.kind, obj).map((g) => g.text);
+      const names = [...new Set(existing.map((l) => l['app.kubernetes.io/name'] ?? l.app ?? JSON.stringify(l)))].join(', ');
+      out.push({ ...rule('POLICY-NEW-ON-EXISTING'), reason: `new ${key.kind} over pods already running (${names}) ${grants.length ? `admits ${grants.join('; ')}` : 'grants them access'}` });
+    }
+  }
   switch (key.kind) {
     case 'NetworkPolicy':
       for (const dir of ['ingress', 'egress'] as const) {
@@ -124,6 +194,15 @@ function addedFlags(key: ObjectKey, obj: JsonObject): RiskFlag[] {
       if (Array.isArray(gateways) && gateways.some((g) => g !== 'mesh')) out.push({ ...rule('ROUTE-NEW-PUBLIC'), reason: `new public route: hosts ${fmt(get(spec, 'hosts'))} via ${fmt(gateways)}` });
       break;
     }
+    case 'PeerAuthentication': {
+      const modes = [get(spec, 'mtls', 'mode'), ...(isObject(get(spec, 'portLevelMtls')) ? Object.values(get(spec, 'portLevelMtls') as JsonObject).map((p) => get(p, 'mode')) : [])].filter((m) => m !== undefined);
+      const weak = modes.filter((m) => m !== 'STRICT' && m !== 'UNSET');
+      if (weak.length) out.push({ ...rule('PEERAUTH-NEW-WEAK'), reason: `new PeerAuthentication sets mTLS ${weak.join(', ')}: plain-text requests are accepted` });
+      break;
+    }
+    case 'Sidecar':
+      if (get(spec, 'outboundTrafficPolicy', 'mode') === 'ALLOW_ANY') out.push({ ...rule('SIDECAR-NEW-ALLOW-ANY'), reason: 'new Sidecar with outboundTrafficPolicy ALLOW_ANY: its pods reach any host' });
+      break;
     case 'Gateway':
     case 'Ingress':
     case 'HTTPRoute':
@@ -190,6 +269,10 @@ export interface RiskContext {
   readonly strictNamespaces: ReadonlySet<string>;
   /** Pod-template labels of the workloads (Deployments, StatefulSets, DaemonSets, Jobs, CronJobs) in the new tree, per namespace. */
   readonly podLabels?: ReadonlyMap<string, readonly Readonly<Record<string, string>>[]>;
+  /** The same of the old tree: the pods that were already running. */
+  readonly basePodLabels?: ReadonlyMap<string, readonly Readonly<Record<string, string>>[]>;
+  /** The clusterRoleSelectors of every aggregationRule in the new tree. */
+  readonly aggregationSelectors?: readonly Json[];
 }
 
 /** Flags of a removed object. */
@@ -201,8 +284,10 @@ function removedFlags(key: ObjectKey, obj: JsonObject, context?: RiskContext): R
   if (key.kind === 'PersistentVolumeClaim') out.push({ ...rule('PVC-REMOVED'), reason: 'PersistentVolumeClaim removed: its volume may be deleted' });
   if (key.kind === 'Namespace') out.push({ ...rule('NAMESPACE-REMOVED'), reason: 'Namespace removed: everything in it is deleted, volumes included' });
   if (key.kind === 'NetworkPolicy') {
-    const types = get(spec, 'policyTypes');
-    const denies = Array.isArray(types) && types.some((t) => { const rules = get(spec, String(t).toLowerCase()); return !Array.isArray(rules) || rules.length === 0; });
+    // Without policyTypes a NetworkPolicy isolates Ingress, and Egress when it has egress rules (the API's defaults).
+    const given = get(spec, 'policyTypes');
+    const types = Array.isArray(given) ? given : ['Ingress', ...(get(spec, 'egress') !== undefined ? ['Egress'] : [])];
+    const denies = types.some((t) => { const rules = get(spec, String(t).toLowerCase()); return !Array.isArray(rules) || rules.length === 0; });
     if (denies) out.push({ ...rule('NETPOL-DENY-REMOVED'), reason: 'a deny NetworkPolicy is removed: traffic it blocked is allowed' });
   }
   if (key.kind === 'AuthorizationPolicy') {
@@ -252,9 +337,27 @@ function weakens(c: FieldChange): string | undefined {
 const CAPACITY_FIELDS = [/(^|\.)replicas$/, /^spec\.(minReplicas|maxReplicas|metrics|behavior)\b/, /^spec\.(minReplicaCount|maxReplicaCount|triggers)\b/, /\.resources\.(requests|limits)\b/, /\.resources$/, /^spec\.hard\b/];
 
 /** Flags of a changed object, from its field changes. */
-function changedFlags(key: ObjectKey, before: JsonObject, after: JsonObject, changes: readonly FieldChange[]): RiskFlag[] {
+function changedFlags(key: ObjectKey, before: JsonObject, after: JsonObject, changes: readonly FieldChange[], context?: RiskContext): RiskFlag[] {
   const out: RiskFlag[] = [];
   const add = (id: RiskRuleId, reason: string) => out.push({ ...rule(id), reason });
+  // Whole-object checks (a field's own change cannot tell them).
+  if (key.kind === 'PersistentVolumeClaim') {
+    const [was, now] = [bytes(get(before, 'spec', 'resources', 'requests', 'storage')), bytes(get(after, 'spec', 'resources', 'requests', 'storage'))];
+    if (was !== undefined && now !== undefined && now < was) add('PVC-IMMUTABLE', `spec.resources.requests.storage: ${fmt(get(before, 'spec', 'resources', 'requests', 'storage'))} → ${fmt(get(after, 'spec', 'resources', 'requests', 'storage'))}: a claim cannot shrink`);
+  }
+  if (key.kind === 'Secret' && get(before, 'type') !== get(after, 'type')) add('SECRET-TYPE-IMMUTABLE', `type: ${fmt(get(before, 'type'))} → ${fmt(get(after, 'type'))}: a Secret's type is immutable`);
+  if ((key.kind === 'ConfigMap' || key.kind === 'Secret') && get(before, 'immutable') === true && changes.some((c) => ['data', 'stringData', 'binaryData'].some((f) => starts(c, f)))) add('IMMUTABLE-DATA', `the data of an immutable ${key.kind} changed`);
+  if (POD_TEMPLATE_KINDS.concat(['DaemonSet', 'Job']).includes(key.kind) && injectionOff(get(after, 'spec', 'template')) && !injectionOff(get(before, 'spec', 'template'))) add('MESH-LEFT', 'sidecar.istio.io/inject "false" on the pod template: its pods leave the mesh');
+  if (key.kind === 'Namespace') {
+    const [was, now] = [get(before, 'metadata', 'labels', 'istio-injection'), get(after, 'metadata', 'labels', 'istio-injection')];
+    if (was === 'enabled' && now !== 'enabled') add('MESH-LEFT', `label istio-injection: ${fmt(was)} → ${fmt(now)}: new pods of the namespace start outside the mesh`);
+  }
+  if (key.kind === 'ClusterRole') {
+    const [was, now] = [get(before, 'metadata', 'labels'), get(after, 'metadata', 'labels')];
+    const joins = (labels: Json | undefined) => (context?.aggregationSelectors ?? []).some((sel) => isObject(labels) && selectorSelects(sel, labels as Record<string, string>, false));
+    const wasIn = (sel: Json) => isObject(was) && selectorSelects(sel, was as Record<string, string>, false);
+    if (joins(now) && (context?.aggregationSelectors ?? []).some((sel) => isObject(now) && selectorSelects(sel, now as Record<string, string>, false) && !wasIn(sel))) add('RBAC-AGGREGATION-WIDENED', 'metadata.labels: the role now joins an aggregated ClusterRole (its rules are granted to that role\'s subjects)');
+  }
   for (const c of changes) {
     // REPLACE: immutable fields.
     if (['Deployment', 'ReplicaSet', 'DaemonSet'].includes(key.kind) && starts(c, 'spec.selector')) add('SELECTOR-IMMUTABLE', `${c.path} is immutable`);
@@ -263,7 +366,7 @@ function changedFlags(key: ObjectKey, before: JsonObject, after: JsonObject, cha
       if (!STATEFULSET_MUTABLE.includes(field)) add('STATEFULSET-IMMUTABLE', `${c.path}: StatefulSet ${field} is immutable`);
     }
     if (key.kind === 'Job' && !isHook(before) && !isHook(after) && (starts(c, 'spec.template') || starts(c, 'spec.selector'))) add('JOB-IMMUTABLE', `${c.path}: a Job's template is immutable`);
-    if (key.kind === 'Service' && (starts(c, 'spec.clusterIP') || starts(c, 'spec.clusterIPs') || starts(c, 'spec.type'))) add('SERVICE-IMMUTABLE', `${c.path}: ${fmt(c.old)} → ${fmt(c.new)}`);
+    if (key.kind === 'Service' && (starts(c, 'spec.clusterIP') || starts(c, 'spec.clusterIPs'))) add('SERVICE-IMMUTABLE', `${c.path}: ${fmt(c.old)} → ${fmt(c.new)}`);
     if (key.kind === 'PersistentVolumeClaim' && c.pattern.startsWith('spec.') && c.pattern !== 'spec.resources.requests.storage') add('PVC-IMMUTABLE', `${c.path} of a PersistentVolumeClaim is immutable`);
 
     // DATA: claim templates removed, retention switched to Delete.
@@ -281,14 +384,17 @@ function changedFlags(key: ObjectKey, before: JsonObject, after: JsonObject, cha
     const weak = weakens(c);
     if (weak) add('SECURITY-CONTEXT-WEAKENED', `${c.path}: ${weak}`);
     if (key.kind === 'NetworkPolicy') {
-      // A label dropped from the selector puts more pods under the policy (they gain its isolation); any other edit may leave pods out.
+      // A label dropped from the selector puts more pods under the policy: they gain its isolation, and its allow rules
+      // (a widening where a default deny isolated them already); any other edit may leave pods out.
       const dropsLabel = c.op === 'remove' && /^spec\.podSelector\.matchLabels\./.test(c.pattern);
       if (starts(c, 'spec.podSelector') && !dropsLabel) add('NETPOL-SELECTS-FEWER', `${c.path}: NetworkPolicy selects different pods (pods it no longer selects lose its isolation)`);
+      if (dropsLabel && grantsSomething(key.kind, after)) add('POLICY-SELECTS-MORE', `${c.path} removed: the pods the NetworkPolicy now also selects admit its callers`);
     }
     if (key.kind === 'AuthorizationPolicy') {
-      // As for a NetworkPolicy: a label dropped from the selector puts more workloads under the policy.
+      // As for a NetworkPolicy: a label dropped from the selector puts more workloads under the policy (a DENY one denies more).
       const dropsLabel = c.op === 'remove' && /^spec\.selector\.matchLabels\./.test(c.pattern);
       if ((starts(c, 'spec.selector') && !dropsLabel) || starts(c, 'spec.targetRef') || starts(c, 'spec.targetRefs')) add('AUTHZ-TARGET-CHANGED', `${c.path}: AuthorizationPolicy applies to different workloads`);
+      if (dropsLabel && grantsSomething(key.kind, after)) add('POLICY-SELECTS-MORE', `${c.path} removed: the workloads the AuthorizationPolicy now also selects admit its callers`);
       if (c.pattern === 'spec.action' || c.pattern === 'spec.provider') add('AUTHZ-ACTION-CHANGED', `${c.path}: ${fmt(c.old)} → ${fmt(c.new)}`);
     }
     if (key.kind === 'PeerAuthentication' && (starts(c, 'spec.mtls') || starts(c, 'spec.portLevelMtls')) && c.new !== 'STRICT') add('PEERAUTH-WEAKENED', `${c.path}: ${fmt(c.old)} → ${fmt(c.new)}`);
@@ -298,13 +404,34 @@ function changedFlags(key: ObjectKey, before: JsonObject, after: JsonObject, cha
       if (publicRoute && c.op !== 'remove' && (starts(c, 'spec.hosts') || starts(c, 'spec.gateways') || /^spec\.http\[\]\.match\b/.test(c.pattern) || c.pattern === 'spec.http[]')) {
         add('ROUTE-PUBLIC-CHANGED', `${c.path}: public route changed`);
       }
+      // A route without a match answers every request to its hosts.
+      if (publicRoute && c.op === 'remove' && c.pattern === 'spec.http[].match') add('ROUTE-PUBLIC-CHANGED', `${c.path} removed: the public route answers every path`);
     }
     if (key.kind === 'Gateway' && starts(c, 'spec.servers') && c.op !== 'remove') add('GATEWAY-LISTENER-CHANGED', `${c.path}: gateway listener changed`);
+    if (key.kind === 'Gateway' && c.op === 'remove' && /^spec\.servers\[\]\.tls\b/.test(c.pattern)) add('GATEWAY-LISTENER-CHANGED', `${c.path} removed: the listener's TLS is weaker (no redirect to HTTPS, no minimum version, or none at all)`);
+    if (key.kind === 'Sidecar') {
+      const addsHost = /^spec\.egress\[\]\.hosts(\[\])?$/.test(c.pattern) && c.op !== 'remove';
+      if (addsHost) {
+        const before_ = new Set(Array.isArray(c.old) ? c.old : []);
+        const added = (Array.isArray(c.new) ? c.new : c.new !== undefined ? [c.new] : []).filter((x) => !before_.has(x));
+        if (added.length) add('EGRESS-WIDENED', `${c.path}: its pods may now reach ${added.join(', ')}`);
+      }
+      if (starts(c, 'spec.outboundTrafficPolicy') && get(after, 'spec', 'outboundTrafficPolicy', 'mode') === 'ALLOW_ANY') add('EGRESS-WIDENED', `${c.path}: outboundTrafficPolicy ALLOW_ANY: its pods reach any host`);
+    }
     if (key.kind === 'Service' && c.pattern === 'spec.type' && PUBLIC_SERVICE_TYPES.includes(String(c.new))) add('SERVICE-BECOMES-EXTERNAL', `${c.path}: Service becomes reachable from outside the cluster`);
-    if (['Role', 'ClusterRole'].includes(key.kind) && starts(c, 'rules') && c.op !== 'remove') add('RBAC-RULES-WIDENED', `${c.path}: permissions widened`);
+    // resourceNames added where a rule had none narrows it to those objects.
+    const narrows = c.pattern === 'rules[].resourceNames' && c.op === 'add';
+    if (['Role', 'ClusterRole'].includes(key.kind) && starts(c, 'rules') && c.op !== 'remove' && !narrows) add('RBAC-RULES-WIDENED', `${c.path}: permissions widened`);
+    if (['Role', 'ClusterRole'].includes(key.kind) && c.pattern === 'rules[].resourceNames' && c.op === 'remove') add('RBAC-RULES-WIDENED', `${c.path} removed: the rule applies to every object of its resources`);
+    if (key.kind === 'ClusterRole' && starts(c, 'aggregationRule') && c.op !== 'remove') add('RBAC-AGGREGATION-WIDENED', `${c.path}: the role aggregates other roles' rules`);
     if (['RoleBinding', 'ClusterRoleBinding'].includes(key.kind) && (starts(c, 'subjects') || starts(c, 'roleRef')) && c.op !== 'remove') add('BINDING-CHANGED', `${c.path}: binding changed`);
-    if (key.kind === 'AppProject' && c.op !== 'remove' && ['spec.sourceRepos', 'spec.destinations', 'spec.clusterResourceWhitelist', 'spec.namespaceResourceWhitelist'].some((p) => starts(c, p))) {
+    if (['RoleBinding', 'ClusterRoleBinding'].includes(key.kind) && starts(c, 'roleRef')) add('ROLEREF-IMMUTABLE', `${c.path}: a binding's roleRef is immutable (delete and create it)`);
+    if (key.kind === 'AppProject' && c.op !== 'remove' && ['spec.sourceRepos', 'spec.destinations', 'spec.clusterResourceWhitelist', 'spec.namespaceResourceWhitelist', 'spec.sourceNamespaces', 'spec.roles'].some((p) => starts(c, p))) {
       add('APPPROJECT-WIDENED', `${c.path}: Argo CD project allows more`);
+    }
+    if (key.kind === 'AppProject' && c.op === 'remove' && ['spec.clusterResourceBlacklist', 'spec.namespaceResourceBlacklist'].some((p) => starts(c, p))) add('APPPROJECT-WIDENED', `${c.path} removed: Argo CD project allows kinds it refused`);
+    if (key.kind === 'Application' && ['spec.project', 'spec.source.repoURL', 'spec.sources', 'spec.destination'].some((p) => starts(c, p) || (p === 'spec.sources' && /^spec\.sources\[\]\.repoURL$/.test(c.pattern)))) {
+      add('APPLICATION-SOURCE-CHANGED', `${c.path}: ${fmt(c.old)} → ${fmt(c.new)}`);
     }
 
     // CAPACITY
@@ -431,11 +558,11 @@ function majorVersionFlags(after: JsonObject, changes: readonly FieldChange[]): 
 
 /** The risk of one object's change: flags, and what it tightens. */
 export function assessRisk(key: ObjectKey, before: JsonObject | undefined, after: JsonObject | undefined, changes: readonly FieldChange[], context?: RiskContext): Risk {
-  if (!before && after) return { flags: addedFlags(key, after), tightened: [] };
+  if (!before && after) return { flags: addedFlags(key, after, context), tightened: [] };
   if (before && !after) return { flags: removedFlags(key, before, context), tightened: [] };
   if (before && after) {
     const access = accessRisk(key, before, after);
-    return { flags: dedupe([...changedFlags(key, before, after, changes), ...restartFlags(key, after, changes), ...majorVersionFlags(after, changes), ...access.flags]), tightened: access.tightened };
+    return { flags: dedupe([...changedFlags(key, before, after, changes, context), ...restartFlags(key, after, changes), ...majorVersionFlags(after, changes), ...access.flags]), tightened: access.tightened };
   }
   return { flags: [], tightened: [] };
 }

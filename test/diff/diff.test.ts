@@ -171,12 +171,12 @@ describe('risk flags on hand-written objects', () => {
     expect(grown.objects[0]!.changes[0]!.path).toBe('spec.volumeClaimTemplates[metadata.name=data].spec.resources.requests.storage');
   });
 
-  it('REPLACE: Deployment selector, Service clusterIP/type; not for a hook Job', () => {
+  it('REPLACE: Deployment selector, Service clusterIP (not its type, which the API server updates); not for a hook Job', () => {
     const dep = (app: string) => ({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'api', namespace: 'n' }, spec: { selector: { matchLabels: { app } } } });
     expect(flagsOf(diffTrees(objTree(dep('a')), objTree(dep('b'))).objects[0])).toEqual(['REPLACE']);
     const svc = (type: string, clusterIP?: string) => ({ apiVersion: 'v1', kind: 'Service', metadata: { name: 's', namespace: 'n' }, spec: { type, ...(clusterIP ? { clusterIP } : {}) } });
     expect(flagsOf(diffTrees(objTree(svc('ClusterIP')), objTree(svc('ClusterIP', 'None'))).objects[0])).toEqual(['REPLACE']);
-    expect(flagsOf(diffTrees(objTree(svc('ClusterIP')), objTree(svc('LoadBalancer'))).objects[0])).toEqual(['REPLACE', 'SECURITY']);
+    expect(flagsOf(diffTrees(objTree(svc('ClusterIP')), objTree(svc('LoadBalancer'))).objects[0])).toEqual(['SECURITY']);
     const job = (image: string, hook: boolean) => ({
       apiVersion: 'batch/v1',
       kind: 'Job',
