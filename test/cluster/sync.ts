@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { dump } from 'js-yaml';
-import { ControlPlane } from './control-plane';
+import { ControlPlane, defaultPorts, type Ports } from './control-plane';
 import { customResourceDefinitions, kwokNodes, prerequisites, type NodeLayout, type Prerequisites } from './prerequisites';
 import { ImitationProvisioner } from './provisioner';
 import { loadTree, ref, syncSteps, type TreeObject } from './tree';
@@ -55,8 +55,8 @@ export interface Cluster {
   stop(): Promise<void>;
 }
 
-export async function bootCluster(name: string, layout: NodeLayout, objects: readonly TreeObject[], work: string, problems: string[]): Promise<Cluster> {
-  const cp = await ControlPlane.start(join(work, name));
+export async function bootCluster(name: string, layout: NodeLayout, objects: readonly TreeObject[], work: string, problems: string[], ports: Ports = defaultPorts()): Promise<Cluster> {
+  const cp = await ControlPlane.start(join(work, name), ports);
   const provisioner = new ImitationProvisioner(cp);
   const stop = async () => {
     await provisioner.stop();
@@ -133,6 +133,8 @@ export interface RunOptions {
   readonly before?: readonly string[];
   /** Who may do what in this environment (from the spec's `teams:`), asked of the API server after the sync. */
   readonly access?: AccessExpectation;
+  /** The control plane's ports. @default defaultPorts() (CLUSTER_PORT_BASE) */
+  readonly ports?: Ports;
 }
 
 export async function runTree(name: string, dir: string, layout: NodeLayout, opts: RunOptions): Promise<EnvResult> {
@@ -140,7 +142,7 @@ export async function runTree(name: string, dir: string, layout: NodeLayout, opt
   const problems: string[] = [];
   const before = (opts.before ?? []).flatMap((d) => loadTree(d));
   const objects = loadTree(dir);
-  const c = await bootCluster(name, layout, objects, opts.work, problems);
+  const c = await bootCluster(name, layout, objects, opts.work, problems, opts.ports);
   const { cp, provisioner, pre } = c;
   try {
     if (before.length) await syncTree(c, before, problems, { label: 'before', providedSecrets: false });

@@ -3,6 +3,7 @@ import { cpSync, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { runDiff } from '../../diff/command';
 import type { NodeLayout } from './prerequisites';
+import type { Ports } from './control-plane';
 import { afterSync, bootCluster, syncTree } from './sync';
 import { editObject, loadTree, ref, refOf, type TreeObject } from './tree';
 
@@ -48,7 +49,7 @@ export function distAt(ref: string, dest: string, repo: string): void {
   execFileSync('tar', ['-x', '--strip-components=1', '-C', dest], { input: tar });
 }
 
-export async function upgradeCheck(name: string, env: string, baseRoot: string, headRoot: string, layout: NodeLayout, work: string): Promise<UpgradeResult> {
+export async function upgradeCheck(name: string, env: string, baseRoot: string, headRoot: string, layout: NodeLayout, work: string, ports?: Ports): Promise<UpgradeResult> {
   const t0 = Date.now();
   const problems: string[] = [];
   const base = loadTree(join(baseRoot, env));
@@ -59,7 +60,7 @@ export async function upgradeCheck(name: string, env: string, baseRoot: string, 
   const refused = new Map<string, string>();
   const flagged = new Map<string, string>();
   const pruned: string[] = [];
-  const c = await bootCluster(name, layout, [...base, ...head], work, problems);
+  const c = await bootCluster(name, layout, [...base, ...head], work, problems, ports);
   try {
     if (accessOf(baseRoot).length) await syncTree(c, accessOf(baseRoot), problems, { label: 'base access', providedSecrets: false });
     const b = await syncTree(c, base, problems, { label: 'base' });
