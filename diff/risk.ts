@@ -430,7 +430,7 @@ function changedFlags(key: ObjectKey, before: JsonObject, after: JsonObject, cha
       add('APPPROJECT-WIDENED', `${c.path}: Argo CD project allows more`);
     }
     if (key.kind === 'AppProject' && c.op === 'remove' && ['spec.clusterResourceBlacklist', 'spec.namespaceResourceBlacklist'].some((p) => starts(c, p))) add('APPPROJECT-WIDENED', `${c.path} removed: Argo CD project allows kinds it refused`);
-    if (key.kind === 'Application' && ['spec.project', 'spec.source.repoURL', 'spec.sources', 'spec.destination'].some((p) => starts(c, p) || (p === 'spec.sources' && /^spec\.sources\[\]\.repoURL$/.test(c.pattern)))) {
+    if (key.kind === 'Application' && (['spec.project', 'spec.source.repoURL', 'spec.destination'].some((p) => starts(c, p)) || /^spec\.sources\[\]\.repoURL$/.test(c.pattern))) {
       add('APPLICATION-SOURCE-CHANGED', `${c.path}: ${fmt(c.old)} → ${fmt(c.new)}`);
     }
 
