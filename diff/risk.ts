@@ -1,4 +1,5 @@
 import { authorizationGrants, compareGrants, networkPolicyGrants, type Grant } from './access';
+import { selectsLabels, type LabelSelector } from '../blocks/label-selector';
 import type { FieldChange } from './compare';
 import type { Json, JsonObject, ObjectKey } from './objects';
 
@@ -109,35 +110,8 @@ const isHook = (o: JsonObject | undefined) => !!o && isObject(get(o, 'metadata',
 const starts = (c: FieldChange, prefix: string) => c.pattern === prefix || c.pattern.startsWith(`${prefix}.`) || c.pattern.startsWith(`${prefix}[`);
 const fmt = (v: Json | undefined) => (v === undefined ? '(none)' : typeof v === 'string' ? v : JSON.stringify(v));
 
-/** Labels are own keys (a label named `constructor` is a label). */
-const hasLabel = (labels: Record<string, Json>, k: string) => Object.hasOwn(labels, k);
-/** A label selector (matchLabels and matchExpressions) against a pod's labels. No selector: `none` decides. */
-function selectorSelects(sel: Json | undefined, labels: Record<string, string>, none: boolean): boolean {
-  if (!isObject(sel)) return none;
-  const ml = get(sel, 'matchLabels');
-  const exprs = get(sel, 'matchExpressions');
-  return (
-    (!isObject(ml) || Object.entries(ml).every(([k, v]) => hasLabel(labels, k) && labels[k] === v)) &&
-    (!Array.isArray(exprs) ||
-      exprs.every((e) => {
-        const k = String(get(e, 'key'));
-        const values = (get(e, 'values') as Json[] | undefined) ?? [];
-        const has = hasLabel(labels, k);
-        switch (get(e, 'operator')) {
-          case 'In':
-            return has && values.includes(labels[k]!);
-          case 'NotIn':
-            return !has || !values.includes(labels[k]!);
-          case 'Exists':
-            return has;
-          case 'DoesNotExist':
-            return !has;
-          default:
-            return false;
-        }
-      }))
-  );
-}
+/** A label selector against a pod's labels; no selector: `none` decides. */
+const selectorSelects = (sel: Json | undefined, labels: Record<string, string>, none: boolean): boolean => (isObject(sel) ? selectsLabels(sel as LabelSelector, labels) : none);
 
 /** A Kubernetes quantity in bytes (`10Gi`, `500M`, `1e3`), or undefined. */
 function bytes(q: Json | undefined): number | undefined {

@@ -1,5 +1,6 @@
 import { stableJson } from '../blocks/hash';
 import { apiIdentity, type KubeObject } from '../blocks/kube-object';
+import { selectsLabels, type LabelSelector } from '../blocks/label-selector';
 import { podSpecOf } from './rules';
 
 /**
@@ -21,36 +22,10 @@ export interface CrossFinding {
 
 type Labels = Readonly<Record<string, string>>;
 
-/** Labels are own keys: `constructor` or `toString` is a valid label key that an object's prototype must not answer for. */
-const label = (labels: Labels, key: string): string | undefined => (Object.hasOwn(labels, key) ? labels[key] : undefined);
-const matches = (selector: Labels, labels: Labels = {}) => Object.entries(selector).every(([k, v]) => label(labels, k) === v);
-
-type Selector = { matchLabels?: Labels; matchExpressions?: { key: string; operator: string; values?: string[] }[] };
 /** A label selector without a requirement (`{}`, `matchLabels: {}`, no expressions): it selects everything. */
-const emptySelector = (selector: Selector) => Object.keys(selector.matchLabels ?? {}).length === 0 && (selector.matchExpressions ?? []).length === 0;
-
-/** A label selector (matchLabels and matchExpressions: In, NotIn, Exists, DoesNotExist) against labels. */
-function selects(selector: Selector | undefined, labels: Labels = {}): boolean {
-  if (!selector) return false;
-  return (
-    matches(selector.matchLabels ?? {}, labels) &&
-    (selector.matchExpressions ?? []).every((e) => {
-      const has = Object.hasOwn(labels, e.key);
-      switch (e.operator) {
-        case 'In':
-          return has && (e.values ?? []).includes(labels[e.key]!);
-        case 'NotIn':
-          return !has || !(e.values ?? []).includes(labels[e.key]!);
-        case 'Exists':
-          return has;
-        case 'DoesNotExist':
-          return !has;
-        default:
-          return false;
-      }
-    })
-  );
-}
+const emptySelector = (selector: LabelSelector) => Object.keys(selector.matchLabels ?? {}).length === 0 && (selector.matchExpressions ?? []).length === 0;
+/** A label selector against labels (none selects nothing). */
+const selects = (selector: LabelSelector | undefined, labels: Labels = {}): boolean => !!selector && selectsLabels(selector, labels);
 const templateLabels = (o: KubeObject): Labels | undefined => {
   const spec = o.spec as any;
   if (o.kind === 'Pod') return o.metadata.labels;
@@ -269,7 +244,7 @@ export const CROSS_RULES: readonly CrossRule[] = [
       objects
         .filter((o) => ['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet'].includes(o.kind))
         .flatMap((o) => {
-          const selector: Selector | undefined = spec(o).selector;
+          const selector: LabelSelector | undefined = spec(o).selector;
           if (!selector || emptySelector(selector)) return [{ object: o, message: `has ${selector ? 'an empty' : 'no'} selector: apps/v1 requires one that selects the pod template's labels` }];
           return selects(selector, templateLabels(o)) ? [] : [{ object: o, message: `selector ${stableJson(selector)} does not match the pod template's labels` }];
         }),
