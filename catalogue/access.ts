@@ -14,7 +14,7 @@ export const ACCESS_LEVEL_DOC: Readonly<Record<AccessLevel, string>> = {
   audit: 'view plus the RBAC objects (who may do what), still no Secrets; Argo CD: see the Application and its logs',
   deploy: 'view in the cluster; Argo CD: sync the Application (the CI/CD deployer: changes arrive through git)',
   edit: 'view plus operate the workloads (restart, scale, delete pods, exec, port-forward, Jobs, ConfigMaps) and their Secrets; Argo CD: sync, run resource actions, exec',
-  admin: 'edit plus the guardrails inside the namespaces (network and mesh policies, routes, disruption budgets, ServiceAccounts, certificates, monitors); never RBAC, the quota or limits; Argo CD: sync, resource actions, exec',
+  admin: 'edit plus the guardrails inside the namespaces (network and mesh policies, routes within the namespace, disruption budgets, ServiceAccounts, monitors); never RBAC, the quota or limits, the Gateway or certificates; Argo CD: sync, resource actions, exec',
 };
 
 /** The parts a level is aggregated from (one ClusterRole each), and the levels each part aggregates into. */
@@ -41,6 +41,11 @@ export const OPERATED_KINDS: ReadonlySet<string> = new Set(['Deployment', 'State
 /**
  * Kinds the `manage` part may change where the environments render them: the guardrails and routes inside a
  * namespace. An allowlist: a kind on no list (a bare Pod or Endpoints in extraManifests, a new CRD) is read-only.
+ * Not the Gateway (its servers' hosts decide which namespace's routes the shared ingress proxy serves for which
+ * host name: a team's could claim another environment's host) and not cert-manager's Certificate (one in a
+ * team's namespace may name a ClusterIssuer and get a trusted certificate for any host): both are the
+ * platform's, changed through git. What RBAC cannot say about the kinds that stay (where a route may lead, what
+ * a pod template may change in the mesh) the admission guardrails say (charts/guardrails.ts).
  */
 export const MANAGED_KINDS: ReadonlySet<string> = new Set([
   'NetworkPolicy',
@@ -50,10 +55,8 @@ export const MANAGED_KINDS: ReadonlySet<string> = new Set([
   'ServiceEntry',
   'VirtualService',
   'DestinationRule',
-  'Gateway',
   'PodDisruptionBudget',
   'ServiceAccount',
-  'Certificate',
   'ServiceMonitor',
   'PodMonitor',
   'PrometheusRule',

@@ -9,6 +9,8 @@ export const CLUSTER_SCOPED_KINDS = new Set([
   'ClusterIssuer',
   'ValidatingWebhookConfiguration',
   'MutatingWebhookConfiguration',
+  'ValidatingAdmissionPolicy',
+  'ValidatingAdmissionPolicyBinding',
   'PersistentVolume',
 ]);
 

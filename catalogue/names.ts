@@ -4,6 +4,14 @@ export const CANARY_SUFFIX = '-canary';
 export const COLOURS = ['blue', 'green'] as const;
 
 /**
+ * Pod-template annotation prefixes Istio's injector and proxy read: whether the pod joins the mesh, which of its
+ * traffic the proxy intercepts, the proxy's image and configuration.
+ */
+export const MESH_ANNOTATION_PREFIXES = ['sidecar.istio.io/', 'proxy.istio.io/', 'traffic.sidecar.istio.io/'] as const;
+/** Pod-template label (and annotation) keys that decide whether and by which revision a pod is injected. */
+export const MESH_POD_KEYS = ['sidecar.istio.io/inject', 'istio.io/rev'] as const;
+
+/**
  * Annotation prefixes the platform itself sets on services' objects and pods (Argo CD waves and hooks,
  * Istio's injector and proxy, the OpenTelemetry operator, Prometheus scraping, config checksums, patch
  * provenance): a user's `annotations`/`podAnnotations` may not use them (theirs would be overwritten,
@@ -11,9 +19,7 @@ export const COLOURS = ['blue', 'green'] as const;
  */
 export const RESERVED_ANNOTATION_PREFIXES = [
   'argocd.argoproj.io/',
-  'sidecar.istio.io/',
-  'proxy.istio.io/',
-  'traffic.sidecar.istio.io/',
+  ...MESH_ANNOTATION_PREFIXES,
   'instrumentation.opentelemetry.io/',
   'prometheus.io/',
   'checksum/',

@@ -7,7 +7,8 @@ import { meta, type Identity } from '../blocks/meta';
 import { WAVE } from '../blocks/waves';
 import type { PlatformModel } from '../platform/model';
 import { PlatformChart } from './platform-chart';
-import { inventory, type RenderedInventory } from './inventory';
+import { GuardrailsChart } from './guardrails';
+import { inventory, type RenderedInventory, type VersionedKind } from './inventory';
 
 /** The folder of the cluster-wide access objects, synced once per cluster by `<platform>-access`. */
 export const ACCESS_DIR = 'access';
@@ -70,14 +71,29 @@ export class AccessChart extends PlatformChart {
   }
 }
 
+/** The kinds `dist/access/` renders, all cluster-wide: what `<platform>-access`'s project admits. */
+export const ACCESS_KINDS = [
+  { group: 'rbac.authorization.k8s.io', kind: 'ClusterRole' },
+  { group: 'admissionregistration.k8s.io', kind: 'ValidatingAdmissionPolicy' },
+  { group: 'admissionregistration.k8s.io', kind: 'ValidatingAdmissionPolicyBinding' },
+] as const;
+
 /**
- * Adds the AccessChart when the platform has teams, granting the namespaced
+ * Adds the AccessChart and the GuardrailsChart (the admission guardrails on
+ * what teams write) when the platform has teams, granting the namespaced
  * kinds every environment chart in `app` renders (call it after them, as
- * `PlatformApp.render()` does). Returns it, or undefined without teams.
+ * `PlatformApp.render()` does). Returns the AccessChart, or undefined without teams.
  */
 export function addAccessChart(app: App, model: PlatformModel, inv: RenderedInventory = inventory(app, model)): AccessChart | undefined {
   if (model.teams.length === 0) return undefined;
-  const kinds = new Map<string, RenderedKind>();
-  for (const env of inv.values()) for (const k of env.namespacedKinds) kinds.set(`${k.group}/${k.kind}`, k);
+  const kinds = new Map<string, VersionedKind>();
+  const namespaces = new Set<string>();
+  const meshSettings = new Set<string>();
+  for (const env of inv.values()) {
+    for (const k of env.namespacedKinds) kinds.set(`${k.group}/${k.kind}`, k);
+    for (const n of env.namespaces) namespaces.add(n);
+    for (const m of env.meshSettings) meshSettings.add(m);
+  }
+  new GuardrailsChart(app, 'guardrails', { model, kinds: [...kinds.values()], namespaces: [...namespaces], meshSettings: [...meshSettings].sort() });
   return new AccessChart(app, 'access', { model, kinds: [...kinds.values()] });
 }

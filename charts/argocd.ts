@@ -5,7 +5,7 @@ import { ApplicationSet } from '../imports/argocd-applicationset-argoproj.io';
 import { AppProject, type AppProjectSpecDestinations, type AppProjectSpecRoles } from '../imports/argocd-appproject-argoproj.io';
 import { ACCESS_LEVELS, ARGOCD_PERMISSIONS } from '../catalogue/access';
 import { levelRoleName } from '../blocks/access-rules';
-import { ACCESS_DIR } from './access';
+import { ACCESS_DIR, ACCESS_KINDS } from './access';
 import { ADDON_CHARTS } from '../catalogue/addons';
 import { meta, scaledDeployment } from '../blocks/meta';
 import { APP_WAVE } from '../blocks/waves';
@@ -96,11 +96,11 @@ export class ProjectsChart extends PlatformChart {
       new AppProject(this, 'access', {
         metadata: meta({ name: access, namespace: ns, id: argoIdentity(model, access, 'project'), wave: PROJECT_WAVE }),
         spec: {
-          description: `${model.name}: the access levels (aggregated ClusterRoles) teams are bound to in each environment`,
+          description: `${model.name}: the access levels (aggregated ClusterRoles) teams are bound to in each environment, and the admission guardrails on what they write`,
           sourceRepos: [model.gitops.repoURL],
           destinations: platformClusters(model).map((c) => ({ server: c.server, namespace: ns })),
-          clusterResourceWhitelist: [{ group: 'rbac.authorization.k8s.io', kind: 'ClusterRole' }],
-          // ClusterRoles only: no namespaced object can ride along.
+          clusterResourceWhitelist: ACCESS_KINDS.map((k) => ({ ...k })),
+          // The access roles and guardrails only: no namespaced object can ride along.
           namespaceResourceBlacklist: [{ group: '*', kind: '*' }],
         },
       });

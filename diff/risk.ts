@@ -70,6 +70,7 @@ export const RISK_RULES = {
   'RBAC-AGGREGATION-WIDENED': { flag: 'SECURITY', when: "a ClusterRole gains a label an aggregationRule of the tree selects (its rules join that role), or an aggregationRule changes" },
   'BINDING-CHANGED': { flag: 'SECURITY', when: "a binding's subjects or role change" },
   'APPPROJECT-WIDENED': { flag: 'SECURITY', when: 'an Argo CD AppProject allows more repositories, destinations, source namespaces or kinds, loses a blacklist, or its roles change' },
+  'GUARDRAIL-CHANGED': { flag: 'SECURITY', when: 'a ValidatingAdmissionPolicy or its binding is removed, or its spec changes (what it refuses, from whom, or where: its CEL cannot be judged here, so every change is for a reviewer)' },
   'APPLICATION-SOURCE-CHANGED': { flag: 'SECURITY', when: "an Argo CD Application's project, source repository or destination changes" },
   'SCALING-OBJECT-NEW': { flag: 'CAPACITY', when: 'a new HorizontalPodAutoscaler, ScaledObject or ResourceQuota' },
   'DEPLOYMENT-NEW': { flag: 'CAPACITY', when: 'a new Deployment' },
@@ -276,6 +277,7 @@ function removedFlags(key: ObjectKey, obj: JsonObject, context?: RiskContext): R
   if (key.kind === 'HorizontalPodAutoscaler' || key.kind === 'ScaledObject' || key.kind === 'ResourceQuota') out.push({ ...rule('SCALING-OBJECT-REMOVED'), reason: `${key.kind} removed` });
   if (key.kind === 'PodDisruptionBudget') out.push({ ...rule('DISRUPTION-BUDGET-REMOVED'), reason: 'PodDisruptionBudget removed: a node drain may evict all the pods it protected at once' });
   if (key.kind === 'Deployment') out.push({ ...rule('DEPLOYMENT-REMOVED'), reason: `Deployment removed: its ${fmt(get(spec, 'replicas') ?? 'autoscaled')} replica(s) go away` });
+  if (ADMISSION_POLICY_KINDS.includes(key.kind)) out.push({ ...rule('GUARDRAIL-CHANGED'), reason: `${key.kind} removed: what it refused is admitted` });
   return out;
 }
 
@@ -307,6 +309,9 @@ function weakens(c: FieldChange): string | undefined {
   if (c.pattern.endsWith('spec.volumes[]') && c.op === 'add' && get(c.new, 'hostPath') !== undefined) return 'hostPath volume added';
   return undefined;
 }
+
+/** The admission guardrails' kinds (charts/guardrails.ts). */
+const ADMISSION_POLICY_KINDS = ['ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding'];
 
 const CAPACITY_FIELDS = [/(^|\.)replicas$/, /^spec\.(minReplicas|maxReplicas|metrics|behavior)\b/, /^spec\.(minReplicaCount|maxReplicaCount|triggers)\b/, /\.resources\.(requests|limits)\b/, /\.resources$/, /^spec\.hard\b/];
 
@@ -400,6 +405,7 @@ function changedFlags(key: ObjectKey, before: JsonObject, after: JsonObject, cha
     if (key.kind === 'ClusterRole' && starts(c, 'aggregationRule') && c.op !== 'remove') add('RBAC-AGGREGATION-WIDENED', `${c.path}: the role aggregates other roles' rules`);
     if (['RoleBinding', 'ClusterRoleBinding'].includes(key.kind) && (starts(c, 'subjects') || starts(c, 'roleRef')) && c.op !== 'remove') add('BINDING-CHANGED', `${c.path}: binding changed`);
     if (['RoleBinding', 'ClusterRoleBinding'].includes(key.kind) && starts(c, 'roleRef')) add('ROLEREF-IMMUTABLE', `${c.path}: a binding's roleRef is immutable (delete and create it)`);
+    if (ADMISSION_POLICY_KINDS.includes(key.kind) && starts(c, 'spec')) add('GUARDRAIL-CHANGED', `${c.path}: the guardrail changed (${c.op})`);
     if (key.kind === 'AppProject' && c.op !== 'remove' && ['spec.sourceRepos', 'spec.destinations', 'spec.clusterResourceWhitelist', 'spec.namespaceResourceWhitelist', 'spec.sourceNamespaces', 'spec.roles'].some((p) => starts(c, p))) {
       add('APPPROJECT-WIDENED', `${c.path}: Argo CD project allows more`);
     }

@@ -41,6 +41,8 @@ export const RENDERED_KINDS = [
   'io.k8s.api.rbac.v1.RoleBinding',
   'io.k8s.api.rbac.v1.ClusterRole',
   'io.k8s.api.rbac.v1.ClusterRoleBinding',
+  'io.k8s.api.admissionregistration.v1.ValidatingAdmissionPolicy',
+  'io.k8s.api.admissionregistration.v1.ValidatingAdmissionPolicyBinding',
 ];
 
 const { values } = parseArgs({ options: { from: { type: 'string' }, kubernetes: { type: 'string' }, version: { type: 'string' }, out: { type: 'string' } } });

@@ -121,15 +121,19 @@ describe('team access (platform.yaml → dist/)', () => {
     }
   });
 
-  test('the access roles are one tree synced once per cluster, ClusterRoles only, with the controller-filled rules ignored', () => {
+  test('the access roles and guardrails are one tree synced once per cluster, those kinds only, with the controller-filled rules ignored', () => {
     const app = of('Application').find((a) => a.metadata.name === `${spec.name}-access`);
     expect(app.spec.source.path).toBe('dist/access');
     expect(app.spec.ignoreDifferences.map((d: any) => d.name).sort()).toEqual(['admin', 'audit', 'deploy', 'edit', 'view'].map((l) => `${spec.name}-${l}`).sort());
     const project = of('AppProject').find((p) => p.metadata.name === `${spec.name}-access`);
-    expect(project.spec.clusterResourceWhitelist).toEqual([{ group: 'rbac.authorization.k8s.io', kind: 'ClusterRole' }]);
+    expect(project.spec.clusterResourceWhitelist).toEqual([
+      { group: 'rbac.authorization.k8s.io', kind: 'ClusterRole' },
+      { group: 'admissionregistration.k8s.io', kind: 'ValidatingAdmissionPolicy' },
+      { group: 'admissionregistration.k8s.io', kind: 'ValidatingAdmissionPolicyBinding' },
+    ]);
     expect(project.spec.namespaceResourceBlacklist).toEqual([{ group: '*', kind: '*' }]);
     const tree = [...readTree(join(ROOT, 'dist', 'access'))].flatMap(([f, text]) => (f === 'kustomization.yaml' ? [] : (loadAll(text) as any[])));
-    expect(new Set(tree.map((o) => o.kind))).toEqual(new Set(['ClusterRole']));
+    expect(new Set(tree.map((o) => o.kind))).toEqual(new Set(['ClusterRole', 'ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding']));
     // Each environment's project admits the RoleBindings and nothing cluster-wide beyond its Namespaces.
     for (const env of envs) {
       const p = of('AppProject').find((x) => x.metadata.name === `${spec.name}-${env}`);

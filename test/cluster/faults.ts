@@ -80,3 +80,34 @@ export function plantFaults(source: string, dest: string, services: readonly [st
     { what: `${quotaSvc} exceeds the quota`, expect: new RegExp(`ReplicaSet/[^/]+/${e(quotaSvc)}-[a-z0-9]+ FailedCreate .*exceeded quota: platform-quota`) },
   ];
 }
+
+/**
+ * The guardrails' bad twin: a copy of `dist/access/` (`source`) in `dest` with three guardrails broken as a
+ * careless edit would break them, each of which the guardrail check (test/cluster/guardrails.ts) must report:
+ * - `routes-stay-home` without its destination check (a route into another namespace is admitted);
+ * - `pods-stay-in-mesh` bound to a misspelt namespace (it binds nowhere: a pod leaves the mesh);
+ * - `dashboards-from-git` applied to every request (a cluster admin is refused too: the check's scoping twin);
+ * - `service-entries-stay-home` reading a misspelt field (`has()` of it is always false: only the API server's
+ *   type check of the CEL against the CRD's schema sees it).
+ */
+export function plantGuardrailFaults(source: string, dest: string, platform: string): PlantedFault[] {
+  cpSync(source, dest, { recursive: true });
+  editObject(dest, 'ValidatingAdmissionPolicy', `${platform}-routes-stay-home`, (p) => {
+    p.spec.validations = p.spec.validations.filter((v: any) => !/routes \(and mirrors/.test(v.message));
+  });
+  editObject(dest, 'ValidatingAdmissionPolicyBinding', `${platform}-pods-stay-in-mesh`, (b) => {
+    b.spec.matchResources.namespaceSelector.matchExpressions[0].values = b.spec.matchResources.namespaceSelector.matchExpressions[0].values.map((n: string) => `${n}x`);
+  });
+  editObject(dest, 'ValidatingAdmissionPolicy', `${platform}-dashboards-from-git`, (p) => {
+    p.spec.matchConditions = [{ name: 'from-a-team', expression: 'true' }];
+  });
+  editObject(dest, 'ValidatingAdmissionPolicy', `${platform}-service-entries-stay-home`, (p) => {
+    p.spec.validations.push({ expression: '!has(object.spec.exportTO) || object.spec.exportTO.size() > 0', message: 'misspelt' });
+  });
+  return [
+    { what: `${platform}-service-entries-stay-home reading a misspelt field`, expect: /guardrails: \S+-service-entries-stay-home: the API server's type check: .*exportTO/ },
+    { what: `${platform}-routes-stay-home without its destination check`, expect: /guardrails: VirtualService \S+ route to \S+: admitted for .* should refuse it/ },
+    { what: `${platform}-pods-stay-in-mesh bound nowhere`, expect: /guardrails: Deployment \S+ egress past the proxy \(excludeOutboundIPRanges\): admitted for/ },
+    { what: `${platform}-dashboards-from-git applied to cluster admins`, expect: /guardrails: ConfigMap \S+ labelled as a Grafana dashboard: refused for a cluster admin too/ },
+  ];
+}

@@ -31,7 +31,7 @@ import { loadSpec } from '../../platform/loader';
 import { accessExpectation, type AccessExpectation } from './access';
 import { loadPlatform } from '../../platform/load';
 import type { NodeLayout } from './prerequisites';
-import { plantFaults } from './faults';
+import { plantFaults, plantGuardrailFaults } from './faults';
 import { runTree, type EnvResult } from './sync';
 import { loadTree } from './tree';
 import { GATEWAY } from './istio';
@@ -172,11 +172,14 @@ async function main(): Promise<void> {
     if (svcs.length < 4) throw new Error('planted faults need four services');
     const dir = join(work, 'planted-faults');
     const faults = plantFaults(first.dir, dir, [svcs[0]!, svcs[1]!, svcs[2]!, svcs[3]!], access(first.name));
+    // With teams, the access tree synced before it is a copy with guardrails broken.
+    const plantedBefore = before.length && access(first.name) ? [join(work, 'planted-faults-access')] : before;
+    if (plantedBefore !== before) faults.push(...plantGuardrailFaults(before[0]!, plantedBefore[0]!, model.name));
     tasks.push({
       name: 'planted faults',
       run: async (ports, out) => {
         out.push(`[cluster] planted faults: ${first.name} with ${faults.map((f) => f.what).join('; ')}`);
-        const r = await runTree('planted-faults', dir, first.layout, { drain: false, work, waveTimeoutMs: 60_000, before, access: access(first.name), ports }).catch((e) => ({ name: 'planted-faults', problems: [`harness: ${e.message}`], summary: {} }) as EnvResult);
+        const r = await runTree('planted-faults', dir, first.layout, { drain: false, work, waveTimeoutMs: 60_000, before: plantedBefore, access: access(first.name), ports }).catch((e) => ({ name: 'planted-faults', problems: [`harness: ${e.message}`], summary: {} }) as EnvResult);
         const missed = faults.filter((f) => !r.problems.some((p) => f.expect.test(p)));
         for (const p of r.problems) out.push(`[cluster] planted faults: reported ${p.split('\n')[0]}`);
         for (const f of missed) out.push(`[cluster] planted faults: NOT REPORTED: ${f.what} (expected ${f.expect})`);

@@ -7,6 +7,7 @@ import { loadTree, ref, syncSteps, type TreeObject } from './tree';
 import { settle, warningEvents, drainOnePerZone } from './checks';
 import { istioAnalyze } from './istio';
 import { checkAccess, type AccessExpectation } from './access';
+import { checkGuardrails } from './guardrails';
 
 /**
  * Steps 1–3 of `npm run test:cluster` on one rendered tree: a fresh cluster
@@ -153,6 +154,10 @@ export async function runTree(name: string, dir: string, layout: NodeLayout, opt
     const access = opts.access ? await checkAccess(cp, [...before, ...objects], opts.access) : undefined;
     const accessSeconds = Math.round((Date.now() - asked) / 100) / 10;
     if (access) problems.push(...access.problems);
+    const guarded = Date.now();
+    const guardrails = opts.access ? await checkGuardrails(cp, [...before, ...objects], opts.access) : undefined;
+    const guardrailSeconds = Math.round((Date.now() - guarded) / 100) / 10;
+    if (guardrails) problems.push(...guardrails.problems);
     let drained = '';
     if (opts.drain && problems.length === 0) {
       const d = await drainOnePerZone(cp, layout, objects.filter((x) => !x.hook));
@@ -177,6 +182,7 @@ export async function runTree(name: string, dir: string, layout: NodeLayout, opt
         'sync s': Math.round((applied - t0) / 100) / 10,
         'istioctl analyze': analysis,
         ...(access ? { access: `${access.summary}, ${accessSeconds} s` } : {}),
+        ...(guardrails ? { guardrails: `${guardrails.summary}, ${guardrailSeconds} s` } : {}),
         ...(drained ? { drain: drained } : {}),
         'total s': Math.round((Date.now() - t0) / 100) / 10,
         prerequisites: [

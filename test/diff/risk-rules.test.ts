@@ -44,6 +44,8 @@ const clusterRole = (name: string, labels: Any = {}, top: Any = {}) => ({ apiVer
 const aggregating = clusterRole('team-view', {}, { aggregationRule: { clusterRoleSelectors: [{ matchLabels: { 'agg/view': 'true' } }] }, rules: [] });
 const application = (repoURL: string, over: Any = {}) => o('argoproj.io/v1alpha1', 'Application', { project: 'acme', source: { repoURL, path: 'dist/prod', targetRevision: 'main' }, destination: { server: 'https://kubernetes.default.svc', namespace: 'acme-prod' }, ...over }, { namespace: 'argocd' });
 
+const admissionPolicy = (expression: string, labels: Any = {}) => ({ apiVersion: 'admissionregistration.k8s.io/v1', kind: 'ValidatingAdmissionPolicy', metadata: { name: 'acme-routes', labels }, spec: { failurePolicy: 'Fail', validations: [{ expression }] } });
+
 /** id → [before, after] it fires on, and [before, after] it must stay quiet on. */
 const CASES: Record<RiskRuleId, { fires: [Obj, Obj]; quiet: [Obj, Obj] }> = {
   'SELECTOR-IMMUTABLE': { fires: [deploy(), deploy({ selector: { matchLabels: { app: 'y' } } })], quiet: [deploy(), deploy({ replicas: 3 })] },
@@ -70,6 +72,8 @@ const CASES: Record<RiskRuleId, { fires: [Obj, Obj]; quiet: [Obj, Obj] }> = {
   'POLICY-NEW-ON-EXISTING': { fires: [[deploy()], [deploy(), named(netpol([peer('a')]), 'extra')]], quiet: [[svc()], [svc(), deploy(), named(netpol([peer('a')]), 'extra')]] },
   'PEERAUTH-NEW-WEAK': { fires: [undefined, peerAuth({ mtls: { mode: 'PERMISSIVE' } })], quiet: [undefined, peerAuth({ mtls: { mode: 'STRICT' } })] },
   'SIDECAR-NEW-ALLOW-ANY': { fires: [undefined, sidecar({ outboundTrafficPolicy: { mode: 'ALLOW_ANY' } })], quiet: [undefined, sidecar({ outboundTrafficPolicy: { mode: 'REGISTRY_ONLY' } })] },
+  // The twin: a label change (the policy's spec is what it refuses).
+  'GUARDRAIL-CHANGED': { fires: [admissionPolicy('object.spec.x == 1'), admissionPolicy('true')], quiet: [admissionPolicy('object.spec.x == 1'), admissionPolicy('object.spec.x == 1', { team: 'platform' })] },
   'ROUTE-NEW-PUBLIC': { fires: [undefined, vs(['istio-ingress/public'])], quiet: [undefined, vs(['mesh'])] },
   'ENTRY-POINT-NEW': { fires: [undefined, gateway(443)], quiet: [gateway(443), gateway(443)] },
   'SERVICE-NEW-EXTERNAL': { fires: [undefined, svc({ type: 'LoadBalancer' })], quiet: [undefined, svc()] },
@@ -133,6 +137,13 @@ describe('widenings a review found unflagged', () => {
   it('removing a default deny written without policyTypes (Ingress by default) is flagged; one that allows is not', () => {
     expect(flagged(netpol([], { podSelector: {}, policyTypes: undefined, ingress: undefined }), undefined)).toEqual([expect.stringMatching(/^NETPOL-DENY-REMOVED/)]);
     expect(flagged(netpol([peer('a')], { policyTypes: undefined }), undefined)).toEqual([]);
+  });
+
+  it('a guardrail removed is flagged; a new one is not', () => {
+    const binding = { apiVersion: 'admissionregistration.k8s.io/v1', kind: 'ValidatingAdmissionPolicyBinding', metadata: { name: 'acme-routes' }, spec: { policyName: 'acme-routes', validationActions: ['Deny'] } };
+    expect(flagged(binding, undefined)).toEqual([expect.stringMatching(/^GUARDRAIL-CHANGED: ValidatingAdmissionPolicyBinding removed/)]);
+    expect(flagged(undefined, binding)).toEqual([]);
+    expect(flagged(binding, { ...binding, spec: { ...binding.spec, validationActions: ['Audit'] } })).toEqual([expect.stringMatching(/^GUARDRAIL-CHANGED: spec\.validationActions/)]);
   });
 
   it('a public route losing its match, a gateway server losing its TLS redirect, a rule losing its resourceNames', () => {

@@ -42,6 +42,8 @@ const EXPECTED: Record<string, readonly number[]> = {
   ScaledObject: [WAVE.services],
   VerticalPodAutoscaler: [WAVE.services],
   ClusterRole: [WAVE.foundation],
+  ValidatingAdmissionPolicy: [WAVE.foundation],
+  ValidatingAdmissionPolicyBinding: [WAVE.foundation],
   Service: [WAVE.data, WAVE.services],
   PodDisruptionBudget: [WAVE.data, WAVE.services],
   ServiceMonitor: [WAVE.data, WAVE.services],

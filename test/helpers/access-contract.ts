@@ -55,7 +55,9 @@ export const PROBES: readonly Probe[] = [
   { verb: 'delete', group: 'security.istio.io', resource: 'authorizationpolicies', allowed: ['admin'] },
   { verb: 'update', group: 'networking.istio.io', resource: 'virtualservices', allowed: ['admin'] },
   { verb: 'patch', group: '', resource: 'serviceaccounts', allowed: ['admin'] },
-  { verb: 'create', group: 'cert-manager.io', resource: 'certificates', allowed: ['admin'] },
+  // The Gateway and certificates are the platform's: a team's could claim another environment's host name.
+  { verb: 'create', group: 'cert-manager.io', resource: 'certificates', allowed: [] },
+  { verb: 'update', group: 'networking.istio.io', resource: 'gateways', allowed: [] },
   // Nobody creates Services by hand: a LoadBalancer or NodePort one would publish pods past the gateway.
   { verb: 'create', group: '', resource: 'services', allowed: [] },
   { verb: 'patch', group: 'autoscaling', resource: 'horizontalpodautoscalers', allowed: OPERATORS },
@@ -107,12 +109,10 @@ export const WRITES: Readonly<Record<Level, readonly string[]>> = {
     `${W} networkpolicies.networking.k8s.io`,
     `${W} poddisruptionbudgets.policy`,
     `${W} verticalpodautoscalers.autoscaling.k8s.io`,
-    `${W} certificates.cert-manager.io`,
     `${W} podmonitors.monitoring.coreos.com`,
     `${W} prometheusrules.monitoring.coreos.com`,
     `${W} servicemonitors.monitoring.coreos.com`,
     `${W} destinationrules.networking.istio.io`,
-    `${W} gateways.networking.istio.io`,
     `${W} serviceentries.networking.istio.io`,
     `${W} sidecars.networking.istio.io`,
     `${W} virtualservices.networking.istio.io`,

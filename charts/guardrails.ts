@@ -1,0 +1,223 @@
+import type { Construct } from 'constructs';
+import { ValidatingAdmissionPolicy, ValidatingAdmissionPolicyBinding } from '../blocks/admission-policy';
+import { resourceOf, OPERATED_KINDS } from '../catalogue/access';
+import { WORKLOAD_KINDS } from '../catalogue/kinds';
+import { MESH_ANNOTATION_PREFIXES, MESH_POD_KEYS } from '../catalogue/names';
+import { meta, type Identity } from '../blocks/meta';
+import { WAVE } from '../blocks/waves';
+import type { PlatformModel } from '../platform/model';
+import { DASHBOARD_LABEL } from './dashboards';
+import type { VersionedKind } from './inventory';
+import { PlatformChart } from './platform-chart';
+
+/** One guardrail: what it refuses, and to which kinds. */
+export interface Guardrail {
+  /** Its id: the policy is `<platform>-<id>`, and a refusal names it. */
+  readonly id: string;
+  /** What it keeps, one line (the policy's description annotation, README). */
+  readonly description: string;
+  /** The kinds it checks, with their API groups and the versions rendered (requests in other versions match too: `matchPolicy: Equivalent`). */
+  readonly kinds: readonly VersionedKind[];
+  /** CEL variables, in order. */
+  readonly variables?: readonly { readonly name: string; readonly expression: string }[];
+  /** CEL checks: each must hold, or the request is refused with its message. */
+  readonly validations: readonly { readonly expression: string; readonly message?: string; readonly messageExpression?: string }[];
+}
+
+export interface GuardrailsProps {
+  /** The whole resolved platform: its teams' groups are who the guardrails apply to, its environments' namespaces where. */
+  readonly model: PlatformModel;
+  /** Every namespaced kind the environments render, with its version (a guardrail checks only kinds a team can write, all of them rendered). */
+  readonly kinds: readonly VersionedKind[];
+  /** Every namespace the environments render into (add-ons' included): hosts in them are the cluster's, not the internet's. */
+  readonly namespaces: readonly string[];
+  /** The mesh settings the platform itself renders on pod templates (inventory's `meshSettings`), all environments. */
+  readonly meshSettings: readonly string[];
+}
+
+/** A CEL string literal (JSON's escapes are CEL's). */
+const lit = (s: string) => JSON.stringify(s);
+const list = (xs: readonly string[]) => `[${xs.map(lit).join(', ')}]`;
+
+/** A host (lower case) naming a Service of the request's own namespace: a short name, or `<name>.<namespace>[.svc[.cluster.local]]`. */
+const HOME_HOST = `'^[^.]+([.]' + request.namespace + '([.]svc([.]cluster[.]local)?)?)?$'`;
+/** A host (lower case) inside the cluster: under `.svc` or `.cluster.local`, or `<name>.<namespace>` of a namespace the platform renders into. */
+const clusterHost = (namespaces: readonly string[]) => lit(`[.](svc|cluster[.]local)[.]?$${namespaces.length ? `|^[^.]+[.](${namespaces.join('|')})[.]?$` : ''}`);
+/** With the variables `home` and `inCluster`: a host a team's route may lead to, its own namespace's Services or a host outside the cluster. */
+const homeHost = (h: string) => `${h}.lowerAscii().matches(variables.home)`;
+const destinationOk = (h: string) => `(${homeHost(h)} || !${h}.lowerAscii().matches(variables.inCluster))`;
+/** `exportTo` naming the object's own namespace only (absent or empty is every namespace). */
+const exportedHome = (o: string) => `(has(${o}.spec.exportTo) && size(${o}.spec.exportTo) > 0 && ${o}.spec.exportTo.all(e, e == '.' || e == request.namespace))`;
+
+/** A pod template's mesh settings as `annotation <key>=<value>` / `label <key>=<value>` (charts/inventory.ts `meshSetting`). */
+function meshSettingsOf(template: string): string {
+  const annotation = `k.startsWith(${lit(MESH_ANNOTATION_PREFIXES[0])})${MESH_ANNOTATION_PREFIXES.slice(1).map((p) => ` || k.startsWith(${lit(p)})`).join('')} || k in ${list(MESH_POD_KEYS)}`;
+  const md = `${template}.metadata`;
+  return (
+    `(has(${md}) && has(${md}.annotations) ? ${md}.annotations.filter(k, ${annotation}).map(k, 'annotation ' + k + '=' + ${md}.annotations[k]) : []) + ` +
+    `(has(${md}) && has(${md}.labels) ? ${md}.labels.filter(k, k in ${list(MESH_POD_KEYS)}).map(k, 'label ' + k + '=' + ${md}.labels[k]) : [])`
+  );
+}
+
+/** The guardrails, from what the platform renders. */
+export function guardrails(props: Omit<GuardrailsProps, 'model'>): Guardrail[] {
+  // A kind no environment renders is no team's to write (the roles grant rendered kinds only): nothing to check.
+  const kind = (k: string, group: string): VersionedKind[] => props.kinds.filter((x) => x.kind === k && x.group === group);
+  const ns = [...props.namespaces].sort();
+  const dashboardLabel = Object.keys(DASHBOARD_LABEL)[0]!;
+  const workloads = props.kinds.filter((k) => OPERATED_KINDS.has(k.kind) && WORKLOAD_KINDS.has(k.kind));
+  const routeChecks = (r: string) => `(!has(${r}.route) || ${r}.route.all(d, !has(d.destination) || ${destinationOk('d.destination.host')}))`;
+  return [
+    {
+      id: 'routes-stay-home',
+      description: "a team's VirtualService routes to its own namespace's Services (or outside the cluster), binds to the mesh or its own namespace's Gateways, and takes over no other namespace's host names",
+      kinds: kind('VirtualService', 'networking.istio.io'),
+      variables: [
+        { name: 'home', expression: HOME_HOST },
+        { name: 'inCluster', expression: clusterHost(ns) },
+      ],
+      validations: [
+        {
+          expression: `!has(object.spec.gateways) || object.spec.gateways.all(g, g == 'mesh' || g.matches('^[^./]+$') || g.startsWith(request.namespace + '/'))`,
+          message: "a team's VirtualService binds to the mesh or to a Gateway of its own namespace only (spec.gateways)",
+        },
+        {
+          expression:
+            `(!has(object.spec.http) || object.spec.http.all(r, ${routeChecks('r')}` +
+            ` && (!has(r.mirror) || ${destinationOk('r.mirror.host')})` +
+            ` && (!has(r.mirrors) || r.mirrors.all(m, !has(m.destination) || ${destinationOk('m.destination.host')}))` +
+            ` && (!has(r.delegate) || !has(r.delegate.__namespace__) || r.delegate.__namespace__ == request.namespace)))` +
+            ` && (!has(object.spec.tcp) || object.spec.tcp.all(r, ${routeChecks('r')}))` +
+            ` && (!has(object.spec.tls) || object.spec.tls.all(r, ${routeChecks('r')}))`,
+          message: "a team's VirtualService routes (and mirrors, and delegates) to its own namespace's Services or outside the cluster only: not to another namespace's Service",
+        },
+        {
+          // Bound to Gateways only, the Gateways' `<namespace>/<host>` servers decide which hosts it may serve.
+          expression: `(has(object.spec.gateways) && size(object.spec.gateways) > 0 && !('mesh' in object.spec.gateways)) || ${exportedHome('object')} || !has(object.spec.hosts) || object.spec.hosts.all(h, ${homeHost('h')})`,
+          message: "a team's VirtualService for the mesh names its own namespace's Services in spec.hosts, or is exported to its own namespace only (exportTo: ['.']): it may not take over other namespaces' calls to a host",
+        },
+      ],
+    },
+    {
+      id: 'service-entries-stay-home',
+      description: "a team's ServiceEntry is visible in its own namespace only (exportTo: ['.']), so it cannot redirect other namespaces' calls",
+      kinds: kind('ServiceEntry', 'networking.istio.io'),
+      validations: [{ expression: exportedHome('object'), message: "a team's ServiceEntry is exported to its own namespace only (exportTo: ['.'])" }],
+    },
+    // Two policies, one per place of the pod template, so the API server's type check of each against its kinds' schemas holds.
+    podGuardrail('pods-stay-in-mesh', workloads.filter((k) => k.kind !== 'CronJob'), 'spec.template', props.meshSettings),
+    podGuardrail('cronjob-pods-stay-in-mesh', workloads.filter((k) => k.kind === 'CronJob'), 'spec.jobTemplate.spec.template', props.meshSettings),
+    {
+      id: 'monitors-read-no-files',
+      description: "a team's ServiceMonitor names no file of Prometheus's own (bearerTokenFile, tlsConfig caFile/certFile/keyFile): Prometheus would send its credentials to the team's pods",
+      kinds: kind('ServiceMonitor', 'monitoring.coreos.com'),
+      validations: [
+        {
+          expression: `!has(object.spec.endpoints) || object.spec.endpoints.all(e, !has(e.bearerTokenFile) && (!has(e.tlsConfig) || (!has(e.tlsConfig.caFile) && !has(e.tlsConfig.certFile) && !has(e.tlsConfig.keyFile))))`,
+          message: "a team's ServiceMonitor may not read Prometheus's files (bearerTokenFile, tlsConfig.caFile/certFile/keyFile): use Secret references",
+        },
+      ],
+    },
+    {
+      id: 'dashboards-from-git',
+      description: `a team labels no ConfigMap \`${dashboardLabel}\` and changes no dashboard's data: Grafana loads them from every namespace, so one environment's could replace another's`,
+      kinds: kind('ConfigMap', ''),
+      validations: [
+        {
+          expression:
+            `!has(object.metadata.labels) || !(${lit(dashboardLabel)} in object.metadata.labels) || (request.operation == 'UPDATE' && has(oldObject.metadata.labels) && ${lit(dashboardLabel)} in oldObject.metadata.labels` +
+            ` && (has(object.data) ? object.data : {}) == (has(oldObject.data) ? oldObject.data : {}) && (has(object.binaryData) ? object.binaryData : {}) == (has(oldObject.binaryData) ? oldObject.binaryData : {}))`,
+          message: `Grafana dashboards (ConfigMaps labelled ${dashboardLabel}) come from git: a team may not add one or change one's data`,
+        },
+      ],
+    },
+  ].filter((g) => g.kinds.length > 0);
+}
+
+/** The mesh settings guardrail of workloads whose pod template is at `templatePath`. */
+function podGuardrail(id: string, kinds: readonly VersionedKind[], templatePath: string, meshSettings: readonly string[]): Guardrail {
+  return {
+    id,
+    description: `a team's ${kinds.map((k) => k.kind).join(', ')} carries no mesh setting on its pod template (injection, traffic interception, the proxy's image or configuration) that the platform does not render itself or that the object did not already have: no pod leaves the mesh or its egress allowlist by hand`,
+    kinds,
+    variables: [
+      { name: 'settings', expression: meshSettingsOf(`object.${templatePath}`) },
+      { name: 'oldSettings', expression: `request.operation == 'UPDATE' ? ${meshSettingsOf(`oldObject.${templatePath}`)} : []` },
+      { name: 'rendered', expression: list(meshSettings) },
+    ],
+    validations: [
+      {
+        expression: 'variables.settings.all(s, s in variables.oldSettings || s in variables.rendered)',
+        messageExpression: `'a team may not set these mesh settings on a pod template (the platform renders them, through git): ' + variables.settings.filter(s, !(s in variables.oldSettings) && !(s in variables.rendered)).join(', ')`,
+      },
+    ],
+  };
+}
+
+/**
+ * The admission guardrails (`access/guardrails.yaml`): what RBAC cannot say
+ * about the kinds teams may write, as ValidatingAdmissionPolicies that
+ * kube-apiserver runs on each request — where a route may lead, which mesh
+ * settings a pod template may carry, which files a monitor may name, who
+ * writes dashboards. Each applies to requests from the groups of the spec's
+ * `teams:` in the environments' namespaces (never to Argo CD, which syncs
+ * the same kinds from git, nor to cluster admins), and refuses with its id.
+ */
+export class GuardrailsChart extends PlatformChart {
+  /** The policies, by guardrail id. */
+  readonly policies: ReadonlyMap<string, ValidatingAdmissionPolicy>;
+  /** Their bindings, by guardrail id. */
+  readonly bindings: ReadonlyMap<string, ValidatingAdmissionPolicyBinding>;
+
+  constructor(scope: Construct, id: string, props: GuardrailsProps) {
+    const { model } = props;
+    super(scope, id, { file: 'access/guardrails.yaml' });
+    const policies = new Map<string, ValidatingAdmissionPolicy>();
+    const bindings = new Map<string, ValidatingAdmissionPolicyBinding>();
+    this.policies = policies;
+    this.bindings = bindings;
+    const groups = [...new Set(model.teams.flatMap((t) => t.groups))].sort();
+    const namespaces = [...new Set(model.environments.flatMap((e) => e.namespaces))].sort();
+    const identity = (name: string): Identity => ({ name: model.name, instance: name, component: 'guardrails', partOf: model.name, version: model.version });
+    for (const g of guardrails(props)) {
+      const name = `${model.name}-${g.id}`;
+      // One rule per group and version: with concrete versions the API server type-checks the CEL against each kind's schema.
+      const rules = new Map<string, { group: string; version: string; resources: string[] }>();
+      for (const k of g.kinds) {
+        const r = rules.get(`${k.group}/${k.version}`) ?? { group: k.group, version: k.version, resources: [] };
+        r.resources.push(resourceOf(k.kind));
+        rules.set(`${k.group}/${k.version}`, r);
+      }
+      policies.set(
+        g.id,
+        new ValidatingAdmissionPolicy(this, `policy-${g.id}`, {
+          metadata: meta({ name, id: identity(name), wave: WAVE.foundation, annotations: { 'platform.example.com/description': g.description } }),
+          spec: {
+            failurePolicy: 'Fail',
+            matchConstraints: {
+              // Equivalent: a request in another version of the same resource is converted and checked too.
+              matchPolicy: 'Equivalent',
+              resourceRules: [...rules]
+                .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+                .map(([, r]) => ({ apiGroups: [r.group], apiVersions: [r.version], operations: ['CREATE', 'UPDATE'], resources: r.resources.sort() })),
+            },
+            matchConditions: [{ name: 'from-a-team', expression: `request.userInfo.groups.exists(g, g in ${list(groups)})` }],
+            ...(g.variables ? { variables: g.variables.map((v) => ({ ...v })) } : {}),
+            validations: g.validations.map((v) => ({ ...v, reason: 'Forbidden' })),
+          },
+        }),
+      );
+      bindings.set(
+        g.id,
+        new ValidatingAdmissionPolicyBinding(this, `binding-${g.id}`, {
+          metadata: meta({ name, id: identity(name), wave: WAVE.foundation }),
+          spec: {
+            policyName: name,
+            validationActions: ['Deny'],
+            matchResources: { namespaceSelector: { matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'In', values: namespaces }] } },
+          },
+        }),
+      );
+    }
+  }
+}

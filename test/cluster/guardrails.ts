@@ -1,0 +1,211 @@
+import type { ControlPlane } from './control-plane';
+import type { TreeObject } from './tree';
+import type { AccessExpectation } from './access';
+import type { Level } from '../helpers/access-contract';
+
+/**
+ * Step 3c of `npm run test:cluster`: the admission guardrails
+ * (dist/access/guardrails.yaml, charts/guardrails.ts) run by the real
+ * kube-apiserver. Each case is one of the environment's own objects, copied
+ * under a new name and sent with `kubectl create --dry-run=server` (admission
+ * runs in full, nothing is stored) as a team whose level may write that kind:
+ * - the copy as rendered must be admitted (the guardrail does not refuse what
+ *   the platform itself renders, and RBAC allows the write);
+ * - each hostile change of it must be refused, by that guardrail's policy
+ *   (the refusal names it);
+ * - the same hostile change sent as a cluster admin must be admitted: the
+ *   guardrails bind teams, not Argo CD or the cluster's admins, and the refusal
+ *   above came from the guardrail, not from a schema or another check.
+ * Updates are proven on an object the sync applied: `kubectl rollout restart`
+ * of a StatefulSet whose pods carry the platform's mesh exclusions passes, and
+ * adding one fails.
+ */
+export interface GuardrailCase {
+  readonly guardrail: string;
+  readonly what: string;
+  readonly level: Level;
+  readonly obj: any;
+  /** Hostile variants: each must be refused for a team, admitted for a cluster admin. */
+  readonly hostile: readonly { readonly what: string; readonly obj: any }[];
+}
+
+const clone = <T>(x: T): T => JSON.parse(JSON.stringify(x)) as T;
+
+/** The object as a person would create it again: its spec, labels and annotations, under a new name. */
+function copyOf(o: any): any {
+  const c = clone(o);
+  delete c.status;
+  c.metadata = { name: `${String(o.metadata.name).slice(0, 40)}-probe`, namespace: o.metadata.namespace, ...(o.metadata.labels ? { labels: o.metadata.labels } : {}), ...(o.metadata.annotations ? { annotations: o.metadata.annotations } : {}) };
+  return c;
+}
+
+function templateOf(o: any): any {
+  return o.kind === 'CronJob' ? o.spec.jobTemplate.spec.template : o.spec.template;
+}
+
+/** The cases this tree allows (each from an object of the kind it renders; none when it renders none). */
+export function guardrailCases(objects: readonly TreeObject[], namespaces: readonly string[]): GuardrailCase[] {
+  const all = objects.filter((t) => !t.hook).map((t) => t.obj);
+  const first = (pred: (o: any) => boolean) => all.find((o) => o.metadata?.namespace && namespaces.includes(o.metadata.namespace) && pred(o));
+  const elsewhere = (ns: string) => namespaces.find((n) => n !== ns) ?? 'kube-system';
+  const out: GuardrailCase[] = [];
+  const meshVs = first((o) => o.kind === 'VirtualService' && (o.spec?.gateways ?? ['mesh']).includes('mesh') && o.spec?.http?.[0]?.route?.[0]?.destination);
+  if (meshVs) {
+    const other = elsewhere(meshVs.metadata.namespace);
+    const base = copyOf(meshVs);
+    const to = (host: string) => {
+      const c = clone(base);
+      c.spec.http[0].route[0].destination.host = host;
+      return c;
+    };
+    const hosts = clone(base);
+    hosts.spec.hosts = [`payment-service.${other}.svc.cluster.local`];
+    const gateway = clone(base);
+    gateway.spec.gateways = [`${other}/public`];
+    const mirror = clone(base);
+    mirror.spec.http[0].mirror = { host: `payment-service.${other}.svc.cluster.local` };
+    out.push({
+      guardrail: 'routes-stay-home',
+      what: `VirtualService ${meshVs.metadata.namespace}/${meshVs.metadata.name}`,
+      level: 'admin',
+      obj: base,
+      hostile: [
+        { what: `route to ${other}`, obj: to(`payment-service.${other}.svc.cluster.local`) },
+        { what: `route to ${other} (upper case, short form)`, obj: to(`PAYMENT-SERVICE.${other.toUpperCase()}.SVC`) },
+        { what: `mirror to ${other}`, obj: mirror },
+        { what: `a host of ${other} for the mesh`, obj: hosts },
+        { what: `bound to ${other}'s Gateway`, obj: gateway },
+      ],
+    });
+  }
+  const publicVs = first((o) => o.kind === 'VirtualService' && o.spec?.gateways?.length && !o.spec.gateways.includes('mesh'));
+  if (publicVs) {
+    const base = copyOf(publicVs);
+    const other = elsewhere(publicVs.metadata.namespace);
+    const to = clone(base);
+    for (const r of to.spec.http ?? []) for (const d of r.route ?? []) d.destination.host = `payment-service.${other}.svc.cluster.local`;
+    out.push({ guardrail: 'routes-stay-home', what: `VirtualService ${publicVs.metadata.namespace}/${publicVs.metadata.name} (public)`, level: 'admin', obj: base, hostile: [{ what: `public route into ${other}`, obj: to }] });
+  }
+  const se = first((o) => o.kind === 'ServiceEntry');
+  if (se) {
+    const base = copyOf(se);
+    const everywhere = clone(base);
+    everywhere.spec.exportTo = ['*'];
+    const unset = clone(base);
+    delete unset.spec.exportTo;
+    out.push({ guardrail: 'service-entries-stay-home', what: `ServiceEntry ${se.metadata.namespace}/${se.metadata.name}`, level: 'admin', obj: base, hostile: [{ what: 'exported everywhere', obj: everywhere }, { what: 'exportTo left out', obj: unset }] });
+  }
+  for (const kind of ['Deployment', 'CronJob']) {
+    const w = first((o) => o.kind === kind);
+    if (!w) continue;
+    const base = copyOf(w);
+    const annotated = (key: string, value: string) => {
+      const c = clone(base);
+      const t = templateOf(c);
+      t.metadata = { ...t.metadata, annotations: { ...(t.metadata?.annotations ?? {}), [key]: value } };
+      return c;
+    };
+    const uninjected = clone(base);
+    const t = templateOf(uninjected);
+    t.metadata = { ...t.metadata, labels: { ...(t.metadata?.labels ?? {}), 'sidecar.istio.io/inject': 'false' } };
+    out.push({
+      guardrail: kind === 'CronJob' ? 'cronjob-pods-stay-in-mesh' : 'pods-stay-in-mesh',
+      what: `${kind} ${w.metadata.namespace}/${w.metadata.name}`,
+      level: 'edit',
+      obj: base,
+      hostile: [
+        { what: 'egress past the proxy (excludeOutboundIPRanges)', obj: annotated('traffic.sidecar.istio.io/excludeOutboundIPRanges', '0.0.0.0/0') },
+        { what: 'out of the mesh (inject label "false")', obj: uninjected },
+        { what: 'out of the mesh (inject annotation "false")', obj: annotated('sidecar.istio.io/inject', 'false') },
+        { what: 'another proxy image', obj: annotated('sidecar.istio.io/proxyImage', 'registry.example.com/proxy:evil') },
+      ],
+    });
+  }
+  const sm = first((o) => o.kind === 'ServiceMonitor' && o.spec?.endpoints?.length);
+  if (sm) {
+    const base = copyOf(sm);
+    const token = clone(base);
+    token.spec.endpoints[0].bearerTokenFile = '/var/run/secrets/kubernetes.io/serviceaccount/token';
+    const key = clone(base);
+    key.spec.endpoints[0].tlsConfig = { ...(key.spec.endpoints[0].tlsConfig ?? {}), keyFile: '/etc/prometheus/secrets/key' };
+    out.push({ guardrail: 'monitors-read-no-files', what: `ServiceMonitor ${sm.metadata.namespace}/${sm.metadata.name}`, level: 'admin', obj: base, hostile: [{ what: "Prometheus's token", obj: token }, { what: 'a key file', obj: key }] });
+  }
+  const cm = first((o) => o.kind === 'ConfigMap' && !o.metadata.labels?.grafana_dashboard);
+  if (cm) {
+    const base = copyOf(cm);
+    const dash = clone(base);
+    dash.metadata.labels = { ...(dash.metadata.labels ?? {}), grafana_dashboard: '1' };
+    out.push({ guardrail: 'dashboards-from-git', what: `ConfigMap ${cm.metadata.namespace}/${cm.metadata.name}`, level: 'edit', obj: base, hostile: [{ what: 'labelled as a Grafana dashboard', obj: dash }] });
+  }
+  return out;
+}
+
+/** Returns problems (empty: every case as expected) and a one-line summary. */
+export async function checkGuardrails(cp: ControlPlane, objects: readonly TreeObject[], exp: AccessExpectation): Promise<{ problems: string[]; summary: string }> {
+  const problems: string[] = [];
+  const rendered = objects.map((t) => t.obj).filter((o) => o.kind === 'ValidatingAdmissionPolicy');
+  if (rendered.length === 0) return { problems: ['guardrails: the tree renders no ValidatingAdmissionPolicy'], summary: 'none rendered' };
+  // Every rendered policy is served, and the API server's type check of its CEL against the kinds' schemas (run
+  // after each change, reported in status) found nothing: a misspelt field would otherwise pass as never present.
+  let served: any[] = [];
+  const checked = async () => {
+    served = (await cp.getJson(['get', 'validatingadmissionpolicies'])).items as any[];
+    return rendered.every((p) => {
+      const s = served.find((x) => x.metadata.name === p.metadata.name);
+      return s && s.status?.observedGeneration === s.metadata.generation;
+    });
+  };
+  await cp.until('guardrail policies type-checked', 60_000, checked).catch((e: Error) => problems.push(`guardrails: ${e.message}`));
+  for (const p of rendered) {
+    const s = served.find((x) => x.metadata.name === p.metadata.name);
+    if (!s) problems.push(`guardrails: ValidatingAdmissionPolicy ${p.metadata.name} is not served`);
+    for (const w of s?.status?.typeChecking?.expressionWarnings ?? []) problems.push(`guardrails: ${p.metadata.name}: the API server's type check: ${w.fieldRef}: ${w.warning}`);
+  }
+  const teamAt = (level: Level) => exp.teams.find((t) => t.level === level);
+  const cases = guardrailCases(objects, exp.namespaces);
+  let asked = 0;
+  const create = async (obj: any, as: { user: string; group: string } | undefined) => {
+    asked++;
+    const r = await cp.kubectl(['create', '--dry-run=server', '-o', 'name', '-f', '-', ...(as ? [`--as=${as.user}`, `--as-group=${as.group}`] : [])], JSON.stringify(obj));
+    return { admitted: r.code === 0, said: r.stderr.trim() };
+  };
+  const policyOf = (id: string) => `${exp.platform}-${id}`;
+  for (const c of cases) {
+    const team = teamAt(c.level);
+    if (!team) {
+      problems.push(`guardrails: no team has ${c.level} here to send ${c.what} as (the case cannot be proven)`);
+      continue;
+    }
+    const as = { user: `probe:${team.team}`, group: team.groups[0]! };
+    const base = await create(c.obj, as);
+    if (!base.admitted) problems.push(`guardrails: ${c.what}, copied as rendered, refused for ${team.team} (${c.level}): ${base.said}`);
+    for (const h of c.hostile) {
+      const r = await create(h.obj, as);
+      if (r.admitted) problems.push(`guardrails: ${c.what} ${h.what}: admitted for ${team.team} (${c.level}); ${policyOf(c.guardrail)} should refuse it`);
+      else if (!r.said.includes(`'${policyOf(c.guardrail)}'`)) problems.push(`guardrails: ${c.what} ${h.what}: refused for ${team.team}, but not by ${policyOf(c.guardrail)}: ${r.said}`);
+      const admin = await create(h.obj, undefined);
+      if (!admin.admitted) problems.push(`guardrails: ${c.what} ${h.what}: refused for a cluster admin too (${admin.said}): the refusal above proves nothing`);
+    }
+  }
+  // Updates of objects the sync applied: a restart passes on pods that carry the platform's own mesh settings; a new one fails.
+  const edit = teamAt('edit');
+  const meshed = objects.find((t) => t.obj.kind === 'StatefulSet' && exp.namespaces.includes(t.obj.metadata.namespace) && Object.keys(templateOf(t.obj).metadata?.annotations ?? {}).some((k) => k.startsWith('traffic.sidecar.istio.io/')));
+  let updates = 0;
+  if (edit && meshed) {
+    const o = meshed.obj;
+    const patch = (annotations: Record<string, string>) =>
+      cp.kubectl(['-n', o.metadata.namespace, 'patch', 'statefulset', o.metadata.name, '--dry-run=server', '--type=merge', '-p', JSON.stringify({ spec: { template: { metadata: { annotations } } } }), `--as=probe:${edit.team}`, `--as-group=${edit.groups[0]}`]);
+    updates += 2;
+    asked += 2;
+    const restart = await patch({ 'kubectl.kubernetes.io/restartedAt': '2026-12-02T00:00:00Z' });
+    if (restart.code !== 0) problems.push(`guardrails: kubectl rollout restart of StatefulSet ${o.metadata.name} (its pods carry the platform's mesh exclusions) refused for ${edit.team}: ${restart.stderr.trim()}`);
+    const escape = await patch({ 'traffic.sidecar.istio.io/excludeOutboundIPRanges': '0.0.0.0/0' });
+    if (escape.code === 0) problems.push(`guardrails: StatefulSet ${o.metadata.name} given excludeOutboundIPRanges by ${edit.team}: admitted; ${policyOf('pods-stay-in-mesh')} should refuse it`);
+    else if (!escape.stderr.includes(`'${policyOf('pods-stay-in-mesh')}'`)) problems.push(`guardrails: StatefulSet ${o.metadata.name} update refused, but not by ${policyOf('pods-stay-in-mesh')}: ${escape.stderr.trim()}`);
+  }
+  // Every guardrail the tree renders was tried here.
+  for (const p of rendered) if (!cases.some((c) => policyOf(c.guardrail) === p.metadata.name)) problems.push(`guardrails: ${p.metadata.name} is not tried: the environment renders no object of its kinds to copy`);
+  const hostile = cases.reduce((n, c) => n + c.hostile.length, 0);
+  const ids = new Set(cases.map((c) => c.guardrail));
+  return { problems, summary: `${rendered.length} policies; ${cases.length} objects as rendered admitted, ${hostile} hostile changes refused for a team and admitted for a cluster admin (${ids.size} guardrails), ${updates} updates; ${asked} requests` };
+}
