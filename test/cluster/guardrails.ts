@@ -2,6 +2,7 @@ import type { ControlPlane } from './control-plane';
 import type { TreeObject } from './tree';
 import type { AccessExpectation } from './access';
 import type { Level } from '../helpers/access-contract';
+import { resourceOf } from '../../catalogue/access';
 
 /**
  * Step 3c of `npm run test:cluster`: the admission guardrails
@@ -9,16 +10,20 @@ import type { Level } from '../helpers/access-contract';
  * kube-apiserver. Each case is one of the environment's own objects, copied
  * under a new name and sent with `kubectl create --dry-run=server` (admission
  * runs in full, nothing is stored) as a team whose level may write that kind:
- * - the copy as rendered must be admitted (the guardrail does not refuse what
- *   the platform itself renders, and RBAC allows the write);
+ * - every object of a guarded kind the environment renders, copied, must be
+ *   admitted for its admins (a guardrail never refuses what the platform
+ *   renders itself); then per case, the copy as rendered for the team whose
+ *   level writes that kind (RBAC allows it, and the guardrail does not refuse it);
  * - each hostile change of it must be refused, by that guardrail's policy
  *   (the refusal names it);
  * - the same hostile change sent as a cluster admin must be admitted: the
  *   guardrails bind teams, not Argo CD or the cluster's admins, and the refusal
  *   above came from the guardrail, not from a schema or another check.
- * Updates are proven on an object the sync applied: `kubectl rollout restart`
+ * Updates are proven on objects the sync applied: `kubectl rollout restart`
  * of a StatefulSet whose pods carry the platform's mesh exclusions passes, and
- * adding one fails.
+ * adding one fails; a dashboard's annotation may change, its data may not.
+ * (Rendered dashboards are not among the copies: a copy of one under another
+ * name, same uid, is what `dashboards-from-git` refuses.)
  */
 export interface GuardrailCase {
   readonly guardrail: string;
@@ -162,6 +167,20 @@ export async function checkGuardrails(cp: ControlPlane, objects: readonly TreeOb
     for (const w of s?.status?.typeChecking?.expressionWarnings ?? []) problems.push(`guardrails: ${p.metadata.name}: the API server's type check: ${w.fieldRef}: ${w.warning}`);
   }
   const teamAt = (level: Level) => exp.teams.find((t) => t.level === level);
+  // Every object of a guarded kind the environment renders, copied, is admitted for its admins: a guardrail never
+  // refuses what the platform renders itself (a team may re-apply it, or edit it within the rules). One request.
+  const guardedResources = new Set(rendered.flatMap((p) => (p.spec.matchConstraints.resourceRules as any[]).flatMap((r) => r.resources as string[])));
+  // Not the dashboards: a copy of one under another name (same uid) is what dashboards-from-git exists to refuse.
+  const isDashboard = (o: any) => o.kind === 'ConfigMap' && o.metadata.labels?.grafana_dashboard !== undefined;
+  const own = objects.filter((t) => exp.namespaces.includes(t.obj.metadata?.namespace) && guardedResources.has(resourceOf(t.obj.kind)) && !isDashboard(t.obj)).map((t) => copyOf(t.obj));
+  const admin = teamAt('admin');
+  if (!admin) problems.push('guardrails: no team has admin here to send the rendered objects as');
+  else if (own.length) {
+    const r = await cp.kubectl(['create', '--dry-run=server', '-o', 'name', '-f', '-', `--as=probe:${admin.team}`, `--as-group=${admin.groups[0]}`], JSON.stringify({ apiVersion: 'v1', kind: 'List', items: own }));
+    for (const line of r.stderr.split('\n').filter((l) => l.trim())) problems.push(`guardrails: a rendered object, copied, refused for ${admin.team} (admin): ${line.trim()}`);
+    const admitted = r.stdout.split('\n').filter((l) => l.trim()).length;
+    if (admitted !== own.length && !r.stderr.trim()) problems.push(`guardrails: ${own.length} rendered objects sent, ${admitted} admitted, no refusal given`);
+  }
   const cases = guardrailCases(objects, exp.namespaces);
   let asked = 0;
   const create = async (obj: any, as: { user: string; group: string } | undefined) => {
@@ -205,7 +224,21 @@ export async function checkGuardrails(cp: ControlPlane, objects: readonly TreeOb
   }
   // Every guardrail the tree renders was tried here.
   for (const p of rendered) if (!cases.some((c) => policyOf(c.guardrail) === p.metadata.name)) problems.push(`guardrails: ${p.metadata.name} is not tried: the environment renders no object of its kinds to copy`);
+  // A dashboard the sync applied: its labels and annotations may change by hand, its data may not.
+  const dashboard = objects.find((t) => exp.namespaces.includes(t.obj.metadata?.namespace) && isDashboard(t.obj) && t.obj.data);
+  if (edit && dashboard) {
+    const o = dashboard.obj;
+    const patch = (p: object) => cp.kubectl(['-n', o.metadata.namespace, 'patch', 'configmap', o.metadata.name, '--dry-run=server', '--type=merge', '-p', JSON.stringify(p), `--as=probe:${edit.team}`, `--as-group=${edit.groups[0]}`]);
+    updates += 2;
+    asked += 2;
+    const note = await patch({ metadata: { annotations: { 'example.com/note': 'checked' } } });
+    if (note.code !== 0) problems.push(`guardrails: an annotation on dashboard ${o.metadata.name} refused for ${edit.team}: ${note.stderr.trim()}`);
+    const key = Object.keys(o.data)[0]!;
+    const data = await patch({ data: { [key]: '{"uid":"replaced"}' } });
+    if (data.code === 0) problems.push(`guardrails: dashboard ${o.metadata.name}'s data changed by ${edit.team}: admitted; ${policyOf('dashboards-from-git')} should refuse it`);
+    else if (!data.stderr.includes(`'${policyOf('dashboards-from-git')}'`)) problems.push(`guardrails: dashboard ${o.metadata.name} update refused, but not by ${policyOf('dashboards-from-git')}: ${data.stderr.trim()}`);
+  }
   const hostile = cases.reduce((n, c) => n + c.hostile.length, 0);
   const ids = new Set(cases.map((c) => c.guardrail));
-  return { problems, summary: `${rendered.length} policies; ${cases.length} objects as rendered admitted, ${hostile} hostile changes refused for a team and admitted for a cluster admin (${ids.size} guardrails), ${updates} updates; ${asked} requests` };
+  return { problems, summary: `${rendered.length} policies; ${own.length} rendered objects of the guarded kinds, copied, admitted for admin; ${cases.length} of them, ${hostile} hostile changes refused for a team and admitted for a cluster admin (${ids.size} guardrails), ${updates} updates; ${asked} requests` };
 }
