@@ -30,8 +30,13 @@ export const objectId = (k: ObjectKey) => `${k.env}|${k.group}|${k.kind}|${k.nam
 const isObject = (v: unknown): v is JsonObject => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /**
- * Every Kubernetes object of a tree (file path → YAML text). Documents that are
- * not objects (kustomization.yaml, which only lists files) are skipped.
+ * Every Kubernetes object of a tree (file path → YAML text), as `kubectl apply`
+ * and Argo CD read it: the items of a `List` (`v1 List`, `*List`) count as
+ * objects; kustomization files (which only list files) are skipped. An object
+ * named by `generateName` only is keyed `<generateName>*` (each sync creates
+ * another). Throws, naming the file, for what cannot be compared silently: a
+ * document with a kind but no name, or two objects with one identity (the
+ * cluster would get only one of them).
  */
 export function treeObjects(files: ReadonlyMap<string, string>): Map<string, TreeObject> {
   const out = new Map<string, TreeObject>();
@@ -43,21 +48,30 @@ export function treeObjects(files: ReadonlyMap<string, string>): Map<string, Tre
     } catch (e) {
       throw new Error(`${file}: not valid YAML: ${(e as Error).message}`);
     }
-    for (const doc of docs) {
-      if (!isObject(doc) || typeof doc.kind !== 'string' || typeof doc.apiVersion !== 'string') continue;
-      const metadata = doc.metadata;
-      if (!isObject(metadata) || typeof metadata.name !== 'string') continue;
+    const add = (doc: unknown, where: string) => {
+      if (!isObject(doc) || typeof doc.kind !== 'string' || typeof doc.apiVersion !== 'string') return;
+      if (doc.apiVersion.startsWith('kustomize.config.k8s.io/')) return;
+      if (doc.kind.endsWith('List') && Array.isArray(doc.items)) {
+        doc.items.forEach((item, i) => add(item, `${where} ${doc.kind} item ${i + 1}`));
+        return;
+      }
+      const metadata = isObject(doc.metadata) ? doc.metadata : {};
+      const name = typeof metadata.name === 'string' ? metadata.name : typeof metadata.generateName === 'string' ? `${metadata.generateName}*` : undefined;
+      if (name === undefined) throw new Error(`${file}: ${where}: ${doc.kind} without metadata.name`);
       const apiVersion = doc.apiVersion;
       const key: ObjectKey = {
         env: file.includes('/') ? file.slice(0, file.indexOf('/')) : '',
         group: apiVersion.includes('/') ? apiVersion.slice(0, apiVersion.indexOf('/')) : '',
         kind: doc.kind,
         namespace: typeof metadata.namespace === 'string' ? metadata.namespace : '',
-        name: metadata.name,
+        name,
       };
       const id = objectId(key);
+      const seen = out.get(id);
+      if (seen) throw new Error(`${file}: ${where}: ${describeKey(key)} is also in ${seen.file}: one identity, two objects (the cluster would get one of them)`);
       out.set(id, { key, id, file, obj: doc });
-    }
+    };
+    docs.forEach((doc, i) => add(doc, `document ${i + 1}`));
   }
   return out;
 }

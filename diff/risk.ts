@@ -55,6 +55,7 @@ export const RISK_RULES = {
   'AUTHZ-REMOVED': { flag: 'SECURITY', when: 'an AuthorizationPolicy is removed while pods it selected remain (not with its workload)' },
   'PEERAUTH-REMOVED': { flag: 'SECURITY', when: "a PeerAuthentication is removed (not a workload's one where the namespace stays STRICT)" },
   'SECURITY-CONTEXT-WEAKENED': { flag: 'SECURITY', when: 'a security context or pod isolation setting is weakened' },
+  'SECURITY-CONTEXT-NEW-WEAK': { flag: 'SECURITY', when: "a new workload's pods run privileged, as root, with privilege escalation, added capabilities, no seccomp, host namespaces or hostPath volumes" },
   'ACCESS-WIDENED': { flag: 'SECURITY', when: 'a NetworkPolicy or AuthorizationPolicy grants access it did not' },
   'NETPOL-SELECTS-FEWER': { flag: 'SECURITY', when: "a NetworkPolicy's pod selector changes other than by dropping a label" },
   'POLICY-SELECTS-MORE': { flag: 'SECURITY', when: "a NetworkPolicy with rules, or an ALLOW AuthorizationPolicy, drops a label from its selector: the pods it now also selects admit its callers" },
@@ -151,6 +152,8 @@ function addedFlags(key: ObjectKey, obj: JsonObject, context?: RiskContext): Ris
       out.push({ ...rule('POLICY-NEW-ON-EXISTING'), reason: `new ${key.kind} over pods already running (${names}) ${grants.length ? `admits ${grants.join('; ')}` : 'grants them access'}` });
     }
   }
+  const weak = weakPod(key.kind, obj);
+  if (weak.length) out.push({ ...rule('SECURITY-CONTEXT-NEW-WEAK'), reason: `new ${key.kind}'s pods: ${weak.join('; ')}` });
   switch (key.kind) {
     case 'NetworkPolicy':
       for (const dir of ['ingress', 'egress'] as const) {
@@ -278,6 +281,38 @@ function removedFlags(key: ObjectKey, obj: JsonObject, context?: RiskContext): R
   if (key.kind === 'PodDisruptionBudget') out.push({ ...rule('DISRUPTION-BUDGET-REMOVED'), reason: 'PodDisruptionBudget removed: a node drain may evict all the pods it protected at once' });
   if (key.kind === 'Deployment') out.push({ ...rule('DEPLOYMENT-REMOVED'), reason: `Deployment removed: its ${fmt(get(spec, 'replicas') ?? 'autoscaled')} replica(s) go away` });
   if (ADMISSION_POLICY_KINDS.includes(key.kind)) out.push({ ...rule('GUARDRAIL-CHANGED'), reason: `${key.kind} removed: what it refused is admitted` });
+  return out;
+}
+
+/**
+ * What a new workload's pod spec sets that Pod Security `restricted` refuses (the gate refuses it in every render;
+ * a hand-made tree is not gated): privileged, privilege escalation, root, added capabilities (but NET_BIND_SERVICE),
+ * an Unconfined seccomp profile, host namespaces, hostPath volumes.
+ */
+function weakPod(kind: string, obj: JsonObject): string[] {
+  const pod = kind === 'Pod' ? get(obj, 'spec') : kind === 'CronJob' ? get(obj, 'spec', 'jobTemplate', 'spec', 'template', 'spec') : WORKLOAD_TEMPLATE_KINDS.includes(kind) ? get(obj, 'spec', 'template', 'spec') : undefined;
+  if (!isObject(pod)) return [];
+  const out: string[] = [];
+  for (const k of ['hostNetwork', 'hostPID', 'hostIPC']) if (pod[k] === true) out.push(`${k}`);
+  if (Array.isArray(pod.volumes) && pod.volumes.some((v) => get(v, 'hostPath') !== undefined)) out.push('a hostPath volume');
+  const context = (where: string, sc: Json | undefined) => {
+    if (get(sc, 'runAsUser') === 0) out.push(`${where} runs as root (runAsUser 0)`);
+    if (get(sc, 'seccompProfile', 'type') === 'Unconfined') out.push(`${where} seccomp Unconfined`);
+  };
+  context('the pod', get(pod, 'securityContext'));
+  for (const list of ['initContainers', 'containers', 'ephemeralContainers']) {
+    const containers = pod[list];
+    if (!Array.isArray(containers)) continue;
+    for (const c of containers) {
+      const name = `container ${fmt(get(c, 'name'))}`;
+      const sc = get(c, 'securityContext');
+      if (get(sc, 'privileged') === true) out.push(`${name} privileged`);
+      if (get(sc, 'allowPrivilegeEscalation') === true) out.push(`${name} allows privilege escalation`);
+      const added = get(sc, 'capabilities', 'add');
+      if (Array.isArray(added) && added.some((x) => x !== 'NET_BIND_SERVICE')) out.push(`${name} adds capabilities ${added.join(', ')}`);
+      context(name, sc);
+    }
+  }
   return out;
 }
 
@@ -463,6 +498,8 @@ function accessRisk(key: ObjectKey, before: JsonObject, after: JsonObject): Risk
 }
 
 const POD_TEMPLATE_KINDS = ['Deployment', 'StatefulSet'];
+/** Kinds whose pod template is at spec.template. */
+const WORKLOAD_TEMPLATE_KINDS = ['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Job'];
 const seconds = (n: number) => (n >= 120 && n % 60 === 0 ? `${n / 60} min` : `${n} s`);
 
 /** How long a pod of this template may take to stop and to become ready again, from its own settings. */

@@ -218,6 +218,24 @@ describe('risk flags on hand-written objects', () => {
   });
 });
 
+describe('hand-made trees read as kubectl apply reads them', () => {
+  const dep = (name: string, image = 'app:1') => ({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name, namespace: 'n' }, spec: { template: { spec: { containers: [{ name: 'c', image }] } } } });
+  const file = (docs: object[]) => new Map([['prod/x.yaml', docs.map((d) => yaml.dump(d)).join('---\n')]]);
+  it('the items of a List are objects: a change inside one is diffed and flagged', () => {
+    const list = (image: string) => ({ apiVersion: 'v1', kind: 'List', items: [dep('api', image), { apiVersion: 'v1', kind: 'Service', metadata: { name: 'api', namespace: 'n' }, spec: { type: 'ClusterIP' } }] });
+    const r = diffTrees(file([list('app:1')]), file([list('app:2')]));
+    expect(r.objects.map((o) => `${o.key.kind} ${o.key.name}`)).toEqual(['Deployment api']);
+    // The twin: the same objects outside a List are the same tree.
+    expect(diffTrees(file([list('app:1')]), file(list('app:1').items)).objects).toEqual([]);
+  });
+  it('a document with a kind and no name, or two objects with one identity, is an error naming the file; generateName is its own key', () => {
+    expect(() => diffTrees(file([{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { namespace: 'n' } }]), file([]))).toThrow(/prod\/x\.yaml: document 1: ConfigMap without metadata\.name/);
+    expect(() => diffTrees(file([dep('api'), dep('api', 'app:2')]), file([]))).toThrow(/prod\/x\.yaml: document 2: Deployment n\/api is also in prod\/x\.yaml/);
+    const hook = { apiVersion: 'batch/v1', kind: 'Job', metadata: { generateName: 'migrate-', namespace: 'n' }, spec: {} };
+    expect(diffTrees(file([hook]), file([hook])).objects).toEqual([]);
+  });
+});
+
 describe('PeerAuthentication removal', () => {
   const pa = (name: string, spec: Any) => ({ apiVersion: 'security.istio.io/v1', kind: 'PeerAuthentication', metadata: { name, namespace: 'acme-prod' }, spec });
   const nsStrict = pa('default', { mtls: { mode: 'STRICT' } });
