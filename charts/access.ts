@@ -1,5 +1,5 @@
 import { k8s } from 'cdk8s-plus-28';
-import type { App } from 'cdk8s';
+import { ApiObject, type App } from 'cdk8s';
 import type { Construct } from 'constructs';
 import { ACCESS_LEVEL_DOC, ACCESS_LEVELS, ACCESS_PARTS, type AccessLevel, type AccessPart } from '../catalogue/access';
 import { aggregationLabel, levelRoleName, partRoleName, partRules, type RenderedKind } from '../blocks/access-rules';
@@ -7,7 +7,9 @@ import { meta, type Identity } from '../blocks/meta';
 import { WAVE } from '../blocks/waves';
 import type { PlatformModel } from '../platform/model';
 import { PlatformChart } from './platform-chart';
-import { GuardrailsChart } from './guardrails';
+import { GuardrailsChart, renderedMeshSettings } from './guardrails';
+import { rendered } from '../blocks/render-pass';
+import { WORKLOAD_KINDS } from '../catalogue/kinds';
 import { inventory, type RenderedInventory, type VersionedKind } from './inventory';
 
 /** The folder of the cluster-wide access objects, synced once per cluster by `<platform>-access`. */
@@ -82,18 +84,31 @@ export const ACCESS_KINDS = [
  * Adds the AccessChart and the GuardrailsChart (the admission guardrails on
  * what teams write) when the platform has teams, granting the namespaced
  * kinds every environment chart in `app` renders (call it after them, as
- * `PlatformApp.render()` does). Returns the AccessChart, or undefined without teams.
+ * `PlatformApp.render()` does). `meshSettings` gives the mesh settings the
+ * environments' pod templates carry when they are not in `app` (a render one
+ * environment at a time); by default they are read from `app` when the
+ * guardrails render. Returns the AccessChart, or undefined without teams.
  */
-export function addAccessChart(app: App, model: PlatformModel, inv: RenderedInventory = inventory(app, model)): AccessChart | undefined {
+export function addAccessChart(app: App, model: PlatformModel, inv: RenderedInventory = inventory(app, model), meshSettings?: () => readonly string[]): AccessChart | undefined {
   if (model.teams.length === 0) return undefined;
   const kinds = new Map<string, VersionedKind>();
   const namespaces = new Set<string>();
-  const meshSettings = new Set<string>();
   for (const env of inv.values()) {
     for (const k of env.namespacedKinds) kinds.set(`${k.group}/${k.kind}`, k);
     for (const n of env.namespaces) namespaces.add(n);
-    for (const m of env.meshSettings) meshSettings.add(m);
   }
-  new GuardrailsChart(app, 'guardrails', { model, kinds: [...kinds.values()], namespaces: [...namespaces], meshSettings: [...meshSettings].sort() });
+  // By default from the environments' workloads in `app`, as the render pass renders them (blocks/render-pass.ts).
+  const own = new Set(model.environments.flatMap((e) => e.namespaces));
+  const settings =
+    meshSettings ??
+    (() =>
+      renderedMeshSettings(
+        app.node
+          .findAll()
+          .filter((n): n is ApiObject => ApiObject.isApiObject(n) && WORKLOAD_KINDS.has(n.kind) && n.metadata.namespace !== undefined && own.has(n.metadata.namespace))
+          .map(rendered),
+        own,
+      ));
+  new GuardrailsChart(app, 'guardrails', { model, kinds: [...kinds.values()], namespaces: [...namespaces], meshSettings: settings });
   return new AccessChart(app, 'access', { model, kinds: [...kinds.values()] });
 }

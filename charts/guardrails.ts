@@ -6,6 +6,8 @@ import { MESH_ANNOTATION_PREFIXES, MESH_POD_KEYS } from '../catalogue/names';
 import { meta, type Identity } from '../blocks/meta';
 import { WAVE } from '../blocks/waves';
 import type { PlatformModel } from '../platform/model';
+import type { KubeObject } from '../blocks/kube-object';
+import { Lazy } from 'cdk8s';
 import { DASHBOARD_LABEL } from './dashboards';
 import type { VersionedKind } from './inventory';
 import { PlatformChart } from './platform-chart';
@@ -18,8 +20,8 @@ export interface Guardrail {
   readonly description: string;
   /** The kinds it checks, with their API groups and the versions rendered (requests in other versions match too: `matchPolicy: Equivalent`). */
   readonly kinds: readonly VersionedKind[];
-  /** CEL variables, in order. */
-  readonly variables?: readonly { readonly name: string; readonly expression: string }[];
+  /** CEL variables, in order; an expression given as a function is asked when the policy renders. */
+  readonly variables?: readonly { readonly name: string; readonly expression: string | (() => string) }[];
   /** CEL checks: each must hold, or the request is refused with its message. */
   readonly validations: readonly { readonly expression: string; readonly message?: string; readonly messageExpression?: string }[];
 }
@@ -31,8 +33,34 @@ export interface GuardrailsProps {
   readonly kinds: readonly VersionedKind[];
   /** Every namespace the environments render into (add-ons' included): hosts in them are the cluster's, not the internet's. */
   readonly namespaces: readonly string[];
-  /** The mesh settings the platform itself renders on pod templates (inventory's `meshSettings`), all environments. */
-  readonly meshSettings: readonly string[];
+  /**
+   * The mesh settings the platform itself renders on pod templates in the environments' namespaces
+   * (`meshSettingsOf` their rendered workloads), asked when the policies render: after the workloads, and in the
+   * same render pass, so nothing is rendered twice.
+   */
+  readonly meshSettings: () => readonly string[];
+}
+
+/** Whether a pod-template annotation key is one the mesh reads (catalogue/names.ts). */
+const isMeshAnnotation = (key: string) => MESH_ANNOTATION_PREFIXES.some((p) => key.startsWith(p)) || (MESH_POD_KEYS as readonly string[]).includes(key);
+/** Whether a pod-template label key is one the mesh reads. */
+const isMeshLabel = (key: string) => (MESH_POD_KEYS as readonly string[]).includes(key);
+
+/**
+ * The mesh settings of the pod templates of `objects` in `namespaces`, sorted, as the guardrails compare them:
+ * `annotation <key>=<value>` and `label <key>=<value>` (the CEL of `meshSettingsOf` below builds the same strings).
+ */
+export function renderedMeshSettings(objects: Iterable<KubeObject>, namespaces: ReadonlySet<string>): string[] {
+  const out = new Set<string>();
+  for (const o of objects) {
+    if (!WORKLOAD_KINDS.has(o.kind) || !namespaces.has(o.metadata.namespace ?? '')) continue;
+    const spec = o.spec as any;
+    const template = o.kind === 'CronJob' ? spec?.jobTemplate?.spec?.template : o.kind === 'Pod' ? o : spec?.template;
+    const md = template?.metadata ?? {};
+    for (const [k, v] of Object.entries<string>(md.annotations ?? {})) if (isMeshAnnotation(k)) out.add(`annotation ${k}=${v}`);
+    for (const [k, v] of Object.entries<string>(md.labels ?? {})) if (isMeshLabel(k)) out.add(`label ${k}=${v}`);
+  }
+  return [...out].sort();
 }
 
 /** A CEL string literal (JSON's escapes are CEL's). */
@@ -135,7 +163,7 @@ export function guardrails(props: Omit<GuardrailsProps, 'model'>): Guardrail[] {
 }
 
 /** The mesh settings guardrail of workloads whose pod template is at `templatePath`. */
-function podGuardrail(id: string, kinds: readonly VersionedKind[], templatePath: string, meshSettings: readonly string[]): Guardrail {
+function podGuardrail(id: string, kinds: readonly VersionedKind[], templatePath: string, meshSettings: () => readonly string[]): Guardrail {
   return {
     id,
     description: `a team's ${kinds.map((k) => k.kind).join(', ')} carries no mesh setting on its pod template (injection, traffic interception, the proxy's image or configuration) that the platform does not render itself or that the object did not already have: no pod leaves the mesh or its egress allowlist by hand`,
@@ -143,7 +171,7 @@ function podGuardrail(id: string, kinds: readonly VersionedKind[], templatePath:
     variables: [
       { name: 'settings', expression: meshSettingsOf(`object.${templatePath}`) },
       { name: 'oldSettings', expression: `request.operation == 'UPDATE' ? ${meshSettingsOf(`oldObject.${templatePath}`)} : []` },
-      { name: 'rendered', expression: list(meshSettings) },
+      { name: 'rendered', expression: () => list(meshSettings()) },
     ],
     validations: [
       {
@@ -202,7 +230,8 @@ export class GuardrailsChart extends PlatformChart {
                 .map(([, r]) => ({ apiGroups: [r.group], apiVersions: [r.version], operations: ['CREATE', 'UPDATE'], resources: r.resources.sort() })),
             },
             matchConditions: [{ name: 'from-a-team', expression: `request.userInfo.groups.exists(g, g in ${list(groups)})` }],
-            ...(g.variables ? { variables: g.variables.map((v) => ({ ...v })) } : {}),
+            // A lazy expression is a Lazy in the typed spec (cdk8s resolves it when the object renders; the L1 type says string).
+            ...(g.variables ? { variables: g.variables.map((v) => ({ name: v.name, expression: typeof v.expression === 'string' ? v.expression : (Lazy.any({ produce: v.expression }) as unknown as string) })) } : {}),
             validations: g.validations.map((v) => ({ ...v, reason: 'Forbidden' })),
           },
         }),

@@ -1,7 +1,5 @@
 import { ApiObject, type App } from 'cdk8s';
 import { apiGroupOf } from '../blocks/kube-object';
-import { WORKLOAD_KINDS } from '../catalogue/kinds';
-import { MESH_ANNOTATION_PREFIXES, MESH_POD_KEYS } from '../catalogue/names';
 import type { PlatformModel } from '../platform/model';
 import { PlatformChart } from './platform-chart';
 
@@ -24,28 +22,6 @@ export interface EnvironmentInventory {
   readonly namespacedKinds: readonly VersionedKind[];
   /** Every namespace its objects live in (its own plus any add-on namespace it writes to). */
   readonly namespaces: readonly string[];
-  /**
-   * The mesh settings of the pod templates in its own namespaces (`meshSetting`), sorted: what the platform
-   * itself sets on the pods teams may operate, so the admission guardrails let a team copy them and nothing else.
-   */
-  readonly meshSettings: readonly string[];
-}
-
-/** Whether a pod-template annotation key is one the mesh reads (catalogue/names.ts). */
-export const isMeshAnnotation = (key: string) => MESH_ANNOTATION_PREFIXES.some((p) => key.startsWith(p)) || (MESH_POD_KEYS as readonly string[]).includes(key);
-/** Whether a pod-template label key is one the mesh reads. */
-export const isMeshLabel = (key: string) => (MESH_POD_KEYS as readonly string[]).includes(key);
-/** One mesh setting of a pod template as the guardrails compare them: `annotation <key>=<value>` or `label <key>=<value>`. */
-export const meshSetting = (where: 'annotation' | 'label', key: string, value: string) => `${where} ${key}=${value}`;
-
-/** The mesh settings of a rendered workload's pod template. */
-function podMeshSettings(o: { kind: string; spec?: any }): string[] {
-  const template = o.kind === 'CronJob' ? o.spec?.jobTemplate?.spec?.template : o.kind === 'Pod' ? o : o.spec?.template;
-  const md = template?.metadata ?? {};
-  const out: string[] = [];
-  for (const [k, v] of Object.entries<string>(md.annotations ?? {})) if (isMeshAnnotation(k)) out.push(meshSetting('annotation', k, v));
-  for (const [k, v] of Object.entries<string>(md.labels ?? {})) if (isMeshLabel(k)) out.push(meshSetting('label', k, v));
-  return out;
 }
 
 /** Per environment name. */
@@ -56,7 +32,7 @@ const byGroupKind = (a: GroupKind, b: GroupKind) => (a.group + '/' + a.kind < b.
 /** Reads kinds and namespaces from every chart already in `app` (files `<env>/…`), per environment. */
 export function inventory(app: App, model: PlatformModel): RenderedInventory {
   const acc = new Map(
-    model.environments.map((e) => [e.name, { own: new Set(e.namespaces), cluster: new Map<string, GroupKind>(), namespaced: new Map<string, VersionedKind>(), namespaces: new Set(e.namespaces), mesh: new Set<string>() }]),
+    model.environments.map((e) => [e.name, { cluster: new Map<string, GroupKind>(), namespaced: new Map<string, VersionedKind>(), namespaces: new Set(e.namespaces) }]),
   );
   for (const chart of app.node.children) {
     if (!PlatformChart.isPlatformChart(chart)) continue;
@@ -71,7 +47,6 @@ export function inventory(app: App, model: PlatformModel): RenderedInventory {
       else {
         env.namespaced.set(key, { ...gk, version: node.apiVersion.slice(node.apiVersion.indexOf('/') + 1) });
         env.namespaces.add(ns);
-        if (WORKLOAD_KINDS.has(node.kind) && env.own.has(ns)) for (const m of podMeshSettings(node.toJson())) env.mesh.add(m);
       }
     }
   }
@@ -82,7 +57,6 @@ export function inventory(app: App, model: PlatformModel): RenderedInventory {
         clusterKinds: [...e.cluster.values()].sort(byGroupKind),
         namespacedKinds: [...e.namespaced.values()].sort(byGroupKind),
         namespaces: [...e.namespaces].sort(),
-        meshSettings: [...e.mesh].sort(),
       },
     ]),
   );

@@ -1,6 +1,7 @@
 import { App } from 'cdk8s';
 import { environmentUnitList } from '../charts';
 import { addAccessChart } from '../charts/access';
+import { renderedMeshSettings } from '../charts/guardrails';
 import { addArgoCdCharts } from '../charts/argocd';
 import { inventory, type EnvironmentInventory } from '../charts/inventory';
 import { SpecError } from '../platform/loader';
@@ -56,13 +57,14 @@ export function renderByEnvironment(model: PlatformModel, write: FileSink, opts:
   const paths: string[] = [];
   const rendered = new Map<string, EnvironmentInventory>();
   const patchProblems: PatchProblem[] = [];
+  const meshSettings = new Set<string>();
   const errors: string[] = [];
   // The single App reports every object's violations (in tree order), then each scope's cross-object ones.
   const objectViolations: Violation[] = [];
   const crossViolations: Violation[] = [];
 
   /** Validates the app and, while everything passed, hands its files to `write`; returns how many objects it rendered. */
-  const pass = (app: App, cache?: EnvironmentCache): number => {
+  const pass = (app: App, cache?: EnvironmentCache, seen?: (charts: readonly RenderedChart[]) => void): number => {
     if (patchProblems.length) return 0; // the single App stops at the patches: no gate findings are reported
     const found = validateApp(app);
     errors.push(...found.errors);
@@ -70,6 +72,7 @@ export function renderByEnvironment(model: PlatformModel, write: FileSink, opts:
     if (errors.length || objectViolations.length || crossViolations.length) return 0;
     const charts = renderedCharts(app);
     opts.onCharts?.(charts);
+    seen?.(charts);
     let objects = 0;
     const documents = new Map<string, string[]>();
     for (const c of charts) {
@@ -108,7 +111,10 @@ export function renderByEnvironment(model: PlatformModel, write: FileSink, opts:
       return 0;
     }
     rendered.set(env.name, inventory(app, slice).get(env.name)!);
-    return pass(app, cache);
+    // What the guardrails need of the workloads, read from the JSON the gate rendered (the objects go with the pass).
+    return pass(app, cache, (charts) => {
+      for (const m of renderedMeshSettings(charts.flatMap((c) => c.objects), new Set(env.namespaces))) meshSettings.add(m);
+    });
   };
   model.environments.forEach((env, i) => {
     const objects = environmentPass(env);
@@ -127,7 +133,7 @@ export function renderByEnvironment(model: PlatformModel, write: FileSink, opts:
 
   const cluster = new App({ outdir: '.' });
   PolicyValidation.of(cluster, pack);
-  addAccessChart(cluster, model, rendered);
+  addAccessChart(cluster, model, rendered, () => [...meshSettings].sort());
   addArgoCdCharts(cluster, model, rendered);
   pass(cluster);
 
