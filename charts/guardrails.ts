@@ -67,8 +67,11 @@ export function renderedMeshSettings(objects: Iterable<KubeObject>, namespaces: 
 const lit = (s: string) => JSON.stringify(s);
 const list = (xs: readonly string[]) => `[${xs.map(lit).join(', ')}]`;
 
-/** A host (lower case) naming a Service of the request's own namespace: a short name, or `<name>.<namespace>[.svc[.cluster.local]]`. */
-const HOME_HOST = `'^[^.]+([.]' + request.namespace + '([.]svc([.]cluster[.]local)?)?)?$'`;
+/**
+ * A host (lower case) naming a Service of the request's own namespace: a short name, or
+ * `<name>.<namespace>[.svc[.cluster.local]]` — a DNS label, never a wildcard (`*` in a mesh route's hosts is every host).
+ */
+const HOME_HOST = `'^[a-z0-9]([-a-z0-9]*[a-z0-9])?([.]' + request.namespace + '([.]svc([.]cluster[.]local)?)?)?$'`;
 /** A host (lower case) inside the cluster: under `.svc` or `.cluster.local`, or `<name>.<namespace>` of a namespace the platform renders into. */
 const clusterHost = (namespaces: readonly string[]) => lit(`[.](svc|cluster[.]local)[.]?$${namespaces.length ? `|^[^.]+[.](${namespaces.join('|')})[.]?$` : ''}`);
 /** With the variables `home` and `inCluster`: a host a team's route may lead to, its own namespace's Services or a host outside the cluster. */

@@ -65,6 +65,8 @@ export function guardrailCases(objects: readonly TreeObject[], namespaces: reado
     };
     const hosts = clone(base);
     hosts.spec.hosts = [`payment-service.${other}.svc.cluster.local`];
+    const everyHost = clone(base);
+    everyHost.spec.hosts = ['*'];
     const gateway = clone(base);
     gateway.spec.gateways = [`${other}/public`];
     const mirror = clone(base);
@@ -79,6 +81,7 @@ export function guardrailCases(objects: readonly TreeObject[], namespaces: reado
         { what: `route to ${other} (upper case, short form)`, obj: to(`PAYMENT-SERVICE.${other.toUpperCase()}.SVC`) },
         { what: `mirror to ${other}`, obj: mirror },
         { what: `a host of ${other} for the mesh`, obj: hosts },
+        { what: 'every host for the mesh (*)', obj: everyHost },
         { what: `bound to ${other}'s Gateway`, obj: gateway },
       ],
     });
