@@ -104,8 +104,9 @@ export function addonValues(chart: AddonChart, model: Pick<PlatformModel, 'envir
         },
         grafana: {
           sidecar: {
-            // Dashboards are ConfigMaps labelled grafana_dashboard=1 in any namespace.
-            dashboards: { enabled: true, label: 'grafana_dashboard', labelValue: '1', searchNamespace: 'ALL' },
+            // Dashboards are ConfigMaps labelled grafana_dashboard=1 in any namespace — ConfigMaps only (the chart's
+            // default is both): `edit` writes Secrets, and the admission guardrail dashboards-from-git checks ConfigMaps.
+            dashboards: { enabled: true, label: 'grafana_dashboard', labelValue: '1', searchNamespace: 'ALL', resource: 'configmap' },
             datasources: { enabled: true },
           },
         },

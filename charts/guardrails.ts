@@ -2,7 +2,7 @@ import type { Construct } from 'constructs';
 import { ValidatingAdmissionPolicy, ValidatingAdmissionPolicyBinding } from '../blocks/admission-policy';
 import { resourceOf, OPERATED_KINDS } from '../catalogue/access';
 import { WORKLOAD_KINDS } from '../catalogue/kinds';
-import { MESH_ANNOTATION_PREFIXES, MESH_POD_KEYS } from '../catalogue/names';
+import { MESH_CONTAINER_NAMES, MESH_KEY_PATTERN, MESH_PROXY_ID } from '../catalogue/names';
 import { meta, type Identity } from '../blocks/meta';
 import { WAVE } from '../blocks/waves';
 import type { PlatformModel } from '../platform/model';
@@ -41,11 +41,7 @@ export interface GuardrailsProps {
   readonly meshSettings: () => readonly string[];
 }
 
-/** Whether a pod-template annotation key is one the mesh reads (catalogue/names.ts). */
-const isMeshAnnotation = (key: string) => MESH_ANNOTATION_PREFIXES.some((p) => key.startsWith(p)) || (MESH_POD_KEYS as readonly string[]).includes(key);
-/** Whether a pod-template label key is one the mesh reads. */
-const isMeshLabel = (key: string) => (MESH_POD_KEYS as readonly string[]).includes(key);
-
+const MESH_KEY = new RegExp(MESH_KEY_PATTERN);
 /**
  * The mesh settings of the pod templates of `objects` in `namespaces`, sorted, as the guardrails compare them:
  * `annotation <key>=<value>` and `label <key>=<value>` (the CEL of `meshSettingsOf` below builds the same strings).
@@ -57,8 +53,8 @@ export function renderedMeshSettings(objects: Iterable<KubeObject>, namespaces: 
     const spec = o.spec as any;
     const template = o.kind === 'CronJob' ? spec?.jobTemplate?.spec?.template : o.kind === 'Pod' ? o : spec?.template;
     const md = template?.metadata ?? {};
-    for (const [k, v] of Object.entries<string>(md.annotations ?? {})) if (isMeshAnnotation(k)) out.add(`annotation ${k}=${v}`);
-    for (const [k, v] of Object.entries<string>(md.labels ?? {})) if (isMeshLabel(k)) out.add(`label ${k}=${v}`);
+    for (const [k, v] of Object.entries<string>(md.annotations ?? {})) if (MESH_KEY.test(k)) out.add(`annotation ${k}=${v}`);
+    for (const [k, v] of Object.entries<string>(md.labels ?? {})) if (MESH_KEY.test(k)) out.add(`label ${k}=${v}`);
   }
   return [...out].sort();
 }
@@ -80,13 +76,28 @@ const destinationOk = (h: string) => `(${homeHost(h)} || !${h}.lowerAscii().matc
 /** `exportTo` naming the object's own namespace only (absent or empty is every namespace). */
 const exportedHome = (o: string) => `(has(${o}.spec.exportTo) && size(${o}.spec.exportTo) > 0 && ${o}.spec.exportTo.all(e, e == '.' || e == request.namespace))`;
 
-/** A pod template's mesh settings as `annotation <key>=<value>` / `label <key>=<value>` (charts/inventory.ts `meshSetting`). */
+/** A pod template's mesh settings as `annotation <key>=<value>` / `label <key>=<value>` (`renderedMeshSettings`). */
 function meshSettingsOf(template: string): string {
-  const annotation = `k.startsWith(${lit(MESH_ANNOTATION_PREFIXES[0])})${MESH_ANNOTATION_PREFIXES.slice(1).map((p) => ` || k.startsWith(${lit(p)})`).join('')} || k in ${list(MESH_POD_KEYS)}`;
   const md = `${template}.metadata`;
   return (
-    `(has(${md}) && has(${md}.annotations) ? ${md}.annotations.filter(k, ${annotation}).map(k, 'annotation ' + k + '=' + ${md}.annotations[k]) : []) + ` +
-    `(has(${md}) && has(${md}.labels) ? ${md}.labels.filter(k, k in ${list(MESH_POD_KEYS)}).map(k, 'label ' + k + '=' + ${md}.labels[k]) : [])`
+    `(has(${md}) && has(${md}.annotations) ? ${md}.annotations.filter(k, k.matches(${lit(MESH_KEY_PATTERN)})).map(k, 'annotation ' + k + '=' + ${md}.annotations[k]) : []) + ` +
+    `(has(${md}) && has(${md}.labels) ? ${md}.labels.filter(k, k.matches(${lit(MESH_KEY_PATTERN)})).map(k, 'label ' + k + '=' + ${md}.labels[k]) : [])`
+  );
+}
+
+/** No container of the pod spec at `spec` is named as one of the mesh's own. */
+function noMeshContainers(spec: string): string {
+  return ['containers', 'initContainers', 'ephemeralContainers'].map((field) => `(!has(${spec}.${field}) || ${spec}.${field}.all(c, !(c.name in ${list(MESH_CONTAINER_NAMES)})))`).join(' && ');
+}
+
+/** Nothing of the pod spec at `spec` runs as the proxy's user or group. */
+function notAsProxy(spec: string): string {
+  const id = MESH_PROXY_ID;
+  const container = (c: string) => `(!has(${c}.securityContext) || ((!has(${c}.securityContext.runAsUser) || ${c}.securityContext.runAsUser != ${id}) && (!has(${c}.securityContext.runAsGroup) || ${c}.securityContext.runAsGroup != ${id})))`;
+  const pod = `${spec}.securityContext`;
+  return (
+    `(!has(${pod}) || ((!has(${pod}.runAsUser) || ${pod}.runAsUser != ${id}) && (!has(${pod}.runAsGroup) || ${pod}.runAsGroup != ${id}) && (!has(${pod}.fsGroup) || ${pod}.fsGroup != ${id}) && (!has(${pod}.supplementalGroups) || !(${id} in ${pod}.supplementalGroups))))` +
+    ['containers', 'initContainers'].map((field) => ` && (!has(${spec}.${field}) || ${spec}.${field}.all(c, ${container('c')}))`).join('')
   );
 }
 
@@ -117,7 +128,7 @@ export function guardrails(props: Omit<GuardrailsProps, 'model'>): Guardrail[] {
             `(!has(object.spec.http) || object.spec.http.all(r, ${routeChecks('r')}` +
             ` && (!has(r.mirror) || ${destinationOk('r.mirror.host')})` +
             ` && (!has(r.mirrors) || r.mirrors.all(m, !has(m.destination) || ${destinationOk('m.destination.host')}))` +
-            ` && (!has(r.delegate) || !has(r.delegate.__namespace__) || r.delegate.__namespace__ == request.namespace)))` +
+            ` && (!has(r.delegate) || !has(r.delegate.namespace) || r.delegate.namespace == request.namespace)))` +
             ` && (!has(object.spec.tcp) || object.spec.tcp.all(r, ${routeChecks('r')}))` +
             ` && (!has(object.spec.tls) || object.spec.tls.all(r, ${routeChecks('r')}))`,
           message: "a team's VirtualService routes (and mirrors, and delegates) to its own namespace's Services or outside the cluster only: not to another namespace's Service",
@@ -169,7 +180,7 @@ export function guardrails(props: Omit<GuardrailsProps, 'model'>): Guardrail[] {
 function podGuardrail(id: string, kinds: readonly VersionedKind[], templatePath: string, meshSettings: () => readonly string[]): Guardrail {
   return {
     id,
-    description: `a team's ${kinds.map((k) => k.kind).join(', ')} carries no mesh setting on its pod template (injection, traffic interception, the proxy's image or configuration) that the platform does not render itself or that the object did not already have: no pod leaves the mesh or its egress allowlist by hand`,
+    description: `a team's ${kinds.map((k) => k.kind).join(', ')} carries no mesh setting on its pod template (an Istio label or annotation: injection, traffic interception, the proxy's image, templates or configuration) that the platform does not render itself or that the object did not already have, no container named as the mesh's own, nothing running as the proxy's user or group: no pod leaves the mesh or its egress allowlist by hand`,
     kinds,
     variables: [
       { name: 'settings', expression: meshSettingsOf(`object.${templatePath}`) },
@@ -180,6 +191,14 @@ function podGuardrail(id: string, kinds: readonly VersionedKind[], templatePath:
       {
         expression: 'variables.settings.all(s, s in variables.oldSettings || s in variables.rendered)',
         messageExpression: `'a team may not set these mesh settings on a pod template (the platform renders them, through git): ' + variables.settings.filter(s, !(s in variables.oldSettings) && !(s in variables.rendered)).join(', ')`,
+      },
+      {
+        expression: noMeshContainers(`object.${templatePath}.spec`),
+        message: `a team's pod template may not name a container ${MESH_CONTAINER_NAMES.join(', ')}: the injector and Istio CNI take it for the mesh's own (another proxy image, or no traffic redirect)`,
+      },
+      {
+        expression: notAsProxy(`object.${templatePath}.spec`),
+        message: `a team's pod template may not run as user or group ${MESH_PROXY_ID} (runAsUser, runAsGroup, fsGroup, supplementalGroups): the proxy's own traffic, which the redirect lets past the proxy`,
       },
     ],
   };

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { MANAGED_KINDS, OPERATED_KINDS } from '../../catalogue/access';
-import { MESH_ANNOTATION_PREFIXES, MESH_POD_KEYS } from '../../catalogue/names';
+import { MESH_KEY_PATTERN } from '../../catalogue/names';
 import { smallPlatform } from '../helpers/fixtures';
 import { render, type Rendered } from '../helpers/render';
 import { loadSpec } from '../../platform/loader';
@@ -22,8 +22,8 @@ function meshSettingsOf(r: Rendered, namespaces: ReadonlySet<string>): string[] 
   for (const o of r.objects as any[]) {
     if (!namespaces.has(o.metadata?.namespace)) continue;
     const t = o.kind === 'CronJob' ? o.spec.jobTemplate.spec.template : ['Deployment', 'StatefulSet', 'Job', 'DaemonSet'].includes(o.kind) ? o.spec.template : undefined;
-    for (const [k, v] of Object.entries<string>(t?.metadata?.annotations ?? {})) if (MESH_ANNOTATION_PREFIXES.some((p) => k.startsWith(p)) || (MESH_POD_KEYS as readonly string[]).includes(k)) out.add(`annotation ${k}=${v}`);
-    for (const [k, v] of Object.entries<string>(t?.metadata?.labels ?? {})) if ((MESH_POD_KEYS as readonly string[]).includes(k)) out.add(`label ${k}=${v}`);
+    for (const [k, v] of Object.entries<string>(t?.metadata?.annotations ?? {})) if (new RegExp(MESH_KEY_PATTERN).test(k)) out.add(`annotation ${k}=${v}`);
+    for (const [k, v] of Object.entries<string>(t?.metadata?.labels ?? {})) if (new RegExp(MESH_KEY_PATTERN).test(k)) out.add(`label ${k}=${v}`);
   }
   return [...out].sort();
 }
@@ -100,6 +100,14 @@ describe('guardrails from a spec', () => {
     const more = render({ ...withTeams, teams: { ...teams, readers: { groups: ['acme:readers'], access: { prod: 'view' } } } });
     const p = more.objects.find((o) => o.kind === 'ValidatingAdmissionPolicy') as any;
     expect(p.spec.matchConditions[0].expression).toBe('request.userInfo.groups.exists(g, g in ["acme:devs", "acme:oncall", "acme:ops", "acme:readers"])');
+  });
+
+  test('Grafana loads dashboards from ConfigMaps only: Secrets (which edit writes) are never dashboards', () => {
+    const r = render(withTeams);
+    const app = (r.objects as any[]).find((o) => o.kind === 'Application' && /kube-prometheus-stack/.test(JSON.stringify(o.spec.source ?? o.spec.sources ?? '')));
+    const values = JSON.stringify(app.spec.source?.helm ?? app.spec.sources);
+    expect(values).toMatch(/"dashboards":\{[^}]*"resource":"configmap"/);
+    expect(values).toMatch(/"label":"grafana_dashboard"/);
   });
 
   test('the Gateway and certificates are no level\'s to write', () => {

@@ -71,6 +71,8 @@ export function guardrailCases(objects: readonly TreeObject[], namespaces: reado
     gateway.spec.gateways = [`${other}/public`];
     const mirror = clone(base);
     mirror.spec.http[0].mirror = { host: `payment-service.${other}.svc.cluster.local` };
+    const delegate = clone(base);
+    delegate.spec.http = [{ name: 'default', delegate: { name: 'routes', namespace: other } }];
     out.push({
       guardrail: 'routes-stay-home',
       what: `VirtualService ${meshVs.metadata.namespace}/${meshVs.metadata.name}`,
@@ -80,6 +82,7 @@ export function guardrailCases(objects: readonly TreeObject[], namespaces: reado
         { what: `route to ${other}`, obj: to(`payment-service.${other}.svc.cluster.local`) },
         { what: `route to ${other} (upper case, short form)`, obj: to(`PAYMENT-SERVICE.${other.toUpperCase()}.SVC`) },
         { what: `mirror to ${other}`, obj: mirror },
+        { what: `delegated to ${other}`, obj: delegate },
         { what: `a host of ${other} for the mesh`, obj: hosts },
         { what: 'every host for the mesh (*)', obj: everyHost },
         { what: `bound to ${other}'s Gateway`, obj: gateway },
@@ -113,6 +116,11 @@ export function guardrailCases(objects: readonly TreeObject[], namespaces: reado
       t.metadata = { ...t.metadata, annotations: { ...(t.metadata?.annotations ?? {}), [key]: value } };
       return c;
     };
+    const withSpec = (change: (spec: any) => void) => {
+      const c = clone(base);
+      change(templateOf(c).spec);
+      return c;
+    };
     const uninjected = clone(base);
     const t = templateOf(uninjected);
     t.metadata = { ...t.metadata, labels: { ...(t.metadata?.labels ?? {}), 'sidecar.istio.io/inject': 'false' } };
@@ -126,6 +134,10 @@ export function guardrailCases(objects: readonly TreeObject[], namespaces: reado
         { what: 'out of the mesh (inject label "false")', obj: uninjected },
         { what: 'out of the mesh (inject annotation "false")', obj: annotated('sidecar.istio.io/inject', 'false') },
         { what: 'another proxy image', obj: annotated('sidecar.istio.io/proxyImage', 'registry.example.com/proxy:evil') },
+        { what: 'another injection template', obj: annotated('inject.istio.io/templates', 'gateway') },
+        { what: 'a container named istio-proxy', obj: withSpec((spec) => spec.containers.push({ ...spec.containers[0], name: 'istio-proxy', image: 'registry.example.com/proxy:evil' })) },
+        { what: 'an init container named istio-init', obj: withSpec((spec) => (spec.initContainers = [...(spec.initContainers ?? []), { name: 'istio-init', image: spec.containers[0].image, command: ['true'], securityContext: spec.containers[0].securityContext, resources: spec.containers[0].resources }])) },
+        { what: "running as the proxy's user (1337)", obj: withSpec((spec) => (spec.containers[0].securityContext = { ...spec.containers[0].securityContext, runAsUser: 1337 })) },
       ],
     });
   }
