@@ -35,7 +35,7 @@ export interface GuardrailsProps {
   readonly namespaces: readonly string[];
   /**
    * The mesh settings the platform itself renders on pod templates in the environments' namespaces
-   * (`meshSettingsOf` their rendered workloads), asked when the policies render: after the workloads, and in the
+   * (`renderedMeshSettings` of their rendered workloads), asked when the policies render: after the workloads, and in the
    * same render pass, so nothing is rendered twice.
    */
   readonly meshSettings: () => readonly string[];
@@ -44,7 +44,7 @@ export interface GuardrailsProps {
 const MESH_KEY = new RegExp(MESH_KEY_PATTERN);
 /**
  * The mesh settings of the pod templates of `objects` in `namespaces`, sorted, as the guardrails compare them:
- * `annotation <key>=<value>` and `label <key>=<value>` (the CEL of `meshSettingsOf` below builds the same strings).
+ * `annotation <key>=<value>` and `label <key>=<value>` (the CEL that `meshSettingsOf` writes builds the same strings).
  */
 export function renderedMeshSettings(objects: Iterable<KubeObject>, namespaces: ReadonlySet<string>): string[] {
   const out = new Set<string>();
