@@ -149,17 +149,18 @@ export function guardrails(props: Omit<GuardrailsProps, 'model'>): Guardrail[] {
     // Two policies, one per place of the pod template, so the API server's type check of each against its kinds' schemas holds.
     podGuardrail('pods-stay-in-mesh', workloads.filter((k) => k.kind !== 'CronJob'), 'spec.template', props.meshSettings),
     podGuardrail('cronjob-pods-stay-in-mesh', workloads.filter((k) => k.kind === 'CronJob'), 'spec.jobTemplate.spec.template', props.meshSettings),
-    {
-      id: 'monitors-read-no-files',
-      description: "a team's ServiceMonitor names no file of Prometheus's own (bearerTokenFile, tlsConfig caFile/certFile/keyFile): Prometheus would send its credentials to the team's pods",
-      kinds: kind('ServiceMonitor', 'monitoring.coreos.com'),
-      validations: [
-        {
-          expression: `!has(object.spec.endpoints) || object.spec.endpoints.all(e, !has(e.bearerTokenFile) && (!has(e.tlsConfig) || (!has(e.tlsConfig.caFile) && !has(e.tlsConfig.certFile) && !has(e.tlsConfig.keyFile))))`,
-          message: "a team's ServiceMonitor may not read Prometheus's files (bearerTokenFile, tlsConfig.caFile/certFile/keyFile): use Secret references",
-        },
-      ],
-    },
+    monitorGuardrail(
+      'monitors-stay-home',
+      "a team's ServiceMonitor names no file of Prometheus's own (bearerTokenFile, tlsConfig caFile/certFile/keyFile: Prometheus would send its credentials to the team's pods) and scrapes and labels within its own namespace (no other namespace selected, no honorLabels, no relabeling of namespace or __address__, no labelmap)",
+      kind('ServiceMonitor', 'monitoring.coreos.com'),
+      { endpoints: 'endpoints', targetLabels: 'targetLabels', files: true },
+    ),
+    monitorGuardrail(
+      'pod-monitors-stay-home',
+      "a team's PodMonitor scrapes and labels within its own namespace (no other namespace selected, no honorLabels, no relabeling of namespace or __address__, no labelmap)",
+      kind('PodMonitor', 'monitoring.coreos.com'),
+      { endpoints: 'podMetricsEndpoints', files: false },
+    ),
     {
       id: 'dashboards-from-git',
       description: `a team labels no ConfigMap \`${dashboardLabel}\` and changes no dashboard's data: Grafana loads them from every namespace, so one environment's could replace another's`,
@@ -174,6 +175,39 @@ export function guardrails(props: Omit<GuardrailsProps, 'model'>): Guardrail[] {
       ],
     },
   ].filter((g) => g.kinds.length > 0);
+}
+
+/**
+ * The guardrail of a monitor kind whose scrape endpoints are at `spec.<endpoints>`: Prometheus's files (ServiceMonitor
+ * endpoints can name them; the caller drops that check for a kind that cannot), and a team's series labelled with its
+ * own namespace only — the tenancy every dashboard and alert reads (the operator sets `namespace` from the target;
+ * another namespace selected, `honorLabels`, a relabeling writing `namespace` or `__address__`, a `labelmap` or a
+ * target label copied as `namespace` would let one environment's monitor pass for another's, or scrape anywhere).
+ */
+function monitorGuardrail(id: string, description: string, kinds: readonly VersionedKind[], fields: { readonly endpoints: string; readonly targetLabels?: string; readonly files: boolean }): Guardrail {
+  const { endpoints, targetLabels } = fields;
+  const relabels = (x: string) => `(!has(${x}) || ${x}.all(r, (!has(r.targetLabel) || !(r.targetLabel in ['namespace', '__address__'])) && (!has(r.action) || r.action.lowerAscii() != 'labelmap')))`;
+  const copied = ['podTargetLabels', ...(targetLabels ? [targetLabels] : [])].map((f) => `(!has(object.spec.${f}) || !('namespace' in object.spec.${f}))`).join(' && ');
+  const files = {
+    expression: `!has(object.spec.${endpoints}) || object.spec.${endpoints}.all(e, !has(e.bearerTokenFile) && (!has(e.tlsConfig) || (!has(e.tlsConfig.caFile) && !has(e.tlsConfig.certFile) && !has(e.tlsConfig.keyFile))))`,
+    message: "a team's ServiceMonitor may not read Prometheus's files (bearerTokenFile, tlsConfig.caFile/certFile/keyFile): use Secret references",
+  };
+  return {
+    id,
+    description,
+    kinds,
+    validations: [
+      ...(fields.files ? [files] : []),
+      {
+        expression: `!has(object.spec.namespaceSelector) || ((!has(object.spec.namespaceSelector.any) || !object.spec.namespaceSelector.any) && (!has(object.spec.namespaceSelector.matchNames) || object.spec.namespaceSelector.matchNames.all(n, n == request.namespace)))`,
+        message: "a team's monitor selects targets in its own namespace only (namespaceSelector)",
+      },
+      {
+        expression: `(!has(object.spec.${endpoints}) || object.spec.${endpoints}.all(e, (!has(e.honorLabels) || !e.honorLabels) && ${relabels('e.relabelings')} && ${relabels('e.metricRelabelings')})) && ${copied}`,
+        message: "a team's monitor labels its series with its own namespace: no honorLabels, no relabeling that writes namespace or __address__, no labelmap, no target label copied as namespace",
+      },
+    ],
+  };
 }
 
 /** The mesh settings guardrail of workloads whose pod template is at `templatePath`. */

@@ -87,7 +87,7 @@ export function plantFaults(source: string, dest: string, services: readonly [st
  * - `routes-stay-home` without its destination check (a route into another namespace is admitted);
  * - `pods-stay-in-mesh` bound to a misspelt namespace (it binds nowhere: a pod leaves the mesh);
  * - `dashboards-from-git` applied to every request (a cluster admin is refused too: the check's scoping twin);
- * - `monitors-read-no-files` refusing every monitor (the platform's own ServiceMonitors, copied, are refused);
+ * - `monitors-stay-home` refusing every monitor (the platform's own ServiceMonitors, copied, are refused);
  * - `service-entries-stay-home` reading a misspelt field (`has()` of it is always false: only the API server's
  *   type check of the CEL against the CRD's schema sees it).
  */
@@ -102,14 +102,14 @@ export function plantGuardrailFaults(source: string, dest: string, platform: str
   editObject(dest, 'ValidatingAdmissionPolicy', `${platform}-dashboards-from-git`, (p) => {
     p.spec.matchConditions = [{ name: 'from-a-team', expression: 'true' }];
   });
-  editObject(dest, 'ValidatingAdmissionPolicy', `${platform}-monitors-read-no-files`, (p) => {
+  editObject(dest, 'ValidatingAdmissionPolicy', `${platform}-monitors-stay-home`, (p) => {
     p.spec.validations[0].expression = `!(${p.spec.validations[0].expression})`;
   });
   editObject(dest, 'ValidatingAdmissionPolicy', `${platform}-service-entries-stay-home`, (p) => {
     p.spec.validations.push({ expression: '!has(object.spec.exportTO) || object.spec.exportTO.size() > 0', message: 'misspelt' });
   });
   return [
-    { what: `${platform}-monitors-read-no-files refusing every monitor`, expect: new RegExp(`guardrails: a rendered object, copied, refused for .*servicemonitors.* ValidatingAdmissionPolicy '${platform}-monitors-read-no-files'`) },
+    { what: `${platform}-monitors-stay-home refusing every monitor`, expect: new RegExp(`guardrails: a rendered object, copied, refused for .*servicemonitors.* ValidatingAdmissionPolicy '${platform}-monitors-stay-home'`) },
     { what: `${platform}-service-entries-stay-home reading a misspelt field`, expect: /guardrails: \S+-service-entries-stay-home: the API server's type check: .*exportTO/ },
     { what: `${platform}-routes-stay-home without its destination check`, expect: /guardrails: VirtualService \S+ route to \S+: admitted for .* should refuse it/ },
     { what: `${platform}-pods-stay-in-mesh bound nowhere`, expect: /guardrails: Deployment \S+ egress past the proxy \(excludeOutboundIPRanges\): admitted for/ },

@@ -148,7 +148,50 @@ export function guardrailCases(objects: readonly TreeObject[], namespaces: reado
     token.spec.endpoints[0].bearerTokenFile = '/var/run/secrets/kubernetes.io/serviceaccount/token';
     const key = clone(base);
     key.spec.endpoints[0].tlsConfig = { ...(key.spec.endpoints[0].tlsConfig ?? {}), keyFile: '/etc/prometheus/secrets/key' };
-    out.push({ guardrail: 'monitors-read-no-files', what: `ServiceMonitor ${sm.metadata.namespace}/${sm.metadata.name}`, level: 'admin', obj: base, hostile: [{ what: "Prometheus's token", obj: token }, { what: 'a key file', obj: key }] });
+    const scoped = (what: string, change: (o: any) => void) => {
+      const c = clone(base);
+      change(c);
+      return { what, obj: c };
+    };
+    const other = elsewhere(sm.metadata.namespace);
+    out.push({
+      guardrail: 'monitors-stay-home',
+      what: `ServiceMonitor ${sm.metadata.namespace}/${sm.metadata.name}`,
+      level: 'admin',
+      obj: base,
+      hostile: [
+        { what: "Prometheus's token", obj: token },
+        { what: 'a key file', obj: key },
+        scoped('scraping every namespace', (c) => (c.spec.namespaceSelector = { any: true })),
+        scoped(`scraping ${other}`, (c) => (c.spec.namespaceSelector = { matchNames: [other] })),
+        scoped('honouring the target\'s labels', (c) => (c.spec.endpoints[0].honorLabels = true)),
+        scoped(`relabelled as ${other}`, (c) => (c.spec.endpoints[0].relabelings = [{ targetLabel: 'namespace', replacement: other, action: 'replace' }])),
+        scoped('scraping another address', (c) => (c.spec.endpoints[0].relabelings = [{ targetLabel: '__address__', replacement: 'kube-apiserver.default.svc:443', action: 'replace' }])),
+        scoped('a labelmap', (c) => (c.spec.endpoints[0].metricRelabelings = [{ action: 'labelmap', regex: 'exported_(.+)', replacement: '$1' }])),
+        scoped('a Service label copied as namespace', (c) => (c.spec.targetLabels = ['namespace'])),
+      ],
+    });
+  }
+  const pm = first((o) => o.kind === 'PodMonitor' && o.spec?.podMetricsEndpoints?.length);
+  if (pm) {
+    const base = copyOf(pm);
+    const other = elsewhere(pm.metadata.namespace);
+    const changed = (change: (o: any) => void) => {
+      const c = clone(base);
+      change(c);
+      return c;
+    };
+    out.push({
+      guardrail: 'pod-monitors-stay-home',
+      what: `PodMonitor ${pm.metadata.namespace}/${pm.metadata.name}`,
+      level: 'admin',
+      obj: base,
+      hostile: [
+        { what: `scraping ${other}`, obj: changed((c) => (c.spec.namespaceSelector = { matchNames: [other] })) },
+        { what: `relabelled as ${other}`, obj: changed((c) => (c.spec.podMetricsEndpoints[0].relabelings = [{ targetLabel: 'namespace', replacement: other, action: 'replace' }])) },
+        { what: 'a pod label copied as namespace', obj: changed((c) => (c.spec.podTargetLabels = ['namespace'])) },
+      ],
+    });
   }
   const cm = first((o) => o.kind === 'ConfigMap' && !o.metadata.labels?.grafana_dashboard);
   if (cm) {

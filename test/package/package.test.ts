@@ -26,5 +26,5 @@ describe('the package', () => {
     expect(run.stderr).toBe('');
     const files = new Map<string, string>(JSON.parse(run.stdout));
     expect(files).toEqual(readTree(join(ROOT, 'dist')));
-  }, 60_000);
+  });
 });
