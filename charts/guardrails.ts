@@ -90,14 +90,18 @@ function noMeshContainers(spec: string): string {
   return ['containers', 'initContainers', 'ephemeralContainers'].map((field) => `(!has(${spec}.${field}) || ${spec}.${field}.all(c, !(c.name in ${list(MESH_CONTAINER_NAMES)})))`).join(' && ');
 }
 
-/** Nothing of the pod spec at `spec` runs as the proxy's user or group. */
+/**
+ * Every container of the pod spec at `spec` runs as a user and group it states (its own securityContext, else the
+ * pod's) other than the proxy's: one left unset runs as the image's USER, which may be the proxy's. No fsGroup or
+ * supplemental group is the proxy's either.
+ */
 function notAsProxy(spec: string): string {
   const id = MESH_PROXY_ID;
-  const container = (c: string) => `(!has(${c}.securityContext) || ((!has(${c}.securityContext.runAsUser) || ${c}.securityContext.runAsUser != ${id}) && (!has(${c}.securityContext.runAsGroup) || ${c}.securityContext.runAsGroup != ${id})))`;
   const pod = `${spec}.securityContext`;
+  const effective = (c: string, field: string) => `(has(${c}.securityContext) && has(${c}.securityContext.${field}) ? ${c}.securityContext.${field} : (has(${pod}) && has(${pod}.${field}) ? ${pod}.${field} : ${id}))`;
   return (
-    `(!has(${pod}) || ((!has(${pod}.runAsUser) || ${pod}.runAsUser != ${id}) && (!has(${pod}.runAsGroup) || ${pod}.runAsGroup != ${id}) && (!has(${pod}.fsGroup) || ${pod}.fsGroup != ${id}) && (!has(${pod}.supplementalGroups) || !(${id} in ${pod}.supplementalGroups))))` +
-    ['containers', 'initContainers'].map((field) => ` && (!has(${spec}.${field}) || ${spec}.${field}.all(c, ${container('c')}))`).join('')
+    `(!has(${pod}) || ((!has(${pod}.fsGroup) || ${pod}.fsGroup != ${id}) && (!has(${pod}.supplementalGroups) || !(${id} in ${pod}.supplementalGroups))))` +
+    ['containers', 'initContainers'].map((field) => ` && (!has(${spec}.${field}) || ${spec}.${field}.all(c, ${effective('c', 'runAsUser')} != ${id} && ${effective('c', 'runAsGroup')} != ${id}))`).join('')
   );
 }
 
@@ -214,7 +218,7 @@ function monitorGuardrail(id: string, description: string, kinds: readonly Versi
 function podGuardrail(id: string, kinds: readonly VersionedKind[], templatePath: string, meshSettings: () => readonly string[]): Guardrail {
   return {
     id,
-    description: `a team's ${kinds.map((k) => k.kind).join(', ')} carries no mesh setting on its pod template (an Istio label or annotation: injection, traffic interception, the proxy's image, templates or configuration) that the platform does not render itself or that the object did not already have, no container named as the mesh's own, nothing running as the proxy's user or group: no pod leaves the mesh or its egress allowlist by hand`,
+    description: `a team's ${kinds.map((k) => k.kind).join(', ')} carries no mesh setting on its pod template (an Istio label or annotation: injection, traffic interception, the proxy's image, templates or configuration) that the platform does not render itself or that the object did not already have, no container named as the mesh's own, every container running as a stated user and group other than the proxy's: no pod leaves the mesh or its egress allowlist by hand`,
     kinds,
     variables: [
       { name: 'settings', expression: meshSettingsOf(`object.${templatePath}`) },
@@ -232,7 +236,7 @@ function podGuardrail(id: string, kinds: readonly VersionedKind[], templatePath:
       },
       {
         expression: notAsProxy(`object.${templatePath}.spec`),
-        message: `a team's pod template may not run as user or group ${MESH_PROXY_ID} (runAsUser, runAsGroup, fsGroup, supplementalGroups): the proxy's own traffic, which the redirect lets past the proxy`,
+        message: `a team's pod template states the user and group of every container (runAsUser, runAsGroup), none ${MESH_PROXY_ID}, and no fsGroup or supplemental group ${MESH_PROXY_ID}: traffic of the proxy's user or group goes past the proxy`,
       },
     ],
   };

@@ -34,7 +34,7 @@ const isObject = (v: unknown): v is JsonObject => typeof v === 'object' && v !==
  * and Argo CD read it: the items of a `List` (`v1 List`, `*List`) count as
  * objects; kustomization files (which only list files) are skipped. An object
  * named by `generateName` only is keyed `<generateName>*` (each sync creates
- * another). Throws, naming the file, for what cannot be compared silently: a
+ * another; a second with the same prefix `<generateName>*#2`, in file order). Throws, naming the file, for what cannot be compared silently: a
  * document with a kind but no name, or two objects with one identity (the
  * cluster would get only one of them).
  */
@@ -66,10 +66,12 @@ export function treeObjects(files: ReadonlyMap<string, string>): Map<string, Tre
         namespace: typeof metadata.namespace === 'string' ? metadata.namespace : '',
         name,
       };
-      const id = objectId(key);
+      let id = objectId(key);
+      // Objects named by generateName are each created anew (two hooks may share a prefix): each keeps its own key.
+      if (typeof metadata.name !== 'string') for (let n = 2; out.has(id); n++) id = objectId({ ...key, name: `${name}#${n}` });
       const seen = out.get(id);
       if (seen) throw new Error(`${file}: ${where}: ${describeKey(key)} is also in ${seen.file}: one identity, two objects (the cluster would get one of them)`);
-      out.set(id, { key, id, file, obj: doc });
+      out.set(id, { key: id === objectId(key) ? key : { ...key, name: id.slice(id.lastIndexOf('|') + 1) }, id, file, obj: doc });
     };
     docs.forEach((doc, i) => add(doc, `document ${i + 1}`));
   }

@@ -55,7 +55,7 @@ export const RISK_RULES = {
   'AUTHZ-REMOVED': { flag: 'SECURITY', when: 'an AuthorizationPolicy is removed while pods it selected remain (not with its workload)' },
   'PEERAUTH-REMOVED': { flag: 'SECURITY', when: "a PeerAuthentication is removed (not a workload's one where the namespace stays STRICT)" },
   'SECURITY-CONTEXT-WEAKENED': { flag: 'SECURITY', when: 'a security context or pod isolation setting is weakened' },
-  'SECURITY-CONTEXT-NEW-WEAK': { flag: 'SECURITY', when: "a new workload's pods run privileged, as root, with privilege escalation, added capabilities, no seccomp, host namespaces or hostPath volumes" },
+  'SECURITY-CONTEXT-NEW-WEAK': { flag: 'SECURITY', when: "a new workload's pods set privileged, runAsUser 0, allowPrivilegeEscalation true, added capabilities, an Unconfined seccomp profile, host namespaces or hostPath volumes" },
   'ACCESS-WIDENED': { flag: 'SECURITY', when: 'a NetworkPolicy or AuthorizationPolicy grants access it did not' },
   'NETPOL-SELECTS-FEWER': { flag: 'SECURITY', when: "a NetworkPolicy's pod selector changes other than by dropping a label" },
   'POLICY-SELECTS-MORE': { flag: 'SECURITY', when: "a NetworkPolicy with rules, or an ALLOW AuthorizationPolicy, drops a label from its selector: the pods it now also selects admit its callers" },
@@ -285,9 +285,10 @@ function removedFlags(key: ObjectKey, obj: JsonObject, context?: RiskContext): R
 }
 
 /**
- * What a new workload's pod spec sets that Pod Security `restricted` refuses (the gate refuses it in every render;
- * a hand-made tree is not gated): privileged, privilege escalation, root, added capabilities (but NET_BIND_SERVICE),
- * an Unconfined seccomp profile, host namespaces, hostPath volumes.
+ * What a new workload's pod spec explicitly sets that opens it up (the gate refuses these in every render; a
+ * hand-made tree is not gated): privileged, privilege escalation, root, added capabilities (but NET_BIND_SERVICE),
+ * an Unconfined seccomp profile, host namespaces, hostPath volumes. Settings left out (runAsNonRoot, a seccomp
+ * profile), which Pod Security `restricted` also requires, are not flagged: the namespace's admission refuses those pods.
  */
 function weakPod(kind: string, obj: JsonObject): string[] {
   const pod = kind === 'Pod' ? get(obj, 'spec') : kind === 'CronJob' ? get(obj, 'spec', 'jobTemplate', 'spec', 'template', 'spec') : WORKLOAD_TEMPLATE_KINDS.includes(kind) ? get(obj, 'spec', 'template', 'spec') : undefined;

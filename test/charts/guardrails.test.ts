@@ -39,7 +39,11 @@ describe.each([
   const groups = [...new Set(r.model.teams.flatMap((t) => t.groups))].sort();
 
   test('one policy and one binding per guardrail, in access/guardrails.yaml, each bound to every environment namespace and only those, refusing', () => {
-    expect(policies.length).toBeGreaterThanOrEqual(5);
+    // Every guardrail whose kinds the platform renders (the small platform has no CronJob).
+    const cron = (r.objects as any[]).some((o) => o.kind === 'CronJob' && envNamespaces.has(o.metadata.namespace));
+    expect(policies.map((p) => p.metadata.name.replace(`${r.model.name}-`, '')).sort()).toEqual(
+      ['dashboards-from-git', 'monitors-stay-home', 'pod-monitors-stay-home', 'pods-stay-in-mesh', 'routes-stay-home', 'service-entries-stay-home', ...(cron ? ['cronjob-pods-stay-in-mesh'] : [])].sort(),
+    );
     expect(r.charts.find((c) => c.file === 'access/guardrails.yaml')!.objects.length).toBe(policies.length * 2);
     expect(bindings.map((b) => b.metadata.name).sort()).toEqual(policies.map((p) => p.metadata.name).sort());
     // The environments' own namespaces: every Namespace the environments render is a team's (add-on namespaces are not rendered as Namespaces).
@@ -90,6 +94,12 @@ describe.each([
 });
 
 describe('guardrails from a spec', () => {
+  test('the mesh keys are every istio.io key, and only those', () => {
+    const re = new RegExp(MESH_KEY_PATTERN);
+    for (const k of ['istio.io/rev', 'sidecar.istio.io/inject', 'inject.istio.io/templates', 'traffic.sidecar.istio.io/excludeOutboundIPRanges', 'proxy.istio.io/config']) expect(re.test(k), k).toBe(true);
+    for (const k of ['notistio.io/x', 'app.kubernetes.io/name', 'istio.io.example.com/x', 'example.com/istio.io']) expect(re.test(k), k).toBe(false);
+  });
+
   test('no teams: no guardrails (nobody but the platform writes)', () => {
     const r = render(smallPlatform());
     expect(r.objects.filter((o) => o.kind.startsWith('ValidatingAdmissionPolicy'))).toEqual([]);

@@ -86,7 +86,7 @@ export function plantFaults(source: string, dest: string, services: readonly [st
  * careless edit would break them, each of which the guardrail check (test/cluster/guardrails.ts) must report:
  * - `routes-stay-home` without its destination check (a route into another namespace is admitted);
  * - `pods-stay-in-mesh` bound to a misspelt namespace (it binds nowhere: a pod leaves the mesh);
- * - `dashboards-from-git` applied to every request (a cluster admin is refused too: the check's scoping twin);
+ * - `routes-stay-home` applied to every request (a cluster admin is refused too: the check's scoping twin);
  * - `monitors-stay-home` refusing every monitor (the platform's own ServiceMonitors, copied, are refused);
  * - `service-entries-stay-home` reading a misspelt field (`has()` of it is always false: only the API server's
  *   type check of the CEL against the CRD's schema sees it).
@@ -99,7 +99,8 @@ export function plantGuardrailFaults(source: string, dest: string, platform: str
   editObject(dest, 'ValidatingAdmissionPolicyBinding', `${platform}-pods-stay-in-mesh`, (b) => {
     b.spec.matchResources.namespaceSelector.matchExpressions[0].values = b.spec.matchResources.namespaceSelector.matchExpressions[0].values.map((n: string) => `${n}x`);
   });
-  editObject(dest, 'ValidatingAdmissionPolicy', `${platform}-dashboards-from-git`, (p) => {
+  // Its other checks still refuse the hostile cases, so a cluster admin sending them is refused too (and nothing the sync applies breaks them).
+  editObject(dest, 'ValidatingAdmissionPolicy', `${platform}-routes-stay-home`, (p) => {
     p.spec.matchConditions = [{ name: 'from-a-team', expression: 'true' }];
   });
   editObject(dest, 'ValidatingAdmissionPolicy', `${platform}-monitors-stay-home`, (p) => {
@@ -113,6 +114,6 @@ export function plantGuardrailFaults(source: string, dest: string, platform: str
     { what: `${platform}-service-entries-stay-home reading a misspelt field`, expect: /guardrails: \S+-service-entries-stay-home: the API server's type check: .*exportTO/ },
     { what: `${platform}-routes-stay-home without its destination check`, expect: /guardrails: VirtualService \S+ route to \S+: admitted for .* should refuse it/ },
     { what: `${platform}-pods-stay-in-mesh bound nowhere`, expect: /guardrails: Deployment \S+ egress past the proxy \(excludeOutboundIPRanges\): admitted for/ },
-    { what: `${platform}-dashboards-from-git applied to cluster admins`, expect: /guardrails: ConfigMap \S+ labelled as a Grafana dashboard: refused for a cluster admin too/ },
+    { what: `${platform}-routes-stay-home applied to cluster admins`, expect: /guardrails: VirtualService \S+ bound to \S+ Gateway: refused for a cluster admin too/ },
   ];
 }

@@ -5,7 +5,7 @@ import type { Level } from '../helpers/access-contract';
 import { resourceOf } from '../../catalogue/access';
 
 /**
- * Step 3c of `npm run test:cluster`: the admission guardrails
+ * Step 5 of `npm run test:cluster` (README), after the access check: the admission guardrails
  * (dist/access/guardrails.yaml, charts/guardrails.ts) run by the real
  * kube-apiserver. Each case is one of the environment's own objects, copied
  * under a new name and sent with `kubectl create --dry-run=server` (admission
@@ -138,6 +138,14 @@ export function guardrailCases(objects: readonly TreeObject[], namespaces: reado
         { what: 'a container named istio-proxy', obj: withSpec((spec) => spec.containers.push({ ...spec.containers[0], name: 'istio-proxy', image: 'registry.example.com/proxy:evil' })) },
         { what: 'an init container named istio-init', obj: withSpec((spec) => (spec.initContainers = [...(spec.initContainers ?? []), { name: 'istio-init', image: spec.containers[0].image, command: ['true'], securityContext: spec.containers[0].securityContext, resources: spec.containers[0].resources }])) },
         { what: "running as the proxy's user (1337)", obj: withSpec((spec) => (spec.containers[0].securityContext = { ...spec.containers[0].securityContext, runAsUser: 1337 })) },
+        { what: "running as the proxy's group (pod runAsGroup 1337, containers unset)", obj: withSpec((spec) => {
+          spec.securityContext = { ...spec.securityContext, runAsGroup: 1337 };
+          for (const c of spec.containers) if (c.securityContext) delete c.securityContext.runAsGroup;
+        }) },
+        { what: "running as the image's user (runAsUser unset)", obj: withSpec((spec) => {
+          if (spec.securityContext) delete spec.securityContext.runAsUser;
+          for (const c of spec.containers) if (c.securityContext) delete c.securityContext.runAsUser;
+        }) },
       ],
     });
   }

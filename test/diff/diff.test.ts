@@ -233,6 +233,10 @@ describe('hand-made trees read as kubectl apply reads them', () => {
     expect(() => diffTrees(file([dep('api'), dep('api', 'app:2')]), file([]))).toThrow(/prod\/x\.yaml: document 2: Deployment n\/api is also in prod\/x\.yaml/);
     const hook = { apiVersion: 'batch/v1', kind: 'Job', metadata: { generateName: 'migrate-', namespace: 'n' }, spec: {} };
     expect(diffTrees(file([hook]), file([hook])).objects).toEqual([]);
+    // Two hooks with one prefix (a PreSync and a PostSync one) are two objects, not a duplicate.
+    const post = { ...hook, metadata: { ...hook.metadata, annotations: { 'argocd.argoproj.io/hook': 'PostSync' } } };
+    expect(diffTrees(file([hook, post]), file([hook, post])).objects).toEqual([]);
+    expect(diffTrees(file([hook]), file([hook, post])).objects.map((o) => o.key.name)).toEqual(['migrate-*#2']);
   });
 });
 

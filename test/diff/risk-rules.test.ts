@@ -73,7 +73,10 @@ const CASES: Record<RiskRuleId, { fires: [Obj, Obj]; quiet: [Obj, Obj] }> = {
   'PEERAUTH-NEW-WEAK': { fires: [undefined, peerAuth({ mtls: { mode: 'PERMISSIVE' } })], quiet: [undefined, peerAuth({ mtls: { mode: 'STRICT' } })] },
   'SIDECAR-NEW-ALLOW-ANY': { fires: [undefined, sidecar({ outboundTrafficPolicy: { mode: 'ALLOW_ANY' } })], quiet: [undefined, sidecar({ outboundTrafficPolicy: { mode: 'REGISTRY_ONLY' } })] },
   // The twin: a new workload as Pod Security restricted wants it.
-  'SECURITY-CONTEXT-NEW-WEAK': { fires: [undefined, deploy({ template: { ...podTemplate(), spec: { containers: [{ name: 'c', image: 'x:1', securityContext: { privileged: true } }] } } })], quiet: [undefined, deploy({ template: { ...podTemplate(), spec: { containers: [{ name: 'c', image: 'x:1', securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'], add: ['NET_BIND_SERVICE'] } } }] } } })] },
+  'SECURITY-CONTEXT-NEW-WEAK': {
+    fires: [undefined, deploy({ template: { ...podTemplate(), spec: { containers: [{ name: 'c', image: 'x:1', securityContext: { privileged: true } }] } } })],
+    quiet: [undefined, deploy({ template: { ...podTemplate(), spec: { securityContext: { runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } }, containers: [{ name: 'c', image: 'x:1', securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'], add: ['NET_BIND_SERVICE'] } } }] } } })],
+  },
   // The twin: a label change (the policy's spec is what it refuses).
   'GUARDRAIL-CHANGED': { fires: [admissionPolicy('object.spec.x == 1'), admissionPolicy('true')], quiet: [admissionPolicy('object.spec.x == 1'), admissionPolicy('object.spec.x == 1', { team: 'platform' })] },
   'ROUTE-NEW-PUBLIC': { fires: [undefined, vs(['istio-ingress/public'])], quiet: [undefined, vs(['mesh'])] },
