@@ -232,7 +232,8 @@ export async function checkGuardrails(cp: ControlPlane, objects: readonly TreeOb
     if (!s) problems.push(`guardrails: ValidatingAdmissionPolicy ${p.metadata.name} is not served`);
     for (const w of s?.status?.typeChecking?.expressionWarnings ?? []) problems.push(`guardrails: ${p.metadata.name}: the API server's type check: ${w.fieldRef}: ${w.warning}`);
   }
-  const teamAt = (level: Level) => exp.teams.find((t) => t.level === level);
+  // A team at that level, else at a level that includes it (admin includes edit's writes: prod may have no edit team).
+  const teamAt = (level: Level) => exp.teams.find((t) => t.level === level) ?? (level === 'edit' ? exp.teams.find((t) => t.level === 'admin') : undefined);
   // Every object of a guarded kind the environment renders, copied, is admitted for its admins: a guardrail never
   // refuses what the platform renders itself (a team may re-apply it, or edit it within the rules). One request.
   const guardedResources = new Set(rendered.flatMap((p) => (p.spec.matchConstraints.resourceRules as any[]).flatMap((r) => r.resources as string[])));
@@ -258,15 +259,15 @@ export async function checkGuardrails(cp: ControlPlane, objects: readonly TreeOb
   for (const c of cases) {
     const team = teamAt(c.level);
     if (!team) {
-      problems.push(`guardrails: no team has ${c.level} here to send ${c.what} as (the case cannot be proven)`);
+      problems.push(`guardrails: no team has ${c.level} (or admin) here to send ${c.what} as (the case cannot be proven)`);
       continue;
     }
     const as = { user: `probe:${team.team}`, group: team.groups[0]! };
     const base = await create(c.obj, as);
-    if (!base.admitted) problems.push(`guardrails: ${c.what}, copied as rendered, refused for ${team.team} (${c.level}): ${base.said}`);
+    if (!base.admitted) problems.push(`guardrails: ${c.what}, copied as rendered, refused for ${team.team} (${team.level}): ${base.said}`);
     for (const h of c.hostile) {
       const r = await create(h.obj, as);
-      if (r.admitted) problems.push(`guardrails: ${c.what} ${h.what}: admitted for ${team.team} (${c.level}); ${policyOf(c.guardrail)} should refuse it`);
+      if (r.admitted) problems.push(`guardrails: ${c.what} ${h.what}: admitted for ${team.team} (${team.level}); ${policyOf(c.guardrail)} should refuse it`);
       else if (!r.said.includes(`'${policyOf(c.guardrail)}'`)) problems.push(`guardrails: ${c.what} ${h.what}: refused for ${team.team}, but not by ${policyOf(c.guardrail)}: ${r.said}`);
       const admin = await create(h.obj, undefined);
       if (!admin.admitted) problems.push(`guardrails: ${c.what} ${h.what}: refused for a cluster admin too (${admin.said}): the refusal above proves nothing`);
