@@ -59,19 +59,20 @@ export function treeObjects(files: ReadonlyMap<string, string>): Map<string, Tre
       const name = typeof metadata.name === 'string' ? metadata.name : typeof metadata.generateName === 'string' ? `${metadata.generateName}*` : undefined;
       if (name === undefined) throw new Error(`${file}: ${where}: ${doc.kind} without metadata.name`);
       const apiVersion = doc.apiVersion;
-      const key: ObjectKey = {
+      const keyNamed = (n: string): ObjectKey => ({
         env: file.includes('/') ? file.slice(0, file.indexOf('/')) : '',
         group: apiVersion.includes('/') ? apiVersion.slice(0, apiVersion.indexOf('/')) : '',
-        kind: doc.kind,
+        kind: doc.kind as string,
         namespace: typeof metadata.namespace === 'string' ? metadata.namespace : '',
-        name,
-      };
-      let id = objectId(key);
+        name: n,
+      });
+      let key = keyNamed(name);
       // Objects named by generateName are each created anew (two hooks may share a prefix): each keeps its own key.
-      if (typeof metadata.name !== 'string') for (let n = 2; out.has(id); n++) id = objectId({ ...key, name: `${name}#${n}` });
+      if (typeof metadata.name !== 'string') for (let n = 2; out.has(objectId(key)); n++) key = keyNamed(`${name}#${n}`);
+      const id = objectId(key);
       const seen = out.get(id);
       if (seen) throw new Error(`${file}: ${where}: ${describeKey(key)} is also in ${seen.file}: one identity, two objects (the cluster would get one of them)`);
-      out.set(id, { key: id === objectId(key) ? key : { ...key, name: id.slice(id.lastIndexOf('|') + 1) }, id, file, obj: doc });
+      out.set(id, { key, id, file, obj: doc });
     };
     docs.forEach((doc, i) => add(doc, `document ${i + 1}`));
   }
