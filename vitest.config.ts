@@ -1,12 +1,16 @@
 import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
+import { CLI_TESTS } from './vitest.suites';
+import { compiledImports } from './test/helpers/compiled-imports';
 
 export default defineConfig({
+  plugins: [compiledImports()],
   test: {
     include: ['test/**/*.test.ts'],
     // The stores suite runs real servers as root: `npm run test:stores` (vitest.stores.config.ts); the package
-    // build (a whole tsc emit) is `npm run test:package` (vitest.package.config.ts).
-    exclude: ['test/stores/**', 'test/package/**', '**/node_modules/**'],
+    // build (a whole tsc emit) is `npm run test:package` (vitest.package.config.ts); the commands run in processes of
+    // their own are `npm run test:cli` (vitest.cli.config.ts).
+    exclude: ['test/stores/**', 'test/package/**', ...CLI_TESTS, '**/node_modules/**'],
     pool: 'threads',
     // Test files share one module graph per worker: the generated imports/ (several MB of TypeScript) are
     // transformed and loaded once instead of once per file. Tests keep no module-level mutable state.

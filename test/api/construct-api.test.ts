@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { App, Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
@@ -10,7 +10,6 @@ import { PlatformApp, PlatformChart, PolicyError, PolicyValidation, PostgresChar
 import { readTree } from '../../diff/sources';
 import { smallPlatform } from '../helpers/fixtures';
 
-const ROOT = resolve(__dirname, '../..');
 const tmp = mkdtempSync(join(tmpdir(), 'construct-api-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 const model = () => resolvePlatform(parseSpec(smallPlatform(), 'fixture'));
@@ -27,25 +26,6 @@ function badWorkload(chart: Chart, namespace: string) {
 }
 
 describe('the construct API', () => {
-  test('the README example runs: the platform plus a chart of its own, through handles, gate and atomic write', () => {
-    const example = readFileSync(join(ROOT, 'examples/own-chart.ts'), 'utf8');
-    expect(readFileSync(join(ROOT, 'README.md'), 'utf8'), 'README shows examples/own-chart.ts verbatim').toContain(example);
-    const out = join(tmp, 'example-dist');
-    const r = spawnSync(join(ROOT, 'node_modules/.bin/tsx'), ['examples/own-chart.ts', 'platform.yaml', out], { cwd: ROOT, encoding: 'utf8' });
-    expect(r.stderr + r.stdout).toBe('');
-    expect(r.status).toBe(0);
-
-    const got = readTree(out);
-    const committed = readTree(join(ROOT, 'dist'));
-    // Everything the example did not touch is exactly `npm run synth`'s output.
-    const touched = ['prod/extra/on-call-notes.yaml', 'prod/kustomization.yaml', 'prod/services/cart-service.yaml'];
-    for (const [file, text] of committed) if (!touched.includes(file)) expect(got.get(file), file).toBe(text);
-    expect([...got.keys()].filter((f) => !committed.has(f))).toEqual(['prod/extra/on-call-notes.yaml']);
-    expect(got.get('prod/extra/on-call-notes.yaml')).toContain('name: on-call-notes');
-    expect(got.get('prod/kustomization.yaml')).toContain('- extra/on-call-notes.yaml');
-    expect(got.get('prod/services/cart-service.yaml')).toContain('example.com/owner: team-cart');
-  });
-
   test('handles reach what a chart rendered: a service’s Deployment, a store’s StatefulSets and Services, a namespace’s quota', () => {
     const app = new PlatformApp({ model: model() });
     const prod = app.platform.environments.get('prod')!;
